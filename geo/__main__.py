@@ -1,0 +1,213 @@
+"""Command line: ``python -m geo COMMAND [options]``.
+
+Every command takes ``--db URL`` (default: the configured store), prints one JSON summary line on
+stdout, exits 0 on success and 2 with a one-line reason on stderr for bad usage or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from geo import schema
+
+Handler = Callable[[argparse.Namespace], dict[str, Any]]
+
+
+class UsageError(Exception):
+    """Bad usage or input: reported on one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from geo import store
+
+    return store.connect(args.db)
+
+
+def _date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        msg = f"not a date (YYYY-MM-DD): {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Commands
+
+
+def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
+    """Build the demo city into the store (idempotent)."""
+    from geo.demo import load_demo
+
+    return load_demo(_engine(args), seed=args.seed, force=args.force)
+
+
+def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
+    """Import one file of a record kind."""
+    from geo import ingest
+
+    path = Path(args.file)
+    if not path.exists():
+        raise UsageError(f"{args.file}: no such file")
+    summary = ingest.import_file(_engine(args), args.kind, path, crs=args.crs, sheet=args.sheet,
+                                 encoding=args.encoding)
+    out = summary.as_dict()
+    if args.rejects:
+        summary.rejects.to_csv(args.rejects, index=False, encoding="utf-8-sig")
+        out["rejects_file"] = args.rejects
+    elif summary.rejected or summary.conflicts:
+        out["first_rejects"] = summary.rejects.head(5)[["row", "column", "reason"]].to_dict(
+            "records")
+    return out
+
+
+def cmd_status(args: argparse.Namespace) -> dict[str, Any]:
+    """Row counts of every record kind and whether the demo city is loaded."""
+    from geo import store
+    from geo.demo import is_demo
+
+    engine = _engine(args)
+    return {"counts": store.counts(engine), "demo": is_demo(engine),
+            "db": engine.url.render_as_string(hide_password=True)}
+
+
+def cmd_coverage(args: argparse.Namespace) -> dict[str, Any]:
+    """Patrol coverage (dwell, nights, stops) per cell; writes GeoJSON, CSV or Parquet."""
+    from geo import analysis
+
+    units = [u.strip() for u in args.units.split(",")] if args.units else None
+    for u in units or []:
+        if u not in schema.UNIT_KINDS:
+            raise UsageError(f"unknown unit kind {u!r}; expected: {', '.join(schema.UNIT_KINDS)}")
+    result = analysis.coverage_cells(
+        _engine(args), "all", start=args.date_from, end=args.date_to, night=args.night,
+        res=args.res, area=args.area, unit_kinds=units)
+    written = analysis.write_cells(result, args.out)
+    return {"command": "coverage", "out": str(args.out), "cells": written,
+            "dwell_h": round(float(result["dwell_s"].sum()) / 3600, 1) if len(result) else 0.0,
+            "res": args.res, "from": args.date_from, "to": args.date_to, "night": args.night}
+
+
+def cmd_rebuild(args: argparse.Namespace) -> dict[str, Any]:
+    """Recompute every shift's coverage rollup from the stored pings."""
+    from geo import store
+
+    return {"command": "rebuild", "shifts": store.rebuild_coverage(_engine(args))}
+
+
+def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
+    """Run the benchmarks and write their ratios and figures as JSON."""
+    from geo import bench
+
+    result = bench.run(quick=args.quick, only=args.only)
+    Path(args.out).write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    return {"command": "bench", "out": args.out, "ratios": result["ratios"]}
+
+
+# --------------------------------------------------------------------------------------------
+# Parser
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="URL", help="store URL (default: QY_DATABASE_URL or the "
+                   "embedded SQLite file data/qingyun.db)")
+
+
+def _period(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="date_from", type=_date, metavar="D",
+                   help="first local date, YYYY-MM-DD (inclusive)")
+    p.add_argument("--to", dest="date_to", type=_date, metavar="D",
+                   help="last local date, YYYY-MM-DD (inclusive)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command."""
+    parser = _Parser(prog="python -m geo", description="Qingyun Patrol (青云巡防) command line. "
+                     "Each command prints one JSON summary line.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("demo", help=cmd_demo.__doc__, description=cmd_demo.__doc__)
+    _common(p)
+    p.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
+    p.add_argument("--force", action="store_true",
+                   help="re-import even if this seed is loaded (adds nothing new)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("import", help=cmd_import.__doc__, description=cmd_import.__doc__ +
+                       " Formats: CSV (UTF-8, BOM, GBK), XLSX, GeoJSON, GeoPackage, zipped "
+                       "Shapefile, Parquet.")
+    _common(p)
+    p.add_argument("kind", choices=list(schema.KINDS), help="record kind")
+    p.add_argument("file", help="file to import")
+    p.add_argument("--crs", default="wgs84",
+                   help="coordinates of the file: wgs84 (default), gcj02, bd09 or EPSG:n; a "
+                        "vector file's own projected CRS wins")
+    p.add_argument("--sheet", help="XLSX sheet name (default: the first)")
+    p.add_argument("--encoding", help="CSV encoding (default: UTF-8/BOM, then GB18030)")
+    p.add_argument("--rejects", metavar="F.csv", help="write rejected rows with reasons here")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("status", help=cmd_status.__doc__, description=cmd_status.__doc__)
+    _common(p)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("coverage", help=cmd_coverage.__doc__, description=cmd_coverage.__doc__)
+    _common(p)
+    _period(p)
+    p.add_argument("--night", default="20:00-06:00",
+                   help="night window HH:MM-HH:MM (default 20:00-06:00); 'all' for whole days")
+    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
+    p.add_argument("--area", help="area id (station or grid)")
+    p.add_argument("--units", help="unit kinds, comma-separated: " + ",".join(schema.UNIT_KINDS))
+    p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
+    p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser("rebuild", help=cmd_rebuild.__doc__, description=cmd_rebuild.__doc__)
+    _common(p)
+    p.set_defaults(func=cmd_rebuild)
+
+    p = sub.add_parser("bench", help=cmd_bench.__doc__, description=cmd_bench.__doc__)
+    _common(p)
+    p.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    p.add_argument("--only", help="comma-separated benchmark names")
+    p.add_argument("--out", default="bench.json", help="output JSON (default bench.json)")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the exit status."""
+    from geo.ingest import FileError
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        summary = args.func(args)
+    except SystemExit as e:  # --help
+        return int(e.code or 0)
+    except (UsageError, FileError, ValueError, KeyError, OSError) as e:
+        text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        print(f"error: {text}", file=sys.stderr)
+        return 2
+    except Exception as e:  # an internal fault: still one line, never a traceback
+        print(f"internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
+              file=sys.stderr)
+        return 1
+    print(json.dumps(summary, ensure_ascii=False, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

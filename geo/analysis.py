@@ -1,0 +1,163 @@
+"""Store-backed analyses for a user's scope: the functions pages, exports and the CLI call.
+
+Each function reads through the store's scoped reads (or the same area-cell pre-filter plus an exact
+polygon test for rollups), then hands plain frames to the pure domain modules (coverage, hotspots,
+risk). Output cells are int64 H3 ids; :func:`write_cells` turns them into files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from shapely import wkt as shapely_wkt
+
+from geo import coverage, hexes, store
+from geo.config import get_settings
+
+__all__ = ["area_polygon", "coverage_cells", "coverage_rollup", "effective_scope", "write_cells"]
+
+
+def effective_scope(engine: sa.Engine, scope: store.Scope,
+                    area: str | None = None) -> frozenset[str] | None:
+    """The area ids a query covers: the user's scope narrowed to ``area`` when one is given.
+
+    Raises ValueError when ``area`` is unknown or outside the user's scope.
+    """
+    allowed = store.resolve_scope(engine, scope)
+    if area is None:
+        return allowed
+    a = store.RECORD_TABLES["areas"]
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(a.c.area_id).where(a.c.area_id == area)).first()
+    if found is None or (allowed is not None and area not in allowed):
+        msg = f"unknown area {area!r}"
+        raise ValueError(msg)
+    return store.resolve_scope(engine, [area])
+
+
+def area_polygon(engine: sa.Engine, ids: Iterable[str] | None) -> shapely.Geometry | None:
+    """Union of the areas' polygons (WGS-84); all areas when ``ids`` is None; None if no areas."""
+    a = store.RECORD_TABLES["areas"]
+    stmt = sa.select(a.c.geometry)
+    if ids is not None:
+        stmt = stmt.where(a.c.area_id.in_(sorted(ids)))
+    with engine.connect() as conn:
+        texts = [r[0] for r in conn.execute(stmt)]
+    if not texts:
+        return None
+    return shapely.union_all([shapely_wkt.loads(t) for t in texts])
+
+
+def _day_bounds(start: str | None, end: str | None) -> tuple[object, object]:
+    # night hours after midnight sit on the next calendar date; read one day more
+    lo = pd.Timestamp(start).date() if start else None
+    hi = (pd.Timestamp(end) + pd.Timedelta(days=1)).date() if end else None
+    return lo, hi
+
+
+def coverage_rollup(engine: sa.Engine, scope: store.Scope, *, start: str | None = None,
+                    end: str | None = None, area: str | None = None,
+                    unit_kinds: Sequence[str] | None = None) -> pd.DataFrame:
+    """Res-10 coverage rows (cell, date, hour, unit_kind, dwell_s, stops, stop_s, koper_stops,
+    last_ts) summed over shifts, for cells whose centre lies in the scope (and ``area``)."""
+    ids = effective_scope(engine, scope, area)
+    c = store.coverage
+    stmt = sa.select(
+        c.c.cell, c.c.date, c.c.hour, c.c.unit_kind, sa.func.sum(c.c.dwell_s).label("dwell_s"),
+        sa.func.sum(c.c.stops).label("stops"), sa.func.sum(c.c.stop_s).label("stop_s"),
+        sa.func.sum(c.c.koper_stops).label("koper_stops"), sa.func.max(c.c.last_ms).label("last_ms"),
+    ).group_by(c.c.cell, c.c.date, c.c.hour, c.c.unit_kind)
+    lo, hi = _day_bounds(start, end)
+    if lo is not None:
+        stmt = stmt.where(c.c.date >= lo)
+    if hi is not None:
+        stmt = stmt.where(c.c.date <= hi)
+    if unit_kinds:
+        stmt = stmt.where(c.c.unit_kind.in_(list(unit_kinds)))
+    poly = None
+    if ids is not None:
+        poly = area_polygon(engine, ids)
+        if poly is None:
+            stmt = stmt.where(sa.false())
+        else:
+            stmt = stmt.where(c.c.cell.in_(sa.select(store.area_cells.c.cell)
+                                           .where(store.area_cells.c.area_id.in_(sorted(ids)))))
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(stmt).all(),
+                          columns=["cell", "date", "hour", "unit_kind", "dwell_s", "stops",
+                                   "stop_s", "koper_stops", "last_ms"])
+    if poly is not None and len(df):
+        lat, lng = hexes.cell_centres(df["cell"].to_numpy().astype(np.uint64))
+        df = df.loc[shapely.contains_xy(poly, lng, lat)].reset_index(drop=True)
+    df["date"] = pd.to_datetime(df["date"])
+    df["last_ts"] = store.ms_to_ts(df.pop("last_ms"), get_settings().tz) if len(df) else \
+        pd.Series(dtype=f"datetime64[ns, {get_settings().tz}]")
+    for col in ("stops", "koper_stops", "hour"):
+        df[col] = df[col].astype(np.int64)
+    df["dwell_s"] = df["dwell_s"].astype(float)
+    df["stop_s"] = df["stop_s"].astype(float)
+    return df
+
+
+def coverage_cells(engine: sa.Engine, scope: store.Scope, *, start: str | None = None,
+                   end: str | None = None, night: str | None = "20:00-06:00", res: int = 9,
+                   area: str | None = None,
+                   unit_kinds: Sequence[str] | None = None) -> pd.DataFrame:
+    """Patrol coverage per cell at ``res`` for a period of nights.
+
+    Parameters
+    ----------
+    start, end
+        Local dates (YYYY-MM-DD), inclusive, of the nights (a night belongs to the date it starts
+        on); with ``night`` None or ``"all"`` calendar dates of whole days.
+    night
+        Night window ``HH:MM-HH:MM`` (whole hours).
+
+    Returns
+    -------
+    DataFrame: cell, res, dwell_s (seconds), nights, stops, koper_stops, last_visit.
+    """
+    if night in ("all", ""):
+        night = None
+    if night is not None:
+        coverage.parse_night(night)
+    rows = coverage_rollup(engine, scope, start=start, end=end, area=area, unit_kinds=unit_kinds)
+    return coverage.query(rows, start=start, end=end, night=night, res=res, unit_kinds=unit_kinds)
+
+
+def write_cells(result: pd.DataFrame, out: str | Path) -> int:
+    """Write a per-cell result as .geojson (cell polygons), .csv or .parquet; returns the row count.
+
+    Every format carries ``h3`` (the cell id as a string) and ``res`` first, then the metrics.
+    """
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".geojson", ".json", ".csv", ".parquet"):
+        msg = f"{out.name}: output must be .geojson, .csv or .parquet"
+        raise ValueError(msg)
+    cells = result["cell"].to_numpy().astype(np.uint64)
+    table = pd.DataFrame({"h3": hexes.cells_to_str(cells),
+                          "res": hexes.cell_resolution(cells).astype(int) if len(cells) else []})
+    for col in result.columns:
+        if col in ("cell", "res"):
+            continue
+        v = result[col]
+        if isinstance(v.dtype, pd.DatetimeTZDtype):
+            v = v.map(lambda x: None if pd.isna(x) else x.isoformat())
+        table[col] = v.to_numpy()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        table.to_csv(out, index=False, encoding="utf-8")
+    elif suffix == ".parquet":
+        table.to_parquet(out, index=False)
+    else:
+        geoms = hexes.cell_polygons(cells) if len(cells) else np.array([], dtype=object)
+        gdf = gpd.GeoDataFrame(table, geometry=list(geoms), crs="EPSG:4326")
+        out.write_text(gdf.to_json(drop_id=True, ensure_ascii=False), encoding="utf-8")
+    return len(table)

@@ -1,0 +1,51 @@
+"""Run the benchmarks of tests/bench and merge their ratios and figures into one JSON document.
+
+Each benchmark module ``tests/bench/bench_*.py`` exposes ``run(quick: bool) -> {"ratios": {...},
+"figures": {...}}``; every ratio is measured against its baseline in the same run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import time
+from typing import Any
+
+__all__ = ["BENCHMARKS", "run"]
+
+# name -> module; a benchmark appears here once its issue is built
+BENCHMARKS: dict[str, str] = {
+    "coverage": "tests.bench.bench_coverage",
+    "gistar": "tests.bench.bench_gistar",
+}
+
+
+def _machine() -> dict[str, Any]:
+    import numpy as np
+
+    info: dict[str, Any] = {"python": platform.python_version(), "cpus": os.cpu_count(),
+                            "platform": platform.platform(), "numpy": np.__version__}
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            info["mem_gib"] = round(int(fh.readline().split()[1]) / 1024**2, 1)
+    except OSError:
+        pass
+    return info
+
+
+def run(*, quick: bool = False, only: str | None = None) -> dict[str, Any]:
+    """Run the benchmarks (all, or the comma-separated names in ``only``)."""
+    names = [n.strip() for n in only.split(",")] if only else list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        msg = f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}"
+        raise ValueError(msg)
+    out: dict[str, Any] = {"ratios": {}, "figures": {}, "machine": _machine(), "quick": quick}
+    for name in names:
+        t0 = time.perf_counter()
+        result = importlib.import_module(BENCHMARKS[name]).run(quick=quick)
+        out["ratios"].update(result.get("ratios", {}))
+        out["figures"][name] = {**result.get("figures", {}),
+                                "wall_s": round(time.perf_counter() - t0, 1)}
+    return out

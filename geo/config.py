@@ -1,0 +1,100 @@
+"""Settings, read from the environment (``QY_*``) and an optional TOML file named by ``QY_CONFIG``.
+
+This is the only module that reads the environment. Values in the environment win over the TOML file.
+
+=====================  ==================================================================  ==========
+variable               meaning                                                             default
+=====================  ==================================================================  ==========
+QY_DATABASE_URL        SQLAlchemy URL of the store                                         SQLite file
+QY_LANG                language of UI and reports: ``zh-CN`` or ``en``                     zh-CN
+QY_TZ                  local time zone (naive input times are read in it)                  Asia/Shanghai
+QY_REGION              bounding box ``min_lng,min_lat,max_lng,max_lat`` import accepts      China
+QY_TILES               basemap: ``none``, ``osm``, ``amap``, ``tianditu`` or a URL template  none
+QY_DEMO                build the demo city on an empty store (``1``/``0``)                 on for SQLite
+QY_MAX_UPLOAD_MB       largest file the app accepts, in MiB                                50
+QY_NIGHT               night window ``HH:MM-HH:MM``                                        20:00-06:00
+=====================  ==================================================================  ==========
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+__all__ = ["CHINA_BBOX", "REPO_ROOT", "Settings", "default_db_url", "get_settings"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Mainland China with Hainan and the islands, in WGS-84 degrees (min_lng, min_lat, max_lng, max_lat).
+CHINA_BBOX: tuple[float, float, float, float] = (73.4, 18.1, 135.1, 53.6)
+
+
+def default_db_url() -> str:
+    """SQLite file ``data/qingyun.db`` inside the repository."""
+    return f"sqlite:///{REPO_ROOT / 'data' / 'qingyun.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings. Build with :func:`get_settings`; tests may use ``dataclasses.replace``."""
+
+    database_url: str
+    lang: str = "zh-CN"
+    tz: str = "Asia/Shanghai"
+    region: tuple[float, float, float, float] = CHINA_BBOX
+    tiles: str = "none"
+    demo: bool = True
+    max_upload_mb: int = 50
+    night: str = "20:00-06:00"
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with ``changes`` applied."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _parse_bbox(text: str) -> tuple[float, float, float, float]:
+    parts = [float(p) for p in str(text).replace(" ", "").split(",")]
+    if len(parts) != 4 or not (parts[0] < parts[2] and parts[1] < parts[3]):
+        msg = f"QY_REGION must be min_lng,min_lat,max_lng,max_lat, got {text!r}"
+        raise ValueError(msg)
+    return (parts[0], parts[1], parts[2], parts[3])
+
+
+def _truthy(text: object) -> bool:
+    return str(text).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def get_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read settings from ``env`` (default ``os.environ``) and the TOML file in ``QY_CONFIG``."""
+    env = dict(os.environ if env is None else env)
+    file_values: dict[str, object] = {}
+    if env.get("QY_CONFIG"):
+        with open(env["QY_CONFIG"], "rb") as fh:
+            file_values = {str(k).lower(): v for k, v in tomllib.load(fh).items()}
+
+    def pick(name: str) -> object | None:
+        if f"QY_{name.upper()}" in env:
+            return env[f"QY_{name.upper()}"]
+        return file_values.get(name)
+
+    url = pick("database_url")
+    database_url = str(url) if url else default_db_url()
+    demo_raw = pick("demo")
+    demo = _truthy(demo_raw) if demo_raw is not None else database_url.startswith("sqlite")
+    region_raw = pick("region")
+    lang = str(pick("lang") or "zh-CN")
+    if lang not in ("zh-CN", "en"):
+        msg = f"QY_LANG must be zh-CN or en, got {lang!r}"
+        raise ValueError(msg)
+    return Settings(
+        database_url=database_url,
+        lang=lang,
+        tz=str(pick("tz") or "Asia/Shanghai"),
+        region=_parse_bbox(str(region_raw)) if region_raw else CHINA_BBOX,
+        tiles=str(pick("tiles") or "none"),
+        demo=demo,
+        max_upload_mb=int(str(pick("max_upload_mb") or 50)),
+        night=str(pick("night") or "20:00-06:00"),
+    )

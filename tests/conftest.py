@@ -1,0 +1,63 @@
+"""Shared fixtures: a fresh store per test on SQLite and, when QY_TEST_PG_URL is set, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from geo import store
+
+PG_URL = os.environ.get("QY_TEST_PG_URL")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _pg_database() -> Iterator[str]:
+    if not PG_URL:
+        pytest.skip("QY_TEST_PG_URL is not set")
+    name = f"qy_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        eng = store._engines.pop(url, None)
+        if eng is not None:
+            eng.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """URL of an empty store on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+        yield url
+        eng = store._engines.pop(url, None)
+        if eng is not None:
+            eng.dispose()
+    else:
+        yield from _pg_database()
+
+
+@pytest.fixture
+def engine(db_url: str) -> sa.Engine:
+    """A migrated, empty store on each backend."""
+    return store.connect(db_url)
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Iterator[sa.Engine]:
+    """A migrated, empty SQLite store (for tests that need only one backend)."""
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    yield store.connect(url)
+    eng = store._engines.pop(url, None)
+    if eng is not None:
+        eng.dispose()
