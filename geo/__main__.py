@@ -100,6 +100,72 @@ def cmd_coverage(args: argparse.Namespace) -> dict[str, Any]:
             "res": args.res, "from": args.date_from, "to": args.date_to, "night": args.night}
 
 
+def _categories(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    cats = [c.strip() for c in text.split(",") if c.strip()]
+    for c in cats:
+        if c not in schema.INCIDENT_CATEGORIES:
+            raise UsageError(f"unknown incident category {c!r}; expected: "
+                             f"{', '.join(schema.INCIDENT_CATEGORIES)}")
+    return cats
+
+
+def cmd_hotspots(args: argparse.Namespace) -> dict[str, Any]:
+    """Getis-Ord Gi* hot and cold spots of incidents per cell (z, p, confidence bin, trend)."""
+    from geo import analysis
+
+    result = analysis.hotspot_cells(
+        _engine(args), "all", start=args.date_from, end=args.date_to, res=args.res, k=args.k,
+        area=args.area, categories=_categories(args.category), fdr=args.fdr,
+        emerging=args.emerging)
+    written = analysis.write_cells(result, args.out)
+    bins = result["gi_bin"].value_counts().to_dict()
+    out: dict[str, Any] = {"command": "hotspots", "out": str(args.out), "cells": written,
+                           "incidents": int(result["count"].sum()), "res": args.res, "k": args.k,
+                           "fdr": args.fdr, "hot_cells": int(sum(v for b, v in bins.items() if b > 0)),
+                           "cold_cells": int(sum(v for b, v in bins.items() if b < 0))}
+    if args.emerging:
+        out["trends"] = result["trend"].value_counts().to_dict()
+    return out
+
+
+def cmd_risk(args: argparse.Namespace) -> dict[str, Any]:
+    """Risk terrain, night coverage and gap per cell, ranked by gap."""
+    from geo import analysis
+
+    result = analysis.risk_cells(
+        _engine(args), "all", start=args.date_from, end=args.date_to, res=args.res,
+        area=args.area, night=args.night, top=args.top)
+    written = analysis.write_cells(result, args.out)
+    top = result.head(5)
+    return {"command": "risk", "out": str(args.out), "cells": written, "res": args.res,
+            "top_gaps": [{"h3": h, "gap": round(float(g), 3), "reason": r} for h, g, r in zip(
+                analysis.hexes.cells_to_str(top["cell"].to_numpy()), top["gap"], top["reason"],
+                strict=True)]}
+
+
+def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    """Backtest of weekly hot-spot forecasts: hit rate, PAI and PEI per method."""
+    from geo import analysis, evaluate
+
+    if not (args.date_from and args.date_to):
+        raise UsageError("evaluate needs --from and --to")
+    result = analysis.backtest(_engine(args), "all", start=args.date_from, end=args.date_to,
+                               res=args.res, area=args.area)
+    table = evaluate.summary_table(result)
+    if args.out:
+        path = Path(args.out)
+        if path.suffix.lower() == ".csv":
+            table.to_csv(path, index=False)
+        else:
+            path.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str),
+                            encoding="utf-8")
+    if not args.quiet:
+        print(table.to_string(index=False), file=sys.stderr)
+    return {"command": "evaluate", "out": args.out, "summary": result["summary"]}
+
+
 def cmd_rebuild(args: argparse.Namespace) -> dict[str, Any]:
     """Recompute every shift's coverage rollup from the stored pings."""
     from geo import store
@@ -173,6 +239,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--units", help="unit kinds, comma-separated: " + ",".join(schema.UNIT_KINDS))
     p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
     p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser("hotspots", help=cmd_hotspots.__doc__, description=cmd_hotspots.__doc__)
+    _common(p)
+    _period(p)
+    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
+    p.add_argument("--k", type=int, default=1, help="k-ring of the binary weights (default 1)")
+    p.add_argument("--category", help="incident categories, comma-separated")
+    p.add_argument("--area", help="area id (station or grid)")
+    p.add_argument("--fdr", action="store_true", help="Benjamini-Hochberg false discovery rate")
+    p.add_argument("--emerging", action="store_true",
+                   help="weekly emerging hot spot pattern per cell (property trend)")
+    p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
+    p.set_defaults(func=cmd_hotspots)
+
+    p = sub.add_parser("risk", help=cmd_risk.__doc__, description=cmd_risk.__doc__)
+    _common(p)
+    _period(p)
+    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
+    p.add_argument("--area", help="area id (station or grid)")
+    p.add_argument("--night", default="20:00-06:00", help="night window for coverage")
+    p.add_argument("--top", type=int, help="keep only the N largest gaps")
+    p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
+    p.set_defaults(func=cmd_risk)
+
+    p = sub.add_parser("evaluate", help=cmd_evaluate.__doc__, description=cmd_evaluate.__doc__)
+    _common(p)
+    _period(p)
+    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
+    p.add_argument("--area", help="area id (station or grid)")
+    p.add_argument("--out", help="write the full result as .json or the summary as .csv")
+    p.add_argument("--quiet", action="store_true", help="do not print the table on stderr")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("rebuild", help=cmd_rebuild.__doc__, description=cmd_rebuild.__doc__)
     _common(p)

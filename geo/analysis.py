@@ -161,3 +161,141 @@ def write_cells(result: pd.DataFrame, out: str | Path) -> int:
         gdf = gpd.GeoDataFrame(table, geometry=list(geoms), crs="EPSG:4326")
         out.write_text(gdf.to_json(drop_id=True, ensure_ascii=False), encoding="utf-8")
     return len(table)
+
+
+# --------------------------------------------------------------------------------------------
+# Hotspots, risk and gaps
+
+
+def study_cells(engine: sa.Engine, scope: store.Scope, *, res: int = 9,
+                area: str | None = None) -> np.ndarray:
+    """Cells (uint64) of the study area at ``res``: cells whose centre lies in the scope's areas.
+
+    Without any stored area, the cells covering the incidents' extent.
+    """
+    ids = effective_scope(engine, scope, area)
+    poly = area_polygon(engine, ids)
+    if poly is not None:
+        return np.sort(hexes.polygon_to_cells(poly, res, contain="center"))
+    from geo import hotspots as hs
+
+    inc = store.read(engine, "incidents", scope, columns=["lat", "lng"])
+    if inc.empty:
+        return np.array([], dtype=np.uint64)
+    return hs.extent_cells(inc["lat"].to_numpy(float), inc["lng"].to_numpy(float), res)
+
+
+def _counts_on(cells: np.ndarray, points: pd.DataFrame, res: int) -> np.ndarray:
+    if points.empty or cells.size == 0:
+        return np.zeros(cells.size, dtype=np.int64)
+    pc = hexes.latlng_to_cells(points["lat"].to_numpy(float), points["lng"].to_numpy(float), res)
+    uniq, n = np.unique(pc, return_counts=True)
+    pos = np.searchsorted(cells, uniq)
+    ok = (pos < cells.size) & (cells[np.minimum(pos, cells.size - 1)] == uniq)
+    out = np.zeros(cells.size, dtype=np.int64)
+    out[pos[ok]] = n[ok]
+    return out
+
+
+def hotspot_cells(engine: sa.Engine, scope: store.Scope, *, start: str | None = None,
+                  end: str | None = None, res: int = 9, k: int = 1, area: str | None = None,
+                  categories: Sequence[str] | None = None, fdr: bool = False,
+                  emerging: bool = False, step: str = "W") -> pd.DataFrame:
+    """Getis-Ord Gi* of incident counts on the study cells (zero-count cells included).
+
+    Returns cell, res, count, gi_z, gi_p, gi_bin and, with ``emerging``, ``trend`` (the emerging
+    hot spot pattern over ``step`` periods, weekly by default) and ``trend_z``/``trend_p``.
+    """
+    from geo import hotspots as hs
+
+    cells = study_cells(engine, scope, res=res, area=area)
+    where = {"category": list(categories)} if categories else None
+    inc = store.read(engine, "incidents", scope, start=start, end=end, where=where)
+    if area is not None and len(inc):
+        poly = area_polygon(engine, effective_scope(engine, scope, area))
+        if poly is not None:
+            inc = inc.loc[shapely.contains_xy(poly, inc["lng"].to_numpy(float),
+                                              inc["lat"].to_numpy(float))]
+    counts = _counts_on(cells, inc, res)
+    out = hs.hotspots(cells, counts, k=k, fdr=fdr)
+    out.insert(1, "res", res)
+    if emerging and len(inc):
+        tz = get_settings().tz
+        period = inc["ts"].dt.tz_convert(tz).dt.tz_localize(None).dt.to_period(step)
+        pc = hexes.latlng_to_cells(inc["lat"].to_numpy(float), inc["lng"].to_numpy(float), res)
+        steps = pd.period_range(period.min(), period.max(), freq=step)
+        table = pd.crosstab(pd.Series(pc, name="cell"), pd.Series(period.to_numpy(), name="step"))
+        table = table.reindex(index=cells, columns=steps, fill_value=0)
+        em = hs.emerging(table, k=k, fdr=fdr).set_index("cell")
+        out["trend"] = em["pattern"].reindex(out["cell"].to_numpy()).to_numpy()
+        out["trend_z"] = em["trend_z"].reindex(out["cell"].to_numpy()).to_numpy()
+        out["trend_p"] = em["trend_p"].reindex(out["cell"].to_numpy()).to_numpy()
+    elif emerging:
+        out["trend"] = "none"
+    return out
+
+
+def risk_weights(engine: sa.Engine) -> pd.DataFrame:
+    """The risk-weights table users edit (stored in the store), or the defaults."""
+    from geo import risk
+
+    records = store.get_meta(engine, "risk_weights")
+    return risk.weights_from_records(records) if records else risk.DEFAULT_WEIGHTS.copy()
+
+
+def set_risk_weights(engine: sa.Engine, table: pd.DataFrame) -> None:
+    """Validate and store an edited risk-weights table."""
+    from geo import risk
+
+    records = risk.weights_to_records(risk.weights_from_records(table))
+    with engine.begin() as conn:
+        store.set_meta(conn, "risk_weights", records)
+
+
+def risk_cells(engine: sa.Engine, scope: store.Scope, *, start: str | None = None,
+               end: str | None = None, res: int = 9, area: str | None = None,
+               night: str | None = "20:00-06:00", history_weight: float = 0.5,
+               top: int | None = None) -> pd.DataFrame:
+    """Risk, night coverage and gap per study cell, ranked by gap (rank 1 = the largest gap).
+
+    Risk terrain uses the venues and key sites in scope and the hazards open at the end of the
+    period; history is the period's incident counts. Coverage is night dwell over the period.
+    Returns cell, res, risk, rtm, history, dwell_s, nights, risk_pct, coverage_pct, gap, rank,
+    reason.
+    """
+    from geo import risk
+
+    tz = get_settings().tz
+    cells = study_cells(engine, scope, res=res, area=area)
+    venues = store.read(engine, "venues", scope)
+    sites = store.read(engine, "sites", scope)
+    hazards = store.read(engine, "hazards", scope)
+    at = (pd.Timestamp(end, tz=tz) + pd.Timedelta(days=1)) if end else pd.Timestamp.now(tz=tz)
+    hazards = hazards.loc[hazards["found_at"] < at] if len(hazards) else hazards
+    weights = risk_weights(engine)
+    exp = risk.exposure(cells, venues, sites, hazards, weights, at=at)
+    inc = store.read(engine, "incidents", scope, start=start, end=end, columns=["lat", "lng"])
+    history = _counts_on(cells, inc, res)
+    surface = risk.risk_surface(cells, exp, weights, history, history_weight=history_weight)
+    cov = coverage_cells(engine, scope, start=start, end=end, night=night, res=res, area=area)
+    ranked = risk.gaps(surface, cov, top=None)
+    out = surface.merge(ranked.drop(columns=["risk"]), on="cell", how="left")
+    out = out.sort_values("rank", kind="stable").reset_index(drop=True)
+    out.insert(1, "res", res)
+    return out.head(top) if top else out
+
+
+def backtest(engine: sa.Engine, scope: store.Scope, *, start: str, end: str, res: int = 9,
+             area: str | None = None, methods: Sequence[str] | None = None) -> dict:
+    """Rolling weekly forecasts over the stored incidents: hit rate, PAI and PEI per method."""
+    from geo import evaluate
+
+    cells = study_cells(engine, scope, res=res, area=area)
+    inc = store.read(engine, "incidents", scope)
+    kwargs: dict = {}
+    if methods:
+        kwargs["methods"] = tuple(methods)
+    return evaluate.backtest(
+        inc, cells, start=start, end=end, res=res, venues=store.read(engine, "venues", scope),
+        sites=store.read(engine, "sites", scope), hazards=store.read(engine, "hazards", scope),
+        weights=risk_weights(engine), tz=get_settings().tz, **kwargs)

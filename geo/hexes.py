@@ -46,9 +46,11 @@ from shapely.geometry.base import BaseGeometry
 __all__ = [
     "CONTAIN_MODES",
     "cell_centres",
+    "cell_polygons",
     "cell_resolution",
     "cells_to_gdf",
     "cells_to_str",
+    "change_res",
     "kring_weights",
     "latlng_to_cells",
     "polygon_to_cells",

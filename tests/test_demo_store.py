@@ -102,3 +102,28 @@ def test_readme_sample_imports_into_the_demo(demo_engine: sa.Engine, tmp_path) -
     d = coords.haversine_m(new["lng"].to_numpy(), new["lat"].to_numpy(), orig["lng"].to_numpy(),
                            orig["lat"].to_numpy())
     assert d.max() < 1.0
+
+
+def test_demo_coverage_res9_is_sum_of_res10_children(demo_engine: sa.Engine) -> None:
+    from geo import analysis, hexes
+
+    kw = {"start": "2022-07-01", "end": "2022-07-31", "night": "20:00-06:00"}
+    r10 = analysis.coverage_cells(demo_engine, "all", res=10, **kw)
+    r9 = analysis.coverage_cells(demo_engine, "all", res=9, **kw).set_index("cell")
+    parents = hexes.to_parent(r10["cell"].to_numpy().astype("uint64"), 9).astype("int64")
+    summed = r10.groupby(parents)["dwell_s"].sum()
+    assert set(summed.index) == set(r9.index.astype("int64"))
+    np_r9 = r9["dwell_s"].groupby(r9.index.astype("int64")).sum()
+    assert (abs(summed.sort_index() - np_r9.sort_index()) < 1e-6).all()
+    assert (r9["nights"] <= 31).all() and r9["nights"].max() > 5
+
+
+def test_demo_hotspots_find_persistent_and_emerging_clusters(demo_engine: sa.Engine) -> None:
+    from geo import analysis
+
+    hs = analysis.hotspot_cells(demo_engine, "all", start="2022-04-01", end="2022-10-31",
+                                emerging=True)
+    trends = hs["trend"].value_counts()
+    assert trends.get("persistent_hot", 0) > 0
+    assert (hs["gi_bin"] == 3).sum() > 0
+    assert len(hs) == 169  # every res-9 cell of the station, zero counts included

@@ -16,21 +16,14 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from geo import ingest, store
+from geo import store
 from tests import tiny
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load(engine: sa.Engine, tmp_path: Path) -> None:
-    for name in tiny.ORDER:
-        frame = tiny.frames()[name].copy()
-        for c in frame.columns:
-            if pd.api.types.is_datetime64_any_dtype(frame[c]):
-                frame[c] = frame[c].dt.strftime("%Y-%m-%d %H:%M:%S%z")
-        frame.to_csv(tmp_path / f"{name}.csv", index=False)
-        s = ingest.import_file(engine, name, tmp_path / f"{name}.csv")
-        assert s.rejected == 0, s.rejects
+    tiny.load(engine, tmp_path)
 
 
 def test_migrations_match_the_tables(engine: sa.Engine) -> None:

@@ -84,3 +84,20 @@ def frames() -> dict[str, pd.DataFrame]:
 
 ORDER = ("areas", "units", "sites", "venues", "shifts", "pings", "site_checks", "inspections",
          "hazards", "incidents")
+
+
+def load(engine: object, folder: object) -> None:
+    """Import every frame through CSV files written in ``folder`` (the real import path)."""
+    from pathlib import Path
+
+    from geo import ingest
+
+    for name in ORDER:
+        frame = frames()[name].copy()
+        for c in frame.columns:
+            if pd.api.types.is_datetime64_any_dtype(frame[c]):
+                frame[c] = frame[c].dt.strftime("%Y-%m-%d %H:%M:%S%z")
+        path = Path(str(folder)) / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        s = ingest.import_file(engine, name, path)  # type: ignore[arg-type]
+        assert s.rejected == 0, s.rejects
