@@ -1,51 +1,34 @@
-"""zh-CN / en strings for the UI and reports. Every visible string goes through :func:`t`."""
+"""zh-CN / en strings for the UI and reports. Every visible string goes through :func:`t`.
+
+Strings live in ``geo/strings/*.py``, one module per part of the app (each defines ``STRINGS``:
+key -> {"zh-CN": ..., "en": ...}); this module merges them and refuses a key defined twice.
+"""
 
 from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from geo import strings as _strings_pkg
 
 __all__ = ["LANGS", "STRINGS", "t"]
 
 LANGS = ("zh-CN", "en")
 
-STRINGS: dict[str, dict[str, str]] = {
-    "app.title": {"zh-CN": "青云巡防", "en": "Qingyun Patrol"},
-    "app.subtitle": {"zh-CN": "巡防覆盖、热点与风险一张图",
-                     "en": "Patrol coverage, hotspots and risk on one map"},
-    "app.language": {"zh-CN": "语言", "en": "Language"},
-    "app.demo_banner": {
-        "zh-CN": "演示数据：当前加载的是合成的演示辖区（南昌市青山湖区罗家一带）。其中的人员、巡逻单元和场所均为虚构，"
-                 "地名与百日行动战果数字取自公开报道。",
-        "en": "Demo data: the store holds the synthetic demo jurisdiction (Luojia, Qingshanhu "
-              "district, Nanchang). Its people, units and venues are made up; the places and the "
-              "campaign figures come from public reports.",
-    },
-    "app.building_demo": {"zh-CN": "首次启动：正在生成演示辖区数据（约半分钟）……",
-                          "en": "First start: building the demo jurisdiction (about half a "
-                                "minute)..."},
-    "app.records": {"zh-CN": "数据概况", "en": "Records in the store"},
-    "app.kind": {"zh-CN": "数据类型", "en": "Record kind"},
-    "app.rows": {"zh-CN": "条数", "en": "Rows"},
-    "app.imports": {"zh-CN": "导入记录", "en": "Import history"},
-    "app.no_imports": {"zh-CN": "尚无导入记录。", "en": "No imports yet."},
-    "app.store": {"zh-CN": "数据库", "en": "Store"},
-    "app.period": {"zh-CN": "数据时间范围", "en": "Period covered"},
-    "col.file": {"zh-CN": "文件", "en": "File"},
-    "col.kind": {"zh-CN": "类型", "en": "Kind"},
-    "col.read": {"zh-CN": "读取", "en": "Read"},
-    "col.accepted": {"zh-CN": "入库", "en": "Accepted"},
-    "col.duplicates": {"zh-CN": "重复", "en": "Duplicates"},
-    "col.conflicts": {"zh-CN": "冲突", "en": "Conflicts"},
-    "col.rejected": {"zh-CN": "拒收", "en": "Rejected"},
-    "kind.units": {"zh-CN": "巡逻单元", "en": "Patrol units"},
-    "kind.shifts": {"zh-CN": "巡逻班次", "en": "Shifts"},
-    "kind.pings": {"zh-CN": "GPS定位点", "en": "GPS pings"},
-    "kind.sites": {"zh-CN": "重点部位", "en": "Key sites"},
-    "kind.site_checks": {"zh-CN": "重点部位巡查", "en": "Key-site checks"},
-    "kind.venues": {"zh-CN": "场所", "en": "Venues"},
-    "kind.inspections": {"zh-CN": "场所检查", "en": "Inspections"},
-    "kind.hazards": {"zh-CN": "安全隐患", "en": "Safety hazards"},
-    "kind.incidents": {"zh-CN": "警情", "en": "Incidents"},
-    "kind.areas": {"zh-CN": "辖区/网格", "en": "Areas"},
-}
+
+def _collect() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for info in sorted(pkgutil.iter_modules(_strings_pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"geo.strings.{info.name}")
+        for key, value in module.STRINGS.items():
+            if key in merged:
+                msg = f"string key {key!r} is defined twice (geo/strings/{info.name}.py)"
+                raise ValueError(msg)
+            merged[key] = value
+    return merged
+
+
+STRINGS: dict[str, dict[str, str]] = _collect()
 
 
 def t(key: str, lang: str = "zh-CN", **values: object) -> str:
