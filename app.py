@@ -1,60 +1,42 @@
-"""Qingyun Patrol start page: opens the store, builds the demo city on first start, shows the records.
+"""Qingyun Patrol (青云巡防): the Streamlit entry. Router and shared frame.
 
-Run with ``streamlit run app.py``. The full multi-page app (maps, hotspots, plans) is its own issue;
-this page is the real entry point it grows from.
+Opens the store (migrations applied), builds the demo city on an empty embedded store, draws the
+shared sidebar filters and runs the chosen page. Run with ``streamlit run app.py``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from geo import schema, store
+from geo import store
 from geo.config import get_settings
-from geo.demo import is_demo, load_demo
-from geo.i18n import LANGS, t
+from geo.demo import load_demo
+from pages import _common as ui
 
-settings = get_settings()
-st.set_page_config(page_title="青云巡防 Qingyun Patrol", page_icon="🛡️", layout="wide")
+ROOT = Path(__file__).resolve().parent
 
-if "lang" not in st.session_state:
-    st.session_state["lang"] = settings.lang
-lang = st.sidebar.radio(t("app.language", st.session_state["lang"]), LANGS, key="lang",
-                        format_func=lambda code: "中文" if code == "zh-CN" else "English")
+st.set_page_config(page_title="青云巡防 Qingyun Patrol", page_icon=str(ROOT / "static" / "qy" / "shield.png"), layout="wide")
 
-
-@st.cache_resource
-def _engine(url: str):  # noqa: ANN202 - a cached SQLAlchemy engine
-    return store.connect(url)
-
-
-engine = _engine(settings.database_url)
-if settings.demo and sum(store.counts(engine).values()) == 0:
-    with st.spinner(t("app.building_demo", lang)):
+engine = ui.engine()
+if get_settings().demo and sum(store.counts(engine).values()) == 0:
+    with st.spinner(ui.tr("app.building_demo")):
         load_demo(engine)
+        st.cache_data.clear()
 
-st.title(t("app.title", lang))
-st.caption(t("app.subtitle", lang))
-if is_demo(engine):
-    st.info(t("app.demo_banner", lang))
+ui.sidebar()
 
-counts = store.counts(engine)
-st.subheader(t("app.records", lang))
-cols = st.columns(5)
-for i, name in enumerate(schema.KINDS):
-    cols[i % 5].metric(t(f"kind.{name}", lang), f"{counts[name]:,}")
-
-history = store.import_history(engine)
-st.subheader(t("app.imports", lang))
-if history.empty:
-    st.write(t("app.no_imports", lang))
-else:
-    shown = history[["file_name", "kind", "read", "accepted", "duplicates", "conflicts",
-                     "rejected"]].rename(columns={
-        "file_name": t("col.file", lang), "kind": t("col.kind", lang),
-        "read": t("col.read", lang), "accepted": t("col.accepted", lang),
-        "duplicates": t("col.duplicates", lang), "conflicts": t("col.conflicts", lang),
-        "rejected": t("col.rejected", lang)})
-    shown[t("col.kind", lang)] = history["kind"].map(lambda k: t(f"kind.{k}", lang))
-    st.dataframe(shown, hide_index=True, width="stretch")
-
-st.sidebar.caption(f"{t('app.store', lang)}: {engine.url.render_as_string(hide_password=True)}")
+PAGES = [
+    ("pages/overview.py", "page.overview", ":material/dashboard:"),
+    ("pages/coverage.py", "page.coverage", ":material/local_police:"),
+    ("pages/hotspots.py", "page.hotspots", ":material/local_fire_department:"),
+    ("pages/venues.py", "page.venues", ":material/storefront:"),
+    ("pages/hazards.py", "page.hazards", ":material/warning:"),
+    ("pages/data.py", "page.data", ":material/upload_file:"),
+    ("pages/settings.py", "page.settings", ":material/settings:"),
+]
+nav = st.navigation([st.Page(path, title=ui.tr(key), icon=icon, url_path=path[6:-3])
+                     for path, key, icon in PAGES])
+st.sidebar.caption(ui.tr("app.title") + " · " + engine.url.render_as_string(hide_password=True))
+nav.run()

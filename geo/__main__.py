@@ -65,7 +65,7 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
                                  encoding=args.encoding)
     out = summary.as_dict()
     if args.rejects:
-        summary.rejects.to_csv(args.rejects, index=False, encoding="utf-8-sig")
+        Path(args.rejects).write_text(ingest.rejects_csv(summary.rejects), encoding="utf-8-sig")
         out["rejects_file"] = args.rejects
     elif summary.rejected or summary.conflicts:
         out["first_rejects"] = summary.rejects.head(5)[["row", "column", "reason"]].to_dict(
@@ -143,6 +143,119 @@ def cmd_risk(args: argparse.Namespace) -> dict[str, Any]:
             "top_gaps": [{"h3": h, "gap": round(float(g), 3), "reason": r} for h, g, r in zip(
                 analysis.hexes.cells_to_str(top["cell"].to_numpy()), top["gap"], top["reason"],
                 strict=True)]}
+
+
+def _label(key: str, lang: str, fallback: object) -> str:
+    from geo.i18n import t
+
+    try:
+        return t(key, lang)
+    except KeyError:
+        return str(fallback)
+
+
+def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
+    """Standalone offline map (one self-contained HTML file) of coverage, hotspots, risk, gap,
+    venues or hazards, with the area outlines; no request leaves the machine unless --tiles
+    names an online provider."""
+    import numpy as np
+
+    import layers
+    from geo import analysis, hexes, store
+    from geo.config import get_settings
+    from geo.demo import is_demo
+    from geo.i18n import t
+    from layers.standalone import save
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"{out.name}: --out must be an .html file")
+    lang = args.lang or get_settings().lang
+    tiles = args.tiles or get_settings().tiles
+    gcj = layers.is_gcj02(tiles)
+    engine = _engine(args)
+    scope: Any = [args.area] if args.area else "all"
+    if args.area:
+        analysis.effective_scope(engine, "all", args.area)  # unknown area -> ValueError
+    night = None if args.night in ("all", "") else args.night
+    kind = args.layer
+    summary: dict[str, Any] = {"command": "map", "layer": kind, "out": str(out), "tiles": tiles,
+                               "lang": lang, "cells": 0, "points": 0}
+    col = {c: t(f"maps.col.{c}", lang) for c in (
+        "dwell_h", "nights", "stops", "count", "gi_z", "gi_p", "risk", "gap", "rank", "name",
+        "category", "risk_level", "severity", "status", "found_at", "deadline")}
+    lat = lng = np.array([])
+    element: Any
+    if kind in ("coverage", "hotspots", "risk", "gap"):
+        common = {"start": args.date_from, "end": args.date_to, "res": args.res, "area": args.area}
+        if kind == "coverage":
+            df = analysis.coverage_cells(engine, "all", night=night, **common)
+            df["dwell_h"] = (df["dwell_s"] / 3600).round(2)
+            opts: dict[str, Any] = {"value": "dwell_h", "palette": "coverage", "tooltip": [
+                ("dwell_h", col["dwell_h"]), ("nights", col["nights"]), ("stops", col["stops"])]}
+        elif kind == "hotspots":
+            df = analysis.hotspot_cells(engine, "all", **common)
+            df["gi_z"] = df["gi_z"].round(2)
+            df["gi_p"] = df["gi_p"].map(lambda p: f"{p:.3g}")
+            opts = {"value": "gi_bin", "palette": "hotspot", "tooltip": [
+                ("count", col["count"]), ("gi_z", col["gi_z"]), ("gi_p", col["gi_p"])],
+                "labels": {b: t(f"maps.bin.{b}", lang) for b in range(-3, 4)}}
+        else:
+            df = analysis.risk_cells(engine, "all", night=args.night, **common)
+            df["risk"] = df["risk"].round(3)
+            df["gap"] = df["gap"].round(3)
+            opts = {"value": kind, "palette": kind, "tooltip": [
+                (kind, col[kind]), *([("risk", col["risk"])] if kind == "gap" else []),
+                ("rank", col["rank"])]}
+        element = layers.cells_layer(df, name=t(f"maps.layer.{kind}", lang),
+                                     legend_title=t(f"maps.legend.{kind}", lang),
+                                     shift_gcj02=gcj, **opts)
+        summary["cells"] = element.n_cells
+        summary["res"] = args.res
+        if len(df):
+            lat, lng = hexes.cell_centres(df["cell"].to_numpy().astype(np.uint64))
+    else:
+        frame = store.read(engine, kind, scope, start=args.date_from, end=args.date_to)
+        if kind == "venues":
+            group, by = "risk", "risk_level"
+            colours = {"high": "#d7301f", "medium": "#fc8d59", "low": "#fee08b"}
+            popup = [("name", col["name"]), ("category", col["category"]),
+                     ("risk_level", col["risk_level"])]
+            frame["category"] = [_label(f"v.venue.{v}", lang, v) for v in frame["category"]]
+        else:
+            group, by = "severity", "severity"
+            colours = {"major": "#67000d", "high": "#d7301f", "medium": "#fc8d59", "low": "#fdd49e"}
+            popup = [("category", col["category"]), ("severity", col["severity"]),
+                     ("status", col["status"]), ("found_at", col["found_at"]),
+                     ("deadline", col["deadline"])]
+            frame["category"] = [_label(f"v.hazard.{v}", lang, v) for v in frame["category"]]
+            frame["status"] = [_label(f"v.hstatus.{v}", lang, v) for v in frame["status"]]
+        levels = {k: _label(f"v.{group}.{k}", lang, k) for k in colours}
+        frame[f"{by}_label"] = [levels.get(v, v) for v in frame[by]]
+        popup = [(f"{by}_label", lbl) if c == by else (c, lbl) for c, lbl in popup]
+        element = layers.points_layer(frame, name=t(f"maps.layer.{kind}", lang), popup=popup,
+                                      color_by=by, colors=colours, color_labels=levels,
+                                      legend_title=t(f"maps.legend.{kind}", lang),
+                                      cluster=True, shift_gcj02=gcj)
+        summary["points"] = element.n_points
+        lat, lng = frame["lat"].to_numpy(float), frame["lng"].to_numpy(float)
+    bounds = None
+    if lat.size:
+        bounds = [[float(np.nanmin(lat)), float(np.nanmin(lng))],
+                  [float(np.nanmax(lat)), float(np.nanmax(lng))]]
+    m = layers.new_map(tiles=tiles, tianditu_token=args.tianditu_token, bounds=bounds)
+    areas = store.read(engine, "areas", scope)
+    if len(areas):
+        layers.areas_layer(areas, name=t("maps.layer.areas", lang), shift_gcj02=gcj).add_to(m)
+    element.add_to(m)
+    layers.add_layer_control(m)
+    if is_demo(engine):
+        from layers.basemap import blank_note
+
+        blank_note(m, t("maps.demo_note", lang))
+    summary["areas"] = len(areas)
+    summary["bytes"] = save(m, out)
+    return summary
 
 
 def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
@@ -262,6 +375,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, help="keep only the N largest gaps")
     p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
     p.set_defaults(func=cmd_risk)
+
+    p = sub.add_parser("map", help=cmd_map.__doc__.split(";")[0], description=cmd_map.__doc__)
+    _common(p)
+    _period(p)
+    p.add_argument("--layer", required=True,
+                   choices=["coverage", "hotspots", "risk", "gap", "venues", "hazards"],
+                   help="what to draw")
+    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
+    p.add_argument("--area", help="area id (station or grid)")
+    p.add_argument("--night", default="20:00-06:00",
+                   help="night window HH:MM-HH:MM for coverage (default 20:00-06:00); 'all' "
+                        "for whole days")
+    p.add_argument("--tiles", help="none (default: QY_TILES or none; no tile requests), osm, "
+                   "amap (geometries shifted to GCJ-02), tianditu, or a tile URL template")
+    p.add_argument("--tianditu-token", dest="tianditu_token", help="token for --tiles tianditu")
+    p.add_argument("--lang", choices=["zh-CN", "en"], help="labels (default: QY_LANG, zh-CN)")
+    p.add_argument("--out", required=True, help="output .html (self-contained, works offline)")
+    p.set_defaults(func=cmd_map)
 
     p = sub.add_parser("evaluate", help=cmd_evaluate.__doc__, description=cmd_evaluate.__doc__)
     _common(p)

@@ -5,9 +5,11 @@ cell", e.g. for a fix without coordinates); frames hold the same values as int64
 (``"8a418328074ffff"``) appear only at the edges: files, maps and GeoJSON properties; convert with
 :func:`cells_to_str` and :func:`str_to_cells`.
 
-The heavy lifting is done by h3ronpy's compiled (Rust) layer, which releases the GIL: large inputs
-are split into chunks that run on all cores in a thread pool. The pattern follows h3-py: convert
-in, call the compiled layer, convert out.
+The heavy lifting is done by compiled code that releases the GIL: large inputs are split into
+chunks that run on all cores in a thread pool. Indexing (:func:`latlng_to_cells`) calls the official
+H3 C library through ``geo._h3c`` (built by the setup scripts; :data:`INDEX_ENGINE` is ``"h3-c"``)
+and falls back to h3ronpy's Rust layer (``"h3ronpy"``) when that library is not built; everything
+else uses h3ronpy. The pattern follows h3-py: convert in, call the compiled layer, convert out.
 
 Examples
 --------
@@ -21,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -43,8 +46,11 @@ from h3ronpy.vector import (
 )
 from shapely.geometry.base import BaseGeometry
 
+from geo import _h3c
+
 __all__ = [
     "CONTAIN_MODES",
+    "INDEX_ENGINE",
     "cell_centres",
     "cell_polygons",
     "cell_resolution",
@@ -66,7 +72,14 @@ CONTAIN_MODES = {
 }
 
 _POOL_PREFIX = "qy-hexes"
-_CHUNK_MIN = 200_000  # below this many points threading costs more than it gains
+_CHUNK_MIN = 200_000  # below this many points threading costs more than it gains (h3ronpy)
+_C_CHUNK_MIN = 20_000  # the same for the H3 C path (no Arrow conversions per chunk)
+
+#: Which compiled code :func:`latlng_to_cells` runs: ``"h3-c"`` (the H3 C library via ``geo._h3c``,
+#: built by ``python -m geo._h3c.build``) or ``"h3ronpy"`` (the fallback when it is not built, or
+#: when the environment sets ``QY_INDEX_ENGINE=h3ronpy``, e.g. to compare the two).
+INDEX_ENGINE = ("h3-c" if _h3c.LIB is not None and os.environ.get("QY_INDEX_ENGINE") != "h3ronpy"
+                else "h3ronpy")
 
 
 @lru_cache(maxsize=1)
@@ -125,6 +138,33 @@ def _index_chunk(lat: np.ndarray, lng: np.ndarray, res: int, *,
     return out
 
 
+def _index_c(lat: np.ndarray, lng: np.ndarray, res: int, workers: int) -> np.ndarray:
+    """H3 C path: this thread and ``workers - 1`` pool threads take slices from a shared counter.
+
+    About eight slices per worker rather than one each, so a core that another process slows down
+    simply takes fewer slices (the C call releases the GIL; ``next`` on the counter holds it).
+    """
+    n = lat.shape[0]
+    out = np.empty(n, np.uint64)
+    if workers <= 1:
+        _h3c.latlng_to_cells_into(lat, lng, res, out)
+        return out
+    size = max(_C_CHUNK_MIN, -(-n // (8 * workers)))
+    slices = itertools.count(0, size)
+
+    def work() -> None:
+        for a in slices:
+            if a >= n:
+                return
+            _h3c.latlng_to_cells_into(lat, lng, res, out, a, min(a + size, n))
+
+    futures = [_pool().submit(work) for _ in range(workers - 1)]
+    work()
+    for f in futures:
+        f.result()
+    return out
+
+
 def latlng_to_cells(lat: Sequence[float] | np.ndarray, lng: Sequence[float] | np.ndarray,
                     res: int) -> np.ndarray:
     """Index WGS-84 points to H3 cells at resolution ``res``.
@@ -150,6 +190,8 @@ def latlng_to_cells(lat: Sequence[float] | np.ndarray, lng: Sequence[float] | np
     n = lat.shape[0]
     workers = _n_workers()
     nested = threading.current_thread().name.startswith(_POOL_PREFIX)  # no waits on our own pool
+    if INDEX_ENGINE == "h3-c":
+        return _index_c(lat, lng, res, 1 if nested or n < _C_CHUNK_MIN else workers)
     if n < _CHUNK_MIN or workers == 1 or nested:
         return _index_chunk(lat, lng, res)
     bounds = np.linspace(0, n, workers + 1).astype(int)

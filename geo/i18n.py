@@ -37,4 +37,4 @@ def t(key: str, lang: str = "zh-CN", **values: object) -> str:
     A missing key raises KeyError: a test checks that every key exists in both languages.
     """
     text = STRINGS[key]["en" if lang == "en" else "zh-CN"]
-    return text.format(**values) if values else text
+    return text.format(**values)

@@ -37,10 +37,13 @@ from geo.config import Settings, get_settings
 
 __all__ = [
     "FileError",
+    "suggest_mapping",
     "ImportSummary",
     "import_file",
     "import_frame",
     "map_headers",
+    "neutralise_formulas",
+    "rejects_csv",
     "read_table",
     "validate",
 ]
@@ -228,19 +231,17 @@ def _read_xlsx(path: Path, sheet: str | None, name: str) -> pd.DataFrame:
 # Header mapping
 
 
-def map_headers(kind: schema.Kind, headers: list[str], *, file_name: str = "",
-                overrides: Mapping[str, str] | None = None,
-                has_geometry: bool = False) -> dict[str, str]:
-    """Map canonical column -> file header. Raises FileError naming missing and found columns.
+def suggest_mapping(kind: schema.Kind, headers: list[str], *,
+                    overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Canonical column -> file header, from ``overrides`` and the alias table; never raises.
 
-    ``overrides`` maps canonical column -> header and wins over the alias table (the app's manual
-    column mapping uses it).
+    Columns that cannot be matched are absent; :func:`map_headers` checks the result.
     """
     norm = {h: _norm_header(h) for h in headers}
     used: set[str] = set()
     mapping: dict[str, str] = {}
     for canon, header in (overrides or {}).items():
-        if header in norm:
+        if header in norm and header not in used:
             mapping[canon] = header
             used.add(header)
     for col in kind.columns:
@@ -253,6 +254,18 @@ def map_headers(kind: schema.Kind, headers: list[str], *, file_name: str = "",
                 mapping[col.name] = hit
                 used.add(hit)
                 break
+    return mapping
+
+
+def map_headers(kind: schema.Kind, headers: list[str], *, file_name: str = "",
+                overrides: Mapping[str, str] | None = None,
+                has_geometry: bool = False) -> dict[str, str]:
+    """Map canonical column -> file header. Raises FileError naming missing and found columns.
+
+    ``overrides`` maps canonical column -> header and wins over the alias table (the app's manual
+    column mapping uses it).
+    """
+    mapping = suggest_mapping(kind, headers, overrides=overrides)
     missing = [c.name for c in kind.columns if c.required and c.name not in mapping]
     if has_geometry:
         missing = [m for m in missing if m not in ("lat", "lng", "geometry")]
@@ -717,3 +730,22 @@ def import_file(engine: sa.Engine, kind_name: str, path: str | Path, *, crs: str
     return import_frame(engine, kind_name, raw, file_name=name, file_sha256=digest, crs=file_crs,
                         first_row=first_row, geometry=geometry, mapping=mapping,
                         settings=settings, user=user)
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas (=, +, -, @, tab, CR at start).
+
+    Such a cell gets a leading apostrophe, as OWASP advises for CSV exports opened in Excel.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            s = out[col].astype("string")
+            risky = s.str.match(r"^[=+\-@\t\r]").fillna(False)
+            out[col] = s.where(~risky, "'" + s)
+    return out
+
+
+def rejects_csv(rejects: pd.DataFrame) -> str:
+    """The rejected rows as CSV text (file, row, column, value, reason), formula-safe."""
+    return neutralise_formulas(rejects).to_csv(index=False)

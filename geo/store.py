@@ -627,10 +627,11 @@ def read(engine: sa.Engine, kind_name: str, scope: Scope, *, start: str | None =
     t = RECORD_TABLES[kind_name]
     tz = get_settings().tz
     ids = resolve_scope(engine, scope)
-    cols = [t.c[c] for c in (columns or [*k.names, "source_file", "source_row"])]
-    if k.located and (columns is None or "cell" not in columns):
-        cols.append(t.c.cell)
-    stmt = sa.select(*cols)
+    wanted = list(columns or [*k.names, "source_file", "source_row"])
+    fetch = list(wanted)
+    if k.located:  # the exact scope test needs the point
+        fetch += [c for c in ("lat", "lng", "cell") if c not in fetch]
+    stmt = sa.select(*[t.c[c] for c in fetch])
     tcol = TIME_COLUMN[kind_name]
     lo, hi = _period_bounds(start, end, tz)
     if tcol and lo is not None:
@@ -673,6 +674,8 @@ def read(engine: sa.Engine, kind_name: str, scope: Scope, *, start: str | None =
         elif "_lat" in df:
             keep = shapely.contains_xy(poly, df["_lng"].to_numpy(float), df["_lat"].to_numpy(float))
             df = df.loc[keep].drop(columns=["_lat", "_lng"])
+    if columns is not None:
+        df = df[[c for c in wanted if c in df]]
     df = df.reset_index(drop=True)
     for c in k.columns:
         if c.name in df and c.type == "ts":

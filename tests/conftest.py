@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -61,3 +63,25 @@ def sqlite_engine(tmp_path) -> Iterator[sa.Engine]:
     eng = store._engines.pop(url, None)
     if eng is not None:
         eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store holding the demo city, built once per test session (about 20 s)."""
+    from geo.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo-city") / "demo.db"
+    url = f"sqlite:///{path}"
+    engine = store.connect(url)
+    load_demo(engine)
+    store._engines.pop(url, None)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_db_url(demo_db_file: Path, tmp_path: Path) -> str:
+    """URL of a private copy of the demo store (tests may write to it)."""
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(demo_db_file, copy)
+    return f"sqlite:///{copy}"

@@ -113,7 +113,7 @@ def _index_rates(n: int, n_slow: int, rounds: int) -> dict:
     import h3
     import h3pandas  # noqa: F401  (registers the .h3 accessor)
 
-    from geo.hexes import latlng_to_cells
+    from geo.hexes import INDEX_ENGINE, latlng_to_cells
 
     lat, lng = random_points(n)
     latlng_to_cells(lat[:1000], lng[:1000], RES)  # warm up the thread pool
@@ -137,6 +137,7 @@ def _index_rates(n: int, n_slow: int, rounds: int) -> dict:
         "h3_loop_rate_pts_s": n_slow / t_loop,
         "h3pandas_rate_pts_s": n_slow / t_h3pd,
         "index_time_s": t_ours,
+        "index_engine": INDEX_ENGINE,  # "h3-c" (H3 C library) or "h3ronpy" (fallback)
     }
 
 
@@ -171,7 +172,7 @@ def _rollup_child(n_pings: int, n_shifts: int, pairs: int) -> dict:
     import gc
 
     from geo import coverage
-    from geo.hexes import latlng_to_cells
+    from geo.hexes import INDEX_ENGINE, latlng_to_cells
 
     pings, shifts = patrol_pings(n_pings, n_shifts)
     lat = pings["lat"].to_numpy()
@@ -202,6 +203,7 @@ def _rollup_child(n_pings: int, n_shifts: int, pairs: int) -> dict:
         "rollup_shifts": n_shifts,
         "rollup_time_s": t_rollup,
         "rollup_index_time_s": t_index,
+        "rollup_index_engine": INDEX_ENGINE,
         "rollup_rate_pings_s": len(pings) / t_rollup,
         "rollup_rows": len(cells),
         "rollup_dwell_h": float(cells["dwell_s"].sum() / 3600.0),

@@ -1,0 +1,55 @@
+"""Strings of the Data (import) and Settings pages."""
+
+from __future__ import annotations
+
+STRINGS: dict[str, dict[str, str]] = {
+    "data.kind": {"zh-CN": "数据类型", "en": "Record kind"},
+    "data.file": {"zh-CN": "上传文件（CSV、Excel、GeoJSON、GeoPackage、Shapefile压缩包、Parquet；不超过 {mb} MB）",
+                  "en": "Upload a file (CSV, Excel, GeoJSON, GeoPackage, zipped Shapefile, "
+                        "Parquet; at most {mb} MB)"},
+    "data.crs": {"zh-CN": "坐标系", "en": "Coordinates"},
+    "data.crs.wgs84": {"zh-CN": "WGS-84（GPS原始坐标）", "en": "WGS-84 (raw GPS)"},
+    "data.crs.gcj02": {"zh-CN": "GCJ-02（高德/腾讯）", "en": "GCJ-02 (Amap/Tencent)"},
+    "data.crs.bd09": {"zh-CN": "BD-09（百度）", "en": "BD-09 (Baidu)"},
+    "data.crs.epsg": {"zh-CN": "其他投影（EPSG代码）", "en": "Other CRS (EPSG code)"},
+    "data.epsg": {"zh-CN": "EPSG代码", "en": "EPSG code"},
+    "data.encoding": {"zh-CN": "文本编码", "en": "Text encoding"},
+    "data.encoding.auto": {"zh-CN": "自动识别（UTF-8 / GBK）", "en": "Detect (UTF-8 / GBK)"},
+    "data.sheet": {"zh-CN": "工作表", "en": "Sheet"},
+    "data.too_large": {"zh-CN": "{name} 超过 {mb} MB 的上传上限，未导入。",
+                       "en": "{name} is larger than the upload limit of {mb} MB; not imported."},
+    "data.preview": {"zh-CN": "预览（共 {rows} 行）", "en": "Preview ({rows} rows)"},
+    "data.mapping": {"zh-CN": "字段对应", "en": "Column mapping"},
+    "data.mapping_help": {"zh-CN": "带 * 的字段必填。能识别的中英文表头已自动对应，其余请手动选择。",
+                          "en": "Fields with * are required. Known Chinese and English headers "
+                                "are matched already; choose the others by hand."},
+    "data.unmapped": {"zh-CN": "（不导入）", "en": "(not imported)"},
+    "data.import": {"zh-CN": "导入", "en": "Import"},
+    "data.report": {"zh-CN": "校验报告：{file}", "en": "Validation report: {file}"},
+    "data.row": {"zh-CN": "行号", "en": "Row"},
+    "data.column": {"zh-CN": "列", "en": "Column"},
+    "data.value": {"zh-CN": "值", "en": "Value"},
+    "data.reason": {"zh-CN": "原因", "en": "Reason"},
+    "data.download_rejects": {"zh-CN": "下载拒收行（CSV）", "en": "Download rejected rows (CSV)"},
+    "data.no_rejects": {"zh-CN": "没有被拒收的行。", "en": "No row was rejected."},
+    "settings.night": {"zh-CN": "默认夜间时段", "en": "Default night window"},
+    "settings.night_help": {"zh-CN": "夜间归属于开始的那一天（如 周六20:00—周日06:00 算周六夜）。",
+                            "en": "A night belongs to the date it starts on (20:00 Sat - 06:00 "
+                                  "Sun is Saturday's night)."},
+    "settings.basemap": {"zh-CN": "底图", "en": "Basemap"},
+    "settings.tiles.none": {"zh-CN": "无底图（离线网络）", "en": "None (offline networks)"},
+    "settings.tiles.osm": {"zh-CN": "OpenStreetMap", "en": "OpenStreetMap"},
+    "settings.tiles.amap": {"zh-CN": "高德地图（GCJ-02）", "en": "Amap (GCJ-02)"},
+    "settings.tiles.tianditu": {"zh-CN": "天地图（需令牌）", "en": "Tianditu (needs a token)"},
+    "settings.tiles.custom": {"zh-CN": "内网瓦片服务", "en": "Internal tile server"},
+    "settings.tiles_url": {"zh-CN": "瓦片地址模板（如 http://10.0.0.5/tiles/{{z}}/{{x}}/{{y}}.png）",
+                           "en": "Tile URL template (e.g. http://10.0.0.5/tiles/{{z}}/{{x}}/{{y}}.png)"},
+    "settings.token": {"zh-CN": "天地图令牌", "en": "Tianditu token"},
+    "settings.weights": {"zh-CN": "风险权重", "en": "Risk weights"},
+    "settings.weights_help": {"zh-CN": "每个风险因子的影响半径（米）与相对风险权重，用于风险地形分析。",
+                              "en": "Influence radius (metres) and relative risk weight of each "
+                                    "factor, used by the risk terrain."},
+    "settings.save": {"zh-CN": "保存设置", "en": "Save settings"},
+    "settings.saved": {"zh-CN": "设置已保存。", "en": "Settings saved."},
+    "settings.reset_weights": {"zh-CN": "恢复默认权重", "en": "Restore default weights"},
+}

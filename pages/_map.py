@@ -1,0 +1,269 @@
+"""Shared map helpers of the analysis pages: cached reads, the base map, clicks, the cell panel.
+
+A page builds its layers, then calls :func:`show_map`, which draws the map with
+``returned_objects=["last_clicked"]`` (panning and zooming do not rerun the page) and turns a click
+into the H3 cell at the sidebar's resolution; :func:`cell_panel` shows what is in that cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import analysis, cells, store
+from geo.config import get_settings
+from geo.i18n import STRINGS, t
+from pages import _common as ui
+
+__all__ = ["base_map", "cached", "cell_panel", "formatter", "label", "read", "show_map",
+           "table"]
+
+
+# --------------------------------------------------------------------------------------------
+# Cached data access: every cached function takes the store URL first, so that a test store and
+# the app store never share entries; arguments are the filter values.
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _cached_call(url: str, fn_path: str, args: tuple, kwargs: tuple) -> Any:
+    module, name = fn_path.rsplit(".", 1)
+    import importlib
+
+    fn: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return fn(store.connect(url), *args, **dict(kwargs))
+
+
+def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(engine, *args, **kwargs)`` for a geo function, cached on its arguments."""
+    scope = ui.scope()
+    scope_key = scope if isinstance(scope, str) else frozenset(scope)
+    return _cached_call(get_settings().database_url, f"{fn.__module__}.{fn.__qualname__}",
+                        (scope_key, *args), tuple(sorted(kwargs.items())))
+
+
+def read(kind: str, *, start: str | None = None, end: str | None = None,
+         area: str | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Scoped, cached records of one kind (narrowed to ``area``)."""
+    return _cached_read(get_settings().database_url, _scope_key(), kind, start, end, area,
+                        tuple(columns) if columns else None)
+
+
+def _scope_key() -> str | frozenset[str]:
+    scope = ui.scope()
+    return scope if isinstance(scope, str) else frozenset(scope)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _cached_read(url: str, scope: str | frozenset[str], kind: str, start: str | None,
+                 end: str | None, area: str | None,
+                 columns: tuple[str, ...] | None) -> pd.DataFrame:
+    eng = store.connect(url)
+    ids = analysis.effective_scope(eng, scope, area)  # type: ignore[arg-type]
+    return store.read(eng, kind, "all" if ids is None else ids, start=start, end=end,
+                      columns=list(columns) if columns else None)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _bounds(url: str, scope: str | frozenset[str],
+            area: str | None) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """``((south, west), (north, east))`` of the scope's areas (or incidents); None if empty."""
+    eng = store.connect(url)
+    ids = analysis.effective_scope(eng, scope, area)  # type: ignore[arg-type]
+    poly = analysis.area_polygon(eng, ids)
+    if poly is not None:
+        w, s, e, n = poly.bounds
+        return ((s, w), (n, e))
+    inc = store.read(eng, "incidents", "all" if ids is None else ids, columns=["lat", "lng"])
+    if inc.empty:
+        return None
+    return ((float(inc["lat"].min()), float(inc["lng"].min())),
+            (float(inc["lat"].max()), float(inc["lng"].max())))
+
+
+# --------------------------------------------------------------------------------------------
+# Labels and tables
+
+
+def label(group: str, value: object) -> str:
+    """The translated label of an enum value (``v.<group>.<value>``), or the value itself."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return "—"
+    key = f"v.{group}.{value}"
+    return ui.tr(key) if key in STRINGS else str(value)
+
+
+def formatter(group: str | None = None, *, prefix: str | None = None) -> Callable[[Any], str]:
+    """A widget ``format_func`` bound to the language of this run: enum labels of ``group``, or
+    the strings ``prefix + value``. (Bound now, so a widget drawn before a language switch keeps
+    formatting its options as it drew them.)"""
+    lang = ui.lang()
+    if prefix is not None:
+        return lambda v: t(f"{prefix}{v}", lang)
+
+    def fmt(v: Any) -> str:
+        key = f"v.{group}.{v}"
+        return t(key, lang) if key in STRINGS else str(v)
+
+    return fmt
+
+
+def table(frame: pd.DataFrame, columns: dict[str, str], *, enums: dict[str, str] | None = None,
+          height: int | None = None, key: str | None = None) -> None:
+    """Show ``frame`` with translated headers (``{column: string key}``) and enum labels."""
+    shown = frame[list(columns)].copy()
+    for col, group in (enums or {}).items():
+        if col in shown:
+            shown[col] = shown[col].map(lambda v, g=group: label(g, v))
+    for col in shown.columns:  # empty values show as a dash, times as local minutes
+        v = shown[col]
+        if isinstance(v.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(v):
+            shown[col] = v.dt.strftime("%Y-%m-%d %H:%M").fillna("—")
+        elif v.isna().any() and not pd.api.types.is_float_dtype(v):
+            shown[col] = v.astype(object).where(v.notna(), "—").astype(str)
+        elif v.isna().any():
+            shown[col] = v.map(lambda x: "—" if pd.isna(x) else f"{x:g}")
+    shown = shown.rename(columns={c: ui.tr(k) for c, k in columns.items()})
+    kwargs: dict[str, Any] = {"hide_index": True}
+    if height:
+        kwargs["height"] = height
+    if key:
+        kwargs["key"] = key
+    st.dataframe(shown, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# The map
+
+
+def _tiles() -> tuple[str, str | None]:
+    s = ui.ui_settings()
+    tiles = str(s.get("tiles") or "none")
+    if tiles == "url":
+        tiles = str(s.get("tiles_url") or "none")
+    token = str(s.get("tianditu_token") or "") or None
+    if tiles == "tianditu" and not token:
+        tiles = "none"
+    return tiles, token
+
+
+def base_map(area: str | None = None, *, zoom: int = 14) -> folium.Map:
+    """A map fitted to the scope (narrowed to ``area``) with the basemap chosen in Settings."""
+    from layers.basemap import new_map
+
+    tiles, token = _tiles()
+    bounds = _bounds(get_settings().database_url, _scope_key(), area)
+    try:
+        return new_map(zoom=zoom, tiles=tiles, tianditu_token=token, bounds=bounds,
+                       **({"center": ((bounds[0][0] + bounds[1][0]) / 2,
+                                      (bounds[0][1] + bounds[1][1]) / 2)} if bounds else {}))
+    except ValueError:  # a tile setting the layers do not accept: draw without tiles
+        return new_map(zoom=zoom, tiles="none", bounds=bounds)
+
+
+def shift_gcj02() -> bool:
+    """True when the basemap is in GCJ-02 (Amap): cell geometries must be shifted to it."""
+    from layers.basemap import is_gcj02
+
+    return is_gcj02(_tiles()[0])
+
+
+def add_areas(m: folium.Map, area: str | None) -> None:
+    """Draw the area outlines of the scope (narrowed to ``area``) on ``m``."""
+    from layers.areas import areas_layer
+
+    areas = read("areas", area=area)
+    if len(areas):
+        areas_layer(areas, name=ui.tr("map.areas"), shift_gcj02=shift_gcj02(),
+                    level_labels={"station": ui.tr("map.station"), "grid": ui.tr("map.grid")}
+                    ).add_to(m)
+
+
+def show_map(m: folium.Map, *, key: str, height: int = 560) -> int | None:
+    """Draw ``m``; return the cell (at the sidebar resolution) the user last clicked, or None.
+
+    The clicked cell is kept in ``st.session_state[key + "_cell"]`` until the next click.
+    """
+    folium.LayerControl(collapsed=True).add_to(m)
+    out = st_folium(m, key=key, height=height, use_container_width=True,
+                    returned_objects=["last_clicked"])
+    f = ui.filters()
+    state = f"{key}_cell"
+    click = (out or {}).get("last_clicked")
+    if click and click.get("lat") is not None:
+        point = (round(float(click["lat"]), 7), round(float(click["lng"]), 7))
+        if st.session_state.get(f"{key}_click") != (point, f.res):
+            st.session_state[f"{key}_click"] = (point, f.res)
+            st.session_state[state] = cells.cell_at(point[0], point[1], f.res)
+    cell = st.session_state.get(state)
+    if cell is not None and int(cells.hexes.cell_resolution([cell])[0]) != f.res:
+        st.session_state.pop(state, None)
+        return None
+    return cell
+
+
+# --------------------------------------------------------------------------------------------
+# The cell details panel
+
+
+def details(cell: int) -> dict[str, Any]:
+    """Cached :func:`geo.cells.cell_details` for the current filters."""
+    f = ui.filters()
+    return cached(cells.cell_details, int(cell), f.res, f.start, f.end, f.night)
+
+
+def cell_panel(cell: int | None) -> None:
+    """Show what is in ``cell`` over the filters' period; a hint when nothing is chosen."""
+    if cell is None:
+        st.caption(ui.tr("pg.map_hint"))
+        return
+    f = ui.filters()
+    d = details(cell)
+    st.subheader(ui.tr("cell.title", h3=d["h3"]))
+    st.caption(ui.tr("cell.period", start=f.start, end=f.end, night=f.night))
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(ui.tr("cell.incidents"), len(d["incidents"]))
+    c2.metric(ui.tr("cell.dwell"), f"{d['dwell_min']:.1f}")
+    c3.metric(ui.tr("cell.nights"), d["nights"])
+    c4.metric(ui.tr("cell.stops"), d["stops"])
+    last = d["last_visit"]
+    st.caption(ui.tr("cell.last_visit", when=pd.Timestamp(last).strftime("%Y-%m-%d %H:%M"))
+               if last is not None and not pd.isna(last) else ui.tr("cell.never"))
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**" + ui.tr("cell.by_category") + "**")
+        if len(d["by_category"]):
+            table(d["by_category"], {"category": "col.category", "count": "col.count"},
+                  enums={"category": "incident"})
+        else:
+            st.caption(ui.tr("cell.none"))
+        st.markdown("**" + ui.tr("cell.sites") + "**")
+        if len(d["sites"]):
+            table(d["sites"], {"name": "col.name", "category": "col.category",
+                               "checks": "col.checks"}, enums={"category": "site"})
+        else:
+            st.caption(ui.tr("cell.none"))
+    with right:
+        st.markdown("**" + ui.tr("cell.venues") + "**")
+        if len(d["venues"]):
+            table(d["venues"], {"name": "col.name", "category": "col.category",
+                                "risk_level": "col.risk_level", "inspections": "col.inspections"},
+                  enums={"category": "venue", "risk_level": "risk"})
+        else:
+            st.caption(ui.tr("cell.none"))
+        st.markdown("**" + ui.tr("cell.hazards") + "**")
+        if len(d["hazards"]):
+            table(d["hazards"], {"hazard_id": "col.id", "category": "col.category",
+                                 "severity": "col.severity", "status": "col.status",
+                                 "found_at": "col.found_at"},
+                  enums={"category": "hazard", "severity": "severity", "status": "hstatus"})
+        else:
+            st.caption(ui.tr("cell.none"))
+        if len(d["by_unit_kind"]):
+            st.markdown("**" + ui.tr("cell.by_unit") + "**")
+            table(d["by_unit_kind"], {"unit_kind": "col.unit_kind", "dwell_min": "col.dwell_min"},
+                  enums={"unit_kind": "unit"})

@@ -1,0 +1,63 @@
+"""Settings: default night window, basemap (offline by default) and the risk-weights table."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo import analysis, risk, store
+from geo.i18n import t
+from pages import _common as ui
+
+LANG = ui.lang()  # format functions are bound to this run's language
+
+ui.demo_banner()
+st.title(ui.tr("page.settings"))
+engine = ui.engine()
+current = ui.ui_settings()
+
+st.subheader(ui.tr("settings.night"))
+h0, h1 = (int(x.split(":")[0]) for x in str(current["night"]).split("-"))
+c1, c2 = st.columns(2)
+night_from = c1.selectbox(ui.tr("filter.night_from"), range(24), index=h0, key="set_night_from",
+                          format_func=lambda h: f"{h:02d}:00")
+night_to = c2.selectbox(ui.tr("filter.night_to"), range(24), index=h1, key="set_night_to",
+                        format_func=lambda h: f"{h:02d}:00")
+st.caption(ui.tr("settings.night_help"))
+
+st.subheader(ui.tr("settings.basemap"))
+tile_options = ["none", "osm", "amap", "tianditu", "custom"]
+tiles = st.radio(ui.tr("settings.basemap"), tile_options, key="set_tiles", horizontal=True,
+                 label_visibility="collapsed",
+                 index=tile_options.index(str(current["tiles_choice"])),
+                 format_func=lambda k: t(f"settings.tiles.{k}", LANG))
+tiles_url = token = ""
+if tiles == "custom":
+    tiles_url = st.text_input(ui.tr("settings.tiles_url"), str(current["tiles_url"]),
+                              key="set_tiles_url")
+if tiles == "tianditu":
+    token = st.text_input(ui.tr("settings.token"), str(current["tianditu_token"]),
+                          type="password", key="set_token")
+
+st.subheader(ui.tr("settings.weights"))
+st.caption(ui.tr("settings.weights_help"))
+weights = st.data_editor(analysis.risk_weights(engine), hide_index=True, key="set_weights",
+                         disabled=["factor"], num_rows="fixed")
+
+if st.button(ui.tr("settings.save"), type="primary", key="set_save"):
+    try:
+        if tiles == "custom" and not tiles_url.startswith(("http://", "https://")):
+            raise ValueError(ui.tr("settings.tiles_url"))
+        analysis.set_risk_weights(engine, weights)
+    except ValueError as e:
+        st.error(str(e))
+    else:
+        with engine.begin() as conn:
+            store.set_meta(conn, "ui_settings", {
+                "night": f"{night_from:02d}:00-{night_to:02d}:00",
+                "tiles": tiles, "tiles_url": tiles_url, "tianditu_token": token})
+        st.cache_data.clear()
+        st.success(ui.tr("settings.saved"))
+if st.button(ui.tr("settings.reset_weights"), key="set_reset"):
+    analysis.set_risk_weights(engine, risk.DEFAULT_WEIGHTS)
+    st.cache_data.clear()
+    st.rerun()
