@@ -1,5 +1,9 @@
 """Qingyun Patrol (青云巡防): the Streamlit entry. Router and shared frame.
 
+The pages live in views/, not pages/: Streamlit still treats a folder named pages/ beside the
+entry script as the old automatic multipage app, and after a sidebar change it then ran the page
+file on its own, without this frame (sidebar filters gone). tests/bench/bench_app.py caught it.
+
 Opens the store (migrations applied), builds the demo city on an empty embedded store, draws the
 shared sidebar filters and runs the chosen page. Run with ``streamlit run app.py``.
 """
@@ -13,7 +17,7 @@ import streamlit as st
 from geo import store
 from geo.config import get_settings
 from geo.demo import load_demo
-from pages import _common as ui
+from views import _common as ui
 
 ROOT = Path(__file__).resolve().parent
 
@@ -28,15 +32,15 @@ if get_settings().demo and sum(store.counts(engine).values()) == 0:
 ui.sidebar()
 
 PAGES = [
-    ("pages/overview.py", "page.overview", ":material/dashboard:"),
-    ("pages/coverage.py", "page.coverage", ":material/local_police:"),
-    ("pages/hotspots.py", "page.hotspots", ":material/local_fire_department:"),
-    ("pages/venues.py", "page.venues", ":material/storefront:"),
-    ("pages/hazards.py", "page.hazards", ":material/warning:"),
-    ("pages/data.py", "page.data", ":material/upload_file:"),
-    ("pages/settings.py", "page.settings", ":material/settings:"),
+    ("views/overview.py", "page.overview", ":material/dashboard:"),
+    ("views/coverage.py", "page.coverage", ":material/local_police:"),
+    ("views/hotspots.py", "page.hotspots", ":material/local_fire_department:"),
+    ("views/venues.py", "page.venues", ":material/storefront:"),
+    ("views/hazards.py", "page.hazards", ":material/warning:"),
+    ("views/data.py", "page.data", ":material/upload_file:"),
+    ("views/settings.py", "page.settings", ":material/settings:"),
 ]
-nav = st.navigation([st.Page(path, title=ui.tr(key), icon=icon, url_path=path[6:-3])
+nav = st.navigation([st.Page(path, title=ui.tr(key), icon=icon, url_path=Path(path).stem)
                      for path, key, icon in PAGES])
 st.sidebar.caption(ui.tr("app.title") + " · " + engine.url.render_as_string(hide_password=True))
 nav.run()

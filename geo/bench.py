@@ -18,6 +18,7 @@ __all__ = ["BENCHMARKS", "run"]
 BENCHMARKS: dict[str, str] = {
     "coverage": "tests.bench.bench_coverage",
     "gistar": "tests.bench.bench_gistar",
+    "app": "tests.bench.bench_app",
     "map": "tests.bench.bench_map",
 }
 

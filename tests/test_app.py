@@ -12,6 +12,15 @@ from geo.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["overview", "coverage", "hotspots", "venues", "hazards", "data", "settings"]
+# what each page must show, as string keys (metric labels, subheaders, captions)
+KEY_CONTENT = {
+    "overview": ["fig.police_aux", "fig.volunteers", "fig.people_checked", "fig.venues_inspected",
+                 "fig.site_patrols", "fig.hazards_rectified"],
+    "venues": ["ven.n_total", "ven.n_overdue"],
+    "hazards": ["haz.found", "haz.rectified", "haz.overdue"],
+    "data": ["app.imports"],
+    "settings": ["settings.night", "settings.basemap", "settings.weights"],
+}
 pytestmark = pytest.mark.slow
 
 
@@ -38,24 +47,27 @@ def _texts(at: AppTest) -> str:
 def test_every_page_runs_in_both_languages(app: AppTest, page: str, lang: str) -> None:
     if lang == "en":  # AppTest keeps session state across switch_page, not sidebar widgets
         app.session_state["lang"] = "en"
-    app.switch_page(f"pages/{page}.py").run()
+    app.switch_page(f"views/{page}.py").run()
     assert not app.exception, app.exception
     text = _texts(app)
     assert t(f"page.{page}", lang) in text
     assert t("app.demo_banner", lang) in text  # the demo city is loaded: every page says so
-    for stray in ("page.", "data.", "settings.", "filter."):  # no untranslated key shown
-        assert f"{stray}{page}" not in text
+    for key in KEY_CONTENT.get(page, []):
+        assert t(key, lang) in text, key
+    for stray in ("page.", "data.", "settings.", "filter.", "fig.", "ven.", "haz."):
+        assert f"{stray}{page}" not in text  # no untranslated key shown
+    assert len(app.dataframe) + len(app.metric) > 0 or page in ("coverage", "hotspots")
 
 
 def test_data_page_shows_every_rejected_row(app: AppTest) -> None:
-    app.switch_page("pages/data.py").run()
+    app.switch_page("views/data.py").run()
     assert not app.exception
     # AppTest cannot upload files; the browser tests drive the uploader. Here the history shows.
     assert any("demo:seed=7" in str(df.value.to_csv()) for df in app.dataframe)
 
 
 def test_settings_are_validated_and_saved(app: AppTest, demo_db_url: str) -> None:
-    app.switch_page("pages/settings.py").run()
+    app.switch_page("views/settings.py").run()
     app.radio(key="set_tiles").set_value("custom").run()
     app.text_input(key="set_tiles_url").input("not a url").run()
     app.button(key="set_save").click().run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,4 +53,55 @@ def test_upload_with_bad_rows_shows_reasons(offline_page: object, app_url: str) 
         page.get_by_role("button", name=t("data.download_rejects", "zh-CN")).click()
     text = Path(dl.value.path()).read_text(encoding="utf-8-sig")
     assert "unknown category" in text and "swapped" in text and "date" in text
+    assert page.blocked == []  # type: ignore[attr-defined]
+
+
+def _map_frame(page: object) -> object:
+    frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first  # type: ignore[attr-defined]
+    frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    return frame
+
+
+@pytest.mark.parametrize("name", ["overview", "coverage", "hotspots"])
+def test_maps_draw_cells_and_a_click_shows_the_cell(offline_page: object, app_url: str,
+                                                     name: str) -> None:
+    page = offline_page
+    path = "" if name == "overview" else name
+    _open(page, f"{app_url}/{path}", t(f"page.{name}", "zh-CN"))
+    frame = _map_frame(page)
+    handle = page.locator("iframe[title='streamlit_folium.st_folium']").first  # type: ignore[attr-defined]
+    inner = handle.element_handle().content_frame()
+    inner.wait_for_function("window.__qy && window.__qy.drawn >= 1", timeout=60_000)
+    assert inner.evaluate("window.__qy.cells") > 0
+    box = handle.bounding_box()
+    # click the middle of the jurisdiction (the map is fitted to it)
+    frame.locator(".leaflet-container").click(position={"x": box["width"] / 2,
+                                                         "y": box["height"] / 2})
+    period = t("cell.period", "zh-CN", start="@", end="@", night="@").split("@")[0]
+    page.get_by_text(re.compile("^" + re.escape(period))).first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    body = page.inner_text("body")  # type: ignore[attr-defined]
+    assert t("cell.incidents", "zh-CN") in body
+    page.get_by_text(t("cell.incidents", "zh-CN")).first.scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    screenshot(page, f"click-{name}")
+    assert page.blocked == []  # type: ignore[attr-defined]
+
+
+def test_sidebar_filter_change_keeps_the_frame(offline_page: object, app_url: str) -> None:
+    """Regression: with the pages in a folder named pages/, Streamlit ran the page file alone after
+    a sidebar change (the old automatic multipage mode) and the sidebar filters disappeared."""
+    page = offline_page
+    _open(page, f"{app_url}/coverage", t("page.coverage", "zh-CN"))
+    for hour in ("19:00", "21:00"):
+        page.wait_for_timeout(800)  # type: ignore[attr-defined]
+        page.get_by_label(t("filter.night_from", "zh-CN")).first.click()  # type: ignore[attr-defined]
+        page.keyboard.type(hour)  # type: ignore[attr-defined]
+        page.keyboard.press("Enter")  # type: ignore[attr-defined]
+        page.wait_for_function(  # type: ignore[attr-defined]
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        page.get_by_label(t("filter.night_from", "zh-CN")).first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
+    sidebar = page.locator("[data-testid='stSidebar']").inner_text()  # type: ignore[attr-defined]
+    assert "common" not in sidebar and t("page.hotspots", "zh-CN") in sidebar
+    assert page.get_by_label(t("filter.night_from", "zh-CN")).first.input_value() == "21:00"  # type: ignore[attr-defined]
     assert page.blocked == []  # type: ignore[attr-defined]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from geo import analysis, hexes, overview
-from pages import _common as ui
-from pages import _map
+from views import _common as ui
+from views import _map
 
 ui.demo_banner()
 st.title(ui.tr("page.overview"))

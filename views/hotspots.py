@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from geo import analysis, schema
-from pages import _common as ui
-from pages import _map
+from views import _common as ui
+from views import _map
 
 ui.demo_banner()
 st.title(ui.tr("page.hotspots"))

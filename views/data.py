@@ -11,7 +11,7 @@ import streamlit as st
 from geo import ingest, schema, store
 from geo.config import get_settings
 from geo.i18n import t
-from pages import _common as ui
+from views import _common as ui
 
 LANG = ui.lang()  # format functions are bound to this run's language
 

@@ -15,10 +15,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import analysis, cells, store
+from geo import analysis, cells, coords, store
 from geo.config import get_settings
 from geo.i18n import STRINGS, t
-from pages import _common as ui
+from views import _common as ui
 
 __all__ = ["base_map", "cached", "cell_panel", "formatter", "label", "read", "show_map",
            "table"]
@@ -195,7 +195,11 @@ def show_map(m: folium.Map, *, key: str, height: int = 560) -> int | None:
     state = f"{key}_cell"
     click = (out or {}).get("last_clicked")
     if click and click.get("lat") is not None:
-        point = (round(float(click["lat"]), 7), round(float(click["lng"]), 7))
+        lat, lng = float(click["lat"]), float(click["lng"])
+        if shift_gcj02():  # Amap's map speaks GCJ-02: back to WGS-84 before finding the cell
+            glng, glat = coords.gcj02_to_wgs84(lng, lat)
+            lat, lng = float(glat), float(glng)
+        point = (round(lat, 7), round(lng, 7))
         if st.session_state.get(f"{key}_click") != (point, f.res):
             st.session_state[f"{key}_click"] = (point, f.res)
             st.session_state[state] = cells.cell_at(point[0], point[1], f.res)

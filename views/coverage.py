@@ -7,8 +7,8 @@ import datetime as dt
 import streamlit as st
 
 from geo import analysis, overview, schema
-from pages import _common as ui
-from pages import _map
+from views import _common as ui
+from views import _map
 
 ui.demo_banner()
 st.title(ui.tr("page.coverage"))

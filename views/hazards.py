@@ -8,8 +8,8 @@ import streamlit as st
 
 from geo import hazards, schema
 from geo.config import get_settings
-from pages import _common as ui
-from pages import _map
+from views import _common as ui
+from views import _map
 
 ui.demo_banner()
 st.title(ui.tr("page.hazards"))
