@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import time
 import zipfile
@@ -55,6 +56,9 @@ LATEST = pd.Timestamp("2100-01-01", tz="UTC")
 MAX_TEXT = 2000  # characters kept in a free-text field
 
 
+REJECT_COLUMNS = ["row", "column", "value", "reason", "code", "params"]
+
+
 class FileError(ValueError):
     """The file as a whole cannot be imported (unreadable, wrong kind, required columns missing)."""
 
@@ -74,7 +78,7 @@ class ImportSummary:
     crs: str = "wgs84"
     mapping: dict[str, str] = field(default_factory=dict)
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["file", "row", "column", "value", "reason"]))
+        columns=["file", *REJECT_COLUMNS]))
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON summary line of the CLI."""
@@ -432,10 +436,20 @@ def _parse_enum(s: pd.Series, choices: tuple[str, ...]) -> tuple[pd.Series, pd.S
 # Validation
 
 
-def _reject_frame(rows: pd.Series, column: str, values: pd.Series, reason: str) -> pd.DataFrame:
+def why(code: str, **params: object) -> tuple[str, str, str]:
+    """A rejection reason: (English text, code, JSON params). The app shows
+    ``geo.i18n.t("reject." + code, lang, **params)`` in the user's language."""
+    from geo.i18n import t
+
+    return t(f"reject.{code}", "en", **params), code, json.dumps(params, ensure_ascii=False)
+
+
+def _reject_frame(rows: pd.Series, column: str, values: pd.Series,
+                  reason: tuple[str, str, str]) -> pd.DataFrame:
+    text, code, params = reason
     return pd.DataFrame({"row": rows.to_numpy(), "column": column,
                          "value": values.astype("string").str.slice(0, 80).to_numpy(),
-                         "reason": reason})
+                         "reason": text, "code": code, "params": params})
 
 
 def validate(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str], *, crs: str,
@@ -453,7 +467,8 @@ def validate(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str], *
     bad_any = pd.Series(False, index=raw.index)
     rejects: list[pd.DataFrame] = []
 
-    def fail(mask: pd.Series, column: str, values: pd.Series, reason: str) -> None:
+    def fail(mask: pd.Series, column: str, values: pd.Series,
+             reason: tuple[str, str, str]) -> None:
         nonlocal bad_any
         mask = mask & ~bad_any
         if mask.any():
@@ -470,27 +485,27 @@ def validate(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str], *
         s = raw[header]
         if col.type == "ts":
             v, bad = _parse_ts(s, settings.tz)
-            fail(bad, header, s, "not a date/time, or outside 1990-2099")
+            fail(bad, header, s, why("time"))
         elif col.type == "int":
             v, bad = _parse_int(s)
-            fail(bad, header, s, "not a whole number >= 0")
+            fail(bad, header, s, why("whole_number"))
             if col.default is not None:
                 v = v.fillna(col.default)
         elif col.type == "float":
             v, bad = _parse_float(s)
-            fail(bad, header, s, "not a number")
+            fail(bad, header, s, why("number"))
         elif col.type == "enum":
             v, bad = _parse_enum(s, col.choices)
-            fail(bad, header, s, f"unknown {col.name}; expected one of: {', '.join(col.choices)}")
+            fail(bad, header, s, why("enum", column=col.name, choices=", ".join(col.choices)))
         elif col.type == "id":
             v, bad = _parse_id(s)
-            fail(bad, header, s, "id longer than 200 characters")
+            fail(bad, header, s, why("id_long", n=200))
         else:
             v, bad = _parse_text(s)
-            fail(bad, header, s, f"text longer than {MAX_TEXT} characters")
+            fail(bad, header, s, why("text_long", n=MAX_TEXT))
         out[col.name] = v
         if col.required:
-            fail(_blank_parsed(v), header, s, "required value is missing")
+            fail(_blank_parsed(v), header, s, why("missing"))
 
     for group in kind.one_of:
         present = [g for g in group if g in mapping]
@@ -498,7 +513,7 @@ def validate(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str], *
         for g in present:
             empty &= _blank_parsed(out[g])
         fail(empty, mapping[present[0]], raw[mapping[present[0]]],
-             f"one of {', '.join(group)} is required")
+             why("one_of", columns=" / ".join(group)))
 
     if "lat" in kind.names:
         _validate_points(kind, raw, mapping, out, crs, settings, geometry, fail)
@@ -507,14 +522,14 @@ def validate(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str], *
 
     if kind.name == "shifts":
         fail(out["end"].notna() & out["start"].notna() & (out["end"] <= out["start"]),
-             mapping["end"], raw[mapping["end"]], "shift ends before it starts")
+             mapping["end"], raw[mapping["end"]], why("shift_order"))
 
     for col in kind.columns:
         if col.type == "ts" and col.name in out:
             out[col.name] = pd.to_datetime(out[col.name], utc=True).dt.tz_convert(settings.tz)
     good = out.loc[~bad_any].copy()
     rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(
-        columns=["row", "column", "value", "reason"])
+        columns=REJECT_COLUMNS)
     return good, rej.sort_values("row", kind="stable").reset_index(drop=True)
 
 
@@ -534,13 +549,13 @@ def _validate_points(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str,
         lng_h, lat_h = "geometry", "geometry"
         fail(pd.Series(~is_point, index=raw.index), "geometry",
              pd.Series(shapely.get_type_id(geoms), index=raw.index).astype(str),
-             "geometry is not a point")
+             why("not_point"))
     else:
         lng_h, lat_h = mapping["lng"], mapping["lat"]
         xs, bad_x = _parse_float(raw[lng_h])
         ys, bad_y = _parse_float(raw[lat_h])
-        fail(bad_x | (_blank(raw[lng_h])), lng_h, raw[lng_h], "longitude missing or not a number")
-        fail(bad_y | (_blank(raw[lat_h])), lat_h, raw[lat_h], "latitude missing or not a number")
+        fail(bad_x | (_blank(raw[lng_h])), lng_h, raw[lng_h], why("lng"))
+        fail(bad_y | (_blank(raw[lat_h])), lat_h, raw[lat_h], why("lat"))
     lng, lat = coords.to_wgs84(xs.to_numpy(float), ys.to_numpy(float), crs)
     lng = pd.Series(np.asarray(lng, float), index=raw.index)
     lat = pd.Series(np.asarray(lat, float), index=raw.index)
@@ -551,10 +566,10 @@ def _validate_points(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str,
     shown = raw[lat_h].astype("string") + "," + raw[lng_h].astype("string") if lat_h != lng_h \
         else pd.Series([f"{a},{b}" for a, b in zip(ys, xs, strict=True)], index=raw.index)
     fail(swapped & (crs in ("wgs84", "gcj02", "bd09")), lat_h, shown,
-         "latitude and longitude look swapped")
-    fail(~finite, lat_h, shown, "coordinates could not be converted")
+         why("swapped"))
+    fail(~finite, lat_h, shown, why("convert"))
     fail(~inside, lat_h, shown,
-         f"coordinates outside the accepted region {settings.region} (lng/lat, WGS-84)")
+         why("region", region=", ".join(f"{v:g}" for v in settings.region)))
     out["lat"] = lat
     out["lng"] = lng
 
@@ -572,7 +587,7 @@ def _validate_polygons(raw: pd.DataFrame, mapping: Mapping[str, str], out: pd.Da
     geom_s = pd.Series(geoms, index=raw.index)
     kind_ok = geom_s.map(lambda g: g is not None and g.geom_type in ("Polygon", "MultiPolygon"))
     fail(~kind_ok, header, geom_s.map(lambda g: "" if g is None else g.geom_type),
-         "geometry is not a polygon (WKT POLYGON/MULTIPOLYGON or a polygon layer)")
+         why("not_polygon"))
 
     def convert(g: Any) -> Any:
         if g is None or g.geom_type not in ("Polygon", "MultiPolygon"):
@@ -587,7 +602,7 @@ def _validate_polygons(raw: pd.DataFrame, mapping: Mapping[str, str], out: pd.Da
         min_lng <= g.bounds[0] and g.bounds[2] <= max_lng and min_lat <= g.bounds[1]
         and g.bounds[3] <= max_lat))
     fail(kind_ok & ~inside, header, conv.map(lambda g: "" if g is None else str(g.bounds)),
-         "polygon outside the accepted region")
+         why("polygon_region"))
     out["geometry"] = conv
 
 
@@ -650,24 +665,22 @@ def import_frame(engine: sa.Engine, kind_name: str, raw: pd.DataFrame, *, file_n
             unresolved = good["shift_id"].isna()
             if unresolved.any():
                 col = col_map.get("unit_id", "unit_id")
-                rejects = pd.concat([rejects, pd.DataFrame({
-                    "row": good.loc[unresolved, "source_row"].to_numpy(), "column": col,
-                    "value": good.loc[unresolved, "unit_id"].astype("string").to_numpy(),
-                    "reason": "no shift of this unit runs at this time; import shifts first"})],
-                    ignore_index=True)
+                rejects = pd.concat([rejects, _reject_frame(
+                    good.loc[unresolved, "source_row"], col, good.loc[unresolved, "unit_id"],
+                    why("no_shift"))], ignore_index=True)
                 good = good.loc[~unresolved]
         res = store.write_records(conn, kind_name, good, import_id=import_id,
                                   source_file=file_name)
-        if len(res.rejected):
-            ref = res.rejected.rename(columns={"source_row": "row"})
-            ref["column"] = ref["column"].map(lambda c: col_map.get(c, c))
-            rejects = pd.concat([rejects, ref], ignore_index=True)
+        for r in res.rejected.itertuples(index=False):  # a few rows at most per check
+            rejects = pd.concat([rejects, _reject_frame(
+                pd.Series([r.source_row]), col_map.get(r.column, r.column), pd.Series([r.value]),
+                why("reference", column=r.column, other=r.other))], ignore_index=True)
         if len(res.conflicts):
             key_col = col_map.get(kind.key[0], "") if kind.key else ""
-            rejects = pd.concat([rejects, pd.DataFrame({
-                "row": res.conflicts["source_row"].to_numpy(), "column": key_col,
-                "value": res.conflicts["key"].to_numpy(),
-                "reason": "conflict: " + res.conflicts["reason"]})], ignore_index=True)
+            for code in res.conflicts["code"].unique():
+                part = res.conflicts[res.conflicts["code"] == code]
+                rejects = pd.concat([rejects, _reject_frame(
+                    part["source_row"], key_col, part["key"], why(code))], ignore_index=True)
         summary.accepted = res.accepted
         summary.duplicates = res.duplicates
         summary.conflicts = len(res.conflicts)
@@ -748,4 +761,5 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 def rejects_csv(rejects: pd.DataFrame) -> str:
     """The rejected rows as CSV text (file, row, column, value, reason), formula-safe."""
-    return neutralise_formulas(rejects).to_csv(index=False)
+    cols = ["file", "row", "column", "value", "reason"]
+    return neutralise_formulas(rejects[cols]).to_csv(index=False)

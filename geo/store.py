@@ -277,8 +277,8 @@ class WriteResult:
 
     accepted: int
     duplicates: int
-    conflicts: pd.DataFrame  # source_row, key, reason
-    rejected: pd.DataFrame  # source_row, column, value, reason (referential checks)
+    conflicts: pd.DataFrame  # source_row, key, code (conflict_in_file / conflict_in_store)
+    rejected: pd.DataFrame  # source_row, column, value, other (the kind it must reference)
 
 
 def _existing_hashes(conn: sa.Connection, table: sa.Table, keys: Sequence[str]) -> dict[str, str]:
@@ -303,10 +303,10 @@ def _existing_ids(conn: sa.Connection, kind: str, column: str, values: Iterable[
     return found
 
 
-def _reject_rows(frame: pd.DataFrame, mask: np.ndarray, column: str, reason: str) -> pd.DataFrame:
+def _reject_rows(frame: pd.DataFrame, mask: np.ndarray, column: str, other: str) -> pd.DataFrame:
     bad = frame.loc[mask]
     return pd.DataFrame({"source_row": bad["source_row"].to_numpy(), "column": column,
-                         "value": bad[column].astype("string").to_numpy(), "reason": reason})
+                         "value": bad[column].astype("string").to_numpy(), "other": other})
 
 
 def _referential_checks(conn: sa.Connection, kind: str,
@@ -323,8 +323,7 @@ def _referential_checks(conn: sa.Connection, kind: str,
         known = _existing_ids(conn, other, other_col, frame[col].dropna().unique())
         bad = (~frame[col].isin(known)).to_numpy()
         if bad.any():
-            rejected.append(_reject_rows(frame, bad, col,
-                                         f"{col} not found in {other}; import {other} first"))
+            rejected.append(_reject_rows(frame, bad, col, other))
             frame = frame.loc[~bad]
     rej = pd.concat(rejected, ignore_index=True) if rejected else _empty_rejects()
     return frame, rej
@@ -332,7 +331,7 @@ def _referential_checks(conn: sa.Connection, kind: str,
 
 def _empty_rejects() -> pd.DataFrame:
     return pd.DataFrame({"source_row": pd.Series(dtype="int64"), "column": pd.Series(dtype=str),
-                         "value": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
+                         "value": pd.Series(dtype=str), "other": pd.Series(dtype=str)})
 
 
 def _to_db_frame(kind: schema.Kind, frame: pd.DataFrame) -> pd.DataFrame:
@@ -388,8 +387,7 @@ def write_records(conn: sa.Connection, kind_name: str, frame: pd.DataFrame, *, i
                 dup_in_file += 1
             else:
                 conflicts.append({"source_row": int(db["source_row"].iat[i]), "key": keys[i],
-                                  "reason": "same id appears earlier in the file with other "
-                                            "content"})
+                                  "code": "conflict_in_file"})
         db = db.loc[first]
     existing = _existing_hashes(conn, table, db["key"].tolist())
     known = db["key"].map(existing)
@@ -397,7 +395,7 @@ def write_records(conn: sa.Connection, kind_name: str, frame: pd.DataFrame, *, i
     differs = (known.notna() & (known != db["content_hash"])).to_numpy()
     for _, row in db.loc[differs].iterrows():
         conflicts.append({"source_row": int(row["source_row"]), "key": row["key"],
-                          "reason": "id exists in the store with other content; not overwritten"})
+                          "code": "conflict_in_store"})
     new = db.loc[~same & ~differs].copy()
     if k.located and len(new):
         new["cell"] = cells_of(new["lat"].to_numpy(), new["lng"].to_numpy())
@@ -412,7 +410,7 @@ def write_records(conn: sa.Connection, kind_name: str, frame: pd.DataFrame, *, i
     return WriteResult(
         accepted=len(new),
         duplicates=int(same.sum()) + dup_in_file,
-        conflicts=pd.DataFrame(conflicts, columns=["source_row", "key", "reason"]),
+        conflicts=pd.DataFrame(conflicts, columns=["source_row", "key", "code"]),
         rejected=rejected,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -99,12 +100,15 @@ if summary is not None:
     for i, field in enumerate(("read", "accepted", "duplicates", "conflicts", "rejected")):
         m[i].metric(ui.tr(f"col.{field}"), f"{getattr(summary, field):,}")
     if len(summary.rejects):
-        report = summary.rejects.rename(columns={
+        shown = summary.rejects.copy()
+        shown["reason"] = [t(f"reject.{c}", LANG, **json.loads(p))  # in the user's language
+                           for c, p in zip(shown["code"], shown["params"], strict=True)]
+        report = shown[["file", "row", "column", "value", "reason"]].rename(columns={
             "file": ui.tr("col.file"), "row": ui.tr("data.row"), "column": ui.tr("data.column"),
             "value": ui.tr("data.value"), "reason": ui.tr("data.reason")})
         st.dataframe(report, hide_index=True)
         st.download_button(ui.tr("data.download_rejects"),
-                           ingest.rejects_csv(summary.rejects).encode("utf-8-sig"),
+                           ingest.rejects_csv(shown).encode("utf-8-sig"),
                            file_name=f"rejects-{Path(summary.file).stem}.csv", mime="text/csv")
     else:
         st.success(ui.tr("data.no_rejects"))

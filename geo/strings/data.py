@@ -53,3 +53,40 @@ STRINGS: dict[str, dict[str, str]] = {
     "settings.saved": {"zh-CN": "设置已保存。", "en": "Settings saved."},
     "settings.reset_weights": {"zh-CN": "恢复默认权重", "en": "Restore default weights"},
 }
+
+# Why a row was rejected (geo.ingest.why). English is also the text of the CLI's reports.
+STRINGS.update({
+    "reject.time": {"zh-CN": "不是有效的日期时间，或不在1990—2099年之间",
+                    "en": "not a date/time, or outside 1990-2099"},
+    "reject.whole_number": {"zh-CN": "不是大于等于0的整数", "en": "not a whole number >= 0"},
+    "reject.number": {"zh-CN": "不是数字", "en": "not a number"},
+    "reject.enum": {"zh-CN": "无法识别的{column}取值；可用取值：{choices}",
+                    "en": "unknown {column}; expected one of: {choices}"},
+    "reject.id_long": {"zh-CN": "编号超过{n}个字符", "en": "id longer than {n} characters"},
+    "reject.text_long": {"zh-CN": "文本超过{n}个字符", "en": "text longer than {n} characters"},
+    "reject.missing": {"zh-CN": "必填值为空", "en": "required value is missing"},
+    "reject.one_of": {"zh-CN": "{columns} 至少填写一项", "en": "one of {columns} is required"},
+    "reject.shift_order": {"zh-CN": "班次结束时间早于开始时间", "en": "shift ends before it starts"},
+    "reject.not_point": {"zh-CN": "几何不是点", "en": "geometry is not a point"},
+    "reject.lng": {"zh-CN": "经度为空或不是数字", "en": "longitude missing or not a number"},
+    "reject.lat": {"zh-CN": "纬度为空或不是数字", "en": "latitude missing or not a number"},
+    "reject.swapped": {"zh-CN": "经纬度疑似填反", "en": "latitude and longitude look swapped"},
+    "reject.convert": {"zh-CN": "坐标无法转换", "en": "coordinates could not be converted"},
+    "reject.region": {"zh-CN": "坐标超出允许范围（经度/纬度，WGS-84：{region}）",
+                      "en": "coordinates outside the accepted region ({region}; lng/lat, "
+                            "WGS-84)"},
+    "reject.not_polygon": {"zh-CN": "几何不是面（需要 POLYGON/MULTIPOLYGON 或面图层）",
+                           "en": "geometry is not a polygon (WKT POLYGON/MULTIPOLYGON or a "
+                                 "polygon layer)"},
+    "reject.polygon_region": {"zh-CN": "面超出允许范围", "en": "polygon outside the accepted region"},
+    "reject.reference": {"zh-CN": "库中找不到该{column}（{other}），请先导入{other}",
+                         "en": "{column} not found in {other}; import {other} first"},
+    "reject.no_shift": {"zh-CN": "该巡逻单元在此时间没有班次，请先导入班次",
+                        "en": "no shift of this unit runs at this time; import shifts first"},
+    "reject.conflict_in_file": {"zh-CN": "冲突：同一编号在文件前面出现过且内容不同",
+                                "en": "conflict: same id appears earlier in the file with other "
+                                      "content"},
+    "reject.conflict_in_store": {"zh-CN": "冲突：库中已有该编号且内容不同，未覆盖",
+                                 "en": "conflict: id exists in the store with other content; "
+                                       "not overwritten"},
+})
