@@ -60,6 +60,8 @@ def areas_layer(areas: pd.DataFrame, *, name: str, labels: bool = True,
     styled by level (station thick, grid dashed), each labelled with its escaped name."""
     features: list[dict] = []
     marks: list[list] = []
+    # a station whose grids are drawn too is labelled through its grids (labels would overlap)
+    parents = set(areas["parent_id"].dropna()) if "parent_id" in areas else set()
     for row in areas.itertuples(index=False):
         geom = _geometry(row.geometry)
         if geom.is_empty:
@@ -73,7 +75,7 @@ def areas_layer(areas: pd.DataFrame, *, name: str, labels: bool = True,
         level = str(getattr(row, "level", "") or "default")
         features.append({"type": "Feature", "properties": {"level": level},
                          "geometry": mapping(g)})
-        if labels:
+        if labels and getattr(row, "area_id", None) not in parents:
             p = g.representative_point()
             marks.append([round(p.y, decimals), round(p.x, decimals), text(row.name)])
     data: dict = {"features": features, "labels": marks,

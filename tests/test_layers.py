@@ -402,3 +402,18 @@ def test_cli_map_bad_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["map", "--layer", "coverage", "--db", db, "--tiles", "tianditu",
                  "--out", str(tmp_path / "m.html")]) == 2
     assert "token" in capsys.readouterr().err
+
+
+def test_station_is_labelled_through_its_grids() -> None:
+    from tests import tiny
+
+    areas = tiny.frames()["areas"]
+    m = new_map(center=(28.7, 115.98))
+    areas_layer(areas, name="辖区").add_to(m)
+    page = m.get_root().render()
+    assert "一网格" in page and "二网格" in page
+    assert "罗家派出所辖区" not in page  # its grids carry the labels
+    only_station = areas[areas["level"] == "station"]
+    m2 = new_map(center=(28.7, 115.98))
+    areas_layer(only_station, name="辖区").add_to(m2)
+    assert "罗家派出所辖区" in m2.get_root().render()
