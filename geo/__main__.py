@@ -311,6 +311,14 @@ def _period(p: argparse.ArgumentParser) -> None:
                    help="last local date, YYYY-MM-DD (inclusive)")
 
 
+def _cells(p: argparse.ArgumentParser) -> None:
+    """Options of every per-cell command: store, period, resolution, area."""
+    _common(p)
+    _period(p)
+    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
+    p.add_argument("--area", help="area id (station or grid)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command."""
     parser = _Parser(prog="python -m geo", description="Qingyun Patrol (青云巡防) command line. "
@@ -343,23 +351,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("coverage", help=cmd_coverage.__doc__, description=cmd_coverage.__doc__)
-    _common(p)
-    _period(p)
+    _cells(p)
     p.add_argument("--night", default="20:00-06:00",
                    help="night window HH:MM-HH:MM (default 20:00-06:00); 'all' for whole days")
-    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
-    p.add_argument("--area", help="area id (station or grid)")
     p.add_argument("--units", help="unit kinds, comma-separated: " + ",".join(schema.UNIT_KINDS))
     p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
     p.set_defaults(func=cmd_coverage)
 
     p = sub.add_parser("hotspots", help=cmd_hotspots.__doc__, description=cmd_hotspots.__doc__)
-    _common(p)
-    _period(p)
-    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
+    _cells(p)
     p.add_argument("--k", type=int, default=1, help="k-ring of the binary weights (default 1)")
     p.add_argument("--category", help="incident categories, comma-separated")
-    p.add_argument("--area", help="area id (station or grid)")
     p.add_argument("--fdr", action="store_true", help="Benjamini-Hochberg false discovery rate")
     p.add_argument("--emerging", action="store_true",
                    help="weekly emerging hot spot pattern per cell (property trend)")
@@ -367,23 +369,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_hotspots)
 
     p = sub.add_parser("risk", help=cmd_risk.__doc__, description=cmd_risk.__doc__)
-    _common(p)
-    _period(p)
-    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
-    p.add_argument("--area", help="area id (station or grid)")
+    _cells(p)
     p.add_argument("--night", default="20:00-06:00", help="night window for coverage")
     p.add_argument("--top", type=int, help="keep only the N largest gaps")
     p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
     p.set_defaults(func=cmd_risk)
 
     p = sub.add_parser("map", help=cmd_map.__doc__.split(";")[0], description=cmd_map.__doc__)
-    _common(p)
-    _period(p)
+    _cells(p)
     p.add_argument("--layer", required=True,
                    choices=["coverage", "hotspots", "risk", "gap", "venues", "hazards"],
                    help="what to draw")
-    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
-    p.add_argument("--area", help="area id (station or grid)")
     p.add_argument("--night", default="20:00-06:00",
                    help="night window HH:MM-HH:MM for coverage (default 20:00-06:00); 'all' "
                         "for whole days")
@@ -395,10 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_map)
 
     p = sub.add_parser("evaluate", help=cmd_evaluate.__doc__, description=cmd_evaluate.__doc__)
-    _common(p)
-    _period(p)
-    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
-    p.add_argument("--area", help="area id (station or grid)")
+    _cells(p)
     p.add_argument("--out", help="write the full result as .json or the summary as .csv")
     p.add_argument("--quiet", action="store_true", help="do not print the table on stderr")
     p.set_defaults(func=cmd_evaluate)
