@@ -21,7 +21,8 @@ from views import _common as ui
 
 ROOT = Path(__file__).resolve().parent
 
-st.set_page_config(page_title="青云巡防 Qingyun Patrol", page_icon=str(ROOT / "static" / "qy" / "shield.png"), layout="wide")
+st.set_page_config(page_title="青云巡防 Qingyun Patrol",
+                   page_icon=str(ROOT / "static" / "qy" / "shield.png"), layout="wide")
 
 engine = ui.engine()
 if get_settings().demo and sum(store.counts(engine).values()) == 0:

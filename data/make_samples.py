@@ -12,7 +12,8 @@ Run with ``python -m data.make_samples``. The files look like what users bring:
 * ``areas.geojson``       - the station and grid polygons (WGS-84).
 
 Records other than the areas are *new* to the demo city (new ids, dated 126 days after the demo
-rows they are derived from), so the README's import example adds them to the demo store instead of reporting
+rows they are derived from), so the README's import example adds them to the demo store instead
+of reporting
 duplicates or conflicts.
 """
 

@@ -123,7 +123,8 @@ def cmd_hotspots(args: argparse.Namespace) -> dict[str, Any]:
     bins = result["gi_bin"].value_counts().to_dict()
     out: dict[str, Any] = {"command": "hotspots", "out": str(args.out), "cells": written,
                            "incidents": int(result["count"].sum()), "res": args.res, "k": args.k,
-                           "fdr": args.fdr, "hot_cells": int(sum(v for b, v in bins.items() if b > 0)),
+                           "fdr": args.fdr,
+                           "hot_cells": int(sum(v for b, v in bins.items() if b > 0)),
                            "cold_cells": int(sum(v for b, v in bins.items() if b < 0))}
     if args.emerging:
         out["trends"] = result["trend"].value_counts().to_dict()

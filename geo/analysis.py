@@ -71,7 +71,8 @@ def coverage_rollup(engine: sa.Engine, scope: store.Scope, *, start: str | None 
     stmt = sa.select(
         c.c.cell, c.c.date, c.c.hour, c.c.unit_kind, sa.func.sum(c.c.dwell_s).label("dwell_s"),
         sa.func.sum(c.c.stops).label("stops"), sa.func.sum(c.c.stop_s).label("stop_s"),
-        sa.func.sum(c.c.koper_stops).label("koper_stops"), sa.func.max(c.c.last_ms).label("last_ms"),
+        sa.func.sum(c.c.koper_stops).label("koper_stops"),
+        sa.func.max(c.c.last_ms).label("last_ms"),
     ).group_by(c.c.cell, c.c.date, c.c.hour, c.c.unit_kind)
     lo, hi = _day_bounds(start, end)
     if lo is not None:

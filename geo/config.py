@@ -1,19 +1,15 @@
 """Settings, read from the environment (``QY_*``) and an optional TOML file named by ``QY_CONFIG``.
 
-This is the only module that reads the environment. Values in the environment win over the TOML file.
+This is the only module that reads the environment. The environment wins over the TOML file.
 
-=====================  ==================================================================  ==========
-variable               meaning                                                             default
-=====================  ==================================================================  ==========
-QY_DATABASE_URL        SQLAlchemy URL of the store                                         SQLite file
-QY_LANG                language of UI and reports: ``zh-CN`` or ``en``                     zh-CN
-QY_TZ                  local time zone (naive input times are read in it)                  Asia/Shanghai
-QY_REGION              bounding box ``min_lng,min_lat,max_lng,max_lat`` import accepts      China
-QY_TILES               basemap: ``none``, ``osm``, ``amap``, ``tianditu`` or a URL template  none
-QY_DEMO                build the demo city on an empty store (``1``/``0``)                 on for SQLite
-QY_MAX_UPLOAD_MB       largest file the app accepts, in MiB                                50
-QY_NIGHT               night window ``HH:MM-HH:MM``                                        20:00-06:00
-=====================  ==================================================================  ==========
+- ``QY_DATABASE_URL``: SQLAlchemy URL of the store (default: SQLite file data/qingyun.db)
+- ``QY_LANG``: language of UI and reports, ``zh-CN`` (default) or ``en``
+- ``QY_TZ``: local time zone; naive input times are read in it (default Asia/Shanghai)
+- ``QY_REGION``: bounding box ``min_lng,min_lat,max_lng,max_lat`` that import accepts (China)
+- ``QY_TILES``: basemap ``none`` (default), ``osm``, ``amap``, ``tianditu`` or a URL template
+- ``QY_DEMO``: build the demo city on an empty store, ``1``/``0`` (default: on for SQLite)
+- ``QY_MAX_UPLOAD_MB``: largest file the app accepts, in MiB (default 50)
+- ``QY_NIGHT``: night window ``HH:MM-HH:MM`` (default 20:00-06:00)
 """
 
 from __future__ import annotations
@@ -27,7 +23,7 @@ __all__ = ["CHINA_BBOX", "REPO_ROOT", "Settings", "default_db_url", "get_setting
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# Mainland China with Hainan and the islands, in WGS-84 degrees (min_lng, min_lat, max_lng, max_lat).
+# Mainland China with Hainan and the islands, WGS-84 degrees (min_lng, min_lat, max_lng, max_lat)
 CHINA_BBOX: tuple[float, float, float, float] = (73.4, 18.1, 135.1, 53.6)
 
 

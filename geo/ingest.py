@@ -5,8 +5,9 @@ GeoJSON, GeoPackage, Shapefile (zipped or not) and Parquet (plain or GeoParquet)
 
 Headers in English or Chinese are mapped onto canonical columns by the alias table of
 :mod:`geo.schema`. A row with a missing or unparsable required value, coordinates outside the
-configured region (or with latitude and longitude swapped) or an unknown category is rejected with its
-file, row number, column and reason; the rest lands, all in one transaction. Row numbers are the ones
+configured region (or with latitude and longitude swapped) or an unknown category is rejected with
+its file, row number, column and reason; the rest lands, all in one transaction. Row numbers are the
+ones
 a user sees: the header is row 1 of a sheet or CSV, the first feature is row 1 of a vector file.
 
 Coordinates: ``crs`` names the coordinates of the file (``wgs84``, ``gcj02``, ``bd09`` or any EPSG
@@ -38,14 +39,14 @@ from geo.config import Settings, get_settings
 
 __all__ = [
     "FileError",
-    "suggest_mapping",
     "ImportSummary",
     "import_file",
     "import_frame",
     "map_headers",
     "neutralise_formulas",
-    "rejects_csv",
     "read_table",
+    "rejects_csv",
+    "suggest_mapping",
     "validate",
 ]
 
@@ -348,7 +349,8 @@ def _parse_ts(s: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
 def _localise(naive: pd.Series, tz: str) -> pd.Series:
     if getattr(naive.dt, "tz", None) is not None:
         return naive.dt.tz_convert("UTC")
-    return naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
+    local = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+    return local.dt.tz_convert("UTC")
 
 
 def _to_datetime_mixed(text: pd.Series, tz: str) -> pd.Series:

@@ -578,7 +578,8 @@ def resolve_scope(engine: sa.Engine, scope: Scope) -> frozenset[str] | None:
 
 def _scope_polygon(conn: sa.Connection, ids: frozenset[str]) -> shapely.Geometry | None:
     a = RECORD_TABLES["areas"]
-    texts = [r[0] for r in conn.execute(sa.select(a.c.geometry).where(a.c.area_id.in_(sorted(ids))))]
+    stmt = sa.select(a.c.geometry).where(a.c.area_id.in_(sorted(ids)))
+    texts = [r[0] for r in conn.execute(stmt)]
     if not texts:
         return None
     geom = shapely.union_all([shapely_wkt.loads(t) for t in texts])

@@ -30,7 +30,7 @@ def test_coverage_cells_night_and_area(loaded: sa.Engine) -> None:
                                    area="G1")
     east = analysis.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02", res=9,
                                    area="G2")
-    lat, lng = hexes.cell_centres(west["cell"].to_numpy().astype(np.uint64))
+    _lat, lng = hexes.cell_centres(west["cell"].to_numpy().astype(np.uint64))
     assert (lng < 115.980).all()
     assert west["dwell_s"].sum() + east["dwell_s"].sum() == pytest.approx(all_["dwell_s"].sum(),
                                                                           rel=1e-6)
@@ -85,6 +85,6 @@ def test_cli_coverage_hotspots_risk_geojson(loaded: sa.Engine, db_url: str, tmp_
 
 def test_hotspots_respect_scope(loaded: sa.Engine) -> None:
     west = analysis.hotspot_cells(loaded, ["G1"])
-    lat, lng = hexes.cell_centres(west["cell"].to_numpy().astype(np.uint64))
+    _lat, lng = hexes.cell_centres(west["cell"].to_numpy().astype(np.uint64))
     assert (lng < 115.980).all()
     assert west["count"].sum() == len(store.read(loaded, "incidents", ["G1"]))

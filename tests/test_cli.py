@@ -1,4 +1,4 @@
-"""The command line: --help everywhere, one JSON line on stdout, exit 2 with one line on bad input."""
+"""The command line: --help everywhere, one JSON line on stdout, exit 2 and a one-line reason."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def test_import_prints_one_json_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
     summary = json.loads(lines[0])
-    assert {"kind", "file", "read", "accepted", "duplicates", "conflicts", "rejected"} <= set(summary)
+    wanted = {"kind", "file", "read", "accepted", "duplicates", "conflicts", "rejected"}
+    assert wanted <= set(summary)
     assert (summary["read"], summary["accepted"]) == (3, 3)
 
 

@@ -1,4 +1,4 @@
-"""The demo city through the real import path: idempotent, and its campaign figures from stored rows."""
+"""The demo city through the real import path: idempotent, campaign figures from stored rows."""
 
 from __future__ import annotations
 

@@ -19,7 +19,8 @@ from tests import tiny
 ZH_HEADERS = {
     "venues": {"venue_id": "场所编号", "name": "名称", "category": "类别", "lat": "纬度",
                "lng": "经度", "licence": "许可证号", "risk_level": "风险等级"},
-    "incidents": {"incident_id": "警情编号", "ts": "报警时间", "category": "警情类别", "lat": "纬度",
+    "incidents": {"incident_id": "警情编号", "ts": "报警时间", "category": "警情类别",
+                  "lat": "纬度",
                   "lng": "经度", "priority": "优先级"},
     "hazards": {"hazard_id": "隐患编号", "category": "隐患类别", "severity": "隐患等级",
                 "lat": "纬度", "lng": "经度", "found_at": "发现时间", "status": "整改状态",
@@ -256,7 +257,7 @@ def test_missing_columns_fail_with_what_was_found(sqlite_engine: sa.Engine, tmp_
 def test_binary_garbage_with_csv_name(sqlite_engine: sa.Engine, tmp_path: Path) -> None:
     path = tmp_path / "garbage.csv"
     path.write_bytes(bytes(range(256)) * 10)
-    with pytest.raises(ingest.FileError, match="garbage.csv"):
+    with pytest.raises(ingest.FileError, match=r"garbage\.csv"):
         ingest.import_file(sqlite_engine, "incidents", path)
 
 

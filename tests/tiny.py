@@ -24,7 +24,8 @@ def frames() -> dict[str, pd.DataFrame]:
         "area_id": ["ST", "G1", "G2"], "name": ["罗家派出所辖区", "一网格", "二网格"],
         "level": ["station", "grid", "grid"], "owner": [None, "网格员甲", "网格员乙"],
         "parent_id": [None, "ST", "ST"],
-        "geometry": [box(115.970, 28.690, 115.990, 28.710).wkt, box(115.970, 28.690, 115.980, 28.710).wkt,
+        "geometry": [box(115.970, 28.690, 115.990, 28.710).wkt,
+                     box(115.970, 28.690, 115.980, 28.710).wkt,
                      box(115.980, 28.690, 115.990, 28.710).wkt],
     })
     units = pd.DataFrame({"unit_id": ["U1", "U2"], "name": ["巡逻一组", "志愿者队"],

@@ -1,4 +1,4 @@
-"""Data: upload a file of any record kind, preview it, map columns, import, see every rejected row."""
+"""Data: upload a file of any record kind, preview, map columns, import, see every rejected row."""
 
 from __future__ import annotations
 

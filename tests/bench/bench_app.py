@@ -1,4 +1,4 @@
-"""App responsiveness on the demo city: seconds from a filter change to the redrawn map, in Chromium.
+"""App responsiveness on the demo city: seconds from a filter change to the redrawn map (Chromium).
 
 The real app runs on a copy of the demo store; headless Chromium changes the sidebar's night window
 on the Coverage page and waits until the page's run has ended and the map layer has drawn again.

@@ -60,7 +60,7 @@ def app_url(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     shutil.copyfile(demo_db_file, db)
     port = _free_port()
     env = {**os.environ, "QY_DATABASE_URL": f"sqlite:///{db}", "PYTHONPATH": str(ROOT)}
-    log = open(tmp_path_factory.mktemp("streamlit") / "server.log", "wb")  # noqa: SIM115
+    log = open(tmp_path_factory.mktemp("streamlit") / "server.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
          "true", "--server.port", str(port), "--server.address", "127.0.0.1",

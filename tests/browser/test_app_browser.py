@@ -1,4 +1,4 @@
-"""The real app in Chromium, every non-local request blocked: pages load, upload reports bad rows."""
+"""The real app in Chromium, non-local requests blocked: pages load, maps draw, upload rejects."""
 
 from __future__ import annotations
 
