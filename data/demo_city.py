@@ -14,10 +14,13 @@ What the data is built to contain (so analysis code has something real to find):
   places and key sites), 10-30 s between fixes, ~4 m GPS noise, stops of 2-15 min (some 10-15 min
   "Koper" stops), a few GPS gaps longer than 5 minutes and rare bad-GPS jumps;
 * incidents from a mixture intensity: background along streets, venue exposure by category
-  (kernel within ~200 m), exposure to open hazards (kernel within ~200 m while the hazard is
-  open), persistent hotspots (the bar/KTV street and a market), two emerging clusters (from
-  August, growing), two fading clusters (April-June, gone from mid-July), near-repeats
-  (follow-ups within days and ~100 m), and an evening hour-of-day profile peaking 20:00-01:00;
+  (the main source: Gaussian kernel, sigma ~170 m), exposure to open hazards (sigma ~150 m while
+  the hazard is open), persistent hotspots (the bar/KTV street and a market, sigma ~230 m), two
+  emerging clusters (from August, growing), two fading clusters (April-June, gone from mid-July;
+  sigma ~200 m), near-repeats (follow-ups within days and ~100 m), and an evening hour-of-day
+  profile peaking 20:00-01:00. Hot spots thus spread over a few hundred metres (a core H3 res-9
+  cell and part of its ring), and each source's weekly intensity carries Gamma noise (CV ~0.6),
+  so weekly counts are overdispersed around a stable mean (~4,000 incidents April-October);
 * the summer campaign (night dates 2022-06-25..2022-10-02) adding up exactly to
   :data:`CAMPAIGN_FIGURES` (made exact by construction, see ``_adjust_to_total``).
 """
@@ -74,6 +77,27 @@ _EMERGING = ((-1250.0, -1080.0), (1320.0, 980.0))
 _FADING = ((-260.0, 1180.0), (1480.0, -1150.0))
 
 _CN_NUM = "一二三四五六七八九十"
+
+# Spatial scales of the incident generator (metres). Real hot spots are street segments, a
+# nightlife block, a market: they spread over a few hundred metres, and risk-terrain exposure
+# acts within ~200-300 m of a venue or hazard (RTM's "spatial influence" of one to three block
+# lengths). Gaussian sigmas of 150-250 m give that footprint (a res-9 H3 cell is ~350 m across,
+# so each hot spot covers a core cell and its ring rather than a single cell).
+_SIGMA_VENUE = (170.0, 450.0)  # (sigma, truncation radius) of venue exposure
+_SIGMA_HAZARD = (150.0, 400.0)  # open-hazard exposure
+_SIGMA_HOTSPOT = (230.0, 600.0)  # the persistent bar/KTV street and market
+_SIGMA_CLUSTER = (200.0, 520.0)  # emerging and fading clusters
+_SIGMA_REPEAT = (60.0, 160.0)  # near-repeat follow-ups
+# Week-to-week overdispersion: each source's weekly intensity is multiplied by a Gamma(shape,
+# 1/shape) factor (mean 1, coefficient of variation 1/sqrt(shape)), so weekly counts are
+# negative-binomial around a stable mean -- noisy weeks, as in real data, rather than a fixed
+# rate that last week's count pins down.
+_WEEKLY_SHAPE = 3.0
+# expected incidents (April-October, before near-repeats) per source
+_N_BACKGROUND = 600
+_N_VENUE = 2000
+_N_HOTSPOT = (100, 80)  # nightlife street, market
+_N_CLUSTER = (120, 110)  # each emerging, each fading cluster
 
 
 # ----------------------------------------------------------------------------------------------
@@ -888,6 +912,11 @@ def _incidents(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFr
     def days_from(wd: np.ndarray, k: int) -> np.ndarray:
         return rng.choice(nd, k, p=wd / wd.sum())
 
+    def weekly_noise() -> np.ndarray:
+        """Per-day multiplier, constant within each week: Gamma(shape, 1/shape), mean 1."""
+        g = rng.gamma(_WEEKLY_SHAPE, 1 / _WEEKLY_SHAPE, nd // 7 + 1)
+        return g[dix // 7]
+
     xs, ys, ds, cats = [], [], [], []
 
     def add(x, y, d, mix_key_or_cats):
@@ -900,22 +929,26 @@ def _incidents(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFr
             cats.append(np.asarray(mix_key_or_cats))
 
     # background along streets (main roads weigh more)
-    k = int(rng.poisson(700))
+    k = int(rng.poisson(_N_BACKGROUND))
     ew = np.array([2.0 if e != "side" else 1.0 for e in net.ekind])
     x, y = net.random_edge_points(rng, k, (0, 30), ew)
     add(x, y, days_from(base_day, k), "background")
-    # venue exposure: intensity proportional to category weight x risk, kernel within ~200 m
+    # venue exposure: intensity proportional to category weight x risk, Gaussian kernel of
+    # ~200 m (_SIGMA_VENUE); each venue has its own week-to-week noise (a busy week at one bar)
     vw = venues["category"].map(_VENUE_WEIGHT).to_numpy() * venues["risk_level"].map(_RISK_MULT)\
         .to_numpy()
-    k = int(rng.poisson(1700))
-    vi = rng.choice(len(venues), k, p=vw / vw.sum())
-    x, y = _kernel_points(rng, venues["_x"].to_numpy()[vi], venues["_y"].to_numpy()[vi], 70, 200)
+    per_venue = rng.poisson(_N_VENUE * vw / vw.sum())
+    vi = np.repeat(np.arange(len(venues)), per_venue)
+    k = vi.size
+    vd = np.concatenate([days_from(base_day * weekly_noise(), int(n)) for n in per_venue])
+    x, y = _kernel_points(rng, venues["_x"].to_numpy()[vi], venues["_y"].to_numpy()[vi],
+                          *_SIGMA_VENUE)
     vc = venues["category"].to_numpy()[vi]
     cat = np.empty(k, dtype=object)
     for c in np.unique(vc):
         m = vc == c
         cat[m] = rng.choice(_CATS, m.sum(), p=_CAT_MIX[c])
-    add(x, y, days_from(base_day, k), cat)
+    add(x, y, vd, cat)
     # open-hazard exposure: only while the hazard is open (found_at .. rectified_at / period end)
     hf = hazards.attrs["_f"]
     hr = hazards.attrs["_r"]
@@ -929,19 +962,21 @@ def _incidents(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFr
     hi = rng.choice(len(hazards), k, p=sev_w * open_days / (sev_w * open_days).sum())
     d = fday[hi] + (rng.uniform(size=k) * open_days[hi]).astype(int)
     d = np.clip(d, 0, nd - 1)
-    x, y = _kernel_points(rng, hazards.attrs["_x"][hi], hazards.attrs["_y"][hi], 70, 200)
+    x, y = _kernel_points(rng, hazards.attrs["_x"][hi], hazards.attrs["_y"][hi], *_SIGMA_HAZARD)
     add(x, y, d, "hazard")
-    # persistent hotspots: the bar/KTV street and the market
-    for (cx, cy), mean, key in ((_NIGHTLIFE, 320, "bar"), (_MARKET, 220, "market")):
+    # persistent hotspots: the bar/KTV street and the market (~200 m spread, noisy weeks)
+    for (cx, cy), mean, key in ((_NIGHTLIFE, _N_HOTSPOT[0], "bar"),
+                                (_MARKET, _N_HOTSPOT[1], "market")):
         k = int(rng.poisson(mean))
-        x, y = _kernel_points(rng, np.full(k, cx), np.full(k, cy), 110, 300)
-        add(x, y, days_from(base_day, k), key)
+        x, y = _kernel_points(rng, np.full(k, cx), np.full(k, cy), *_SIGMA_HOTSPOT)
+        add(x, y, days_from(base_day * weekly_noise(), k), key)
     # emerging (from August, growing) and fading (April-June, gone from mid-July) clusters
-    for centres, wd, mean in ((_EMERGING, emerging_day, 150), (_FADING, fading_day, 140)):
+    for centres, wd, mean in ((_EMERGING, emerging_day, _N_CLUSTER[0]),
+                              (_FADING, fading_day, _N_CLUSTER[1])):
         for cx, cy in centres:
             k = int(rng.poisson(mean))
-            x, y = _kernel_points(rng, np.full(k, cx), np.full(k, cy), 90, 250)
-            add(x, y, days_from(wd, k), "cluster")
+            x, y = _kernel_points(rng, np.full(k, cx), np.full(k, cy), *_SIGMA_CLUSTER)
+            add(x, y, days_from(wd * weekly_noise(), k), "cluster")
     x = np.concatenate(xs)
     y = np.concatenate(ys)
     d = np.concatenate(ds).astype(np.int64)
@@ -953,7 +988,7 @@ def _incidents(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFr
     for p_rep in (0.13, 0.08):
         m = rng.uniform(size=psec.size) < p_rep
         k = int(m.sum())
-        nx, ny = _kernel_points(rng, px[m], py[m], 45, 120)
+        nx, ny = _kernel_points(rng, px[m], py[m], *_SIGMA_REPEAT)
         nsec = psec[m] + rng.integers(1, 8, k) * _DAY + rng.integers(-3, 4, k) * 3600 \
             + rng.integers(0, 3600, k)
         x = np.concatenate([x, nx])
