@@ -42,6 +42,7 @@ Everything is vectorised over numpy arrays; no Python loop runs per ping, segmen
 
 from __future__ import annotations
 
+import ctypes
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -131,8 +132,10 @@ def _ts_ns(values: pd.Series) -> np.ndarray:
     s = values
     if not pd.api.types.is_datetime64_any_dtype(s):
         s = pd.to_datetime(s, utc=True, format="mixed")
-    s = s.dt.as_unit("ns")
-    return np.asarray(s.array.asi8)
+    arr = s.array
+    if getattr(arr, "unit", None) != "ns":  # as_unit copies: only when it converts
+        arr = s.dt.as_unit("ns").array
+    return np.asarray(arr.asi8)
 
 
 def _shift_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -143,7 +146,7 @@ def _shift_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     arr = col.to_numpy()
     if arr.dtype == object and arr.size > 1:
-        starts = np.flatnonzero(np.concatenate(([True], arr[1:] != arr[:-1])))
+        starts = np.flatnonzero(np.concatenate(([True], _neighbours_differ(arr))))
         labels = arr[starts]
         if not pd.isna(labels).any() and pd.Index(labels).is_unique:
             codes = np.zeros(arr.size, np.int64)
@@ -152,6 +155,21 @@ def _shift_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             return codes, labels
     codes, labels = pd.factorize(col, sort=False)
     return codes.astype(np.int64, copy=False), np.asarray(labels)
+
+
+def _neighbours_differ(arr: np.ndarray) -> np.ndarray:
+    """``arr[1:] != arr[:-1]`` for an object array, comparing values only where the neighbours are
+    not one and the same object (ids repeated from one object, as pandas and Arrow give them)."""
+    if not arr.flags.c_contiguous or arr.itemsize != ctypes.sizeof(ctypes.c_void_p):
+        return np.asarray(arr[1:] != arr[:-1], dtype=bool)
+    buf = (ctypes.c_char * arr.nbytes).from_address(arr.ctypes.data)
+    ptr = np.frombuffer(buf, dtype=np.uintp)  # the object pointers, read only
+    diff = ptr[1:] != ptr[:-1]
+    del ptr, buf
+    cand = np.flatnonzero(diff)
+    if cand.size:
+        diff[cand] = np.asarray(arr[cand + 1] != arr[cand], dtype=bool)
+    return diff
 
 
 def _parallel(fn: Callable[[int, int], None], n: int) -> None:
@@ -299,6 +317,12 @@ class _CellTable:
     ``n = 0``).
     ``neigh[r, e]`` is the row of the cell across edge ``e`` (``-1`` until computed).
 
+    The neighbour across an edge is the cell of the edge midpoint mirrored through the centre, a
+    point within ~1e-5 of a cell size from the neighbour's centre. When a cell of the table has its
+    centre in that point's bin of a grid of centres (bins half a cell apart) and the point lies well
+    inside that cell's polygon, it is that cell; only the rest is indexed with H3
+    (:meth:`_complete`).
+
     Append-only, so a row number stays valid while other threads add cells.
     """
 
@@ -312,27 +336,30 @@ class _CellTable:
         self.hp32 = self.hp.astype(np.float32)
         self.neigh = np.zeros((0, 6), np.int64)
         self.known = np.zeros(0, bool)
+        self._bin = 0.0  # bin size of the grid of centres (degrees); 0 until cells arrive
+        self._bin_index = pd.Index(np.zeros(0, np.int64))
+        self._bin_rows = np.zeros(0, np.int64)
+        self._sure2 = np.zeros(0)  # squared radius about each centre that lies well inside
         self._append(np.asarray(cells, np.uint64))
         self._complete(np.arange(self.keys.size))
 
     def _append(self, new: np.ndarray) -> None:
         if new.size == 0:
             return
-        xy, counts = _polygon_vertices(new)
-        first = np.concatenate(([0], np.cumsum(counts + 1)[:-1]))
-        nv = max(int(counts.max()), self.hp.shape[2])
-        slot = np.arange(nv)
-        valid = slot[None, :] < counts[:, None]
-        v = xy[first[:, None] + np.minimum(slot[None, :], counts[:, None] - 1)]  # (k, nv, 2)
-        centre = (v * valid[..., None]).sum(axis=1) / counts[:, None]
-        nxt = np.where(slot[None, :] + 1 < counts[:, None], slot[None, :] + 1, 0)
-        e = v[np.arange(new.size)[:, None], nxt] - v
-        nx = np.where(valid, e[..., 1], 0.0)
-        ny = np.where(valid, -e[..., 0], 0.0)
-        off = nx * (v[..., 0] - centre[:, None, 0]) + ny * (v[..., 1] - centre[:, None, 1])
-        sign = np.where(off < 0, -1.0, 1.0)
-        hp = np.stack([nx * sign, ny * sign, off * sign], axis=1)
-        mid = (v + v[np.arange(new.size)[:, None], nxt]) * 0.5 - centre[:, None, :]
+        nv0 = self.hp.shape[2]
+        if new.size >= 2 * _CHUNK_MIN_WKB and hexes._n_workers() > 1 and not _in_pool():
+            half = new.size // 2
+            parts = list(hexes._pool().map(lambda c: _outlines(c, nv0), [new[:half], new[half:]]))
+            nv = max(p[1].shape[2] for p in parts)
+            centre = np.concatenate([p[0] for p in parts])
+            hp = np.concatenate([_pad(p[1], nv, 2) for p in parts])
+            mid = np.concatenate([_pad(p[2], nv, 1) for p in parts])
+            sure2 = np.concatenate([p[3] for p in parts])
+            spacing = min(p[4] for p in parts)
+            del parts
+        else:
+            centre, hp, mid, sure2, spacing = _outlines(new, nv0)
+            nv = hp.shape[2]
         self._mid = getattr(self, "_mid", np.zeros((0, nv, 2)))
         grow = nv - self.hp.shape[2]
         old_hp, old_neigh, old_mid = self.hp, self.neigh, self._mid
@@ -341,16 +368,56 @@ class _CellTable:
             old_neigh = np.concatenate([old_neigh, np.full((old_neigh.shape[0], grow), -1)], axis=1)
             old_mid = np.concatenate([old_mid, np.zeros((old_mid.shape[0], grow, 2))], axis=1)
         # publish the grown arrays before the keys, so a reader never sees a key without its row
-        self._mid = np.concatenate([old_mid, np.where(valid[..., None], mid, 0.0)])
+        self._mid = np.concatenate([old_mid, mid])
         self.hp = np.concatenate([old_hp, hp])
         self.hp32 = self.hp.astype(np.float32)
         self.cx = np.concatenate([self.cx, centre[:, 0]])
         self.cy = np.concatenate([self.cy, centre[:, 1]])
         self.neigh = np.concatenate([old_neigh, np.full((new.size, nv), -1, np.int64)])
         self.known = np.concatenate([self.known, np.zeros(new.size, bool)])
+        self._sure2 = np.concatenate([self._sure2, sure2])
+        if self._bin == 0.0 and np.isfinite(spacing) and spacing > 0:
+            self._bin = float(spacing) * 0.5
+        if self._bin > 0:
+            bins = self._bins(self.cx, self.cy)
+            unique = ~pd.Index(bins).duplicated(keep=False)  # a shared bin is never looked up
+            self._bin_rows = np.flatnonzero(unique)
+            self._bin_index = pd.Index(bins[unique])
         keys = np.concatenate([self.keys, new])
         self.index = pd.Index(keys)
         self.keys = keys
+
+    def _bins(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        inv = 1.0 / self._bin
+        bx = np.floor(x * inv).astype(np.int64)
+        by = np.floor(y * inv).astype(np.int64)
+        bx <<= 32
+        by &= 0xFFFFFFFF
+        bx |= by
+        return bx
+
+    def _rows_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Row of the table cell that surely holds each point (lng ``x``, lat ``y``), else -1.
+
+        Only for points near a cell centre: the candidate is the cell whose centre shares the
+        point's bin, kept when the point lies within 0.8 of the radius of the circle inscribed in
+        its polygon (so inside it by a fifth of the centre-to-edge distance: far beyond any
+        rounding or the curvature of the cell's edges).
+        """
+        out = np.full(x.shape[0], -1, np.int64)
+        if self._bin <= 0 or self._bin_rows.size == 0 or x.size == 0:
+            return out
+        pos = self._bin_index.get_indexer(self._bins(x, y))
+        hit = np.flatnonzero(pos >= 0)
+        q = self._bin_rows[pos[hit]]
+        ax = x[hit] - self.cx[q]
+        ay = y[hit] - self.cy[q]
+        ax *= ax
+        ay *= ay
+        ax += ay
+        inside = ax < self._sure2[q]
+        out[hit[inside]] = q[inside]
+        return out
 
     def _complete(self, rows: np.ndarray) -> None:
         """Find the neighbours across every edge of ``rows`` (the centre mirrored in the edge)."""
@@ -361,11 +428,16 @@ class _CellTable:
         real = (self.hp[rows, 0] != 0) | (self.hp[rows, 1] != 0)
         px = self.cx[rows, None] + 2.0 * mid[..., 0]
         py = self.cy[rows, None] + 2.0 * mid[..., 1]
-        found = hexes.latlng_to_cells(py[real], px[real], self.res)
-        r = self.index.get_indexer(found)
-        if (r < 0).any():
-            self._append(pd.unique(found[r < 0]))
-            r = self.index.get_indexer(found)
+        qx, qy = px[real], py[real]
+        r = self._rows_at(qx, qy)
+        miss = np.flatnonzero(r < 0)
+        if miss.size:  # not near a known centre: index with H3, adding cells new to the table
+            found = hexes.latlng_to_cells(qy[miss], qx[miss], self.res)
+            rm = self.index.get_indexer(found)
+            if (rm < 0).any():
+                self._append(pd.unique(found[rm < 0]))
+                rm = self.index.get_indexer(found)
+            r[miss] = rm
         neigh = np.full(real.shape, -1, np.int64)
         neigh[real] = r
         self.neigh[rows] = neigh
@@ -375,6 +447,60 @@ class _CellTable:
         """Thread-safe :meth:`_complete`."""
         with self._lock:
             self._complete(rows)
+
+
+_PAR_MIN = 1_000_000  # items worth splitting a hash or a sort over two cores
+_CHUNK_MIN_WKB = 10_000  # cells per thread worth splitting the polygon outlines over the pool
+
+
+def _in_pool() -> bool:
+    return threading.current_thread().name.startswith(hexes._POOL_PREFIX)
+
+
+def _outlines(cells: np.ndarray, nv_min: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                      np.ndarray, float]:
+    """Cell polygons for :class:`_CellTable`: ``(centre, hp, mid, sure2, spacing)``.
+
+    ``centre`` is ``(k, 2)`` lng/lat, ``hp`` ``(k, 3, nv)`` half-planes and ``mid`` ``(k, nv, 2)``
+    edge midpoints relative to the centre (both zero on padding edges, ``nv >= nv_min``),
+    ``sure2`` the squared radius about the centre that lies well inside the cell (0.8 of the
+    inscribed circle's radius: a margin of a fifth of the centre-to-edge distance, far beyond
+    rounding or the curvature of the edges; 0 for a polygon that does not surround its centre,
+    e.g. one cut by the antimeridian) and ``spacing`` the smallest centre-to-neighbour distance.
+    """
+    xy, counts = _polygon_vertices(cells)
+    k = cells.size
+    first = np.concatenate(([0], np.cumsum(counts + 1)[:-1]))
+    nv = max(int(counts.max()), nv_min)
+    slot = np.arange(nv)
+    valid = slot[None, :] < counts[:, None]
+    v = xy[first[:, None] + np.minimum(slot[None, :], counts[:, None] - 1)]  # (k, nv, 2)
+    centre = (v * valid[..., None]).sum(axis=1) / counts[:, None]
+    nxt = np.where(slot[None, :] + 1 < counts[:, None], slot[None, :] + 1, 0)
+    e = v[np.arange(k)[:, None], nxt] - v
+    nx = np.where(valid, e[..., 1], 0.0)
+    ny = np.where(valid, -e[..., 0], 0.0)
+    off = nx * (v[..., 0] - centre[:, None, 0]) + ny * (v[..., 1] - centre[:, None, 1])
+    sign = np.where(off < 0, -1.0, 1.0)
+    hp = np.stack([nx * sign, ny * sign, off * sign], axis=1)
+    mid = (v + v[np.arange(k)[:, None], nxt]) * 0.5 - centre[:, None, :]
+    mid = np.where(valid[..., None], mid, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inner = np.where(valid, off * sign / np.hypot(nx, ny), np.inf).min(axis=1)
+    convex = ~((valid & (off < 0)).any(axis=1) & (valid & (off > 0)).any(axis=1))
+    sure = np.where(convex & np.isfinite(inner) & (inner > 0), 0.8 * inner, 0.0)
+    spacing = float(np.hypot(mid[..., 0], mid[..., 1])[valid].min(initial=np.inf)) * 2.0
+    return centre, hp, mid, sure * sure, spacing
+
+
+def _pad(a: np.ndarray, nv: int, axis: int) -> np.ndarray:
+    """Zero padding edges up to ``nv`` along ``axis``."""
+    grow = nv - a.shape[axis]
+    if grow <= 0:
+        return a
+    shape = list(a.shape)
+    shape[axis] = grow
+    return np.concatenate([a, np.zeros(shape, a.dtype)], axis=axis)
 
 
 _HEX_WKB = bytes.fromhex("01030000000100000007000000")  # little-endian polygon, 1 ring, 7 points
@@ -501,7 +627,7 @@ def _split(tr: _Track) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.nda
     xi = np.flatnonzero(tr.joined & (cells[:-1] != cells[1:]))
     if xi.size == 0:
         return xi, np.zeros(0), np.zeros(0), empty
-    table = _CellTable(pd.unique(np.concatenate([cells[xi], cells[xi + 1]])), tr.res)
+    table = _CellTable(_unique(np.concatenate([cells[xi], cells[xi + 1]])), tr.res)
     r0 = np.empty(xi.size, np.int64)
     r1 = np.empty(xi.size, np.int64)
 
@@ -510,7 +636,10 @@ def _split(tr: _Track) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.nda
         r1[a:b] = table.index.get_indexer(cells[xi[a:b] + 1])
 
     _parallel(rows, xi.size)
-    bounds = [*range(0, xi.size, _WALK_CHUNK), xi.size]
+    # equal chunks of at most _WALK_CHUNK segments, an even number of them so that two cores finish
+    # together (the chunking does not depend on the number of cores, nor do the results)
+    n_chunks = 2 * -(-xi.size // (2 * _WALK_CHUNK)) if xi.size > _WALK_CHUNK // 2 else 1
+    bounds = [int(x) for x in np.linspace(0, xi.size, n_chunks + 1)]
 
     def work(j: int) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         a, b = bounds[j], bounds[j + 1]
@@ -529,6 +658,25 @@ def _split(tr: _Track) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.nda
     t0 = np.concatenate([p[2][2] for p in parts])
     t1 = np.concatenate([p[2][3] for p in parts])
     return xi, head, tail, (seg, table.keys[row], t0, t1)
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """``pd.unique`` (first-seen order) with the two halves of a large input hashed on two cores."""
+    if values.size < _PAR_MIN or hexes._n_workers() == 1 or _in_pool():
+        return pd.unique(values)
+    h = values.size // 2
+    parts = list(hexes._pool().map(pd.unique, [values[:h], values[h:]]))
+    return pd.unique(np.concatenate(parts))
+
+
+def _sort(a: np.ndarray) -> None:
+    """Sort ``a`` in place; a large one as two halves on two cores, then one merge of two runs."""
+    if a.size < _PAR_MIN or hexes._n_workers() == 1 or _in_pool():
+        a.sort()
+        return
+    h = a.size // 2
+    list(hexes._pool().map(np.ndarray.sort, [a[:h], a[h:]]))
+    a.sort(kind="stable")  # timsort: finds the two sorted runs and merges them
 
 
 def _fix_seconds(tr: _Track, xi: np.ndarray, head: np.ndarray, tail: np.ndarray, lo: int,
@@ -769,15 +917,19 @@ def rollup(pings: pd.DataFrame, shifts: pd.DataFrame | None = None, tz: str = DE
     order, first, uk = _group(f_key)
     del f_key
     g = uk.size
-    dwell_s = _reduce(np.add, f_dwell, order, first)
-    last = _reduce(np.maximum, f_end, order, first)
+    if order.size >= _PAR_MIN and hexes._n_workers() > 1 and not _in_pool():
+        later = hexes._pool().submit(_reduce, np.maximum, f_end, order, first)
+        dwell_s = _reduce(np.add, f_dwell, order, first)
+        last = later.result()
+    else:
+        dwell_s = _reduce(np.add, f_dwell, order, first)
+        last = _reduce(np.maximum, f_end, order, first)
     del f_dwell, f_end
-    # stops are the last a.size items; count them by the group their position falls in
-    grp = np.empty(order.size, np.int64)
-    if order.size:
-        grp[order] = np.repeat(np.arange(g), np.diff(np.append(first, order.size)))
-    sg = grp[n_pieces:]
-    del grp, order, first
+    # stops are the last a.size items; each is counted in the group its sorted position falls in
+    at = np.flatnonzero(order >= n_pieces)
+    sg = np.empty(a.size, np.int64)
+    sg[order[at] - n_pieces] = np.searchsorted(first, at, side="right") - 1
+    del at, order, first
     n_stops = np.bincount(sg, minlength=g).astype(np.int64)
     stop_s = np.bincount(sg, weights=dur, minlength=g)
     koper = np.bincount(sg[dur >= KOPER_MIN_S], minlength=g).astype(np.int64)
@@ -823,7 +975,7 @@ def _group(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if key.min() >= 0 and key_bits + pos_bits <= 63:
         packed = key << pos_bits
         packed |= np.arange(n, dtype=np.int64)
-        packed.sort()
+        _sort(packed)
         order = packed & ((1 << pos_bits) - 1)
         ks = packed >> pos_bits
         del packed
