@@ -16,10 +16,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import h3
 import numpy as np
 
 from geo.hotspots import _kring_weights, gi_star
+from tests.bench import grid_cells
 
 CENTRE = (28.70, 115.98)  # Nanchang
 RES = 9
@@ -28,14 +28,8 @@ QUICK_CELLS = 5_000
 
 
 def _grid(n_cells: int, res: int = RES) -> np.ndarray:
-    """The ``n_cells`` cells nearest to the centre: full rings, then part of the outer ring."""
-    centre = h3.latlng_to_cell(*CENTRE, res)
-    cells: list[str] = []
-    k = 0
-    while len(cells) < n_cells:
-        cells.extend(h3.grid_ring(centre, k))
-        k += 1
-    return np.array([h3.str_to_int(c) for c in cells[:n_cells]], dtype=np.uint64)
+    """The ``n_cells`` cells nearest to the centre (shared with the other benchmarks)."""
+    return grid_cells(n_cells, res, CENTRE)
 
 
 def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:

@@ -25,9 +25,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import h3
 import numpy as np
 import pandas as pd
+
+from tests.bench import grid_cells
 
 CENTRE = (28.70, 115.98)  # Nanchang
 RES = 9
@@ -44,14 +45,8 @@ window.addEventListener('load', () => requestAnimationFrame(() => setTimeout(() 
 
 
 def _grid(n_cells: int, res: int = RES) -> np.ndarray:
-    """The ``n_cells`` cells nearest to the centre: full rings, then part of the outer ring."""
-    centre = h3.latlng_to_cell(*CENTRE, res)
-    cells: list[str] = []
-    k = 0
-    while len(cells) < n_cells:
-        cells.extend(h3.grid_ring(centre, k))
-        k += 1
-    return np.array([h3.str_to_int(c) for c in cells[:n_cells]], dtype=np.uint64)
+    """The ``n_cells`` cells nearest to the centre (shared with the other benchmarks)."""
+    return grid_cells(n_cells, res, CENTRE)
 
 
 def _frame(n_cells: int) -> pd.DataFrame:
