@@ -143,6 +143,18 @@ track_quality = sa.Table(
     sa.Column("jump_breaks", sa.Integer, nullable=False),
 )
 
+plans = sa.Table(
+    "plans", metadata,
+    sa.Column("plan_id", sa.Text, primary_key=True),
+    sa.Column("night", sa.Date, nullable=False, index=True),
+    sa.Column("created_ms", sa.BigInteger, nullable=False),
+    sa.Column("user_name", sa.Text),
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("risk_covered", sa.Float, nullable=False),
+    sa.Column("risk_total", sa.Float, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
 meta = sa.Table(
     "meta", metadata,
     sa.Column("name", sa.Text, primary_key=True),
