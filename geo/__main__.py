@@ -280,6 +280,95 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
     return {"command": "evaluate", "out": args.out, "summary": result["summary"]}
 
 
+def cmd_brief(args: argparse.Namespace) -> dict[str, Any]:
+    """Briefing of a period and area: the campaign figures, maps and trends, as .pdf, .docx,
+    .html or .md."""
+    from geo import briefing
+    from geo.config import get_settings
+
+    out = Path(args.out)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in briefing.FORMATS:
+        raise UsageError(f"{out.name}: --out must be .pdf, .docx, .html or .md")
+    lang = {"zh": "zh-CN", "zh-CN": "zh-CN", "en": "en"}[args.lang or get_settings().lang]
+    engine = _engine(args)
+    b = briefing.build(engine, "all", args.date_from, args.date_to, args.area, lang=lang,
+                       campaign=args.campaign, night=args.night, res=args.res)
+    size = briefing.write(b, out)
+    key = b.figures["key"]
+    return {"command": "brief", "out": str(out), "format": fmt, "bytes": size, "lang": lang,
+            "from": args.date_from, "to": args.date_to, "area": args.area,
+            "demo": b.figures["demo"],
+            "figures": {k: key[k] for k in ("police_aux", "volunteers", "people_checked",
+                                            "venues_inspected", "site_patrols",
+                                            "hazards_rectified", "incidents")}}
+
+
+def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
+    """Tonight's patrol plan: routes for the units on duty over the largest gaps, saved in the
+    store and written as .json, .gpx, .kml, .csv, .html or .pdf."""
+    from geo import plan_export, planning
+    from geo.config import get_settings
+    from geo.demo import is_demo
+
+    out = Path(args.out)
+    if out.suffix.lower() not in plan_export.FORMATS:
+        raise UsageError(f"{out.name}: --out must be one of {', '.join(plan_export.FORMATS)}")
+    if args.units is not None and args.unit:
+        raise UsageError("plan takes --units N or --unit ID ..., not both")
+    engine = _engine(args)
+    plan = planning.make_plan(
+        engine, "all", night=args.date, window=args.window, unit_ids=args.unit or None,
+        n_units=args.units, dwell_min=args.dwell, n_candidates=args.candidates,
+        must=args.must or (), avoid=args.avoid or (), res=args.res, area=args.area,
+        value=args.value, seed=args.seed, time_limit_s=args.time_limit, network=args.network)
+    planning.save_plan(engine, plan)
+    lang = args.lang or get_settings().lang
+    plan_export.write(plan, out, lang, demo=is_demo(engine))
+    return {"command": "plan", "plan_id": plan["plan_id"], "out": str(out), "date": plan["date"],
+            "window": plan["window"], "units": len(plan["units"]),
+            "stops": sum(len(u["stops"]) for u in plan["units"]),
+            "risk_covered": plan["risk_covered"], "risk_total": plan["risk_total"],
+            "greedy_covered": plan["greedy_covered"], "travel": plan["travel"]["model"],
+            "solve_s": plan["solve_s"], "warnings": plan["warnings"]}
+
+
+def cmd_actual(args: argparse.Namespace) -> dict[str, Any]:
+    """Plan against actual: each planned stop visited with full dwell, briefly, or missed, from
+    the units' GPS tracks of the plan's night."""
+    from geo import planning
+
+    engine = _engine(args)
+    source = Path(args.plan)
+    if source.suffix.lower() == ".json" and source.exists():
+        try:
+            plan = json.loads(source.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise UsageError(f"{source.name}: not a plan JSON file ({e.msg})") from None
+        if not isinstance(plan, dict) or not all(k in plan for k in planning.PLAN_KEYS):
+            raise UsageError(f"{source.name}: not a plan JSON file (no plan_id, units...)")
+    elif source.suffix.lower() == ".json":
+        raise UsageError(f"{args.plan}: no such file")
+    else:
+        plan = planning.load_plan(engine, args.plan)
+    result = planning.actual(engine, "all", plan, full_ratio=args.full_ratio)
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() == ".csv":
+            import pandas as pd
+
+            from geo.ingest import neutralise_formulas
+
+            neutralise_formulas(pd.DataFrame(result["stops"])).to_csv(
+                out, index=False, encoding="utf-8-sig")
+        else:
+            out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    return {"command": "actual", "plan_id": result["plan_id"], "out": args.out,
+            "overall": result["overall"],
+            "units": [{k: u[k] for k in ("unit_id", "stops", "full", "brief", "missed",
+                                         "compliance")} for u in result["units"]]}
+
+
 def cmd_rebuild(args: argparse.Namespace) -> dict[str, Any]:
     """Recompute every shift's coverage rollup from the stored pings."""
     from geo import store
@@ -396,6 +485,63 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the full result as .json or the summary as .csv")
     p.add_argument("--quiet", action="store_true", help="do not print the table on stderr")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("brief", help=cmd_brief.__doc__.split(":")[0],
+                       description=cmd_brief.__doc__)
+    _common(p)
+    p.add_argument("--from", dest="date_from", type=_date, metavar="D", required=True,
+                   help="first local date, YYYY-MM-DD (inclusive)")
+    p.add_argument("--to", dest="date_to", type=_date, metavar="D", required=True,
+                   help="last local date, YYYY-MM-DD (inclusive)")
+    p.add_argument("--area", help="area id (station or grid; default: all areas)")
+    p.add_argument("--lang", choices=["zh", "zh-CN", "en"],
+                   help="language (default: QY_LANG, zh-CN)")
+    p.add_argument("--campaign", help="campaign name for the lead sentence, e.g. 百日行动 "
+                   "(\"开展百日行动以来...\"); default: the period")
+    p.add_argument("--night", default="20:00-06:00",
+                   help="night window HH:MM-HH:MM (default 20:00-06:00)")
+    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10],
+                   help="H3 resolution of the maps, hot spots and gaps")
+    p.add_argument("--out", required=True, help="output .pdf, .docx, .html or .md")
+    p.set_defaults(func=cmd_brief)
+
+    p = sub.add_parser("plan", help=cmd_plan.__doc__.split(":")[0], description=cmd_plan.__doc__)
+    _common(p)
+    p.add_argument("--date", type=_date, required=True, metavar="D",
+                   help="the night, as the local date it starts on (YYYY-MM-DD)")
+    p.add_argument("--units", type=int, metavar="N", help="the first N units on duty")
+    p.add_argument("--unit", nargs="+", metavar="ID", help="these units (ids)")
+    p.add_argument("--window", default="20:00-06:00", help="shift window HH:MM-HH:MM "
+                   "(default 20:00-06:00)")
+    p.add_argument("--network", metavar="F.pbf", help="OpenStreetMap .osm.pbf road network "
+                   "(default: straight line x detour factor)")
+    p.add_argument("--dwell", type=float, default=15, metavar="MIN",
+                   help="minutes per stop (default 15)")
+    p.add_argument("--candidates", type=int, default=150, metavar="N",
+                   help="candidate cells from the gap ranking (default 150)")
+    p.add_argument("--must", nargs="+", metavar="H3", help="cells that must be visited")
+    p.add_argument("--avoid", nargs="+", metavar="H3", help="cells not to visit")
+    p.add_argument("--value", choices=["gap", "risk"], default="gap",
+                   help="value of a cell (default gap)")
+    p.add_argument("--seed", type=int, help="a randomised variant with this seed")
+    p.add_argument("--time-limit", dest="time_limit", type=float, default=9.0, metavar="S",
+                   help="seconds for the route search (default 9)")
+    p.add_argument("--area", help="area id (station or grid)")
+    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
+    p.add_argument("--lang", choices=["zh-CN", "en"], help="language of .html/.pdf sheets")
+    p.add_argument("--out", required=True,
+                   help="output .json, .gpx, .kml, .csv, .html or .pdf")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("actual", help=cmd_actual.__doc__.split(":")[0],
+                       description=cmd_actual.__doc__)
+    _common(p)
+    p.add_argument("--plan", required=True, metavar="ID|F.json",
+                   help="a saved plan id or a plan .json file")
+    p.add_argument("--full-ratio", dest="full_ratio", type=float, default=0.8,
+                   help="share of the planned dwell that counts as a full visit (default 0.8)")
+    p.add_argument("--out", help="write the result as .json, or the stops as .csv")
+    p.set_defaults(func=cmd_actual)
 
     p = sub.add_parser("rebuild", help=cmd_rebuild.__doc__, description=cmd_rebuild.__doc__)
     _common(p)

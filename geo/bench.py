@@ -20,6 +20,7 @@ BENCHMARKS: dict[str, str] = {
     "gistar": "tests.bench.bench_gistar",
     "app": "tests.bench.bench_app",
     "map": "tests.bench.bench_map",
+    "plan": "tests.bench.bench_plan",
 }
 
 

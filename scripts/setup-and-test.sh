@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Set up what the tests need on a fresh Debian machine with Python 3.11 (Chromium and CJK fonts from
-# Debian for the browser tests, the pinned Python packages) and run the whole test suite.
+# Debian for the browser tests, the TrueType CJK font that briefings embed, poppler-utils to render
+# briefing pages, the pinned Python packages) and run the whole test suite.
 # PostgreSQL tests run when QY_TEST_PG_URL is set (.ci/run sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
 need=()
-for pkg in chromium fonts-noto-cjk; do
+for pkg in chromium fonts-noto-cjk fonts-wqy-microhei poppler-utils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

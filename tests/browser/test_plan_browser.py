@@ -1,0 +1,43 @@
+"""The Patrol plan page in Chromium, offline: a plan is made, its routes are drawn on the map, the
+PDF sheet downloads, and the plan against actual section shows the night's compliance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geo.i18n import t
+from tests.browser.conftest import screenshot
+from tests.browser.test_app_browser import _open
+
+
+def test_plan_page_draws_routes_and_exports(offline_page: object, app_url: str) -> None:
+    page = offline_page
+    _open(page, f"{app_url}/plan", t("page.plan", "zh-CN"))
+    page.get_by_role("button", name=t("plan.run", "zh-CN")).click()  # type: ignore[attr-defined]
+    page.get_by_text(t("plan.m.covered", "zh-CN")).first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first  # type: ignore[attr-defined]
+    frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    # numbered stop markers and route lines are on the map
+    frame.locator(".qy-stop").first.wait_for(timeout=60_000)
+    assert frame.locator(".qy-stop").count() > 10 and frame.locator(".qy-start").count() > 0
+    # route lines: the map draws vectors on a canvas (prefer_canvas); Leaflet keeps the layers
+    inner = page.locator("iframe[title='streamlit_folium.st_folium']").first.element_handle(
+    ).content_frame()  # type: ignore[attr-defined]
+    lines = inner.evaluate("""() => { let n = 0; for (const k in window) { const o = window[k];
+        if (o && o instanceof L.Map) o.eachLayer(l => { if (l instanceof L.Polyline &&
+            !(l instanceof L.Polygon)) n++; }); } return n; }""")
+    assert lines > 0
+    page.locator("iframe[title='streamlit_folium.st_folium']").first.scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    screenshot(page, "plan-routes")
+    with page.expect_download() as dl:  # type: ignore[attr-defined]
+        page.get_by_role("button", name=t("plan.download", "zh-CN", fmt="PDF")).click()
+    pdf = Path(dl.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    body = page.inner_text("body")  # type: ignore[attr-defined]
+    assert t("plan.m.compliance", "zh-CN") in body and "Traceback" not in body
+    assert page.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
+    page.get_by_text(t("plan.actual", "zh-CN")).first.scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    screenshot(page, "plan-actual")
+    assert page.blocked == []  # type: ignore[attr-defined]
