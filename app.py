@@ -38,6 +38,7 @@ PAGES = [
     ("views/hotspots.py", "page.hotspots", ":material/local_fire_department:"),
     ("views/venues.py", "page.venues", ":material/storefront:"),
     ("views/hazards.py", "page.hazards", ":material/warning:"),
+    ("views/disputes.py", "page.disputes", ":material/handshake:"),
     ("views/plan.py", "page.plan", ":material/route:"),
     ("views/briefing.py", "page.briefing", ":material/description:"),
     ("views/data.py", "page.data", ":material/upload_file:"),

@@ -23,6 +23,12 @@ What the data is built to contain (so analysis code has something real to find):
   so weekly counts are overdispersed around a stable mean (~4,000 incidents April-October);
 * the summer campaign (night dates 2022-06-25..2022-10-02) adding up exactly to
   :data:`CAMPAIGN_FIGURES` (made exact by construction, see ``_adjust_to_total``).
+
+``build_demo_mediation(city, seed)`` adds the disputes (矛盾纠纷) and leads (线索) with a random
+stream of their own, so the frames above are unchanged: a wet market with a one-stop mediation
+room, about 1,400 disputes (1,007 during the campaign, 97.91 % settled by its end; a few escalate
+into the city's dispute and fight incidents) and about 30 leads (17 during the campaign, 10
+concluded and 7 still being verified at its end), see :data:`MEDIATION_FIGURES`.
 """
 
 from __future__ import annotations
@@ -43,9 +49,12 @@ __all__ = [
     "CAMPAIGN",
     "CAMPAIGN_FIGURES",
     "CENTRE",
+    "MEDIATION_FIGURES",
+    "MEDIATION_ROOM",
     "PERIOD",
     "STATION_ID",
     "build_demo_city",
+    "build_demo_mediation",
     "demo_network",
 ]
 
@@ -1057,3 +1066,326 @@ def build_demo_city(seed: int = 7) -> dict[str, pd.DataFrame]:
         "areas": areas,
     }
     return {k: v.reset_index(drop=True) for k, v in out.items()}
+
+
+# ----------------------------------------------------------------------------------------------
+# disputes under mediation and reported leads (issue 10)
+# ----------------------------------------------------------------------------------------------
+# Built by build_demo_mediation() from the finished city with a Generator of its own, after
+# everything else: the frames above and their random streams stay exactly as they were.
+
+MEDIATION_ROOM = "罗家农贸市场一站式调解室"
+"""The one-stop mediation room (一站式矛盾纠纷调解室) of the wet market (key site 罗家农贸市场)."""
+
+MEDIATION_FIGURES = {
+    "disputes_discovered": 1007,
+    "disputes_settled": 986,  # 化解率 97.91 %
+    "disputes_escalated": 6,
+    "disputes_referred": 4,
+    "leads_received": 17,
+    "leads_concluded": 10,  # 8 closed + 2 unfounded
+    "leads_verifying": 7,
+}
+"""Dispute and lead figures of the campaign period (reported/received 2022-06-25..2022-10-02,
+statuses at the end of 2022-10-02), exact by construction as the patrol figures are."""
+
+_DCATS = np.array(["neighbours", "family", "wages", "market_trade", "property_management",
+                   "consumer", "traffic", "other"])
+_DCAT_P = np.array([0.30, 0.14, 0.09, 0.18, 0.14, 0.08, 0.04, 0.03])
+# mean days to settle, per category (gamma, shape 1.5); the market's room settles on the spot
+_DCAT_DAYS = {"neighbours": 4.0, "family": 6.0, "wages": 14.0, "market_trade": 1.5,
+              "property_management": 9.0, "consumer": 2.0, "traffic": 3.0, "other": 5.0}
+_MEDIATORS = {"community": "罗家社区人民调解委员会", "street": "青云街道综治中心",
+              "police": "罗家派出所调解室", "justice": "罗家司法所"}
+_LCHANNELS = np.array(["phone_line", "app", "courier", "volunteer", "walk_in"])
+_LCHANNEL_P = np.array([0.3, 0.2, 0.15, 0.25, 0.1])
+_LTOPICS = np.array(["elder_fraud", "drugs", "gambling", "hazard", "other"])
+_LTOPIC_P = np.array([0.35, 0.15, 0.2, 0.2, 0.1])
+_LTOPIC_NEAR = {"elder_fraud": ["nursing_home"], "drugs": ["bar", "ktv", "hotel"],
+                "gambling": ["bathhouse", "hotel", "internet_cafe"]}
+
+
+def _local_sec(ts: pd.Series) -> np.ndarray:
+    """tz-aware timestamps -> local wall-clock seconds (the inverse of :func:`_ts`)."""
+    return (pd.to_datetime(ts).astype("int64") // 1_000_000_000 + 8 * 3600).to_numpy(np.int64)
+
+
+def _xy_of(lat: np.ndarray, lng: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = (np.asarray(lng, float) - CENTRE[0]) * _M_LNG
+    return x, (np.asarray(lat, float) - CENTRE[1]) * _M_LAT
+
+
+def _office_hours(t: np.ndarray, after: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Move times at night into office hours of the same day (08:00-20:59), never before
+    ``after`` + 10 minutes: disputes are settled and leads closed by people at work."""
+    t = np.asarray(t, float).copy()
+    ok = np.isfinite(t)
+    day = np.floor(t[ok] / _DAY) * _DAY
+    hour = (t[ok] - day) / 3600
+    early = day + rng.uniform(8, 9.5, hour.size) * 3600
+    late = day + rng.uniform(19, 20.9, hour.size) * 3600
+    moved = np.where(hour < 8, early, np.where(hour >= 21, late, t[ok]))
+    t[ok] = np.maximum(moved, np.asarray(after, float)[ok] + 600)
+    return np.floor(t)
+
+
+def _grid_owner(areas: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Grid manager (owner) of the grid holding each local point ("" outside every grid)."""
+    import shapely
+
+    lng, lat = _to_lnglat(x, y)
+    out = np.full(len(x), "", dtype=object)
+    grids = areas.loc[areas["level"] == "grid"]
+    for geom, owner in zip(grids["geometry"], grids["owner"], strict=True):
+        out[shapely.contains_xy(geom, lng, lat) & (out == "")] = owner
+    return out
+
+
+def _dispute_rows(rng: np.random.Generator, net: _Net, cal: _Cal, city: dict[str, pd.DataFrame],
+                  days: np.ndarray, n: int) -> pd.DataFrame:
+    """``n`` regular disputes reported on ``days`` (day indices): place, category, parties,
+    mediator and the days they take to settle (status decided by the caller)."""
+    venues, sites = city["venues"], city["sites"]
+    vx, vy = _xy_of(venues["lat"].to_numpy(), venues["lng"].to_numpy())
+    market_site = sites.loc[sites["name"] == "罗家农贸市场"].iloc[0]
+    msx, msy = _xy_of(np.array([market_site["lat"]]), np.array([market_site["lng"]]))
+    markets = np.flatnonzero(venues["category"].eq("market").to_numpy())
+    consumer_at = np.flatnonzero(venues["category"].isin(["restaurant", "hotel", "ktv",
+                                                          "bathhouse", "bar"]).to_numpy())
+    restaurants = np.flatnonzero(venues["category"].eq("restaurant").to_numpy())
+    compounds = net.random_edge_points(rng, 6, (60, 120))  # residential compounds (小区)
+    cat = rng.choice(_DCATS, n, p=_DCAT_P)
+    x, y = net.random_edge_points(rng, n, (15, 60))
+    site_id = np.full(n, None, dtype=object)
+    venue_id = np.full(n, None, dtype=object)
+    located = np.ones(n, bool)
+    u = rng.uniform(size=n)
+    for i in range(n):
+        c = cat[i]
+        if c == "market_trade":
+            if u[i] < 0.55:  # at the wet market, named by its key site
+                site_id[i], located[i] = market_site["site_id"], False
+                x[i], y[i] = msx[0], msy[0]
+            else:  # at one of the market venues
+                v = int(rng.choice(markets))
+                venue_id[i], located[i] = venues["venue_id"].iat[v], u[i] >= 0.85
+                x[i], y[i] = vx[v], vy[v]
+        elif c == "property_management":
+            k = int(rng.integers(6))
+            x[i], y[i] = compounds[0][k] + rng.normal(0, 50), compounds[1][k] + rng.normal(0, 50)
+        elif c == "consumer" or (c == "wages" and u[i] < 0.4):
+            v = int(rng.choice(consumer_at if c == "consumer" else restaurants))
+            venue_id[i], located[i] = venues["venue_id"].iat[v], u[i] < 0.2
+            x[i], y[i] = vx[v], vy[v]
+    x, y = np.clip(x, -_ROAD_X, _ROAD_X), np.clip(y, -_ROAD_Y, _ROAD_Y)
+    hours = np.where(cat == "market_trade", rng.integers(6, 19, n), rng.integers(8, 21, n))
+    sec = cal.day_sec(days) + hours * 3600 + rng.integers(0, 3600, n)
+    parties = np.where(rng.uniform(size=n) < 0.78, 2, rng.integers(3, 5, n))
+    parties = np.where(cat == "wages", rng.integers(3, 21, n), parties)
+    parties = np.where(cat == "property_management", rng.integers(4, 41, n), parties)
+    owner = _grid_owner(city["areas"], x, y)
+    med = np.empty(n, dtype=object)
+    for i in range(n):
+        c = cat[i]
+        if c == "market_trade":
+            med[i] = MEDIATION_ROOM
+        elif c in ("neighbours", "family"):
+            med[i] = owner[i] if owner[i] and u[i] < 0.6 else _MEDIATORS["community"]
+        elif c == "property_management":
+            med[i] = _MEDIATORS["community"] if u[i] < 0.7 else _MEDIATORS["street"]
+        elif c == "wages":
+            med[i] = _MEDIATORS["justice"] if u[i] < 0.7 else _MEDIATORS["street"]
+        elif c in ("consumer", "traffic"):
+            med[i] = _MEDIATORS["police"]
+        else:
+            med[i] = _MEDIATORS["street"]
+    mean = np.array([_DCAT_DAYS[c] for c in cat])
+    on_spot = (med == MEDIATION_ROOM) & (rng.uniform(size=n) < 0.8)
+    dur_s = np.where(on_spot, rng.uniform(0.5, 6, n) * 3600,
+                     rng.gamma(1.5, mean / 1.5, n) * _DAY + 3600)
+    return pd.DataFrame({"sec": sec, "category": cat, "x": x, "y": y, "located": located,
+                         "site_id": site_id, "venue_id": venue_id, "parties": parties,
+                         "mediator": med, "dur_s": dur_s, "status": "settled",
+                         "settled": sec + dur_s, "incident_id": None})
+
+
+def _escalated_rows(rng: np.random.Generator, city: dict[str, pd.DataFrame], lo: int, hi: int,
+                    n: int, taken: set[str]) -> pd.DataFrame:
+    """``n`` disputes that escalated into an incident (警情) of category dispute or fight between
+    local seconds ``lo`` and ``hi``: reported 2-12 days before it, where it later happened."""
+    inc = city["incidents"]
+    isec = _local_sec(inc["ts"])
+    ok = np.flatnonzero(inc["category"].isin(["dispute", "fight"]).to_numpy() & (isec >= lo)
+                        & (isec < hi) & ~inc["incident_id"].isin(taken).to_numpy())
+    pick = np.sort(rng.choice(ok, n, replace=False))
+    before = rng.uniform(2, 12, n) * _DAY
+    x, y = _xy_of(inc["lat"].to_numpy()[pick], inc["lng"].to_numpy()[pick])
+    x, y = x + rng.normal(0, 15, n), y + rng.normal(0, 15, n)
+    cat = rng.choice(["neighbours", "family", "market_trade", "wages"], n,
+                     p=[0.45, 0.25, 0.15, 0.15])
+    owner = _grid_owner(city["areas"], x, y)
+    taken.update(inc["incident_id"].to_numpy()[pick])
+    return pd.DataFrame({
+        "sec": isec[pick] - before, "category": cat, "x": x, "y": y, "located": True,
+        "site_id": None, "venue_id": None, "parties": rng.integers(2, 5, n),
+        "mediator": [o or _MEDIATORS["community"] for o in owner], "dur_s": before,
+        "status": "escalated", "settled": isec[pick].astype(float),
+        "incident_id": inc["incident_id"].to_numpy()[pick]})
+
+
+def _disputes(rng: np.random.Generator, net: _Net, cal: _Cal,
+              city: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The mediation register, April to October: campaign figures exact (MEDIATION_FIGURES)."""
+    f = MEDIATION_FIGURES
+    c_lo, c_hi = cal.day_sec(cal.c0), cal.day_sec(cal.c1 + 1)  # campaign [start, end)
+    data_end = cal.day_sec(cal.n)
+    taken: set[str] = set()
+    dow_w = np.where(cal.dow >= 5, 0.7, 1.0)  # fewer registered at weekends
+    # campaign: intensified screening (排查), 1007 disputes of which 986 settled by its end
+    cdays = np.flatnonzero(cal.in_campaign)
+    n_esc, n_ref = f["disputes_escalated"], f["disputes_referred"]
+    n_reg = f["disputes_discovered"] - n_esc
+    camp = _dispute_rows(rng, net, cal, city, np.sort(rng.choice(
+        cdays, n_reg, p=dow_w[cdays] / dow_w[cdays].sum())), n_reg)
+    n_late = n_reg - n_ref - f["disputes_settled"]  # still being mediated when the campaign ends
+    late_w = np.where(camp["sec"] > c_hi - 40 * _DAY, camp["dur_s"], 0.0)
+    late = rng.choice(n_reg, n_late, replace=False, p=late_w / late_w.sum())
+    ref_w = camp["category"].map({"wages": 8.0, "property_management": 3.0, "consumer": 1.0,
+                                  "traffic": 2.0}).fillna(0.0).to_numpy()
+    ref_w[late] = 0.0
+    ref_w = np.where(camp["sec"] < c_hi - 5 * _DAY, ref_w, 0.0)
+    ref = rng.choice(n_reg, n_ref, replace=False, p=ref_w / ref_w.sum())
+    settle = camp["settled"].to_numpy().copy()
+    over = settle >= c_hi
+    # the others settle within the campaign: a long case reported near its end takes less
+    settle = np.where(over, camp["sec"] + rng.uniform(0.05, 0.95, len(camp))
+                      * (c_hi - camp["sec"]), settle)
+    settle[ref] = camp["sec"].to_numpy()[ref] + rng.uniform(0.6, 0.95, n_ref) \
+        * np.minimum(c_hi - camp["sec"].to_numpy()[ref], 30 * _DAY)
+    status = np.full(len(camp), "settled", dtype=object)
+    status[ref] = "referred"
+    settle[late] = c_hi + rng.uniform(1, 40, n_late) * _DAY  # some only after October
+    camp["settled"], camp["status"] = settle, status
+    camp = camp.assign(mediator=np.where(status == "referred", _MEDIATORS["justice"],
+                                         camp["mediator"]))
+    esc_c = _escalated_rows(rng, city, c_lo + 13 * _DAY, c_hi, n_esc, taken)
+    # before and after the campaign: routine registration, about 3 a day
+    odays = np.flatnonzero(~cal.in_campaign)
+    n_out = int(rng.poisson(3.1 * odays.size))
+    rest = _dispute_rows(rng, net, cal, city, np.sort(rng.choice(
+        odays, n_out, p=dow_w[odays] / dow_w[odays].sum())), n_out)
+    u = rng.uniform(size=n_out)
+    p_ref = rest["category"].map({"wages": 0.08, "property_management": 0.03}).fillna(0.004)
+    rest["status"] = np.where(u < p_ref, "referred", "settled")
+    rest["mediator"] = np.where(rest["status"] == "referred", _MEDIATORS["justice"],
+                                rest["mediator"])
+    # two wage claims and a property quarrel from spring that drag on (overdue in October)
+    drag = rng.choice(np.flatnonzero((rest["category"].isin(["wages", "property_management"])
+                                      & (rest["sec"] < cal.day_sec(cal.c0 - 20))).to_numpy()),
+                      3, replace=False)
+    rest.loc[rest.index[drag], "settled"] = data_end + 60 * _DAY
+    esc_before = _escalated_rows(rng, city, cal.day_sec(14), c_lo - 14 * _DAY, 2, taken)
+    esc_after = _escalated_rows(rng, city, c_hi + 14 * _DAY, data_end, 1, taken)
+    d = pd.concat([camp, esc_c, rest, esc_before, esc_after], ignore_index=True)
+    # what the register says at the end of the data: later settlements are not known yet
+    future = d["settled"] >= data_end
+    fresh = future & (d["sec"] > data_end - 3 * _DAY) & (rng.uniform(size=len(d)) < 0.6)
+    d["status"] = np.where(fresh, "pending", np.where(future, "mediating", d["status"]))
+    settled = np.where(future, np.nan, d["settled"])
+    d["settled"] = np.where(d["status"].eq("escalated"), np.floor(settled),  # the incident's time
+                            _office_hours(settled, d["sec"], rng))
+    d = d.sort_values(["sec", "x"], kind="stable").reset_index(drop=True)
+    lng, lat = _to_lnglat(d["x"].to_numpy(), d["y"].to_numpy())
+    loc = d["located"].to_numpy(bool)
+    return pd.DataFrame({
+        "dispute_id": [f"JF2022{i + 1:05d}" for i in range(len(d))],
+        "reported_at": _ts(np.floor(d["sec"].to_numpy(float))),
+        "category": d["category"].astype(str).to_numpy(),
+        "lat": np.where(loc, lat, np.nan), "lng": np.where(loc, lng, np.nan),
+        "site_id": d["site_id"].to_numpy(object), "venue_id": d["venue_id"].to_numpy(object),
+        "parties": d["parties"].astype(np.int64).to_numpy(),
+        "mediator": d["mediator"].astype(str).to_numpy(),
+        "status": d["status"].astype(str).to_numpy(),
+        "settled_at": _ts(d["settled"].to_numpy(float)),
+        "incident_id": d["incident_id"].to_numpy(object),
+    }, columns=KINDS["disputes"].names)
+
+
+def _leads(rng: np.random.Generator, net: _Net, cal: _Cal,
+           city: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Leads from residents, couriers and volunteers; campaign figures exact (17 / 10 / 7)."""
+    f = MEDIATION_FIGURES
+    c_hi = cal.day_sec(cal.c1 + 1)
+    data_end = cal.day_sec(cal.n)
+    cdays = np.flatnonzero(cal.in_campaign)
+    odays = np.flatnonzero(~cal.in_campaign)
+    n_c = f["leads_received"]
+    n_o = int(rng.poisson(0.12 * odays.size))
+    days = np.concatenate([np.sort(rng.choice(cdays, n_c, replace=False)),
+                           np.sort(rng.choice(odays, n_o, replace=False))])
+    n = days.size
+    sec = cal.day_sec(days) + rng.integers(8 * 3600, 22 * 3600, n)
+    topic = rng.choice(_LTOPICS, n, p=_LTOPIC_P)
+    channel = rng.choice(_LCHANNELS, n, p=_LCHANNEL_P)
+    venues = city["venues"]
+    vx, vy = _xy_of(venues["lat"].to_numpy(), venues["lng"].to_numpy())
+    x, y = net.random_edge_points(rng, n, (10, 50))
+    for i in range(n):
+        near = np.flatnonzero(venues["category"].isin(_LTOPIC_NEAR.get(topic[i], [])).to_numpy())
+        if near.size:
+            v = int(rng.choice(near))
+            x[i], y[i] = vx[v] + rng.normal(0, 40), vy[v] + rng.normal(0, 40)
+    x, y = np.clip(x, -_ROAD_X, _ROAD_X), np.clip(y, -_ROAD_Y, _ROAD_Y)
+    u = rng.uniform(size=n)
+    located = u < 0.7
+    grid = np.full(n, None, dtype=object)
+    grids = city["areas"].loc[city["areas"]["level"] == "grid"]
+    import shapely
+
+    lng, lat = _to_lnglat(x, y)
+    for geom, area_id in zip(grids["geometry"], grids["area_id"], strict=True):
+        grid[shapely.contains_xy(geom, lng, lat)] = area_id
+    grid = np.where(located | (u >= 0.9), None, grid)  # a tenth were never placed at all
+    close = sec + rng.uniform(1, 25, n) * _DAY
+    status = np.where(rng.uniform(size=n) < 0.2, "unfounded", "closed").astype(object)
+    # campaign: 10 concluded by its end (2 unfounded), 7 still being verified then
+    ci = np.arange(n_c)
+    verifying = rng.choice(ci, f["leads_verifying"], replace=False,
+                           p=(sec[ci] - sec[0] + _DAY) / (sec[ci] - sec[0] + _DAY).sum())
+    done = np.setdiff1d(ci, verifying)
+    close[done] = sec[done] + rng.uniform(0.1, 0.9, done.size) * np.minimum(
+        c_hi - sec[done], 25 * _DAY)
+    status[done] = "closed"
+    status[done[rng.choice(done.size, 2, replace=False)]] = "unfounded"
+    close[verifying] = np.maximum(close[verifying], c_hi + rng.uniform(2, 40, verifying.size)
+                                  * _DAY)
+    status[verifying] = np.where(np.arange(verifying.size) < 5, "closed", "unfounded")
+    future = close >= data_end
+    status = np.where(future, "verifying", status)
+    order = np.argsort(sec, kind="stable")
+    return pd.DataFrame({
+        "lead_id": [f"XS2022{i + 1:04d}" for i in range(n)],
+        "received_at": _ts(sec[order]),
+        "channel": channel[order], "topic": topic[order],
+        "lat": np.where(located, lat, np.nan)[order], "lng": np.where(located, lng, np.nan)[order],
+        "area_id": grid[order], "status": status[order].astype(str),
+        "closed_at": _ts(_office_hours(np.where(future, np.nan, close), sec, rng)[order]),
+    }, columns=KINDS["leads"].names)
+
+
+def build_demo_mediation(city: dict[str, pd.DataFrame], seed: int = 7) -> dict[str, pd.DataFrame]:
+    """Disputes and leads of the demo city built by :func:`build_demo_city` for ``seed``.
+
+    A Generator of their own (``[seed, 100]``) makes them, after the rest of the city, so the
+    other kinds do not change. The wet market (key site 罗家农贸市场) runs a one-stop mediation
+    room (:data:`MEDIATION_ROOM`) that settles most market-trade disputes on the spot; disputes
+    named by a site or a market venue only carry no coordinates (import locates them there). Over
+    the campaign the figures are exactly :data:`MEDIATION_FIGURES`; escalated disputes link the
+    dispute or fight incident they turned into.
+    """
+    rng = np.random.default_rng([seed, 100])
+    net = _network_cached(seed)
+    cal = _Cal()
+    disputes = _disputes(rng, net, cal, city)
+    leads = _leads(rng, net, cal, city)
+    return {"disputes": disputes, "leads": leads}

@@ -256,11 +256,13 @@ def set_risk_weights(engine: sa.Engine, table: pd.DataFrame) -> None:
 def risk_cells(engine: sa.Engine, scope: store.Scope, *, start: str | None = None,
                end: str | None = None, res: int = 9, area: str | None = None,
                night: str | None = "20:00-06:00", history_weight: float = 0.5,
-               top: int | None = None) -> pd.DataFrame:
+               top: int | None = None, unsettled_days: float | None = None) -> pd.DataFrame:
     """Risk, night coverage and gap per study cell, ranked by gap (rank 1 = the largest gap).
 
     Risk terrain uses the venues and key sites in scope and the hazards open at the end of the
-    period; history is the period's incident counts. Coverage is night dwell over the period.
+    period, and the disputes unsettled then for ``unsettled_days`` (default: the stored setting
+    ``dispute_unsettled_days``, else 30); history is the period's incident counts. Coverage is
+    night dwell over the period.
     Returns cell, res, risk, rtm, history, dwell_s, nights, risk_pct, coverage_pct, gap, rank,
     reason.
     """
@@ -274,7 +276,16 @@ def risk_cells(engine: sa.Engine, scope: store.Scope, *, start: str | None = Non
     at = (pd.Timestamp(end, tz=tz) + pd.Timedelta(days=1)) if end else pd.Timestamp.now(tz=tz)
     hazards = hazards.loc[hazards["found_at"] < at] if len(hazards) else hazards
     weights = risk_weights(engine)
-    exp = risk.exposure(cells, venues, sites, hazards, weights, at=at)
+    disputes = store.read(engine, "disputes", scope, end=end,
+                          columns=["category", "lat", "lng", "status", "reported_at",
+                                   "settled_at"])
+    if unsettled_days is None:
+        from geo.disputes import DEFAULT_OVERDUE_DAYS
+
+        unsettled_days = float(store.get_meta(engine, "dispute_unsettled_days",
+                                              DEFAULT_OVERDUE_DAYS))
+    exp = risk.exposure(cells, venues, sites, hazards, weights, at=at, disputes=disputes,
+                        unsettled_days=unsettled_days)
     inc = store.read(engine, "incidents", scope, start=start, end=end, columns=["lat", "lng"])
     history = _counts_on(cells, inc, res)
     surface = risk.risk_surface(cells, exp, weights, history, history_weight=history_weight)

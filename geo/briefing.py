@@ -110,7 +110,25 @@ def _plan_section(value: dict[str, Any], lang: str) -> Section:
         brief=value["brief"], missed=value["missed"], rate=rate, visited=visited)])
 
 
+def _disputes(engine: sa.Engine, scope: store.Scope, start: str, end: str,
+              area: str | None = None, **_: Any) -> dict[str, Any] | None:
+    """Disputes screened and settled, leads received and concluded (None when there are none)."""
+    from geo import disputes
+
+    figs = disputes.figures(engine, scope, start, end, area)
+    return figs if figs["disputes_discovered"] or figs["leads_received"] else None
+
+
+def _disputes_section(value: dict[str, Any], lang: str) -> Section:
+    from geo import disputes
+
+    return Section(t("brief.disputes.title", lang),
+                   paragraphs=["，".join(disputes.sentences(value, lang)) + "。" if lang != "en"
+                               else "; ".join(disputes.sentences(value, lang)) + "."])
+
+
 OPTIONAL_SECTIONS: list[OptionalSection] = [
+    OptionalSection("disputes", _disputes, _disputes_section),
     OptionalSection("plan_compliance", _plan_compliance, _plan_section)]
 
 

@@ -125,7 +125,9 @@ def cell_details(engine: sa.Engine, scope: store.Scope, cell: int | str, res: in
     ``stops``, ``last_visit``, ``by_unit_kind`` (unit_kind, dwell_min), ``venues`` (venue_id,
     name, category, risk_level, inspections), ``hazards`` (hazard_id, category, severity, status,
     found_at, deadline; found by the end of the period), ``sites`` (site_id, name, category,
-    checks in the period).
+    checks in the period), ``disputes`` (dispute_id, category, status at the end of the period,
+    reported_at, mediator; reported in the period, newest first) and ``leads`` (lead_id, topic,
+    channel, status at the end of the period, received_at; located leads received in the period).
     """
     cell = _as_cell(cell)
     res = int(res)
@@ -176,6 +178,7 @@ def cell_details(engine: sa.Engine, scope: store.Scope, cell: int | str, res: in
     else:
         sites["checks"] = pd.Series(dtype=np.int64)
     cov = _night_coverage(engine, ids, kids, cell, res, start, end, night)
+    disputes, leads = _disputes_and_leads(engine, sc, where, cell, res, start, end)
     return {
         "cell": cell, "h3": str(hexes.cells_to_str([cell])[0]), "res": res,
         "incidents": inc[["incident_id", "ts", "category", "priority"]],
@@ -185,4 +188,30 @@ def cell_details(engine: sa.Engine, scope: store.Scope, cell: int | str, res: in
         "hazards": hazards[["hazard_id", "category", "severity", "status", "found_at",
                             "deadline"]],
         "sites": sites[["site_id", "name", "category", "checks"]],
+        "disputes": disputes,
+        "leads": leads,
     }
+
+
+def _disputes_and_leads(engine: sa.Engine, sc: store.Scope, where: dict[str, list[int]],
+                        cell: int, res: int, start: str,
+                        end: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from geo.disputes import lead_status_at, status_at
+
+    at = pd.Timestamp(end, tz=get_settings().tz) + pd.Timedelta(days=1)
+    d = _inside(store.read(engine, "disputes", sc, start=start, end=end,
+                           columns=["dispute_id", "category", "status", "reported_at",
+                                    "settled_at", "mediator", "lat", "lng"], where=where),
+                cell, res)
+    if len(d):
+        d["status"] = status_at(d, at)
+    d = d.sort_values("reported_at", ascending=False).reset_index(drop=True)
+    ld = store.read(engine, "leads", sc, start=start, end=end,
+                    columns=["lead_id", "topic", "channel", "status", "received_at", "closed_at",
+                             "lat", "lng"], where=where)
+    ld = _inside(ld.loc[ld["lat"].notna()], cell, res)
+    if len(ld):
+        ld["status"] = lead_status_at(ld, at)
+    ld = ld.sort_values("received_at", ascending=False).reset_index(drop=True)
+    return (d[["dispute_id", "category", "status", "reported_at", "mediator"]],
+            ld[["lead_id", "topic", "channel", "status", "received_at"]])

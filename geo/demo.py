@@ -15,7 +15,7 @@ __all__ = ["LOAD_ORDER", "is_demo", "load_demo"]
 
 # Referenced kinds first: shifts need units, pings need shifts, checks need sites...
 LOAD_ORDER = ("areas", "units", "sites", "venues", "shifts", "pings", "site_checks", "inspections",
-              "hazards", "incidents")
+              "hazards", "incidents", "disputes", "leads")
 
 
 def is_demo(engine: sa.Engine) -> bool:
@@ -34,9 +34,10 @@ def load_demo(engine: sa.Engine, *, seed: int = 7, force: bool = False) -> dict[
     if loaded is not None and loaded.get("seed") == seed and not force:
         return {"seed": seed, "status": "already loaded", "accepted": 0,
                 "seconds": round(time.perf_counter() - t0, 2)}
-    from data.demo_city import build_demo_city
+    from data.demo_city import build_demo_city, build_demo_mediation
 
     frames = build_demo_city(seed=seed)
+    frames.update(build_demo_mediation(frames, seed=seed))  # own random stream, after the rest
     per_kind: dict[str, dict[str, int]] = {}
     for kind_name in LOAD_ORDER:
         frame = frames[kind_name]

@@ -542,7 +542,22 @@ def _blank_parsed(v: pd.Series) -> pd.Series:
 def _validate_points(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str],
                      out: pd.DataFrame, crs: str, settings: Settings, geometry: Any,
                      fail: Any) -> None:
-    if geometry is not None and ("lat" not in mapping or "lng" not in mapping):
+    # lat/lng may be optional (disputes located at a venue, leads without a place): a row with
+    # neither is kept unlocated; the store locates it or keeps it so (see Kind.places)
+    optional = not kind.column("lat").required
+    has_xy = "lat" in mapping and "lng" in mapping
+    if optional and geometry is None and not has_xy:
+        out["lat"], out["lng"] = np.nan, np.nan
+        return
+    unlocated = pd.Series(False, index=raw.index)
+    if optional and geometry is not None and not has_xy:
+        unlocated = pd.Series(shapely.is_missing(np.asarray(geometry)) |
+                              shapely.is_empty(np.asarray(geometry)), index=raw.index)
+    elif optional:
+        unlocated = _blank(raw[mapping["lat"]]) & _blank(raw[mapping["lng"]])
+    if unlocated.any():
+        fail = _skipping(fail, unlocated)
+    if geometry is not None and not has_xy:
         geoms = np.asarray(geometry)
         is_point = shapely.get_type_id(geoms) == 0
         x = np.where(is_point, shapely.get_x(geoms), np.nan)
@@ -572,8 +587,16 @@ def _validate_points(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str,
     fail(~finite, lat_h, shown, why("convert"))
     fail(~inside, lat_h, shown,
          why("region", region=", ".join(f"{v:g}" for v in settings.region)))
-    out["lat"] = lat
-    out["lng"] = lng
+    out["lat"] = lat.where(~unlocated)
+    out["lng"] = lng.where(~unlocated)
+
+
+def _skipping(fail: Any, skip: pd.Series) -> Any:
+    """``fail`` that ignores the rows of ``skip`` (rows without coordinates, where allowed)."""
+    def inner(mask: pd.Series, *args: Any) -> None:
+        fail(mask & ~skip, *args)
+
+    return inner
 
 
 def _validate_polygons(raw: pd.DataFrame, mapping: Mapping[str, str], out: pd.DataFrame,
@@ -674,9 +697,11 @@ def import_frame(engine: sa.Engine, kind_name: str, raw: pd.DataFrame, *, file_n
         res = store.write_records(conn, kind_name, good, import_id=import_id,
                                   source_file=file_name)
         for r in res.rejected.itertuples(index=False):  # a few rows at most per check
+            reason = why("no_place", columns=r.other) if r.column == "lat" else \
+                why("reference", column=r.column, other=r.other)
             rejects = pd.concat([rejects, _reject_frame(
                 pd.Series([r.source_row]), col_map.get(r.column, r.column), pd.Series([r.value]),
-                why("reference", column=r.column, other=r.other))], ignore_index=True)
+                reason)], ignore_index=True)
         if len(res.conflicts):
             key_col = col_map.get(kind.key[0], "") if kind.key else ""
             for code in res.conflicts["code"].unique():

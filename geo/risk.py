@@ -41,7 +41,8 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from geo import hexes
-from geo.schema import HAZARD_CATEGORIES, SITE_CATEGORIES, VENUE_CATEGORIES
+from geo.disputes import DEFAULT_OVERDUE_DAYS, unsettled_for
+from geo.schema import DISPUTE_CATEGORIES, HAZARD_CATEGORIES, SITE_CATEGORIES, VENUE_CATEGORIES
 
 __all__ = [
     "DEFAULT_WEIGHTS",
@@ -74,11 +75,12 @@ GAP_COLUMNS = ["cell", "risk", "dwell_s", "nights", "risk_pct", "coverage_pct", 
 """Columns of :func:`gaps`, in order."""
 
 _MAX_RADIUS_M = 5000.0
-_FACTOR_RE = re.compile(r"^(venue|site|hazard):([a-z_]+)$")
+_FACTOR_RE = re.compile(r"^(venue|site|hazard|dispute):([a-z_]+)$")
 _CATEGORIES: dict[str, tuple[str, ...]] = {
     "venue": VENUE_CATEGORIES,
     "site": SITE_CATEGORIES,
     "hazard": ("open", *HAZARD_CATEGORIES),
+    "dispute": ("unsettled", *DISPUTE_CATEGORIES),
 }
 
 # --------------------------------------------------------------------------------------------
@@ -101,6 +103,7 @@ _DEFAULT_ROWS = [
     ("site:bank", "银行", "Bank", 200.0, 1.4),
     ("site:school", "学校", "School", 300.0, 1.3),
     ("hazard:open", "未整改隐患", "Open safety hazard", 200.0, 1.8),
+    ("dispute:unsettled", "久拖未化解矛盾纠纷", "Dispute left unsettled", 200.0, 1.5),
 ]
 
 DEFAULT_WEIGHTS: pd.DataFrame = pd.DataFrame(_DEFAULT_ROWS, columns=WEIGHT_COLUMNS)
@@ -108,7 +111,10 @@ DEFAULT_WEIGHTS: pd.DataFrame = pd.DataFrame(_DEFAULT_ROWS, columns=WEIGHT_COLUM
 
 ``factor`` is ``kind:category``: ``venue:<venue category>``, ``site:<key-site category>``,
 ``hazard:open`` (every hazard open at the evaluation time) or ``hazard:<hazard category>`` (open
-hazards of that category); categories are those of :mod:`geo.schema`.
+hazards of that category), ``dispute:unsettled`` (every dispute still pending or mediating at the
+evaluation time and reported at least ``unsettled_days`` before it, 30 by default; see
+:func:`geo.disputes.unsettled_for`) or ``dispute:<dispute category>`` (such disputes of that
+category); categories are those of :mod:`geo.schema`.
 
 Where the defaults come from
 ----------------------------
@@ -118,7 +124,8 @@ Where the defaults come from
   Quarterly* 28(2); Kennedy, Caplan & Piza 2011, *J. Quant. Criminol.* 27(3); Drawve 2016;
   Brantingham & Brantingham 1995 on generators and attractors), plus the entertainment venues
   (娱乐场所) and unrectified safety hazards (安全隐患) that Chinese public-security inspection
-  campaigns target.
+  campaigns target, and disputes left unsettled (久拖未决的矛盾纠纷), which the "Fengqiao"
+  practice of settling disputes early holds to be where fights and worse start.
 * ``radius_m`` (200-400 m) is the "spatial influence" of RTM: one to three block lengths, the
   distances at which RTMDx most often finds the factors significant; hubs get the widest reach.
 * ``weight`` (1.1-2.5) is a relative risk of the order RTM reports (RRV 1.2-3 for the strongest
@@ -294,7 +301,8 @@ def _features(frame: pd.DataFrame | None) -> pd.DataFrame:
 def exposure(cells: Iterable[int] | np.ndarray, venues: pd.DataFrame | None,
              sites: pd.DataFrame | None, hazards: pd.DataFrame | None,
              weights_table: pd.DataFrame | Iterable[Mapping[str, Any]] = DEFAULT_WEIGHTS, *,
-             at: object = None, mode: str = "binary") -> pd.DataFrame:
+             at: object = None, mode: str = "binary", disputes: pd.DataFrame | None = None,
+             unsettled_days: float = DEFAULT_OVERDUE_DAYS) -> pd.DataFrame:
     """Exposure of each cell to each risk factor (RTM proximity).
 
     Cell centres and features are projected to a local metric plane (equirectangular about the
@@ -311,7 +319,14 @@ def exposure(cells: Iterable[int] | np.ndarray, venues: pd.DataFrame | None,
     weights_table
         Risk factors with ``factor`` and ``radius_m`` (metres); see :data:`DEFAULT_WEIGHTS`.
     at
-        Evaluation instant for hazards (see :func:`open_hazards`); ``None``: current status.
+        Evaluation instant for hazards (see :func:`open_hazards`) and disputes; ``None``: current
+        status (and now, for the age of a dispute).
+    disputes
+        Frame with ``category``, ``lat``, ``lng``, ``status``, ``reported_at``, ``settled_at``
+        (:func:`geo.store.read`); the ``dispute:*`` factors count those unsettled at ``at`` for
+        ``unsettled_days`` days or more. ``None``: no such disputes.
+    unsettled_days
+        Days a dispute must have stayed unsettled to count (a configurable threshold).
     mode
         ``"binary"``: 1 when at least one feature is within ``radius_m`` of the centre (RTM);
         ``"count"``: the number of such features; ``"density"``: that number per km² of the
@@ -343,10 +358,19 @@ def exposure(cells: Iterable[int] | np.ndarray, venues: pd.DataFrame | None,
         is_open = open_hazards(hazards, at).to_numpy(bool)
         hz = _features(hazards.loc[is_open])
     feats["hazard"] = hz
+    dz = _features(None)
+    if disputes is not None and len(disputes):
+        when = at
+        if when is None:
+            tz = getattr(disputes["reported_at"].dtype, "tz", None)
+            when = pd.Timestamp.now(tz=tz)
+        dz = _features(disputes.loc[unsettled_for(disputes, when, unsettled_days).to_numpy(bool)])
+    feats["dispute"] = dz
     for f, radius in zip(table["factor"], table["radius_m"], strict=True):
         kind_, cat = f.split(":", 1)
         fr = feats[kind_]
-        sel = fr if (kind_ == "hazard" and cat == "open") else fr[fr["category"] == cat]
+        every = (kind_ == "hazard" and cat == "open") or (kind_ == "dispute" and cat == "unsettled")
+        sel = fr if every else fr[fr["category"] == cat]
         if len(sel) == 0:
             n = np.zeros(len(cells), np.int64)
         else:

@@ -47,7 +47,10 @@ class Kind:
 
     ``key`` names the columns whose values identify a row. An empty key means the row is identified
     by a hash of its whole content (used for check-ins and inspections without an id column).
-    ``located`` is true when rows carry their own lat/lng.
+    ``located`` is true when rows carry their own lat/lng. When lat/lng are optional, ``places``
+    lists ``(column, kind)`` pairs (e.g. ``("venue_id", "venues")``) whose stored location stands
+    in for a row's missing coordinates, tried in order; a located kind whose lat/lng are optional
+    and that has no ``places`` may hold unlocated rows (leads).
     """
 
     name: str
@@ -57,6 +60,7 @@ class Kind:
     label_zh: str = ""
     label_en: str = ""
     one_of: tuple[tuple[str, ...], ...] = field(default=())
+    places: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def names(self) -> list[str]:
@@ -95,6 +99,12 @@ HAZARD_STATUSES = ("open", "rectifying", "rectified")
 INCIDENT_CATEGORIES = ("theft", "burglary", "robbery", "fraud", "fight", "disturbance", "dispute",
                        "traffic", "drugs", "gambling", "other")
 AREA_LEVELS = ("station", "grid")
+DISPUTE_CATEGORIES = ("neighbours", "family", "wages", "market_trade", "property_management",
+                      "consumer", "traffic", "other")
+DISPUTE_STATUSES = ("pending", "mediating", "settled", "escalated", "referred")
+LEAD_CHANNELS = ("phone_line", "app", "courier", "volunteer", "walk_in")
+LEAD_TOPICS = ("elder_fraud", "drugs", "gambling", "hazard", "other")
+LEAD_STATUSES = ("verifying", "closed", "unfounded")
 
 KINDS: dict[str, Kind] = {}
 
@@ -244,6 +254,55 @@ _add(Kind(
     ),
 ))
 
+_add(Kind(
+    "disputes", label_zh="矛盾纠纷", label_en="Disputes", key=("dispute_id",), located=True,
+    places=(("site_id", "sites"), ("venue_id", "venues")),
+    columns=(
+        Column("dispute_id", "id", True, aliases=("dispute_id", "dispute", "纠纷编号", "矛盾纠纷编号",
+                                                   "编号", "案件编号", "登记编号")),
+        Column("reported_at", "ts", True, aliases=("reported_at", "reported", "report time",
+                                                   "登记时间", "排查时间", "发现时间", "受理时间",
+                                                   "报告时间", *_TS)),
+        Column("category", "enum", True, DISPUTE_CATEGORIES, (*_CATEGORY, "纠纷类型", "纠纷类别",
+                                                              "矛盾类型")),
+        Column("lat", "lat", False, aliases=_LAT),
+        Column("lng", "lng", False, aliases=_LNG),
+        Column("site_id", "id", False, aliases=("site_id", "site", "部位编号", "点位编号",
+                                                "重点部位编号")),
+        Column("venue_id", "id", False, aliases=("venue_id", "venue", "场所编号", "市场编号")),
+        Column("parties", "int", False, aliases=("parties", "party count", "parties count",
+                                                 "当事人数", "当事人人数", "涉及人数")),
+        Column("mediator", "str", False, aliases=("mediator", "mediated by", "调解单位",
+                                                  "调解组织", "调解人", "调解室", "承办单位")),
+        Column("status", "enum", True, DISPUTE_STATUSES, (*_STATUS, "调处状态", "化解状态",
+                                                          "办理状态")),
+        Column("settled_at", "ts", False, aliases=("settled_at", "settled", "closed at",
+                                                   "化解时间", "调结时间", "办结时间")),
+        Column("incident_id", "id", False, aliases=("incident_id", "incident", "linked incident",
+                                                    "关联警情", "警情编号", "接警编号")),
+    ),
+))
+
+_add(Kind(
+    "leads", label_zh="线索", label_en="Leads", key=("lead_id",), located=True,
+    columns=(
+        Column("lead_id", "id", True, aliases=("lead_id", "lead", "线索编号", "编号")),
+        Column("received_at", "ts", True, aliases=("received_at", "received", "receive time",
+                                                   "接收时间", "收到时间", "受理时间", "举报时间",
+                                                   *_TS)),
+        Column("channel", "enum", True, LEAD_CHANNELS, ("channel", "source", "来源", "渠道",
+                                                        "线索来源", "举报渠道", "接收渠道")),
+        Column("topic", "enum", True, LEAD_TOPICS, ("topic", *_CATEGORY, "线索类别", "线索类型",
+                                                    "涉及类型")),
+        Column("lat", "lat", False, aliases=_LAT),
+        Column("lng", "lng", False, aliases=_LNG),
+        Column("area_id", "id", False, aliases=("area_id", "area", "grid", "网格", "网格编号",
+                                                "所属网格", "辖区编号")),
+        Column("status", "enum", True, LEAD_STATUSES, (*_STATUS, "核查状态", "办理状态")),
+        Column("closed_at", "ts", False, aliases=("closed_at", "closed", "办结时间", "核查完成时间")),
+    ),
+))
+
 # zh / en synonyms accepted for enum values (matched case-insensitively after trimming).
 ENUM_ALIASES: dict[str, str] = {
     # unit kinds
@@ -281,6 +340,39 @@ ENUM_ALIASES: dict[str, str] = {
     "赌博": "gambling", "涉赌": "gambling",
     # area levels
     "派出所": "station", "辖区": "station", "网格": "grid",
+    # dispute categories
+    "邻里纠纷": "neighbours", "邻里": "neighbours", "neighbour": "neighbours",
+    "neighbors": "neighbours", "neighbor": "neighbours", "婚姻家庭": "family", "家庭纠纷": "family",
+    "家庭": "family", "婚姻家庭纠纷": "family", "劳资纠纷": "wages", "劳资": "wages",
+    "欠薪": "wages", "讨薪": "wages", "wage": "wages", "市场交易": "market_trade",
+    "买卖纠纷": "market_trade", "市场纠纷": "market_trade", "交易纠纷": "market_trade",
+    "market trade": "market_trade", "物业纠纷": "property_management", "物业": "property_management",
+    "物业管理": "property_management", "property": "property_management",
+    "property management": "property_management", "消费纠纷": "consumer", "消费": "consumer",
+    "交通纠纷": "traffic", "交通事故纠纷": "traffic", "其他纠纷": "other",
+    # dispute statuses
+    "待调解": "pending", "未调解": "pending", "待处理": "pending", "调解中": "mediating",
+    "化解中": "mediating", "正在调解": "mediating", "已化解": "settled", "化解": "settled",
+    "调解成功": "settled", "已调解": "settled", "已调结": "settled", "resolved": "settled",
+    "升级": "escalated", "已升级": "escalated", "转警情": "escalated", "激化": "escalated",
+    "移交诉讼": "referred", "转诉讼": "referred", "诉讼": "referred", "仲裁": "referred",
+    "转仲裁": "referred", "移交仲裁": "referred", "诉调对接": "referred",
+    "激化转警情": "escalated", "移交诉讼/仲裁": "referred",
+    # lead channels
+    "热线": "phone_line", "电话": "phone_line", "举报电话": "phone_line", "110": "phone_line",
+    "12345": "phone_line", "phone": "phone_line", "hotline": "phone_line",
+    "phone line": "phone_line", "手机app": "app", "平台": "app", "小程序": "app", "网上": "app",
+    "快递员": "courier", "外卖员": "courier", "快递小哥": "courier", "快递外卖员": "courier",
+    "举报热线": "phone_line", "网上/APP": "app", "群众来访": "walk_in",
+    "来访": "walk_in", "上门": "walk_in", "走访": "walk_in", "walk in": "walk_in",
+    "walk-in": "walk_in",
+    # lead topics
+    "养老诈骗": "elder_fraud", "涉老诈骗": "elder_fraud", "诈骗老人": "elder_fraud",
+    "elder fraud": "elder_fraud", "隐患": "hazard", "安全隐患": "hazard",
+    # lead statuses
+    "核查中": "verifying", "正在核查": "verifying", "待核查": "verifying", "已办结": "closed",
+    "办结": "closed", "已核实": "closed", "查实": "closed", "不实": "unfounded",
+    "查无实据": "unfounded", "未查实": "unfounded", "经查不实": "unfounded",
 }
 
 

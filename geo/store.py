@@ -59,7 +59,16 @@ _SA_TYPES: dict[str, Any] = {
 TIME_COLUMN: dict[str, str | None] = {
     "units": None, "shifts": "start", "pings": "ts", "sites": None, "site_checks": "ts",
     "venues": None, "inspections": "ts", "hazards": "found_at", "incidents": "ts", "areas": None,
+    "disputes": "reported_at", "leads": "received_at",
 }
+
+
+def may_be_unlocated(k: schema.Kind) -> bool:
+    """True for a located kind whose rows may lack a point (a lead without a place).
+
+    Scope for such rows: see :func:`read`.
+    """
+    return k.located and not k.column("lat").required and not k.places
 
 
 def _record_table(k: schema.Kind) -> sa.Table:
@@ -74,7 +83,7 @@ def _record_table(k: schema.Kind) -> sa.Table:
     for c in k.columns:
         cols.append(sa.Column(c.name, _SA_TYPES[c.type], nullable=not c.required))
     if k.located:
-        cols.append(sa.Column("cell", sa.BigInteger, nullable=False, index=True))
+        cols.append(sa.Column("cell", sa.BigInteger, nullable=may_be_unlocated(k), index=True))
     t = sa.Table(k.name, metadata, *cols)
     tcol = TIME_COLUMN[k.name]
     if tcol:
@@ -329,16 +338,56 @@ def _referential_checks(conn: sa.Connection, kind: str,
         "pings": [("shift_id", "shifts", "shift_id")],
         "site_checks": [("site_id", "sites", "site_id")],
         "inspections": [("venue_id", "venues", "venue_id")],
+        "disputes": [("site_id", "sites", "site_id"), ("venue_id", "venues", "venue_id")],
+        "leads": [("area_id", "areas", "area_id")],
     }.get(kind, [])
     rejected: list[pd.DataFrame] = []
     for col, other, other_col in checks:
         known = _existing_ids(conn, other, other_col, frame[col].dropna().unique())
-        bad = (~frame[col].isin(known)).to_numpy()
+        bad = (frame[col].notna() & ~frame[col].isin(known)).to_numpy()
         if bad.any():
             rejected.append(_reject_rows(frame, bad, col, other))
             frame = frame.loc[~bad]
+    places = schema.kind(kind).places
+    if places and len(frame):
+        frame, unplaced = _locate_at_places(conn, frame, places)
+        if unplaced.any():  # column "lat": ingest reports these as "no place" (reject.no_place)
+            bad = frame.loc[unplaced]
+            shown = bad[places[0][0]].astype("string")
+            for col, _ in places[1:]:
+                shown = shown.fillna(bad[col].astype("string"))
+            rejected.append(pd.DataFrame({
+                "source_row": bad["source_row"].to_numpy(), "column": "lat",
+                "value": shown.fillna("").to_numpy(),
+                "other": " / ".join(p[0] for p in places)}))
+            frame = frame.loc[~unplaced]
     rej = pd.concat(rejected, ignore_index=True) if rejected else _empty_rejects()
     return frame, rej
+
+
+def _locate_at_places(conn: sa.Connection, frame: pd.DataFrame,
+                      places: Sequence[tuple[str, str]]) -> tuple[pd.DataFrame, pd.Series]:
+    """Give rows without lat/lng the stored location of their site or venue (``Kind.places``,
+    first match wins). Returns the frame and a mask of the rows still without a location."""
+    frame = frame.copy()
+    missing = frame["lat"].isna() | frame["lng"].isna()
+    for col, other in places:
+        need = missing & frame[col].notna()
+        if not need.any():
+            continue
+        t = RECORD_TABLES[other]
+        ids = sorted({str(v) for v in frame.loc[need, col]})
+        found: dict[str, tuple[float, float]] = {}
+        for i in range(0, len(ids), 5000):
+            found.update({r[0]: (r[1], r[2]) for r in conn.execute(
+                sa.select(t.c[col], t.c.lat, t.c.lng).where(t.c[col].in_(ids[i : i + 5000])))})
+        hit = need & frame[col].isin(list(found))
+        if hit.any():
+            xy = frame.loc[hit, col].map(found)
+            frame.loc[hit, "lat"] = [p[0] for p in xy]
+            frame.loc[hit, "lng"] = [p[1] for p in xy]
+            missing = missing & ~hit
+    return frame, missing
 
 
 def _empty_rejects() -> pd.DataFrame:
@@ -410,7 +459,11 @@ def write_records(conn: sa.Connection, kind_name: str, frame: pd.DataFrame, *, i
                           "code": "conflict_in_store"})
     new = db.loc[~same & ~differs].copy()
     if k.located and len(new):
-        new["cell"] = cells_of(new["lat"].to_numpy(), new["lng"].to_numpy())
+        has = (new["lat"].notna() & new["lng"].notna()).to_numpy()
+        cell = pd.Series(pd.NA, index=new.index, dtype="Int64")
+        if has.any():
+            cell[has] = cells_of(new.loc[has, "lat"].to_numpy(), new.loc[has, "lng"].to_numpy())
+        new["cell"] = cell
     new["import_id"] = import_id
     new["source_file"] = source_file
     if len(new):
@@ -623,7 +676,10 @@ def read(engine: sa.Engine, kind_name: str, scope: Scope, *, start: str | None =
         ``"all"`` or area ids (a station includes its grids). Located records are kept when their
         point lies inside the union of the scope's polygons; check-ins and inspections follow their
         site or venue; shifts are kept when a ping of theirs lies inside; units when they have such
-        a shift or belong to a station in scope; areas when they are in the scope.
+        a shift or belong to a station in scope; areas when they are in the scope. Disputes
+        located only by a site or venue carry its point (filled in on import). A lead without a
+        point is kept when its ``area_id`` is in the scope; one with neither is seen only with
+        ``"all"`` (a tip nobody placed is not shown to every grid).
     start, end
         Local calendar dates (YYYY-MM-DD), inclusive, on the kind's time column.
     where
@@ -659,6 +715,9 @@ def read(engine: sa.Engine, kind_name: str, scope: Scope, *, start: str | None =
             cell_sub = sa.select(ac.c.cell).where(ac.c.area_id.in_(sorted(ids)))
             if poly is None:
                 stmt = stmt.where(sa.false())
+            elif may_be_unlocated(k):  # unlocated rows: by their area_id, else "all" only
+                stmt = stmt.where(sa.or_(t.c.cell.in_(cell_sub), sa.and_(
+                    t.c.cell.is_(None), t.c.area_id.in_(sorted(ids)))))
             elif k.located:
                 stmt = stmt.where(t.c.cell.in_(cell_sub))
             elif (parent := _located_parent(kind_name)) is not None:
@@ -677,10 +736,16 @@ def read(engine: sa.Engine, kind_name: str, scope: Scope, *, start: str | None =
                                          t.c.station.in_(sorted(ids))))
             elif kind_name == "areas":
                 stmt = stmt.where(t.c.area_id.in_(sorted(ids)))
-        df = pd.DataFrame(conn.execute(stmt).all(), columns=[c.key for c in stmt.selected_columns])
+        rows = conn.execute(stmt).all()
+        df = pd.DataFrame(rows, columns=[c.key for c in stmt.selected_columns])
+        if may_be_unlocated(k) and "cell" in df:  # NULL cells: keep the ids exact (no floats)
+            i = list(df.columns).index("cell")
+            df["cell"] = pd.array([r[i] for r in rows], dtype="Int64")
     if poly is not None and len(df):
         if k.located:
             keep = shapely.contains_xy(poly, df["lng"].to_numpy(float), df["lat"].to_numpy(float))
+            if may_be_unlocated(k):
+                keep |= df["lat"].isna().to_numpy()
             df = df.loc[keep]
         elif "_lat" in df:
             keep = shapely.contains_xy(poly, df["_lng"].to_numpy(float), df["_lat"].to_numpy(float))

@@ -449,6 +449,17 @@ def test_demo_briefing_says_the_campaign_figures(demo_briefings) -> None:
     assert en.notice == t("brief.demo", "en")
 
 
+def test_demo_briefing_reports_disputes_and_leads(demo_briefings) -> None:
+    zh, en = demo_briefings["zh-CN"], demo_briefings["en"]
+    section = next(s for s in zh.sections if t("brief.disputes.title", "zh-CN") in s.title)
+    assert section.paragraphs == ["排查化解矛盾纠纷1007起，化解率97.91%，"
+                                  "收到线索17条，已办结10条，7条正在核查。"]
+    section = next(s for s in en.sections if t("brief.disputes.title", "en") in s.title)
+    assert "1007 disputes" in section.paragraphs[0] and "97.91%" in section.paragraphs[0]
+    assert "17 leads received, 10 concluded, 7 still being verified" in section.paragraphs[0]
+    assert "排查化解矛盾纠纷1007起" in _squash(_pdf_text(zh.files["pdf"]))
+
+
 def test_demo_pdf_and_docx_hold_the_sentence(demo_briefings) -> None:
     zh = demo_briefings["zh-CN"]
     text = _squash(_pdf_text(zh.files["pdf"]))

@@ -102,3 +102,71 @@ def load(engine: object, folder: object) -> None:
         frame.to_csv(path, index=False)
         s = ingest.import_file(engine, name, path)  # type: ignore[arg-type]
         assert s.rejected == 0, s.rejects
+
+
+# --------------------------------------------------------------------------------------------
+# Disputes and leads (issue 10), appended so that the frames and ORDER above stay as they were.
+# Period 2022-07-01..2022-07-05 (statuses at 07-06 00:00): G1 holds D1, D2 (at venue V1), D3 (June,
+# still mediating: overdue), D7 (at V1, settled only on 07-10); G2 holds D4 (escalated into I2),
+# D5 (at site K2, referred), D6 (pending). Leads: L1 west, L2 and L5 east, L3 without a point but
+# assigned to G1, L4 with neither (seen only with scope "all").
+
+DISPUTE_ORDER = ("disputes", "leads")
+
+
+def dispute_frames() -> dict[str, pd.DataFrame]:
+    """Canonical frames of disputes and leads (load :func:`frames` first: venues, sites, areas)."""
+    nat = pd.NaT
+    disputes = pd.DataFrame({
+        "dispute_id": ["D1", "D2", "D3", "D4", "D5", "D6", "D7"],
+        "reported_at": [ts("2022-07-01 10:00"), ts("2022-07-01 20:00"), ts("2022-06-01 09:00"),
+                        ts("2022-07-02 09:30"), ts("2022-07-02 15:00"), ts("2022-07-03 11:00"),
+                        ts("2022-07-03 19:00")],
+        "category": ["neighbours", "consumer", "wages", "family", "property_management",
+                     "neighbours", "consumer"],
+        "lat": [28.699, np.nan, 28.7067, 28.703, np.nan, 28.696, np.nan],
+        "lng": [115.974, np.nan, 115.9734, 115.986, np.nan, 115.988, np.nan],
+        "site_id": [None, None, None, None, "K2", None, None],
+        "venue_id": [None, "V1", None, None, None, None, "V1"],
+        "parties": [2, 2, 12, 2, 30, 3, 2],
+        "mediator": ["网格员甲", "星光KTV调解点", "罗家司法所", "罗家派出所调解室",
+                     "社区人民调解委员会", None, "星光KTV调解点"],
+        "status": ["settled", "settled", "mediating", "escalated", "referred", "pending",
+                   "settled"],
+        "settled_at": [ts("2022-07-02 10:00"), ts("2022-07-01 21:00"), nat,
+                       ts("2022-07-03 01:00"), ts("2022-07-04 10:00"), nat,
+                       ts("2022-07-10 10:00")],
+        "incident_id": [None, None, None, "I2", None, None, None],
+    })
+    leads = pd.DataFrame({
+        "lead_id": ["L1", "L2", "L3", "L4", "L5"],
+        "received_at": [ts("2022-07-01 09:00"), ts("2022-07-02 12:00"), ts("2022-07-02 18:00"),
+                        ts("2022-07-03 08:00"), ts("2022-07-04 16:00")],
+        "channel": ["phone_line", "app", "volunteer", "walk_in", "courier"],
+        "topic": ["elder_fraud", "drugs", "gambling", "other", "hazard"],
+        "lat": [28.701, 28.707, np.nan, np.nan, 28.694],
+        "lng": [115.975, 115.984, np.nan, np.nan, 115.983],
+        "area_id": [None, None, "G1", None, None],
+        "status": ["closed", "verifying", "unfounded", "verifying", "closed"],
+        "closed_at": [ts("2022-07-02 17:00"), nat, ts("2022-07-03 12:00"), nat,
+                      ts("2022-07-09 10:00")],
+    })
+    return {"disputes": disputes, "leads": leads}
+
+
+def load_disputes(engine: object, folder: object) -> None:
+    """Import :func:`frames` and then :func:`dispute_frames` through CSV files in ``folder``."""
+    from pathlib import Path
+
+    from geo import ingest
+
+    load(engine, folder)
+    for name in DISPUTE_ORDER:
+        frame = dispute_frames()[name].copy()
+        for c in frame.columns:
+            if pd.api.types.is_datetime64_any_dtype(frame[c]):
+                frame[c] = frame[c].dt.strftime("%Y-%m-%d %H:%M:%S%z")
+        path = Path(str(folder)) / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        s = ingest.import_file(engine, name, path)  # type: ignore[arg-type]
+        assert s.rejected == 0, s.rejects

@@ -267,6 +267,18 @@ def cell_panel(cell: int | None) -> None:
                   enums={"category": "hazard", "severity": "severity", "status": "hstatus"})
         else:
             st.caption(ui.tr("cell.none"))
+        if len(d.get("disputes", ())) or len(d.get("leads", ())):
+            st.markdown("**" + ui.tr("cell.disputes") + f" ({len(d['disputes'])})**")
+            if len(d["disputes"]):
+                table(d["disputes"], {"category": "col.category", "status": "col.status",
+                                      "reported_at": "col.reported_at"},
+                      enums={"category": "dcat", "status": "dstatus"},
+                      height=220 if len(d["disputes"]) > 6 else None)
+            st.markdown("**" + ui.tr("cell.leads") + f" ({len(d['leads'])})**")
+            if len(d["leads"]):
+                table(d["leads"], {"topic": "col.topic", "status": "col.status",
+                                   "received_at": "col.received_at"},
+                      enums={"topic": "topic", "status": "lstatus"})
         if len(d["by_unit_kind"]):
             st.markdown("**" + ui.tr("cell.by_unit") + "**")
             table(d["by_unit_kind"], {"unit_kind": "col.unit_kind", "dwell_min": "col.dwell_min"},
