@@ -232,7 +232,8 @@ def _service(travel: np.ndarray, n_depots: int, dwell_s: int) -> np.ndarray:
 
 def solve_routes(values: np.ndarray, travel: dict[str, np.ndarray], vehicles: Sequence[Vehicle],
                  *, dwell_s: int = 900, windows: np.ndarray | None = None,
-                 must: np.ndarray | None = None, time_limit_s: float = 10.0) -> list[Route]:
+                 must: np.ndarray | None = None, time_limit_s: float = 10.0,
+                 metaheuristic: str = "GUIDED_LOCAL_SEARCH") -> list[Route]:
     """Routes that visit the most value within every unit's shift (team orienteering, OR-Tools).
 
     Parameters
@@ -252,7 +253,10 @@ def solve_routes(values: np.ndarray, travel: dict[str, np.ndarray], vehicles: Se
     must
         Optional boolean mask of cells that must be visited.
     time_limit_s
-        Search time limit (guided local search improves until then).
+        Search time limit (the local search improves until then).
+    metaheuristic
+        OR-Tools local search metaheuristic (``GUIDED_LOCAL_SEARCH``, ``TABU_SEARCH``,
+        ``SIMULATED_ANNEALING``...).
 
     Returns
     -------
@@ -307,8 +311,8 @@ def solve_routes(values: np.ndarray, travel: dict[str, np.ndarray], vehicles: Se
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = (
         routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION)
-    params.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
+    params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic,
+                                                metaheuristic)
     params.time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 100))
     # Start from the greedy routes (so the plan is never worse than the baseline) and improve.
     start = greedy_routes(values, travel, vehicles, dwell_s=dwell_s, windows=windows)
