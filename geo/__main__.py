@@ -369,6 +369,22 @@ def cmd_actual(args: argparse.Namespace) -> dict[str, Any]:
                                          "compliance")} for u in result["units"]]}
 
 
+def cmd_rollup(args: argparse.Namespace) -> dict[str, Any]:
+    """Batch coverage rollup of archive-size ping files (Parquet or CSV, any partitioning) with
+    the local engine or on a Dask cluster; writes the store's per-shift rollups."""
+    from geo import engines
+
+    if args.engine == "local" and (args.scheduler or args.workers):
+        raise UsageError("--scheduler and --workers go with --engine dask")
+    db = _engine(args)
+    with engines.open_engine(args.engine, scheduler=args.scheduler,
+                             workers=args.workers) as eng:
+        summary = engines.rollup_files(eng, args.input, db=db, shifts_file=args.shifts,
+                                       spill_dir=args.spill, crs=args.crs,
+                                       progress=not args.no_progress)
+    return {"command": "rollup", **summary}
+
+
 def cmd_rebuild(args: argparse.Namespace) -> dict[str, Any]:
     """Recompute every shift's coverage rollup from the stored pings."""
     from geo import store
@@ -542,6 +558,30 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share of the planned dwell that counts as a full visit (default 0.8)")
     p.add_argument("--out", help="write the result as .json, or the stops as .csv")
     p.set_defaults(func=cmd_actual)
+
+    p = sub.add_parser("rollup", help=cmd_rollup.__doc__.split(";")[0],
+                       description=cmd_rollup.__doc__)
+    _common(p)
+    p.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="local (pandas, this process; default) or dask (distributed)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDR",
+                       help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (workers must see "
+                            "the input and --spill at the same paths)")
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="start a local Dask cluster of N single-threaded worker processes "
+                            "(default 2)")
+    p.add_argument("--input", required=True, metavar="GLOB",
+                   help="ping files: a glob ('**' allowed) or a folder of .parquet/.csv files")
+    p.add_argument("--shifts", metavar="FILE",
+                   help="shifts/units file: shift_id or unit_id, unit_kind, optional start/end "
+                        "(kinds and shifts of unit-only fixes; the store's are used too)")
+    p.add_argument("--crs", default="wgs84", help="coordinates of the files (default wgs84)")
+    p.add_argument("--spill", metavar="DIR",
+                   help="folder for the intermediate buckets (default: a temporary folder)")
+    p.add_argument("--no-progress", dest="no_progress", action="store_true",
+                   help="no progress bar on stderr")
+    p.set_defaults(func=cmd_rollup)
 
     p = sub.add_parser("rebuild", help=cmd_rebuild.__doc__, description=cmd_rebuild.__doc__)
     _common(p)

@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, str] = {
     "app": "tests.bench.bench_app",
     "map": "tests.bench.bench_map",
     "plan": "tests.bench.bench_plan",
+    "growth": "tests.bench.bench_growth",
 }
 
 
