@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,19 @@ def _pg_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _real_main_module() -> Iterator[None]:
+    """Put the real ``__main__`` back after every test.
+
+    AppTest runs each script as a module it installs as ``sys.modules["__main__"]`` and leaves
+    there; worker processes started with spawn (Dask's LocalCluster) then re-ran app.py on start
+    (two workers migrating the default store at once: "Nanny failed to start").
+    """
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(params=BACKENDS)
