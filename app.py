@@ -4,8 +4,11 @@ The pages live in views/, not pages/: Streamlit still treats a folder named page
 entry script as the old automatic multipage app, and after a sidebar change it then ran the page
 file on its own, without this frame (sidebar filters gone). tests/bench/bench_app.py caught it.
 
-Opens the store (migrations applied), builds the demo city on an empty embedded store, draws the
-shared sidebar filters and runs the chosen page. Run with ``streamlit run app.py``.
+Opens the store (migrations applied), builds the demo city on an empty embedded store, creates
+the first admin from QY_ADMIN_USER/QY_ADMIN_PASSWORD and the demo users in demo mode
+(geo.access.bootstrap), shows the login form until a user logs in, draws the shared sidebar
+filters and runs the chosen page among those the user's role may open. Run with
+``streamlit run app.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo import store
+from geo import access, store
 from geo.config import get_settings
 from geo.demo import load_demo
 from views import _common as ui
@@ -29,8 +32,9 @@ if get_settings().demo and sum(store.counts(engine).values()) == 0:
     with st.spinner(ui.tr("app.building_demo")):
         load_demo(engine)
         st.cache_data.clear()
-
-ui.sidebar()
+if not st.session_state.get("qy_bootstrapped"):
+    access.bootstrap(engine)
+    st.session_state["qy_bootstrapped"] = True
 
 PAGES = [
     ("views/overview.py", "page.overview", ":material/dashboard:"),
@@ -40,11 +44,17 @@ PAGES = [
     ("views/hazards.py", "page.hazards", ":material/warning:"),
     ("views/disputes.py", "page.disputes", ":material/handshake:"),
     ("views/plan.py", "page.plan", ":material/route:"),
+    ("views/duty.py", "page.duty", ":material/verified_user:"),
     ("views/briefing.py", "page.briefing", ":material/description:"),
     ("views/data.py", "page.data", ":material/upload_file:"),
     ("views/settings.py", "page.settings", ":material/settings:"),
+    ("views/admin.py", "page.admin", ":material/admin_panel_settings:"),
 ]
+ui.language_picker()
+# the login form and a stop until someone logs in
+principal = ui.login_gate([Path(path).stem for path, _key, _icon in PAGES])
+ui.sidebar()
 nav = st.navigation([st.Page(path, title=ui.tr(key), icon=icon, url_path=Path(path).stem)
-                     for path, key, icon in PAGES])
+                     for path, key, icon in PAGES if principal.may(key.removeprefix("page."))])
 st.sidebar.caption(ui.tr("app.title") + " · " + engine.url.render_as_string(hide_password=True))
 nav.run()

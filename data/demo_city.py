@@ -49,11 +49,13 @@ __all__ = [
     "CAMPAIGN",
     "CAMPAIGN_FIGURES",
     "CENTRE",
+    "DUTY_NIGHT",
     "MEDIATION_FIGURES",
     "MEDIATION_ROOM",
     "PERIOD",
     "STATION_ID",
     "build_demo_city",
+    "build_demo_duty",
     "build_demo_mediation",
     "demo_network",
 ]
@@ -1389,3 +1391,119 @@ def build_demo_mediation(city: dict[str, pd.DataFrame], seed: int = 7) -> dict[s
     disputes = _disputes(rng, net, cal, city)
     leads = _leads(rng, net, cal, city)
     return {"disputes": disputes, "leads": leads}
+
+
+# ----------------------------------------------------------------------------------------------
+# a duty night (issue 11): key-point patrols, appended
+# ----------------------------------------------------------------------------------------------
+# Built by build_demo_duty() from the finished city with a Generator of its own, after everything
+# else: no existing record changes. The night is after the campaign, so its figures stay.
+
+DUTY_NIGHT = "2022-10-31"
+# (unit kind, sites visited in the first round, second round) by site name; posts by index
+_DUTY_PLAN = (
+    ("police_car", 0, ["青云农商银行罗家支行", "罗家中心小学", "罗家农贸市场", "启明双语学校",
+                       "东湖小商品市场", "湖畔天街"],
+     ["青云农商银行罗家支行", "罗家农贸市场"]),
+    ("police_car", 2, ["城东商业银行营业部", "罗家中学", "青云实验小学", "新城购物中心",
+                       "青云综合市场"],
+     ["城东商业银行营业部", "湖滨储蓄所"]),
+    ("police_car", 3, ["罗家信用社", "罗家公交枢纽站", "地铁罗家站(演示)", "罗家汇景城",
+                       "湖滨储蓄所"],
+     ["罗家信用社", "罗家公交枢纽站", "地铁罗家站(演示)", "新城银行自助网点",
+      "新城银行自助网点"]),
+    ("foot", 1, ["罗家农贸市场", "青云综合市场"], []),
+)
+# left out on purpose (missed unless the night's other patrols pass by): 湖畔小学,
+# 晨曦幼儿园 (only checked in by hand), 青云仁和医院, 罗家社区卫生服务中心, 青云广场;
+# 新城银行自助网点 is first visited after its first due time (late); unit 2 stands 50 minutes
+# away from any post.
+
+
+def build_demo_duty(city: dict[str, pd.DataFrame], seed: int = 7) -> dict[str, pd.DataFrame]:
+    """Shifts, GPS pings and check-ins of one duty night (:data:`DUTY_NIGHT`) to append.
+
+    Four units not otherwise on duty that night patrol the key points (必巡点) by the default
+    duty rules from the posts: most points are visited on time, three are missed, one bank is
+    visited late, one car stands 50 minutes away from any post, and some visits are also checked
+    in by hand (one check-in has no GPS visit behind it). A Generator of its own
+    (``[seed, 200]``) makes them; the other frames do not change and the night is after the
+    campaign, so the campaign figures stay as they are.
+    """
+    rng = np.random.default_rng([seed, 200])
+    net = _network_cached(seed)
+    sites, site_nodes, _ = _sites(np.random.default_rng([seed, 2]), net)
+    node_of = dict(zip(sites["name"], site_nodes, strict=True))
+    posts = [int(n) for n, c in zip(site_nodes, sites["category"], strict=True) if c == "post"]
+    d = DUTY_NIGHT.replace("-", "")
+    busy = set(city["shifts"].loc[city["shifts"]["shift_id"].str.startswith(f"SH{d}-"),
+                                  "unit_id"])
+    units = city["units"]
+    t0 = _local_epoch(DUTY_NIGHT) + 19 * 3600 + 50 * 60
+    shifts, pings, checks = [], [], []
+    long_stop = net.nearest(300.0, 900.0)
+    for k, (kind, post, round1, round2) in enumerate(_DUTY_PLAN):
+        uid = next(u for u, kd in zip(units["unit_id"], units["kind"], strict=True)
+                   if kd == kind and u not in busy)
+        busy.add(uid)
+        v = 7.0 if kind == "police_car" else 1.3
+        home = posts[post]
+        legs: list[tuple[int, float]] = [(home, 600.0)]  # out at 20:00
+        legs += [(node_of[n], float(rng.uniform(180, 360))) for n in round1]
+        if k == 1:
+            legs.append((long_stop, 3000.0))  # a long stop away from the posts
+        legs.append((home, -(5 * 3600 + 15 * 60)))  # stand at the post until 01:05
+        legs += [(node_of[n], float(rng.uniform(180, 360))) for n in round2]
+        if k == 2:  # the late bank again, well after the dedup window
+            legs.insert(len(legs) - 1, (home, 2400.0))
+        legs.append((home, -(10 * 3600)))  # back at the post until 05:50
+        kt, kx, ky = [0.0], [net.x[home]], [net.y[home]]
+        cur, t = home, 0.0
+        for node, dwell in legs:
+            if node != cur:
+                nodes, cum = net.path(cur, node)
+                kt.extend((t + cum[1:] / v).tolist())
+                kx.extend(net.x[nodes[1:]].tolist())
+                ky.extend(net.y[nodes[1:]].tolist())
+                t = kt[-1]
+                cur = node
+            t = max(t + 60.0, -dwell) if dwell < 0 else t + dwell
+            kt.append(t)
+            kx.append(net.x[node])
+            ky.append(net.y[node])
+            if dwell > 0 and k == 0 and node in site_nodes[sites["category"] == "bank"]:
+                checks.append((sites["site_id"].to_numpy()[list(site_nodes).index(node)],
+                               t0 + t - dwell + 60, uid))
+        end = kt[-1]
+        pt = np.concatenate([[0.0], np.cumsum(rng.integers(12, 25, int(end // 12) + 2))])
+        pt = pt[pt <= end]
+        px, py = np.interp(pt, kt, kx), np.interp(pt, kt, ky)
+        moving = np.hypot(np.gradient(px), np.gradient(py)) > 1.0  # standing fixes jitter less
+        noise = np.where(moving, 4.0, 1.5)
+        px = px + rng.normal(0, 1.0, pt.size) * noise
+        py = py + rng.normal(0, 1.0, pt.size) * noise
+        lng, lat = _to_lnglat(px, py)
+        sid = f"SH{d}-{uid}"
+        pings.append(pd.DataFrame({"shift_id": sid, "unit_id": uid, "ts": _ts(t0 + pt),
+                                   "lat": lat, "lng": lng,
+                                   "speed": rng.uniform(0, 1.2, pt.size).round(1),
+                                   "accuracy": rng.uniform(3, 12, pt.size).round(1)}))
+        car = kind == "police_car"
+        shifts.append({"shift_id": sid, "unit_id": uid, "start": t0, "end": t0 + end + 600,
+                       "police": 2 if car else 1, "auxiliaries": 1, "volunteers": 0,
+                       "people_checked": int(rng.integers(0, 3)),
+                       "outreach": int(rng.integers(0, 8))})
+    school = sites.loc[sites["name"] == "晨曦幼儿园", "site_id"].iloc[0]
+    checks.append((school, t0 + 2 * 3600 + 25 * 60, shifts[2]["unit_id"]))  # no GPS behind it
+    sh = pd.DataFrame(shifts)
+    sh["start"] = _ts(sh["start"].to_numpy())
+    sh["end"] = _ts(sh["end"].to_numpy())
+    ck = pd.DataFrame(checks, columns=["site_id", "sec", "unit_id"]).sort_values("sec")
+    return {
+        "shifts": sh[KINDS["shifts"].names],
+        "pings": pd.concat(pings, ignore_index=True)[KINDS["pings"].names],
+        "site_checks": pd.DataFrame({"site_id": ck["site_id"].to_numpy(),
+                                     "ts": _ts(ck["sec"].to_numpy()),
+                                     "unit_id": ck["unit_id"].to_numpy()},
+                                    columns=KINDS["site_checks"].names),
+    }

@@ -2,6 +2,12 @@
 
 Every command takes ``--db URL`` (default: the configured store), prints one JSON summary line on
 stdout, exits 0 on success and 2 with a one-line reason on stderr for bad usage or input.
+
+Commands that read take ``--as USER``: the output is what that user may see (their areas; a
+viewer gets no tracks, units or incident rows). No password is asked: the CLI runs on the server,
+where whoever can run it can open the store itself; ``--as`` is for producing a user's view, not a
+login. Without ``--as`` a command reads everything, as the server's operator. Files written and
+imports are recorded in the audit log under the ``--as`` user (or ``cli``).
 """
 
 from __future__ import annotations
@@ -33,6 +39,24 @@ def _engine(args: argparse.Namespace) -> Any:
     return store.connect(args.db)
 
 
+def _who(args: argparse.Namespace, engine: Any) -> Any:
+    """The principal of ``--as USER`` (ValueError if there is no such enabled user), else all."""
+    name = getattr(args, "as_user", None)
+    if not name:
+        return "all"
+    from geo import access
+
+    return access.principal_of(engine, name)
+
+
+def _audit(args: argparse.Namespace, engine: Any, action: str, what: object, *,
+           rows: int | None = None, **detail: Any) -> None:
+    from geo import access
+
+    access.audit(engine, getattr(args, "as_user", None) or "cli", action, what, rows=rows,
+                 via="cli", command=args.command, **detail)
+
+
 def _date(text: str) -> str:
     import datetime as dt
 
@@ -48,10 +72,15 @@ def _date(text: str) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> dict[str, Any]:
-    """Build the demo city into the store (idempotent)."""
+    """Build the demo city into the store (idempotent); in demo mode (QY_DEMO) also the demo
+    users listed in the README."""
+    from geo import access
     from geo.demo import load_demo
 
-    return load_demo(_engine(args), seed=args.seed, force=args.force)
+    engine = _engine(args)
+    out = load_demo(engine, seed=args.seed, force=args.force)
+    out["users_created"] = access.bootstrap(engine)
+    return out
 
 
 def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
@@ -61,8 +90,15 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
     path = Path(args.file)
     if not path.exists():
         raise UsageError(f"{args.file}: no such file")
-    summary = ingest.import_file(_engine(args), args.kind, path, crs=args.crs, sheet=args.sheet,
-                                 encoding=args.encoding)
+    engine = _engine(args)
+    who = _who(args, engine)
+    if who != "all" and who.role != "admin":
+        raise UsageError(f"import: {args.as_user} is a {who.role}; only an admin imports")
+    summary = ingest.import_file(engine, args.kind, path, crs=args.crs, sheet=args.sheet,
+                                 encoding=args.encoding, user=args.as_user or "cli")
+    _audit(args, engine, "import", path.name, rows=summary.accepted, kind=args.kind,
+           read=summary.read, duplicates=summary.duplicates, conflicts=summary.conflicts,
+           rejected=summary.rejected)
     out = summary.as_dict()
     if args.rejects:
         Path(args.rejects).write_text(ingest.rejects_csv(summary.rejects), encoding="utf-8-sig")
@@ -79,7 +115,13 @@ def cmd_status(args: argparse.Namespace) -> dict[str, Any]:
     from geo.demo import is_demo
 
     engine = _engine(args)
-    return {"counts": store.counts(engine), "demo": is_demo(engine),
+    who = _who(args, engine)
+    if who == "all":
+        counts = store.counts(engine)
+    else:  # the rows this user may read
+        counts = {k: len(store.read(engine, k, who, columns=[schema.kind(k).names[0]]))
+                  for k in store.RECORD_TABLES if store.may_read(who, k)}
+    return {"counts": counts, "demo": is_demo(engine),
             "db": engine.url.render_as_string(hide_password=True)}
 
 
@@ -91,10 +133,12 @@ def cmd_coverage(args: argparse.Namespace) -> dict[str, Any]:
     for u in units or []:
         if u not in schema.UNIT_KINDS:
             raise UsageError(f"unknown unit kind {u!r}; expected: {', '.join(schema.UNIT_KINDS)}")
+    engine = _engine(args)
     result = analysis.coverage_cells(
-        _engine(args), "all", start=args.date_from, end=args.date_to, night=args.night,
+        engine, _who(args, engine), start=args.date_from, end=args.date_to, night=args.night,
         res=args.res, area=args.area, unit_kinds=units)
     written = analysis.write_cells(result, args.out)
+    _audit(args, engine, "export", Path(args.out).name, rows=written, area=args.area)
     return {"command": "coverage", "out": str(args.out), "cells": written,
             "dwell_h": round(float(result["dwell_s"].sum()) / 3600, 1) if len(result) else 0.0,
             "res": args.res, "from": args.date_from, "to": args.date_to, "night": args.night}
@@ -115,11 +159,13 @@ def cmd_hotspots(args: argparse.Namespace) -> dict[str, Any]:
     """Getis-Ord Gi* hot and cold spots of incidents per cell (z, p, confidence bin, trend)."""
     from geo import analysis
 
+    engine = _engine(args)
     result = analysis.hotspot_cells(
-        _engine(args), "all", start=args.date_from, end=args.date_to, res=args.res, k=args.k,
-        area=args.area, categories=_categories(args.category), fdr=args.fdr,
+        engine, _who(args, engine), start=args.date_from, end=args.date_to, res=args.res,
+        k=args.k, area=args.area, categories=_categories(args.category), fdr=args.fdr,
         emerging=args.emerging)
     written = analysis.write_cells(result, args.out)
+    _audit(args, engine, "export", Path(args.out).name, rows=written, area=args.area)
     bins = result["gi_bin"].value_counts().to_dict()
     out: dict[str, Any] = {"command": "hotspots", "out": str(args.out), "cells": written,
                            "incidents": int(result["count"].sum()), "res": args.res, "k": args.k,
@@ -135,10 +181,12 @@ def cmd_risk(args: argparse.Namespace) -> dict[str, Any]:
     """Risk terrain, night coverage and gap per cell, ranked by gap."""
     from geo import analysis
 
+    engine = _engine(args)
     result = analysis.risk_cells(
-        _engine(args), "all", start=args.date_from, end=args.date_to, res=args.res,
+        engine, _who(args, engine), start=args.date_from, end=args.date_to, res=args.res,
         area=args.area, night=args.night, top=args.top)
     written = analysis.write_cells(result, args.out)
+    _audit(args, engine, "export", Path(args.out).name, rows=written, area=args.area)
     top = result.head(5)
     return {"command": "risk", "out": str(args.out), "cells": written, "res": args.res,
             "top_gaps": [{"h3": h, "gap": round(float(g), 3), "reason": r} for h, g, r in zip(
@@ -175,9 +223,8 @@ def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
     tiles = args.tiles or get_settings().tiles
     gcj = layers.is_gcj02(tiles)
     engine = _engine(args)
-    scope: Any = [args.area] if args.area else "all"
-    if args.area:
-        analysis.effective_scope(engine, "all", args.area)  # unknown area -> ValueError
+    who = _who(args, engine)
+    scope: Any = analysis.narrowed(engine, who, args.area)  # unknown area -> ValueError
     night = None if args.night in ("all", "") else args.night
     kind = args.layer
     summary: dict[str, Any] = {"command": "map", "layer": kind, "out": str(out), "tiles": tiles,
@@ -190,19 +237,19 @@ def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
     if kind in ("coverage", "hotspots", "risk", "gap"):
         common = {"start": args.date_from, "end": args.date_to, "res": args.res, "area": args.area}
         if kind == "coverage":
-            df = analysis.coverage_cells(engine, "all", night=night, **common)
+            df = analysis.coverage_cells(engine, who, night=night, **common)
             df["dwell_h"] = (df["dwell_s"] / 3600).round(2)
             opts: dict[str, Any] = {"value": "dwell_h", "palette": "coverage", "tooltip": [
                 ("dwell_h", col["dwell_h"]), ("nights", col["nights"]), ("stops", col["stops"])]}
         elif kind == "hotspots":
-            df = analysis.hotspot_cells(engine, "all", **common)
+            df = analysis.hotspot_cells(engine, who, **common)
             df["gi_z"] = df["gi_z"].round(2)
             df["gi_p"] = df["gi_p"].map(lambda p: f"{p:.3g}")
             opts = {"value": "gi_bin", "palette": "hotspot", "tooltip": [
                 ("count", col["count"]), ("gi_z", col["gi_z"]), ("gi_p", col["gi_p"])],
                 "labels": {b: t(f"maps.bin.{b}", lang) for b in range(-3, 4)}}
         else:
-            df = analysis.risk_cells(engine, "all", night=args.night, **common)
+            df = analysis.risk_cells(engine, who, night=args.night, **common)
             df["risk"] = df["risk"].round(3)
             df["gap"] = df["gap"].round(3)
             opts = {"value": kind, "palette": kind, "tooltip": [
@@ -256,6 +303,8 @@ def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
         blank_note(m, t("maps.demo_note", lang))
     summary["areas"] = len(areas)
     summary["bytes"] = save(m, out)
+    _audit(args, engine, "export", out.name, rows=summary["cells"] + summary["points"],
+           kind="map", layer=kind, area=args.area)
     return summary
 
 
@@ -265,16 +314,20 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
 
     if not (args.date_from and args.date_to):
         raise UsageError("evaluate needs --from and --to")
-    result = analysis.backtest(_engine(args), "all", start=args.date_from, end=args.date_to,
-                               res=args.res, area=args.area)
+    engine = _engine(args)
+    result = analysis.backtest(engine, _who(args, engine), start=args.date_from,
+                               end=args.date_to, res=args.res, area=args.area)
     table = evaluate.summary_table(result)
     if args.out:
         path = Path(args.out)
         if path.suffix.lower() == ".csv":
-            table.to_csv(path, index=False)
+            from geo.ingest import neutralise_formulas
+
+            neutralise_formulas(table).to_csv(path, index=False)
         else:
             path.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str),
                             encoding="utf-8")
+        _audit(args, engine, "export", path.name, rows=len(table), area=args.area)
     if not args.quiet:
         print(table.to_string(index=False), file=sys.stderr)
     return {"command": "evaluate", "out": args.out, "summary": result["summary"]}
@@ -292,9 +345,11 @@ def cmd_brief(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"{out.name}: --out must be .pdf, .docx, .html or .md")
     lang = {"zh": "zh-CN", "zh-CN": "zh-CN", "en": "en"}[args.lang or get_settings().lang]
     engine = _engine(args)
-    b = briefing.build(engine, "all", args.date_from, args.date_to, args.area, lang=lang,
-                       campaign=args.campaign, night=args.night, res=args.res)
+    b = briefing.build(engine, _who(args, engine), args.date_from, args.date_to, args.area,
+                       lang=lang, campaign=args.campaign, night=args.night, res=args.res)
     size = briefing.write(b, out)
+    _audit(args, engine, "export", out.name, kind="briefing", format=fmt, area=args.area,
+           start=args.date_from, end=args.date_to)
     key = b.figures["key"]
     return {"command": "brief", "out": str(out), "format": fmt, "bytes": size, "lang": lang,
             "from": args.date_from, "to": args.date_to, "area": args.area,
@@ -317,14 +372,20 @@ def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
     if args.units is not None and args.unit:
         raise UsageError("plan takes --units N or --unit ID ..., not both")
     engine = _engine(args)
+    who = _who(args, engine)
     plan = planning.make_plan(
-        engine, "all", night=args.date, window=args.window, unit_ids=args.unit or None,
+        engine, who, night=args.date, window=args.window, unit_ids=args.unit or None,
         n_units=args.units, dwell_min=args.dwell, n_candidates=args.candidates,
         must=args.must or (), avoid=args.avoid or (), res=args.res, area=args.area,
         value=args.value, seed=args.seed, time_limit_s=args.time_limit, network=args.network)
-    planning.save_plan(engine, plan)
+    planning.save_plan(engine, plan, user=args.as_user or "cli", scope=who)
+    n_stops = sum(len(u["stops"]) for u in plan["units"])
+    _audit(args, engine, "plan", plan["plan_id"], rows=n_stops, night=plan["date"],
+           area=args.area, units=len(plan["units"]))
     lang = args.lang or get_settings().lang
     plan_export.write(plan, out, lang, demo=is_demo(engine))
+    _audit(args, engine, "export", out.name, rows=n_stops, kind="plan",
+           plan_id=plan["plan_id"])
     return {"command": "plan", "plan_id": plan["plan_id"], "out": str(out), "date": plan["date"],
             "window": plan["window"], "units": len(plan["units"]),
             "stops": sum(len(u["stops"]) for u in plan["units"]),
@@ -339,6 +400,7 @@ def cmd_actual(args: argparse.Namespace) -> dict[str, Any]:
     from geo import planning
 
     engine = _engine(args)
+    who = _who(args, engine)
     source = Path(args.plan)
     if source.suffix.lower() == ".json" and source.exists():
         try:
@@ -350,8 +412,8 @@ def cmd_actual(args: argparse.Namespace) -> dict[str, Any]:
     elif source.suffix.lower() == ".json":
         raise UsageError(f"{args.plan}: no such file")
     else:
-        plan = planning.load_plan(engine, args.plan)
-    result = planning.actual(engine, "all", plan, full_ratio=args.full_ratio)
+        plan = planning.load_plan(engine, args.plan, who)
+    result = planning.actual(engine, who, plan, full_ratio=args.full_ratio)
     if args.out:
         out = Path(args.out)
         if out.suffix.lower() == ".csv":
@@ -363,10 +425,155 @@ def cmd_actual(args: argparse.Namespace) -> dict[str, Any]:
                 out, index=False, encoding="utf-8-sig")
         else:
             out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        _audit(args, engine, "export", out.name, rows=len(result["stops"]), kind="actual",
+               plan_id=result["plan_id"])
     return {"command": "actual", "plan_id": result["plan_id"], "out": args.out,
             "overall": result["overall"],
             "units": [{k: u[k] for k in ("unit_id", "stops", "full", "brief", "missed",
                                          "compliance")} for u in result["units"]]}
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask the password on: give it on stdin with "
+                         "--password-stdin")
+    import getpass
+
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise UsageError("the two passwords differ")
+    return first
+
+
+def cmd_users(args: argparse.Namespace) -> dict[str, Any]:
+    """User administration: add, list, disable, enable, passwd. Changes are audited as made by
+    ``cli``; passwords are hashed (argon2id) and never printed."""
+    from geo import access
+
+    engine = _engine(args)
+    out: dict[str, Any] = {"command": "users", "action": args.action}
+    if args.action == "list":
+        table = access.users(engine)
+        out["users"] = [{"name": r.user_name, "role": r.role, "areas": r.areas,
+                         "disabled": bool(r.disabled), "locked": bool(r.locked),
+                         "demo": bool(r.demo)}
+                        for r in table.itertuples(index=False)]
+        return out
+    out["name"] = args.name
+    if args.action == "add":
+        access.add_user(engine, args.name, _password(args), args.role, args.area, by="cli")
+        out |= {"role": args.role, "areas": sorted(args.area)}
+    elif args.action in ("disable", "enable"):
+        access.set_disabled(engine, args.name, args.action == "disable", by="cli")
+    else:
+        access.set_password(engine, args.name, _password(args), by="cli")
+    return out
+
+
+def _frame_records(frame: Any, limit: int | None = None) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    f = frame.head(limit) if limit else frame
+    f = f.astype(object).where(pd.notna(f), None)
+    return json.loads(f.to_json(orient="records", date_format="iso", force_ascii=False))
+
+
+def cmd_duty(args: argparse.Namespace) -> dict[str, Any]:
+    """The night's duty: key points required, visited on time, late and missed (GPS visits and
+    check-ins, each visit once), per site and per unit."""
+    from geo import duty
+
+    engine = _engine(args)
+    rules = duty.rules_from_toml(Path(args.rules).read_bytes()) if args.rules else None
+    result = duty.night_duty(engine, "all", args.date, window=args.window, area=args.area,
+                             rules=rules)
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() == ".csv":
+            from geo.ingest import neutralise_formulas
+
+            neutralise_formulas(result["sites"]).to_csv(out, index=False, encoding="utf-8-sig")
+        else:
+            out.write_text(json.dumps({"summary": result["summary"],
+                                       "sites": _frame_records(result["sites"]),
+                                       "units": _frame_records(result["units"])},
+                                      ensure_ascii=False, indent=1), encoding="utf-8")
+    missed = result["sites"].loc[result["sites"]["missed"] > 0, "site_id"].tolist()
+    return {"command": "duty", "date": args.date, "window": result["window"],
+            "out": args.out, **result["summary"], "missed_sites": missed}
+
+
+def cmd_circles(args: argparse.Namespace) -> dict[str, Any]:
+    """1-3-5 minute response circles: travel time from the posts (and the units' last fixes at
+    --at) to every cell, the share of key sites and high-risk cells inside their tier; writes
+    the cells as GeoJSON (h3, res, travel_min, tier, required_min, inside, risk)."""
+    import pandas as pd
+
+    from geo import analysis, circles
+
+    if not args.out.lower().endswith((".geojson", ".csv", ".parquet")):
+        raise UsageError(f"{args.out}: --out must be .geojson, .csv or .parquet")
+    at = None
+    if args.at:
+        try:
+            at = pd.Timestamp(args.at)
+        except ValueError:
+            raise UsageError(f"--at: not a time (YYYY-MM-DD HH:MM): {args.at!r}") from None
+    result = circles.readiness(_engine(args), "all", area=args.area, at=at, kind=args.kind,
+                               res=args.res, network=args.network, optimise=args.optimise,
+                               time_limit_s=args.time_limit)
+    cells = result["cells"].drop(columns=["lat", "lng"])
+    analysis.write_cells(cells, args.out)
+    outside = result["sites"].loc[~result["sites"]["inside"], "site_id"].tolist()
+    out = {"command": "circles", "out": args.out, "at": args.at, **result["summary"],
+           "sites_outside": outside}
+    if "optimised" in result:
+        o = result["optimised"]
+        out["optimised"] = {k: v for k, v in o.items() if k != "points"} | {
+            "points": o["points"]["id"].tolist()}
+    return out
+
+
+def cmd_alerts(args: argparse.Namespace) -> dict[str, Any]:
+    """What needs attention on a night: long stops outside posts, key points missed, hot cells
+    not patrolled for hours, venues behind their inspection schedule, hazards past deadline."""
+    import pandas as pd
+
+    from geo import duty
+
+    at = None
+    if args.at:
+        try:
+            at = pd.Timestamp(args.at)
+        except ValueError:
+            raise UsageError(f"--at: not a time (YYYY-MM-DD HH:MM): {args.at!r}") from None
+        if at.tzinfo is None:
+            from geo.config import get_settings
+
+            at = at.tz_localize(get_settings().tz)
+    table = duty.alerts(_engine(args), "all", args.date, at=at, area=args.area,
+                        hot_hours=args.hours)
+    if args.out:
+        out = Path(args.out)
+        if out.suffix.lower() == ".csv":
+            from geo.ingest import neutralise_formulas
+
+            neutralise_formulas(table).to_csv(out, index=False, encoding="utf-8-sig")
+        else:
+            out.write_text(json.dumps(_frame_records(table), ensure_ascii=False, indent=1),
+                           encoding="utf-8")
+    return {"command": "alerts", "date": args.date, "out": args.out, "alerts": len(table),
+            "by_kind": {str(k): int(v) for k, v in table["kind"].value_counts().items()},
+            "first": _frame_records(table[["kind", "id", "name", "detail"]], 5)}
+
+
+def cmd_rebuild(args: argparse.Namespace) -> dict[str, Any]:
+    """Recompute every shift's coverage rollup from the stored pings."""
+    from geo import store
+
+    return {"command": "rebuild", "shifts": store.rebuild_coverage(_engine(args))}
 
 
 def cmd_rollup(args: argparse.Namespace) -> dict[str, Any]:
@@ -383,13 +590,6 @@ def cmd_rollup(args: argparse.Namespace) -> dict[str, Any]:
                                        spill_dir=args.spill, crs=args.crs,
                                        progress=not args.no_progress)
     return {"command": "rollup", **summary}
-
-
-def cmd_rebuild(args: argparse.Namespace) -> dict[str, Any]:
-    """Recompute every shift's coverage rollup from the stored pings."""
-    from geo import store
-
-    return {"command": "rebuild", "shifts": store.rebuild_coverage(_engine(args))}
 
 
 def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
@@ -410,6 +610,12 @@ def _common(p: argparse.ArgumentParser) -> None:
                    "embedded SQLite file data/qingyun.db)")
 
 
+def _as(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as", dest="as_user", metavar="USER",
+                   help="produce what this user may see (their areas and role); no password: "
+                        "the CLI runs on the server. Default: everything")
+
+
 def _period(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", dest="date_from", type=_date, metavar="D",
                    help="first local date, YYYY-MM-DD (inclusive)")
@@ -418,8 +624,9 @@ def _period(p: argparse.ArgumentParser) -> None:
 
 
 def _cells(p: argparse.ArgumentParser) -> None:
-    """Options of every per-cell command: store, period, resolution, area."""
+    """Options of every per-cell command: store, user, period, resolution, area."""
     _common(p)
+    _as(p)
     _period(p)
     p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
     p.add_argument("--area", help="area id (station or grid)")
@@ -450,10 +657,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     p.add_argument("--encoding", help="CSV encoding (default: UTF-8/BOM, then GB18030)")
     p.add_argument("--rejects", metavar="F.csv", help="write rejected rows with reasons here")
+    p.add_argument("--as", dest="as_user", metavar="USER",
+                   help="the admin recorded as importing (default: cli)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("status", help=cmd_status.__doc__, description=cmd_status.__doc__)
     _common(p)
+    _as(p)
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("coverage", help=cmd_coverage.__doc__, description=cmd_coverage.__doc__)
@@ -505,6 +715,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("brief", help=cmd_brief.__doc__.split(":")[0],
                        description=cmd_brief.__doc__)
     _common(p)
+    _as(p)
     p.add_argument("--from", dest="date_from", type=_date, metavar="D", required=True,
                    help="first local date, YYYY-MM-DD (inclusive)")
     p.add_argument("--to", dest="date_to", type=_date, metavar="D", required=True,
@@ -523,6 +734,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("plan", help=cmd_plan.__doc__.split(":")[0], description=cmd_plan.__doc__)
     _common(p)
+    _as(p)
     p.add_argument("--date", type=_date, required=True, metavar="D",
                    help="the night, as the local date it starts on (YYYY-MM-DD)")
     p.add_argument("--units", type=int, metavar="N", help="the first N units on duty")
@@ -552,12 +764,89 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("actual", help=cmd_actual.__doc__.split(":")[0],
                        description=cmd_actual.__doc__)
     _common(p)
+    _as(p)
     p.add_argument("--plan", required=True, metavar="ID|F.json",
                    help="a saved plan id or a plan .json file")
     p.add_argument("--full-ratio", dest="full_ratio", type=float, default=0.8,
                    help="share of the planned dwell that counts as a full visit (default 0.8)")
     p.add_argument("--out", help="write the result as .json, or the stops as .csv")
     p.set_defaults(func=cmd_actual)
+
+    p = sub.add_parser("users", help="user administration: add, list, disable, enable, passwd",
+                       description=cmd_users.__doc__ + " Each action takes --db URL.")
+    users = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    q = users.add_parser("add", help="add a user", description="Add a user. The password is "
+                         "read from stdin with --password-stdin, else asked twice on the "
+                         "terminal; it is never an argument (argument lists are visible to "
+                         "other users of the machine).")
+    _common(q)
+    q.add_argument("name", help="user name (letters, digits, . _ - @)")
+    q.add_argument("--role", required=True, choices=["admin", "commander", "grid_manager",
+                                                     "viewer"], help="role")
+    q.add_argument("--area", nargs="+", default=[], metavar="ID",
+                   help="areas: stations for a commander, grids for a grid manager, any for "
+                        "a viewer; none for an admin")
+    q.add_argument("--password-stdin", dest="password_stdin", action="store_true",
+                   help="read the password from the first line of stdin")
+    q = users.add_parser("list", help="list users (no password hashes)")
+    _common(q)
+    for action, text in (("disable", "disable a user (their sessions end)"),
+                         ("enable", "enable a disabled user again")):
+        q = users.add_parser(action, help=text, description=text)
+        _common(q)
+        q.add_argument("name", help="user name")
+    q = users.add_parser("passwd", help="set a user's password (ends their sessions, lifts a "
+                         "lockout)")
+    _common(q)
+    q.add_argument("name", help="user name")
+    q.add_argument("--password-stdin", dest="password_stdin", action="store_true",
+                   help="read the password from the first line of stdin")
+    p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("duty", help=cmd_duty.__doc__.split(":")[0], description=cmd_duty.__doc__)
+    _common(p)
+    p.add_argument("--date", type=_date, required=True, metavar="D",
+                   help="the night, as the local date it starts on (YYYY-MM-DD)")
+    p.add_argument("--window", help="night window HH:MM-HH:MM (default: the configured night)")
+    p.add_argument("--area", help="area id (station or grid)")
+    p.add_argument("--rules", metavar="F.toml", help="duty rules file (default: the stored "
+                   "rules, else the defaults)")
+    p.add_argument("--out", help="write the sites as .csv or everything as .json")
+    p.set_defaults(func=cmd_duty)
+
+    p = sub.add_parser("circles", help=cmd_circles.__doc__.split(":")[0],
+                       description=cmd_circles.__doc__)
+    _common(p)
+    p.add_argument("--at", metavar="TIME", help="a moment (YYYY-MM-DD HH:MM, local): the units' "
+                   "last fixes stand beside the posts")
+    p.add_argument("--kind", default="police_car", help="unit kind travelling: police_car "
+                   "(default), e_bike or foot")
+    p.add_argument("--network", metavar="F.pbf", help="OpenStreetMap .osm.pbf road network "
+                   "(default: straight line x detour factor)")
+    p.add_argument("--optimise", type=int, metavar="N",
+                   help="also place N units where they reach the most key sites and risk")
+    p.add_argument("--time-limit", dest="time_limit", type=float, default=10.0, metavar="S",
+                   help="seconds for the placement search (default 10)")
+    p.add_argument("--area", help="area id (station or grid)")
+    p.add_argument("--res", type=int, default=9, choices=[7, 8, 9, 10], help="H3 resolution")
+    p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
+    p.set_defaults(func=cmd_circles)
+
+    p = sub.add_parser("alerts", help=cmd_alerts.__doc__.split(":")[0],
+                       description=cmd_alerts.__doc__)
+    _common(p)
+    p.add_argument("--date", type=_date, required=True, metavar="D",
+                   help="the night, as the local date it starts on (YYYY-MM-DD)")
+    p.add_argument("--at", metavar="TIME", help="a moment in the night (default: its end)")
+    p.add_argument("--hours", type=float, default=4.0,
+                   help="hot cells not patrolled for this many hours (default 4)")
+    p.add_argument("--area", help="area id (station or grid)")
+    p.add_argument("--out", help="write the alerts as .csv or .json")
+    p.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser("rebuild", help=cmd_rebuild.__doc__, description=cmd_rebuild.__doc__)
+    _common(p)
+    p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser("rollup", help=cmd_rollup.__doc__.split(";")[0],
                        description=cmd_rollup.__doc__)
@@ -582,10 +871,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", dest="no_progress", action="store_true",
                    help="no progress bar on stderr")
     p.set_defaults(func=cmd_rollup)
-
-    p = sub.add_parser("rebuild", help=cmd_rebuild.__doc__, description=cmd_rebuild.__doc__)
-    _common(p)
-    p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser("bench", help=cmd_bench.__doc__, description=cmd_bench.__doc__)
     _common(p)

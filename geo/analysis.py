@@ -20,7 +20,8 @@ from shapely import wkt as shapely_wkt
 from geo import coverage, hexes, store
 from geo.config import get_settings
 
-__all__ = ["area_polygon", "coverage_cells", "coverage_rollup", "effective_scope", "write_cells"]
+__all__ = ["area_polygon", "coverage_cells", "coverage_rollup", "effective_scope", "narrowed",
+           "write_cells"]
 
 
 def effective_scope(engine: sa.Engine, scope: store.Scope,
@@ -39,6 +40,18 @@ def effective_scope(engine: sa.Engine, scope: store.Scope,
         msg = f"unknown area {area!r}"
         raise ValueError(msg)
     return store.resolve_scope(engine, [area])
+
+
+def narrowed(engine: sa.Engine, scope: store.Scope, area: str | None = None) -> store.Scope:
+    """The scope of a query narrowed to ``area``, keeping a principal's role (its row rules).
+
+    ValueError as :func:`effective_scope`.
+    """
+    ids = effective_scope(engine, scope, area)
+    who = store.principal(scope)
+    if who is not None:
+        return who.narrowed(ids)  # type: ignore[no-any-return]
+    return "all" if ids is None else ids
 
 
 def area_polygon(engine: sa.Engine, ids: Iterable[str] | None) -> shapely.Geometry | None:
@@ -153,8 +166,10 @@ def write_cells(result: pd.DataFrame, out: str | Path) -> int:
             v = v.map(lambda x: None if pd.isna(x) else x.isoformat())
         table[col] = v.to_numpy()
     out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        table.to_csv(out, index=False, encoding="utf-8")
+    if suffix == ".csv":  # text cells cannot start a spreadsheet formula
+        from geo.ingest import neutralise_formulas
+
+        neutralise_formulas(table).to_csv(out, index=False, encoding="utf-8")
     elif suffix == ".parquet":
         table.to_parquet(out, index=False)
     else:
@@ -174,6 +189,7 @@ def study_cells(engine: sa.Engine, scope: store.Scope, *, res: int = 9,
 
     Without any stored area, the cells covering the incidents' extent.
     """
+    scope = store.figures_scope(scope)  # cells only
     ids = effective_scope(engine, scope, area)
     poly = area_polygon(engine, ids)
     if poly is not None:
@@ -209,6 +225,7 @@ def hotspot_cells(engine: sa.Engine, scope: store.Scope, *, start: str | None = 
     """
     from geo import hotspots as hs
 
+    scope = store.figures_scope(scope)  # per-cell statistics only
     cells = study_cells(engine, scope, res=res, area=area)
     where = {"category": list(categories)} if categories else None
     inc = store.read(engine, "incidents", scope, start=start, end=end, where=where)
@@ -268,6 +285,7 @@ def risk_cells(engine: sa.Engine, scope: store.Scope, *, start: str | None = Non
     """
     from geo import risk
 
+    scope = store.figures_scope(scope)  # per-cell statistics only
     tz = get_settings().tz
     cells = study_cells(engine, scope, res=res, area=area)
     venues = store.read(engine, "venues", scope)
@@ -302,6 +320,7 @@ def backtest(engine: sa.Engine, scope: store.Scope, *, start: str, end: str, res
     """Rolling weekly forecasts over the stored incidents: hit rate, PAI and PEI per method."""
     from geo import evaluate
 
+    scope = store.figures_scope(scope)  # scores only
     cells = study_cells(engine, scope, res=res, area=area)
     inc = store.read(engine, "incidents", scope)
     kwargs: dict = {}

@@ -127,8 +127,22 @@ def _disputes_section(value: dict[str, Any], lang: str) -> Section:
                                else "; ".join(disputes.sentences(value, lang)) + "."])
 
 
+def _site_visits(engine: sa.Engine, scope: store.Scope, start: str, end: str,
+                 area: str | None = None, **_: Any) -> dict[str, Any] | None:
+    """Key-site visits from GPS and check-ins, duplicates removed (None without any)."""
+    from geo import duty
+
+    figs = duty.site_visit_figures(engine, scope, start, end, area)
+    return figs if figs["gps"] or figs["checks"] else None
+
+
+def _site_visits_section(value: dict[str, Any], lang: str) -> Section:
+    return Section(t("brief.duty.title", lang), paragraphs=[t("brief.duty.text", lang, **value)])
+
+
 OPTIONAL_SECTIONS: list[OptionalSection] = [
     OptionalSection("disputes", _disputes, _disputes_section),
+    OptionalSection("site_visits", _site_visits, _site_visits_section),
     OptionalSection("plan_compliance", _plan_compliance, _plan_section)]
 
 
@@ -211,6 +225,7 @@ def figures(engine: sa.Engine, scope: store.Scope, start: str, end: str,
     """
     from geo.demo import is_demo
 
+    scope = store.figures_scope(scope)  # a briefing is figures: rows never leave geo
     tz = get_settings().tz
     lo, hi = _dates(start, end)
     start, end = lo.isoformat(), hi.isoformat()
@@ -667,7 +682,7 @@ def _map_png(figs: dict[str, Any], which: str, lang: str) -> bytes | None:
             if level == "grid" and len(outlines) <= 30:
                 pt = geom.representative_point()
                 ax.text(pt.x, pt.y, name, fontsize=6.5, ha="center", va="center",
-                        color="#333333", alpha=0.85)
+                        color="#333333", alpha=0.85, parse_math=False)  # "$" is no TeX here
         xs = np.concatenate([v[:, 0] for v in verts])
         ys = np.concatenate([v[:, 1] for v in verts])
         x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()

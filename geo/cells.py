@@ -179,6 +179,13 @@ def cell_details(engine: sa.Engine, scope: store.Scope, cell: int | str, res: in
         sites["checks"] = pd.Series(dtype=np.int64)
     cov = _night_coverage(engine, ids, kids, cell, res, start, end, night)
     disputes, leads = _disputes_and_leads(engine, sc, where, cell, res, start, end)
+    # counts above come from every row in scope; rows of kinds the role may not read stay here
+    if not store.may_read(scope, "incidents"):
+        inc = inc.iloc[0:0]
+    if not store.may_read(scope, "disputes"):
+        disputes = disputes.iloc[0:0]
+    if not store.may_read(scope, "leads"):
+        leads = leads.iloc[0:0]
     return {
         "cell": cell, "h3": str(hexes.cells_to_str([cell])[0]), "res": res,
         "incidents": inc[["incident_id", "ts", "category", "priority"]],

@@ -10,13 +10,18 @@ This is the only module that reads the environment. The environment wins over th
 - ``QY_DEMO``: build the demo city on an empty store, ``1``/``0`` (default: on for SQLite)
 - ``QY_MAX_UPLOAD_MB``: largest file the app accepts, in MiB (default 50)
 - ``QY_NIGHT``: night window ``HH:MM-HH:MM`` (default 20:00-06:00)
+- ``QY_SESSION_MINUTES``: a login ends after this many minutes without activity (default 30)
+- ``QY_LOGIN_ATTEMPTS``: failed logins in a row that lock a user (default 5)
+- ``QY_LOCKOUT_MINUTES``: how long a locked user stays locked (default 15)
+- ``QY_ADMIN_USER``, ``QY_ADMIN_PASSWORD``: on first start of a store without users, create this
+  admin (the password is hashed at once; nothing else keeps it)
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 __all__ = ["CHINA_BBOX", "REPO_ROOT", "Settings", "default_db_url", "get_settings"]
@@ -44,6 +49,11 @@ class Settings:
     demo: bool = True
     max_upload_mb: int = 50
     night: str = "20:00-06:00"
+    session_minutes: float = 30.0
+    login_attempts: int = 5
+    lockout_minutes: float = 15.0
+    admin_user: str | None = None
+    admin_password: str | None = field(default=None, repr=False)
 
     def with_(self, **changes: object) -> Settings:
         """A copy with ``changes`` applied."""
@@ -58,8 +68,32 @@ def _parse_bbox(text: str) -> tuple[float, float, float, float]:
     return (parts[0], parts[1], parts[2], parts[3])
 
 
+def _positive_int(name: str, value: object) -> int:
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        n = 0
+    if n <= 0:
+        msg = f"{name} must be a whole number of MiB above 0, got {value!r}"
+        raise ValueError(msg)
+    return n
+
+
 def _truthy(text: object) -> bool:
     return str(text).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _positive(raw: object, default: float, name: str) -> float:
+    if raw is None or str(raw).strip() == "":
+        return default
+    try:
+        value = float(str(raw))
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        msg = f"{name} must be a positive number, got {raw!r}"
+        raise ValueError(msg)
+    return value
 
 
 def get_settings(env: dict[str, str] | None = None) -> Settings:
@@ -91,6 +125,11 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         region=_parse_bbox(str(region_raw)) if region_raw else CHINA_BBOX,
         tiles=str(pick("tiles") or "none"),
         demo=demo,
-        max_upload_mb=int(str(pick("max_upload_mb") or 50)),
+        max_upload_mb=_positive_int("QY_MAX_UPLOAD_MB", pick("max_upload_mb") or 50),
         night=str(pick("night") or "20:00-06:00"),
+        session_minutes=_positive(pick("session_minutes"), 30.0, "QY_SESSION_MINUTES"),
+        login_attempts=int(_positive(pick("login_attempts"), 5, "QY_LOGIN_ATTEMPTS")),
+        lockout_minutes=_positive(pick("lockout_minutes"), 15.0, "QY_LOCKOUT_MINUTES"),
+        admin_user=str(pick("admin_user")) if pick("admin_user") else None,
+        admin_password=str(pick("admin_password")) if pick("admin_password") else None,
     )

@@ -34,10 +34,12 @@ def load_demo(engine: sa.Engine, *, seed: int = 7, force: bool = False) -> dict[
     if loaded is not None and loaded.get("seed") == seed and not force:
         return {"seed": seed, "status": "already loaded", "accepted": 0,
                 "seconds": round(time.perf_counter() - t0, 2)}
-    from data.demo_city import build_demo_city, build_demo_mediation
+    from data.demo_city import build_demo_city, build_demo_duty, build_demo_mediation
 
     frames = build_demo_city(seed=seed)
     frames.update(build_demo_mediation(frames, seed=seed))  # own random stream, after the rest
+    for kind_name, extra in build_demo_duty(frames, seed=seed).items():  # a duty night, appended
+        frames[kind_name] = pd.concat([frames[kind_name], extra], ignore_index=True)
     per_kind: dict[str, dict[str, int]] = {}
     for kind_name in LOAD_ORDER:
         frame = frames[kind_name]

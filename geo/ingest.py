@@ -18,11 +18,13 @@ says which offset the numbers carry.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
 import re
 import time
+import warnings
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,12 +42,14 @@ from geo.config import Settings, get_settings
 __all__ = [
     "FileError",
     "ImportSummary",
+    "formula_safe",
     "import_file",
     "import_frame",
     "map_headers",
     "neutralise_formulas",
     "read_table",
     "rejects_csv",
+    "sheet_names",
     "suggest_mapping",
     "validate",
 ]
@@ -55,6 +59,16 @@ TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq"}
 EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")
 LATEST = pd.Timestamp("2100-01-01", tz="UTC")
 MAX_TEXT = 2000  # characters kept in a free-text field
+# Zip containers (XLSX, zipped Shapefiles) are checked before anything unpacks them: a zip bomb
+# declares a huge unpacked size, or packs a member far tighter than real data ever packs.
+MAX_UNPACKED = 1024**3  # bytes all members may unpack to together
+MAX_RATIO = 200  # unpacked / packed size of a member over 1 MiB (real sheets pack 5-30 times)
+MAX_MEMBERS = 10_000
+# Characters that XML 1.0 (DOCX, GPX, KML), PostgreSQL text (NUL) and PDFs cannot hold: a text
+# field holding one is rejected on import, so every export can carry what the store holds.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# A polygon larger than this (km2) is no station or grid; its res-10 cover would not end.
+MAX_AREA_KM2 = 20_000
 
 
 REJECT_COLUMNS = ["row", "column", "value", "reason", "code", "params"]
@@ -98,15 +112,18 @@ def _norm_header(text: object) -> str:
 
 
 def _decode_csv(raw: bytes, encoding: str | None, name: str) -> str:
+    binary = f"{name}: this is not a text CSV file (it holds binary data)"
     if encoding:
         try:
-            return raw.decode(encoding)
+            text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError) as e:
             msg = f"{name}: cannot decode as {encoding}: {e}"
             raise FileError(msg) from None
-    if b"\x00" in raw[:4096]:
-        msg = f"{name}: this is not a text CSV file (it holds binary data)"
-        raise FileError(msg)
+        if "\x00" in text:
+            raise FileError(binary)
+        return text
+    if b"\x00" in raw:
+        raise FileError(binary)
     for enc in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(enc)
@@ -116,23 +133,40 @@ def _decode_csv(raw: bytes, encoding: str | None, name: str) -> str:
     raise FileError(msg)
 
 
+def _check_zip(path: Path, name: str, what: str) -> list[str]:
+    """Member names of a zip container, after checking it is no zip bomb (read from its directory,
+    before anything is unpacked). Raises FileError naming the file."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        msg = f"{name}: not a valid {what} file (not a readable zip container)"
+        raise FileError(msg) from None
+    if len(infos) > MAX_MEMBERS:
+        msg = f"{name}: the {what} file holds {len(infos):,} parts; refused"
+        raise FileError(msg)
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNPACKED:
+        msg = (f"{name}: the {what} file unpacks to {total / 1024**2:,.0f} MiB, more than "
+               f"{MAX_UNPACKED / 1024**2:,.0f} MiB; refused (a zip bomb?)")
+        raise FileError(msg)
+    for i in infos:
+        if i.file_size > 1024**2 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+            msg = (f"{name}: part {i.filename[:80]!r} of the {what} file unpacks "
+                   f"{i.file_size / max(i.compress_size, 1):,.0f} times its packed size; "
+                   "refused (a zip bomb?)")
+            raise FileError(msg)
+    return [i.filename for i in infos]
+
+
 def _read_vector(path: Path, name: str) -> tuple[pd.DataFrame, Any]:
     import pyogrio
 
     target = str(path)
     if path.suffix.lower() == ".zip":
-        try:
-            with zipfile.ZipFile(path) as zf:
-                shp = [n for n in zf.namelist() if n.lower().endswith(".shp")]
-                total = sum(i.file_size for i in zf.infolist())
-        except zipfile.BadZipFile:
-            msg = f"{name}: not a valid zip file"
-            raise FileError(msg) from None
+        shp = [n for n in _check_zip(path, name, "zip") if n.lower().endswith(".shp")]
         if not shp:
             msg = f"{name}: the zip holds no .shp file"
-            raise FileError(msg)
-        if total > 2 * 1024**3:
-            msg = f"{name}: the zip unpacks to {total / 1024**3:.1f} GiB; refused"
             raise FileError(msg)
         target = f"/vsizip/{path}/{shp[0]}"
     try:
@@ -158,14 +192,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | No
         raise FileError(msg)
     if suffix in (".csv", ".txt"):
         text = _decode_csv(path.read_bytes(), encoding, name)
-        try:
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                             skipinitialspace=True, sep=None if suffix == ".txt" else ",",
-                             engine="python" if suffix == ".txt" else "c")
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-            msg = f"{name}: not a readable CSV file: {str(e).splitlines()[0]}"
-            raise FileError(msg) from None
-        return df, None, 2
+        return _parse_csv(text, name, sniff=suffix == ".txt"), None, 2
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet, name), None, 2
     if suffix in (".parquet", ".pq"):
@@ -190,22 +217,57 @@ def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | No
     raise FileError(msg)
 
 
+def _parse_csv(text: str, name: str, *, sniff: bool) -> pd.DataFrame:
+    """CSV text -> frame of strings. A row with more values than the header is an error: pandas
+    would otherwise take the extra leading values of a first such row as an index and shift
+    every value of the file one column over, silently."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                               skipinitialspace=True, index_col=False,
+                               sep=None if sniff else ",", engine="python" if sniff else "c")
+    except pd.errors.ParserWarning:
+        msg = (f"{name}: not a consistent table: the first data row has more values than the "
+               "header has columns")
+        raise FileError(msg) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError,
+            OverflowError) as e:
+        detail = (str(e).splitlines() or [type(e).__name__])[0]
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)
+        if m:
+            detail = (f"line {m.group(2)} has {m.group(3)} values but the header has "
+                      f"{m.group(1)} columns")
+        msg = f"{name}: not a readable CSV file: {detail[:200]}"
+        raise FileError(msg) from None
+
+
+def sheet_names(path: str | Path, *, name: str | None = None) -> list[str]:
+    """Sheet names of an XLSX workbook, after the zip-bomb check. Raises FileError."""
+    import openpyxl
+
+    path = Path(path)
+    name = name or path.name
+    _check_zip(path, name, "XLSX")
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True)
+    except Exception as e:  # openpyxl raises many kinds for a broken workbook
+        msg = f"{name}: not a readable XLSX file: {(str(e).splitlines() or [''])[0][:200]}"
+        raise FileError(msg) from None
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
 def _read_xlsx(path: Path, sheet: str | None, name: str) -> pd.DataFrame:
     import openpyxl
 
-    try:
-        with zipfile.ZipFile(path) as zf:
-            total = sum(i.file_size for i in zf.infolist())
-    except zipfile.BadZipFile:
-        msg = f"{name}: not a valid XLSX file"
-        raise FileError(msg) from None
-    if total > 1024**3:
-        msg = f"{name}: the workbook unpacks to {total / 1024**3:.1f} GiB; refused"
-        raise FileError(msg)
+    _check_zip(path, name, "XLSX")
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:
-        msg = f"{name}: not a readable XLSX file: {str(e).splitlines()[0]}"
+        msg = f"{name}: not a readable XLSX file: {(str(e).splitlines() or [''])[0][:200]}"
         raise FileError(msg) from None
     try:
         if sheet is None:
@@ -221,10 +283,22 @@ def _read_xlsx(path: Path, sheet: str | None, name: str) -> pd.DataFrame:
             msg = f"{name}: sheet {ws.title!r} is empty"
             raise FileError(msg)
         data = list(rows)
+    except FileError:
+        raise
+    except Exception as e:  # a malformed sheet part: XML errors, bad cell types, ...
+        msg = f"{name}: not a readable XLSX file: {(str(e).splitlines() or [''])[0][:200]}"
+        raise FileError(msg) from None
     finally:
         wb.close()
     width = len(header)
     cols = [str(h) if h is not None else f"column{i + 1}" for i, h in enumerate(header)]
+    seen: dict[str, int] = {}
+    for i, c in enumerate(cols):  # a repeated header becomes "name.1", as pandas reads a CSV
+        while c in seen:
+            seen[cols[i]] += 1
+            c = f"{cols[i]}.{seen[cols[i]]}"
+        seen.setdefault(c, 0)
+        cols[i] = c
     data = [tuple(r[:width]) + (None,) * (width - len(r)) for r in data]
     # drop trailing fully empty rows that Excel keeps
     while data and all(v is None or str(v).strip() == "" for v in data[-1]):
@@ -286,8 +360,10 @@ def map_headers(kind: schema.Kind, headers: list[str], *, file_name: str = "",
                 labels.append(f"{m} ({zh})" if zh else m)
             except KeyError:
                 labels.append(m)
+        found = [h if len(h) <= 30 else h[:30] + "…" for h in map(str, headers[:12])]
+        found += [f"… ({len(headers) - 12} more)"] if len(headers) > 12 else []
         msg = (f"{file_name}: cannot import as {kind.name}: missing required column(s) "
-               f"{', '.join(labels)}; found: {', '.join(map(str, headers)) or 'no columns'}")
+               f"{', '.join(labels)}; found: {', '.join(found) or 'no columns'}")
         raise FileError(msg)
     return mapping
 
@@ -423,6 +499,11 @@ def _parse_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, too_long
 
 
+def _has_control(v: pd.Series) -> pd.Series:
+    """Text values holding a control character (NUL, ESC, ...) that XML and PostgreSQL refuse."""
+    return v.map(lambda x: isinstance(x, str) and _CONTROL.search(x) is not None).astype(bool)
+
+
 def _parse_enum(s: pd.Series, choices: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
     blank = _blank(s)
     text = s.astype("string").str.strip().str.lower().str.replace("-", "_", regex=False)
@@ -502,9 +583,11 @@ def validate(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str], *
         elif col.type == "id":
             v, bad = _parse_id(s)
             fail(bad, header, s, why("id_long", n=200))
+            fail(_has_control(v), header, s, why("control"))
         else:
             v, bad = _parse_text(s)
             fail(bad, header, s, why("text_long", n=MAX_TEXT))
+            fail(_has_control(v), header, s, why("control"))
         out[col.name] = v
         if col.required:
             fail(_blank_parsed(v), header, s, why("missing"))
@@ -628,7 +711,18 @@ def _validate_polygons(raw: pd.DataFrame, mapping: Mapping[str, str], out: pd.Da
         and g.bounds[3] <= max_lat))
     fail(kind_ok & ~inside, header, conv.map(lambda g: "" if g is None else str(g.bounds)),
          why("polygon_region"))
+    area_km2 = pd.Series([_area_km2(g) for g in conv], index=raw.index, dtype=float)
+    fail(area_km2 > MAX_AREA_KM2, header, area_km2.round(0).astype("string") + " km2",
+         why("polygon_large", n=f"{MAX_AREA_KM2:,}"))
     out["geometry"] = conv
+
+
+def _area_km2(g: Any) -> float:
+    """Approximate area of a WGS-84 polygon in km2 (degrees scaled at its mean latitude)."""
+    if g is None or g.is_empty:
+        return 0.0
+    lat = (g.bounds[1] + g.bounds[3]) / 2
+    return float(g.area * 111.32**2 * np.cos(np.radians(lat))) if np.isfinite(lat) else 0.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -772,17 +866,30 @@ def import_file(engine: sa.Engine, kind_name: str, path: str | Path, *, crs: str
                         settings=settings, user=user)
 
 
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells cannot run as spreadsheet formulas (=, +, -, @, tab, CR at start).
+_FORMULA = re.compile(r"^(?:\s*[=+\-@]|[\t\r\n])")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
-    Such a cell gets a leading apostrophe, as OWASP advises for CSV exports opened in Excel.
+
+def formula_safe(value: object) -> object:
+    """``value`` with a leading apostrophe when it is text a spreadsheet would run as a formula
+    (=, +, -, @ at the start, also after spaces, or a leading tab or line break); plain
+    numbers such as ``-3.5`` stay as they are."""
+    if not isinstance(value, str) or not _FORMULA.match(value) or _PLAIN_NUMBER.match(value):
+        return value
+    return "'" + value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells and headers cannot run as spreadsheet formulas.
+
+    Risky cells (see :func:`formula_safe`) get a leading apostrophe, as OWASP advises for CSV
+    exports opened in Excel or WPS. Numeric columns are left alone.
     """
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            s = out[col].astype("string")
-            risky = s.str.match(r"^[=+\-@\t\r]").fillna(False)
-            out[col] = s.where(~risky, "'" + s)
+            out[col] = out[col].map(formula_safe)
+    out.columns = [formula_safe(c) for c in out.columns]
     return out
 
 

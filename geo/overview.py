@@ -150,8 +150,7 @@ def figures_from_frames(frames: Mapping[str, pd.DataFrame], start: str, end: str
 
 
 def _read_scope(engine: sa.Engine, scope: store.Scope, area: str | None) -> store.Scope:
-    ids = analysis.effective_scope(engine, scope, area)
-    return "all" if ids is None else ids
+    return analysis.narrowed(engine, scope, area)  # a principal keeps its row rules
 
 
 def period_figures(engine: sa.Engine, scope: store.Scope, start: str, end: str,
@@ -162,7 +161,7 @@ def period_figures(engine: sa.Engine, scope: store.Scope, start: str, end: str,
     Keys are :data:`FIGURES`; see the module docstring for each definition.
     """
     lo, hi = _dates(start, end)
-    sc = _read_scope(engine, scope, area)
+    sc = _read_scope(engine, store.figures_scope(scope), area)  # figures only
     nxt = (hi + dt.timedelta(days=1)).isoformat()
     frames = {
         "incidents": store.read(engine, "incidents", sc, start=start, end=end,
@@ -228,7 +227,7 @@ def shifts_of_night(engine: sa.Engine, scope: store.Scope, night: str,
                              "volunteers"])
     if len(sh):
         sh = sh.loc[(night_date(sh["start"]) == d).to_numpy()]
-    units = store.read(engine, "units", "all", columns=["unit_id", "name", "kind"]).rename(
+    units = store.read(engine, "units", sc, columns=["unit_id", "name", "kind"]).rename(
         columns={"name": "unit_name", "kind": "unit_kind"})
     out = sh.merge(units, on="unit_id", how="left")
     cols = ["shift_id", "unit_id", "unit_name", "unit_kind", "start", "end", "police",
@@ -248,7 +247,8 @@ def night_tracks(engine: sa.Engine, scope: store.Scope, shift_ids: list[str]) ->
     ids = visible["shift_id"].tolist()
     if not ids:
         return pd.DataFrame(columns=["shift_id", "ts", "lat", "lng"])
-    pings = store.read(engine, "pings", "all", columns=["shift_id", "ts", "lat", "lng"],
+    # the pings inside the scope only: a shift that crossed into another grid shows its part here
+    pings = store.read(engine, "pings", scope, columns=["shift_id", "ts", "lat", "lng"],
                        where={"shift_id": ids})
     return pings.sort_values(["shift_id", "ts"]).reset_index(drop=True)
 
@@ -285,7 +285,7 @@ def track_breaks(engine: sa.Engine, scope: store.Scope, start: str, end: str,
                 columns=["shift_id", "pings", "gap_breaks", "jump_breaks"]))
     q = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["shift_id", "pings", "gap_breaks", "jump_breaks"])
-    units = store.read(engine, "units", "all", columns=["unit_id", "name", "kind"]).rename(
+    units = store.read(engine, "units", sc, columns=["unit_id", "name", "kind"]).rename(
         columns={"name": "unit_name", "kind": "unit_kind"})
     out = sh.merge(q, on="shift_id", how="inner").merge(units, on="unit_id", how="left")
     for c in ("pings", "gap_breaks", "jump_breaks"):

@@ -111,7 +111,7 @@ def units_on_duty(engine: sa.Engine, scope: store.Scope, *, unit_ids: Sequence[s
     from geo import overview
 
     ids = analysis.effective_scope(engine, scope, area)
-    sc: store.Scope = "all" if ids is None else ids
+    sc: store.Scope = analysis.narrowed(engine, scope, area)  # a principal keeps its row rules
     units = store.read(engine, "units", sc, columns=["unit_id", "name", "kind", "station"])
     units = units.sort_values("unit_id").reset_index(drop=True)
     shifts = pd.DataFrame(columns=["unit_id", "start", "end"])
@@ -408,12 +408,24 @@ def _cells_at(cells: Sequence[int | str], res: int, what: str) -> np.ndarray:
 # Saved plans
 
 
-def save_plan(engine: sa.Engine, plan: dict[str, Any], *, user: str | None = None) -> str:
-    """Store a plan document (its ``plan_id`` is the key; saving it again replaces it)."""
+def save_plan(engine: sa.Engine, plan: dict[str, Any], *, user: str | None = None,
+              scope: Any = "all") -> str:
+    """Store a plan document (its ``plan_id`` is the key; saving it again replaces it).
+
+    The plan is seen by whoever sees its area; a plan made without an area is kept with the
+    areas of ``scope`` (the maker's), comma-joined, or ``all`` (admins only) for every area.
+    """
     p = store.plans
+    saved_scope = plan.get("area")
+    if not saved_scope:
+        ids = store.resolve_scope(engine, scope)
+        who = store.principal(scope)
+        if who is not None and who.areas is not None:
+            ids = who.areas  # the user's own areas (a station stands for its grids)
+        saved_scope = "all" if ids is None else ",".join(sorted(ids))
     row = {"plan_id": plan["plan_id"], "night": dt.date.fromisoformat(plan["date"]),
            "created_ms": int(pd.Timestamp.now(tz="UTC").value // 1_000_000), "user_name": user,
-           "scope": plan.get("area") or "all", "risk_covered": float(plan["risk_covered"]),
+           "scope": saved_scope, "risk_covered": float(plan["risk_covered"]),
            "risk_total": float(plan["risk_total"]),
            "body": json.dumps(plan, ensure_ascii=False)}
     with engine.begin() as conn:
@@ -426,7 +438,7 @@ def _visible(engine: sa.Engine, scope: store.Scope, plan_scope: str) -> bool:
     allowed = store.resolve_scope(engine, scope)
     if allowed is None:
         return True
-    return plan_scope != "all" and plan_scope in allowed
+    return plan_scope != "all" and all(a in allowed for a in plan_scope.split(","))
 
 
 def load_plan(engine: sa.Engine, plan_id: str, scope: store.Scope = "all") -> dict[str, Any]:
@@ -569,7 +581,7 @@ def actual(engine: sa.Engine, scope: store.Scope, plan: dict[str, Any] | str, **
     if shifts.empty:
         pings = pd.DataFrame(columns=["unit_id", "shift_id", "ts", "lat", "lng"])
     else:
-        pings = store.read(engine, "pings", "all", columns=["shift_id", "ts", "lat", "lng"],
+        pings = store.read(engine, "pings", scope, columns=["shift_id", "ts", "lat", "lng"],
                            where={"shift_id": shifts["shift_id"].tolist()})
         ids = store.resolve_scope(engine, scope)
         if ids is not None and len(pings):  # only the part of the tracks inside the scope

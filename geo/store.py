@@ -12,12 +12,17 @@ One table per record kind (columns from :mod:`geo.schema`) plus bookkeeping:
   ``track_quality`` the per-shift GPS break counts, and ``meta`` a small key/value table.
 
 Writes go through :func:`write_records`, which runs in the caller's transaction: an import is all or
-nothing. Reads that a user can reach go through :func:`read` with a :data:`Scope`.
+nothing. Reads that a user can reach go through :func:`read` with a :data:`Scope` or a
+:class:`geo.access.Principal` (a user: role and areas). With a principal, :func:`read` keeps the
+rows inside the user's areas and raises ``PermissionError`` for a kind the role may not read as
+rows (a viewer: tracks, units, incidents...); geo functions that return only figures read
+through :func:`figures_scope`.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +43,10 @@ __all__ = [
     "Scope",
     "WriteResult",
     "connect",
+    "figures_scope",
+    "may_read",
     "metadata",
+    "principal",
     "read",
     "resolve_scope",
     "write_records",
@@ -168,6 +176,32 @@ meta = sa.Table(
     "meta", metadata,
     sa.Column("name", sa.Text, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
+)
+
+# Users and the audit trail (geo/access.py keeps them; migration 0006)
+users = sa.Table(
+    "users", metadata,
+    sa.Column("user_name", sa.Text, primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("areas", sa.Text, nullable=False),  # JSON list of area ids ([] for admin)
+    sa.Column("password_hash", sa.Text, nullable=False),  # argon2id, never the password
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("demo", sa.Boolean, nullable=False),  # demo users log in only in demo mode
+    sa.Column("failed", sa.Integer, nullable=False),
+    sa.Column("locked_until_ms", sa.BigInteger),
+    sa.Column("created_ms", sa.BigInteger, nullable=False),
+    sa.Column("password_ms", sa.BigInteger, nullable=False),  # sessions older than this end
+)
+
+audit = sa.Table(
+    "audit", metadata,
+    sa.Column("audit_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ts_ms", sa.BigInteger, nullable=False, index=True),
+    sa.Column("user_name", sa.Text, index=True),
+    sa.Column("action", sa.Text, nullable=False, index=True),
+    sa.Column("what", sa.Text, nullable=False),
+    sa.Column("rows", sa.Integer),
+    sa.Column("detail", sa.Text, nullable=False),  # JSON object
 )
 
 
@@ -419,6 +453,20 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(cols, row, strict=True)) for row in obj.itertuples(index=False, name=None)]
 
 
+def _lock_kind(conn: sa.Connection, kind_name: str) -> None:
+    """Hold off other writers of ``kind_name`` until this transaction ends.
+
+    Two imports of overlapping files would otherwise both find a key absent and both insert it:
+    on PostgreSQL the second then fails on the unique key. A transaction-scoped advisory lock per
+    kind makes the second wait and then see the first's rows as duplicates. SQLite needs nothing:
+    an import's first statement is a write, which takes the database's single write lock (the
+    second import waits on busy_timeout) before anything is read.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
+                     {"k": zlib.crc32(f"qy-write:{kind_name}".encode())})
+
+
 def write_records(conn: sa.Connection, kind_name: str, frame: pd.DataFrame, *, import_id: int,
                   source_file: str) -> WriteResult:
     """Insert validated canonical rows of one kind, inside ``conn``'s transaction.
@@ -430,6 +478,7 @@ def write_records(conn: sa.Connection, kind_name: str, frame: pd.DataFrame, *, i
     """
     k = schema.kind(kind_name)
     table = RECORD_TABLES[kind_name]
+    _lock_kind(conn, kind_name)
     frame, rejected = _referential_checks(conn, kind_name, frame)
     db = _to_db_frame(k, frame)
     hashes = content_hashes(db, k.names)
@@ -620,11 +669,39 @@ def import_history(engine: sa.Engine) -> pd.DataFrame:
 # Scoped reads
 
 
-def resolve_scope(engine: sa.Engine, scope: Scope) -> frozenset[str] | None:
-    """Area ids a scope covers, children included; ``None`` for everything.
+def principal(scope: object) -> Any:
+    """The :class:`geo.access.Principal` when ``scope`` is one, else None."""
+    from geo.access import Principal
+
+    return scope if isinstance(scope, Principal) else None
+
+
+def figures_scope(scope: Any) -> Scope:
+    """The plain area scope of a principal (a plain scope is returned as it is).
+
+    For geo functions whose output is figures only (counts, sums, per-cell statistics,
+    briefings): they may read, inside the user's areas, rows the role does not see, because
+    those rows never leave geo. Pages and exports that show rows pass the principal itself.
+    """
+    p = principal(scope)
+    return p.scope if p is not None else scope
+
+
+def may_read(scope: Any, kind_name: str) -> bool:
+    """True when :func:`read` gives rows of ``kind_name`` to ``scope`` (plain scopes: always)."""
+    p = principal(scope)
+    return p is None or p.may_read_rows(kind_name)
+
+
+def resolve_scope(engine: sa.Engine, scope: Any) -> frozenset[str] | None:
+    """Area ids a scope (or a principal's areas) covers, children included; ``None`` for
+    everything.
 
     A station's scope covers its grids; unknown area ids are ignored (they cover nothing).
     """
+    p = principal(scope)
+    if p is not None:
+        scope = p.scope
     if isinstance(scope, str):
         if scope == ALL:
             return None
@@ -665,7 +742,7 @@ def _period_bounds(start: str | None, end: str | None, tz: str) -> tuple[int | N
     return lo, hi
 
 
-def read(engine: sa.Engine, kind_name: str, scope: Scope, *, start: str | None = None,
+def read(engine: sa.Engine, kind_name: str, scope: Any, *, start: str | None = None,
          end: str | None = None, columns: Sequence[str] | None = None,
          where: dict[str, Sequence[Any]] | None = None) -> pd.DataFrame:
     """Records of one kind inside ``scope``, optionally within local dates ``start``..``end``.
@@ -673,7 +750,10 @@ def read(engine: sa.Engine, kind_name: str, scope: Scope, *, start: str | None =
     Parameters
     ----------
     scope
-        ``"all"`` or area ids (a station includes its grids). Located records are kept when their
+        ``"all"``, area ids (a station includes its grids) or a :class:`geo.access.Principal`:
+        its areas, and ``PermissionError`` for a kind its role may not read as rows (columns the
+        role never receives, such as an area's owner for a viewer, are left out and cannot be
+        filtered on). Located records are kept when their
         point lies inside the union of the scope's polygons; check-ins and inspections follow their
         site or venue; shifts are kept when a ping of theirs lies inside; units when they have such
         a shift or belong to a station in scope; areas when they are in the scope. Disputes
@@ -693,8 +773,18 @@ def read(engine: sa.Engine, kind_name: str, scope: Scope, *, start: str | None =
     k = schema.kind(kind_name)
     t = RECORD_TABLES[kind_name]
     tz = get_settings().tz
+    who = principal(scope)
+    hidden: tuple[str, ...] = ()
+    if who is not None:
+        if not who.may_read_rows(kind_name):
+            msg = f"a {who.role} may not read {kind_name} records"
+            raise PermissionError(msg)
+        hidden = who.hidden_columns(kind_name)
+        if set(where or {}) & set(hidden):
+            msg = f"a {who.role} may not filter {kind_name} on {sorted(set(where or {}))}"
+            raise PermissionError(msg)
     ids = resolve_scope(engine, scope)
-    wanted = list(columns or [*k.names, "source_file", "source_row"])
+    wanted = [c for c in (columns or [*k.names, "source_file", "source_row"]) if c not in hidden]
     fetch = list(wanted)
     if k.located:  # the exact scope test needs the point
         fetch += [c for c in ("lat", "lng", "cell") if c not in fetch]

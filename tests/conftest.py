@@ -6,14 +6,16 @@ import os
 import shutil
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from geo import store
 
+ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("QY_TEST_PG_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -91,6 +93,52 @@ def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store._engines.pop(url, None)
     engine.dispose()
     return path
+
+
+def log_in(at: object, url: str, user: str = "admin") -> object:
+    """Log an AppTest in as a demo user (geo.access.DEMO_USERS) before its first run.
+
+    It calls geo.access.login with the user's demo password, as the login form does, and puts
+    the session where the form puts it; the app then checks it at every run like any session.
+    Nothing here works without the password, and demo users log in only in demo mode.
+    """
+    from geo import access
+
+    eng = store.connect(url)
+    access.bootstrap(eng)  # the demo users (demo mode, demo city loaded)
+    password = {name: pw for name, pw, _role, _areas in access.DEMO_USERS}[user]
+    at.session_state["qy_session"] = access.login(eng, user, password)  # type: ignore[attr-defined]
+    return at
+
+
+@pytest.fixture
+def new_app(demo_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Any]]:
+    """Make AppTests of app.py on a private copy of the demo store.
+
+    ``new_app()`` starts logged in as the demo admin, ``new_app("grid03")`` as another demo
+    user, ``new_app(None)`` at the login form; each has run once without an exception.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("QY_DATABASE_URL", demo_db_url)
+    monkeypatch.chdir(ROOT)
+
+    def make(user: str | None = "admin") -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+        if user is not None:
+            log_in(at, demo_db_url, user)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    yield make
+    store._engines.pop(demo_db_url, None)
+
+
+@pytest.fixture
+def app(new_app: Callable[..., Any]) -> Any:
+    """The app logged in as the demo admin, on its first page."""
+    return new_app()
 
 
 @pytest.fixture

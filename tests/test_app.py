@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import store
 from geo.i18n import t
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["overview", "coverage", "hotspots", "venues", "hazards", "data", "settings"]
 # what each page must show, as string keys (metric labels, subheaders, captions)
 KEY_CONTENT = {
@@ -22,17 +19,6 @@ KEY_CONTENT = {
     "settings": ["settings.night", "settings.basemap", "settings.weights"],
 }
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def app(demo_db_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("QY_DATABASE_URL", demo_db_url)
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    assert not at.exception, at.exception
-    yield at
-    store._engines.pop(demo_db_url, None)
 
 
 def _texts(at: AppTest) -> str:

@@ -4,7 +4,7 @@ per format, and a grid's briefing holding only that grid."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,23 +12,18 @@ from streamlit.testing.v1 import AppTest
 from geo import briefing, store
 from geo.i18n import t
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 SENTENCE = ("开展百日行动以来，共出动民警、辅警警力1169人次，发动组织群防群治力量856人次，"
             "盘查人员521人，检查场所76个，巡查重点部位632处（次），排查整改各类安全隐患36处。")
 
 
 @pytest.fixture
-def app(demo_db_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("QY_DATABASE_URL", demo_db_url)
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    assert not at.exception, at.exception
+def app(new_app: Callable[..., AppTest]) -> AppTest:
+    """The app on the Briefing page, logged in as the demo admin."""
+    at = new_app()
     at.switch_page("views/briefing.py").run()
     assert not at.exception, at.exception
-    yield at
-    store._engines.pop(demo_db_url, None)
+    return at
 
 
 def _campaign_period(at: AppTest) -> AppTest:

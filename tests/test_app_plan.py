@@ -3,27 +3,13 @@ exports and the plan checked against the night's tracks, in both languages."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import planning, store
 from geo.i18n import t
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def app(demo_db_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("QY_DATABASE_URL", demo_db_url)
-    monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    at.run()
-    assert not at.exception, at.exception
-    yield at
-    store._engines.pop(demo_db_url, None)
 
 
 def _texts(at: AppTest) -> str:

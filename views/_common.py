@@ -13,13 +13,17 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from geo import store
+from geo import access, store
 from geo.config import get_settings
 from geo.demo import is_demo
 from geo.i18n import LANGS, t
 
-__all__ = ["Filters", "demo_banner", "engine", "filters", "lang", "scope", "sidebar", "tr",
-           "ui_settings"]
+__all__ = ["Filters", "audit", "demo_banner", "engine", "filters", "lang", "language_picker",
+           "login_gate", "require", "scope", "sidebar", "tr", "ui_settings", "user"]
+
+SESSION_KEY = "qy_session"  # the access.Session of this browser session (set by login only)
+PRINCIPAL_KEY = "qy_principal"  # the logged-in user's access.Principal, set by login_gate()
+NOBODY = access.Principal("", "viewer", frozenset())  # no login: no area, no row
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,109 @@ def tr(key: str, **values: object) -> str:
     return t(key, lang(), **values)
 
 
-def scope() -> store.Scope:
-    """The areas the current user may see ("all" until logins exist)."""
-    value: store.Scope = st.session_state.get("scope", "all")
-    return value
+def scope() -> access.Principal:
+    """The logged-in user (role and areas); every read of a page goes through it.
+
+    Without a login (a page run outside app.py) it is nobody: no area, no row.
+    """
+    value = st.session_state.get(PRINCIPAL_KEY)
+    return value if isinstance(value, access.Principal) else NOBODY
+
+
+def user() -> str:
+    """The logged-in user's name ("" without a login)."""
+    return scope().user
+
+
+def audit(action: str, what: object = "", *, rows: int | None = None, **detail: object) -> None:
+    """Record an event of the logged-in user in the audit log."""
+    access.audit(engine(), user() or None, action, what, rows=rows, **detail)
+
+
+def require(page: str) -> None:
+    """Stop the page unless the logged-in user's role may open ``page`` (app.py's navigation
+    already offers only those; this guards a page run any other way)."""
+    if not scope().may(page):
+        st.error(tr("auth.forbidden"))
+        st.stop()
+
+
+def language_picker() -> None:
+    """The language switch (sidebar; shown on the login form too)."""
+    if "lang" not in st.session_state:
+        st.session_state["lang"] = get_settings().lang
+    st.sidebar.radio(t("app.language", lang()), LANGS, key="lang", horizontal=True,
+                     format_func=lambda code: "中文" if code == "zh-CN" else "English")
+
+
+def _do_login() -> None:
+    name = str(st.session_state.get("login_user", ""))
+    password = str(st.session_state.get("login_password", ""))
+    st.session_state["login_password"] = ""  # the password does not stay in the session
+    try:
+        st.session_state[SESSION_KEY] = access.login(engine(), name, password)
+    except access.LoginError as e:
+        st.session_state["login_error"] = e.code
+    else:
+        st.session_state.pop("login_error", None)
+
+
+def _do_logout() -> None:
+    access.logout(engine(), st.session_state.get(SESSION_KEY))
+    for key in list(st.session_state):
+        if key != "lang":
+            del st.session_state[key]
+    st.cache_data.clear()
+
+
+def _no_page() -> None:
+    """The only page of the navigation before a login (the form is drawn by login_gate)."""
+
+
+def login_gate(paths: list[str] | None = None) -> access.Principal:
+    """The logged-in user, or the login form and a stop (``paths``: the app's page addresses).
+
+    A session ends after ``QY_SESSION_MINUTES`` without activity (see :func:`access.resume`),
+    or when the user is disabled or their password changes; the form then says so.
+    """
+    live = access.resume(engine(), st.session_state.get(SESSION_KEY))
+    if live is not None:
+        principal, session = live
+        st.session_state[SESSION_KEY] = session
+        if st.session_state.get(PRINCIPAL_KEY) != principal:  # role or areas changed
+            for key in ("area", "filters"):
+                st.session_state.pop(key, None)
+        st.session_state[PRINCIPAL_KEY] = principal
+        st.sidebar.caption(tr("auth.signed_in", user=principal.user,
+                              role=tr(f"auth.role.{principal.role}")))
+        st.sidebar.button(tr("auth.logout"), key="logout", on_click=_do_logout,
+                          icon=":material/logout:")
+        return principal
+    ended = SESSION_KEY in st.session_state
+    for key in (SESSION_KEY, PRINCIPAL_KEY):
+        st.session_state.pop(key, None)
+    # no page links before a login (and none left over from a session that ended); a page's
+    # address opens the form, and after the login that page
+    st.navigation([st.Page(_no_page, title=tr("auth.login"), url_path=path, default=i == 0)
+                   for i, path in enumerate(paths or ["login"])], position="hidden")
+    st.title(tr("app.title"))
+    if ended:
+        st.info(tr("auth.session_ended"))
+    if access.users(engine()).empty:
+        st.warning(tr("auth.no_users"))
+    with st.form("login_form"):
+        st.subheader(tr("auth.login"))
+        st.text_input(tr("auth.user"), key="login_user", max_chars=64, autocomplete="username")
+        st.text_input(tr("auth.password"), key="login_password", type="password",
+                      max_chars=1024, autocomplete="current-password")
+        st.form_submit_button(tr("auth.submit"), type="primary", on_click=_do_login)
+    error = st.session_state.get("login_error")
+    if error:
+        st.error(tr(f"auth.error.{error}"))
+    if get_settings().demo and is_demo(engine()):
+        st.caption(tr("auth.demo_hint"))
+    st.stop()
+    raise AssertionError  # st.stop() does not return
 
 
 def ui_settings() -> dict[str, object]:
@@ -98,9 +201,10 @@ def _data_period(url: str) -> tuple[str, str]:
 
 
 @st.cache_data(ttl=60)
-def _areas(url: str) -> pd.DataFrame:
-    return store.read(_engine(url), "areas", "all", columns=["area_id", "name", "level",
-                                                             "parent_id"])
+def _areas(url: str, principal: access.Principal) -> pd.DataFrame:
+    """The areas ``principal`` may see (the sidebar offers only these)."""
+    return store.read(_engine(url), "areas", principal, columns=["area_id", "name", "level",
+                                                                 "parent_id"])
 
 
 def sidebar() -> Filters:
@@ -108,8 +212,6 @@ def sidebar() -> Filters:
     url = get_settings().database_url
     if "lang" not in st.session_state:
         st.session_state["lang"] = get_settings().lang
-    st.sidebar.radio(t("app.language", lang()), LANGS, key="lang", horizontal=True,
-                     format_func=lambda code: "中文" if code == "zh-CN" else "English")
     first, last = _data_period(url)
     first_d, last_d = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
     default_start = max(first_d, last_d - dt.timedelta(days=29))
@@ -129,7 +231,9 @@ def sidebar() -> Filters:
                       format_func=lambda h: f"{h:02d}:00")
     n1 = c2.selectbox(tr("filter.night_to"), hours, index=h1, key="night_to",
                       format_func=lambda h: f"{h:02d}:00")
-    areas = _areas(url)
+    areas = _areas(url, scope())
+    if st.session_state.get("area") not in {None, *areas["area_id"]}:
+        st.session_state.pop("area")  # an area of another user of this browser session
     options: list[str | None] = [None, *areas.sort_values(["level", "area_id"],
                                                           ascending=[False, True])["area_id"]]
     names = dict(zip(areas["area_id"], areas["name"], strict=True))

@@ -18,6 +18,7 @@ from streamlit_folium import st_folium
 from geo import analysis, cells, coords, store
 from geo.config import get_settings
 from geo.i18n import STRINGS, t
+from geo.ingest import neutralise_formulas
 from views import _common as ui
 
 __all__ = ["base_map", "cached", "cell_panel", "formatter", "label", "read", "show_map",
@@ -40,10 +41,8 @@ def _cached_call(url: str, fn_path: str, args: tuple, kwargs: tuple) -> Any:
 
 def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """``fn(engine, *args, **kwargs)`` for a geo function, cached on its arguments."""
-    scope = ui.scope()
-    scope_key = scope if isinstance(scope, str) else frozenset(scope)
     return _cached_call(get_settings().database_url, f"{fn.__module__}.{fn.__qualname__}",
-                        (scope_key, *args), tuple(sorted(kwargs.items())))
+                        (_scope_key(), *args), tuple(sorted(kwargs.items())))
 
 
 def read(kind: str, *, start: str | None = None, end: str | None = None,
@@ -53,23 +52,22 @@ def read(kind: str, *, start: str | None = None, end: str | None = None,
                         tuple(columns) if columns else None)
 
 
-def _scope_key() -> str | frozenset[str]:
-    scope = ui.scope()
-    return scope if isinstance(scope, str) else frozenset(scope)
+def _scope_key() -> Any:
+    """The logged-in principal: cached entries are keyed by user, role and areas."""
+    return ui.scope()
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def _cached_read(url: str, scope: str | frozenset[str], kind: str, start: str | None,
-                 end: str | None, area: str | None,
-                 columns: tuple[str, ...] | None) -> pd.DataFrame:
+def _cached_read(url: str, scope: Any, kind: str, start: str | None, end: str | None,
+                 area: str | None, columns: tuple[str, ...] | None) -> pd.DataFrame:
     eng = store.connect(url)
-    ids = analysis.effective_scope(eng, scope, area)  # type: ignore[arg-type]
-    return store.read(eng, kind, "all" if ids is None else ids, start=start, end=end,
+    sc = analysis.narrowed(eng, scope, area)  # the principal's row rules hold (PermissionError)
+    return store.read(eng, kind, sc, start=start, end=end,
                       columns=list(columns) if columns else None)
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def _bounds(url: str, scope: str | frozenset[str],
+def _bounds(url: str, scope: Any,
             area: str | None) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """``((south, west), (north, east))`` of the scope's areas (or incidents); None if empty."""
     eng = store.connect(url)
@@ -133,7 +131,8 @@ def table(frame: pd.DataFrame, columns: dict[str, str], *, enums: dict[str, str]
         kwargs["height"] = height
     if key:
         kwargs["key"] = key
-    st.dataframe(shown, **kwargs)
+    # the table's CSV download (Streamlit's toolbar) must not carry spreadsheet formulas
+    st.dataframe(neutralise_formulas(shown), **kwargs)
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import briefing
+from geo.ingest import neutralise_formulas
 from views import _common as ui
 from views import _map
 
@@ -27,7 +28,10 @@ st.subheader(ui.tr("brief.export"))
 for col, fmt in zip(st.columns(len(briefing.FORMATS)), briefing.FORMATS, strict=True):
     col.download_button(ui.tr("brief.download", fmt=fmt.upper()), b.files[fmt],
                         file_name=briefing.file_name(f.start, f.end, f.area, fmt),
-                        mime=briefing.MIME[fmt], key=f"brief_dl_{fmt}", on_click="ignore",
+                        mime=briefing.MIME[fmt], key=f"brief_dl_{fmt}", on_click=ui.audit,
+                        args=("download", briefing.file_name(f.start, f.end, f.area, fmt)),
+                        kwargs={"kind": "briefing", "format": fmt, "start": f.start,
+                                "end": f.end, "area": f.area},
                         icon=":material/download:")
 
 st.divider()
@@ -43,6 +47,7 @@ for section in b.sections:
     for text in section.paragraphs:
         st.markdown(esc(text))
     for table in section.tables:
-        st.dataframe(pd.DataFrame(table.rows, columns=table.columns), hide_index=True)
+        st.dataframe(neutralise_formulas(pd.DataFrame(table.rows, columns=table.columns)),
+                     hide_index=True)
     for name in section.images:
         st.image(b.images[name], caption=b.captions.get(name, name))

@@ -10,12 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from geo import ingest, schema, store
+from geo.briefing import md_escape
 from geo.config import get_settings
 from geo.i18n import t
 from views import _common as ui
 
 LANG = ui.lang()  # format functions are bound to this run's language
 
+ui.require("data")  # admins only (imports and the import history)
 ui.demo_banner()
 st.title(ui.tr("page.data"))
 
@@ -37,34 +39,30 @@ encoding = c2.selectbox(ui.tr("data.encoding"), ["", "utf-8", "gb18030", "big5"]
                         format_func=lambda e: e or t("data.encoding.auto", LANG), key="data_enc")
 
 if uploaded is not None:
+    # file names, headers and values come from the user: messages show them as plain text
     if uploaded.size > settings.max_upload_mb * 1024**2:
-        st.error(ui.tr("data.too_large", name=uploaded.name, mb=settings.max_upload_mb))
+        st.error(ui.tr("data.too_large", name=md_escape(uploaded.name),
+                       mb=settings.max_upload_mb))
         st.stop()
     folder = Path(tempfile.mkdtemp(prefix="qy-upload-"))
-    path = folder / Path(uploaded.name).name
+    path = folder / (Path(uploaded.name).name or "upload")
     path.write_bytes(uploaded.getvalue())
     sheet = None
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        import openpyxl
-
-        try:
-            wb = openpyxl.load_workbook(path, read_only=True)
-            sheets = wb.sheetnames
-            wb.close()
-        except Exception:  # an unreadable workbook is reported by read_table below
-            sheets = []
-        if len(sheets) > 1:
-            sheet = c3.selectbox(ui.tr("data.sheet"), sheets, key="data_sheet")
     try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):  # names only, after the zip-bomb check
+            sheets = ingest.sheet_names(path, name=uploaded.name)
+            if len(sheets) > 1:
+                sheet = c3.selectbox(ui.tr("data.sheet"), sheets, key="data_sheet")
         raw, _declared, _first = ingest.read_table(path, sheet=sheet, encoding=encoding or None,
                                                    name=uploaded.name)
     except ingest.FileError as e:
-        st.error(str(e))
+        st.error(md_escape(str(e)))
         st.stop()
     headers = [str(c) for c in raw.columns if c != "geometry"]
     st.subheader(ui.tr("data.preview", rows=len(raw)))
-    st.dataframe(pd.DataFrame(raw.drop(columns="geometry", errors="ignore")).head(20),
-                 hide_index=True)
+    # the table's own CSV download must not carry formulas either
+    st.dataframe(ingest.neutralise_formulas(pd.DataFrame(
+        raw.drop(columns="geometry", errors="ignore")).head(20)), hide_index=True)
 
     suggested = ingest.suggest_mapping(kind, headers)
     with st.expander(ui.tr("data.mapping"), expanded=not all(
@@ -86,16 +84,19 @@ if uploaded is not None:
         try:
             summary = ingest.import_file(ui.engine(), kind_name, path, crs=crs, sheet=sheet,
                                          encoding=encoding or None, mapping=mapping,
-                                         name=uploaded.name)
+                                         name=uploaded.name, user=ui.user())
         except ingest.FileError as e:
-            st.error(str(e))
+            st.error(md_escape(str(e)))
         else:
+            ui.audit("import", uploaded.name, rows=summary.accepted, kind=kind_name,
+                     read=summary.read, duplicates=summary.duplicates,
+                     conflicts=summary.conflicts, rejected=summary.rejected)
             st.cache_data.clear()
             st.session_state["data_last"] = summary
 
 summary = st.session_state.get("data_last")
 if summary is not None:
-    st.subheader(ui.tr("data.report", file=summary.file))
+    st.subheader(ui.tr("data.report", file=md_escape(summary.file)))
     m = st.columns(5)
     for i, field in enumerate(("read", "accepted", "duplicates", "conflicts", "rejected")):
         m[i].metric(ui.tr(f"col.{field}"), f"{getattr(summary, field):,}")
@@ -106,10 +107,12 @@ if summary is not None:
         report = shown[["file", "row", "column", "value", "reason"]].rename(columns={
             "file": ui.tr("col.file"), "row": ui.tr("data.row"), "column": ui.tr("data.column"),
             "value": ui.tr("data.value"), "reason": ui.tr("data.reason")})
-        st.dataframe(report, hide_index=True)
+        st.dataframe(ingest.neutralise_formulas(report), hide_index=True)
         st.download_button(ui.tr("data.download_rejects"),
                            ingest.rejects_csv(shown).encode("utf-8-sig"),
-                           file_name=f"rejects-{Path(summary.file).stem}.csv", mime="text/csv")
+                           file_name=f"rejects-{Path(summary.file).stem}.csv", mime="text/csv",
+                           on_click=ui.audit, args=("download", f"rejects-{summary.file}"),
+                           kwargs={"kind": "rejects", "rows": len(shown)})
     else:
         st.success(ui.tr("data.no_rejects"))
 
@@ -125,4 +128,4 @@ else:
                                   ("read", "accepted", "duplicates", "conflicts", "rejected")} |
                          {"file_name": ui.tr("col.file"), "kind": ui.tr("col.kind"),
                           "import_id": "#", "crs": ui.tr("data.crs")})
-    st.dataframe(shown, hide_index=True)
+    st.dataframe(ingest.neutralise_formulas(shown), hide_index=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo import analysis, schema
+from geo import analysis, schema, store
 from views import _common as ui
 from views import _map
 
@@ -68,7 +68,7 @@ if emerging and "trend" in cells:
     table = pd.DataFrame({"trend": counts.index, "cells": counts.to_numpy()})
     _map.table(table, {"trend": "col.trend", "cells": "col.cells"}, enums={"trend": "pattern"})
 
-if cell is not None:
+if cell is not None and store.may_read(ui.scope(), "incidents"):  # a viewer: counts only
     st.subheader(ui.tr("hot.cell_incidents"))
     inc = _map.details(cell)["incidents"]
     if cats:

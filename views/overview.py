@@ -57,3 +57,8 @@ if len(cells):
                      "dwell_min": "col.dwell_min", "nights": "col.nights", "gap": "col.gap"})
 else:
     st.info(ui.tr("ov.no_gaps"))
+
+if ui.scope().may("duty"):  # the night's alerts (issue 11), linked to the Duty & readiness map
+    from views._duty import alerts_panel
+
+    alerts_panel(f.end, f.area)

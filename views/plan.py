@@ -98,7 +98,9 @@ if go:
                 avoid=_cells(avoid), res=f.res, area=f.area, value=value,
                 seed=int(seed) if randomise else None, time_limit_s=float(limit),
                 network=network.strip() or None, gaps=gaps)
-        planning.save_plan(engine, doc)
+        planning.save_plan(engine, doc, user=ui.user(), scope=scope)
+        ui.audit("plan", doc["plan_id"], rows=sum(len(u["stops"]) for u in doc["units"]),
+                 night=doc["date"], area=f.area, units=len(doc["units"]))
         st.session_state["plan_doc"] = doc
         st.success(ui.tr("plan.saved", plan_id=doc["plan_id"]))
     except (ValueError, TypeError) as err:
@@ -178,7 +180,10 @@ if doc:
     cols = st.columns(len(makers))
     for col, (label, (make, mime, ext)) in zip(cols, makers.items(), strict=True):
         col.download_button(ui.tr("plan.download", fmt=label), data=make(), mime=mime,
-                            file_name=f"{doc['plan_id']}.{ext}", key=f"plan_dl_{ext}")
+                            file_name=f"{doc['plan_id']}.{ext}", key=f"plan_dl_{ext}",
+                            on_click=ui.audit, args=("export", f"{doc['plan_id']}.{ext}"),
+                            kwargs={"kind": "plan", "format": ext,
+                                    "rows": sum(len(u["stops"]) for u in doc["units"])})
 
 # ---------------------------------------------------------------------------- plan vs actual
 st.divider()

@@ -10,6 +10,7 @@ from views import _common as ui
 
 LANG = ui.lang()  # format functions are bound to this run's language
 
+ui.require("settings")
 ui.demo_banner()
 st.title(ui.tr("page.settings"))
 engine = ui.engine()
@@ -55,9 +56,17 @@ if st.button(ui.tr("settings.save"), type="primary", key="set_save"):
             store.set_meta(conn, "ui_settings", {
                 "night": f"{night_from:02d}:00-{night_to:02d}:00",
                 "tiles": tiles, "tiles_url": tiles_url, "tianditu_token": token})
+        ui.audit("settings", "ui_settings", night=f"{night_from:02d}:00-{night_to:02d}:00",
+                 tiles=tiles, tiles_url=tiles_url, tianditu_token="set" if token else "",
+                 risk_weights=weights.to_dict("records"))  # the token itself is a secret
         st.cache_data.clear()
         st.success(ui.tr("settings.saved"))
 if st.button(ui.tr("settings.reset_weights"), key="set_reset"):
     analysis.set_risk_weights(engine, risk.DEFAULT_WEIGHTS)
+    ui.audit("settings", "risk_weights", reset=True)
     st.cache_data.clear()
     st.rerun()
+
+from views._duty import rules_editor  # noqa: E402  (duty rules: issue 11)
+
+rules_editor()

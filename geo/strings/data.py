@@ -89,4 +89,8 @@ STRINGS.update({
     "reject.conflict_in_store": {"zh-CN": "冲突：库中已有该编号且内容不同，未覆盖",
                                  "en": "conflict: id exists in the store with other content; "
                                        "not overwritten"},
+    "reject.control": {"zh-CN": "含有控制字符（如 NUL、ESC），无法保存",
+                       "en": "holds control characters (such as NUL or ESC) that cannot be stored"},
+    "reject.polygon_large": {"zh-CN": "面积超过 {n} 平方公里，不像辖区或网格",
+                             "en": "larger than {n} km2: not a jurisdiction or grid"},
 })

@@ -106,8 +106,29 @@ def offline_page(browser: object) -> Iterator[object]:
 
     context.route("**/*", route)
     page.blocked = blocked  # type: ignore[attr-defined]
+    page.goto_login = page.goto  # type: ignore[attr-defined]  # the login form itself
+    page.goto = lambda url, **kw: log_in(page, url, **kw)  # type: ignore[method-assign]
     yield page
     context.close()
+
+
+def log_in(page: object, url: str, *, user: str = "admin", **goto: object) -> object:
+    """Open ``url`` and log in through the login form as a demo user (each new page load is a
+    new Streamlit session, which starts at the form). Returns goto's response."""
+    from geo.access import DEMO_USERS
+
+    password = {n: p for n, p, _r, _a in DEMO_USERS}[user]
+    response = page.goto_login(url, **goto)  # type: ignore[attr-defined]
+    if not url.startswith(("http://", "https://")):  # a saved file (a briefing, a map)
+        return response
+    form = page.locator('[data-testid="stForm"]')  # type: ignore[attr-defined]
+    form.wait_for(timeout=90_000)
+    form.locator('input[type="text"]').fill(user)
+    form.locator('input[type="password"]').fill(password)
+    form.locator('[data-testid="stBaseButton-secondaryFormSubmit"], '
+                 '[data-testid="stBaseButton-primaryFormSubmit"]').first.click()
+    page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=90_000)  # type: ignore[attr-defined]
+    return response
 
 
 def screenshot(page: object, name: str) -> Path:

@@ -1,0 +1,483 @@
+"""Users, roles, scopes, password hashing, sessions, lockout and the audit log.
+
+Roles
+-----
+- ``admin``: every area and every record; imports, settings, users and the audit log.
+- ``commander``: the areas of one or more stations (a station includes its grids).
+- ``grid_manager``: one or more grids.
+- ``viewer``: aggregated figures and briefings of their areas. A viewer reads no rows of
+  tracks (pings, shifts), units, incidents, inspections, check-ins, disputes or leads, and no
+  area owner: only the places (areas, key sites, venues, hazards) and what geo computes from
+  the rest (counts, per-cell statistics, briefings).
+
+Enforcement
+-----------
+A logged-in user is a :class:`Principal` (user, role, areas). :func:`geo.store.read` takes one
+wherever it takes a scope: it keeps the rows inside the principal's areas and raises
+``PermissionError`` for a kind the role may not read as rows (a refusal, not an empty frame, so
+that a page cannot show zeros it did not compute). geo functions that return only figures
+(counts, sums, per-cell statistics, reports) read through :func:`geo.store.figures_scope`,
+which keeps the areas and drops the row rule; the rows they read never leave geo.
+
+Passwords are hashed with argon2id (argon2-cffi); neither passwords nor hashes reach the audit
+log or any output. Demo users (:data:`DEMO_USERS`) exist only in a store holding the demo city
+and log in only while demo mode is on (``QY_DEMO``): outside demo mode no default password
+exists. The first admin comes from ``python -m geo users add NAME --role admin`` or from
+``QY_ADMIN_USER``/``QY_ADMIN_PASSWORD`` on first start (:func:`bootstrap`).
+
+Time: every function that depends on the clock takes ``now`` (epoch milliseconds); the default
+is :func:`now_ms`, which reads :data:`clock` (tests replace it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from geo import store
+from geo.config import Settings, get_settings
+
+__all__ = [
+    "ACTIONS", "DEMO_USERS", "PAGES", "ROLES", "LoginError", "Principal", "Session", "add_user",
+    "audit", "audit_log", "bootstrap", "clock", "login", "logout", "may_open", "now_ms",
+    "principal_of", "resume", "set_disabled", "set_password", "set_role", "users",
+]
+
+ROLES = ("admin", "commander", "grid_manager", "viewer")
+# record kinds a viewer may read as rows (places; no person, unit or track)
+VIEWER_ROW_KINDS = frozenset({"areas", "sites", "venues", "hazards"})
+VIEWER_HIDDEN_COLUMNS: dict[str, tuple[str, ...]] = {"areas": ("owner",)}
+# pages each role may open (keys of app.py's PAGES)
+PAGES: dict[str, frozenset[str]] = {
+    "admin": frozenset({"overview", "coverage", "hotspots", "venues", "hazards", "disputes",
+                        "plan", "duty", "briefing", "data", "settings", "admin"}),
+    "commander": frozenset({"overview", "coverage", "hotspots", "venues", "hazards", "disputes",
+                            "plan", "duty", "briefing"}),
+    "grid_manager": frozenset({"overview", "coverage", "hotspots", "venues", "hazards",
+                               "disputes", "plan", "duty", "briefing"}),
+    "viewer": frozenset({"overview", "coverage", "hotspots", "hazards", "briefing"}),
+}
+ACTIONS = ("login", "login_failed", "lockout", "logout", "session_timeout", "import", "export",
+           "download", "plan", "user_add", "user_role", "user_disable", "user_enable",
+           "user_password", "settings")
+MIN_PASSWORD = 8
+_NAME = re.compile(r"^[\w.@\-\u4e00-\u9fff]{1,64}$")
+
+# (user, password, role, areas): the demo city's users, listed in README.md
+DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("admin", "demo-admin-2022", "admin", ()),
+    ("commander", "demo-commander-2022", "commander", ("ST01",)),
+    ("grid03", "demo-grid-2022", "grid_manager", ("ST01-G03",)),
+    ("viewer", "demo-viewer-2022", "viewer", ("ST01",)),
+)
+
+clock: Callable[[], float] = time.time  # seconds since the epoch; tests replace it
+_hasher = PasswordHasher()
+_dummy_hash: str | None = None
+
+
+def now_ms() -> int:
+    """The current time in epoch milliseconds, from :data:`clock`."""
+    return int(clock() * 1000)
+
+
+# --------------------------------------------------------------------------------------------
+# Principal and session
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who reads: a user's name, role and areas (``None``: every area, admins only).
+
+    Hashable, so that cached reads are keyed by it.
+    """
+
+    user: str
+    role: str
+    areas: frozenset[str] | None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            msg = f"unknown role {self.role!r}; expected one of {', '.join(ROLES)}"
+            raise ValueError(msg)
+        if self.areas is None and self.role != "admin":
+            msg = f"a {self.role} must have areas"
+            raise ValueError(msg)
+
+    @property
+    def scope(self) -> store.Scope:
+        """The plain area scope: ``"all"`` or the area ids."""
+        return "all" if self.areas is None else self.areas
+
+    def may_read_rows(self, kind: str) -> bool:
+        """True when the role may read rows of record kind ``kind``."""
+        return self.role != "viewer" or kind in VIEWER_ROW_KINDS
+
+    def hidden_columns(self, kind: str) -> tuple[str, ...]:
+        """Columns of ``kind`` the role never receives."""
+        return VIEWER_HIDDEN_COLUMNS.get(kind, ()) if self.role == "viewer" else ()
+
+    def narrowed(self, ids: Iterable[str] | None) -> Principal:
+        """The same user and role over ``ids`` (area ids inside this principal's scope)."""
+        if ids is None:
+            return self
+        return replace(self, areas=frozenset(ids))
+
+    def may(self, page: str) -> bool:
+        """True when the role may open ``page`` (a key of :data:`PAGES`)."""
+        return page in PAGES[self.role]
+
+
+def may_open(principal: Principal, page: str) -> bool:
+    """True when ``principal`` may open ``page``."""
+    return principal.may(page)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A login: who, when it began and when it was last used (epoch ms)."""
+
+    user: str
+    started_ms: int
+    last_ms: int
+
+
+class LoginError(PermissionError):
+    """A refused login. ``code``: ``bad`` (unknown user or wrong password), ``locked``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# --------------------------------------------------------------------------------------------
+# Users
+
+
+def _user_row(conn: sa.Connection, name: str) -> Any:
+    u = store.users
+    return conn.execute(sa.select(u).where(u.c.user_name == name)).first()
+
+
+def _hash(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _check_password(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        msg = f"a password needs at least {MIN_PASSWORD} characters"
+        raise ValueError(msg)
+    if len(password) > 1024:
+        msg = "a password may have at most 1024 characters"
+        raise ValueError(msg)
+
+
+def _check_areas(conn: sa.Connection, role: str, areas: Sequence[str]) -> list[str]:
+    areas = sorted({str(a).strip() for a in areas if str(a).strip()})
+    if role == "admin":
+        if areas:
+            msg = "an admin sees every area; give no --area"
+            raise ValueError(msg)
+        return []
+    if not areas:
+        msg = f"a {role} needs at least one area"
+        raise ValueError(msg)
+    a = store.RECORD_TABLES["areas"]
+    known = {r[0]: r[1] for r in conn.execute(
+        sa.select(a.c.area_id, a.c.level).where(a.c.area_id.in_(areas)))}
+    any_area = conn.execute(sa.select(a.c.area_id).limit(1)).first() is not None
+    if any_area:  # before any area is imported, ids cannot be checked yet
+        unknown = [x for x in areas if x not in known]
+        if unknown:
+            msg = f"unknown area {unknown[0]!r}"
+            raise ValueError(msg)
+        want = {"commander": "station", "grid_manager": "grid"}.get(role)
+        wrong = [x for x in areas if want and known[x] != want]
+        if wrong:
+            msg = f"a {role} is given {want} areas; {wrong[0]!r} is a {known[wrong[0]]}"
+            raise ValueError(msg)
+    return areas
+
+
+def add_user(engine: sa.Engine, name: str, password: str, role: str,
+             areas: Sequence[str] = (), *, by: str | None = None, demo: bool = False,
+             now: int | None = None) -> None:
+    """Create a user (ValueError for a bad name, role, area or password, or a taken name)."""
+    name = str(name).strip()
+    if not _NAME.match(name):
+        msg = "a user name is 1-64 letters, digits, '.', '_', '-' or '@'"
+        raise ValueError(msg)
+    if role not in ROLES:
+        msg = f"unknown role {role!r}; expected one of {', '.join(ROLES)}"
+        raise ValueError(msg)
+    _check_password(password)
+    now = now_ms() if now is None else now
+    with engine.begin() as conn:
+        areas = _check_areas(conn, role, areas)
+        if _user_row(conn, name) is not None:
+            msg = f"user {name!r} exists"
+            raise ValueError(msg)
+        conn.execute(store.users.insert().values(
+            user_name=name, role=role, areas=json.dumps(areas), password_hash=_hash(password),
+            disabled=False, demo=demo, failed=0, locked_until_ms=None, created_ms=now,
+            password_ms=now))
+        audit(conn, by, "user_add", name, role=role, areas=areas, demo=demo, now=now)
+
+
+def users(engine: sa.Engine) -> pd.DataFrame:
+    """Every user: user_name, role, areas (list), disabled, demo, locked, created (no hashes)."""
+    u = store.users
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(u.c.user_name, u.c.role, u.c.areas, u.c.disabled, u.c.demo,
+                                      u.c.locked_until_ms, u.c.created_ms)
+                            .order_by(u.c.user_name)).all()
+    now = now_ms()
+    tz = get_settings().tz
+    return pd.DataFrame({
+        "user_name": [r.user_name for r in rows], "role": [r.role for r in rows],
+        "areas": [json.loads(r.areas) for r in rows],
+        "disabled": [bool(r.disabled) for r in rows], "demo": [bool(r.demo) for r in rows],
+        "locked": [bool(r.locked_until_ms and r.locked_until_ms > now) for r in rows],
+        "created": store.ms_to_ts(pd.Series([r.created_ms for r in rows], dtype="int64"), tz)})
+
+
+def _update(engine: sa.Engine, name: str, action: str, values: dict[str, Any], *,
+            by: str | None, now: int, **detail: Any) -> None:
+    u = store.users
+    with engine.begin() as conn:
+        if _user_row(conn, name) is None:
+            msg = f"no user {name!r}"
+            raise ValueError(msg)
+        conn.execute(u.update().where(u.c.user_name == name).values(**values))
+        audit(conn, by, action, name, now=now, **detail)
+
+
+def set_disabled(engine: sa.Engine, name: str, disabled: bool = True, *, by: str | None = None,
+                 now: int | None = None) -> None:
+    """Disable (or enable again) a user; a disabled user's sessions end at their next step."""
+    now = now_ms() if now is None else now
+    _update(engine, name, "user_disable" if disabled else "user_enable",
+            {"disabled": bool(disabled), "failed": 0, "locked_until_ms": None}, by=by, now=now)
+
+
+def set_password(engine: sa.Engine, name: str, password: str, *, by: str | None = None,
+                 now: int | None = None) -> None:
+    """Set a new password; it ends the user's sessions and lifts a lockout."""
+    _check_password(password)
+    now = now_ms() if now is None else now
+    _update(engine, name, "user_password", {"password_hash": _hash(password), "password_ms": now,
+                                            "failed": 0, "locked_until_ms": None},
+            by=by, now=now)
+
+
+def set_role(engine: sa.Engine, name: str, role: str, areas: Sequence[str] = (), *,
+             by: str | None = None, now: int | None = None) -> None:
+    """Change a user's role and areas (checked as in :func:`add_user`)."""
+    if role not in ROLES:
+        msg = f"unknown role {role!r}; expected one of {', '.join(ROLES)}"
+        raise ValueError(msg)
+    now = now_ms() if now is None else now
+    with engine.connect() as conn:
+        areas = _check_areas(conn, role, areas)
+    _update(engine, name, "user_role", {"role": role, "areas": json.dumps(areas)}, by=by,
+            now=now, role=role, areas=areas)
+
+
+def _principal_from_row(row: Any) -> Principal:
+    areas = json.loads(row.areas)
+    return Principal(row.user_name, row.role, None if row.role == "admin" else frozenset(areas))
+
+
+def _usable(row: Any, settings: Settings) -> bool:
+    return row is not None and not row.disabled and (settings.demo or not row.demo)
+
+
+def principal_of(engine: sa.Engine, name: str, *, settings: Settings | None = None) -> Principal:
+    """The principal of an existing, enabled user (for ``python -m geo ... --as USER``).
+
+    ValueError when there is no such user, or it is disabled (or a demo user outside demo mode).
+    """
+    settings = settings or get_settings()
+    with engine.connect() as conn:
+        row = _user_row(conn, str(name))
+    if not _usable(row, settings):
+        msg = f"no enabled user {name!r}"
+        raise ValueError(msg)
+    return _principal_from_row(row)
+
+
+# --------------------------------------------------------------------------------------------
+# Login, sessions, lockout
+
+
+def login(engine: sa.Engine, name: str, password: str, *, now: int | None = None,
+          settings: Settings | None = None) -> Session:
+    """Check a user's password and start a session; every attempt is audited.
+
+    Raises :class:`LoginError`: ``bad`` for an unknown, disabled or demo-outside-demo user or a
+    wrong password (one message for all, so that names cannot be probed), ``locked`` while a
+    user is locked out after ``settings.login_attempts`` failures in a row (for
+    ``settings.lockout_minutes``).
+    """
+    global _dummy_hash
+    settings = settings or get_settings()
+    now = now_ms() if now is None else now
+    name = str(name or "").strip()[:64]
+    password = str(password or "")
+    u = store.users
+    error: LoginError | None = None
+    with engine.begin() as conn:  # the audit rows and counters commit before a refusal
+        row = _user_row(conn, name) if name else None
+        if not _usable(row, settings):
+            _dummy_hash = _dummy_hash or _hash("not a password of anyone")
+            try:  # the same work as a real check: no timing hint that the name is unknown
+                _hasher.verify(_dummy_hash, password)
+            except VerificationError:
+                pass
+            audit(conn, name or None, "login_failed", name, now=now, reason="bad")
+            error = LoginError("bad", "unknown user or wrong password")
+        elif row.locked_until_ms and row.locked_until_ms > now:
+            audit(conn, name, "login_failed", name, now=now, reason="locked")
+            error = LoginError("locked", "too many failed logins; try again later")
+        else:
+            try:
+                ok = _hasher.verify(row.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                ok = False
+            if not ok:
+                failed = int(row.failed or 0) + 1
+                values: dict[str, Any] = {"failed": failed}
+                if failed >= settings.login_attempts:
+                    values = {"failed": 0,
+                              "locked_until_ms": now + int(settings.lockout_minutes * 60_000)}
+                conn.execute(u.update().where(u.c.user_name == name).values(**values))
+                audit(conn, name, "login_failed", name, now=now, reason="bad", failed=failed)
+                if "locked_until_ms" in values:
+                    audit(conn, name, "lockout", name, now=now,
+                          minutes=settings.lockout_minutes)
+                error = LoginError("bad", "unknown user or wrong password")
+            else:
+                values = {"failed": 0, "locked_until_ms": None}
+                if _hasher.check_needs_rehash(row.password_hash):
+                    values["password_hash"] = _hash(password)
+                conn.execute(u.update().where(u.c.user_name == name).values(**values))
+                audit(conn, name, "login", name, now=now, role=row.role)
+    if error is not None:
+        raise error
+    return Session(user=name, started_ms=now, last_ms=now)
+
+
+def resume(engine: sa.Engine, session: Session | None, *, now: int | None = None,
+           settings: Settings | None = None) -> tuple[Principal, Session] | None:
+    """The principal and the refreshed session of a live session, else None.
+
+    A session ends after ``settings.session_minutes`` without activity, when its user is
+    disabled or removed, or when the password changed after it began. The user's role and areas
+    are read again at every step, so changes apply at once. A timed-out session is audited.
+    """
+    if not isinstance(session, Session):
+        return None
+    settings = settings or get_settings()
+    now = now_ms() if now is None else now
+    with engine.connect() as conn:
+        row = _user_row(conn, session.user)
+    if not _usable(row, settings) or row.password_ms > session.started_ms:
+        return None
+    if now - session.last_ms > settings.session_minutes * 60_000:
+        with engine.begin() as conn:
+            audit(conn, session.user, "session_timeout", session.user, now=now,
+                  idle_min=round((now - session.last_ms) / 60_000, 1))
+        return None
+    return _principal_from_row(row), replace(session, last_ms=now)
+
+
+def logout(engine: sa.Engine, session: Session | None, *, now: int | None = None) -> None:
+    """Audit the end of a session (the caller forgets it)."""
+    if isinstance(session, Session):
+        with engine.begin() as conn:
+            audit(conn, session.user, "logout", session.user, now=now)
+
+
+def bootstrap(engine: sa.Engine, settings: Settings | None = None) -> list[str]:
+    """On start: the admin from ``QY_ADMIN_USER``/``QY_ADMIN_PASSWORD`` when the store has no
+    user yet, and the demo users while demo mode is on and the demo city is loaded. Returns the
+    names created."""
+    from geo.demo import is_demo
+
+    settings = settings or get_settings()
+    created: list[str] = []
+    with engine.connect() as conn:
+        have = {r[0] for r in conn.execute(sa.select(store.users.c.user_name))}
+    if not have and settings.admin_user and settings.admin_password:
+        add_user(engine, settings.admin_user, settings.admin_password, "admin", by="QY_ADMIN_USER")
+        created.append(settings.admin_user)
+        have.add(settings.admin_user)
+    if settings.demo and is_demo(engine):
+        for name, password, role, areas in DEMO_USERS:
+            if name not in have:
+                add_user(engine, name, password, role, areas, by="demo", demo=True)
+                created.append(name)
+    return created
+
+
+# --------------------------------------------------------------------------------------------
+# Audit log
+
+
+def audit(target: sa.Engine | sa.Connection, user: str | None, action: str, what: object = "",
+          *, rows: int | None = None, now: int | None = None, **detail: Any) -> None:
+    """Record one audited event: who (``user``; None for nobody logged in), when, what (a file,
+    plan, user or page), how many rows, and a JSON ``detail``. Never pass a password."""
+    if action not in ACTIONS:
+        msg = f"unknown audit action {action!r}"
+        raise ValueError(msg)
+    values = {"ts_ms": now_ms() if now is None else now,
+              "user_name": None if user is None else str(user)[:64], "action": action,
+              "what": str(what)[:500], "rows": None if rows is None else int(rows),
+              "detail": json.dumps(detail, ensure_ascii=False, default=str)}
+    if isinstance(target, sa.Engine):
+        with target.begin() as conn:
+            conn.execute(store.audit.insert().values(**values))
+    else:
+        target.execute(store.audit.insert().values(**values))
+
+
+def audit_log(engine: sa.Engine, *, user: str | None = None, actions: Sequence[str] | None = None,
+              start: str | None = None, end: str | None = None, text: str | None = None,
+              limit: int = 2000) -> pd.DataFrame:
+    """Audited events, newest first: audit_id, ts, user_name, action, what, rows, detail.
+
+    ``start``/``end`` are local dates (inclusive); ``text`` matches ``what`` (a bound LIKE).
+    """
+    a = store.audit
+    stmt = sa.select(a).order_by(a.c.ts_ms.desc(), a.c.audit_id.desc()).limit(int(limit))
+    tz = get_settings().tz
+    if user:
+        stmt = stmt.where(a.c.user_name == user)
+    if actions:
+        stmt = stmt.where(a.c.action.in_(list(actions)))
+    if start:
+        stmt = stmt.where(a.c.ts_ms >= int(pd.Timestamp(start, tz=tz).value // 1_000_000))
+    if end:
+        hi = pd.Timestamp(end, tz=tz) + pd.Timedelta(days=1)
+        stmt = stmt.where(a.c.ts_ms < int(hi.value // 1_000_000))
+    if text:
+        esc = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(a.c.what.like(f"%{esc}%", escape="\\"))
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(stmt).all(),
+                          columns=["audit_id", "ts_ms", "user_name", "action", "what", "rows",
+                                   "detail"])
+    df.insert(1, "ts", store.ms_to_ts(df.pop("ts_ms"), tz) if len(df) else
+              pd.Series(dtype=f"datetime64[ns, {tz}]"))
+    df["rows"] = df["rows"].astype("Int64")
+    return df
