@@ -31,6 +31,8 @@ import time
 import numpy as np
 import pandas as pd
 
+from tests.bench import reset_peak, rss_gib
+
 BOX = (115.8, 116.1, 28.6, 28.8)  # lng min, lng max, lat min, lat max
 RES = 10
 TZ = "Asia/Shanghai"
@@ -141,28 +143,6 @@ def _index_rates(n: int, n_slow: int, rounds: int) -> dict:
     }
 
 
-def _rss_gib(field: str) -> float | None:
-    """``VmHWM`` (peak) or ``VmRSS`` of this process in GiB, from /proc (Linux)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 2**20
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    """Reset the kernel's peak-RSS mark (Linux >= 4.0), so the peak is the rollup's own."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def _rollup_child(n_pings: int, n_shifts: int, pairs: int) -> dict:
     """Run in a fresh process: time bare indexing and the rollup of the same pings, peak RSS.
 
@@ -179,8 +159,8 @@ def _rollup_child(n_pings: int, n_shifts: int, pairs: int) -> dict:
     lng = pings["lng"].to_numpy()
     latlng_to_cells(lat[:1000], lng[:1000], RES)
     gc.collect()
-    input_rss = _rss_gib("VmRSS")
-    exact_peak = _reset_peak()
+    input_rss = rss_gib("VmRSS")
+    exact_peak = reset_peak()
     t_index = t_rollup = float("inf")
     out: dict = {}
     for _ in range(pairs):
@@ -193,7 +173,7 @@ def _rollup_child(n_pings: int, n_shifts: int, pairs: int) -> dict:
     t = time.perf_counter()
     out = coverage.rollup(pings, shifts, tz=TZ)
     t_rollup = min(t_rollup, time.perf_counter() - t)
-    peak = _rss_gib("VmHWM") if exact_peak else None
+    peak = rss_gib("VmHWM") if exact_peak else None
     if peak is None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB -> GiB
     cells = out["cells"]

@@ -35,6 +35,8 @@ import time
 import numpy as np
 import pandas as pd
 
+from tests.bench import reset_peak, rss_gib
+
 TZ = "Asia/Shanghai"
 PER_SHIFT = 2_000
 SHIFTS_PER_NIGHT = 100
@@ -93,26 +95,6 @@ def generate(folder: str, nights: int) -> dict:
     return {"files": files}
 
 
-def _rss_gib(field: str = "VmHWM") -> float | None:
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 2**20
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def _child(pattern: str, shifts: str, engine: str, workers: int) -> dict:
     """In a fresh process: one rollup job; time, fingerprints and peak memory."""
     from geo.engines import DigestSink, open_engine, rollup_files
@@ -120,15 +102,15 @@ def _child(pattern: str, shifts: str, engine: str, workers: int) -> dict:
     eng = open_engine(engine, workers=workers or None)
     try:
         if engine == "dask":
-            eng.run(_reset_peak)  # type: ignore[attr-defined]
-        _reset_peak()
+            eng.run(reset_peak)  # type: ignore[attr-defined]
+        reset_peak()
         sink = DigestSink()
         t = time.perf_counter()
         summary = rollup_files(eng, pattern, sink=sink, shifts_file=shifts, progress=False)
         wall = time.perf_counter() - t
-        client_peak = _rss_gib()
+        client_peak = rss_gib()
         if engine == "dask":
-            peaks = sorted(eng.run(_rss_gib).values())  # type: ignore[attr-defined]
+            peaks = sorted(eng.run(rss_gib).values())  # type: ignore[attr-defined]
         else:
             peaks = [client_peak]
     finally:
