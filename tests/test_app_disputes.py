@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.demo_city import CAMPAIGN
+from geo import store
 from geo.i18n import t
 
 pytestmark = pytest.mark.slow
@@ -81,3 +82,23 @@ def test_page_in_a_grid_scope(app: AppTest) -> None:
     assert list(grid[t("col.grid", "zh-CN")]) == ["罗家第5网格"]
     assert _metric(app, "dsp.discovered", "zh-CN") == str(
         int(grid[t("col.discovered", "zh-CN")].iloc[0]))
+
+
+def test_settings_store_the_unsettled_days_that_risk_uses(app: AppTest, demo_db_url: str) -> None:
+    from geo import analysis
+
+    app.switch_page("views/settings.py").run()
+    assert not app.exception, app.exception
+    assert app.number_input(key="set_dispute_days").value == 30  # the default
+    app.number_input(key="set_dispute_days").set_value(7).run()
+    app.button(key="set_save").click().run()
+    assert not app.exception and app.success
+    engine = store.connect(demo_db_url)
+    assert store.get_meta(engine, "dispute_unsettled_days") == 7
+    # risk now counts disputes unsettled for more than 7 days (the stored setting), not 30
+    week = analysis.risk_cells(engine, "all", start="2022-09-01", end="2022-09-30")
+    month = analysis.risk_cells(engine, "all", start="2022-09-01", end="2022-09-30",
+                                unsettled_days=30)
+    week_risk = week.set_index("cell")["risk"]
+    month_risk = month.set_index("cell")["risk"].reindex(week_risk.index)
+    assert (week_risk - month_risk).abs().max() > 1e-6

@@ -43,12 +43,18 @@ st.subheader(ui.tr("settings.weights"))
 st.caption(ui.tr("settings.weights_help"))
 weights = st.data_editor(analysis.risk_weights(engine), hide_index=True, key="set_weights",
                          disabled=["factor"], num_rows="fixed")
+dispute_days = st.number_input(
+    ui.tr("settings.dispute_days"), min_value=1, max_value=365, step=1, key="set_dispute_days",
+    value=int(store.get_meta(engine, "dispute_unsettled_days", 30)),
+    help=ui.tr("settings.dispute_days_help"))
 
 if st.button(ui.tr("settings.save"), type="primary", key="set_save"):
     try:
         if tiles == "custom" and not tiles_url.startswith(("http://", "https://")):
             raise ValueError(ui.tr("settings.tiles_url"))
         analysis.set_risk_weights(engine, weights)
+        with engine.begin() as conn:
+            store.set_meta(conn, "dispute_unsettled_days", int(dispute_days))
     except ValueError as e:
         st.error(str(e))
     else:
@@ -58,7 +64,8 @@ if st.button(ui.tr("settings.save"), type="primary", key="set_save"):
                 "tiles": tiles, "tiles_url": tiles_url, "tianditu_token": token})
         ui.audit("settings", "ui_settings", night=f"{night_from:02d}:00-{night_to:02d}:00",
                  tiles=tiles, tiles_url=tiles_url, tianditu_token="set" if token else "",
-                 risk_weights=weights.to_dict("records"))  # the token itself is a secret
+                 risk_weights=weights.to_dict("records"),
+                 dispute_unsettled_days=int(dispute_days))  # the token itself is a secret
         st.cache_data.clear()
         st.success(ui.tr("settings.saved"))
 if st.button(ui.tr("settings.reset_weights"), key="set_reset"):

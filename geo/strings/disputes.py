@@ -14,6 +14,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "reject.no_place": {"zh-CN": "没有坐标，也没有可用于定位的{columns}",
                         "en": "no coordinates and no known {columns} to locate it at"},
     # briefing sentences (geo.disputes.sentences)
+    "settings.dispute_days": {"zh-CN": "纠纷未化解满多少天计入风险", "en":
+                              "Days after which an unsettled dispute counts as a risk factor"},
+    "settings.dispute_days_help": {
+        "zh-CN": "风险权重表中“未化解纠纷”一项只计入超过此天数仍未化解的纠纷（默认 30 天）。",
+        "en": "The risk-weights row for unsettled disputes counts only disputes still open "
+              "after this many days (30 by default)."},
     "brief.disputes.title": {"zh-CN": "矛盾纠纷排查化解与线索核查",
                              "en": "Disputes and leads"},
     "dsp.sentence_disputes": {"zh-CN": "排查化解矛盾纠纷{n}起，化解率{rate}",
