@@ -146,14 +146,6 @@ OPTIONAL_SECTIONS: list[OptionalSection] = [
     OptionalSection("plan_compliance", _plan_compliance, _plan_section)]
 
 
-def _dates(start: str, end: str) -> tuple[dt.date, dt.date]:
-    lo, hi = dt.date.fromisoformat(str(start)), dt.date.fromisoformat(str(end))
-    if hi < lo:
-        msg = f"period end {end} is before its start {start}"
-        raise ValueError(msg)
-    return lo, hi
-
-
 def _local_dates(ts: pd.Series, tz: str) -> np.ndarray:
     if not len(ts):
         return np.array([], dtype=object)
@@ -227,7 +219,7 @@ def figures(engine: sa.Engine, scope: store.Scope, start: str, end: str,
 
     scope = store.figures_scope(scope)  # a briefing is figures: rows never leave geo
     tz = get_settings().tz
-    lo, hi = _dates(start, end)
+    lo, hi = overview.period_dates(start, end)
     start, end = lo.isoformat(), hi.isoformat()
     ids = analysis.effective_scope(engine, scope, area)  # unknown area -> ValueError
     sc: store.Scope = "all" if ids is None else ids

@@ -49,7 +49,8 @@ def night_date(start: pd.Series) -> pd.Series:
     return (local - pd.Timedelta(hours=NIGHT_SHIFT_H)).dt.date
 
 
-def _dates(start: str, end: str) -> tuple[dt.date, dt.date]:
+def period_dates(start: str, end: str) -> tuple[dt.date, dt.date]:
+    """Local dates ``start``..``end`` (YYYY-MM-DD) as dates; ValueError when end is before start."""
     lo, hi = dt.date.fromisoformat(str(start)), dt.date.fromisoformat(str(end))
     if hi < lo:
         msg = f"period end {end} is before its start {start}"
@@ -98,7 +99,7 @@ def figures_from_frames(frames: Mapping[str, pd.DataFrame], start: str, end: str
     0
     """
     tz = get_settings().tz
-    lo, hi = _dates(start, end)
+    lo, hi = period_dates(start, end)
     end_ts = pd.Timestamp(hi + dt.timedelta(days=1), tz=tz)
 
     def frame(kind: str) -> pd.DataFrame:
@@ -160,7 +161,7 @@ def period_figures(engine: sa.Engine, scope: store.Scope, start: str, end: str,
 
     Keys are :data:`FIGURES`; see the module docstring for each definition.
     """
-    lo, hi = _dates(start, end)
+    lo, hi = period_dates(start, end)
     sc = _read_scope(engine, store.figures_scope(scope), area)  # figures only
     nxt = (hi + dt.timedelta(days=1)).isoformat()
     frames = {
@@ -187,7 +188,7 @@ def previous_period(start: str, end: str) -> tuple[str, str]:
     >>> previous_period("2022-07-08", "2022-07-14")
     ('2022-07-01', '2022-07-07')
     """
-    lo, hi = _dates(start, end)
+    lo, hi = period_dates(start, end)
     days = (hi - lo).days + 1
     return ((lo - dt.timedelta(days=days)).isoformat(), (lo - dt.timedelta(days=1)).isoformat())
 
@@ -263,7 +264,7 @@ def track_breaks(engine: sa.Engine, scope: store.Scope, start: str, end: str,
     Returns shift_id, unit_id, unit_name, unit_kind, night, pings, gap_breaks, jump_breaks,
     sorted by the most breaks first.
     """
-    lo, hi = _dates(start, end)
+    lo, hi = period_dates(start, end)
     sc = _read_scope(engine, scope, area)
     sh = store.read(engine, "shifts", sc, start=start,
                     end=(hi + dt.timedelta(days=1)).isoformat(),

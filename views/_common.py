@@ -239,6 +239,7 @@ def sidebar() -> Filters:
     names = dict(zip(areas["area_id"], areas["name"], strict=True))
     all_areas = tr("filter.all_areas")  # bound now: a language switch keeps the widget's state
     area = st.sidebar.selectbox(tr("filter.area"), options, key="area",
+                                placeholder=all_areas,  # shown for None after a rerun
                                 format_func=lambda a: all_areas if a is None
                                 else f"{names.get(a, a)} ({a})")
     res = st.sidebar.select_slider(tr("filter.res"), options=[7, 8, 9, 10], value=9, key="res",

@@ -49,7 +49,8 @@ with left, st.form("admin_add_form", clear_on_submit=True):
     new_role = st.selectbox(ui.tr("admin.role"), access.ROLES, key="admin_new_role",
                             format_func=role_label)
     new_areas = st.multiselect(ui.tr("admin.areas"), area_ids, key="admin_new_areas",
-                               format_func=area_label, help=ui.tr("admin.areas_help"))
+                               format_func=area_label, help=ui.tr("admin.areas_help"),
+                               placeholder=ui.tr("pg.choose"))
     new_pw = st.text_input(ui.tr("admin.new_password"), type="password", key="admin_new_pw",
                            autocomplete="new-password")
     if st.form_submit_button(ui.tr("admin.create"), type="primary"):
@@ -72,7 +73,8 @@ with right:
                                 index=access.ROLES.index(row["role"]), key=f"admin_role_{who}")
             chosen = st.multiselect(ui.tr("admin.areas"), area_ids, format_func=area_label,
                                     default=[a for a in row["areas"] if a in area_ids],
-                                    key=f"admin_areas_{who}", help=ui.tr("admin.areas_help"))
+                                    key=f"admin_areas_{who}", help=ui.tr("admin.areas_help"),
+                                    placeholder=ui.tr("pg.choose"))
             if st.form_submit_button(ui.tr("admin.save_role")):
                 try:
                     access.set_role(engine, who, role, chosen, by=me)

@@ -19,6 +19,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "pg.layers_missing": {"zh-CN": "地图图层模块尚未就绪，暂时只显示表格。",
                           "en": "The map layers are not ready yet; tables only for now."},
     "pg.all": {"zh-CN": "全部", "en": "All"},
+    "pg.choose": {"zh-CN": "请选择", "en": "Choose"},
     "pg.period": {"zh-CN": "{start} 至 {end}", "en": "{start} to {end}"},
     "pg.download_csv": {"zh-CN": "下载 CSV", "en": "Download CSV"},
     "map.areas": {"zh-CN": "辖区/网格边界", "en": "Area outlines"},

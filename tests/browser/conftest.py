@@ -6,6 +6,7 @@ was needed. Screenshots go to tests/artifacts/ (kept out of git) for people to l
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -53,39 +54,51 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+def healthy(url: str) -> bool:
+    """True when the Streamlit server at ``url`` answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as r:
+            return r.status == 200 and r.read().strip() == b"ok"
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def serve_app(db: Path, log_dir: Path, **env: str) -> Iterator[str]:
+    """Serve app.py with Streamlit on the store file ``db`` (extra environment ``env``) and
+    yield its URL; the server log goes to ``log_dir``."""
+    port = _free_port()
+    full_env = {**os.environ, "QY_DATABASE_URL": f"sqlite:///{db}", "PYTHONPATH": str(ROOT),
+                **env}
+    with open(log_dir / "server.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
+             "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        try:
+            while not healthy(url):
+                if time.monotonic() > deadline:
+                    pytest.fail("the app did not start within 90 s")
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 @pytest.fixture(scope="session")
 def app_url(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app served by Streamlit on a private copy of the demo store."""
     db = tmp_path_factory.mktemp("browser-store") / "demo.db"
     shutil.copyfile(demo_db_file, db)
-    port = _free_port()
-    env = {**os.environ, "QY_DATABASE_URL": f"sqlite:///{db}", "PYTHONPATH": str(ROOT)}
-    log = open(tmp_path_factory.mktemp("streamlit") / "server.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
-         "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        log.close()
-        pytest.fail("the app did not start within 90 s")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with serve_app(db, tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
 
 
 @pytest.fixture

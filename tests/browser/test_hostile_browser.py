@@ -14,8 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from shapely.geometry import box
 
 from geo import ingest, store
 from geo.i18n import t
-from tests.browser.conftest import ROOT, _free_port, log_in, screenshot
+from tests.browser.conftest import ROOT, healthy, log_in, screenshot, serve_app
 
 XSS = '<img src=x onerror="window.__pwned=1">'
 TPL = "`${window.__pwned=1}`"
@@ -71,37 +69,9 @@ def hostile_db(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="module")
 def hostile_app(hostile_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "QY_DATABASE_URL": f"sqlite:///{hostile_db}", "PYTHONPATH": str(ROOT),
-           "QY_MAX_UPLOAD_MB": str(LIMIT_MB)}
-    log = open(tmp_path_factory.mktemp("hostile-app") / "server.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
-         "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while not _healthy(url):
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the app did not start within 90 s")
-        time.sleep(0.5)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as r:
-            return r.status == 200 and r.read().strip() == b"ok"
-    except OSError:
-        return False
+    with serve_app(hostile_db, tmp_path_factory.mktemp("hostile-app"),
+                   QY_MAX_UPLOAD_MB=str(LIMIT_MB)) as url:
+        yield url
 
 
 def _open(page: object, url: str, title: str) -> None:
@@ -260,7 +230,7 @@ def test_app_keeps_serving_while_an_import_runs(browser: object, offline_page: o
         engine = store.connect(f"sqlite:///{hostile_db}", migrate_schema=False)
         try:
             # another user, meanwhile: the health endpoint and a whole page answer
-            assert _healthy(hostile_app)
+            assert healthy(hostile_app)
             offline_page.locator("[data-testid='stSidebarNav']").get_by_text(  # type: ignore[attr-defined]
                 t("page.hazards", "zh-CN"), exact=True).click()
             offline_page.get_by_role("heading", name=t("page.hazards", "zh-CN")).first.wait_for(  # type: ignore[attr-defined]
@@ -268,7 +238,7 @@ def test_app_keeps_serving_while_an_import_runs(browser: object, offline_page: o
             offline_page.frame_locator(  # type: ignore[attr-defined]
                 "iframe[title='streamlit_folium.st_folium']").first.locator(
                 ".leaflet-container").first.wait_for(timeout=60_000)
-            assert _healthy(hostile_app)
+            assert healthy(hostile_app)
             # ... all while the import had not ended (its rows are not committed yet)
             history = store.import_history(engine)
             assert "far_areas.csv" not in set(history["file_name"]), "the import ended first"
