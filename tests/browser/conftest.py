@@ -144,6 +144,29 @@ def log_in(page: object, url: str, *, user: str = "admin", **goto: object) -> ob
     return response
 
 
+# true once the app's script has not been running for ``quiet`` ms in a row. Streamlit marks its
+# root with data-test-script-state (what Streamlit's own end-to-end tests wait on); the running-man
+# status widget, by contrast, only shows after a run has lasted 500 ms, so its absence right after
+# a heading appears does not mean the run ended. The quiet spell covers the rerun that a component
+# (st_folium) asks for once it has drawn.
+_IDLE = """(quiet) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const idle = !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && !document.querySelector('[data-testid="stStatusWidget"]');
+  const now = performance.now();
+  if (!idle) { window.__qyIdleSince = null; return false; }
+  if (window.__qyIdleSince == null) { window.__qyIdleSince = now; }
+  return now - window.__qyIdleSince >= quiet;
+}"""
+
+
+def wait_for_run(page: object, *, timeout: float = 180_000, quiet: float = 1_000) -> None:
+    """Wait until the Streamlit script run has ended and stayed ended for ``quiet`` ms."""
+    page.evaluate("() => { window.__qyIdleSince = null; }")  # type: ignore[attr-defined]
+    page.wait_for_function(_IDLE, arg=quiet, timeout=timeout, polling=100)  # type: ignore[attr-defined]
+
+
 def screenshot(page: object, name: str) -> Path:
     """Save a full-page screenshot under tests/artifacts/ and return its path."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

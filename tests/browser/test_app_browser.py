@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from geo.i18n import t
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_for_run
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["overview", "coverage", "hotspots", "venues", "hazards", "data", "settings"]
@@ -19,8 +19,7 @@ def _open(page: object, url: str, title: str) -> None:
     page.get_by_role("heading", name=title).first.wait_for(timeout=90_000)  # type: ignore[attr-defined]
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
     # let Streamlit finish the run (the status widget disappears)
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    wait_for_run(page, timeout=90_000)
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -81,8 +80,7 @@ def test_maps_draw_cells_and_a_click_shows_the_cell(offline_page: object, app_ur
                                                          "y": box["height"] / 2})
     period = t("cell.period", "zh-CN", start="@", end="@", night="@").split("@")[0]
     page.get_by_text(re.compile("^" + re.escape(period))).first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    wait_for_run(page, timeout=60_000)
     body = page.inner_text("body")  # type: ignore[attr-defined]
     assert t("cell.incidents", "zh-CN") in body
     page.get_by_text(t("cell.incidents", "zh-CN")).first.scroll_into_view_if_needed()  # type: ignore[attr-defined]
@@ -100,8 +98,7 @@ def test_sidebar_filter_change_keeps_the_frame(offline_page: object, app_url: st
         page.get_by_label(t("filter.night_from", "zh-CN")).first.click()  # type: ignore[attr-defined]
         page.keyboard.type(hour)  # type: ignore[attr-defined]
         page.keyboard.press("Enter")  # type: ignore[attr-defined]
-        page.wait_for_function(  # type: ignore[attr-defined]
-            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        wait_for_run(page, timeout=60_000)
         page.get_by_label(t("filter.night_from", "zh-CN")).first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
     sidebar = page.locator("[data-testid='stSidebar']").inner_text()  # type: ignore[attr-defined]
     assert "common" not in sidebar and t("page.hotspots", "zh-CN") in sidebar

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from geo.i18n import t
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_for_run
 
 CAMPAIGN_URL = "disputes"
 
@@ -14,14 +14,12 @@ def _open(page: object, url: str, title: str) -> None:
     page.goto(url)  # type: ignore[attr-defined]
     page.get_by_role("heading", name=title).first.wait_for(timeout=90_000)  # type: ignore[attr-defined]
     page.wait_for_load_state("networkidle")  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    wait_for_run(page, timeout=90_000)
 
 
 def _idle(page: object) -> None:
     page.wait_for_timeout(500)  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
+    wait_for_run(page, timeout=90_000)
 
 
 def test_disputes_page_draws_board_map_and_cell(offline_page: object, app_url: str) -> None:

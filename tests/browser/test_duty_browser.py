@@ -5,15 +5,16 @@ optimiser; screenshots of the page and of the circles map."""
 from __future__ import annotations
 
 from geo.i18n import t
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_for_run
 
 
 def test_duty_page_draws_circles_offline(offline_page: object, app_url: str) -> None:
     page = offline_page
     page.goto(f"{app_url}/duty")  # type: ignore[attr-defined]  # logs in through the form first
     page.get_by_role("heading", name=t("page.duty", "zh-CN")).first.wait_for(timeout=90_000)  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=180_000)
+    # the page's last section is drawn once the night's duty, the circles and the schedule are
+    page.get_by_role("heading", name=t("duty.grid", "zh-CN")).first.wait_for(timeout=180_000)  # type: ignore[attr-defined]
+    wait_for_run(page, timeout=180_000)
     body = page.inner_text("body")  # type: ignore[attr-defined]
     assert "Traceback" not in body
     assert page.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ from shapely.geometry import box
 
 from geo import ingest, store
 from geo.i18n import t
-from tests.browser.conftest import ROOT, healthy, log_in, screenshot, serve_app
+from tests.browser.conftest import ROOT, healthy, log_in, screenshot, serve_app, wait_for_run
 
 XSS = '<img src=x onerror="window.__pwned=1">'
 TPL = "`${window.__pwned=1}`"
@@ -82,8 +82,7 @@ def _open(page: object, url: str, title: str) -> None:
         page.goto_login = page.goto  # type: ignore[attr-defined]
         log_in(page, url)
     page.get_by_role("heading", name=title).first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    wait_for_run(page, timeout=120_000)
 
 
 # JS run inside a map document: the container position of every point whose popup or tooltip,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from geo.i18n import t
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, wait_for_run
 from tests.browser.test_app_browser import _open
 
 
@@ -15,8 +15,7 @@ def test_plan_page_draws_routes_and_exports(offline_page: object, app_url: str) 
     _open(page, f"{app_url}/plan", t("page.plan", "zh-CN"))
     page.get_by_role("button", name=t("plan.run", "zh-CN")).click()  # type: ignore[attr-defined]
     page.get_by_text(t("plan.m.covered", "zh-CN")).first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    wait_for_run(page, timeout=120_000)
     frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first  # type: ignore[attr-defined]
     frame.locator(".leaflet-container").wait_for(timeout=60_000)
     # numbered stop markers and route lines are on the map
