@@ -118,6 +118,48 @@ def test_demo_coverage_res9_is_sum_of_res10_children(demo_engine: sa.Engine) -> 
     assert (r9["nights"] <= 31).all() and r9["nights"].max() > 5
 
 
+def _coverage_reference(engine: sa.Engine, scope: object, **kw: object) -> pd.DataFrame:
+    """Coverage per cell the long way: every res-10 cell-hour row of the period read into pandas
+    (:func:`geo.analysis.coverage_rollup`, an exact polygon test on the cells' centres), then
+    :func:`geo.coverage.query` (night dates, parents, sums, distinct nights)."""
+    from geo import analysis, coverage
+
+    night = kw.pop("night", "20:00-06:00")
+    res = kw.pop("res", 9)
+    rows = analysis.coverage_rollup(engine, scope, **kw)  # type: ignore[arg-type]
+    return coverage.query(rows, start=kw.get("start"), end=kw.get("end"), night=night, res=res,
+                          unit_kinds=kw.get("unit_kinds"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("opts", [
+    {"start": "2022-06-25", "end": "2022-10-02"},
+    {"start": "2022-07-01", "end": "2022-07-31", "res": 10, "night": "22:00-02:00"},
+    {"start": "2022-08-01", "end": "2022-08-07", "res": 7, "night": None},
+    {"start": "2022-09-01", "end": "2022-09-30", "night": "08:00-18:00"},
+    {"start": "2022-07-01", "end": "2022-07-31", "unit_kinds": ["foot", "volunteer"]},
+    {"start": "2022-07-01", "end": "2022-07-31", "area": "ST01-G03", "res": 10},
+    {"start": "2022-06-25", "end": "2022-10-02", "area": "ST01", "res": 8},
+])
+def test_demo_coverage_read_in_the_database_equals_the_rollup_query(
+        demo_engine: sa.Engine, opts: dict[str, object]) -> None:
+    """What the app's pages, the briefing and the CLI read (aggregated in SQL) is what the
+    res-10 rows aggregated in pandas give, for every window, resolution, kind filter and area."""
+    from geo import access, analysis
+
+    got = analysis.coverage_cells(demo_engine, "all", **opts)  # type: ignore[arg-type]
+    want = _coverage_reference(demo_engine, "all", **opts)
+    assert len(want) > 5, opts
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, obj=str(opts))
+    # through a grid manager's scope: only their grid, and the same numbers as asking for it
+    grid03 = access.Principal("grid03", "grid_manager", frozenset({"ST01-G03"}))
+    kw = {k: v for k, v in opts.items() if k != "area"}
+    mine = analysis.coverage_cells(demo_engine, grid03, **kw)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(mine, _coverage_reference(demo_engine, grid03, **kw),
+                                  check_exact=False, rtol=1e-12, obj=f"grid03 {opts}")
+    whole = got.set_index("cell")["dwell_s"]
+    assert mine["dwell_s"].sum() < whole.sum() or opts.get("area") == "ST01-G03"
+
+
 def test_demo_hotspots_find_persistent_and_emerging_clusters(demo_engine: sa.Engine) -> None:
     from geo import analysis
 

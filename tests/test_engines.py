@@ -139,12 +139,18 @@ def test_dask_equals_local_equals_all_at_once(engine: sa.Engine,
         pd.testing.assert_frame_equal(local[name], expected[name], check_exact=True, obj=name)
     assert set(local["coverage"]["unit_kind"]) == set(shifts["unit_kind"])  # kinds from the file
     assert (local["track_quality"]["pings"] == 1500).all()
-    # the read aggregated in the database gives what the app's pandas read gives
+    # the read aggregated in the database (what the app reads) gives what the res-10 rows
+    # aggregated in pandas give
     for opts in ({"start": "2024-06-05", "end": "2024-06-20"},
                  {"res": 10, "night": "22:00-02:00", "unit_kinds": ["foot", "police_car"]},
                  {"res": 7, "night": None, "start": "2024-06-10", "end": "2024-06-10"}):
-        want = analysis.coverage_cells(engine, "all", **opts)
+        rows = analysis.coverage_rollup(engine, "all", start=opts.get("start"),
+                                        end=opts.get("end"), unit_kinds=opts.get("unit_kinds"))
+        want = coverage.query(rows, start=opts.get("start"), end=opts.get("end"),
+                              night=opts.get("night", coverage.DEFAULT_NIGHT),
+                              res=opts.get("res", 9), unit_kinds=opts.get("unit_kinds"))
         got = reads.coverage_cells_sql(engine, "all", **opts)
+        assert analysis.coverage_cells(engine, "all", **opts).equals(got)
         assert len(want) > 10, opts
         pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, obj=str(opts))
 
