@@ -28,8 +28,8 @@ import numpy as np
 from geo.coords import haversine_m
 
 __all__ = ["DETOUR", "NETWORK_OF_KIND", "PLAN_KINDS", "SPEED_MPS", "RoadNetwork", "Route",
-           "Stop", "Vehicle", "check_routes", "greedy_routes", "plan_kind", "routes_value",
-           "solve_routes", "straight_line_s"]
+           "Stop", "Vehicle", "capture_bound", "check_routes", "greedy_routes", "plan_kind",
+           "routes_value", "solve_routes", "straight_line_s"]
 
 # Patrol speeds (metres per second): a patrol car in city traffic at about 25 km/h, an e-bike at
 # 15 km/h, an officer on foot at 4.5 km/h.
@@ -380,6 +380,67 @@ def routes_value(routes: Sequence[Route], values: np.ndarray) -> float:
     """Sum of the values of the visited cells (each cell counted once)."""
     seen = {s.cell for r in routes for s in r.stops}
     return float(np.asarray(values, float)[sorted(seen)].sum()) if seen else 0.0
+
+
+def capture_bound(values: np.ndarray, travel: dict[str, np.ndarray],
+                  vehicles: Sequence[Vehicle], *, dwell_s: int = 900,
+                  windows: np.ndarray | None = None) -> float:
+    """An upper bound on the value any feasible plan can capture (same inputs as
+    :func:`solve_routes`), to tell how far a plan or a baseline can be from the best one.
+
+    It relaxes the routing to counting: unit ``u`` can only visit cells it can reach and leave
+    in time (out from its start point, the dwell, back within its shift, inside the cell's
+    window), and at most ``k_u`` of them, the largest ``k`` with
+    ``first + k * dwell + (k - 1) * hop + last <= shift length`` where ``first``, ``last`` and
+    ``hop`` are its shortest possible legs out, back and between two of its reachable cells.
+    The bound is the most value such counts can hold with every cell visited once: a
+    transportation problem (a bipartite b-matching, so its linear program has an integral
+    optimum), solved with SciPy's HiGHS. Every plan's value is at most this; the gap between
+    the two is at most what better routing could still add.
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix
+
+    values = np.asarray(values, float)
+    n_v, n_c = len(vehicles), len(values)
+    if n_v == 0 or n_c == 0:
+        return 0.0
+    units, cells, caps = [], [], []
+    for u, v in enumerate(vehicles):
+        m = np.asarray(travel[v.kind], np.int64)
+        out, back = m[u, n_v:].astype(float), m[n_v:, u].astype(float)
+        arrive = v.start_s + out
+        if windows is not None:
+            arrive = np.maximum(arrive, windows[:, 0])
+        ok = arrive + dwell_s + back <= v.end_s
+        if windows is not None:
+            ok &= arrive <= windows[:, 1]
+        reach = np.flatnonzero(ok)
+        if reach.size == 0:
+            continue
+        length = float(v.end_s - v.start_s)
+        hop = 0.0
+        if reach.size > 1:
+            between = m[np.ix_(n_v + reach, n_v + reach)].astype(float)
+            np.fill_diagonal(between, np.inf)
+            hop = float(between.min())
+        k = int((length - out[reach].min() - back[reach].min() + hop) // (dwell_s + hop))
+        units.append(np.full(reach.size, len(caps)))
+        cells.append(reach)
+        caps.append(min(max(k, 0), reach.size))
+    if not caps:
+        return 0.0
+    uu, cc = np.concatenate(units), np.concatenate(cells)
+    n_x = uu.size
+    rows = np.r_[uu, len(caps) + cc]  # one row per unit (its count), then one per cell (once)
+    a = coo_matrix((np.ones(2 * n_x), (rows, np.r_[np.arange(n_x), np.arange(n_x)])),
+                   shape=(len(caps) + n_c, n_x)).tocsr()
+    b = np.r_[np.asarray(caps, float), np.ones(n_c)]
+    res = linprog(-values[cc], A_ub=a, b_ub=b, bounds=(0, 1), method="highs")
+    if res.status != 0:  # pragma: no cover - the problem is always feasible (x = 0)
+        msg = f"capture bound: {res.message}"
+        raise RuntimeError(msg)
+    return float(-res.fun)
 
 
 def check_routes(routes: Sequence[Route], travel: dict[str, np.ndarray],

@@ -168,6 +168,69 @@ def test_solver_beats_or_matches_greedy_and_greedy_routes_are_feasible() -> None
     assert routing.routes_value(best, values) >= routing.routes_value(greedy, values)
 
 
+def _best_value(values: np.ndarray, travel: dict[str, np.ndarray],
+                vehicles: list[routing.Vehicle], dwell_s: int) -> float:
+    """The exact optimum by enumeration (a few cells only): for every assignment of cells to
+    units (or to nobody), each unit's best order of its cells."""
+    import itertools
+
+    n_v, n_c = len(vehicles), len(values)
+
+    def fits(u: int, cells: tuple[int, ...]) -> bool:
+        m, v = travel[vehicles[u].kind], vehicles[u]
+        for order in itertools.permutations(cells):
+            t, prev = v.start_s, u
+            for c in order:
+                t += int(m[prev, n_v + c]) + dwell_s
+                prev = n_v + c
+            if t + int(m[prev, u]) <= v.end_s:
+                return True
+        return not cells
+
+    best = 0.0
+    for owner in itertools.product(range(n_v + 1), repeat=n_c):  # n_v: not visited
+        groups = [tuple(c for c in range(n_c) if owner[c] == u) for u in range(n_v)]
+        if all(fits(u, g) for u, g in enumerate(groups)):
+            best = max(best, float(sum(values[c] for g in groups for c in g)))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_capture_bound_is_at_least_the_best_plan(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    lat_c, lng_c = _grid(6, seed=seed, span=0.03)
+    kinds = ["police_car", "foot"]
+    vehicles = [routing.Vehicle("police_car", 0, int(rng.integers(2, 4)) * 900),
+                routing.Vehicle("foot", 600, 600 + int(rng.integers(2, 4)) * 900)]
+    travel = _travel(np.r_[[LAT0] * 2, lat_c], np.r_[[LNG0] * 2, lng_c], kinds)
+    values = rng.gamma(0.7, 1.0, 6)
+    best = _best_value(values, travel, vehicles, dwell_s=600)
+    bound = routing.capture_bound(values, travel, vehicles, dwell_s=600)
+    plan = routing.solve_routes(values, travel, vehicles, dwell_s=600, time_limit_s=0.5)
+    assert routing.check_routes(plan, travel, vehicles, dwell_s=600) == []
+    assert routing.routes_value(plan, values) <= best + 1e-9 <= bound + 2e-9
+    assert best > 0
+
+
+def test_capture_bound_counts_stops_and_drops_cells_out_of_reach() -> None:
+    # eight cells on the post (no travel) and one 5 km away: a 1-hour foot shift with 15-minute
+    # stops holds 4 of the near cells, the far one is out of reach (over an hour each way)
+    lat = np.r_[LAT0, [LAT0] * 8, LAT0 + 0.045]
+    lng = np.r_[LNG0, [LNG0] * 8, LNG0]
+    travel = _travel(lat, lng, ["foot"])
+    values = np.r_[np.arange(1.0, 9.0), 100.0]
+    foot = [routing.Vehicle("foot", 0, 3600)]
+    assert routing.capture_bound(values, travel, foot, dwell_s=900) == pytest.approx(8 + 7 + 6 + 5)
+    plan = routing.solve_routes(values, travel, foot, dwell_s=900, time_limit_s=0.5)
+    assert routing.routes_value(plan, values) == pytest.approx(26.0)  # the bound is tight here
+    # a window that closes before the unit can get there takes a cell out of its reach
+    windows = np.tile([0, 3600], (9, 1))
+    windows[7] = [0, -1]  # the cell worth 8
+    assert routing.capture_bound(values, travel, foot, dwell_s=900,
+                                 windows=windows) == pytest.approx(7 + 6 + 5 + 4)
+    assert routing.capture_bound(values, travel, [], dwell_s=900) == 0.0
+
+
 # --------------------------------------------------------------------------------------------
 # the plan document
 
