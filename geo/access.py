@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -83,6 +84,9 @@ DEMO_USERS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 clock: Callable[[], float] = time.time  # seconds since the epoch; tests replace it
 _hasher = PasswordHasher()
 _dummy_hash: str | None = None
+_login_lock = threading.RLock()
+# (store url, user) -> the failure counter and lockout a deferred login write will store
+_counters_to_write: dict[tuple[str, str], dict[str, Any]] = {}
 
 
 def now_ms() -> int:
@@ -327,6 +331,11 @@ def login(engine: sa.Engine, name: str, password: str, *, now: int | None = None
     wrong password (one message for all, so that names cannot be probed), ``locked`` while a
     user is locked out after ``settings.login_attempts`` failures in a row (for
     ``settings.lockout_minutes``).
+
+    The attempt's writes (the failure counter, the audit rows) go through
+    :func:`geo.store.write_soon`: on SQLite, while an import holds the store's write lock, they
+    are applied once it frees and the login does not wait for them; the counters they will
+    write count at once for the next attempts in this process (so a lockout still applies).
     """
     global _dummy_hash
     settings = settings or get_settings()
@@ -335,18 +344,24 @@ def login(engine: sa.Engine, name: str, password: str, *, now: int | None = None
     password = str(password or "")
     u = store.users
     error: LoginError | None = None
-    with engine.begin() as conn:  # the audit rows and counters commit before a refusal
-        row = _user_row(conn, name) if name else None
+    events: list[tuple[str | None, str, dict[str, Any]]] = []  # (user, action, detail)
+    values: dict[str, Any] | None = None  # the user row's counters after this attempt
+    with _login_lock:  # one attempt at a time in this process: no lost counter update
+        with engine.connect() as conn:
+            row = _user_row(conn, name) if name else None
+        key = (str(engine.url), name)
+        state = {"failed": int(row.failed or 0), "locked_until_ms": row.locked_until_ms,
+                 **_counters_to_write.get(key, {})} if row is not None else {}
         if not _usable(row, settings):
             _dummy_hash = _dummy_hash or _hash("not a password of anyone")
             try:  # the same work as a real check: no timing hint that the name is unknown
                 _hasher.verify(_dummy_hash, password)
             except VerificationError:
                 pass
-            audit(conn, name or None, "login_failed", name, now=now, reason="bad")
+            events.append((name or None, "login_failed", {"reason": "bad"}))
             error = LoginError("bad", "unknown user or wrong password")
-        elif row.locked_until_ms and row.locked_until_ms > now:
-            audit(conn, name, "login_failed", name, now=now, reason="locked")
+        elif state["locked_until_ms"] and state["locked_until_ms"] > now:
+            events.append((name, "login_failed", {"reason": "locked"}))
             error = LoginError("locked", "too many failed logins; try again later")
         else:
             try:
@@ -354,23 +369,39 @@ def login(engine: sa.Engine, name: str, password: str, *, now: int | None = None
             except (VerificationError, InvalidHashError):
                 ok = False
             if not ok:
-                failed = int(row.failed or 0) + 1
-                values: dict[str, Any] = {"failed": failed}
+                failed = state["failed"] + 1
+                values = {"failed": failed, "locked_until_ms": state["locked_until_ms"]}
+                events.append((name, "login_failed", {"reason": "bad", "failed": failed}))
                 if failed >= settings.login_attempts:
                     values = {"failed": 0,
                               "locked_until_ms": now + int(settings.lockout_minutes * 60_000)}
-                conn.execute(u.update().where(u.c.user_name == name).values(**values))
-                audit(conn, name, "login_failed", name, now=now, reason="bad", failed=failed)
-                if "locked_until_ms" in values:
-                    audit(conn, name, "lockout", name, now=now,
-                          minutes=settings.lockout_minutes)
+                    events.append((name, "lockout", {"minutes": settings.lockout_minutes}))
                 error = LoginError("bad", "unknown user or wrong password")
             else:
                 values = {"failed": 0, "locked_until_ms": None}
                 if _hasher.check_needs_rehash(row.password_hash):
                     values["password_hash"] = _hash(password)
-                conn.execute(u.update().where(u.c.user_name == name).values(**values))
-                audit(conn, name, "login", name, now=now, role=row.role)
+                events.append((name, "login", {"role": row.role}))
+        written = dict(values) if values is not None else None
+
+        def write(conn: sa.Connection) -> None:
+            if written is not None:
+                conn.execute(u.update().where(u.c.user_name == name).values(**written))
+            for who, action, detail in events:
+                audit(conn, who, action, name, now=now, **detail)
+
+        token = object()
+
+        def applied() -> None:  # the store has the counters now
+            with _login_lock:
+                if _counters_to_write.get(key, {}).get("token") is token:
+                    del _counters_to_write[key]
+
+        if written is not None:
+            _counters_to_write[key] = {"failed": written["failed"],
+                                       "locked_until_ms": written["locked_until_ms"],
+                                       "token": token}
+        store.write_soon(engine, write, after=applied)
     if error is not None:
         raise error
     return Session(user=name, started_ms=now, last_ms=now)
@@ -393,9 +424,8 @@ def resume(engine: sa.Engine, session: Session | None, *, now: int | None = None
     if not _usable(row, settings) or row.password_ms > session.started_ms:
         return None
     if now - session.last_ms > settings.session_minutes * 60_000:
-        with engine.begin() as conn:
-            audit(conn, session.user, "session_timeout", session.user, now=now,
-                  idle_min=round((now - session.last_ms) / 60_000, 1))
+        audit(engine, session.user, "session_timeout", session.user, now=now,
+              idle_min=round((now - session.last_ms) / 60_000, 1))
         return None
     return _principal_from_row(row), replace(session, last_ms=now)
 
@@ -403,8 +433,7 @@ def resume(engine: sa.Engine, session: Session | None, *, now: int | None = None
 def logout(engine: sa.Engine, session: Session | None, *, now: int | None = None) -> None:
     """Audit the end of a session (the caller forgets it)."""
     if isinstance(session, Session):
-        with engine.begin() as conn:
-            audit(conn, session.user, "logout", session.user, now=now)
+        audit(engine, session.user, "logout", session.user, now=now)
 
 
 def bootstrap(engine: sa.Engine, settings: Settings | None = None) -> list[str]:
@@ -444,9 +473,8 @@ def audit(target: sa.Engine | sa.Connection, user: str | None, action: str, what
               "user_name": None if user is None else str(user)[:64], "action": action,
               "what": str(what)[:500], "rows": None if rows is None else int(rows),
               "detail": json.dumps(detail, ensure_ascii=False, default=str)}
-    if isinstance(target, sa.Engine):
-        with target.begin() as conn:
-            conn.execute(store.audit.insert().values(**values))
+    if isinstance(target, sa.Engine):  # on its own: never kept waiting behind an import
+        store.write_soon(target, lambda conn: conn.execute(store.audit.insert().values(**values)))
     else:
         target.execute(store.audit.insert().values(**values))
 

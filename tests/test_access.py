@@ -6,8 +6,11 @@ map or CLI command makes."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +86,58 @@ def test_lockout_after_repeated_failures_and_unlock_after_the_minutes(
     actions = _audit_rows(tiny_engine)["action"].tolist()
     assert actions.count("lockout") == 1 and actions.count("login") == 2
     assert actions.count("login_failed") == 6  # 5 wrong passwords and 1 while locked
+
+
+@contextlib.contextmanager
+def _write_lock_held(engine: sa.Engine) -> Iterator[None]:
+    """Another connection holds the SQLite store's write lock, as an import does while it
+    stores its file."""
+    holder = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_login_during_a_long_import_on_sqlite_does_not_wait_and_loses_nothing(
+        sqlite_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 8's gap: a login writes (counters, audit rows), and SQLite's single write lock is
+    the import's until its file is stored. The login now answers at once; its writes follow
+    when the lock frees, in order, and the lockout holds meanwhile."""
+    eng = sqlite_engine
+    monkeypatch.setattr(store, "QUICK_WAIT_S", 0.05)
+    s = _settings(login_attempts=3, lockout_minutes=10)
+    access.add_user(eng, "g1", "grid-one-pass", "grid_manager", now=T0, areas=["G1"])
+    access.add_user(eng, "g2", "grid-two-pass", "grid_manager", now=T0, areas=["G2"])
+    with _write_lock_held(eng):
+        session = access.login(eng, "g1", "grid-one-pass", now=T0 + 1, settings=s)
+        assert session.user == "g1"
+        for i in range(3):  # three wrong passwords lock g2 out, though nothing is stored yet
+            with pytest.raises(access.LoginError) as e:
+                access.login(eng, "g2", "wrong", now=T0 + 2 + i, settings=s)
+            assert e.value.code == "bad"
+        with pytest.raises(access.LoginError) as e:
+            access.login(eng, "g2", "grid-two-pass", now=T0 + 9, settings=s)
+        assert e.value.code == "locked"
+        access.audit(eng, "g1", "export", "brief.pdf", rows=1, now=T0 + 10)
+        assert store.writes_waiting(eng) == 6
+        assert _audit_rows(eng)["action"].tolist() == ["user_add", "user_add"]
+        assert access.resume(eng, session, now=T0 + 11, settings=s) is not None  # reads only
+    assert store.writes_waiting(eng, wait=60) == 0
+    log = _audit_rows(eng)
+    assert log["action"].tolist() == ["user_add", "user_add", "login", "login_failed",
+                                      "login_failed", "login_failed", "lockout", "login_failed",
+                                      "export"]
+    assert log["ts_ms"].tolist()[2:] == [T0 + 1, T0 + 2, T0 + 3, T0 + 4, T0 + 4, T0 + 9, T0 + 10]
+    with eng.connect() as conn:
+        row = conn.execute(sa.select(store.users).where(store.users.c.user_name == "g2")).one()
+    assert row.locked_until_ms == T0 + 4 + 10 * MIN and row.failed == 0
+    with pytest.raises(access.LoginError, match="too many"):  # now from the store itself
+        access.login(eng, "g2", "grid-two-pass", now=T0 + 5 * MIN, settings=s)
+    access.login(eng, "g2", "grid-two-pass", now=T0 + 11 * MIN, settings=s)
+    assert store.writes_waiting(eng) == 0  # the lock is free: written at once
 
 
 def test_unknown_disabled_and_wrong_password_look_alike(tiny_engine: sa.Engine) -> None:

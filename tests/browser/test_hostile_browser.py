@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import pytest
 from shapely import wkt as shapely_wkt
 from shapely.geometry import box
 
-from geo import ingest, store
+from geo import access, ingest, store
 from geo.i18n import t
 from tests.browser.conftest import ROOT, healthy, log_in, screenshot, serve_app, wait_for_run
 
@@ -217,8 +218,8 @@ def test_app_keeps_serving_while_an_import_runs(browser: object, offline_page: o
     ctx = browser.new_context(viewport={"width": 1400, "height": 950}, locale="zh-CN")  # type: ignore[attr-defined]
     importer = ctx.new_page()
     try:
-        # the other user is logged in already (on SQLite a login writes, and so waits for the
-        # import's write lock: see the report of issue 8); they move between pages meanwhile
+        # one user is logged in already and moves between pages meanwhile; another logs in
+        # while the import holds SQLite's write lock (the login's audit rows follow later)
         _open(offline_page, f"{hostile_app}/venues", t("page.venues", "zh-CN"))
         _open(importer, f"{hostile_app}/data", t("page.data", "zh-CN"))
         importer.get_by_label(t("data.kind", "zh-CN")).first.click()
@@ -238,6 +239,11 @@ def test_app_keeps_serving_while_an_import_runs(browser: object, offline_page: o
                 "iframe[title='streamlit_folium.st_folium']").first.locator(
                 ".leaflet-container").first.wait_for(timeout=60_000)
             assert healthy(hostile_app)
+            newcomer = ctx.new_page()
+            newcomer.goto_login = newcomer.goto  # type: ignore[attr-defined]
+            log_in(newcomer, f"{hostile_app}/hazards", user="commander")
+            newcomer.get_by_role("heading", name=t("page.hazards", "zh-CN")).first.wait_for(
+                timeout=120_000)
             # ... all while the import had not ended (its rows are not committed yet)
             history = store.import_history(engine)
             assert "far_areas.csv" not in set(history["file_name"]), "the import ended first"
@@ -247,6 +253,12 @@ def test_app_keeps_serving_while_an_import_runs(browser: object, offline_page: o
             history = store.import_history(engine)
             mine = history[history["file_name"] == "far_areas.csv"]
             assert mine["accepted"].tolist() == [n]
+            # the newcomer's login was audited once the lock freed
+            for _ in range(120):
+                if len(access.audit_log(engine, user="commander", actions=["login"])):
+                    break
+                time.sleep(0.5)
+            assert len(access.audit_log(engine, user="commander", actions=["login"])) == 1
         finally:
             store._engines.pop(f"sqlite:///{hostile_db}", None)
             engine.dispose()
