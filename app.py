@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 import streamlit as st
 
 from geo import access, store
@@ -57,4 +58,9 @@ ui.sidebar()
 nav = st.navigation([st.Page(path, title=ui.tr(key), icon=icon, url_path=Path(path).stem)
                      for path, key, icon in PAGES if principal.may(key.removeprefix("page."))])
 st.sidebar.caption(ui.tr("app.title") + " · " + engine.url.render_as_string(hide_password=True))
-nav.run()
+try:
+    nav.run()
+except sa.exc.OperationalError as e:  # SQLite: an import held the write lock past the wait
+    if not store.is_locked(e):
+        raise
+    st.warning(ui.tr("app.store_busy"))

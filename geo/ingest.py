@@ -78,6 +78,11 @@ class FileError(ValueError):
     """The file as a whole cannot be imported (unreadable, wrong kind, required columns missing)."""
 
 
+class StoreBusy(FileError):
+    """The store is storing another import and this one could not wait for it (SQLite keeps one
+    write lock, for 30 s of waiting at most); nothing of the file was stored."""
+
+
 @dataclass
 class ImportSummary:
     """What an import did. ``rejects`` lists every rejected row with its reason."""
@@ -774,6 +779,22 @@ def import_frame(engine: sa.Engine, kind_name: str, raw: pd.DataFrame, *, file_n
                             mapping=dict(col_map))
     good, rejects = validate(kind, raw, col_map, crs=crs, settings=settings, first_row=first_row,
                              geometry=geometry)
+    try:
+        return _store_rows(engine, kind, good, rejects, summary, col_map, file_name=file_name,
+                           file_sha256=file_sha256, crs=crs, user=user)
+    except sa.exc.OperationalError as e:
+        if not store.is_locked(e):
+            raise
+        msg = (f"{file_name}: another import is being stored and did not end within 30 s; "
+               "nothing of this file was stored: import it again when that one has ended")
+        raise StoreBusy(msg) from e
+
+
+def _store_rows(engine: sa.Engine, kind: schema.Kind, good: pd.DataFrame,
+                rejects: pd.DataFrame, summary: ImportSummary, col_map: Mapping[str, str], *,
+                file_name: str, file_sha256: str, crs: str, user: str | None) -> ImportSummary:
+    """Store the validated rows of one file in one transaction (see :func:`import_frame`)."""
+    kind_name = kind.name
     with engine.begin() as conn:
         result = conn.execute(store.imports.insert().values(
             kind=kind_name, file_name=file_name, file_sha256=file_sha256, crs=crs,

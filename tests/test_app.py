@@ -65,3 +65,32 @@ def test_settings_are_validated_and_saved(app: AppTest, demo_db_url: str) -> Non
     saved = store.get_meta(store.connect(demo_db_url), "ui_settings")
     assert saved == {"night": "21:00-06:00", "tiles": "custom",
                      "tiles_url": "http://127.0.0.1:8080/{z}/{x}/{y}.png", "tianditu_token": ""}
+
+
+def test_a_save_during_a_long_import_says_the_store_is_busy(app: AppTest, demo_db_url: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite: while an import holds the write lock past the wait, saving the settings shows a
+    message in the user's language (no traceback) and changes nothing; afterwards it saves."""
+    import sqlite3
+
+    monkeypatch.setattr(store, "_BUSY_TIMEOUT_MS", 100)
+    old = store._engines.pop(demo_db_url, None)  # this store's new connections wait 0.1 s
+    if old is not None:
+        old.dispose()
+    app.switch_page("views/settings.py").run()
+    before = store.get_meta(store.connect(demo_db_url), "ui_settings")
+    app.selectbox(key="set_night_from").set_value(22).run()
+    holder = sqlite3.connect(demo_db_url.removeprefix("sqlite:///"), timeout=0,
+                             isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        app.button(key="set_save").click().run()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert not app.exception
+    assert t("app.store_busy", "zh-CN") in [w.value for w in app.warning]
+    assert store.get_meta(store.connect(demo_db_url), "ui_settings") == before
+    app.button(key="set_save").click().run()
+    assert not app.exception and app.success
+    assert store.get_meta(store.connect(demo_db_url), "ui_settings")["night"] == "22:00-06:00"

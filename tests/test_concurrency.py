@@ -213,3 +213,32 @@ def test_import_killed_at_random_points_leaves_nothing_of_that_file(db_url: str,
             with engine.begin() as conn:
                 conn.execute(t.delete().where(t.c.source_file == path.name))
     assert killed >= 2  # the moments fell inside runs, not after them
+
+
+def test_an_import_that_cannot_wait_for_another_says_so_and_stores_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite: while another import holds the write lock past the wait, the file is refused
+    with a message naming it (StoreBusy, a FileError: the Data page and the CLI show it), and
+    nothing of it is stored; once the lock frees, the same file imports whole."""
+    import sqlite3
+
+    monkeypatch.setattr(store, "_BUSY_TIMEOUT_MS", 100)  # read when a connection opens
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    engine = store.connect(url)
+    try:
+        path = _incidents(tmp_path, "夜间警情.csv", range(50))
+        holder = sqlite3.connect(tmp_path / "busy.db", timeout=0, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # what a long import does until its file is stored
+        try:
+            with pytest.raises(ingest.StoreBusy, match=r"夜间警情\.csv: another import"):
+                ingest.import_file(engine, "incidents", path)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert _stored_ids(engine, "incidents", "incident_id") == []
+        assert store.import_history(engine).empty
+        summary = ingest.import_file(engine, "incidents", path)
+        assert summary.accepted == 50
+    finally:
+        store._engines.pop(url, None)
+        engine.dispose()

@@ -85,6 +85,8 @@ if uploaded is not None:
             summary = ingest.import_file(ui.engine(), kind_name, path, crs=crs, sheet=sheet,
                                          encoding=encoding or None, mapping=mapping,
                                          name=uploaded.name, user=ui.user())
+        except ingest.StoreBusy:
+            st.warning(ui.tr("data.busy", file=md_escape(uploaded.name)))
         except ingest.FileError as e:
             st.error(md_escape(str(e)))
         else:

@@ -14,6 +14,9 @@ STRINGS: dict[str, dict[str, str]] = {
               "district, Nanchang). Its people, units and venues are made up; the places and the "
               "campaign figures come from public reports.",
     },
+    "app.store_busy": {"zh-CN": "数据库正在写入一次导入，本次保存未能等到它完成，未写入任何内容。请在导入完成后重试。",
+                       "en": "The store is busy storing an import and this change could not wait "
+                             "for it: nothing was saved. Try again once the import has ended."},
     "app.building_demo": {"zh-CN": "首次启动：正在生成演示辖区数据（约半分钟）……",
                           "en": "First start: building the demo jurisdiction (about half a "
                                 "minute)..."},

@@ -18,6 +18,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.sheet": {"zh-CN": "工作表", "en": "Sheet"},
     "data.too_large": {"zh-CN": "{name} 超过 {mb} MB 的上传上限，未导入。",
                        "en": "{name} is larger than the upload limit of {mb} MB; not imported."},
+    "data.busy": {"zh-CN": "另一个文件正在写入数据库，{file} 等待超时，未导入任何行。请在那次导入完成后重新导入。",
+                  "en": "Another file is being stored and {file} could not wait for it: nothing "
+                        "of it was imported. Import it again once that import has ended."},
     "data.preview": {"zh-CN": "预览（共 {rows} 行）", "en": "Preview ({rows} rows)"},
     "data.mapping": {"zh-CN": "字段对应", "en": "Column mapping"},
     "data.mapping_help": {"zh-CN": "带 * 的字段必填。能识别的中英文表头已自动对应，其余请手动选择。",
