@@ -94,3 +94,36 @@ def test_a_save_during_a_long_import_says_the_store_is_busy(app: AppTest, demo_d
     app.button(key="set_save").click().run()
     assert not app.exception and app.success
     assert store.get_meta(store.connect(demo_db_url), "ui_settings")["night"] == "22:00-06:00"
+
+
+@pytest.mark.parametrize("page", ["settings", "overview", "admin"])
+def test_a_language_switch_keeps_the_choices_of_relabelled_widgets(
+        app: AppTest, page: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The language switch gives the widgets whose labels follow the language their values
+    again (so that the browser redraws them); choices are kept and Streamlit does not warn of a
+    widget set both by a default and through session state."""
+    from streamlit.elements.lib import policies
+
+    warned: list[object] = []
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda *a, **_k: warned.append(a))
+    app.switch_page(f"views/{page}.py").run()
+    if page == "settings":
+        app.radio(key="set_tiles").set_value("osm").run()
+    elif page == "overview":
+        app.radio(key="ov_layer").set_value("gap").run()
+    else:
+        app.multiselect(key="audit_actions").set_value(["login", "export"]).run()
+    app.radio(key="lang").set_value("en").run()
+    assert not app.exception
+    assert warned == []
+    if page == "settings":
+        assert app.radio(key="set_tiles").value == "osm"
+        assert app.radio(key="set_tiles").options[1] == t("settings.tiles.osm", "en")
+    elif page == "overview":
+        assert app.radio(key="ov_layer").value == "gap"
+        assert app.radio(key="ov_layer").options == [t(f"ov.layer.{k}", "en")
+                                                     for k in ("risk", "gap", "coverage")]
+    else:
+        assert app.multiselect(key="audit_actions").value == ["login", "export"]
+    assert app.selectbox(key="area").value is None

@@ -84,12 +84,43 @@ def require(page: str) -> None:
         st.stop()
 
 
+RELABEL_KEY = "qy_relabel"  # keys of the widgets whose option labels are in the user's language
+_NO_DEFAULT = object()
+
+
+def relabelled(key: str, default: object = _NO_DEFAULT) -> str:
+    """Register the widget ``key`` as one whose option labels are in the user's language, and
+    return ``key``; ``default`` (when given) is its first value, set through session state.
+
+    Streamlit 1.67 keeps showing a keyed selectbox's or multiselect's labels of the previous
+    run, and a radio shows no choice at all, once ``format_func`` returns other labels for the
+    same values (streamlit/streamlit#13788): after a language switch the sidebar's area box
+    still read 全部辖区 in English. The language switch sets these widgets' values again through
+    session state, which makes the browser redraw them in the new language. A registered
+    widget takes its default here, not through ``index``/``default`` (Streamlit warns when a
+    widget has both).
+    """
+    st.session_state.setdefault(RELABEL_KEY, set()).add(key)
+    if default is not _NO_DEFAULT and key not in st.session_state:
+        st.session_state[key] = default
+    return key
+
+
+def _relabel() -> None:
+    """On a language switch: give the registered widgets their values again (see
+    :func:`relabelled`)."""
+    for key in sorted(st.session_state.get(RELABEL_KEY, ())):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def language_picker() -> None:
     """The language switch (sidebar; shown on the login form too)."""
     if "lang" not in st.session_state:
         st.session_state["lang"] = get_settings().lang
     st.sidebar.radio(t("app.language", lang()), LANGS, key="lang", horizontal=True,
-                     format_func=lambda code: "中文" if code == "zh-CN" else "English")
+                     format_func=lambda code: "中文" if code == "zh-CN" else "English",
+                     on_change=_relabel)
 
 
 def _do_login() -> None:
@@ -238,7 +269,7 @@ def sidebar() -> Filters:
                                                           ascending=[False, True])["area_id"]]
     names = dict(zip(areas["area_id"], areas["name"], strict=True))
     all_areas = tr("filter.all_areas")  # bound now: a language switch keeps the widget's state
-    area = st.sidebar.selectbox(tr("filter.area"), options, key="area",
+    area = st.sidebar.selectbox(tr("filter.area"), options, key=relabelled("area"),
                                 placeholder=all_areas,  # shown for None after a rerun
                                 format_func=lambda a: all_areas if a is None
                                 else f"{names.get(a, a)} ({a})")

@@ -46,7 +46,7 @@ left, right = st.columns(2)
 with left, st.form("admin_add_form", clear_on_submit=True):
     st.markdown("**" + ui.tr("admin.add") + "**")
     new_name = st.text_input(ui.tr("auth.user"), key="admin_new_name", max_chars=64)
-    new_role = st.selectbox(ui.tr("admin.role"), access.ROLES, key="admin_new_role",
+    new_role = st.selectbox(ui.tr("admin.role"), access.ROLES, key=ui.relabelled("admin_new_role"),
                             format_func=role_label)
     new_areas = st.multiselect(ui.tr("admin.areas"), area_ids, key="admin_new_areas",
                                format_func=area_label, help=ui.tr("admin.areas_help"),
@@ -70,7 +70,7 @@ with right:
         row = people.loc[people["user_name"] == who].iloc[0]
         with st.form(f"admin_role_form_{who}"):
             role = st.selectbox(ui.tr("admin.role"), access.ROLES, format_func=role_label,
-                                index=access.ROLES.index(row["role"]), key=f"admin_role_{who}")
+                                key=ui.relabelled(f"admin_role_{who}", row["role"]))
             chosen = st.multiselect(ui.tr("admin.areas"), area_ids, format_func=area_label,
                                     default=[a for a in row["areas"] if a in area_ids],
                                     key=f"admin_areas_{who}", help=ui.tr("admin.areas_help"),
@@ -109,9 +109,10 @@ st.divider()
 st.subheader(ui.tr("admin.audit"))
 st.caption(ui.tr("admin.audit_help"))
 c1, c2, c3, c4, c5 = st.columns([2, 3, 2, 2, 2])
-f_user = c1.selectbox(ui.tr("admin.f_user"), ["", *names], key="audit_user",
+f_user = c1.selectbox(ui.tr("admin.f_user"), ["", *names], key=ui.relabelled("audit_user"),
                       format_func=lambda u: u or ui.tr("pg.all"))
-f_actions = c2.multiselect(ui.tr("admin.f_actions"), access.ACTIONS, key="audit_actions",
+f_actions = c2.multiselect(ui.tr("admin.f_actions"), access.ACTIONS,
+                           key=ui.relabelled("audit_actions"),
                            format_func=_map.formatter(prefix="audit."),
                            placeholder=ui.tr("pg.all"))
 f_text = c3.text_input(ui.tr("admin.f_text"), key="audit_text", max_chars=100)

@@ -18,7 +18,8 @@ st.title(ui.tr("page.coverage"))
 f = ui.filters()
 tracks_ok = store.may_read(ui.scope(), "pings")  # a viewer: cells only
 c1, c2, c3 = st.columns([2, 1, 3])
-kinds = c1.multiselect(ui.tr("cov.unit_kinds"), list(schema.UNIT_KINDS), key="cov_kinds",
+kinds = c1.multiselect(ui.tr("cov.unit_kinds"), list(schema.UNIT_KINDS),
+                       key=ui.relabelled("cov_kinds"),
                        format_func=_map.formatter("unit"), placeholder=ui.tr("pg.all"))
 night = c2.date_input(ui.tr("cov.night"), value=dt.date.fromisoformat(f.end), key="cov_night",
                       disabled=not tracks_ok)

@@ -24,7 +24,7 @@ st.title(ui.tr("page.data"))
 settings = get_settings()
 kinds = list(schema.KINDS)
 kind_name = st.selectbox(ui.tr("data.kind"), kinds, format_func=lambda k: t(f"kind.{k}", LANG),
-                         key="data_kind")
+                         key=ui.relabelled("data_kind"))
 kind = schema.kind(kind_name)
 uploaded = st.file_uploader(ui.tr("data.file", mb=settings.max_upload_mb),
                             type=["csv", "txt", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip",
@@ -32,11 +32,13 @@ uploaded = st.file_uploader(ui.tr("data.file", mb=settings.max_upload_mb),
 
 c1, c2, c3 = st.columns(3)
 crs_choice = c1.selectbox(ui.tr("data.crs"), ["wgs84", "gcj02", "bd09", "epsg"],
-                          format_func=lambda c: t(f"data.crs.{c}", LANG), key="data_crs")
+                          format_func=lambda c: t(f"data.crs.{c}", LANG),
+                          key=ui.relabelled("data_crs"))
 epsg = c1.text_input(ui.tr("data.epsg"), "EPSG:4548", key="data_epsg") \
     if crs_choice == "epsg" else ""
 encoding = c2.selectbox(ui.tr("data.encoding"), ["", "utf-8", "gb18030", "big5"],
-                        format_func=lambda e: e or t("data.encoding.auto", LANG), key="data_enc")
+                        format_func=lambda e: e or t("data.encoding.auto", LANG),
+                        key=ui.relabelled("data_enc"))
 
 if uploaded is not None:
     # file names, headers and values come from the user: messages show them as plain text

@@ -54,7 +54,7 @@ st.caption(ui.tr("dsp.sentences") + ("：" if zh else ": ")
 
 st.subheader(ui.tr("dsp.map"))
 layer = st.radio(ui.tr("dsp.layer"), ["points", "hot_disputes", "hot_leads"], horizontal=True,
-                 key="dsp_layer", format_func=_map.formatter(prefix="dsp.layer."))
+                 key=ui.relabelled("dsp_layer"), format_func=_map.formatter(prefix="dsp.layer."))
 m = _map.base_map(f.area)
 _map.add_areas(m, f.area)
 in_period = disputes.loc[disputes["reported_at"] >= start].copy()

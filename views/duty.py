@@ -57,8 +57,8 @@ at_time = a.slider(ui.tr("duty.at"), min_value=w0.to_pydatetime().replace(tzinfo
                    value=(w0 + pd.Timedelta(minutes=90)).to_pydatetime().replace(tzinfo=None),
                    step=dt.timedelta(minutes=15), format="MM-DD HH:mm", key="duty_at")
 with_units = b.checkbox(ui.tr("duty.use_units"), value=True, key="duty_units_on")
-kind = k.selectbox(ui.tr("duty.kind"), ["police_car", "e_bike", "foot"], key="duty_kind",
-                   format_func=_map.formatter(prefix="plan.kind."))
+kind = k.selectbox(ui.tr("duty.kind"), ["police_car", "e_bike", "foot"],
+                   key=ui.relabelled("duty_kind"), format_func=_map.formatter(prefix="plan.kind."))
 r = _map.cached(circles.readiness, area=f.area, res=f.res, kind=kind,
                 at=pd.Timestamp(at_time).isoformat() if with_units else None)
 cs = r["summary"]

@@ -14,7 +14,8 @@ ui.demo_banner()
 st.title(ui.tr("page.hotspots"))
 f = ui.filters()
 c1, c2, c3, c4 = st.columns([3, 1, 2, 2], vertical_alignment="bottom")
-cats = c1.multiselect(ui.tr("hot.categories"), list(schema.INCIDENT_CATEGORIES), key="hot_cats",
+cats = c1.multiselect(ui.tr("hot.categories"), list(schema.INCIDENT_CATEGORIES),
+                      key=ui.relabelled("hot_cats"),
                       format_func=_map.formatter("incident"), placeholder=ui.tr("pg.all"))
 k = c2.selectbox(ui.tr("hot.k"), [1, 2, 3], key="hot_k")
 fdr = c3.toggle(ui.tr("hot.fdr"), key="hot_fdr", help=ui.tr("hot.fdr_help"))

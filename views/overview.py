@@ -28,8 +28,8 @@ for i, row in enumerate(table.itertuples(index=False)):
                        delta_color="inverse" if inverse else "normal", border=True)
 
 st.subheader(ui.tr("ov.map"))
-layer = st.radio(ui.tr("ov.layer"), ["risk", "gap", "coverage"], horizontal=True, key="ov_layer",
-                 format_func=_map.formatter(prefix="ov.layer."))
+layer = st.radio(ui.tr("ov.layer"), ["risk", "gap", "coverage"], horizontal=True,
+                 key=ui.relabelled("ov_layer"), format_func=_map.formatter(prefix="ov.layer."))
 cells = _map.cached(analysis.risk_cells, start=f.start, end=f.end, res=f.res, area=f.area,
                     night=f.night)
 m = _map.base_map(f.area)

@@ -66,7 +66,7 @@ with st.form("plan_form"):
     dwell = a.slider(ui.tr("plan.dwell"), 5, 30, 15, key="plan_dwell")
     n_cand = b.number_input(ui.tr("plan.candidates"), 10, 600, 150, step=10, key="plan_cands")
     value_labels = {v: ui.tr(f"plan.value.{v}") for v in ("gap", "risk")}  # bound now
-    value = c.radio(ui.tr("plan.value"), list(value_labels), key="plan_value",
+    value = c.radio(ui.tr("plan.value"), list(value_labels), key=ui.relabelled("plan_value"),
                     format_func=value_labels.get)
     limit = d.slider(ui.tr("plan.time_limit"), 1, 30, 9, key="plan_limit")
     must = st.text_input(ui.tr("plan.must"), key="plan_must")

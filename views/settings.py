@@ -27,10 +27,9 @@ st.caption(ui.tr("settings.night_help"))
 
 st.subheader(ui.tr("settings.basemap"))
 tile_options = ["none", "osm", "amap", "tianditu", "custom"]
-tiles = st.radio(ui.tr("settings.basemap"), tile_options, key="set_tiles", horizontal=True,
-                 label_visibility="collapsed",
-                 index=tile_options.index(str(current["tiles_choice"])),
-                 format_func=lambda k: t(f"settings.tiles.{k}", LANG))
+tiles = st.radio(ui.tr("settings.basemap"), tile_options, horizontal=True,
+                 key=ui.relabelled("set_tiles", str(current["tiles_choice"])),
+                 label_visibility="collapsed", format_func=lambda k: t(f"settings.tiles.{k}", LANG))
 tiles_url = token = ""
 if tiles == "custom":
     tiles_url = st.text_input(ui.tr("settings.tiles_url"), str(current["tiles_url"]),

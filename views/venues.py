@@ -24,7 +24,8 @@ except ValueError as err:
 if register.empty:
     st.info(ui.tr("ven.none"))
     st.stop()
-cats = st.multiselect(ui.tr("ven.category"), list(schema.VENUE_CATEGORIES), key="ven_cats",
+cats = st.multiselect(ui.tr("ven.category"), list(schema.VENUE_CATEGORIES),
+                      key=ui.relabelled("ven_cats"),
                       format_func=_map.formatter("venue"), placeholder=ui.tr("pg.all"))
 status = venues.venue_status(register, history, at)
 if cats:

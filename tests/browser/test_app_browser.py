@@ -104,3 +104,28 @@ def test_sidebar_filter_change_keeps_the_frame(offline_page: object, app_url: st
     assert "common" not in sidebar and t("page.hotspots", "zh-CN") in sidebar
     assert page.get_by_label(t("filter.night_from", "zh-CN")).first.input_value() == "21:00"  # type: ignore[attr-defined]
     assert page.blocked == []  # type: ignore[attr-defined]
+
+
+# what a select box shows: its chosen option's text, or its placeholder
+_SHOWN = """(label) => [...document.querySelectorAll('[data-testid=stSelectbox]')]
+  .filter(e => e.textContent.startsWith(label))
+  .map(e => e.textContent + ' ' + [...e.querySelectorAll('input')]
+    .map(i => i.placeholder + ' ' + i.value).join(' ')).join('|')"""
+_CHECKED = """() => [...document.querySelectorAll('[data-testid=stMain] input[type=radio]')]
+  .filter(i => i.checked).map(i => i.closest('label').innerText)"""
+
+
+def test_a_language_switch_relabels_chosen_options(offline_page: object, app_url: str) -> None:
+    """Regression: Streamlit kept a keyed select box's labels of the previous language (the
+    sidebar's area box read 全部辖区 in English) and a radio lost its visible choice."""
+    page = offline_page
+    _open(page, f"{app_url}/", t("page.overview", "zh-CN"))
+    assert page.evaluate(_SHOWN, t("filter.area", "zh-CN")).count(t("filter.all_areas", "zh-CN"))  # type: ignore[attr-defined]
+    assert page.evaluate(_CHECKED) == [t("ov.layer.risk", "zh-CN")]  # type: ignore[attr-defined]
+    page.get_by_text("English", exact=True).first.click()  # type: ignore[attr-defined]
+    page.get_by_role("heading", name=t("page.overview", "en")).first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    wait_for_run(page, timeout=90_000)
+    shown = page.evaluate(_SHOWN, t("filter.area", "en"))  # type: ignore[attr-defined]
+    assert t("filter.all_areas", "en") in shown and t("filter.all_areas", "zh-CN") not in shown
+    assert page.evaluate(_CHECKED) == [t("ov.layer.risk", "en")]  # type: ignore[attr-defined]
+    assert page.blocked == []  # type: ignore[attr-defined]
