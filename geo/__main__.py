@@ -605,6 +605,11 @@ def cmd_bench(args: argparse.Namespace) -> dict[str, Any]:
 # Parser
 
 
+def _doc(command: Callable[..., object]) -> str:
+    """A command's docstring, its help text; empty under ``python -OO``, which strips them."""
+    return command.__doc__ or ""
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="URL", help="store URL (default: QY_DATABASE_URL or the "
                    "embedded SQLite file data/qingyun.db)")
@@ -638,14 +643,14 @@ def build_parser() -> argparse.ArgumentParser:
                      "Each command prints one JSON summary line.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("demo", help=cmd_demo.__doc__, description=cmd_demo.__doc__)
+    p = sub.add_parser("demo", help=_doc(cmd_demo), description=_doc(cmd_demo))
     _common(p)
     p.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
     p.add_argument("--force", action="store_true",
                    help="re-import even if this seed is loaded (adds nothing new)")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("import", help=cmd_import.__doc__, description=cmd_import.__doc__ +
+    p = sub.add_parser("import", help=_doc(cmd_import), description=_doc(cmd_import) +
                        " Formats: CSV (UTF-8, BOM, GBK), XLSX, GeoJSON, GeoPackage, zipped "
                        "Shapefile, Parquet.")
     _common(p)
@@ -661,12 +666,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the admin recorded as importing (default: cli)")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("status", help=cmd_status.__doc__, description=cmd_status.__doc__)
+    p = sub.add_parser("status", help=_doc(cmd_status), description=_doc(cmd_status))
     _common(p)
     _as(p)
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("coverage", help=cmd_coverage.__doc__, description=cmd_coverage.__doc__)
+    p = sub.add_parser("coverage", help=_doc(cmd_coverage), description=_doc(cmd_coverage))
     _cells(p)
     p.add_argument("--night", default="20:00-06:00",
                    help="night window HH:MM-HH:MM (default 20:00-06:00); 'all' for whole days")
@@ -674,7 +679,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
     p.set_defaults(func=cmd_coverage)
 
-    p = sub.add_parser("hotspots", help=cmd_hotspots.__doc__, description=cmd_hotspots.__doc__)
+    p = sub.add_parser("hotspots", help=_doc(cmd_hotspots), description=_doc(cmd_hotspots))
     _cells(p)
     p.add_argument("--k", type=int, default=1, help="k-ring of the binary weights (default 1)")
     p.add_argument("--category", help="incident categories, comma-separated")
@@ -684,14 +689,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
     p.set_defaults(func=cmd_hotspots)
 
-    p = sub.add_parser("risk", help=cmd_risk.__doc__, description=cmd_risk.__doc__)
+    p = sub.add_parser("risk", help=_doc(cmd_risk), description=_doc(cmd_risk))
     _cells(p)
     p.add_argument("--night", default="20:00-06:00", help="night window for coverage")
     p.add_argument("--top", type=int, help="keep only the N largest gaps")
     p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
     p.set_defaults(func=cmd_risk)
 
-    p = sub.add_parser("map", help=cmd_map.__doc__.split(";")[0], description=cmd_map.__doc__)
+    p = sub.add_parser("map", help=_doc(cmd_map).split(";")[0], description=_doc(cmd_map))
     _cells(p)
     p.add_argument("--layer", required=True,
                    choices=["coverage", "hotspots", "risk", "gap", "venues", "hazards"],
@@ -706,14 +711,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output .html (self-contained, works offline)")
     p.set_defaults(func=cmd_map)
 
-    p = sub.add_parser("evaluate", help=cmd_evaluate.__doc__, description=cmd_evaluate.__doc__)
+    p = sub.add_parser("evaluate", help=_doc(cmd_evaluate), description=_doc(cmd_evaluate))
     _cells(p)
     p.add_argument("--out", help="write the full result as .json or the summary as .csv")
     p.add_argument("--quiet", action="store_true", help="do not print the table on stderr")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("brief", help=cmd_brief.__doc__.split(":")[0],
-                       description=cmd_brief.__doc__)
+    p = sub.add_parser("brief", help=_doc(cmd_brief).split(":")[0],
+                       description=_doc(cmd_brief))
     _common(p)
     _as(p)
     p.add_argument("--from", dest="date_from", type=_date, metavar="D", required=True,
@@ -732,7 +737,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output .pdf, .docx, .html or .md")
     p.set_defaults(func=cmd_brief)
 
-    p = sub.add_parser("plan", help=cmd_plan.__doc__.split(":")[0], description=cmd_plan.__doc__)
+    p = sub.add_parser("plan", help=_doc(cmd_plan).split(":")[0], description=_doc(cmd_plan))
     _common(p)
     _as(p)
     p.add_argument("--date", type=_date, required=True, metavar="D",
@@ -761,8 +766,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output .json, .gpx, .kml, .csv, .html or .pdf")
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("actual", help=cmd_actual.__doc__.split(":")[0],
-                       description=cmd_actual.__doc__)
+    p = sub.add_parser("actual", help=_doc(cmd_actual).split(":")[0],
+                       description=_doc(cmd_actual))
     _common(p)
     _as(p)
     p.add_argument("--plan", required=True, metavar="ID|F.json",
@@ -773,7 +778,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_actual)
 
     p = sub.add_parser("users", help="user administration: add, list, disable, enable, passwd",
-                       description=cmd_users.__doc__ + " Each action takes --db URL.")
+                       description=_doc(cmd_users) + " Each action takes --db URL.")
     users = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
     q = users.add_parser("add", help="add a user", description="Add a user. The password is "
                          "read from stdin with --password-stdin, else asked twice on the "
@@ -803,7 +808,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read the password from the first line of stdin")
     p.set_defaults(func=cmd_users)
 
-    p = sub.add_parser("duty", help=cmd_duty.__doc__.split(":")[0], description=cmd_duty.__doc__)
+    p = sub.add_parser("duty", help=_doc(cmd_duty).split(":")[0], description=_doc(cmd_duty))
     _common(p)
     p.add_argument("--date", type=_date, required=True, metavar="D",
                    help="the night, as the local date it starts on (YYYY-MM-DD)")
@@ -814,8 +819,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the sites as .csv or everything as .json")
     p.set_defaults(func=cmd_duty)
 
-    p = sub.add_parser("circles", help=cmd_circles.__doc__.split(":")[0],
-                       description=cmd_circles.__doc__)
+    p = sub.add_parser("circles", help=_doc(cmd_circles).split(":")[0],
+                       description=_doc(cmd_circles))
     _common(p)
     p.add_argument("--at", metavar="TIME", help="a moment (YYYY-MM-DD HH:MM, local): the units' "
                    "last fixes stand beside the posts")
@@ -832,8 +837,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
     p.set_defaults(func=cmd_circles)
 
-    p = sub.add_parser("alerts", help=cmd_alerts.__doc__.split(":")[0],
-                       description=cmd_alerts.__doc__)
+    p = sub.add_parser("alerts", help=_doc(cmd_alerts).split(":")[0],
+                       description=_doc(cmd_alerts))
     _common(p)
     p.add_argument("--date", type=_date, required=True, metavar="D",
                    help="the night, as the local date it starts on (YYYY-MM-DD)")
@@ -844,12 +849,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the alerts as .csv or .json")
     p.set_defaults(func=cmd_alerts)
 
-    p = sub.add_parser("rebuild", help=cmd_rebuild.__doc__, description=cmd_rebuild.__doc__)
+    p = sub.add_parser("rebuild", help=_doc(cmd_rebuild), description=_doc(cmd_rebuild))
     _common(p)
     p.set_defaults(func=cmd_rebuild)
 
-    p = sub.add_parser("rollup", help=cmd_rollup.__doc__.split(";")[0],
-                       description=cmd_rollup.__doc__)
+    p = sub.add_parser("rollup", help=_doc(cmd_rollup).split(";")[0],
+                       description=_doc(cmd_rollup))
     _common(p)
     p.add_argument("--engine", choices=["local", "dask"], default="local",
                    help="local (pandas, this process; default) or dask (distributed)")
@@ -872,7 +877,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="no progress bar on stderr")
     p.set_defaults(func=cmd_rollup)
 
-    p = sub.add_parser("bench", help=cmd_bench.__doc__, description=cmd_bench.__doc__)
+    p = sub.add_parser("bench", help=_doc(cmd_bench), description=_doc(cmd_bench))
     _common(p)
     p.add_argument("--quick", action="store_true", help="small sizes, under a minute")
     p.add_argument("--only", help="comma-separated benchmark names")

@@ -30,6 +30,15 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
     assert "--db" in out and "usage:" in out
 
 
+def test_help_without_docstrings() -> None:
+    """``python -OO`` strips the docstrings the help texts come from: the parser still builds."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    p = subprocess.run([sys.executable, "-OO", "-m", "geo", "users", "--help"],
+                       capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "usage:" in p.stdout and "Traceback" not in p.stderr
+
+
 def test_import_prints_one_json_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 's.db'}"
     tiny.frames()["areas"].to_csv(tmp_path / "areas.csv", index=False)
