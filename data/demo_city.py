@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import overload
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 from shapely import union_all
@@ -137,7 +139,7 @@ def _ts(local_sec: np.ndarray) -> pd.Series:
     return pd.Series(idx)
 
 
-def _adjust_to_total(values: np.ndarray, target: int, lo: np.ndarray, hi: np.ndarray,
+def _adjust_to_total(values: np.ndarray, target: int, lo: ArrayLike, hi: ArrayLike,
                      rng: np.random.Generator) -> np.ndarray:
     """Move integer ``values`` by +-1 steps (random, deterministic) until they sum to ``target``.
 
@@ -521,7 +523,12 @@ class _Cal:
         self.in_campaign = (np.arange(self.n) >= self.c0) & (np.arange(self.n) <= self.c1)
         self.dow = self.days.dayofweek.to_numpy()
 
-    def day_sec(self, day_idx: np.ndarray) -> np.ndarray:
+    @overload
+    def day_sec(self, day_idx: int) -> np.int64: ...
+    @overload
+    def day_sec(self, day_idx: np.ndarray) -> np.ndarray: ...
+    def day_sec(self, day_idx: int | np.ndarray) -> np.int64 | np.ndarray:
+        """Local seconds at 00:00 of the day(s) ``day_idx`` of the period (a scalar for one)."""
         return self.t0 + np.asarray(day_idx, np.int64) * _DAY
 
 
@@ -683,16 +690,16 @@ def _tracks(rng: np.random.Generator, net: _Net, shifts: pd.DataFrame, site_node
         out_y.append(py)
         out_v.append(pv)
         out_shift.append(np.full(pt.size, s, np.int32))
-    t = np.concatenate(out_t)
+    ping_t = np.concatenate(out_t)
     x = np.concatenate(out_x)
     y = np.concatenate(out_y)
-    v = np.concatenate(out_v)
+    ping_v = np.concatenate(out_v)
     srow = np.concatenate(out_shift)
-    n = t.size
+    n = ping_t.size
     acc = rng.uniform(3, 12, n).round(1)
     x = x + rng.normal(0, 4.0, n)
     y = y + rng.normal(0, 4.0, n)
-    speed = np.where(v > 0, v * 3.6 * rng.uniform(0.93, 1.07, n), rng.uniform(0, 1.5, n))
+    speed = np.where(ping_v > 0, ping_v * 3.6 * rng.uniform(0.93, 1.07, n), rng.uniform(0, 1.5, n))
     jump = rng.uniform(size=n) < 0.0006  # bad GPS: a far-off fix
     x[jump] = rng.uniform(-_ROAD_X, _ROAD_X, jump.sum())
     y[jump] = rng.uniform(-_ROAD_Y, _ROAD_Y, jump.sum())
@@ -703,7 +710,7 @@ def _tracks(rng: np.random.Generator, net: _Net, shifts: pd.DataFrame, site_node
     pings = pd.DataFrame({
         "shift_id": shifts["shift_id"].to_numpy()[srow],
         "unit_id": shifts["unit_id"].to_numpy()[srow],
-        "ts": _ts(t),
+        "ts": _ts(ping_t),
         "lat": lat, "lng": lng,
         "speed": speed.round(1), "accuracy": acc,
     })
@@ -758,7 +765,7 @@ def _site_checks(rng: np.random.Generator, cal: _Cal, shifts: pd.DataFrame, stop
     }, columns=KINDS["site_checks"].names)
 
 
-_FINDINGS = {
+_FINDINGS: dict[str, list[str | None]] = {
     "pass": [None, None, "检查未发现问题", "台账登记规范"],
     "rectify": ["消防通道堆放杂物", "灭火器过期", "未落实实名登记", "监控设备故障", "应急照明损坏",
                 "从业人员信息未报备", "安全出口指示不清"],
@@ -848,8 +855,8 @@ def _hazards(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFram
             recs.append((fd, int(fm), status, rsec))
     nh = len(recs)
     fsec = np.array([cal.t0 + r[0] * _DAY + r[1] * 60 for r in recs], np.int64)
-    status = np.array([r[2] for r in recs])
-    rsec = np.array([np.nan if r[3] is None else r[3] for r in recs], float)
+    statuses = np.array([r[2] for r in recs])
+    rect_sec = np.array([np.nan if r[3] is None else r[3] for r in recs], float)
     # category / severity / place: a third at venues (fire, electrical, gas), the rest by streets
     at_venue = rng.uniform(size=nh) < 0.35
     vi = rng.integers(len(venues), size=nh)
@@ -868,11 +875,11 @@ def _hazards(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFram
         "hazard_id": [f"YH{i + 1:04d}" for i in range(nh)],
         "category": cat[order], "severity": sev[order],
         "lat": lat[order], "lng": lng[order],
-        "found_at": _ts(fsec[order]), "status": status[order],
-        "rectified_at": _ts(rsec[order]), "deadline": _ts(deadline[order]),
+        "found_at": _ts(fsec[order]), "status": statuses[order],
+        "rectified_at": _ts(rect_sec[order]), "deadline": _ts(deadline[order]),
     }, columns=KINDS["hazards"].names)
     df.attrs["_x"], df.attrs["_y"] = x[order], y[order]
-    df.attrs["_f"], df.attrs["_r"] = fsec[order], rsec[order]
+    df.attrs["_f"], df.attrs["_r"] = fsec[order], rect_sec[order]
     return df
 
 
@@ -1211,8 +1218,9 @@ def _dispute_rows(rng: np.random.Generator, net: _Net, cal: _Cal, city: dict[str
                          "settled": sec + dur_s, "incident_id": None})
 
 
-def _escalated_rows(rng: np.random.Generator, city: dict[str, pd.DataFrame], lo: int, hi: int,
-                    n: int, taken: set[str]) -> pd.DataFrame:
+def _escalated_rows(rng: np.random.Generator, city: dict[str, pd.DataFrame],
+                    lo: int | np.integer, hi: int | np.integer, n: int,
+                    taken: set[str]) -> pd.DataFrame:
     """``n`` disputes that escalated into an incident (警情) of category dispute or fight between
     local seconds ``lo`` and ``hi``: reported 2-12 days before it, where it later happened."""
     inc = city["incidents"]
@@ -1347,7 +1355,7 @@ def _leads(rng: np.random.Generator, net: _Net, cal: _Cal,
     lng, lat = _to_lnglat(x, y)
     for geom, area_id in zip(grids["geometry"], grids["area_id"], strict=True):
         grid[shapely.contains_xy(geom, lng, lat)] = area_id
-    grid = np.where(located | (u >= 0.9), None, grid)  # a tenth were never placed at all
+    grid[located | (u >= 0.9)] = None  # a tenth were never placed at all
     close = sec + rng.uniform(1, 25, n) * _DAY
     status = np.where(rng.uniform(size=n) < 0.2, "unfounded", "closed").astype(object)
     # campaign: 10 concluded by its end (2 unfounded), 7 still being verified then
@@ -1401,7 +1409,7 @@ def build_demo_mediation(city: dict[str, pd.DataFrame], seed: int = 7) -> dict[s
 
 DUTY_NIGHT = "2022-10-31"
 # (unit kind, sites visited in the first round, second round) by site name; posts by index
-_DUTY_PLAN = (
+_DUTY_PLAN: tuple[tuple[str, int, list[str], list[str]], ...] = (
     ("police_car", 0, ["青云农商银行罗家支行", "罗家中心小学", "罗家农贸市场", "启明双语学校",
                        "东湖小商品市场", "湖畔天街"],
      ["青云农商银行罗家支行", "罗家农贸市场"]),

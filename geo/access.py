@@ -364,6 +364,8 @@ def login(engine: sa.Engine, name: str, password: str, *, now: int | None = None
             events.append((name, "login_failed", {"reason": "locked"}))
             error = LoginError("locked", "too many failed logins; try again later")
         else:
+            assert row is not None  # _usable(row) holds
+            ok: bool
             try:
                 ok = _hasher.verify(row.password_hash, password)
             except (VerificationError, InvalidHashError):

@@ -50,7 +50,7 @@ def narrowed(engine: sa.Engine, scope: store.Scope, area: str | None = None) -> 
     ids = effective_scope(engine, scope, area)
     who = store.principal(scope)
     if who is not None:
-        return who.narrowed(ids)  # type: ignore[no-any-return]
+        return who.narrowed(ids)
     return "all" if ids is None else ids
 
 

@@ -163,7 +163,7 @@ def _neighbours_differ(arr: np.ndarray) -> np.ndarray:
     if not arr.flags.c_contiguous or arr.itemsize != ctypes.sizeof(ctypes.c_void_p):
         return np.asarray(arr[1:] != arr[:-1], dtype=bool)
     buf = (ctypes.c_char * arr.nbytes).from_address(arr.ctypes.data)
-    ptr = np.frombuffer(buf, dtype=np.uintp)  # the object pointers, read only
+    ptr = np.frombuffer(memoryview(buf), dtype=np.uintp)  # the object pointers, read only
     diff = ptr[1:] != ptr[:-1]
     del ptr, buf
     cand = np.flatnonzero(diff)
@@ -179,7 +179,7 @@ def _parallel(fn: Callable[[int, int], None], n: int) -> None:
         fn(0, n)
         return
     bounds = np.linspace(0, n, workers + 1).astype(int)
-    list(hexes._pool().map(lambda i: fn(bounds[i], bounds[i + 1]), range(workers)))
+    list(hexes._pool().map(lambda i: fn(int(bounds[i]), int(bounds[i + 1])), range(workers)))
 
 
 class _Track:
@@ -889,11 +889,12 @@ def rollup(pings: pd.DataFrame, shifts: pd.DataFrame | None = None, tz: str = DE
     # per fix: the seconds in its own cell just before and after it, placed in the fix's hour;
     # consecutive fixes of a track often share a key, so runs are merged before any sort
     parts: dict[int, tuple[np.ndarray, ...]] = {}
+    fix_cells = tr.cells  # not None (asserted above); a closure would not see that of tr.cells
 
     def per_fix(lo: int, hi: int) -> None:
         hour_rel = local.hour(tr.ts[lo:hi])
         hour_rel -= h0
-        key = keys(tr.cells[lo:hi], hour_rel, kind_of_shift[tr.codes[lo:hi]])
+        key = keys(fix_cells[lo:hi], hour_rel, kind_of_shift[tr.codes[lo:hi]])
         del hour_rel
         dwell, end = _fix_seconds(tr, xi, head, tail, lo, hi)
         if key.size == 0:
@@ -997,7 +998,7 @@ class _LocalClock:
         if ts.size == 0:
             self.q0 = 0
             self.offset = np.zeros(1, np.int64)
-            self.fixed = 0
+            self.fixed: int | None = 0  # the offset (ns) when the period has one only, else None
             self.h0, self.nh = 0, 1
             return
         lo, hi = int(ts.min()), int(ts.max())

@@ -64,7 +64,7 @@ OVERDUE_COLUMNS = ["dispute_id", "category", "status", "reported_at", "days_open
 
 
 def _ts(at: object, like: pd.Series) -> pd.Timestamp:
-    t = pd.Timestamp(at)  # type: ignore[arg-type]
+    t = pd.Timestamp(at)
     tz = getattr(like.dtype, "tz", None)
     if t.tzinfo is None and tz is not None:
         t = t.tz_localize(tz)
@@ -180,7 +180,7 @@ def dispute_board(disputes: pd.DataFrame, start: object, end: object, *,
     return {
         "discovered": n,
         "settled": int(row["settled"]) if row is not None else 0,
-        "rate": float(row["rate"]) if n else None,
+        "rate": float(row["rate"]) if row is not None and n else None,
         "escalated": int(row["escalated"]) if row is not None else 0,
         "referred": int(row["referred"]) if row is not None else 0,
         "open": int(row["open"]) if row is not None else 0,

@@ -223,8 +223,8 @@ def backtest(incidents: pd.DataFrame, cells: Iterable[int] | np.ndarray, *, star
     if history_periods < 1 or last_periods < 1:
         msg = "history_periods and last_periods must be >= 1"
         raise ValueError(msg)
-    cells = np.unique(np.asarray(cells, dtype=np.uint64))
-    cells = cells[cells != 0]
+    given = np.asarray(cells, dtype=np.uint64)
+    cells = np.unique(given[given != 0])
     if len(cells) < 2:
         msg = "the study area needs at least 2 cells"
         raise ValueError(msg)

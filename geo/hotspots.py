@@ -766,5 +766,5 @@ def kde(
         k = 3.0 / (np.pi * h * h) * np.clip(1.0 - d2 / (h * h), 0.0, None) ** 2
     else:
         k = np.exp(-0.5 * d2 / (h * h)) / (2.0 * np.pi * h * h)
-    out = np.bincount(pairs["i"], weights=k, minlength=len(cells))
-    return out * 1e6  # per m² -> per km²
+    density = np.bincount(pairs["i"], weights=k, minlength=len(cells))  # float: weighted
+    return density * 1e6  # per m² -> per km²

@@ -799,7 +799,9 @@ def _store_rows(engine: sa.Engine, kind: schema.Kind, good: pd.DataFrame,
         result = conn.execute(store.imports.insert().values(
             kind=kind_name, file_name=file_name, file_sha256=file_sha256, crs=crs,
             started_ms=int(time.time() * 1000), user_name=user))
-        import_id = int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None  # an INSERT of one row has its primary key
+        import_id = int(key[0])
         if kind_name == "pings":
             good = _resolve_ping_shifts(conn, good)
             unresolved = good["shift_id"].isna()

@@ -19,7 +19,7 @@ import datetime as dt
 import json
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -164,7 +164,7 @@ def units_on_duty(engine: sa.Engine, scope: store.Scope, *, unit_ids: Sequence[s
 
 
 def candidates(gaps: pd.DataFrame, n: int, *, value: str = "gap",
-               must: Sequence[int] = (), avoid: Sequence[int] = ()) -> pd.DataFrame:
+               must: Iterable[int] = (), avoid: Iterable[int] = ()) -> pd.DataFrame:
     """The cells a plan may visit: the ``n`` best by ``value`` (``gap`` or ``risk``) with a
     positive value, without ``avoid`` cells, plus every ``must`` cell.
 
@@ -350,7 +350,7 @@ def make_plan(engine: sa.Engine, scope: store.Scope, *, night: str,
                         for k in ("sites", "venues")], ignore_index=True)
     names, dist = landmarks(cand["lat"].to_numpy(), cand["lng"].to_numpy(), places)
     h3s = hexes.cells_to_str(cand["cell"].to_numpy())
-    out_units = []
+    out_units: list[dict[str, Any]] = []
     for u, r in zip(units, routes, strict=True):
         stops = []
         for k, s in enumerate(r.stops):
@@ -550,14 +550,15 @@ def plan_vs_actual(plan: dict[str, Any], pings: pd.DataFrame, *, full_ratio: flo
                           "tracked": bool(len(mine) > 1)})
     units = pd.DataFrame(unit_rows)
     n = int(units["stops"].sum()) if len(units) else 0
-    overall = {"stops": n, **{k: int(units[k].sum()) if len(units) else 0
-                              for k in ("full", "brief", "missed")},
-               "dwell_in_plan_min": round(float(units["dwell_in_plan_min"].sum()), 1)
-               if len(units) else 0.0,
-               "dwell_outside_min": round(float(units["dwell_outside_min"].sum()), 1)
-               if len(units) else 0.0}
-    overall["compliance"] = round(overall["full"] / n, 4) if n else None
-    overall["visited"] = round((overall["full"] + overall["brief"]) / n, 4) if n else None
+    totals = {k: int(units[k].sum()) if len(units) else 0 for k in ("full", "brief", "missed")}
+    overall: dict[str, float | None] = {
+        "stops": n, **totals,
+        "dwell_in_plan_min": round(float(units["dwell_in_plan_min"].sum()), 1)
+        if len(units) else 0.0,
+        "dwell_outside_min": round(float(units["dwell_outside_min"].sum()), 1)
+        if len(units) else 0.0}
+    overall["compliance"] = round(totals["full"] / n, 4) if n else None
+    overall["visited"] = round((totals["full"] + totals["brief"]) / n, 4) if n else None
     return {"plan_id": plan["plan_id"], "date": plan["date"], "window": plan["window"],
             "full_ratio": full_ratio, "brief_s": brief_s, "stops": rows,
             "units": unit_rows, "overall": overall}

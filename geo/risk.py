@@ -183,7 +183,7 @@ def weights_from_records(records: Iterable[Mapping[str, Any]] | pd.DataFrame) ->
         for col, hi in (("radius_m", _MAX_RADIUS_M), ("weight", math.inf)):
             raw = rec.get(col)
             try:
-                val = float(raw)  # type: ignore[arg-type]
+                val = float(raw)
             except (TypeError, ValueError):
                 raise _bad_row(i, factor, f"{col} must be a number, got {raw!r}") from None
             if not math.isfinite(val) or val <= 0 or val > hi:

@@ -405,7 +405,9 @@ def capture_bound(values: np.ndarray, travel: dict[str, np.ndarray],
     n_v, n_c = len(vehicles), len(values)
     if n_v == 0 or n_c == 0:
         return 0.0
-    units, cells, caps = [], [], []
+    units: list[np.ndarray] = []
+    cells: list[np.ndarray] = []
+    caps: list[int] = []
     for u, v in enumerate(vehicles):
         m = np.asarray(travel[v.kind], np.int64)
         out, back = m[u, n_v:].astype(float), m[n_v:, u].astype(float)

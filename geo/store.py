@@ -27,7 +27,7 @@ import logging
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -286,7 +286,7 @@ class _LaterWriter:
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._jobs: list[tuple[sa.Engine, Callable[[sa.Connection], None],
+        self._jobs: list[tuple[sa.Engine, Callable[[sa.Connection], object],
                                Callable[[], None] | None]] = []
         self._waiting: dict[str, int] = {}
         self._thread: threading.Thread | None = None
@@ -297,7 +297,7 @@ class _LaterWriter:
                 return sum(self._waiting.values())
             return self._waiting.get(str(engine.url), 0)
 
-    def submit(self, engine: sa.Engine, fn: Callable[[sa.Connection], None],
+    def submit(self, engine: sa.Engine, fn: Callable[[sa.Connection], object],
                after: Callable[[], None] | None) -> None:
         with self._cond:
             self._jobs.append((engine, fn, after))
@@ -360,9 +360,10 @@ def _set_busy_timeout(conn: sa.Connection, ms: int) -> None:
     conn.connection.dbapi_connection.execute(f"PRAGMA busy_timeout={int(ms)}")  # type: ignore[union-attr]
 
 
-def write_soon(engine: sa.Engine, fn: Callable[[sa.Connection], None], *,
+def write_soon(engine: sa.Engine, fn: Callable[[sa.Connection], object], *,
                after: Callable[[], None] | None = None) -> bool:
     """Run the writes of ``fn(conn)`` in one transaction now, or as soon as the store allows.
+    What ``fn`` returns is ignored.
 
     For small writes that a user must not wait for (audit rows, a login's counters). On
     PostgreSQL they run at once (writers of other rows do not block them). SQLite has one write
@@ -896,7 +897,7 @@ def _period_bounds(start: str | None, end: str | None, tz: str) -> tuple[int | N
 
 def read(engine: sa.Engine, kind_name: str, scope: Any, *, start: str | None = None,
          end: str | None = None, columns: Sequence[str] | None = None,
-         where: dict[str, Sequence[Any]] | None = None) -> pd.DataFrame:
+         where: Mapping[str, Sequence[Any]] | None = None) -> pd.DataFrame:
     """Records of one kind inside ``scope``, optionally within local dates ``start``..``end``.
 
     Parameters

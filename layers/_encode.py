@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from geo import coords
 
@@ -101,7 +102,7 @@ def fmt_column(values: Sequence[object] | pd.Series) -> dict[str, Any] | list[st
     return {"u": [str(u) for u in uniques], "x": base36(idx.tolist()), "n": len(strings)}
 
 
-def shift(lat: np.ndarray, lng: np.ndarray, shift_gcj02: bool) -> tuple[np.ndarray, np.ndarray]:
+def shift(lat: ArrayLike, lng: ArrayLike, shift_gcj02: bool) -> tuple[np.ndarray, np.ndarray]:
     """WGS-84 ``lat, lng`` moved to GCJ-02 when ``shift_gcj02`` (for Amap tiles)."""
     lat = np.asarray(lat, dtype=float)
     lng = np.asarray(lng, dtype=float)

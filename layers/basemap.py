@@ -9,10 +9,11 @@ of an internal tile server (``https://tiles.local/{z}/{x}/{y}.png``) add a tile 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NotRequired, TypedDict
 from urllib.parse import quote
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from layers import _assets
@@ -27,7 +28,17 @@ _TDT = ("https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetT
         "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}"
         "&TILEROW={{y}}&TILECOL={{x}}&tk={token}")
 
-PROVIDERS: dict[str, dict[str, object]] = {
+class Provider(TypedDict):
+    """A tile provider of :data:`PROVIDERS`."""
+
+    url: NotRequired[str]  # Tianditu's is built per layer with the token
+    attr: str
+    max_zoom: int
+    subdomains: str
+    gcj02: bool
+
+
+PROVIDERS: dict[str, Provider] = {
     "osm": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
             "attr": "&copy; OpenStreetMap contributors", "max_zoom": 19, "subdomains": "abc",
             "gcj02": False},
@@ -46,6 +57,8 @@ class OfflineMap(folium.Map):
     Bootstrap or Font Awesome: folium's popups, tooltips and layer control need none of them)."""
 
     # default_js / default_css: set by _assets.use below (vendored files only)
+    qy_tiles: str  # the ``tiles`` of new_map
+    qy_gcj02: bool  # whether the tiles are GCJ-02 (geometries are shifted)
 
 
 class _MapSetup(MacroElement):
@@ -163,7 +176,9 @@ def add_layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.Layer
 
 def blank_note(m: folium.Map, html_text: str) -> None:
     """Add a fixed, escaped note (e.g. "demo data") to the map's HTML."""
-    m.get_root().html.add_child(Element(
+    root = m.get_root()
+    assert isinstance(root, Figure)  # folium puts every Map in a Figure
+    root.html.add_child(Element(
         f'<div style="position:absolute;left:50%;top:8px;transform:translateX(-50%);z-index:800;'
         f'background:#fffc;'
         f'padding:2px 6px;font:12px sans-serif">{text(html_text)}</div>'))

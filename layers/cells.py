@@ -49,6 +49,7 @@ class HexCells(JSCSSMixin, Layer):
     """
 
     # default_js / default_css: set by _assets.use below (vendored files only)
+    res: int  # H3 resolution of the cells, set by cells_layer
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -171,6 +172,7 @@ def cells_layer(frame: pd.DataFrame, *, value: str, name: str,
         raise ValueError(msg)
     values = frame[value].to_numpy()
 
+    colours: Sequence[str | None]  # per class; None: a class not drawn
     if palette == "hotspot":
         b = np.clip(np.nan_to_num(values.astype(float), nan=0.0), -3, 3).astype(int)
         drawn = [k for k in (-3, -2, -1, 0, 1, 2, 3) if k != 0 or show_insignificant]

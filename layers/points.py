@@ -4,6 +4,7 @@ with the vendored Leaflet.markercluster when asked; popups escaped, built lazily
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,8 +43,8 @@ class PointsLayer(JSCSSMixin, Layer):
 
 def points_layer(frame: pd.DataFrame, *, name: str, popup: Sequence[tuple[str, str]] | None = None,
                  color: str = "#d7301f", color_by: str | None = None,
-                 colors: Mapping[object, str] | None = None,
-                 color_labels: Mapping[object, str] | None = None, legend_title: str = "",
+                 colors: Mapping[Any, str] | None = None,
+                 color_labels: Mapping[Any, str] | None = None, legend_title: str = "",
                  cluster: bool = True, radius: int = 6, shift_gcj02: bool = False,
                  show: bool = True) -> PointsLayer:
     """A layer of points from ``frame[lat, lng, ...]`` (WGS-84).

@@ -68,7 +68,7 @@ def tracks_layer(pings: pd.DataFrame, *, name: str, breaks: bool = True,
         reasons = seg["reason"].to_numpy()
         colours: dict[str, str] = {}
         current: list[list[float]] | None = None
-        prev_shift = None
+        prev_shift = ""  # no shift before the first segment (current is None until one starts)
         for i in range(len(seg)):
             sid = shift_ids[i]
             colours.setdefault(sid, TRACK_COLOURS[len(colours) % len(TRACK_COLOURS)])
