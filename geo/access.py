@@ -85,8 +85,8 @@ clock: Callable[[], float] = time.time  # seconds since the epoch; tests replace
 _hasher = PasswordHasher()
 _dummy_hash: str | None = None
 _login_lock = threading.RLock()
-# (store url, user) -> the failure counter and lockout a deferred login write will store
-_counters_to_write: dict[tuple[str, str], dict[str, Any]] = {}
+# (store url, user) -> (the attempt, the failure counter and lockout its deferred write stores)
+_counters_to_write: dict[tuple[str, str], tuple[object, dict[str, Any]]] = {}
 
 
 def now_ms() -> int:
@@ -351,7 +351,7 @@ def login(engine: sa.Engine, name: str, password: str, *, now: int | None = None
             row = _user_row(conn, name) if name else None
         key = (str(engine.url), name)
         state = {"failed": int(row.failed or 0), "locked_until_ms": row.locked_until_ms,
-                 **_counters_to_write.get(key, {})} if row is not None else {}
+                 **_counters_to_write.get(key, (None, {}))[1]} if row is not None else {}
         if not _usable(row, settings):
             _dummy_hash = _dummy_hash or _hash("not a password of anyone")
             try:  # the same work as a real check: no timing hint that the name is unknown
@@ -384,7 +384,7 @@ def login(engine: sa.Engine, name: str, password: str, *, now: int | None = None
                 if _hasher.check_needs_rehash(row.password_hash):
                     values["password_hash"] = _hash(password)
                 events.append((name, "login", {"role": row.role}))
-        written = dict(values) if values is not None else None
+        written = values
 
         def write(conn: sa.Connection) -> None:
             if written is not None:
@@ -392,17 +392,16 @@ def login(engine: sa.Engine, name: str, password: str, *, now: int | None = None
             for who, action, detail in events:
                 audit(conn, who, action, name, now=now, **detail)
 
-        token = object()
+        attempt = object()
 
-        def applied() -> None:  # the store has the counters now
+        def applied() -> None:  # the store has this attempt's counters now
             with _login_lock:
-                if _counters_to_write.get(key, {}).get("token") is token:
+                if _counters_to_write.get(key, (None, {}))[0] is attempt:
                     del _counters_to_write[key]
 
         if written is not None:
-            _counters_to_write[key] = {"failed": written["failed"],
-                                       "locked_until_ms": written["locked_until_ms"],
-                                       "token": token}
+            _counters_to_write[key] = (attempt, {"failed": written["failed"],
+                                                 "locked_until_ms": written["locked_until_ms"]})
         store.write_soon(engine, write, after=applied)
     if error is not None:
         raise error

@@ -17,7 +17,7 @@ import shapely
 import sqlalchemy as sa
 from shapely import wkt as shapely_wkt
 
-from geo import coverage, hexes, store
+from geo import hexes, store
 from geo.config import get_settings
 
 __all__ = ["area_polygon", "coverage_cells", "coverage_rollup", "effective_scope", "narrowed",
@@ -145,10 +145,6 @@ def coverage_cells(engine: sa.Engine, scope: store.Scope, *, start: str | None =
     """
     from geo.engines.reads import coverage_cells_sql
 
-    if night in ("all", ""):
-        night = None
-    if night is not None:
-        coverage.parse_night(night)
     return coverage_cells_sql(engine, scope, start=start, end=end, night=night, res=res,
                               area=area, unit_kinds=unit_kinds)
 

@@ -785,8 +785,10 @@ def import_frame(engine: sa.Engine, kind_name: str, raw: pd.DataFrame, *, file_n
     except sa.exc.OperationalError as e:
         if not store.is_locked(e):
             raise
-        msg = (f"{file_name}: another import is being stored and did not end within 30 s; "
-               "nothing of this file was stored: import it again when that one has ended")
+        wait_s = store._BUSY_TIMEOUT_MS / 1000
+        msg = (f"{file_name}: another import is being stored and did not end within "
+               f"{wait_s:g} s; nothing of this file was stored: import it again when that one "
+               "has ended")
         raise StoreBusy(msg) from e
 
 
