@@ -433,8 +433,26 @@ def ts_to_ms(values: pd.Series) -> pd.Series:
 
 
 def ms_to_ts(values: pd.Series, tz: str) -> pd.Series:
-    """UTC epoch milliseconds -> tz-aware timestamps in ``tz``."""
-    return pd.to_datetime(pd.to_numeric(values), unit="ms", utc=True).dt.tz_convert(tz)
+    """UTC epoch milliseconds -> tz-aware timestamps in ``tz``; a missing value becomes NaT.
+
+    The milliseconds go through numpy's integer cast, not pandas' float path: a column with a
+    NULL arrives as float64 with NaN, and pandas 2's ``to_datetime(float, unit=...)`` rounds an
+    ``np.empty`` buffer whose NaN slots it never fills, so whatever memory held before could
+    raise ``FloatingPointError: overflow`` now and then (pandas-dev/pandas#58419, fixed in 3.0).
+
+    >>> ms_to_ts(pd.Series([1717250400000, None]), "Asia/Shanghai").tolist()
+    [Timestamp('2024-06-01 22:00:00+0800', tz='Asia/Shanghai'), NaT]
+    """
+    num = pd.to_numeric(values)
+    if num.dtype.kind in "iu" and not num.hasnans:
+        ms = num.to_numpy(dtype="int64").astype("datetime64[ms]")
+    else:
+        f = num.to_numpy(dtype="float64", na_value=np.nan)
+        missing = np.isnan(f)
+        ms = np.rint(np.where(missing, 0.0, f)).astype("int64").astype("datetime64[ms]")
+        ms[missing] = np.datetime64("NaT")
+    idx = pd.DatetimeIndex(ms.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(tz)
+    return pd.Series(idx, index=values.index, name=values.name)
 
 
 def content_hashes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
