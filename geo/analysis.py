@@ -24,7 +24,7 @@ __all__ = ["area_polygon", "coverage_cells", "coverage_rollup", "effective_scope
            "write_cells"]
 
 
-def effective_scope(engine: sa.Engine, scope: store.Scope,
+def effective_scope(engine: sa.Engine, scope: store.Reader,
                     area: str | None = None) -> frozenset[str] | None:
     """The area ids a query covers: the user's scope narrowed to ``area`` when one is given.
 
@@ -42,7 +42,7 @@ def effective_scope(engine: sa.Engine, scope: store.Scope,
     return store.resolve_scope(engine, [area])
 
 
-def narrowed(engine: sa.Engine, scope: store.Scope, area: str | None = None) -> store.Scope:
+def narrowed(engine: sa.Engine, scope: store.Reader, area: str | None = None) -> store.Reader:
     """The scope of a query narrowed to ``area``, keeping a principal's role (its row rules).
 
     ValueError as :func:`effective_scope`.
@@ -74,7 +74,7 @@ def _day_bounds(start: str | None, end: str | None) -> tuple[object, object]:
     return lo, hi
 
 
-def coverage_rollup(engine: sa.Engine, scope: store.Scope, *, start: str | None = None,
+def coverage_rollup(engine: sa.Engine, scope: store.Reader, *, start: str | None = None,
                     end: str | None = None, area: str | None = None,
                     unit_kinds: Sequence[str] | None = None) -> pd.DataFrame:
     """Res-10 coverage rows (cell, date, hour, unit_kind, dwell_s, stops, stop_s, koper_stops,
@@ -119,7 +119,7 @@ def coverage_rollup(engine: sa.Engine, scope: store.Scope, *, start: str | None 
     return df
 
 
-def coverage_cells(engine: sa.Engine, scope: store.Scope, *, start: str | None = None,
+def coverage_cells(engine: sa.Engine, scope: store.Reader, *, start: str | None = None,
                    end: str | None = None, night: str | None = "20:00-06:00", res: int = 9,
                    area: str | None = None,
                    unit_kinds: Sequence[str] | None = None) -> pd.DataFrame:
@@ -187,7 +187,7 @@ def write_cells(result: pd.DataFrame, out: str | Path) -> int:
 # Hotspots, risk and gaps
 
 
-def study_cells(engine: sa.Engine, scope: store.Scope, *, res: int = 9,
+def study_cells(engine: sa.Engine, scope: store.Reader, *, res: int = 9,
                 area: str | None = None) -> np.ndarray:
     """Cells (uint64) of the study area at ``res``: cells whose centre lies in the scope's areas.
 
@@ -218,7 +218,7 @@ def _counts_on(cells: np.ndarray, points: pd.DataFrame, res: int) -> np.ndarray:
     return out
 
 
-def hotspot_cells(engine: sa.Engine, scope: store.Scope, *, start: str | None = None,
+def hotspot_cells(engine: sa.Engine, scope: store.Reader, *, start: str | None = None,
                   end: str | None = None, res: int = 9, k: int = 1, area: str | None = None,
                   categories: Sequence[str] | None = None, fdr: bool = False,
                   emerging: bool = False, step: str = "W") -> pd.DataFrame:
@@ -274,7 +274,7 @@ def set_risk_weights(engine: sa.Engine, table: pd.DataFrame) -> None:
         store.set_meta(conn, "risk_weights", records)
 
 
-def risk_cells(engine: sa.Engine, scope: store.Scope, *, start: str | None = None,
+def risk_cells(engine: sa.Engine, scope: store.Reader, *, start: str | None = None,
                end: str | None = None, res: int = 9, area: str | None = None,
                night: str | None = "20:00-06:00", history_weight: float = 0.5,
                top: int | None = None, unsettled_days: float | None = None) -> pd.DataFrame:
@@ -319,7 +319,7 @@ def risk_cells(engine: sa.Engine, scope: store.Scope, *, start: str | None = Non
     return out.head(top) if top else out
 
 
-def backtest(engine: sa.Engine, scope: store.Scope, *, start: str, end: str, res: int = 9,
+def backtest(engine: sa.Engine, scope: store.Reader, *, start: str, end: str, res: int = 9,
              area: str | None = None, methods: Sequence[str] | None = None) -> dict:
     """Rolling weekly forecasts over the stored incidents: hit rate, PAI and PEI per method."""
     from geo import evaluate

@@ -93,7 +93,7 @@ class OptionalSection:
     build: Callable[[dict[str, Any], str], Section]
 
 
-def _plan_compliance(engine: sa.Engine, scope: store.Scope, start: str, end: str,
+def _plan_compliance(engine: sa.Engine, scope: store.Reader, start: str, end: str,
                      area: str | None = None, **_: Any) -> dict[str, Any] | None:
     """Compliance with the saved patrol plans of the period's nights (None without plans)."""
     from geo import planning
@@ -110,7 +110,7 @@ def _plan_section(value: dict[str, Any], lang: str) -> Section:
         brief=value["brief"], missed=value["missed"], rate=rate, visited=visited)])
 
 
-def _disputes(engine: sa.Engine, scope: store.Scope, start: str, end: str,
+def _disputes(engine: sa.Engine, scope: store.Reader, start: str, end: str,
               area: str | None = None, **_: Any) -> dict[str, Any] | None:
     """Disputes screened and settled, leads received and concluded (None when there are none)."""
     from geo import disputes
@@ -127,7 +127,7 @@ def _disputes_section(value: dict[str, Any], lang: str) -> Section:
                                else "; ".join(disputes.sentences(value, lang)) + "."])
 
 
-def _site_visits(engine: sa.Engine, scope: store.Scope, start: str, end: str,
+def _site_visits(engine: sa.Engine, scope: store.Reader, start: str, end: str,
                  area: str | None = None, **_: Any) -> dict[str, Any] | None:
     """Key-site visits from GPS and check-ins, duplicates removed (None without any)."""
     from geo import duty
@@ -190,7 +190,7 @@ def _shift_hours(sh: pd.DataFrame, start: str, end: str) -> float:
                                               night=None)["night_patrol_h"])
 
 
-def figures(engine: sa.Engine, scope: store.Scope, start: str, end: str,
+def figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
             area: str | None = None, *, night: str = "20:00-06:00", res: int = 9,
             top: int = TOP_ROWS) -> dict[str, Any]:
     """Every figure of a briefing for ``start``..``end`` (local dates, inclusive) in the scope.
@@ -564,7 +564,7 @@ def compose(figs: dict[str, Any], lang: str = "zh-CN", *, campaign: str | None =
                     sections=sections, images=images, captions=captions, figures=figs)
 
 
-def build(engine: sa.Engine, scope: store.Scope, start: str, end: str, area: str | None = None,
+def build(engine: sa.Engine, scope: store.Reader, start: str, end: str, area: str | None = None,
           *, lang: str = "zh-CN", campaign: str | None = None, night: str = "20:00-06:00",
           res: int = 9, pictures: bool = True, formats: tuple[str, ...] = ()) -> Briefing:
     """:func:`figures` then :func:`compose`: the briefing of a period and area in ``lang``.

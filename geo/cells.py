@@ -106,7 +106,7 @@ def _night_coverage(engine: sa.Engine, ids: frozenset[str] | None, kids: list[in
             "by_unit_kind": pd.DataFrame(kinds, columns=["unit_kind", "dwell_min"])}
 
 
-def cell_details(engine: sa.Engine, scope: store.Scope, cell: int | str, res: int, start: str,
+def cell_details(engine: sa.Engine, scope: store.Reader, cell: int | str, res: int, start: str,
                  end: str, night: str | None = "20:00-06:00") -> dict[str, object]:
     """Everything the details panel shows for one cell over the period ``start``..``end``.
 

@@ -102,7 +102,7 @@ def required_minutes(categories: pd.Series, tiers: Sequence[Mapping[str, Any]]) 
     return categories.map(lambda c: named.get(str(c), rest)).astype(float)
 
 
-def unit_positions(engine: sa.Engine, scope: store.Scope, at: pd.Timestamp, *,
+def unit_positions(engine: sa.Engine, scope: store.Reader, at: pd.Timestamp, *,
                    area: str | None = None, max_age_s: float = POSITION_MAX_AGE_S
                    ) -> pd.DataFrame:
     """Each unit's last GPS fix at most ``max_age_s`` before ``at`` (unit_id, kind, ts, lat,
@@ -198,7 +198,7 @@ def _network(network: str | Path | routing.RoadNetwork | None) -> routing.RoadNe
     return routing.RoadNetwork(network)
 
 
-def readiness(engine: sa.Engine, scope: store.Scope, *, area: str | None = None,
+def readiness(engine: sa.Engine, scope: store.Reader, *, area: str | None = None,
               at: pd.Timestamp | str | None = None, kind: str = "police_car", res: int = 9,
               network: str | Path | routing.RoadNetwork | None = None,
               rules: Mapping[str, Any] | None = None, optimise: int | None = None,

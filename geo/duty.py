@@ -411,7 +411,7 @@ def merge_visits(visits: pd.DataFrame, checks: pd.DataFrame, *,
 # Reading from the store
 
 
-def _scope(engine: sa.Engine, scope: store.Scope, area: str | None) -> store.Scope:
+def _scope(engine: sa.Engine, scope: store.Reader, area: str | None) -> store.Scope:
     ids = analysis.effective_scope(engine, scope, area)
     return "all" if ids is None else ids
 
@@ -475,7 +475,7 @@ def _period_instants(start: str, end: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return lo, hi
 
 
-def visits_between(engine: sa.Engine, scope: store.Scope, lo: pd.Timestamp, hi: pd.Timestamp,
+def visits_between(engine: sa.Engine, scope: store.Reader, lo: pd.Timestamp, hi: pd.Timestamp,
                    *, area: str | None = None, rules: Mapping[str, Any] | None = None,
                    window_s: float = DEDUP_WINDOW_S) -> dict[str, pd.DataFrame]:
     """GPS visits, check-ins and the merged visits of the scope's sites between two instants.
@@ -576,7 +576,7 @@ def duty_table(sites: pd.DataFrame, merged: pd.DataFrame, w0: pd.Timestamp, w1: 
     return sites_out, units[UNIT_DUTY_COLUMNS].reset_index(drop=True)
 
 
-def night_duty(engine: sa.Engine, scope: store.Scope, night: str, *,
+def night_duty(engine: sa.Engine, scope: store.Reader, night: str, *,
                window: str | None = None, area: str | None = None,
                rules: Mapping[str, Any] | None = None, at: pd.Timestamp | None = None
                ) -> dict[str, Any]:
@@ -634,7 +634,7 @@ def _nights(start: str, end: str) -> list[str]:
     return [(lo + dt.timedelta(days=i)).isoformat() for i in range((hi - lo).days + 1)]
 
 
-def site_compliance(engine: sa.Engine, scope: store.Scope, start: str, end: str, *,
+def site_compliance(engine: sa.Engine, scope: store.Reader, start: str, end: str, *,
                     area: str | None = None, window: str | None = None,
                     rules: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Per site, the nights ``start``..``end`` together: required, done, late, missed and
@@ -671,7 +671,7 @@ def site_compliance(engine: sa.Engine, scope: store.Scope, start: str, end: str,
     return out.reset_index(drop=True)
 
 
-def site_visit_figures(engine: sa.Engine, scope: store.Scope, start: str, end: str,
+def site_visit_figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
                        area: str | None = None, *,
                        window_s: float = DEDUP_WINDOW_S) -> dict[str, Any]:
     """Key-site visits of the period's local dates from both sources, and how they were merged.
@@ -757,7 +757,7 @@ def venue_schedule(venues: pd.DataFrame, inspections: pd.DataFrame, start: str, 
     return out.reset_index(drop=True), totals
 
 
-def venue_schedule_for(engine: sa.Engine, scope: store.Scope, start: str, end: str, *,
+def venue_schedule_for(engine: sa.Engine, scope: store.Reader, start: str, end: str, *,
                        area: str | None = None, at: pd.Timestamp | None = None,
                        rules: Mapping[str, Any] | None = None
                        ) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -813,7 +813,7 @@ def long_stops(pings: pd.DataFrame, posts: pd.DataFrame, *, min_minutes: float =
     return st.loc[st["post_m"] > post_radius_m, cols].reset_index(drop=True)
 
 
-def alerts(engine: sa.Engine, scope: store.Scope, night: str, *, at: pd.Timestamp | None = None,
+def alerts(engine: sa.Engine, scope: store.Reader, night: str, *, at: pd.Timestamp | None = None,
            area: str | None = None, window: str | None = None,
            long_stop_min: float = LONG_STOP_MIN, hot_hours: float = HOT_CELL_HOURS,
            hot_top: int = HOT_CELL_TOP, res: int = 9) -> pd.DataFrame:
@@ -917,7 +917,7 @@ GRID_COLUMNS = ["area_id", "name", "owner", "checkin_required", "checkin_done",
                 "disputes", "disputes_settled", "dispute_rate", "score"]
 
 
-def grid_assessment(engine: sa.Engine, scope: store.Scope, start: str, end: str, *,
+def grid_assessment(engine: sa.Engine, scope: store.Reader, start: str, end: str, *,
                     window: str | None = None,
                     rules: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Per grid (网格) in the scope, over local dates ``start``..``end``: key-point visits done

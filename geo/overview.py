@@ -150,11 +150,11 @@ def figures_from_frames(frames: Mapping[str, pd.DataFrame], start: str, end: str
     return out
 
 
-def _read_scope(engine: sa.Engine, scope: store.Scope, area: str | None) -> store.Scope:
+def _read_scope(engine: sa.Engine, scope: store.Reader, area: str | None) -> store.Reader:
     return analysis.narrowed(engine, scope, area)  # a principal keeps its row rules
 
 
-def period_figures(engine: sa.Engine, scope: store.Scope, start: str, end: str,
+def period_figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
                    area: str | None = None, *,
                    night: str | None = "20:00-06:00") -> dict[str, int | float]:
     """Key figures of the period ``start``..``end`` (local dates, inclusive) in the scope.
@@ -193,7 +193,7 @@ def previous_period(start: str, end: str) -> tuple[str, str]:
     return ((lo - dt.timedelta(days=days)).isoformat(), (lo - dt.timedelta(days=1)).isoformat())
 
 
-def compare(engine: sa.Engine, scope: store.Scope, start: str, end: str,
+def compare(engine: sa.Engine, scope: store.Reader, start: str, end: str,
             area: str | None = None, *, night: str | None = "20:00-06:00") -> pd.DataFrame:
     """Figures of the period against the previous period of the same length.
 
@@ -214,7 +214,7 @@ def compare(engine: sa.Engine, scope: store.Scope, start: str, end: str,
 # Patrol nights: shifts, tracks, GPS quality
 
 
-def shifts_of_night(engine: sa.Engine, scope: store.Scope, night: str,
+def shifts_of_night(engine: sa.Engine, scope: store.Reader, night: str,
                     area: str | None = None) -> pd.DataFrame:
     """Shifts of one night (local date ``YYYY-MM-DD``) with their unit's name and kind.
 
@@ -236,7 +236,7 @@ def shifts_of_night(engine: sa.Engine, scope: store.Scope, night: str,
     return out[cols].sort_values(["start", "shift_id"]).reset_index(drop=True)
 
 
-def night_tracks(engine: sa.Engine, scope: store.Scope, shift_ids: list[str]) -> pd.DataFrame:
+def night_tracks(engine: sa.Engine, scope: store.Reader, shift_ids: list[str]) -> pd.DataFrame:
     """GPS pings (shift_id, ts, lat, lng) of the given shifts, in time order.
 
     Only shifts the scope can see are returned (a shift is in scope when a ping of it is).
@@ -254,7 +254,7 @@ def night_tracks(engine: sa.Engine, scope: store.Scope, shift_ids: list[str]) ->
     return pings.sort_values(["shift_id", "ts"]).reset_index(drop=True)
 
 
-def track_breaks(engine: sa.Engine, scope: store.Scope, start: str, end: str,
+def track_breaks(engine: sa.Engine, scope: store.Reader, start: str, end: str,
                  area: str | None = None, *, only_breaks: bool = True) -> pd.DataFrame:
     """GPS quality per shift of the period's nights: where tracks were not joined.
 

@@ -96,7 +96,7 @@ def window_bounds(night: str, window: str = DEFAULT_WINDOW, tz: str | None = Non
 # Inputs from the store
 
 
-def units_on_duty(engine: sa.Engine, scope: store.Scope, *, unit_ids: Sequence[str] | None = None,
+def units_on_duty(engine: sa.Engine, scope: store.Reader, *, unit_ids: Sequence[str] | None = None,
                   n: int | None = None, area: str | None = None, night: str | None = None,
                   window: str = DEFAULT_WINDOW) -> list[Unit]:
     """Units from the store with a start point and shift.
@@ -111,7 +111,7 @@ def units_on_duty(engine: sa.Engine, scope: store.Scope, *, unit_ids: Sequence[s
     from geo import overview
 
     ids = analysis.effective_scope(engine, scope, area)
-    sc: store.Scope = analysis.narrowed(engine, scope, area)  # a principal keeps its row rules
+    sc: store.Reader = analysis.narrowed(engine, scope, area)  # a principal keeps its row rules
     units = store.read(engine, "units", sc, columns=["unit_id", "name", "kind", "station"])
     units = units.sort_values("unit_id").reset_index(drop=True)
     shifts = pd.DataFrame(columns=["unit_id", "start", "end"])
@@ -225,7 +225,7 @@ def _iso(start: pd.Timestamp, seconds: int) -> str:
     return (start + pd.Timedelta(seconds=int(seconds))).isoformat(timespec="minutes")
 
 
-def make_plan(engine: sa.Engine, scope: store.Scope, *, night: str,
+def make_plan(engine: sa.Engine, scope: store.Reader, *, night: str,
               window: str = DEFAULT_WINDOW, units: Sequence[Unit] | None = None,
               unit_ids: Sequence[str] | None = None, n_units: int | None = None,
               dwell_min: float = DWELL_MIN, n_candidates: int = 150,
@@ -434,14 +434,14 @@ def save_plan(engine: sa.Engine, plan: dict[str, Any], *, user: str | None = Non
     return str(plan["plan_id"])
 
 
-def _visible(engine: sa.Engine, scope: store.Scope, plan_scope: str) -> bool:
+def _visible(engine: sa.Engine, scope: store.Reader, plan_scope: str) -> bool:
     allowed = store.resolve_scope(engine, scope)
     if allowed is None:
         return True
     return plan_scope != "all" and all(a in allowed for a in plan_scope.split(","))
 
 
-def load_plan(engine: sa.Engine, plan_id: str, scope: store.Scope = "all") -> dict[str, Any]:
+def load_plan(engine: sa.Engine, plan_id: str, scope: store.Reader = "all") -> dict[str, Any]:
     """A saved plan by id (ValueError when unknown or outside the scope)."""
     p = store.plans
     with engine.connect() as conn:
@@ -452,7 +452,7 @@ def load_plan(engine: sa.Engine, plan_id: str, scope: store.Scope = "all") -> di
     return json.loads(row.body)
 
 
-def list_plans(engine: sa.Engine, scope: store.Scope = "all", *, start: str | None = None,
+def list_plans(engine: sa.Engine, scope: store.Reader = "all", *, start: str | None = None,
                end: str | None = None) -> pd.DataFrame:
     """Saved plans (plan_id, night, created, user_name, area, risk_covered, risk_total), newest
     night first, optionally for nights ``start``..``end``."""
@@ -564,7 +564,7 @@ def plan_vs_actual(plan: dict[str, Any], pings: pd.DataFrame, *, full_ratio: flo
             "units": unit_rows, "overall": overall}
 
 
-def actual(engine: sa.Engine, scope: store.Scope, plan: dict[str, Any] | str, **kwargs: Any
+def actual(engine: sa.Engine, scope: store.Reader, plan: dict[str, Any] | str, **kwargs: Any
            ) -> dict[str, Any]:
     """Plan against actual for a saved plan (by id) or a plan document, from the stored tracks
     of the plan's units on its night (read through ``scope``)."""
@@ -595,7 +595,7 @@ def actual(engine: sa.Engine, scope: store.Scope, plan: dict[str, Any] | str, **
     return plan_vs_actual(plan, pings, **kwargs)
 
 
-def period_compliance(engine: sa.Engine, scope: store.Scope, start: str, end: str
+def period_compliance(engine: sa.Engine, scope: store.Reader, start: str, end: str
                       ) -> dict[str, Any] | None:
     """Plan compliance over the saved plans of nights ``start``..``end`` (for the briefing).
 

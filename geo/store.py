@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -41,9 +41,13 @@ from shapely import wkt as shapely_wkt
 from geo import schema
 from geo.config import get_settings
 
+if TYPE_CHECKING:
+    from geo.access import Principal
+
 __all__ = [
     "ALL",
     "RECORD_TABLES",
+    "Reader",
     "Scope",
     "WriteResult",
     "connect",
@@ -62,6 +66,8 @@ __all__ = [
 ROLLUP_RES = 10
 _BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a write waits for the write lock of another
 Scope = Literal["all"] | frozenset[str] | set[str] | list[str] | tuple[str, ...]
+# Who reads: a scope, or a user (geo.access.Principal: role and areas; the store applies its rules)
+Reader: TypeAlias = "Scope | Principal"
 ALL: Literal["all"] = "all"
 
 metadata = sa.MetaData()

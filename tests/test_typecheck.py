@@ -1,4 +1,4 @@
-"""geo/, layers/ and data/ pass mypy with the project's settings (pyproject.toml)."""
+"""geo/, layers/, data/, views/ and app.py pass mypy with the settings in pyproject.toml."""
 
 from __future__ import annotations
 

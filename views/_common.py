@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -71,7 +72,7 @@ def user() -> str:
     return scope().user
 
 
-def audit(action: str, what: object = "", *, rows: int | None = None, **detail: object) -> None:
+def audit(action: str, what: object = "", *, rows: int | None = None, **detail: Any) -> None:
     """Record an event of the logged-in user in the audit log."""
     access.audit(engine(), user() or None, action, what, rows=rows, **detail)
 

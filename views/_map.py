@@ -71,7 +71,7 @@ def _bounds(url: str, scope: Any,
             area: str | None) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """``((south, west), (north, east))`` of the scope's areas (or incidents); None if empty."""
     eng = store.connect(url)
-    ids = analysis.effective_scope(eng, scope, area)  # type: ignore[arg-type]
+    ids = analysis.effective_scope(eng, scope, area)
     poly = analysis.area_polygon(eng, ids)
     if poly is not None:
         w, s, e, n = poly.bounds
@@ -152,16 +152,16 @@ def _tiles() -> tuple[str, str | None]:
 
 def base_map(area: str | None = None, *, zoom: int = 14) -> folium.Map:
     """A map fitted to the scope (narrowed to ``area``) with the basemap chosen in Settings."""
-    from layers.basemap import new_map
+    from layers.basemap import DEFAULT_CENTER, new_map
 
     tiles, token = _tiles()
     bounds = _bounds(get_settings().database_url, _scope_key(), area)
+    center = (((bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2) if bounds
+              else DEFAULT_CENTER)
     try:
-        return new_map(zoom=zoom, tiles=tiles, tianditu_token=token, bounds=bounds,
-                       **({"center": ((bounds[0][0] + bounds[1][0]) / 2,
-                                      (bounds[0][1] + bounds[1][1]) / 2)} if bounds else {}))
+        return new_map(zoom=zoom, tiles=tiles, tianditu_token=token, bounds=bounds, center=center)
     except ValueError:  # a tile setting the layers do not accept: draw without tiles
-        return new_map(zoom=zoom, tiles="none", bounds=bounds)
+        return new_map(zoom=zoom, tiles="none", bounds=bounds, center=center)
 
 
 def shift_gcj02() -> bool:

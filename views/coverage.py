@@ -37,7 +37,8 @@ if shifts is not None:
     names = dict(zip(shifts["shift_id"], shifts["unit_name"].fillna(shifts["unit_id"])
                      .astype(str) + " · " + shifts["start"].dt.strftime("%H:%M"), strict=True))
     chosen = c3.multiselect(ui.tr("cov.units"), list(names), key=f"cov_units_{night}",
-                            format_func=names.get, placeholder=ui.tr("cov.pick_units") if names
+                            format_func=names.__getitem__,
+                            placeholder=ui.tr("cov.pick_units") if names
                             else ui.tr("cov.no_shifts"))
 else:
     c3.caption(ui.tr("auth.viewer_no_tracks"))

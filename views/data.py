@@ -98,14 +98,14 @@ if uploaded is not None:
             st.cache_data.clear()
             st.session_state["data_last"] = summary
 
-summary = st.session_state.get("data_last")
-if summary is not None:
-    st.subheader(ui.tr("data.report", file=md_escape(summary.file)))
+last = st.session_state.get("data_last")
+if last is not None:
+    st.subheader(ui.tr("data.report", file=md_escape(last.file)))
     m = st.columns(5)
     for i, field in enumerate(("read", "accepted", "duplicates", "conflicts", "rejected")):
-        m[i].metric(ui.tr(f"col.{field}"), f"{getattr(summary, field):,}")
-    if len(summary.rejects):
-        shown = summary.rejects.copy()
+        m[i].metric(ui.tr(f"col.{field}"), f"{getattr(last, field):,}")
+    if len(last.rejects):
+        shown = last.rejects.copy()
         shown["reason"] = [t(f"reject.{c}", LANG, **json.loads(p))  # in the user's language
                            for c, p in zip(shown["code"], shown["params"], strict=True)]
         report = shown[["file", "row", "column", "value", "reason"]].rename(columns={
@@ -114,8 +114,8 @@ if summary is not None:
         st.dataframe(ingest.neutralise_formulas(report), hide_index=True)
         st.download_button(ui.tr("data.download_rejects"),
                            ingest.rejects_csv(shown).encode("utf-8-sig"),
-                           file_name=f"rejects-{Path(summary.file).stem}.csv", mime="text/csv",
-                           on_click=ui.audit, args=("download", f"rejects-{summary.file}"),
+                           file_name=f"rejects-{Path(last.file).stem}.csv", mime="text/csv",
+                           on_click=ui.audit, args=("download", f"rejects-{last.file}"),
                            kwargs={"kind": "rejects", "rows": len(shown)})
     else:
         st.success(ui.tr("data.no_rejects"))

@@ -4,6 +4,8 @@ field, and the saved plans checked against what was driven."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -92,17 +94,17 @@ if go:
                            end=(night - dt.timedelta(days=1)).isoformat(), res=f.res,
                            area=f.area, night=f.night)
         with st.spinner(ui.tr("plan.solving")):
-            doc = planning.make_plan(
+            made = planning.make_plan(
                 engine, scope, night=night.isoformat(), window=window, units=units,
                 dwell_min=dwell, n_candidates=int(n_cand), must=_cells(must),
                 avoid=_cells(avoid), res=f.res, area=f.area, value=value,
                 seed=int(seed) if randomise else None, time_limit_s=float(limit),
                 network=network.strip() or None, gaps=gaps)
-        planning.save_plan(engine, doc, user=ui.user(), scope=scope)
-        ui.audit("plan", doc["plan_id"], rows=sum(len(u["stops"]) for u in doc["units"]),
-                 night=doc["date"], area=f.area, units=len(doc["units"]))
-        st.session_state["plan_doc"] = doc
-        st.success(ui.tr("plan.saved", plan_id=doc["plan_id"]))
+        planning.save_plan(engine, made, user=ui.user(), scope=scope)
+        ui.audit("plan", made["plan_id"], rows=sum(len(u["stops"]) for u in made["units"]),
+                 night=made["date"], area=f.area, units=len(made["units"]))
+        st.session_state["plan_doc"] = made
+        st.success(ui.tr("plan.saved", plan_id=made["plan_id"]))
     except (ValueError, TypeError) as err:
         st.error(ui.tr("plan.failed", reason=str(err)))
 
@@ -170,13 +172,15 @@ if doc:
     st.markdown("**" + ui.tr("plan.downloads") + "**")
     demo = is_demo(engine)
     lang = ui.lang()
-    makers = {"PDF": (lambda: plan_export.to_pdf(doc, lang, demo=demo), "application/pdf", "pdf"),
-              "HTML": (lambda: plan_export.to_html(doc, lang, demo=demo), "text/html", "html"),
-              "GPX": (lambda: plan_export.to_gpx(doc), "application/gpx+xml", "gpx"),
-              "KML": (lambda: plan_export.to_kml(doc), "application/vnd.google-earth.kml+xml",
-                      "kml"),
-              "CSV": (lambda: "\ufeff" + plan_export.to_csv(doc), "text/csv", "csv"),
-              "JSON": (lambda: plan_export.to_json(doc), "application/json", "json")}
+    sheet: dict[str, Any] = doc  # the plan shown (narrowed for the makers below)
+    makers: dict[str, tuple[Callable[[], str | bytes], str, str]] = {
+        "PDF": (lambda: plan_export.to_pdf(sheet, lang, demo=demo), "application/pdf", "pdf"),
+        "HTML": (lambda: plan_export.to_html(sheet, lang, demo=demo), "text/html", "html"),
+        "GPX": (lambda: plan_export.to_gpx(sheet), "application/gpx+xml", "gpx"),
+        "KML": (lambda: plan_export.to_kml(sheet), "application/vnd.google-earth.kml+xml",
+                "kml"),
+        "CSV": (lambda: "\ufeff" + plan_export.to_csv(sheet), "text/csv", "csv"),
+        "JSON": (lambda: plan_export.to_json(sheet), "application/json", "json")}
     cols = st.columns(len(makers))
     for col, (label, (make, mime, ext)) in zip(cols, makers.items(), strict=True):
         col.download_button(ui.tr("plan.download", fmt=label), data=make(), mime=mime,
@@ -193,7 +197,10 @@ if saved.empty:
     st.info(ui.tr("plan.none_saved"))
     st.stop()
 labels = {r.plan_id: f"{r.plan_id} · {r.night} · {r.area}" for r in saved.itertuples()}
-pid = st.selectbox(ui.tr("plan.pick"), list(labels), format_func=labels.get, key="plan_pick")
+pid = st.selectbox(ui.tr("plan.pick"), list(labels), format_func=labels.__getitem__,
+                   key="plan_pick")
+if pid is None:
+    st.stop()
 plan = planning.load_plan(engine, pid, scope)
 result = _map.cached(planning.actual, plan)
 st.caption(ui.tr("plan.actual_caption", pct=f"{result['full_ratio']:.0%}".rstrip("%"),

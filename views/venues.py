@@ -71,7 +71,8 @@ st.subheader(ui.tr("ven.history"))
 recent = status.sort_values("last_inspection", ascending=False, na_position="last")
 names = dict(zip(recent["venue_id"], recent["name"] + " (" + recent["venue_id"] + ")",
                  strict=True))
-chosen = st.selectbox(ui.tr("ven.choose"), list(names), format_func=names.get, key="ven_pick")
+chosen = st.selectbox(ui.tr("ven.choose"), list(names), format_func=names.__getitem__,
+                      key="ven_pick")
 rows = history.loc[history["venue_id"] == chosen].sort_values("ts", ascending=False)
 if rows.empty:
     st.info(ui.tr("ven.no_history"))

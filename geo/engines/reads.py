@@ -68,7 +68,7 @@ def _area_cells(engine: sa.Engine, ids: frozenset[str]) -> tuple[list[int], list
     return cells[inside].tolist(), cells[~inside].tolist(), True
 
 
-def coverage_cells_sql(engine: sa.Engine, scope: store.Scope, *, start: str | None = None,
+def coverage_cells_sql(engine: sa.Engine, scope: store.Reader, *, start: str | None = None,
                        end: str | None = None, night: str | None = coverage.DEFAULT_NIGHT,
                        res: int = 9, area: str | None = None,
                        unit_kinds: Sequence[str] | None = None) -> pd.DataFrame:
