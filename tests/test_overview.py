@@ -168,13 +168,16 @@ def test_campaign_figures_from_frames():
 
 
 @pytest.fixture(scope="module")
-def demo_engine(tmp_path_factory):
-    from geo import store
-    from geo.demo import load_demo
+def demo_engine(demo_db_file, tmp_path_factory):
+    """A copy of the session's demo store (tests/test_demo_store.py tests loading it)."""
+    import shutil
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    from geo import store
+
+    copy = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copyfile(demo_db_file, copy)
+    url = f"sqlite:///{copy}"
     eng = store.connect(url)
-    load_demo(eng)
     yield eng
     store._engines.pop(url, None)
     eng.dispose()
