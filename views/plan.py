@@ -183,7 +183,8 @@ if doc:
         "JSON": (lambda: plan_export.to_json(sheet), "application/json", "json")}
     cols = st.columns(len(makers))
     for col, (label, (make, mime, ext)) in zip(cols, makers.items(), strict=True):
-        col.download_button(ui.tr("plan.download", fmt=label), data=make(), mime=mime,
+        # the file is made when its button is pressed, not on every rerun (PDF + HTML: ~1 s)
+        col.download_button(ui.tr("plan.download", fmt=label), data=make, mime=mime,
                             file_name=f"{doc['plan_id']}.{ext}", key=f"plan_dl_{ext}",
                             on_click=ui.audit, args=("export", f"{doc['plan_id']}.{ext}"),
                             kwargs={"kind": "plan", "format": ext,

@@ -93,11 +93,17 @@ def serve_app(db: Path, log_dir: Path, **env: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app_url(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real app served by Streamlit on a private copy of the demo store."""
+def app_store(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The store file :func:`app_url` serves: a private copy of the demo store."""
     db = tmp_path_factory.mktemp("browser-store") / "demo.db"
     shutil.copyfile(demo_db_file, db)
-    with serve_app(db, tmp_path_factory.mktemp("streamlit")) as url:
+    return db
+
+
+@pytest.fixture(scope="session")
+def app_url(app_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app served by Streamlit on :func:`app_store`."""
+    with serve_app(app_store, tmp_path_factory.mktemp("streamlit")) as url:
         yield url
 
 

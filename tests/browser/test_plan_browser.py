@@ -3,14 +3,19 @@ PDF sheet downloads, and the plan against actual section shows the night's compl
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import pandas as pd
+
+from geo import access, store
 from geo.i18n import t
 from tests.browser.conftest import screenshot, wait_for_run
 from tests.browser.test_app_browser import _open
 
 
-def test_plan_page_draws_routes_and_exports(offline_page: object, app_url: str) -> None:
+def test_plan_page_draws_routes_and_exports(offline_page: object, app_url: str,
+                                            app_store: Path) -> None:
     page = offline_page
     _open(page, f"{app_url}/plan", t("page.plan", "zh-CN"))
     page.get_by_role("button", name=t("plan.run", "zh-CN")).click()  # type: ignore[attr-defined]
@@ -34,6 +39,15 @@ def test_plan_page_draws_routes_and_exports(offline_page: object, app_url: str) 
         page.get_by_role("button", name=t("plan.download", "zh-CN", fmt="PDF")).click()
     pdf = Path(dl.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    # the sheet is made on the click (not on every rerun), and the click is audited
+    name = dl.value.suggested_filename
+    exports = pd.DataFrame()
+    for _ in range(100):
+        exports = access.audit_log(store.connect(f"sqlite:///{app_store}"), actions=["export"])
+        if (exports["what"] == name).any():
+            break
+        time.sleep(0.1)
+    assert name.endswith(".pdf") and (exports["what"] == name).any()
     body = page.inner_text("body")  # type: ignore[attr-defined]
     assert t("plan.m.compliance", "zh-CN") in body and "Traceback" not in body
     assert page.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
