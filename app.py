@@ -6,7 +6,7 @@ file on its own, without this frame (sidebar filters gone). tests/bench/bench_ap
 
 Opens the store (migrations applied), builds the demo city on an empty embedded store, creates
 the first admin from QY_ADMIN_USER/QY_ADMIN_PASSWORD and the demo users in demo mode
-(geo.access.bootstrap), shows the login form until a user logs in, draws the shared sidebar
+(geo.services.access.bootstrap), shows the login form until a user logs in, draws the shared sidebar
 filters and runs the chosen page among those the user's role may open. Run with
 ``streamlit run app.py``.
 """
@@ -18,9 +18,10 @@ from pathlib import Path
 import sqlalchemy as sa
 import streamlit as st
 
-from geo import access, store
+from geo import services
 from geo.config import get_settings
-from geo.demo import load_demo
+from geo.services import access, data
+from geo.services.demo import load_demo
 from views import _common as ui
 
 ROOT = Path(__file__).resolve().parent
@@ -29,7 +30,7 @@ st.set_page_config(page_title="青云巡防 Qingyun Patrol",
                    page_icon=str(ROOT / "static" / "qy" / "shield.png"), layout="wide")
 
 engine = ui.engine()
-if get_settings().demo and sum(store.counts(engine).values()) == 0:
+if get_settings().demo and sum(data.record_counts(engine).values()) == 0:
     with st.spinner(ui.tr("app.building_demo")):
         load_demo(engine)
         st.cache_data.clear()
@@ -61,6 +62,6 @@ st.sidebar.caption(ui.tr("app.title") + " · " + engine.url.render_as_string(hid
 try:
     nav.run()
 except sa.exc.OperationalError as e:  # SQLite: an import held the write lock past the wait
-    if not store.is_locked(e):
+    if not services.is_locked(e):
         raise
     st.warning(ui.tr("app.store_busy"))

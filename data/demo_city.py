@@ -2,7 +2,7 @@
 
 ``build_demo_city(seed=7)`` returns one pandas DataFrame per record kind (units, shifts, pings,
 sites, site_checks, venues, inspections, hazards, incidents, areas) with exactly the canonical
-columns of :mod:`geo.schema`, canonical enum values, WGS-84 coordinates and tz-aware
+columns of :mod:`geo.domain.schema`, canonical enum values, WGS-84 coordinates and tz-aware
 Asia/Shanghai times.
 
 The place names are public; every person, unit, venue and event is made up. The generator works in a
@@ -39,13 +39,14 @@ from typing import overload
 
 import numpy as np
 import pandas as pd
+import shapely
 from numpy.typing import ArrayLike
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 from shapely import union_all
 from shapely.geometry import Polygon
 
-from geo.schema import KINDS
+from geo.domain.schema import KINDS
 
 __all__ = [
     "CAMPAIGN",
@@ -1140,8 +1141,6 @@ def _office_hours(t: np.ndarray, after: np.ndarray, rng: np.random.Generator) ->
 
 def _grid_owner(areas: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Grid manager (owner) of the grid holding each local point ("" outside every grid)."""
-    import shapely
-
     lng, lat = _to_lnglat(x, y)
     out = np.full(len(x), "", dtype=object)
     grids = areas.loc[areas["level"] == "grid"]
@@ -1350,8 +1349,6 @@ def _leads(rng: np.random.Generator, net: _Net, cal: _Cal,
     located = u < 0.7
     grid = np.full(n, None, dtype=object)
     grids = city["areas"].loc[city["areas"]["level"] == "grid"]
-    import shapely
-
     lng, lat = _to_lnglat(x, y)
     for geom, area_id in zip(grids["geometry"], grids["area_id"], strict=True):
         grid[shapely.contains_xy(geom, lng, lat)] = area_id

@@ -26,6 +26,7 @@ import pandas as pd
 from shapely.geometry import mapping
 
 from data.demo_city import build_demo_city
+from geo.domain import coords
 
 __all__ = ["BAD_ROWS", "SAMPLES_DIR", "make_samples"]
 
@@ -51,16 +52,11 @@ _INCIDENT_ZH = {"theft": "盗窃", "fraud": "诈骗", "fight": "打架斗殴", "
                 "drugs": "涉毒", "gambling": "涉赌", "other": "其他"}
 
 
-def _coords():
-    """geo.coords, imported lazily (it is written by another engineer)."""
-    from geo import coords
-
-    return coords
 
 
 def make_samples(out_dir: Path = SAMPLES_DIR, seed: int = 7) -> dict[str, int]:
     """Write the sample files; returns {file name: size in bytes}."""
-    coords = _coords()
+
     city = build_demo_city(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
 

@@ -24,12 +24,15 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-__all__ = ["CHINA_BBOX", "REPO_ROOT", "Settings", "default_db_url", "get_settings"]
+__all__ = ["CHINA_BBOX", "DEFAULT_NIGHT", "REPO_ROOT", "Settings", "default_db_url",
+           "get_settings"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Mainland China with Hainan and the islands, WGS-84 degrees (min_lng, min_lat, max_lng, max_lat)
 CHINA_BBOX: tuple[float, float, float, float] = (73.4, 18.1, 135.1, 53.6)
+# The night window (local HH:MM-HH:MM) unless QY_NIGHT, the Settings page or the user say otherwise
+DEFAULT_NIGHT = "20:00-06:00"
 
 
 def default_db_url() -> str:
@@ -48,7 +51,7 @@ class Settings:
     tiles: str = "none"
     demo: bool = True
     max_upload_mb: int = 50
-    night: str = "20:00-06:00"
+    night: str = DEFAULT_NIGHT
     session_minutes: float = 30.0
     login_attempts: int = 5
     lockout_minutes: float = 15.0
@@ -126,7 +129,7 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         tiles=str(pick("tiles") or "none"),
         demo=demo,
         max_upload_mb=_positive_int("QY_MAX_UPLOAD_MB", pick("max_upload_mb") or 50),
-        night=str(pick("night") or "20:00-06:00"),
+        night=str(pick("night") or DEFAULT_NIGHT),
         session_minutes=_positive(pick("session_minutes"), 30.0, "QY_SESSION_MINUTES"),
         login_attempts=int(_positive(pick("login_attempts"), 5, "QY_LOGIN_ATTEMPTS")),
         lockout_minutes=_positive(pick("lockout_minutes"), 15.0, "QY_LOCKOUT_MINUTES"),

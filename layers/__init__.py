@@ -15,10 +15,10 @@ In a Streamlit page (needs ``[server] enableStaticServing = true`` in .streamlit
     out = st_folium(m, key="coverage_map", height=600, use_container_width=True,
                     returned_objects=["last_object_clicked"])
 
-``returned_objects`` limited to clicks: panning and zooming then never rerun the page (the
-component only reports when a returned value changes). Do not pass ``center``/``zoom`` back in
-from the result. A click on a cell gives ``out["last_object_clicked"]`` = {lat, lng} (GCJ-02
-when ``shift``: convert back with geo.coords.gcj02_to_wgs84 before geo.hexes.latlng_to_cells).
+``returned_objects`` limited to clicks: panning and zooming then never rerun the page (the component
+only reports when a returned value changes). Do not pass ``center``/``zoom`` back in from the
+result. A click on a cell gives ``out["last_object_clicked"]`` = {lat, lng} (GCJ-02 when ``shift``:
+convert back with geo.domain.coords.gcj02_to_wgs84 before geo.domain.hexes.latlng_to_cells).
 Standalone files: :func:`layers.standalone.save` inlines every asset.
 """
 

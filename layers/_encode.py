@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from geo import coords
+from geo.domain import coords
 
 __all__ = ["base36", "colour", "fmt", "fmt_column", "script_json", "shift", "text"]
 

@@ -15,7 +15,7 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from jinja2 import Template
 
-from geo import hexes
+from geo.domain import hexes
 from layers import _assets
 from layers._encode import base36, colour, fmt, fmt_column, legend_html, script_json, text
 

@@ -39,7 +39,7 @@ def routes_layer(plan: Mapping[str, Any], *, name: str, labels: Mapping[str, str
     Parameters
     ----------
     plan
-        A plan document (:func:`geo.planning.make_plan`).
+        A plan document (:func:`geo.services.plan.make_plan`).
     labels
         Translated words for tooltips: ``unit``, ``arrive``, ``leave``, ``landmark``, ``start``
         and, with ``status``, ``full``, ``brief``, ``missed``.

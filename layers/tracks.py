@@ -1,5 +1,6 @@
 """Patrol tracks: one polyline per unbroken run of a shift's fixes; breaks (gaps over 5 minutes,
-jumps faster than 150 km/h, as flagged by :func:`geo.coverage.segments`) drawn dashed and marked."""
+jumps faster than 150 km/h, as flagged by :func:`geo.domain.coverage.segments`) drawn dashed and
+marked."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from jinja2 import Template
 
-from geo import coverage
+from geo.domain import coverage
 from layers import _assets
 from layers._encode import colour, legend_html, script_json, shift, text
 

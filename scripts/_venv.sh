@@ -16,7 +16,7 @@ ensure_venv() {
     .venv/bin/python -m pip install -q -r "$req"
     touch "$stamp"
   fi
-  # H3 C library for fast H3 indexing (geo/_h3c, a few seconds; a no-op when already built). On
-  # failure it prints one line and geo.hexes falls back to h3ronpy, so setup goes on.
-  .venv/bin/python -m geo._h3c.build --quiet || true
+  # H3 C library for fast H3 indexing (geo/domain/_h3c, a few seconds; a no-op when already built). On
+  # failure it prints one line and geo.domain.hexes falls back to h3ronpy, so setup goes on.
+  .venv/bin/python -m geo.domain._h3c.build --quiet || true
 }

@@ -31,9 +31,7 @@ def _pg_database() -> Iterator[str]:
     try:
         yield url
     finally:
-        eng = store._engines.pop(url, None)
-        if eng is not None:
-            eng.dispose()
+        store.forget(url)
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -58,9 +56,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'store.db'}"
         yield url
-        eng = store._engines.pop(url, None)
-        if eng is not None:
-            eng.dispose()
+        store.forget(url)
     else:
         yield from _pg_database()
 
@@ -76,33 +72,31 @@ def sqlite_engine(tmp_path) -> Iterator[sa.Engine]:
     """A migrated, empty SQLite store (for tests that need only one backend)."""
     url = f"sqlite:///{tmp_path / 'one.db'}"
     yield store.connect(url)
-    eng = store._engines.pop(url, None)
-    if eng is not None:
-        eng.dispose()
+    store.forget(url)
 
 
 @pytest.fixture(scope="session")
 def demo_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite store holding the demo city, built once per test session (about 20 s)."""
-    from geo.demo import load_demo
+    from geo.services.demo import load_demo
 
     path = tmp_path_factory.mktemp("demo-city") / "demo.db"
     url = f"sqlite:///{path}"
     engine = store.connect(url)
     load_demo(engine)
-    store._engines.pop(url, None)
+    store.forget(url)
     engine.dispose()
     return path
 
 
 def log_in(at: object, url: str, user: str = "admin") -> object:
-    """Log an AppTest in as a demo user (geo.access.DEMO_USERS) before its first run.
+    """Log an AppTest in as a demo user (geo.services.access.DEMO_USERS) before its first run.
 
-    It calls geo.access.login with the user's demo password, as the login form does, and puts
-    the session where the form puts it; the app then checks it at every run like any session.
+    It calls geo.services.access.login with the user's demo password, as the login form does, and
+    puts the session where the form puts it; the app then checks it at every run like any session.
     Nothing here works without the password, and demo users log in only in demo mode.
     """
-    from geo import access
+    from geo.services import access
 
     eng = store.connect(url)
     access.bootstrap(eng)  # the demo users (demo mode, demo city loaded)
@@ -132,7 +126,7 @@ def new_app(demo_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Calla
         return at
 
     yield make
-    store._engines.pop(demo_db_url, None)
+    store.forget(demo_db_url)
 
 
 @pytest.fixture

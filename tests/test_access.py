@@ -1,8 +1,8 @@
-"""Users, roles and scopes (geo/access.py) and their enforcement in the store, on SQLite and
-PostgreSQL: argon2 hashes, lockout and session timeout on an injected clock, no default password
-outside demo mode, store.read refusing a viewer's forbidden kinds, the audit log; then the demo
-city read as a grid manager of one grid and as a viewer through every geo read a page, export,
-map or CLI command makes."""
+"""Users, roles and scopes (geo/services/access.py, geo/store/scope.py) and their enforcement in
+the store, on SQLite and PostgreSQL: argon2 hashes, lockout and session timeout on an injected
+clock, no default password outside demo mode, store.read refusing a viewer's forbidden kinds, the
+audit log; then the demo city read as a grid manager of one grid and as a viewer through every
+geo read a page, export, map or CLI command makes."""
 
 from __future__ import annotations
 
@@ -20,9 +20,16 @@ import shapely
 import sqlalchemy as sa
 from shapely import wkt as shapely_wkt
 
-from geo import access, analysis, briefing, cells, hexes, overview, planning, store
-from geo.__main__ import main
+from cli import main
+from geo import store
 from geo.config import get_settings
+from geo.domain import hexes
+from geo.services import access, briefing, cells, overview
+from geo.services import coverage as coverage_svc
+from geo.services import hotspots as hotspots_svc
+from geo.services import plan as plan_svc
+from geo.services import risk as risk_svc
+from geo.store import engine as store_engine
 from tests import tiny
 
 MIN = 60_000
@@ -107,7 +114,7 @@ def test_login_during_a_long_import_on_sqlite_does_not_wait_and_loses_nothing(
     the import's until its file is stored. The login now answers at once; its writes follow
     when the lock frees, in order, and the lockout holds meanwhile."""
     eng = sqlite_engine
-    monkeypatch.setattr(store, "QUICK_WAIT_S", 0.05)
+    monkeypatch.setattr(store_engine, "QUICK_WAIT_S", 0.05)
     s = _settings(login_attempts=3, lockout_minutes=10)
     access.add_user(eng, "g1", "grid-one-pass", "grid_manager", now=T0, areas=["G1"])
     access.add_user(eng, "g2", "grid-two-pass", "grid_manager", now=T0, areas=["G2"])
@@ -263,11 +270,11 @@ def test_viewer_figures_without_rows(tiny_engine: sa.Engine) -> None:
     viewer = access.Principal("v", "viewer", frozenset({"ST"}))
     figs = overview.compare(tiny_engine, viewer, "2022-07-01", "2022-07-03")
     assert figs.equals(overview.compare(tiny_engine, ["ST"], "2022-07-01", "2022-07-03"))
-    cov = analysis.coverage_cells(tiny_engine, viewer, start="2022-07-01", end="2022-07-03")
+    cov = coverage_svc.coverage_cells(tiny_engine, viewer, start="2022-07-01", end="2022-07-03")
     assert len(cov) > 0
-    for fn, args in ((overview.shifts_of_night, ("2022-07-01",)),
-                     (overview.night_tracks, (["S1"],)),
-                     (overview.track_breaks, ("2022-07-01", "2022-07-03"))):
+    for fn, args in ((coverage_svc.shifts_of_night, ("2022-07-01",)),
+                     (coverage_svc.night_tracks, (["S1"],)),
+                     (coverage_svc.track_breaks, ("2022-07-01", "2022-07-03"))):
         with pytest.raises(PermissionError):
             fn(tiny_engine, viewer, *args)
     inc = store.read(tiny_engine, "incidents", "all")
@@ -283,12 +290,12 @@ def test_plans_are_seen_by_their_areas(tiny_engine: sa.Engine) -> None:
     g2 = access.Principal("g2", "grid_manager", frozenset({"G2"}))
     doc = {"plan_id": "P1", "date": "2022-07-01", "risk_covered": 1.0, "risk_total": 2.0,
            "area": None, "units": []}
-    planning.save_plan(tiny_engine, doc, user="g1", scope=g1)
-    assert list(planning.list_plans(tiny_engine, g1)["plan_id"]) == ["P1"]
-    assert planning.list_plans(tiny_engine, g2).empty
-    assert list(planning.list_plans(tiny_engine, ["ST"])["plan_id"]) == ["P1"]
+    plan_svc.save_plan(tiny_engine, doc, user="g1", scope=g1)
+    assert list(plan_svc.list_plans(tiny_engine, g1)["plan_id"]) == ["P1"]
+    assert plan_svc.list_plans(tiny_engine, g2).empty
+    assert list(plan_svc.list_plans(tiny_engine, ["ST"])["plan_id"]) == ["P1"]
     with pytest.raises(ValueError):
-        planning.load_plan(tiny_engine, "P1", g2)
+        plan_svc.load_plan(tiny_engine, "P1", g2)
 
 
 def test_audit_log_filters(tiny_engine: sa.Engine) -> None:
@@ -353,7 +360,7 @@ def demo(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     poly = shapely_wkt.loads(areas.set_index("area_id").at[GRID, "geometry"])
     everything = {k: store.read(engine, k, "all") for k in store.RECORD_TABLES}
     yield {"url": url, "engine": engine, "poly": poly, "all": everything}
-    store._engines.pop(url, None)
+    store.forget(url)
     engine.dispose()
 
 
@@ -405,24 +412,24 @@ def test_grid_manager_reads_nothing_of_another_grid(demo: dict) -> None:
             assert _points_inside(demo, rows), kind
     assert set(store.read(eng, "areas", g)["area_id"]) == {GRID}
     with pytest.raises(ValueError):  # another grid cannot be asked for
-        analysis.narrowed(eng, g, "ST01-G01")
+        store.narrowed(eng, g, "ST01-G01")
     with pytest.raises(ValueError):
         overview.compare(eng, g, start, end, "ST01")
     # cells: overview, coverage, hotspots, risk (their exports and standalone maps too)
     # (coverage at res 10: dwell is kept in the res-10 cells whose centre lies in the grid;
     # a coarser cell is the parent of such cells and may stick out of the grid)
-    for fn, kw in ((analysis.coverage_cells, {"res": 10}), (analysis.hotspot_cells, {}),
-                   (analysis.risk_cells, {})):
+    for fn, kw in ((coverage_svc.coverage_cells, {"res": 10}), (hotspots_svc.hotspot_cells, {}),
+                   (risk_svc.risk_cells, {})):
         assert _cells_inside(demo, fn(eng, g, start=start, end=end, **kw)), fn.__name__
     # the figures are the grid's figures
     pd.testing.assert_frame_equal(overview.compare(eng, g, start, end),
                                   overview.compare(eng, "all", start, end, GRID))
     # tracks of a night: only the grid's part of each track
-    shifts = overview.shifts_of_night(eng, g, "2022-07-15")
+    shifts = coverage_svc.shifts_of_night(eng, g, "2022-07-15")
     assert len(shifts) > 0 and not set(shifts["shift_id"]) & foreign["shift_id"]
-    pings = overview.night_tracks(eng, g, demo["all"]["shifts"]["shift_id"].tolist()[:400])
+    pings = coverage_svc.night_tracks(eng, g, demo["all"]["shifts"]["shift_id"].tolist()[:400])
     assert len(pings) > 0 and _points_inside(demo, pings)
-    assert not set(overview.track_breaks(eng, g, start, end, only_breaks=False)["shift_id"]) \
+    assert not set(coverage_svc.track_breaks(eng, g, start, end, only_breaks=False)["shift_id"]) \
         & foreign["shift_id"]
     # a clicked cell of another grid shows nothing; one of the grid shows only the grid's rows
     inc = demo["all"]["incidents"]
@@ -444,16 +451,16 @@ def test_grid_manager_reads_nothing_of_another_grid(demo: dict) -> None:
     assert names[GRID] in text
     assert not [a for a, n in names.items() if a not in (GRID, "ST01") and n in text]
     # plans: units on duty, candidate cells and the saved plan stay in the grid
-    plan = planning.make_plan(eng, g, night="2022-07-15", n_units=2, time_limit_s=2)
+    plan = plan_svc.make_plan(eng, g, night="2022-07-15", n_units=2, time_limit_s=2)
     assert plan["units"]
     stops = pd.DataFrame([s for u in plan["units"] for s in u["stops"]])
     if len(stops):
         assert _points_inside(demo, stops)
-    planning.save_plan(eng, plan, user="grid03", scope=g)
-    assert plan["plan_id"] in set(planning.list_plans(eng, g)["plan_id"])
+    plan_svc.save_plan(eng, plan, user="grid03", scope=g)
+    assert plan["plan_id"] in set(plan_svc.list_plans(eng, g)["plan_id"])
     other = access.Principal("x", "grid_manager", frozenset({"ST01-G01"}))
-    assert plan["plan_id"] not in set(planning.list_plans(eng, other)["plan_id"])
-    assert planning.actual(eng, g, plan["plan_id"])["plan_id"] == plan["plan_id"]
+    assert plan["plan_id"] not in set(plan_svc.list_plans(eng, other)["plan_id"])
+    assert plan_svc.actual(eng, g, plan["plan_id"])["plan_id"] == plan["plan_id"]
 
 
 _FORBIDDEN_VIEWER = ("pings", "shifts", "units", "incidents", "inspections", "site_checks",
@@ -471,14 +478,14 @@ def test_viewer_gets_figures_but_no_track_officer_or_incident_row(demo: dict) ->
     for kind in access.VIEWER_ROW_KINDS:
         rows = store.read(eng, kind, v)
         assert len(rows) > 0 and "owner" not in rows and "unit_id" not in rows
-    for fn, args in ((overview.shifts_of_night, ("2022-07-15",)),
-                     (overview.night_tracks, (["x"],)),
-                     (overview.track_breaks, (start, end)),
-                     (planning.units_on_duty, ())):
+    for fn, args in ((coverage_svc.shifts_of_night, ("2022-07-15",)),
+                     (coverage_svc.night_tracks, (["x"],)),
+                     (coverage_svc.track_breaks, (start, end)),
+                     (plan_svc.units_on_duty, ())):
         with pytest.raises(PermissionError):
             fn(eng, v, *args)
     with pytest.raises(PermissionError):
-        planning.make_plan(eng, v, night="2022-07-15", n_units=1, time_limit_s=1)
+        plan_svc.make_plan(eng, v, night="2022-07-15", n_units=1, time_limit_s=1)
     # figures and briefings are there, equal to the station's
     assert overview.compare(eng, v, start, end).equals(overview.compare(eng, ["ST01"], start,
                                                                         end))

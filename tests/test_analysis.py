@@ -10,8 +10,11 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from geo import analysis, hexes, store
-from geo.__main__ import main
+from cli import main
+from geo import store
+from geo.domain import hexes
+from geo.services import coverage as coverage_svc
+from geo.services import hotspots as hotspots_svc
 from tests import tiny
 
 
@@ -23,28 +26,28 @@ def loaded(engine: sa.Engine, tmp_path: Path) -> sa.Engine:
 
 def test_coverage_cells_night_and_area(loaded: sa.Engine) -> None:
     # S1 drove 21:00-21:20 on 2022-07-01 along 28.700 N; S2 walked 21:30-21:45 on 07-02 in G2
-    all_ = analysis.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02", res=9)
+    all_ = coverage_svc.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02", res=9)
     assert all_["dwell_s"].sum() == pytest.approx(59 * 20 + 29 * 30, rel=1e-6)
     assert set(all_["res"]) == {9}
-    west = analysis.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02", res=9,
+    west = coverage_svc.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02", res=9,
                                    area="G1")
-    east = analysis.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02", res=9,
+    east = coverage_svc.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02", res=9,
                                    area="G2")
     _lat, lng = hexes.cell_centres(west["cell"].to_numpy().astype(np.uint64))
     assert (lng < 115.980).all()
     assert west["dwell_s"].sum() + east["dwell_s"].sum() == pytest.approx(all_["dwell_s"].sum(),
                                                                           rel=1e-6)
     # only volunteers: the S2 walk
-    vol = analysis.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02",
+    vol = coverage_svc.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02",
                                   unit_kinds=["volunteer"])
     assert vol["dwell_s"].sum() == pytest.approx(29 * 30, rel=1e-6)
     # a day window that excludes the night
-    day = analysis.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02",
+    day = coverage_svc.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02",
                                   night="08:00-18:00")
     assert day.empty
     # the grid manager of G1 cannot ask for G2
     with pytest.raises(ValueError, match="unknown area"):
-        analysis.coverage_cells(loaded, ["G1"], area="G2")
+        coverage_svc.coverage_cells(loaded, ["G1"], area="G2")
 
 
 def test_cli_coverage_hotspots_risk_geojson(loaded: sa.Engine, db_url: str, tmp_path: Path,
@@ -70,7 +73,7 @@ def test_cli_coverage_hotspots_risk_geojson(loaded: sa.Engine, db_url: str, tmp_
     assert sum(f["properties"]["count"] for f in fc["features"]) == 3
     # every study cell is in the station polygon, zero-count cells included
     assert len(fc["features"]) == len(hexes.polygon_to_cells(
-        analysis.area_polygon(loaded, ["ST"]), 9))
+        store.area_polygon(loaded, ["ST"]), 9))
 
     out = tmp_path / "risk.csv"
     assert main(["risk", "--db", db_url, "--out", str(out)]) == 0
@@ -84,7 +87,7 @@ def test_cli_coverage_hotspots_risk_geojson(loaded: sa.Engine, db_url: str, tmp_
 
 
 def test_hotspots_respect_scope(loaded: sa.Engine) -> None:
-    west = analysis.hotspot_cells(loaded, ["G1"])
+    west = hotspots_svc.hotspot_cells(loaded, ["G1"])
     _lat, lng = hexes.cell_centres(west["cell"].to_numpy().astype(np.uint64))
     assert (lng < 115.980).all()
     assert west["count"].sum() == len(store.read(loaded, "incidents", ["G1"]))

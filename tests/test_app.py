@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo import store
 from geo.i18n import t
+from geo.store import engine as store_engine
 
 PAGES = ["overview", "coverage", "hotspots", "venues", "hazards", "data", "settings"]
 # what each page must show, as string keys (metric labels, subheaders, captions)
@@ -73,10 +74,8 @@ def test_a_save_during_a_long_import_says_the_store_is_busy(app: AppTest, demo_d
     message in the user's language (no traceback) and changes nothing; afterwards it saves."""
     import sqlite3
 
-    monkeypatch.setattr(store, "_BUSY_TIMEOUT_MS", 100)
-    old = store._engines.pop(demo_db_url, None)  # this store's new connections wait 0.1 s
-    if old is not None:
-        old.dispose()
+    monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_MS", 100)
+    store.forget(demo_db_url)  # this store's new connections wait 0.1 s
     app.switch_page("views/settings.py").run()
     before = store.get_meta(store.connect(demo_db_url), "ui_settings")
     app.selectbox(key="set_night_from").set_value(22).run()

@@ -16,8 +16,9 @@ import shapely
 from shapely import wkt as shapely_wkt
 from streamlit.testing.v1 import AppTest
 
-from geo import access, store
+from geo import store
 from geo.i18n import t
+from geo.services import access
 
 ROOT = Path(__file__).resolve().parent.parent
 GRID = "ST01-G03"
@@ -108,7 +109,7 @@ def test_lockout_and_session_timeout(demo_db_url: str, monkeypatch: pytest.Monke
     assert at.info[0].value == t("auth.session_ended", "zh-CN")
     actions = access.audit_log(store.connect(demo_db_url))["action"].tolist()
     assert "lockout" in actions and "session_timeout" in actions
-    store._engines.pop(demo_db_url, None)
+    store.forget(demo_db_url)
 
 
 def _open_every_page(at: AppTest) -> dict[str, str]:

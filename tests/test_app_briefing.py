@@ -9,8 +9,10 @@ from collections.abc import Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import briefing, store
+from geo import escape, store
 from geo.i18n import t
+from geo.reports import briefing
+from geo.services import briefing as briefing_svc
 
 pytestmark = pytest.mark.slow
 SENTENCE = ("开展百日行动以来，共出动民警、辅警警力1169人次，发动组织群防群治力量856人次，"
@@ -38,7 +40,7 @@ def test_page_shows_the_campaign_sentence_and_offers_every_format(app: AppTest) 
     texts = [m.value for m in at.markdown]
     assert f"**{briefing.md_escape(SENTENCE)}**" in texts
     assert t("page.briefing", "zh-CN") in [x.value for x in at.title]
-    assert briefing.md_escape(t("brief.demo", "zh-CN")) in [w.value for w in at.warning]
+    assert escape.md_escape(t("brief.demo", "zh-CN")) in [w.value for w in at.warning]
     assert at.info and t("app.demo_banner", "zh-CN") in at.info[0].value
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == [t("brief.download", "zh-CN", fmt=f.upper()) for f in briefing.FORMATS]
@@ -54,7 +56,7 @@ def test_page_in_english_for_one_grid(app: AppTest, demo_db_url: str) -> None:
     at = _campaign_period(app)
     lead = next(m.value for m in at.markdown if m.value.startswith("**Since the"))
     engine = store.connect(demo_db_url)
-    figs = briefing.figures(engine, "all", "2022-06-25", "2022-10-02", "ST01-G03")
+    figs = briefing_svc.figures(engine, "all", "2022-06-25", "2022-10-02", "ST01-G03")
     assert f"{figs['key']['police_aux']:,}" in lead and figs["key"]["police_aux"] < 1169
-    assert any(h.value.startswith("## " + briefing.md_escape("Patrol and public-safety briefing:"))
+    assert any(h.value.startswith("## " + escape.md_escape("Patrol and public-safety briefing:"))
                and "罗家第3网格" in h.value for h in at.markdown)

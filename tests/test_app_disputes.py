@@ -85,7 +85,7 @@ def test_page_in_a_grid_scope(app: AppTest) -> None:
 
 
 def test_settings_store_the_unsettled_days_that_risk_uses(app: AppTest, demo_db_url: str) -> None:
-    from geo import analysis
+    from geo.services import risk
 
     app.switch_page("views/settings.py").run()
     assert not app.exception, app.exception
@@ -96,8 +96,8 @@ def test_settings_store_the_unsettled_days_that_risk_uses(app: AppTest, demo_db_
     engine = store.connect(demo_db_url)
     assert store.get_meta(engine, "dispute_unsettled_days") == 7
     # risk now counts disputes unsettled for more than 7 days (the stored setting), not 30
-    week = analysis.risk_cells(engine, "all", start="2022-09-01", end="2022-09-30")
-    month = analysis.risk_cells(engine, "all", start="2022-09-01", end="2022-09-30",
+    week = risk.risk_cells(engine, "all", start="2022-09-01", end="2022-09-30")
+    month = risk.risk_cells(engine, "all", start="2022-09-01", end="2022-09-30",
                                 unsettled_days=30)
     week_risk = week.set_index("cell")["risk"]
     month_risk = month.set_index("cell")["risk"].reindex(week_risk.index)

@@ -8,8 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.demo_city import DUTY_NIGHT
-from geo import duty, store
+from geo import store
+from geo.domain import duty as duty_rules
 from geo.i18n import t
+from geo.services import duty
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +41,7 @@ def test_settings_rules_and_overview_alerts(app: AppTest, demo_db_url: str) -> N
     app.button(key="set_duty_save").click().run()
     assert not app.exception and not app.error, [e.value for e in app.error]
     assert store.get_meta(store.connect(demo_db_url), duty.RULES_META) == \
-        duty.validate_rules(duty.DEFAULT_RULES)
+        duty_rules.validate_rules(duty_rules.DEFAULT_RULES)
     app.switch_page("views/overview.py").run()
     assert not app.exception, app.exception
     end = app.session_state["filters"].end

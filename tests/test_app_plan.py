@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import planning, store
+from geo import store
 from geo.i18n import t
+from geo.services import plan as plan_svc
 
 pytestmark = pytest.mark.slow
 
@@ -31,15 +32,15 @@ def test_plan_page_makes_saves_and_checks_a_plan(app: AppTest, demo_db_url: str,
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
     text = _texts(app)
-    saved = planning.list_plans(store.connect(demo_db_url), "all")
+    saved = plan_svc.list_plans(store.connect(demo_db_url), "all")
     assert len(saved) == 1 and saved["night"].iloc[0] == night
     pid = saved["plan_id"].iloc[0]
     assert t("plan.saved", lang, plan_id=pid) in text
     for key in ("plan.m.units", "plan.m.stops", "plan.m.covered", "plan.m.compliance",
                 "plan.m.visited"):
         assert t(key, lang) in text, key
-    plan = planning.load_plan(store.connect(demo_db_url), pid)
-    rostered = {u.unit_id for u in planning.units_on_duty(store.connect(demo_db_url), "all",
+    plan = plan_svc.load_plan(store.connect(demo_db_url), pid)
+    rostered = {u.unit_id for u in plan_svc.units_on_duty(store.connect(demo_db_url), "all",
                                                           night=night.isoformat())}
     assert {u["unit_id"] for u in plan["units"]} == rostered  # the roster of that night
     assert sum(len(u["stops"]) for u in plan["units"]) > 0

@@ -21,9 +21,11 @@ import pytest
 import shapely
 from shapely import wkt as shapely_wkt
 
-from geo import briefing, ingest, overview, store
-from geo.__main__ import main
+from cli import main
+from geo import escape, ingest, store
 from geo.i18n import t
+from geo.reports import briefing as briefing_doc
+from geo.services import briefing, overview
 from tests import tiny
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -272,7 +274,7 @@ def test_every_figure_recomputed_from_raw_rows(loaded, scope, area, start, end) 
     for g in got["gaps"]:
         assert g["h3"] in set(cells["h3"])
         assert g["nights"] == exp["nights_by_cell"].get(g["h3"], 0)
-    # the key figures are the Overview's (one definition in geo/overview.py)
+    # the key figures are the Overview's (one definition in geo/domain/figures.py)
     assert k == overview.period_figures(loaded, scope, start, end, area)
 
 
@@ -285,7 +287,7 @@ def test_grid_briefing_excludes_other_grids_rows(loaded) -> None:
     assert figs["key"]["volunteers"] == 1  # S4's one volunteer
     assert "fight" not in {r["category"] for r in figs["incidents"]["by_category"]}
     assert figs["hazards"]["found"] == 1
-    text = briefing.render(g1, "md").decode()
+    text = briefing_doc.render(g1, "md").decode()
     assert "二网格" not in text and "script" not in text
     with pytest.raises(ValueError, match="unknown area"):
         briefing.figures(loaded, ["G1"], "2022-07-01", "2022-07-02", "G2")
@@ -314,10 +316,10 @@ def test_no_person_names_and_every_string_escaped(sqlite_engine, lang: str) -> N
     load(sqlite_engine, city())
     b = briefing.build(sqlite_engine, "all", "2022-06-25", "2022-07-05", "G2", lang=lang,
                        campaign="<b>夏季</b>行动")
-    outputs = {"pdf": _pdf_text(briefing.render(b, "pdf")),
-               "docx": _docx_text(briefing.render(b, "docx")),
-               "html": briefing.render(b, "html").decode(),
-               "md": briefing.render(b, "md").decode()}
+    outputs = {"pdf": _pdf_text(briefing_doc.render(b, "pdf")),
+               "docx": _docx_text(briefing_doc.render(b, "docx")),
+               "html": briefing_doc.render(b, "html").decode(),
+               "md": briefing_doc.render(b, "md").decode()}
     names = [PERSON, "网格员甲", "网格员乙", "巡逻一组", "志愿者队", "消防通道堵塞", "无证经营"]
     for fmt, text in outputs.items():
         for name in names:
@@ -328,7 +330,7 @@ def test_no_person_names_and_every_string_escaped(sqlite_engine, lang: str) -> N
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;" in html
     assert "&lt;b&gt;夏季&lt;/b&gt;行动" in html
     assert "<script" not in outputs["md"] and "&lt;script" in outputs["md"]
-    assert "\\[" not in briefing.md_escape("a") and briefing.md_escape("[x](y)") == "\\[x\\]\\(y\\)"
+    assert "\\[" not in escape.md_escape("a") and escape.md_escape("[x](y)") == "\\[x\\]\\(y\\)"
 
 
 def test_formats_embed_fonts_images_and_no_network(sqlite_engine, tmp_path: Path) -> None:
@@ -341,7 +343,7 @@ def test_formats_embed_fonts_images_and_no_network(sqlite_engine, tmp_path: Path
     for png in b.images.values():  # real pictures (a missing CJK glyph would warn = fail)
         with Image.open(io.BytesIO(png)) as im:
             assert im.format == "PNG" and im.size[0] > 600
-    pdf = briefing.render(b, "pdf")
+    pdf = briefing_doc.render(b, "pdf")
     reader = PdfReader(io.BytesIO(pdf))
     embedded = []
     for page in reader.pages:
@@ -354,29 +356,29 @@ def test_formats_embed_fonts_images_and_no_network(sqlite_engine, tmp_path: Path
     assert _squash(b.lead) in _squash(_pdf_text(pdf))
     images = sum(len(page.images) for page in reader.pages)
     assert images == 3
-    docx_data = briefing.render(b, "docx")
+    docx_data = briefing_doc.render(b, "docx")
     import docx
     from docx.oxml.ns import qn
 
     d = docx.Document(io.BytesIO(docx_data))
     assert b.lead in _docx_text(docx_data)
     rfonts = d.styles["Normal"].element.rPr.rFonts
-    assert rfonts.get(qn("w:eastAsia")) == briefing.DOCX_EAST_ASIA_FONT
+    assert rfonts.get(qn("w:eastAsia")) == briefing_doc.DOCX_EAST_ASIA_FONT
     assert len(d.inline_shapes) == 3
     for fmt in ("html", "md"):
-        text = briefing.render(b, fmt).decode()
+        text = briefing_doc.render(b, fmt).decode()
         assert text.count("data:image/png;base64,") == 3
         assert not re.search(r"(src|href)=\"?https?:", text) and "](http" not in text
-        assert b.lead in text or briefing.md_escape(b.lead) in text
+        assert b.lead in text or escape.md_escape(b.lead) in text
     with pytest.raises(ValueError, match=r"\.pdf, \.docx"):
-        briefing.write(b, tmp_path / "x.txt")
-    assert briefing.write(b, tmp_path / "x.pdf") == (tmp_path / "x.pdf").stat().st_size
+        briefing_doc.write(b, tmp_path / "x.txt")
+    assert briefing_doc.write(b, tmp_path / "x.pdf") == (tmp_path / "x.pdf").stat().st_size
 
 
 def test_sections_demo_notice_and_optional_sections(sqlite_engine, monkeypatch) -> None:
     load(sqlite_engine, city())
     figs = briefing.figures(sqlite_engine, "all", "2022-07-01", "2022-07-02")
-    b = briefing.compose(figs, "zh-CN", pictures=False)
+    b = briefing_doc.compose(figs, "zh-CN", pictures=False)
     assert b.notice is None and b.images == {}
     assert b.lead.startswith("2022-07-01至2022-07-02，共出动民警、辅警警力")
     assert [s.title for s in b.sections][:2] == ["一、巡防力量投入", "二、盘查与场所检查"]
@@ -384,19 +386,19 @@ def test_sections_demo_notice_and_optional_sections(sqlite_engine, monkeypatch) 
         store.set_meta(conn, "demo", {"seed": 7})
     demo = briefing.build(sqlite_engine, "all", "2022-07-01", "2022-07-02", lang="en",
                           pictures=False)
-    assert demo.notice == t("brief.demo", "en") and demo.notice in briefing.render(
+    assert demo.notice == t("brief.demo", "en") and demo.notice in briefing_doc.render(
         demo, "md").decode().replace("\\", "")
     # an optional section (plan compliance will be one) appears only when it has figures
-    opt = briefing.OptionalSection(
+    opt = briefing_doc.OptionalSection(
         "plan", lambda engine, scope, start, end, area, **kw: {"done": 7} if area else None,
-        lambda value, lang: briefing.Section("Plan", [f"done {value['done']}"]))
+        lambda value, lang: briefing_doc.Section("Plan", [f"done {value['done']}"]))
     monkeypatch.setattr(briefing, "OPTIONAL_SECTIONS", [opt])
     without = briefing.build(sqlite_engine, "all", "2022-07-01", "2022-07-02", pictures=False)
     assert "Plan" not in " ".join(s.title for s in without.sections)
     with_ = briefing.build(sqlite_engine, "all", "2022-07-01", "2022-07-02", "G1",
                            pictures=False)
     titles = [s.title for s in with_.sections]
-    assert titles[-2] == "七、Plan" and "done 7" in briefing.render(with_, "html").decode()
+    assert titles[-2] == "七、Plan" and "done 7" in briefing_doc.render(with_, "html").decode()
 
 
 def test_cli_brief(sqlite_engine, tmp_path: Path, capsys) -> None:
@@ -425,7 +427,8 @@ def test_cli_brief(sqlite_engine, tmp_path: Path, capsys) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_briefings(demo_db_file: Path, tmp_path_factory) -> Iterator[dict[str, briefing.Briefing]]:
+def demo_briefings(demo_db_file: Path,
+                    tmp_path_factory) -> Iterator[dict[str, briefing_doc.Briefing]]:
     copy = tmp_path_factory.mktemp("brief-demo") / "demo.db"
     shutil.copyfile(demo_db_file, copy)
     url = f"sqlite:///{copy}"
@@ -435,7 +438,7 @@ def demo_briefings(demo_db_file: Path, tmp_path_factory) -> Iterator[dict[str, b
                                 formats=("pdf", "docx"))
            for lang in ("zh-CN", "en")}
     yield out
-    store._engines.pop(url, None)
+    store.forget(url)
     engine.dispose()
 
 

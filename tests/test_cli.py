@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo.__main__ import build_parser, main
+from cli import build_parser, main
 from tests import tiny
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from geo import ingest, store
+from geo.store import engine as store_engine
 from tests import tiny
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,7 +223,7 @@ def test_an_import_that_cannot_wait_for_another_says_so_and_stores_nothing(
     nothing of it is stored; once the lock frees, the same file imports whole."""
     import sqlite3
 
-    monkeypatch.setattr(store, "_BUSY_TIMEOUT_MS", 100)  # read when a connection opens
+    monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_MS", 100)  # read when a connection opens
     url = f"sqlite:///{tmp_path / 'busy.db'}"
     engine = store.connect(url)
     try:
@@ -240,5 +241,5 @@ def test_an_import_that_cannot_wait_for_another_says_so_and_stores_nothing(
         summary = ingest.import_file(engine, "incidents", path)
         assert summary.accepted == 50
     finally:
-        store._engines.pop(url, None)
+        store.forget(url)
         engine.dispose()

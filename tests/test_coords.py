@@ -1,4 +1,5 @@
-"""Tests for geo.coords: GCJ-02 / BD-09 offsets, iterative inverses, pyproj CRSs, haversine."""
+"""Tests for geo.domain.coords: GCJ-02 / BD-09 offsets, iterative inverses, pyproj CRSs,
+haversine."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from geo import coords
-from geo.coords import (
+from geo.domain import coords
+from geo.domain.coords import (
     bd09_to_gcj02,
     bd09_to_wgs84,
     from_wgs84,

@@ -1,4 +1,4 @@
-"""Tests of geo.coverage: dwell split, breaks, nights, parents, stops."""
+"""Tests of geo.domain.coverage: dwell split, breaks, nights, parents, stops."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import shapely
 from shapely.geometry import LineString
 from shapely.ops import transform
 
-from geo import coverage as cv
-from geo import hexes
+from geo.domain import coverage as cv
+from geo.domain import hexes, period
 
 TZ = "Asia/Shanghai"
 
@@ -113,15 +113,15 @@ def test_night_from_22_to_03_lands_on_start_date():
 def test_night_date_and_parse_night():
     ts = pd.Series(pd.to_datetime(["2024-06-01 20:00", "2024-06-02 05:59", "2024-06-02 06:00"]))
     assert night_dates(ts) == ["2024-06-01", "2024-06-01", "2024-06-02"]
-    assert cv.parse_night("20:00-06:00") == (20, 6)
-    assert cv.parse_night("8:00-18:00") == (8, 18)
+    assert period.parse_night("20:00-06:00") == (20, 6)
+    assert period.parse_night("8:00-18:00") == (8, 18)
     for bad in ("20:30-06:00", "25:00-06:00", "20-06", "20:00-20:00"):
         with pytest.raises(ValueError):
-            cv.parse_night(bad)
+            period.parse_night(bad)
 
 
 def night_dates(ts):
-    return cv.night_date(ts, 6).dt.strftime("%Y-%m-%d").tolist()
+    return period.night_date(ts, 6).dt.strftime("%Y-%m-%d").tolist()
 
 
 def _random_fleet(n_shifts=30, n=400, seed=3):

@@ -9,7 +9,7 @@ import shapely
 from shapely import union_all
 
 from data.demo_city import CAMPAIGN, CAMPAIGN_FIGURES, build_demo_city, demo_network
-from geo.schema import KINDS
+from geo.domain.schema import KINDS
 
 TZ = "Asia/Shanghai"
 M_LAT = 110_850.0

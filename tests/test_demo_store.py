@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from data.demo_city import CAMPAIGN, CAMPAIGN_FIGURES
 from geo import store
-from geo.demo import is_demo, load_demo
+from geo.services.demo import load_demo
+from geo.store import is_demo
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +23,7 @@ def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]
     first = load_demo(engine)
     assert first["status"] == "loaded" and first["duplicates"] == 0
     yield engine
-    store._engines.pop(url, None)
+    store.forget(url)
     engine.dispose()
 
 
@@ -94,7 +95,7 @@ def test_readme_sample_imports_into_the_demo(demo_engine: sa.Engine, tmp_path) -
     assert got["pings"].accepted == got["pings"].read
     assert got["areas"].duplicates == got["areas"].read  # the demo's own areas
     # the GCJ-02 venues land within a metre of the demo venues they were derived from
-    from geo import coords
+    from geo.domain import coords
 
     demo = store.read(demo_engine, "venues", "all").set_index("venue_id")
     new = demo.loc[demo.index.str.startswith("NEW-")]
@@ -105,11 +106,12 @@ def test_readme_sample_imports_into_the_demo(demo_engine: sa.Engine, tmp_path) -
 
 
 def test_demo_coverage_res9_is_sum_of_res10_children(demo_engine: sa.Engine) -> None:
-    from geo import analysis, hexes
+    from geo.domain import hexes
+    from geo.services import coverage
 
     kw = {"start": "2022-07-01", "end": "2022-07-31", "night": "20:00-06:00"}
-    r10 = analysis.coverage_cells(demo_engine, "all", res=10, **kw)
-    r9 = analysis.coverage_cells(demo_engine, "all", res=9, **kw).set_index("cell")
+    r10 = coverage.coverage_cells(demo_engine, "all", res=10, **kw)
+    r9 = coverage.coverage_cells(demo_engine, "all", res=9, **kw).set_index("cell")
     parents = hexes.to_parent(r10["cell"].to_numpy().astype("uint64"), 9).astype("int64")
     summed = r10.groupby(parents)["dwell_s"].sum()
     assert set(summed.index) == set(r9.index.astype("int64"))
@@ -120,13 +122,14 @@ def test_demo_coverage_res9_is_sum_of_res10_children(demo_engine: sa.Engine) -> 
 
 def _coverage_reference(engine: sa.Engine, scope: object, **kw: object) -> pd.DataFrame:
     """Coverage per cell the long way: every res-10 cell-hour row of the period read into pandas
-    (:func:`geo.analysis.coverage_rollup`, an exact polygon test on the cells' centres), then
-    :func:`geo.coverage.query` (night dates, parents, sums, distinct nights)."""
-    from geo import analysis, coverage
+    (:func:`geo.store.rollups.coverage_rollup`, an exact polygon test on the cells' centres), then
+    :func:`geo.domain.coverage.query` (night dates, parents, sums, distinct nights)."""
+    from geo.domain import coverage
+    from geo.store import rollups
 
     night = kw.pop("night", "20:00-06:00")
     res = kw.pop("res", 9)
-    rows = analysis.coverage_rollup(engine, scope, **kw)  # type: ignore[arg-type]
+    rows = rollups.coverage_rollup(engine, scope, **kw)  # type: ignore[arg-type]
     return coverage.query(rows, start=kw.get("start"), end=kw.get("end"), night=night, res=res,
                           unit_kinds=kw.get("unit_kinds"))  # type: ignore[arg-type]
 
@@ -144,16 +147,16 @@ def test_demo_coverage_read_in_the_database_equals_the_rollup_query(
         demo_engine: sa.Engine, opts: dict[str, object]) -> None:
     """What the app's pages, the briefing and the CLI read (aggregated in SQL) is what the
     res-10 rows aggregated in pandas give, for every window, resolution, kind filter and area."""
-    from geo import access, analysis
+    from geo.services import access, coverage
 
-    got = analysis.coverage_cells(demo_engine, "all", **opts)  # type: ignore[arg-type]
+    got = coverage.coverage_cells(demo_engine, "all", **opts)  # type: ignore[arg-type]
     want = _coverage_reference(demo_engine, "all", **opts)
     assert len(want) > 5, opts
     pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, obj=str(opts))
     # through a grid manager's scope: only their grid, and the same numbers as asking for it
     grid03 = access.Principal("grid03", "grid_manager", frozenset({"ST01-G03"}))
     kw = {k: v for k, v in opts.items() if k != "area"}
-    mine = analysis.coverage_cells(demo_engine, grid03, **kw)  # type: ignore[arg-type]
+    mine = coverage.coverage_cells(demo_engine, grid03, **kw)  # type: ignore[arg-type]
     pd.testing.assert_frame_equal(mine, _coverage_reference(demo_engine, grid03, **kw),
                                   check_exact=False, rtol=1e-12, obj=f"grid03 {opts}")
     whole = got.set_index("cell")["dwell_s"]
@@ -161,9 +164,9 @@ def test_demo_coverage_read_in_the_database_equals_the_rollup_query(
 
 
 def test_demo_hotspots_find_persistent_and_emerging_clusters(demo_engine: sa.Engine) -> None:
-    from geo import analysis
+    from geo.services import hotspots
 
-    hs = analysis.hotspot_cells(demo_engine, "all", start="2022-04-01", end="2022-10-31",
+    hs = hotspots.hotspot_cells(demo_engine, "all", start="2022-04-01", end="2022-10-31",
                                 emerging=True)
     trends = hs["trend"].value_counts()
     assert trends.get("persistent_hot", 0) > 0

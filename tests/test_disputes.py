@@ -10,8 +10,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo import analysis, cells, hexes, ingest, risk, store
-from geo import disputes as dsp
+from geo import ingest, store
+from geo.domain import disputes as disputes_rules
+from geo.domain import hexes, risk, schema
+from geo.services import cells
+from geo.services import disputes as disputes_svc
+from geo.services import risk as risk_svc
 from tests import tiny
 
 TZ = "Asia/Shanghai"
@@ -128,12 +132,12 @@ def test_grid_a_does_not_see_grid_b(loaded: sa.Engine) -> None:
     assert "L4" not in set(store.read(loaded, "leads", ["ST"])["lead_id"])
     assert sorted(store.read(loaded, "leads", "all")["lead_id"]) == ["L1", "L2", "L3", "L4", "L5"]
     # the store-backed analyses follow the scope too
-    f1 = dsp.figures(loaded, ["G1"], START, END)
-    f2 = dsp.figures(loaded, "all", START, END, area="G2")
+    f1 = disputes_svc.figures(loaded, ["G1"], START, END)
+    f2 = disputes_svc.figures(loaded, "all", START, END, area="G2")
     assert (f1["disputes_discovered"], f2["disputes_discovered"]) == (3, 3)
-    assert set(dsp.grid_table(loaded, ["G1"], START, END)["grid"]) == {"G1"}
+    assert set(disputes_svc.grid_table(loaded, ["G1"], START, END)["grid"]) == {"G1"}
     with pytest.raises(ValueError, match="unknown area"):
-        dsp.figures(loaded, ["G1"], START, END, area="G2")
+        disputes_svc.figures(loaded, ["G1"], START, END, area="G2")
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,60 +145,61 @@ def test_grid_a_does_not_see_grid_b(loaded: sa.Engine) -> None:
 
 
 def test_resolution_and_escalation_figures(loaded: sa.Engine) -> None:
-    figs = dsp.figures(loaded, "all", START, END)
+    figs = disputes_svc.figures(loaded, "all", START, END)
     # reported in the period: D1, D2, D4, D5, D6, D7 (D3 in June); at the end of 07-05 D1 and D2
     # are settled, D4 escalated, D5 referred, D6 pending and D7 still mediating (settled 07-10)
     assert figs == {"disputes_discovered": 6, "disputes_settled": 2, "resolution_rate": 2 / 6,
                     "disputes_escalated": 1, "disputes_referred": 1, "disputes_open": 2,
                     "leads_received": 5, "leads_closed": 1, "leads_unfounded": 1,
                     "leads_concluded": 2, "leads_verifying": 3}
-    later = dsp.figures(loaded, "all", START, "2022-07-10")
+    later = disputes_svc.figures(loaded, "all", START, "2022-07-10")
     assert (later["disputes_settled"], later["leads_closed"]) == (3, 2)
-    grids = dsp.grid_table(loaded, "all", START, END).set_index("grid")
+    grids = disputes_svc.grid_table(loaded, "all", START, END).set_index("grid")
     assert grids.loc["G1", ["discovered", "settled", "escalated"]].tolist() == [3, 2, 0]
     assert grids.loc["G2", ["discovered", "settled", "escalated", "referred"]].tolist() == \
         [3, 0, 1, 1]
     assert grids.loc["G1", "rate"] == pytest.approx(2 / 3)
     assert grids.loc["G2", "escalation_rate"] == pytest.approx(1 / 3)
     assert grids.loc["G2", "name"] == "二网格"
-    both = dsp.grid_table(loaded, "all", START, END, by_category=True).set_index(
+    both = disputes_svc.grid_table(loaded, "all", START, END, by_category=True).set_index(
         ["grid", "category"])
     assert both.loc[("G2", "family"), "escalation_rate"] == 1.0
     assert both.loc[("G1", "consumer"), ["discovered", "settled"]].tolist() == [2, 1]
-    by_cat = dsp.rates_by(store.read(loaded, "disputes", "all"), pd.Timestamp(START, tz=TZ), AT,
-                          "category").set_index("category")
+    by_cat = disputes_rules.rates_by(store.read(loaded, "disputes", "all"),
+                                     pd.Timestamp(START, tz=TZ), AT, "category").set_index(
+        "category")
     assert by_cat.loc["neighbours", ["discovered", "settled", "open"]].tolist() == [2, 1, 1]
-    zh, en = dsp.sentences(figs, "zh-CN"), dsp.sentences(figs, "en")
+    zh, en = disputes_rules.sentences(figs, "zh-CN"), disputes_rules.sentences(figs, "en")
     assert zh == ["排查化解矛盾纠纷6起，化解率33.33%", "收到线索5条，已办结2条，3条正在核查"]
     assert en[0] == "6 disputes screened and mediated, resolution rate 33.33%"
     assert en[1] == "5 leads received, 2 concluded, 3 still being verified"
-    empty = dsp.figures(loaded, "all", "2021-01-01", "2021-01-31")
+    empty = disputes_svc.figures(loaded, "all", "2021-01-01", "2021-01-31")
     assert empty["resolution_rate"] is None and empty["disputes_discovered"] == 0
-    assert dsp.sentences(empty)[0] == "排查化解矛盾纠纷0起，化解率—"
+    assert disputes_rules.sentences(empty)[0] == "排查化解矛盾纠纷0起，化解率—"
 
 
 def test_overdue_list_and_repeated_places(loaded: sa.Engine) -> None:
     d = store.read(loaded, "disputes", "all")
-    late = dsp.overdue(d, AT, days=30)
+    late = disputes_rules.overdue(d, AT, days=30)
     assert list(late["dispute_id"]) == ["D3"] and late["days_open"].iloc[0] == 34
-    assert list(dsp.overdue(d, AT, days=2)["dispute_id"]) == ["D3", "D6", "D7"]
-    assert dsp.overdue(d, AT, days=40).empty
-    board = dsp.dispute_board(d, pd.Timestamp(START, tz=TZ), AT, days=30)
+    assert list(disputes_rules.overdue(d, AT, days=2)["dispute_id"]) == ["D3", "D6", "D7"]
+    assert disputes_rules.overdue(d, AT, days=40).empty
+    board = disputes_rules.dispute_board(d, pd.Timestamp(START, tz=TZ), AT, days=30)
     assert (board["overdue"], board["pending"], board["mediating"]) == (1, 1, 2)
-    places = dsp.repeated_places(loaded, "all", START, END)
+    places = disputes_svc.repeated_places(loaded, "all", START, END)
     assert places[["place", "place_id", "name", "disputes"]].values.tolist() == \
         [["venue", "V1", "星光KTV", 2]]
-    assert dsp.repeated_places(loaded, "all", START, END, min_count=1)["place_id"].tolist() == \
-        ["V1", "K2"]
+    assert disputes_svc.repeated_places(loaded, "all", START, END,
+                                        min_count=1)["place_id"].tolist() == ["V1", "K2"]
 
 
 def test_hotspots_and_cell_details(loaded: sa.Engine) -> None:
-    hot = dsp.hotspot_cells(loaded, "all", start=START, end=END)
+    hot = disputes_svc.hotspot_cells(loaded, "all", start=START, end=END)
     assert int(hot["count"].sum()) == 6 and {"gi_z", "gi_p", "gi_bin"} <= set(hot.columns)
-    leads = dsp.hotspot_cells(loaded, "all", kind="leads", start=START, end=END)
+    leads = disputes_svc.hotspot_cells(loaded, "all", kind="leads", start=START, end=END)
     assert int(leads["count"].sum()) == 3  # the located ones
     with pytest.raises(ValueError, match="kind"):
-        dsp.hotspot_cells(loaded, "all", kind="incidents")
+        disputes_svc.hotspot_cells(loaded, "all", kind="incidents")
     at_v1 = cells.cell_at(28.698, 115.976, 9)  # venue V1: D2 and D7
     det = cells.cell_details(loaded, "all", at_v1, 9, START, END)
     assert sorted(det["disputes"]["dispute_id"]) == ["D2", "D7"]
@@ -203,6 +208,44 @@ def test_hotspots_and_cell_details(loaded: sa.Engine) -> None:
     l1 = cells.cell_details(loaded, "all", cells.cell_at(28.701, 115.975, 9), 9, START, END)
     assert list(l1["leads"]["lead_id"]) == ["L1"]
     assert cells.cell_details(loaded, ["G2"], at_v1, 9, START, END)["disputes"].empty
+
+
+def test_the_pages_board_service(loaded: sa.Engine) -> None:
+    """What the Disputes page shows comes ready from the service: statuses at the end of the
+    period, the leads per topic (concluded = closed or unfounded), the lists and their order."""
+    b = disputes_svc.disputes_board(loaded, "all", START, END)
+    assert not b.empty
+    assert b.board == disputes_rules.dispute_board(store.read(loaded, "disputes", "all", end=END),
+                                                   pd.Timestamp(START, tz=TZ), AT)
+    assert (b.leads["received"], b.leads["concluded"], b.leads["verifying"]) == (5, 2, 3)
+    assert b.figures["disputes_discovered"] == 6 and b.figures["leads_concluded"] == 2
+    assert dict(zip(b.disputes["dispute_id"], b.disputes["status"], strict=True)) == {
+        "D1": "settled", "D2": "settled", "D4": "escalated", "D5": "referred", "D6": "pending",
+        "D7": "mediating"}  # D3 was reported in June; D7 was settled only after the period
+    assert sorted(b.located_leads["lead_id"]) == ["L1", "L2", "L5"] and b.unlocated == 2
+    assert list(b.lead_list["lead_id"]) == ["L5", "L4", "L3", "L2", "L1"]
+    l5 = b.lead_list.set_index("lead_id").loc["L5"]  # closed only after the period
+    assert l5["status"] == "verifying" and pd.isna(l5["closed_at"])
+    topics = b.topics.set_index("topic")
+    assert topics.loc["elder_fraud", ["received", "concluded", "verifying"]].tolist() == [1, 1, 0]
+    assert topics.loc["gambling", "concluded"] == 1 and topics.loc["hazard", "verifying"] == 1
+    assert list(b.by_category["category"]) == [
+        c for c in schema.DISPUTE_CATEGORIES if c in set(b.disputes["category"])]
+    assert list(b.overdue["dispute_id"]) == ["D3"]  # reported in June, still unsettled
+    assert list(disputes_svc.disputes_board(loaded, "all", START, END,
+                                            days=2).overdue["dispute_id"]) == ["D3", "D6", "D7"]
+    assert disputes_svc.disputes_board(loaded, "all", "2021-01-01", "2021-01-31").empty
+    with pytest.raises(ValueError, match="unknown area"):
+        disputes_svc.disputes_board(loaded, ["G1"], START, END, area="G2")
+    with pytest.raises(PermissionError):  # a viewer reads no dispute rows
+        disputes_svc.disputes_board(loaded, store.Principal("v", "viewer", frozenset({"ST"})),
+                                    START, END)
+    both = disputes_svc.grid_table(loaded, "all", START, END, by_category=True,
+                                   escalated_only=True)
+    assert list(zip(both["grid"], both["category"], strict=True)) == [("G2", "family")]
+    hot = disputes_svc.hot_map(loaded, "all", start=START, end=END)
+    assert hot.count == 6 and hot.hot == int((hot.cells["gi_bin"] > 0).sum())
+    assert (hot.shown["gi_bin"] != 0).all()
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,8 +306,8 @@ def test_unsettled_dispute_raises_risk_on_a_constructed_case() -> None:
 def test_risk_cells_count_the_overdue_dispute(loaded: sa.Engine) -> None:
     # D3 (G1, wages, reported 06-01, still mediating) is 34 days old at the end of 07-05
     kw = {"start": START, "end": END, "history_weight": 0.0}
-    with_factor = analysis.risk_cells(loaded, "all", unsettled_days=30, **kw).set_index("cell")
-    without = analysis.risk_cells(loaded, "all", unsettled_days=60, **kw).set_index("cell")
+    with_factor = risk_svc.risk_cells(loaded, "all", unsettled_days=30, **kw).set_index("cell")
+    without = risk_svc.risk_cells(loaded, "all", unsettled_days=60, **kw).set_index("cell")
     d3 = cells.cell_at(28.7067, 115.9734, 9)  # D3 lies a few metres from this cell's centre
     assert with_factor.loc[d3, "risk"] > without.loc[d3, "risk"]
     up = with_factor.index[with_factor["risk"] > without["risk"].reindex(with_factor.index)]
@@ -272,7 +315,7 @@ def test_risk_cells_count_the_overdue_dispute(loaded: sa.Engine) -> None:
     # the setting stored in the store is the default threshold
     with loaded.begin() as conn:
         store.set_meta(conn, "dispute_unsettled_days", 60)
-    stored = analysis.risk_cells(loaded, "all", **kw).set_index("cell")
+    stored = risk_svc.risk_cells(loaded, "all", **kw).set_index("cell")
     assert stored.loc[d3, "risk"] == without.loc[d3, "risk"]
 
 
@@ -286,10 +329,10 @@ def test_demo_campaign_dispute_figures(demo_db_url: str) -> None:
 
     engine = store.connect(demo_db_url)
     try:
-        figs = dsp.figures(engine, "all", *CAMPAIGN)
+        figs = disputes_svc.figures(engine, "all", *CAMPAIGN)
         for key, value in MEDIATION_FIGURES.items():
             assert figs[key] == value, key
-        assert dsp.sentences(figs) == ["排查化解矛盾纠纷1007起，化解率97.91%",
+        assert disputes_rules.sentences(figs) == ["排查化解矛盾纠纷1007起，化解率97.91%",
                                        "收到线索17条，已办结10条，7条正在核查"]
         d = store.read(engine, "disputes", "all")
         # escalated disputes point at an incident that came after them, nearby
@@ -304,15 +347,16 @@ def test_demo_campaign_dispute_figures(demo_db_url: str) -> None:
         assert len(room) > 100 and room["category"].eq("market_trade").all()
         same_day = (room["settled_at"] - room["reported_at"]) < pd.Timedelta(days=1)
         assert same_day.mean() > 0.7
-        places = dsp.repeated_places(engine, "all", *CAMPAIGN)
+        places = disputes_svc.repeated_places(engine, "all", *CAMPAIGN)
         assert places.iloc[0]["name"] == "罗家农贸市场"
         # more disputes registered per day in the campaign than before it
-        before = dsp.figures(engine, "all", "2022-04-01", "2022-06-24")["disputes_discovered"]
+        before = disputes_svc.figures(engine, "all", "2022-04-01",
+                                      "2022-06-24")["disputes_discovered"]
         assert before / 85 < MEDIATION_FIGURES["disputes_discovered"] / 100
         leads = store.read(engine, "leads", "all")
         assert leads["lat"].isna().any() and leads["lat"].notna().mean() > 0.5
     finally:
-        store._engines.pop(demo_db_url, None)
+        store.forget(demo_db_url)
         engine.dispose()
 
 
@@ -329,5 +373,5 @@ def test_demo_mediation_leaves_the_city_unchanged() -> None:
     again = build_demo_mediation(build_demo_city(7), 7)
     for k in ("disputes", "leads"):
         pd.testing.assert_frame_equal(first[k], again[k])
-        assert list(first[k].columns) == store.schema.kind(k).names
+        assert list(first[k].columns) == schema.kind(k).names
     assert not first["disputes"].equals(build_demo_mediation(build_demo_city(8), 8)["disputes"])

@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo import circles, duty, routing
-from geo.__main__ import main
+from cli import main
+from geo.domain import circles, duty, routing
+from geo.services import circles as circles_svc
+from geo.services import duty as duty_svc
 
 TZ = "Asia/Shanghai"
 LAT0, LNG0 = 28.70, 115.98
@@ -198,21 +200,21 @@ def demo(demo_db_file) -> object:
 
     url = f"sqlite:///{demo_db_file}"
     yield store.connect(url)
-    store._engines.pop(url, None)
+    store.forget(url)
 
 
 def test_the_demo_duty_night_is_believable(demo) -> None:
     from data.demo_city import DUTY_NIGHT
 
-    d = duty.night_duty(demo, "all", DUTY_NIGHT)
+    d = duty_svc.night_duty(demo, "all", DUTY_NIGHT)
     s = d["summary"]
     assert s["sites_done"] >= 0.75 * s["sites"] and 1 <= s["sites_missed"] <= 4
     assert s["late"] >= 1 and s["both"] >= 1
-    a = duty.alerts(demo, "all", DUTY_NIGHT)
+    a = duty_svc.alerts(demo, "all", DUTY_NIGHT)
     assert (a["kind"] == "long_stop").sum() == 1
     assert set(a.loc[a["kind"] == "missed_point", "id"]) == \
         set(d["sites"].loc[d["sites"]["missed"] > 0, "site_id"])
-    r = circles.readiness(demo, "all", at=f"{DUTY_NIGHT} 21:30", optimise=4, time_limit_s=5)
+    r = circles_svc.readiness(demo, "all", at=f"{DUTY_NIGHT} 21:30", optimise=4, time_limit_s=5)
     outside = (~r["sites"]["inside"]).sum()
     assert 1 <= outside <= 4
     o = r["optimised"]
@@ -220,7 +222,7 @@ def test_the_demo_duty_night_is_believable(demo) -> None:
 
 
 def test_the_campaign_figure_stays_the_ledger_and_gps_is_reported_beside_it(demo) -> None:
-    figs = duty.site_visit_figures(demo, "all", "2022-06-25", "2022-10-02")
+    figs = duty_svc.site_visit_figures(demo, "all", "2022-06-25", "2022-10-02")
     assert figs["checks"] == 632
     assert figs["merged"] == figs["both"] + figs["gps_only"] + figs["check_only"]
     assert figs["both"] + figs["check_only"] <= figs["checks"]  # check-ins merged, not lost

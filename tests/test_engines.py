@@ -12,10 +12,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo import analysis, coverage, store
-from geo.__main__ import main
-from geo.engines import DigestSink, open_engine, reads, rollup_files
-from geo.engines import _job as job_mod
+from cli import main
+from geo import store
+from geo.domain import coverage
+from geo.engines import DigestSink, open_engine, rollup_files
+from geo.services import coverage as coverage_svc
+from geo.store import rollups
 from tests.bench.bench_coverage import patrol_pings
 
 TZ = "Asia/Shanghai"
@@ -60,13 +62,13 @@ def _expected(p: pd.DataFrame, shifts: pd.DataFrame) -> dict[str, pd.DataFrame]:
                            "unit_kind": shifts["shift_id"] + SEP + shifts["unit_kind"]})
     res = coverage.rollup(p, labels, tz=TZ)
     counts = p.groupby("shift_id").size()
-    return job_mod._rows(res, counts)
+    return rollups.rows_of(res, counts)
 
 
 def _stored(engine: sa.Engine) -> dict[str, pd.DataFrame]:
     out = {}
-    for name, cols in (("coverage", job_mod.COVERAGE_COLUMNS), ("stops", job_mod.STOPS_COLUMNS),
-                       ("track_quality", job_mod.QUALITY_COLUMNS)):
+    for name, cols in (("coverage", rollups.COVERAGE_COLUMNS), ("stops", rollups.STOPS_COLUMNS),
+                       ("track_quality", rollups.QUALITY_COLUMNS)):
         with engine.connect() as conn:
             df = pd.DataFrame(conn.execute(sa.select(*[store.metadata.tables[name].c[c]
                                                        for c in cols])).all(), columns=cols)
@@ -144,13 +146,13 @@ def test_dask_equals_local_equals_all_at_once(engine: sa.Engine,
     for opts in ({"start": "2024-06-05", "end": "2024-06-20"},
                  {"res": 10, "night": "22:00-02:00", "unit_kinds": ["foot", "police_car"]},
                  {"res": 7, "night": None, "start": "2024-06-10", "end": "2024-06-10"}):
-        rows = analysis.coverage_rollup(engine, "all", start=opts.get("start"),
+        rows = rollups.coverage_rollup(engine, "all", start=opts.get("start"),
                                         end=opts.get("end"), unit_kinds=opts.get("unit_kinds"))
         want = coverage.query(rows, start=opts.get("start"), end=opts.get("end"),
                               night=opts.get("night", coverage.DEFAULT_NIGHT),
                               res=opts.get("res", 9), unit_kinds=opts.get("unit_kinds"))
-        got = reads.coverage_cells_sql(engine, "all", **opts)
-        assert analysis.coverage_cells(engine, "all", **opts).equals(got)
+        got = rollups.coverage_cells(engine, "all", **opts)
+        assert coverage_svc.coverage_cells(engine, "all", **opts).equals(got)
         assert len(want) > 10, opts
         pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, obj=str(opts))
 
@@ -199,6 +201,4 @@ def test_cli_rollup(tmp_path: Path, day_files: Path, capsys: pytest.CaptureFixtu
         out, err = capsys.readouterr()
         assert code == 2 and "--engine dask" in err
     finally:
-        eng = store._engines.pop(db, None)
-        if eng is not None:
-            eng.dispose()
+        store.forget(db)

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from geo import evaluate as ev
-from geo import hexes
-from geo.evaluate import backtest, rank_cells, score_period, summary_table, weekly_table
+from geo.domain import evaluate as ev
+from geo.domain import hexes
+from geo.domain.evaluate import backtest, rank_cells, score_period, summary_table, weekly_table
 
 TZ = "Asia/Shanghai"
 CENTRE = (28.70, 115.98)
@@ -194,7 +194,7 @@ def test_demo_backtest_res9_risk_beats_last_period_and_gistar_keeps_up(demo):
 
 
 def test_demo_rtm_finds_the_venue_risk(demo):
-    from geo import risk
+    from geo.domain import risk
 
     station = demo["areas"].query("level == 'station'").geometry.iloc[0]
     cells = hexes.polygon_to_cells(station, 9)

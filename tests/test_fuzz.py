@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from geo import ingest, schema, store
+from geo import ingest, store
+from geo.domain import schema
 from tests import tiny
 
 KINDS = ["venues", "incidents", "sites", "hazards", "areas"]

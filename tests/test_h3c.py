@@ -1,4 +1,5 @@
-"""Tests of geo._h3c (the H3 C library behind geo.hexes.latlng_to_cells) against h3-py."""
+"""Tests of geo.domain._h3c (the H3 C library behind geo.domain.hexes.latlng_to_cells) against
+h3-py."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ import h3
 import numpy as np
 import pytest
 
-from geo import _h3c, hexes
+from geo.domain import _h3c, hexes
 
 pytestmark = pytest.mark.skipif(
     _h3c.LIB is None,
-    reason="geo/_h3c/libqyh3.so is not built or is stale: run `python -m geo._h3c.build` "
-           "(scripts/_venv.sh does it during setup); geo.hexes falls back to h3ronpy meanwhile",
+    reason="geo/domain/_h3c/libqyh3.so is not built or is stale: run "
+           "`python -m geo.domain._h3c.build` (scripts/_venv.sh does it during setup); "
+           "geo.domain.hexes falls back to h3ronpy meanwhile",
 )
 
 H3_INT = h3.api.basic_int.latlng_to_cell

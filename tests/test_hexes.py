@@ -1,4 +1,4 @@
-"""Tests of geo.hexes against h3-py."""
+"""Tests of geo.domain.hexes against h3-py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from shapely.geometry import Polygon, box
 
-from geo import hexes
+from geo.domain import hexes
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,16 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo import analysis, briefing, ingest, plan_export, planning, schema, store
-from geo.__main__ import main as cli
+from cli import main as cli
+from geo import escape, ingest, store
 from geo.config import get_settings
+from geo.domain import schema
+from geo.ingest import files as ingest_files
+from geo.reports import briefing as briefing_doc
+from geo.reports import cells as cells_doc
+from geo.reports import plan_sheets as plan_export
+from geo.services import briefing, hotspots
+from geo.services import plan as plan_svc
 from tests import tiny
 
 XSS = '<img src=x onerror="window.__pwned=1">'
@@ -125,20 +132,20 @@ def test_briefing_formats_show_hostile_area_names_as_text(hostile_engine: sa.Eng
                                                           lang: str) -> None:
     b = briefing.build(hostile_engine, "all", "2022-07-01", "2022-07-03", f"ST{ID_TAIL}",
                        lang=lang, campaign=XSS)
-    html_text = briefing.render(b, "html").decode()
+    html_text = briefing_doc.render(b, "html").decode()
     _assert_inert(html_text)
     assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in html_text
-    md = briefing.render(b, "md").decode()
+    md = briefing_doc.render(b, "md").decode()
     assert "<img src=x" not in md and "&lt;img src=x onerror=" in md
     assert "](http" not in md  # the formula's URL did not become a Markdown link
     from pypdf import PdfReader
 
     pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(
-        briefing.render(b, "pdf"))).pages)
+        briefing_doc.render(b, "pdf"))).pages)
     assert "onerror" in pdf_text
     import docx
 
-    d = docx.Document(io.BytesIO(briefing.render(b, "docx")))
+    d = docx.Document(io.BytesIO(briefing_doc.render(b, "docx")))
     assert any(XSS in p.text for p in d.paragraphs)
 
 
@@ -147,13 +154,13 @@ def test_grid_name_with_a_dollar_sign_does_not_break_the_briefing_pictures(
     # matplotlib reads "$...$" as TeX; "$\\frac{$" made drawing the grid labels raise ValueError
     b = briefing.build(hostile_engine, "all", "2022-07-01", "2022-07-03", lang="en")
     assert b.images  # the maps were drawn, labels included
-    assert briefing.render(b, "pdf")[:4] == b"%PDF"
+    assert briefing_doc.render(b, "pdf")[:4] == b"%PDF"
 
 
 def test_plan_exports_from_a_hostile_store(hostile_engine: sa.Engine) -> None:
     from layers.routes import routes_layer
 
-    plan = planning.make_plan(hostile_engine, "all", night="2022-07-01", window="20:00-23:00",
+    plan = plan_svc.make_plan(hostile_engine, "all", night="2022-07-01", window="20:00-23:00",
                               unit_ids=[f"U1{ID_TAIL}"], time_limit_s=1)
     marks = [s.get("landmark") or "" for u in plan["units"] for s in u["stops"]]
     assert plan["units"][0]["unit_id"] == f"U1{ID_TAIL}"
@@ -191,9 +198,9 @@ def test_plan_exports_from_a_hostile_store(hostile_engine: sa.Engine) -> None:
     ("1e5", "1e5"), ("星光KTV", "星光KTV"), ("a=b", "a=b"), ("", ""),
 ])
 def test_formula_cells_get_an_apostrophe(value: str, safe: str) -> None:
-    assert ingest.formula_safe(value) == safe
+    assert escape.formula_safe(value) == safe
     frame = pd.DataFrame({value or "x": [value], "n": [-1.5]})
-    out = ingest.neutralise_formulas(frame)
+    out = escape.neutralise_formulas(frame)
     assert out.iloc[0, 0] == safe and out["n"].iloc[0] == -1.5  # numbers untouched
     assert out.columns[0] == (safe or "x")  # headers too
 
@@ -205,7 +212,7 @@ def test_every_csv_export_is_formula_safe(hostile_engine: sa.Engine, tmp_path: P
     def risky(path: Path) -> list[str]:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         cells = [*frame.columns, *frame.to_numpy().ravel().tolist()]
-        return [c for c in cells if ingest.formula_safe(c) != c]
+        return [c for c in cells if escape.formula_safe(c) != c]
 
     # rejected rows (CLI --rejects and the Data page's download share rejects_csv)
     bad = tmp_path / "bad.csv"
@@ -221,7 +228,7 @@ def test_every_csv_export_is_formula_safe(hostile_engine: sa.Engine, tmp_path: P
     # per-cell results with a text column
     cells = pd.DataFrame({"cell": [int(np.uint64(0x89411C0A4A3FFFF).astype(np.int64))],
                           "label": [FORMULA], "gi_z": [-2.5]})
-    analysis.write_cells(cells, tmp_path / "cells.csv")
+    cells_doc.write_cells(cells, tmp_path / "cells.csv")
     back = pd.read_csv(tmp_path / "cells.csv")
     assert back["label"].iloc[0] == "'" + FORMULA and back["gi_z"].iloc[0] == -2.5
     capsys.readouterr()
@@ -231,16 +238,15 @@ def test_every_csv_writer_in_the_code_goes_through_neutralise_formulas() -> None
     """A new CSV export must not forget the formula check: every .to_csv( in geo/ and views/ is
     on a neutralised frame, or writes only numbers and enums (listed here, by file)."""
     root = Path(__file__).resolve().parent.parent
-    allowed = {"geo/risk.py",  # risk weights: enum categories and numbers
-               "geo/engines/sinks.py", "geo/engines/local.py", "geo/engines/dask_engine.py",
-               "geo/bench.py", "geo/demo.py"}
+    allowed = {"geo/domain/risk.py",  # risk weights: enum categories and numbers
+               "geo/engines/local.py", "geo/engines/dask_engine.py", "geo/services/demo.py"}
     offenders = []
-    for path in [*root.glob("geo/**/*.py"), *root.glob("views/*.py")]:
+    for path in [*root.glob("geo/**/*.py"), *root.glob("views/*.py"), *root.glob("cli/*.py")]:
         rel = path.relative_to(root).as_posix()
         for line in path.read_text(encoding="utf-8").splitlines():
             if (".to_csv(" in line or ".to_excel(" in line) and rel not in allowed \
-                    and not re.search(r"neutralise_formulas\(|rejects_csv|plan_export\.to_csv",
-                                                 line):
+                    and not re.search(r"neutralise_formulas\(|rejects_csv|plan_sheets\.to_csv",
+                                      line):
                 offenders.append(f"{rel}: {line.strip()}")
     assert offenders == []
 
@@ -352,7 +358,7 @@ def test_zip_bomb_is_refused_before_anything_unpacks(tmp_path: Path, monkeypatch
         with pytest.raises(ingest.FileError, match="zip bomb"):
             call()
     # a total over the limit is refused too, however well each part packs
-    monkeypatch.setattr(ingest, "MAX_UNPACKED", 1024)
+    monkeypatch.setattr(ingest_files, "MAX_UNPACKED", 1024)
     ok = _zip(tmp_path / "many.zip", {f"p{i}.shp": bytes(range(256)) * 2 for i in range(4)})
     with pytest.raises(ingest.FileError, match="unpacks to"):
         ingest.read_table(ok)
@@ -483,8 +489,8 @@ def test_filters_are_bound_parameters(engine: sa.Engine, tmp_path: Path, value: 
     assert store.read(engine, "incidents", "all", where={"category": [value]}).empty
     assert store.read(engine, "venues", "all", where={"venue_id": [value]}).empty
     with pytest.raises(ValueError):
-        analysis.narrowed(engine, "all", value)  # an unknown area is an error, not "all"
-    assert analysis.hotspot_cells(engine, "all", start="2022-07-01", end="2022-07-03",
+        store.narrowed(engine, "all", value)  # an unknown area is an error, not "all"
+    assert hotspots.hotspot_cells(engine, "all", start="2022-07-01", end="2022-07-03",
                                   categories=[value])["count"].sum() == 0
     assert _state(engine) == before
     with engine.connect() as conn:

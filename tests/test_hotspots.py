@@ -12,9 +12,9 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import ndtr
 
-from geo import hotspots as hs
-from geo.hotspots import (
-    _kring_weights,
+from geo.domain import hotspots as hs
+from geo.domain.hexes import kring_weights as _kring_weights
+from geo.domain.hotspots import (
     emerging,
     emerging_patterns,
     extent_cells,

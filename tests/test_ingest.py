@@ -13,7 +13,9 @@ import pytest
 import sqlalchemy as sa
 from shapely import wkt
 
-from geo import coords, ingest, schema, store
+from geo import ingest, store
+from geo.domain import coords, schema
+from geo.store import rollups
 from tests import tiny
 
 ZH_HEADERS = {
@@ -295,7 +297,7 @@ def test_failure_part_way_leaves_nothing(engine: sa.Engine, tmp_path: Path,
         raise RuntimeError("disk full")
 
     # the pings land, then the coverage rollup fails inside the same transaction
-    monkeypatch.setattr(store, "refresh_coverage", boom)
+    monkeypatch.setattr(rollups, "refresh_coverage", boom)
     _as_text(f["pings"]).to_csv(tmp_path / "pings.csv", index=False)
     with pytest.raises(RuntimeError, match="disk full"):
         ingest.import_file(engine, "pings", tmp_path / "pings.csv")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo import coords, hexes
+from geo.domain import coords, hexes
 from layers import (
     add_layer_control,
     areas_layer,
@@ -378,7 +378,7 @@ def test_areas_outline_and_labels() -> None:
 @pytest.mark.parametrize("layer", ["coverage", "hotspots", "risk", "gap", "venues", "hazards"])
 def test_cli_map_writes_an_offline_file(demo_db_url: str, tmp_path: Path, layer: str,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    from geo.__main__ import main
+    from cli import main
 
     out = tmp_path / f"{layer}.html"
     assert main(["map", "--layer", layer, "--db", demo_db_url, "--out", str(out)]) == 0
@@ -393,7 +393,7 @@ def test_cli_map_writes_an_offline_file(demo_db_url: str, tmp_path: Path, layer:
 
 
 def test_cli_map_bad_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from geo.__main__ import main
+    from cli import main
 
     db = f"sqlite:///{tmp_path / 'empty.db'}"
     assert main(["map", "--layer", "coverage", "--db", db, "--out", str(tmp_path / "m.png")]) == 2

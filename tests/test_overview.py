@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo import cells, overview
+from geo.domain import figures as figures_rules
+from geo.domain import hexes, period
+from geo.services import cells, coverage, hotspots, overview
 from tests import tiny
 
 TINY_0702 = {"incidents": 2, "shifts": 2, "police_aux": 3, "volunteers": 6, "people_checked": 4,
@@ -25,7 +27,7 @@ def test_period_figures_hand_counts(loaded):
     got = overview.period_figures(loaded, "all", "2022-07-01", "2022-07-05")
     assert got["incidents"] == 3
     assert (got["hazards_found"], got["hazards_rectified"], got["hazards_open"]) == (2, 1, 1)
-    assert set(got) == set(overview.FIGURES)
+    assert set(got) == set(figures_rules.FIGURES)
 
 
 def test_period_figures_area_and_scope(loaded):
@@ -40,7 +42,7 @@ def test_period_figures_area_and_scope(loaded):
 
 
 def test_compare_previous_period(loaded):
-    assert overview.previous_period("2022-07-03", "2022-07-04") == ("2022-07-01", "2022-07-02")
+    assert period.previous_period("2022-07-03", "2022-07-04") == ("2022-07-01", "2022-07-02")
     t = overview.compare(loaded, "all", "2022-07-03", "2022-07-04").set_index("figure")
     assert list(t.columns) == ["value", "previous", "change"]
     assert t.loc["police_aux"].tolist() == [0, 3, -3]
@@ -51,9 +53,9 @@ def test_compare_previous_period(loaded):
 
 def test_empty_store_gives_zeros(engine):
     got = overview.period_figures(engine, "all", "2022-07-01", "2022-07-31")
-    assert got == dict.fromkeys(overview.FIGURES, 0)
-    assert overview.track_breaks(engine, "all", "2022-07-01", "2022-07-31").empty
-    assert overview.shifts_of_night(engine, "all", "2022-07-01").empty
+    assert got == dict.fromkeys(figures_rules.FIGURES, 0)
+    assert coverage.track_breaks(engine, "all", "2022-07-01", "2022-07-31").empty
+    assert coverage.shifts_of_night(engine, "all", "2022-07-01").empty
 
 
 def test_night_date_and_night_hours():
@@ -65,17 +67,17 @@ def test_night_date_and_night_hours():
         "police": [1, 2, 4], "auxiliaries": [0, 0, 0], "volunteers": [0, 0, 0],
         "people_checked": [0, 0, 0]})
     # A (01:00 on the 3rd) belongs to the night of the 2nd; C (07:00) to the 3rd
-    assert overview.night_date(shifts["start"]).astype(str).tolist() == [
+    assert period.shift_night(shifts["start"]).astype(str).tolist() == [
         "2022-07-02", "2022-07-02", "2022-07-03"]
-    got = overview.figures_from_frames({"shifts": shifts}, "2022-07-02", "2022-07-02")
+    got = figures_rules.figures_from_frames({"shifts": shifts}, "2022-07-02", "2022-07-02")
     assert (got["shifts"], got["police_aux"]) == (2, 3)
     # A: 01:00-06:00 inside the window (5 h); B: 20:00-23:00 (3 h)
     assert got["night_patrol_h"] == 8.0
-    whole = overview.figures_from_frames({"shifts": shifts}, "2022-07-02", "2022-07-02",
+    whole = figures_rules.figures_from_frames({"shifts": shifts}, "2022-07-02", "2022-07-02",
                                          night=None)
     assert whole["night_patrol_h"] == 12.0
     with pytest.raises(ValueError, match="before its start"):
-        overview.figures_from_frames({}, "2022-07-02", "2022-07-01")
+        figures_rules.figures_from_frames({}, "2022-07-02", "2022-07-01")
 
 
 def test_hazard_figures_definitions():
@@ -87,7 +89,7 @@ def test_hazard_figures_definitions():
         "status": ["open", "rectified", "rectified", "rectifying", "rectified"],
         "rectified_at": [pd.NaT, ts("2022-07-10 23:59"), ts("2022-07-12 09:00"), pd.NaT,
                          pd.NaT]})
-    got = overview.figures_from_frames({"hazards": hz}, "2022-07-01", "2022-07-10")
+    got = figures_rules.figures_from_frames({"hazards": hz}, "2022-07-01", "2022-07-10")
     # found b..e; rectified by the 10th: b; e is rectified without a date: not counted, not open
     assert (got["hazards_found"], got["hazards_rectified"]) == (4, 1)
     # open at the end of the 10th: a (earlier), c (rectified only on the 12th), d
@@ -95,21 +97,21 @@ def test_hazard_figures_definitions():
 
 
 def test_patrol_night_reads(loaded):
-    night = overview.shifts_of_night(loaded, "all", "2022-07-01")
+    night = coverage.shifts_of_night(loaded, "all", "2022-07-01")
     assert night["shift_id"].tolist() == ["S1"]
     assert night.loc[0, "unit_kind"] == "police_car"
-    pings = overview.night_tracks(loaded, "all", ["S1", "S2"])
+    pings = coverage.night_tracks(loaded, "all", ["S1", "S2"])
     assert pings.groupby("shift_id").size().to_dict() == {"S1": 60, "S2": 30}
     assert pings["ts"].is_monotonic_increasing or pings.groupby("shift_id")["ts"].apply(
         lambda s: s.is_monotonic_increasing).all()
     # S2 walks only in G2: a G1 user does not get its track
-    assert set(overview.night_tracks(loaded, ["G1"], ["S1", "S2"])["shift_id"]) == {"S1"}
-    assert overview.night_tracks(loaded, "all", []).empty
-    q = overview.track_breaks(loaded, "all", "2022-07-01", "2022-07-02", only_breaks=False)
+    assert set(coverage.night_tracks(loaded, ["G1"], ["S1", "S2"])["shift_id"]) == {"S1"}
+    assert coverage.night_tracks(loaded, "all", []).empty
+    q = coverage.track_breaks(loaded, "all", "2022-07-01", "2022-07-02", only_breaks=False)
     assert q["shift_id"].tolist() == ["S1", "S2"] or set(q["shift_id"]) == {"S1", "S2"}
     assert q[["gap_breaks", "jump_breaks"]].sum().sum() == 0
     assert q.set_index("shift_id")["pings"].to_dict() == {"S1": 60, "S2": 30}
-    assert overview.track_breaks(loaded, "all", "2022-07-01", "2022-07-02").empty
+    assert coverage.track_breaks(loaded, "all", "2022-07-01", "2022-07-02").empty
 
 
 def test_cell_details(loaded):
@@ -122,7 +124,7 @@ def test_cell_details(loaded):
     assert d["hazards"]["hazard_id"].tolist() == ["H1"]
     assert d["dwell_min"] > 0 and d["nights"] == 1
     assert d["by_unit_kind"]["unit_kind"].tolist() == ["police_car"]
-    assert d["h3"] == cells.hexes.cells_to_str([cell])[0]
+    assert d["h3"] == hexes.cells_to_str([cell])[0]
     # the same by hex string; a G2 user sees nothing there
     assert cells.cell_details(loaded, "all", d["h3"], 9, "2022-07-01", "2022-07-02")["cell"] == cell
     g2 = cells.cell_details(loaded, ["G2"], cell, 9, "2022-07-01", "2022-07-02")
@@ -142,9 +144,7 @@ def test_cell_details(loaded):
 
 @pytest.mark.parametrize("res", [8, 9, 10])
 def test_cell_details_match_hotspot_counts(loaded, res):
-    from geo import analysis
-
-    hot = analysis.hotspot_cells(loaded, "all", start="2022-07-01", end="2022-07-05", res=res)
+    hot = hotspots.hotspot_cells(loaded, "all", start="2022-07-01", end="2022-07-05", res=res)
     for cell, count in zip(hot["cell"], hot["count"], strict=True):
         if count:
             d = cells.cell_details(loaded, "all", int(cell), res, "2022-07-01", "2022-07-05")
@@ -163,7 +163,7 @@ CAMPAIGN_KEYS = {"police_aux_person_times": "police_aux", "volunteer_person_time
 def test_campaign_figures_from_frames():
     from data.demo_city import CAMPAIGN, CAMPAIGN_FIGURES, build_demo_city
 
-    got = overview.figures_from_frames(build_demo_city(), *CAMPAIGN)
+    got = figures_rules.figures_from_frames(build_demo_city(), *CAMPAIGN)
     assert {k: got[v] for k, v in CAMPAIGN_KEYS.items()} == CAMPAIGN_FIGURES
 
 
@@ -179,7 +179,7 @@ def demo_engine(demo_db_file, tmp_path_factory):
     url = f"sqlite:///{copy}"
     eng = store.connect(url)
     yield eng
-    store._engines.pop(url, None)
+    store.forget(url)
     eng.dispose()
 
 
@@ -192,5 +192,5 @@ def test_campaign_figures_from_store(demo_engine):
     t = overview.compare(demo_engine, "all", *CAMPAIGN).set_index("figure")
     assert t.loc["police_aux", "value"] == 1169
     assert t.loc["police_aux", "change"] == 1169 - t.loc["police_aux", "previous"]
-    breaks = overview.track_breaks(demo_engine, "all", *CAMPAIGN)
+    breaks = coverage.track_breaks(demo_engine, "all", *CAMPAIGN)
     assert len(breaks) and ((breaks["gap_breaks"] + breaks["jump_breaks"]) > 0).all()

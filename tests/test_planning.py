@@ -14,8 +14,11 @@ import pytest
 import sqlalchemy as sa
 from shapely.geometry import box
 
-from geo import hexes, plan_export, planning, routing
-from geo.coords import haversine_m
+from geo.domain import hexes, routing
+from geo.domain import plan as plan_rules
+from geo.domain.coords import haversine_m
+from geo.reports import plan_sheets as plan_export
+from geo.services import plan as plan_svc
 from tests import tiny
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -241,14 +244,14 @@ def tiny_engine(sqlite_engine: sa.Engine, tmp_path: Path) -> sa.Engine:
     return sqlite_engine
 
 
-def _units() -> list[planning.Unit]:
-    return [planning.Unit("U1", "car", 28.700, 115.980, name="巡逻一组"),
-            planning.Unit("U2", "foot", 28.695, 115.975, shift_h=2.0, start_h=1.0)]
+def _units() -> list[plan_rules.Unit]:
+    return [plan_rules.Unit("U1", "car", 28.700, 115.980, name="巡逻一组"),
+            plan_rules.Unit("U2", "foot", 28.695, 115.975, shift_h=2.0, start_h=1.0)]
 
 
 def test_plan_document_has_the_contract_keys_and_feasible_times(tiny_engine: sa.Engine) -> None:
     cells, values = _study_cells(40)
-    plan = planning.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-02:00",
+    plan = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-02:00",
                               units=_units(), gaps=_gaps(cells, values), time_limit_s=1)
     for key in ("plan_id", "date", "window", "risk_covered", "risk_total", "units"):
         assert key in plan
@@ -277,7 +280,7 @@ def test_plan_document_has_the_contract_keys_and_feasible_times(tiny_engine: sa.
 def test_landmarks_are_the_nearest_named_place_within_reach() -> None:
     places = pd.DataFrame({"name": ["星光KTV", "罗家小学"], "lat": [28.698, 28.695],
                            "lng": [115.976, 115.975]})
-    names, dist = planning.landmarks(np.array([28.6981, 28.6951, 28.720]),
+    names, dist = plan_rules.landmarks(np.array([28.6981, 28.6951, 28.720]),
                                      np.array([115.976, 115.975, 115.975]), places)
     assert names == ["星光KTV", "罗家小学", ""]
     assert dist[0] == pytest.approx(11, abs=1) and np.isnan(dist[2])
@@ -289,30 +292,30 @@ def test_must_and_avoid_cells_in_a_plan(tiny_engine: sa.Engine) -> None:
     low = cells[np.argmin(values)]
     h_top, h_low = hexes.cells_to_str([top, low])
     gaps = _gaps(cells, values)
-    units = [planning.Unit("U1", "foot", 28.700, 115.980)]
-    base = planning.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-21:30",
+    units = [plan_rules.Unit("U1", "foot", 28.700, 115.980)]
+    base = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-21:30",
                               units=units, gaps=gaps, time_limit_s=1, n_candidates=40)
     seen = {s["h3"] for s in base["units"][0]["stops"]}
     assert h_low not in seen  # a foot unit with 90 minutes skips the least valuable cell
-    plan = planning.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-21:30",
+    plan = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-21:30",
                               units=units, gaps=gaps, time_limit_s=1, n_candidates=40,
                               must=[h_low], avoid=[h_top])
     seen = {s["h3"] for s in plan["units"][0]["stops"]}
     assert h_low in seen and h_top not in seen
     assert plan["avoid"] == [h_top] and plan["missed_must"] == []
     with pytest.raises(ValueError, match="not an H3 cell at resolution 9"):
-        planning.make_plan(tiny_engine, "all", night="2022-07-01", units=units, gaps=gaps,
+        plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", units=units, gaps=gaps,
                            must=["nonsense"], time_limit_s=1)
     with pytest.raises(ValueError, match="both must-visit and avoided"):
-        planning.make_plan(tiny_engine, "all", night="2022-07-01", units=units, gaps=gaps,
+        plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", units=units, gaps=gaps,
                            must=[h_top], avoid=[h_top], time_limit_s=1)
 
 
 def test_randomised_variants_differ_and_stay_feasible(tiny_engine: sa.Engine) -> None:
     cells, _ = _study_cells(60, seed=8)
     gaps = _gaps(cells, np.full(len(cells), 0.5))  # equal values: many equally good plans
-    units = [planning.Unit("U1", "foot", 28.700, 115.980)]
-    plans = [planning.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-22:00",
+    units = [plan_rules.Unit("U1", "foot", 28.700, 115.980)]
+    plans = [plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-22:00",
                                 units=units, gaps=gaps, time_limit_s=1, seed=s)
              for s in (1, 2)]
     routes = [[s["h3"] for s in p["units"][0]["stops"]] for p in plans]
@@ -321,32 +324,32 @@ def test_randomised_variants_differ_and_stay_feasible(tiny_engine: sa.Engine) ->
 
 
 def test_units_on_duty_come_from_the_roster_of_the_night(tiny_engine: sa.Engine) -> None:
-    on = planning.units_on_duty(tiny_engine, "all", night="2022-07-01", window="20:00-06:00")
+    on = plan_svc.units_on_duty(tiny_engine, "all", night="2022-07-01", window="20:00-06:00")
     assert [u.unit_id for u in on] == ["U1"]  # only U1 has a shift that night
     assert on[0].kind == "police_car" and on[0].start_h == 0 and on[0].shift_h == 4.0
-    every = planning.units_on_duty(tiny_engine, "all", night="2022-08-01")
+    every = plan_svc.units_on_duty(tiny_engine, "all", night="2022-08-01")
     assert [u.unit_id for u in every] == ["U1", "U2"] and every[1].kind == "foot"
     with pytest.raises(ValueError, match="unknown unit"):
-        planning.units_on_duty(tiny_engine, "all", unit_ids=["U9"])
+        plan_svc.units_on_duty(tiny_engine, "all", unit_ids=["U9"])
 
 
 def test_plans_are_saved_listed_and_scoped(engine: sa.Engine, tmp_path: Path) -> None:
     tiny.load(engine, tmp_path)
     cells, values = _study_cells(20)
-    plan = planning.make_plan(engine, "all", night="2022-07-01", window="20:00-22:00",
+    plan = plan_svc.make_plan(engine, "all", night="2022-07-01", window="20:00-22:00",
                               units=_units()[:1], gaps=_gaps(cells, values), time_limit_s=1,
                               area="G1")
-    pid = planning.save_plan(engine, plan, user="commander")
-    assert planning.load_plan(engine, pid) == json.loads(json.dumps(plan))
-    assert planning.load_plan(engine, pid, ["ST"])["plan_id"] == pid  # the station sees G1
+    pid = plan_svc.save_plan(engine, plan, user="commander")
+    assert plan_svc.load_plan(engine, pid) == json.loads(json.dumps(plan))
+    assert plan_svc.load_plan(engine, pid, ["ST"])["plan_id"] == pid  # the station sees G1
     with pytest.raises(ValueError, match="no plan"):
-        planning.load_plan(engine, pid, ["G2"])
-    listed = planning.list_plans(engine, "all")
+        plan_svc.load_plan(engine, pid, ["G2"])
+    listed = plan_svc.list_plans(engine, "all")
     assert listed["plan_id"].tolist() == [pid] and listed["area"].tolist() == ["G1"]
-    assert planning.list_plans(engine, ["G2"]).empty
-    assert planning.list_plans(engine, "all", start="2022-07-02").empty
-    planning.save_plan(engine, plan)  # saving again replaces, never duplicates
-    assert len(planning.list_plans(engine, "all")) == 1
+    assert plan_svc.list_plans(engine, ["G2"]).empty
+    assert plan_svc.list_plans(engine, "all", start="2022-07-02").empty
+    plan_svc.save_plan(engine, plan)  # saving again replaces, never duplicates
+    assert len(plan_svc.list_plans(engine, "all")) == 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -355,7 +358,7 @@ def test_plans_are_saved_listed_and_scoped(engine: sa.Engine, tmp_path: Path) ->
 
 def _hostile_plan(tiny_engine: sa.Engine) -> dict:
     cells, values = _study_cells(20)
-    plan = planning.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-23:00",
+    plan = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-23:00",
                               units=_units(), gaps=_gaps(cells, values), time_limit_s=1)
     plan["units"][0]["stops"][0]["landmark"] = "=HYPERLINK(\"x\")<img src=x onerror=alert(1)>&`"
     return plan
@@ -462,8 +465,8 @@ def _track(unit: str, shift: str, points: list[tuple[float, float, int]],
 
 def test_plan_against_actual_classifies_constructed_tracks(tiny_engine: sa.Engine) -> None:
     cells, values = _study_cells(40, seed=6)
-    plan = planning.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-23:00",
-                              units=[planning.Unit("U1", "foot", 28.700, 115.980)],
+    plan = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-23:00",
+                              units=[plan_rules.Unit("U1", "foot", 28.700, 115.980)],
                               gaps=_gaps(cells, values), time_limit_s=1)
     stops = plan["units"][0]["stops"]
     assert len(stops) >= 3
@@ -481,7 +484,7 @@ def test_plan_against_actual_classifies_constructed_tracks(tiny_engine: sa.Engin
     # fixes outside the window do not count either
     late = _track("U1", "S1", [(stops[2]["lat"], stops[2]["lng"], 30 * 60)],
                   pd.Timestamp(plan["end"]) + pd.Timedelta(minutes=1))
-    result = planning.plan_vs_actual(plan, pd.concat([pings, other, late], ignore_index=True))
+    result = plan_rules.plan_vs_actual(plan, pd.concat([pings, other, late], ignore_index=True))
     status = [s["status"] for s in result["stops"]]
     assert status[:2] == ["full", "brief"] and set(status[2:]) == {"missed"}
     unit = result["units"][0]
@@ -501,19 +504,19 @@ def test_actual_reads_the_stored_tracks_of_the_plan_night(tiny_engine: sa.Engine
     off_road = hexes.latlng_to_cells(np.array([28.707]), np.array([115.975]), 9)
     cells = np.unique(np.r_[on_road, off_road])
     gaps = _gaps(cells, np.full(len(cells), 0.5))
-    plan = planning.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-00:00",
-                              units=[planning.Unit("U1", "car", 28.700, 115.972)], gaps=gaps,
+    plan = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-00:00",
+                              units=[plan_rules.Unit("U1", "car", 28.700, 115.972)], gaps=gaps,
                               time_limit_s=1, dwell_min=2)
-    result = planning.actual(tiny_engine, "all", plan)
+    result = plan_svc.actual(tiny_engine, "all", plan)
     by_cell = {int(hexes.str_to_cells([s["h3"]])[0]): s["status"] for s in result["stops"]}
     assert by_cell[int(off_road[0])] == "missed"
     assert any(by_cell[int(c)] != "missed" for c in on_road if int(c) in by_cell)
     assert result["units"][0]["tracked"] is True
-    planning.save_plan(tiny_engine, plan)
-    summary = planning.period_compliance(tiny_engine, "all", "2022-07-01", "2022-07-01")
+    plan_svc.save_plan(tiny_engine, plan)
+    summary = plan_svc.period_compliance(tiny_engine, "all", "2022-07-01", "2022-07-01")
     assert summary["plans"] == 1 and summary["stops"] == len(result["stops"])
     assert summary["full"] == result["overall"]["full"]
-    assert planning.period_compliance(tiny_engine, "all", "2022-08-01", "2022-08-31") is None
+    assert plan_svc.period_compliance(tiny_engine, "all", "2022-08-01", "2022-08-31") is None
 
 
 # --------------------------------------------------------------------------------------------
@@ -553,15 +556,15 @@ def test_plan_over_the_helsinki_road_network(helsinki: routing.RoadNetwork,
                                              sqlite_engine: sa.Engine) -> None:
     cells = hexes.polygon_to_cells(box(24.937, 60.166, 24.951, 60.177), 9)
     values = np.linspace(1.0, 0.2, len(cells))
-    units = [planning.Unit("H1", "car", 60.1699, 24.9384),
-             planning.Unit("H2", "foot", 60.1719, 24.9414)]
-    plan = planning.make_plan(sqlite_engine, "all", night="2024-05-01", window="22:00-01:00",
+    units = [plan_rules.Unit("H1", "car", 60.1699, 24.9384),
+             plan_rules.Unit("H2", "foot", 60.1719, 24.9414)]
+    plan = plan_svc.make_plan(sqlite_engine, "all", night="2024-05-01", window="22:00-01:00",
                               units=units, gaps=_gaps(cells, values), time_limit_s=2,
                               network=helsinki)
     assert plan["travel"]["model"] == "network"
     assert plan["travel"]["file"] == "Helsinki.osm.pbf"
     assert all(len(u["stops"]) > 0 for u in plan["units"])
-    straight = planning.make_plan(sqlite_engine, "all", night="2024-05-01", window="22:00-01:00",
+    straight = plan_svc.make_plan(sqlite_engine, "all", night="2024-05-01", window="22:00-01:00",
                                   units=units, gaps=_gaps(cells, values), time_limit_s=2)
     # streets are longer than straight lines x 1.0 but the detour factor is an average: the two
     # models must at least disagree on the travel times
@@ -572,7 +575,7 @@ def test_plan_over_the_helsinki_road_network(helsinki: routing.RoadNetwork,
 
 def test_cli_plan_and_actual(tiny_engine: sa.Engine, tmp_path: Path,
                              capsys: pytest.CaptureFixture[str]) -> None:
-    from geo.__main__ import main
+    from cli import main
 
     url = tiny_engine.url.render_as_string(hide_password=False)
     out = tmp_path / "plan.gpx"
@@ -595,18 +598,18 @@ def test_cli_plan_and_actual(tiny_engine: sa.Engine, tmp_path: Path,
 
 
 def test_briefing_reports_plan_compliance_only_when_plans_exist(tiny_engine: sa.Engine) -> None:
-    from geo import briefing
+    from geo.services import briefing
 
     before = briefing.build(tiny_engine, "all", "2022-07-01", "2022-07-01", pictures=False)
     assert not any("巡逻方案执行情况" in s.title for s in before.sections)
     on_road = hexes.latlng_to_cells(np.full(5, 28.700), np.linspace(115.973, 115.987, 5), 9)
-    plan = planning.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-00:00",
-                              units=[planning.Unit("U1", "car", 28.700, 115.972)],
+    plan = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-00:00",
+                              units=[plan_rules.Unit("U1", "car", 28.700, 115.972)],
                               gaps=_gaps(np.unique(on_road), np.full(len(np.unique(on_road)),
                                                                      0.5)),
                               time_limit_s=1, dwell_min=2)
-    planning.save_plan(tiny_engine, plan)
-    o = planning.actual(tiny_engine, "all", plan)["overall"]
+    plan_svc.save_plan(tiny_engine, plan)
+    o = plan_svc.actual(tiny_engine, "all", plan)["overall"]
     for lang, title in (("zh-CN", "巡逻方案执行情况"), ("en", "Patrol plan compliance")):
         b = briefing.build(tiny_engine, "all", "2022-07-01", "2022-07-01", lang=lang,
                            pictures=False)

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from geo import hexes
-from geo import risk as rk
-from geo.risk import (
+from geo.domain import hexes
+from geo.domain import risk as rk
+from geo.domain.risk import (
     DEFAULT_WEIGHTS,
     exposure,
     fit_weights,

@@ -1,11 +1,19 @@
-"""Venue inspection status and the hazard board on hand-built frames."""
+"""Venue inspection status and the hazard board on hand-built frames; the services that serve
+them to the pages on the tiny jurisdiction."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
-from geo import hazards, venues
+from geo import store
+from geo.domain import hazards, venues
+from geo.services import hazards as hazards_svc
+from geo.services import venues as venues_svc
+from tests import tiny
 from tests.tiny import ts
 
 
@@ -112,3 +120,46 @@ def test_hazard_board():
     assert later["overdue"] == 3  # a, d and e
     none = hazards.hazard_board(_hazards(), ts("2023-01-01"), ts("2023-02-01"))
     assert none["found"] == 0 and none["rate"] is None
+
+
+VIEWER = store.Principal("v", "viewer", frozenset({"ST"}))
+
+
+def test_venue_services(engine: sa.Engine, tmp_path: Path) -> None:
+    tiny.load(engine, tmp_path)
+    v = venues_svc.venue_status(engine, "all", "2022-07-05")
+    # V1 (ktv, high risk: 15 days) owes a follow-up after 07-01; V2 passed on 07-02
+    assert (v.registered, v.total, v.n_overdue, v.n_follow_up) == (2, 2, 0, 1)
+    assert list(v.overdue["venue_id"]) == ["V1"]
+    assert list(v.choices["venue_id"]) == ["V2", "V1"]  # the most recently inspected first
+    assert list(v.choices["label"]) == ["畅游网吧 (V2)", "星光KTV (V1)"]
+    ktv = venues_svc.venue_status(engine, "all", "2022-07-05", categories=("ktv",))
+    assert (ktv.registered, ktv.total, list(ktv.status["venue_id"])) == (2, 1, ["V1"])
+    assert venues_svc.venue_status(engine, ["G2"], "2022-07-05").total == 1
+    assert venues_svc.venue_status(engine, "all", "2022-06-30").n_overdue == 2  # never inspected
+    history = venues_svc.venue_history(engine, "all", "V1", "2022-07-05")
+    assert list(history["result"]) == ["rectify"]
+    assert venues_svc.venue_history(engine, "all", "V1", "2022-06-30").empty
+    assert venues_svc.venue_history(engine, "all", None, "2022-07-05").empty
+    assert venues_svc.venue_history(engine, ["G2"], "V1", "2022-07-05").empty
+    with pytest.raises(ValueError, match="unknown area"):
+        venues_svc.venue_status(engine, ["G1"], "2022-07-05", area="G2")
+    with pytest.raises(PermissionError):  # a viewer reads no inspection rows
+        venues_svc.venue_status(engine, VIEWER, "2022-07-05")
+
+
+def test_hazard_board_service(engine: sa.Engine, tmp_path: Path) -> None:
+    tiny.load(engine, tmp_path)
+    hz = hazards_svc.hazard_board(engine, VIEWER, "2022-07-01", "2022-07-05")  # places: shown
+    assert hz.known == 2
+    assert hz.figures == {"found": 2, "rectified": 1, "rate": 0.5, "open": 1, "rectifying": 0,
+                          "overdue": 0}
+    assert list(hz.by_category["group"]) == ["fire", "electrical"]  # the schema's order
+    assert list(hz.by_severity["group"]) == ["high", "low"]  # the most severe first
+    assert sorted(hz.table["hazard_id"]) == ["H1", "H2"] and hz.overdue.empty
+    later = hazards_svc.hazard_board(engine, "all", "2022-07-03", "2022-07-25")
+    assert list(later.table["hazard_id"]) == ["H2"]  # H1 was rectified, found before
+    assert list(later.overdue["hazard_id"]) == ["H2"]  # deadline 07-20
+    assert hazards_svc.hazard_board(engine, "all", "2022-06-01", "2022-06-30").known == 0
+    with pytest.raises(ValueError, match="unknown area"):
+        hazards_svc.hazard_board(engine, ["G1"], "2022-07-01", "2022-07-05", area="G2")

@@ -6,7 +6,6 @@ app.py calls :func:`sidebar` once per run before the page; pages call :func:`fil
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,10 +13,12 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from geo import access, store
+from geo import services
 from geo.config import get_settings
-from geo.demo import is_demo
+from geo.domain.period import parse_night
 from geo.i18n import LANGS, t
+from geo.services import access, areas, settings
+from geo.services.demo import is_demo
 
 __all__ = ["Filters", "audit", "demo_banner", "engine", "filters", "lang", "language_picker",
            "login_gate", "require", "scope", "sidebar", "tr", "ui_settings", "user"]
@@ -40,7 +41,7 @@ class Filters:
 
 @st.cache_resource
 def _engine(url: str) -> sa.Engine:
-    return store.connect(url)
+    return services.connect(url)
 
 
 def engine() -> sa.Engine:
@@ -195,48 +196,20 @@ def login_gate(paths: list[str] | None = None) -> access.Principal:
 
 
 def ui_settings() -> dict[str, object]:
-    """Settings users change on the Settings page (night window, basemap), with defaults.
-
-    ``tiles`` is what a map builder takes: none, osm, amap, tianditu or a URL template
-    (``tiles_choice`` is the option chosen on the Settings page, "custom" for a URL).
-    """
-    settings = get_settings()
-    stored = store.get_meta(engine(), "ui_settings", {}) or {}
-    choice = stored.get("tiles", settings.tiles)
-    url = stored.get("tiles_url", "")
-    if choice not in ("none", "osm", "amap", "tianditu", "custom"):
-        choice, url = "custom", choice  # QY_TILES may be a URL template
-    return {"night": stored.get("night", settings.night),
-            "tiles": url if choice == "custom" else choice, "tiles_choice": choice,
-            "tiles_url": url, "tianditu_token": stored.get("tianditu_token", "")}
+    """Settings users change on the Settings page (night window, basemap), with defaults."""
+    return settings.ui_settings(engine())
 
 
 @st.cache_data(ttl=60)
-def _data_period(url: str) -> tuple[str, str]:
-    """First and last local dates of the incidents and shifts in the store."""
-    eng = _engine(url)
-    tz = get_settings().tz
-    lo, hi = [], []
-    for kind, col in (("incidents", "ts"), ("shifts", "start")):
-        c = store.RECORD_TABLES[kind].c[col]
-        with eng.connect() as conn:
-            row = conn.execute(sa.select(sa.func.min(c), sa.func.max(c))).first()
-        if row and row[0] is not None:
-            lo.append(row[0])
-            hi.append(row[1])
-    if not lo:
-        today = dt.date.today()
-        return (today - dt.timedelta(days=30)).isoformat(), today.isoformat()
-    first = pd.Timestamp(min(lo), unit="ms", tz="UTC").tz_convert(tz).date()
-    last = pd.Timestamp(max(hi), unit="ms", tz="UTC").tz_convert(tz).date()
-    return first.isoformat(), last.isoformat()
+def _period_choice(url: str) -> areas.PeriodChoice:
+    """The period filter's bounds and default: the dates of the incidents and shifts stored."""
+    return areas.period_choice(_engine(url))
 
 
 @st.cache_data(ttl=60)
 def _areas(url: str, principal: access.Principal) -> pd.DataFrame:
     """The areas ``principal`` may see (the sidebar offers only these)."""
-    return store.read(_engine(url), "areas", principal, columns=["area_id", "name", "level",
-                                                                 "parent_id"])
+    return areas.visible_areas(_engine(url), principal)
 
 
 def sidebar() -> Filters:
@@ -244,31 +217,29 @@ def sidebar() -> Filters:
     url = get_settings().database_url
     if "lang" not in st.session_state:
         st.session_state["lang"] = get_settings().lang
-    first, last = _data_period(url)
-    first_d, last_d = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
-    default_start = max(first_d, last_d - dt.timedelta(days=29))
+    choice = _period_choice(url)
+    default_start = choice.default_start
     if "period" not in st.session_state:
-        st.session_state["period"] = (default_start, last_d)
-    period = st.sidebar.date_input(tr("filter.period"), key="period", min_value=first_d,
-                                   max_value=max(last_d, dt.date.today()))
+        st.session_state["period"] = (default_start, choice.last)
+    period = st.sidebar.date_input(tr("filter.period"), key="period", min_value=choice.first,
+                                   max_value=choice.latest)
     if isinstance(period, (tuple, list)) and len(period) == 2:
         start, end = period
     else:  # the user is mid-way through picking a range
         start = end = period[0] if isinstance(period, (tuple, list)) and period else default_start
     night_default = str(ui_settings()["night"])
-    h0, h1 = (int(x.split(":")[0]) for x in night_default.split("-"))
+    h0, h1 = parse_night(night_default)
     hours = list(range(24))
     c1, c2 = st.sidebar.columns(2)
     n0 = c1.selectbox(tr("filter.night_from"), hours, index=h0, key="night_from",
                       format_func=lambda h: f"{h:02d}:00")
     n1 = c2.selectbox(tr("filter.night_to"), hours, index=h1, key="night_to",
                       format_func=lambda h: f"{h:02d}:00")
-    areas = _areas(url, scope())
-    if st.session_state.get("area") not in {None, *areas["area_id"]}:
+    mine = _areas(url, scope())
+    if st.session_state.get("area") not in {None, *mine["area_id"]}:
         st.session_state.pop("area")  # an area of another user of this browser session
-    options: list[str | None] = [None, *areas.sort_values(["level", "area_id"],
-                                                          ascending=[False, True])["area_id"]]
-    names = dict(zip(areas["area_id"], areas["name"], strict=True))
+    options: list[str | None] = [None, *mine["area_id"]]
+    names = dict(zip(mine["area_id"], mine["name"], strict=True))
     all_areas = tr("filter.all_areas")  # bound now: a language switch keeps the widget's state
     area = st.sidebar.selectbox(tr("filter.area"), options, key=relabelled("area"),
                                 placeholder=all_areas,  # shown for None after a rerun

@@ -7,80 +7,49 @@ into the H3 cell at the sidebar's resolution; :func:`cell_panel` shows what is i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import folium
 import pandas as pd
+import sqlalchemy as sa
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import analysis, cells, coords, store
+from geo import services
 from geo.config import get_settings
+from geo.domain import coords, hexes
+from geo.escape import neutralise_formulas
 from geo.i18n import STRINGS, t
-from geo.ingest import neutralise_formulas
+from geo.services import areas, cells
+from layers.areas import areas_layer
+from layers.basemap import DEFAULT_CENTER, is_gcj02, new_map
 from views import _common as ui
 
-__all__ = ["base_map", "cached", "cell_panel", "formatter", "label", "read", "show_map",
-           "table"]
+__all__ = ["base_map", "cached", "cell_panel", "formatter", "label", "show_map", "table"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 # --------------------------------------------------------------------------------------------
-# Cached data access: every cached function takes the store URL first, so that a test store and
-# the app store never share entries; arguments are the filter values.
+# Cached service calls: keyed by the store URL (a test store and the app store never share
+# entries), the service, the logged-in user (role and areas) and the filter values.
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def _cached_call(url: str, fn_path: str, args: tuple, kwargs: tuple) -> Any:
-    module, name = fn_path.rsplit(".", 1)
-    import importlib
-
-    fn: Callable[..., Any] = getattr(importlib.import_module(module), name)
-    return fn(store.connect(url), *args, **dict(kwargs))
+def _cached_call(url: str, name: str, scope: services.Principal, args: tuple[Any, ...],
+                 kwargs: tuple[tuple[str, Any], ...], _fn: Callable[..., Any]) -> Any:
+    return _fn(services.connect(url), scope, *args, **dict(kwargs))
 
 
-def cached(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``fn(engine, *args, **kwargs)`` for a geo function, cached on its arguments."""
-    return _cached_call(get_settings().database_url, f"{fn.__module__}.{fn.__qualname__}",
-                        (_scope_key(), *args), tuple(sorted(kwargs.items())))
-
-
-def read(kind: str, *, start: str | None = None, end: str | None = None,
-         area: str | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Scoped, cached records of one kind (narrowed to ``area``)."""
-    return _cached_read(get_settings().database_url, _scope_key(), kind, start, end, area,
-                        tuple(columns) if columns else None)
-
-
-def _scope_key() -> Any:
-    """The logged-in principal: cached entries are keyed by user, role and areas."""
-    return ui.scope()
-
-
-@st.cache_data(ttl=300, show_spinner=False)
-def _cached_read(url: str, scope: Any, kind: str, start: str | None, end: str | None,
-                 area: str | None, columns: tuple[str, ...] | None) -> pd.DataFrame:
-    eng = store.connect(url)
-    sc = analysis.narrowed(eng, scope, area)  # the principal's row rules hold (PermissionError)
-    return store.read(eng, kind, sc, start=start, end=end,
-                      columns=list(columns) if columns else None)
-
-
-@st.cache_data(ttl=300, show_spinner=False)
-def _bounds(url: str, scope: Any,
-            area: str | None) -> tuple[tuple[float, float], tuple[float, float]] | None:
-    """``((south, west), (north, east))`` of the scope's areas (or incidents); None if empty."""
-    eng = store.connect(url)
-    ids = analysis.effective_scope(eng, scope, area)
-    poly = analysis.area_polygon(eng, ids)
-    if poly is not None:
-        w, s, e, n = poly.bounds
-        return ((s, w), (n, e))
-    inc = store.read(eng, "incidents", "all" if ids is None else ids, columns=["lat", "lng"])
-    if inc.empty:
-        return None
-    return ((float(inc["lat"].min()), float(inc["lng"].min())),
-            (float(inc["lat"].max()), float(inc["lng"].max())))
+def cached(fn: Callable[Concatenate[sa.Engine, services.Reader, P], R], *args: P.args,
+           **kwargs: P.kwargs) -> R:
+    """``fn(engine, user, *args, **kwargs)`` for a service, cached on its arguments for the
+    logged-in user (mypy checks the arguments against the service's own signature)."""
+    result: R = _cached_call(get_settings().database_url, f"{fn.__module__}.{fn.__qualname__}",
+                             ui.scope(), args, tuple(sorted(kwargs.items())), fn)
+    return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,10 +121,8 @@ def _tiles() -> tuple[str, str | None]:
 
 def base_map(area: str | None = None, *, zoom: int = 14) -> folium.Map:
     """A map fitted to the scope (narrowed to ``area``) with the basemap chosen in Settings."""
-    from layers.basemap import DEFAULT_CENTER, new_map
-
     tiles, token = _tiles()
-    bounds = _bounds(get_settings().database_url, _scope_key(), area)
+    bounds = cached(areas.area_bounds, area)
     center = (((bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2) if bounds
               else DEFAULT_CENTER)
     try:
@@ -166,18 +133,14 @@ def base_map(area: str | None = None, *, zoom: int = 14) -> folium.Map:
 
 def shift_gcj02() -> bool:
     """True when the basemap is in GCJ-02 (Amap): cell geometries must be shifted to it."""
-    from layers.basemap import is_gcj02
-
     return is_gcj02(_tiles()[0])
 
 
 def add_areas(m: folium.Map, area: str | None) -> None:
     """Draw the area outlines of the scope (narrowed to ``area``) on ``m``."""
-    from layers.areas import areas_layer
-
-    areas = read("areas", area=area)
-    if len(areas):
-        areas_layer(areas, name=ui.tr("map.areas"), shift_gcj02=shift_gcj02(),
+    outlines = cached(areas.outlines, area)
+    if len(outlines):
+        areas_layer(outlines, name=ui.tr("map.areas"), shift_gcj02=shift_gcj02(),
                     level_labels={"station": ui.tr("map.station"), "grid": ui.tr("map.grid")}
                     ).add_to(m)
 
@@ -203,7 +166,7 @@ def show_map(m: folium.Map, *, key: str, height: int = 560) -> int | None:
             st.session_state[f"{key}_click"] = (point, f.res)
             st.session_state[state] = cells.cell_at(point[0], point[1], f.res)
     cell = st.session_state.get(state)
-    if cell is not None and int(cells.hexes.cell_resolution([cell])[0]) != f.res:
+    if cell is not None and int(hexes.cell_resolution([cell])[0]) != f.res:
         st.session_state.pop(state, None)
         return None
     return cell
@@ -214,7 +177,7 @@ def show_map(m: folium.Map, *, key: str, height: int = 560) -> int | None:
 
 
 def details(cell: int) -> dict[str, Any]:
-    """Cached :func:`geo.cells.cell_details` for the current filters."""
+    """Cached :func:`geo.services.cells.cell_details` for the current filters."""
     f = ui.filters()
     return cached(cells.cell_details, int(cell), f.res, f.start, f.end, f.night)
 

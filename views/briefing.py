@@ -1,13 +1,15 @@
 """Briefing: the campaign figures, maps and trends of the sidebar's period and area, shown on the
-page, with a download per format (PDF, DOCX, HTML, Markdown). The work is in geo/briefing.py."""
+page, with a download per format (PDF, DOCX, HTML, Markdown). The work is in
+geo/services/briefing.py (figures) and geo/reports/briefing.py (the document)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from geo import briefing
-from geo.ingest import neutralise_formulas
+from geo.escape import md_escape as esc
+from geo.escape import neutralise_formulas
+from geo.services import briefing
 from views import _common as ui
 from views import _map
 
@@ -26,16 +28,15 @@ except ValueError as err:
 
 st.subheader(ui.tr("brief.export"))
 for col, fmt in zip(st.columns(len(briefing.FORMATS)), briefing.FORMATS, strict=True):
-    col.download_button(ui.tr("brief.download", fmt=fmt.upper()), b.files[fmt],
-                        file_name=briefing.file_name(f.start, f.end, f.area, fmt),
+    fname = briefing.file_name(f.start, f.end, f.area, fmt)
+    col.download_button(ui.tr("brief.download", fmt=fmt.upper()), b.files[fmt], file_name=fname,
                         mime=briefing.MIME[fmt], key=f"brief_dl_{fmt}", on_click=ui.audit,
-                        args=("download", briefing.file_name(f.start, f.end, f.area, fmt)),
+                        args=("download", fname),
                         kwargs={"kind": "briefing", "format": fmt, "start": f.start,
                                 "end": f.end, "area": f.area},
                         icon=":material/download:")
 
 st.divider()
-esc = briefing.md_escape
 st.markdown(f"## {esc(b.title)}")
 for line in b.head:
     st.caption(esc(line))

@@ -6,58 +6,50 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo import hazards, schema
-from geo.config import get_settings
+from geo.services import hazards as hazards_svc
+from layers.points import points_layer
 from views import _common as ui
 from views import _map
 
 ui.demo_banner()
 st.title(ui.tr("page.hazards"))
 f = ui.filters()
-tz = get_settings().tz
-start, at = pd.Timestamp(f.start, tz=tz), pd.Timestamp(f.end, tz=tz) + pd.Timedelta(days=1)
 try:
-    found = _map.read("hazards", end=f.end, area=f.area)
+    hz = _map.cached(hazards_svc.hazard_board, f.start, f.end, area=f.area)
 except ValueError as err:
     st.warning(ui.tr("pg.bad_filter", reason=str(err)))
     st.stop()
-if found.empty:
+if not hz.known:
     st.info(ui.tr("haz.none"))
     st.stop()
-board = hazards.hazard_board(found, start, at)
-table = hazards.hazard_table(found, at)
-# the open ones, and everything found in the period
-table = table.loc[(table["status"] != "rectified") | (table["found_at"] >= start)]
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None or pd.isna(rate) else f"{rate:.0%}"
+
 
 st.subheader(ui.tr("haz.board"))
 st.caption(ui.tr("haz.as_of", date=f.end))
-cols = st.columns(6)
-rate = "—" if board["rate"] is None else f"{board['rate']:.0%}"
-for col, key, value in zip(cols, ("found", "rectified", "rate", "open", "rectifying", "overdue"),
-                           (board["found"], board["rectified"], rate, board["open"],
-                            board["rectifying"], board["overdue"]), strict=True):
-    col.metric(ui.tr(f"haz.{key}"), value, border=True)
+for col, key in zip(st.columns(6), hazards_svc.BOARD_FIGURES, strict=True):
+    value = hz.figures[key]
+    col.metric(ui.tr(f"haz.{key}"), _pct(value) if key == "rate" else value, border=True)
 counts = {"group": "col.category", "found": "col.found", "rectified": "col.rectified",
           "rate": "col.rate", "open": "col.open", "rectifying": "col.rectifying",
           "overdue": "col.overdue"}
 left, right = st.columns(2)
-for box, key, group in ((left, "by_category", "hazard"), (right, "by_severity", "severity")):
+for box, key, group, by in ((left, "by_category", "hazard", hz.by_category),
+                            (right, "by_severity", "severity", hz.by_severity)):
     with box:
         st.markdown("**" + ui.tr(f"haz.{key}") + "**")
-        order = schema.HAZARD_CATEGORIES if group == "hazard" else schema.HAZARD_SEVERITIES[::-1]
-        by = board[key].set_index("group")
-        by = by.loc[[g for g in order if g in by.index] + [g for g in by.index if g not in order]]
-        by = by.reset_index()
-        by["rate"] = by["rate"].map(lambda r: "—" if pd.isna(r) else f"{r:.0%}")
-        _map.table(by, {**counts, "group": "col.category" if group == "hazard"
-                        else "col.severity"}, enums={"group": group})
+        _map.table(by.assign(rate=by["rate"].map(_pct)),
+                   {**counts, "group": "col.category" if group == "hazard" else "col.severity"},
+                   enums={"group": group})
 
 st.subheader(ui.tr("haz.map"))
 m = _map.base_map(f.area)
 _map.add_areas(m, f.area)
+table = hz.table
 if len(table):
-    from layers.points import points_layer
-
     pts = table.assign(cat=table["category"].map(lambda c: _map.label("hazard", c)),
                        sev=table["severity"].map(lambda s: _map.label("severity", s)),
                        state=table["status"].map(lambda s: _map.label("hstatus", s)),
@@ -75,7 +67,7 @@ _map.cell_panel(_map.show_map(m, key="haz_map"))
 
 st.subheader(ui.tr("haz.table"))
 if st.toggle(ui.tr("haz.only_overdue"), key="haz_overdue"):
-    table = table.loc[table["overdue"]]
+    table = hz.overdue
 _map.table(table, {"hazard_id": "col.id", "category": "col.category", "severity": "col.severity",
                    "status": "col.status", "found_at": "col.found_at", "deadline": "col.deadline",
                    "rectified_at": "col.rectified_at", "overdue": "col.overdue",

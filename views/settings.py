@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import analysis, risk, store
+from geo.domain.period import parse_night
 from geo.i18n import t
+from geo.services import settings
 from views import _common as ui
+from views._duty import rules_editor  # the duty rules (issue 11)
 
 LANG = ui.lang()  # format functions are bound to this run's language
 
@@ -14,10 +16,10 @@ ui.require("settings")
 ui.demo_banner()
 st.title(ui.tr("page.settings"))
 engine = ui.engine()
-current = ui.ui_settings()
+current = settings.ui_settings(engine)
 
 st.subheader(ui.tr("settings.night"))
-h0, h1 = (int(x.split(":")[0]) for x in str(current["night"]).split("-"))
+h0, h1 = parse_night(str(current["night"]))
 c1, c2 = st.columns(2)
 night_from = c1.selectbox(ui.tr("filter.night_from"), range(24), index=h0, key="set_night_from",
                           format_func=lambda h: f"{h:02d}:00")
@@ -26,8 +28,7 @@ night_to = c2.selectbox(ui.tr("filter.night_to"), range(24), index=h1, key="set_
 st.caption(ui.tr("settings.night_help"))
 
 st.subheader(ui.tr("settings.basemap"))
-tile_options = ["none", "osm", "amap", "tianditu", "custom"]
-tiles = st.radio(ui.tr("settings.basemap"), tile_options, horizontal=True,
+tiles = st.radio(ui.tr("settings.basemap"), list(settings.TILE_CHOICES), horizontal=True,
                  key=ui.relabelled("set_tiles", str(current["tiles_choice"])),
                  label_visibility="collapsed", format_func=lambda k: t(f"settings.tiles.{k}", LANG))
 tiles_url = token = ""
@@ -40,39 +41,28 @@ if tiles == "tianditu":
 
 st.subheader(ui.tr("settings.weights"))
 st.caption(ui.tr("settings.weights_help"))
-weights = st.data_editor(analysis.risk_weights(engine), hide_index=True, key="set_weights",
+weights = st.data_editor(settings.risk_weights(engine), hide_index=True, key="set_weights",
                          disabled=["factor"], num_rows="fixed")
 dispute_days = st.number_input(
     ui.tr("settings.dispute_days"), min_value=1, max_value=365, step=1, key="set_dispute_days",
-    value=int(store.get_meta(engine, "dispute_unsettled_days", 30)),
-    help=ui.tr("settings.dispute_days_help"))
+    value=int(settings.stored_unsettled_days(engine)), help=ui.tr("settings.dispute_days_help"))
 
 if st.button(ui.tr("settings.save"), type="primary", key="set_save"):
-    try:
-        if tiles == "custom" and not tiles_url.startswith(("http://", "https://")):
-            raise ValueError(ui.tr("settings.tiles_url"))
-        analysis.set_risk_weights(engine, weights)
-        with engine.begin() as conn:
-            store.set_meta(conn, "dispute_unsettled_days", int(dispute_days))
+    try:  # validated, stored and audited (the map token is not written to the audit log)
+        settings.save_settings(engine, user=ui.user() or None,
+                               night=f"{night_from:02d}:00-{night_to:02d}:00", tiles=tiles,
+                               tiles_url=tiles_url, tianditu_token=token, weights=weights,
+                               dispute_days=int(dispute_days))
+    except settings.SettingsError as e:
+        st.error(ui.tr(e.key))
     except ValueError as e:
         st.error(str(e))
     else:
-        with engine.begin() as conn:
-            store.set_meta(conn, "ui_settings", {
-                "night": f"{night_from:02d}:00-{night_to:02d}:00",
-                "tiles": tiles, "tiles_url": tiles_url, "tianditu_token": token})
-        ui.audit("settings", "ui_settings", night=f"{night_from:02d}:00-{night_to:02d}:00",
-                 tiles=tiles, tiles_url=tiles_url, tianditu_token="set" if token else "",
-                 risk_weights=weights.to_dict("records"),
-                 dispute_unsettled_days=int(dispute_days))  # the token itself is a secret
         st.cache_data.clear()
         st.success(ui.tr("settings.saved"))
 if st.button(ui.tr("settings.reset_weights"), key="set_reset"):
-    analysis.set_risk_weights(engine, risk.DEFAULT_WEIGHTS)
-    ui.audit("settings", "risk_weights", reset=True)
+    settings.reset_risk_weights(engine, user=ui.user() or None)
     st.cache_data.clear()
     st.rerun()
-
-from views._duty import rules_editor  # noqa: E402  (duty rules: issue 11)
 
 rules_editor()

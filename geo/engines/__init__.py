@@ -34,6 +34,7 @@ import sqlalchemy as sa
 
 from geo.engines._job import Job, plan_job
 from geo.engines.base import Engine
+from geo.engines.dask_engine import DaskEngine
 from geo.engines.local import LocalEngine
 from geo.engines.sinks import DigestSink, Sink, StoreSink
 
@@ -56,8 +57,6 @@ def open_engine(name: str = "local", *, scheduler: str | None = None,
         if scheduler and workers:
             msg = "give either --scheduler or --workers, not both"
             raise ValueError(msg)
-        from geo.engines.dask_engine import DaskEngine
-
         return DaskEngine(scheduler=scheduler, workers=workers or 2)
     msg = f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}"
     raise ValueError(msg)

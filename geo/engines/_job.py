@@ -9,15 +9,15 @@ A rollup job runs in two passes over task functions that know nothing of the eng
 2. :func:`roll_bucket`, one task per bucket: read the bucket's spill files, sort them by track and
    time (and position, so that fixes with equal times come in one order whatever the file order),
    cut the tracks into batches of whole tracks (at most :data:`BATCH_MAX_PINGS` fixes unless one
-   track is longer) and run :func:`geo.coverage.rollup` on each batch.
+   track is longer) and run :func:`geo.domain.coverage.rollup` on each batch.
 
 Every fix of a track lands in one bucket, so a track that crosses a partition boundary (a night
-patrol in the files of two days, a unit in two dumps) is stitched whole before it is rolled up:
-no track is ever cut, so no overlap between partitions is needed. The buckets and batches depend
-only on the input (its fixes and its estimated size), never on the engine, the number of workers
-or the order in which tasks finish, and a batch stays below the size at which
-:func:`geo.coverage.rollup` splits its per-fix work over threads; so both engines compute every
-batch the same way and write bit-for-bit the same rows.
+patrol in the files of two days, a unit in two dumps) is stitched whole before it is rolled up: no
+track is ever cut, so no overlap between partitions is needed. The buckets and batches depend only
+on the input (its fixes and its estimated size), never on the engine, the number of workers or the
+order in which tasks finish, and a batch stays below the size at which
+:func:`geo.domain.coverage.rollup` splits its per-fix work over threads; so both engines compute
+every batch the same way and write bit-for-bit the same rows.
 
 Memory per task is bounded by the chunk size (pass 1) and the bucket size (pass 2), whatever the
 size of the whole input: the number of buckets grows with the input.
@@ -29,6 +29,8 @@ import glob
 import math
 import os
 import re
+import shutil
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.feather as feather
+import pyarrow.parquet as pq
+
+from geo import ingest
+from geo.config import get_settings
+from geo.domain import coords, schema
+from geo.domain import coverage as cov
+from geo.domain.period import parse_night
+from geo.store import records as store_records
+from geo.store import rollups
 
 __all__ = ["BATCH_MAX_PINGS", "BUCKET_PINGS", "CHUNK_ROWS", "InputFile", "Job", "plan_job",
            "roll_bucket", "split_file"]
@@ -45,7 +56,6 @@ __all__ = ["BATCH_MAX_PINGS", "BUCKET_PINGS", "CHUNK_ROWS", "InputFile", "Job", 
 CHUNK_ROWS = 1_000_000  # rows read from an input file at a time
 BUCKET_PINGS = 1_500_000  # target fixes per bucket (one pass-2 task)
 BATCH_MAX_PINGS = 450_000  # fixes per rollup call; below coverage's per-fix threading threshold
-_SEP = "\x1f"  # joins track key and unit kind into one rollup label (rows per shift)
 _NS_MIN = np.iinfo(np.int64).min
 _MS = 1_000_000
 _ZONED = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
@@ -111,13 +121,9 @@ def _csv_encoding(path: str, encoding: str | None) -> str:
 
 
 def _describe(path: str, encoding: str | None) -> InputFile:
-    from geo import ingest, schema
-
     name = os.path.basename(path)
     fmt = _fmt(path)
     if fmt == "parquet":
-        import pyarrow.parquet as pq
-
         try:
             meta = pq.ParquetFile(path).metadata
         except Exception as e:
@@ -159,14 +165,12 @@ def expand(pattern: str) -> list[str]:
 
 def _read_shift_file(path: str) -> pd.DataFrame:
     """A shifts file: shift_id, and any of unit_id, unit_kind (or kind), start, end."""
-    from geo import ingest, schema
-
     raw, _, _ = ingest.read_table(path)
     mapping = ingest.suggest_mapping(schema.kind("shifts"), [str(c) for c in raw.columns])
     if "shift_id" not in mapping and "unit_id" not in mapping:
         msg = f"{os.path.basename(path)}: a shifts file needs a shift_id or unit_id column"
         raise ValueError(msg)
-    kind_col = next((c for c in raw.columns if ingest._norm_header(c) in
+    kind_col = next((c for c in raw.columns if ingest.norm_header(c) in
                      ("unitkind", "kind", "单元类型", "类型")), None)
     out = pd.DataFrame(index=raw.index)
     for c in ("shift_id", "unit_id"):
@@ -181,27 +185,14 @@ def _read_shift_file(path: str) -> pd.DataFrame:
 
 
 def get_tz() -> str:
-    from geo.config import get_settings
-
     return get_settings().tz
 
 
 def _store_shifts(engine: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    import sqlalchemy as sa
-
-    from geo import store
-
-    s, u = store.RECORD_TABLES["shifts"], store.RECORD_TABLES["units"]
-    with engine.connect() as conn:
-        sh = pd.DataFrame(conn.execute(
-            sa.select(s.c.shift_id, s.c.unit_id, s.c.start, s.c.end, u.c.kind)
-            .select_from(s.outerjoin(u, s.c.unit_id == u.c.unit_id))).all(),
-            columns=["shift_id", "unit_id", "start", "end", "unit_kind"])
-        un = pd.DataFrame(conn.execute(sa.select(u.c.unit_id, u.c.kind)).all(),
-                          columns=["unit_id", "unit_kind"])
-    sh["start_ns"] = pd.to_numeric(sh.pop("start")).astype("int64") * _MS
-    sh["end_ns"] = pd.to_numeric(sh.pop("end")).astype("int64") * _MS
-    return sh, un
+    sh, un = store_records.shift_kinds(engine)
+    sh["start_ns"] = pd.to_numeric(sh.pop("start_ms")).astype("int64") * _MS
+    sh["end_ns"] = pd.to_numeric(sh.pop("end_ms")).astype("int64") * _MS
+    return sh[["shift_id", "unit_id", "unit_kind", "start_ns", "end_ns"]], un
 
 
 def _stack(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
@@ -221,10 +212,6 @@ def plan_job(pattern: str, *, engine: Any = None, shifts_file: str | None = None
     Unit kinds and the shifts of unit-only fixes come from the store (``engine``: shifts joined
     to units) and from ``shifts_file``, which wins where both name a shift.
     """
-    from geo import coords
-    from geo.config import get_settings
-    from geo.coverage import parse_night
-
     settings = get_settings()
     files = tuple(_describe(p, encoding) for p in expand(pattern))
     total = sum(f.rows for f in files)
@@ -246,8 +233,6 @@ def plan_job(pattern: str, *, engine: Any = None, shifts_file: str | None = None
     shifts["unit_kind"] = shifts["unit_kind"].astype(object).where(shifts["unit_kind"].notna(),
                                                                     None)
     # a folder of its own inside the one given: the job deletes it when it ends
-    import tempfile
-
     spill = os.path.join(spill_dir or tempfile.gettempdir(), f"qy-rollup-{uuid.uuid4().hex[:12]}")
     return Job(files=files, spill_dir=str(spill), n_buckets=n_buckets, tz=settings.tz,
                crs=coords.normalise_crs_name(crs), region=settings.region,
@@ -261,8 +246,6 @@ def plan_job(pattern: str, *, engine: Any = None, shifts_file: str | None = None
 def _chunks(f: InputFile) -> Any:
     headers = list(dict.fromkeys(f.columns.values()))
     if f.fmt == "parquet":
-        import pyarrow.parquet as pq
-
         pf = pq.ParquetFile(f.path)
         for batch in pf.iter_batches(batch_size=CHUNK_ROWS, columns=headers):
             yield batch.to_pandas()
@@ -279,8 +262,6 @@ def _ts_ns(s: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
 
     Returns ``(ns, bad)``: ``bad`` marks values given but not understood.
     """
-    from geo import ingest
-
     s = s.reset_index(drop=True)
     given = s.notna().to_numpy()
     if isinstance(s.dtype, pd.DatetimeTZDtype):
@@ -309,7 +290,7 @@ def _ts_ns(s: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
             d = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
         miss = d.isna().to_numpy() & given
         if miss.any():  # other spellings (Chinese dates, Excel serials): the import parser
-            parsed, _ = ingest._parse_ts(text[miss].astype(object), tz)
+            parsed, _ = ingest.parse_ts(text[miss].astype(object), tz)
             d = d.copy()
             d[miss] = parsed.to_numpy()
     ns = np.asarray(d.dt.as_unit("ns").array.asi8, dtype=np.int64).copy()
@@ -386,8 +367,6 @@ def _clean_ids(col: pd.Series) -> np.ndarray:
 
 def _normalise(raw: pd.DataFrame, f: InputFile, job: Job) -> tuple[pd.DataFrame, int]:
     """Canonical fixes of one chunk (key, kind, ts ns, lat, lng) and the number rejected."""
-    from geo import coords
-
     frame = pd.DataFrame({c: raw[h].reset_index(drop=True) for c, h in f.columns.items()})
     ts, _ = _ts_ns(frame["ts"], job.tz)
     lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=np.float64)
@@ -462,11 +441,7 @@ def split_file(job: Job, index: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 # pass 2: roll a bucket up
 
-COVERAGE_COLUMNS = ["shift_id", "cell", "date", "hour", "unit_kind", "dwell_s", "stops", "stop_s",
-                    "koper_stops", "last_ms"]
-STOPS_COLUMNS = ["shift_id", "cell", "start_ms", "end_ms", "duration_s", "koper"]
-QUALITY_COLUMNS = ["shift_id", "pings", "gap_breaks", "jump_breaks"]
-TABLES = ("coverage", "stops", "track_quality")
+TABLES = rollups.TABLES
 
 
 def _read_bucket(paths: list[str]) -> pa.Table:
@@ -497,54 +472,6 @@ def batches(counts: np.ndarray, first_ts: np.ndarray, limit: int = BATCH_MAX_PIN
     return out
 
 
-def _rows(result: dict, counts: pd.Series) -> dict[str, pd.DataFrame]:
-    """Rollup result -> coverage, stops and track_quality rows as the store keeps them."""
-    cells = result["cells"]
-    codes, labels = pd.factorize(cells["unit_kind"].to_numpy(dtype=object))
-    parts = [str(x).split(_SEP, 1) for x in labels]  # one label per shift, not per row
-    shift_of = np.asarray([a for a, _ in parts] or [], dtype=object)
-    kind_of = np.asarray([b for _, b in parts] or [], dtype=object)
-    label = {0: shift_of[codes], 1: kind_of[codes]}
-    last = cells["last_ts"]
-    coverage = pd.DataFrame({
-        "shift_id": label[0],
-        "cell": np.asarray(cells["cell"]).astype(np.uint64).astype(np.int64),
-        "date": pd.to_datetime(cells["date"]).to_numpy(dtype="datetime64[ns]"),
-        "hour": cells["hour"].to_numpy().astype(np.int64),
-        "unit_kind": label[1],
-        "dwell_s": cells["dwell_s"].to_numpy(dtype=np.float64),
-        "stops": cells["stops"].to_numpy().astype(np.int64),
-        "stop_s": cells["stop_s"].to_numpy(dtype=np.float64),
-        "koper_stops": cells["koper_stops"].to_numpy().astype(np.int64),
-        "last_ms": _ns(last) // _MS,
-    }, columns=COVERAGE_COLUMNS)
-    st = result["stops"]
-    stops = pd.DataFrame({
-        "shift_id": st["shift_id"].to_numpy(dtype=object),
-        "cell": np.asarray(st["cell"]).astype(np.uint64).astype(np.int64),
-        "start_ms": _ns(st["start"]) // _MS,
-        "end_ms": _ns(st["end"]) // _MS,
-        "duration_s": st["duration_s"].to_numpy(dtype=np.float64),
-        "koper": st["koper"].to_numpy(dtype=bool),
-    }, columns=STOPS_COLUMNS)
-    br = result["breaks"].set_index("shift_id")
-    quality = pd.DataFrame({
-        "shift_id": counts.index.to_numpy(dtype=object),
-        "pings": counts.to_numpy().astype(np.int64),
-        "gap_breaks": br["gap_breaks"].reindex(counts.index).fillna(0).to_numpy().astype(np.int64),
-        "jump_breaks": br["jump_breaks"].reindex(counts.index).fillna(0).to_numpy()
-        .astype(np.int64),
-    }, columns=QUALITY_COLUMNS)
-    return {"coverage": coverage, "stops": stops, "track_quality": quality}
-
-
-def _ns(values: pd.Series) -> np.ndarray:
-    s = pd.Series(values)
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        s = s.dt.tz_convert("UTC")
-    return np.asarray(s.dt.as_unit("ns").array.asi8, dtype=np.int64)
-
-
 def roll_bucket(job: Job, bucket: int, paths: list[str], summarise: bool = False) -> dict[
         str, Any]:
     """Pass 2: stitch the bucket's tracks (sort by key, time, position) and roll them up.
@@ -553,8 +480,6 @@ def roll_bucket(job: Job, bucket: int, paths: list[str], summarise: bool = False
     ``summarise`` only their fingerprints (``digests``), plus counts (``counts`` rows per table,
     ``dwell_s``, ``pings``, ``shifts``, ``batches``).
     """
-    from geo import coverage as cov
-
     table = _read_bucket(paths)
     codes, uniq = _codes(table.column("key"))
     kind_codes, kind_names = _codes(table.column("kind"))
@@ -584,11 +509,9 @@ def roll_bucket(job: Job, bucket: int, paths: list[str], summarise: bool = False
         ids = shift_ids[codes[rows]]
         pings = pd.DataFrame({"shift_id": ids, "ts": ts[rows].view("datetime64[ns]"),
                               "lat": lat[rows], "lng": lng[rows]})
-        labels = pd.DataFrame({"shift_id": shift_ids[batch],
-                               "unit_kind": shift_ids[batch].astype(str).astype(object) + _SEP
-                               + kinds[lo].astype(str).astype(object)})
+        labels = rollups.rollup_labels(shift_ids[batch], kinds[lo])
         result = cov.rollup(pings, labels, tz=job.tz)
-        parts.append(_rows(result, pd.Series(n_each, index=shift_ids[batch])))
+        parts.append(rollups.rows_of(result, pd.Series(n_each, index=shift_ids[batch])))
         del pings, result
     out: dict[str, Any] = {
         name: (pd.concat([p[name] for p in parts], ignore_index=True) if parts else
@@ -613,8 +536,8 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _empty(name: str) -> pd.DataFrame:
-    cols = {"coverage": COVERAGE_COLUMNS, "stops": STOPS_COLUMNS,
-            "track_quality": QUALITY_COLUMNS}[name]
+    cols = {"coverage": rollups.COVERAGE_COLUMNS, "stops": rollups.STOPS_COLUMNS,
+            "track_quality": rollups.QUALITY_COLUMNS}[name]
     return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
 
 
@@ -628,7 +551,5 @@ def digest(frame: pd.DataFrame) -> int:
 
 def remove_spill(job: Job) -> None:
     """Delete the job's spill folder."""
-    import shutil
-
     if Path(job.spill_dir).exists():
         shutil.rmtree(job.spill_dir, ignore_errors=True)

@@ -14,6 +14,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from tqdm import tqdm
+
 from geo.engines import _job
 from geo.engines.sinks import Sink
 
@@ -97,7 +99,5 @@ class Engine(ABC):
 
 
 def _bar(total: int, enabled: bool) -> Any:
-    from tqdm import tqdm
-
     return tqdm(total=total, unit="task", file=sys.stderr, disable=not enabled, leave=False,
                 dynamic_ncols=True)

@@ -5,8 +5,8 @@ files and the spill folder at the same paths as the client, e.g. on NFS) or a
 :class:`distributed.LocalCluster` of ``workers`` processes started here and stopped by
 :meth:`DaskEngine.close`.
 
-A worker runs one task per thread, and a task runs the numeric kernels of :mod:`geo.coverage` on
-that one thread: the parallelism is Dask's (processes x threads), never threads started under it,
+A worker runs one task per thread, and a task runs the numeric kernels of :mod:`geo.domain.coverage`
+on that one thread: the parallelism is Dask's (processes x threads), never threads started under it,
 so N single-threaded workers use N cores and no more.
 """
 
@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from geo.domain import hexes
 from geo.engines import _job
 from geo.engines.base import Engine
 
@@ -23,12 +24,11 @@ __all__ = ["DaskEngine"]
 
 
 def _single_threaded_kernels() -> None:
-    """Make geo.hexes / geo.coverage run on the calling thread only (once per worker process)."""
-    from geo import hexes
-
+    """Make geo.domain.hexes and geo.domain.coverage run on the calling thread only (once per
+    worker process)."""
     if getattr(hexes, "_engine_single_thread", False):
         return
-    hexes._n_workers = lambda: 1  # read by geo.coverage before it fans out over its pool
+    hexes._n_workers = lambda: 1  # read by geo.domain.coverage before it fans out over its pool
     hexes._engine_single_thread = True  # type: ignore[attr-defined]
 
 
@@ -44,6 +44,7 @@ class DaskEngine(Engine):
 
     def __init__(self, *, scheduler: str | None = None, workers: int = 2,
                  memory_limit: str | float | int | None = "auto") -> None:
+        # heavy (Dask's distributed): loaded only when a Dask engine is opened
         from distributed import Client, LocalCluster
 
         self.cluster: Any = None
@@ -81,6 +82,7 @@ class DaskEngine(Engine):
 
     def _run_tasks(self, fn: Callable[..., Any], job: _job.Job,
                    args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
+        # distributed is loaded with the Dask engine only
         from distributed import as_completed
 
         job_f = self._job_future(job)

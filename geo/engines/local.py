@@ -1,6 +1,6 @@
 """The local engine: the rollup tasks run one after the other in this process (pandas/numpy).
 
-The numeric kernels of :mod:`geo.coverage` keep their own threads (all cores), as in the app.
+The numeric kernels of :mod:`geo.domain.coverage` keep their own threads (all cores), as in the app.
 """
 
 from __future__ import annotations

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Protocol
 
-import pandas as pd
 import sqlalchemy as sa
 
 from geo.engines._job import digest
+from geo.store import rollups
 
 __all__ = ["DigestSink", "Sink", "StoreSink"]
 
-_TABLES = ("coverage", "stops", "track_quality")
+_TABLES = rollups.TABLES
 
 
 class Sink(Protocol):
@@ -45,63 +44,12 @@ class StoreSink:
         tx.__exit__(*exc)
 
     def write(self, rows: dict[str, Any]) -> None:
-        """Delete the rollups of the bucket's shifts, then insert the new rows."""
-        from geo import store
-
+        """Replace the rollups of the bucket's shifts by its rows."""
         if self.conn is None:
             msg = "StoreSink.write outside its with-block"
             raise RuntimeError(msg)
-        ids = rows["track_quality"]["shift_id"].astype(str).tolist()
-        tables = {"coverage": store.coverage, "stops": store.stops,
-                  "track_quality": store.track_quality}
-        for i in range(0, len(ids), 5000):
-            chunk = ids[i:i + 5000]
-            for t in tables.values():
-                self.conn.execute(t.delete().where(t.c.shift_id.in_(chunk)))
-        for name, table in tables.items():
-            frame = rows[name]
-            if len(frame):
-                _insert(self.conn, table, frame)
-                self.rows[name] += len(frame)
-
-
-def _python_columns(frame: pd.DataFrame) -> list[Sequence[Any]]:
-    """Columns as lists of plain Python values (dates as ``datetime.date``)."""
-    out: list[Sequence[Any]] = []
-    for c in frame.columns:
-        col = frame[c]
-        if c == "date":
-            out.append(list(pd.to_datetime(col).dt.date))
-        elif col.dtype == object:
-            out.append(col.astype(str).tolist())
-        else:
-            out.append(col.to_numpy().tolist())
-    return out
-
-
-def _insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, chunk: int = 50_000) -> None:
-    names = list(frame.columns)
-    if conn.dialect.name == "postgresql":
-        _copy(conn, table, frame)
-        return
-    cols = _python_columns(frame)
-    rows = list(zip(*cols, strict=True))
-    for i in range(0, len(rows), chunk):
-        conn.execute(table.insert(), [dict(zip(names, r, strict=True))
-                                      for r in rows[i:i + chunk]])
-
-
-def _copy(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
-    """PostgreSQL COPY ... FROM STDIN: an order of magnitude faster than INSERTs."""
-    names = list(frame.columns)
-    cols = _python_columns(frame)
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    with raw.cursor() as cur:  # type: ignore[attr-defined]
-        quoted = ", ".join(f'"{n}"' for n in names)
-        with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in zip(*cols, strict=True):
-                copy.write_row(row)
+        for name, n in rollups.replace(self.conn, rows).items():
+            self.rows[name] += n
 
 
 class DigestSink:

@@ -13,7 +13,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "kind.leads": {"zh-CN": "线索", "en": "Leads"},
     "reject.no_place": {"zh-CN": "没有坐标，也没有可用于定位的{columns}",
                         "en": "no coordinates and no known {columns} to locate it at"},
-    # briefing sentences (geo.disputes.sentences)
+    # briefing sentences (geo.domain.disputes.sentences)
     "settings.dispute_days": {"zh-CN": "纠纷未化解满多少天计入风险", "en":
                               "Days after which an unsettled dispute counts as a risk factor"},
     "settings.dispute_days_help": {

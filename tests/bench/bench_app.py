@@ -85,7 +85,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     from geo import store
-    from geo.demo import load_demo
+    from geo.services.demo import load_demo
     from tests.browser.conftest import ARTIFACTS, log_in
 
     folder = Path(tempfile.mkdtemp(prefix="qy-bench-app-"))

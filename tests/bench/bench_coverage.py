@@ -115,7 +115,7 @@ def _index_rates(n: int, n_slow: int, rounds: int) -> dict:
     import h3
     import h3pandas  # noqa: F401  (registers the .h3 accessor)
 
-    from geo.hexes import INDEX_ENGINE, latlng_to_cells
+    from geo.domain.hexes import INDEX_ENGINE, latlng_to_cells
 
     lat, lng = random_points(n)
     latlng_to_cells(lat[:1000], lng[:1000], RES)  # warm up the thread pool
@@ -151,8 +151,8 @@ def _rollup_child(n_pings: int, n_shifts: int, pairs: int) -> dict:
     """
     import gc
 
-    from geo import coverage
-    from geo.hexes import INDEX_ENGINE, latlng_to_cells
+    from geo.domain import coverage
+    from geo.domain.hexes import INDEX_ENGINE, latlng_to_cells
 
     pings, shifts = patrol_pings(n_pings, n_shifts)
     lat = pings["lat"].to_numpy()

@@ -2,8 +2,8 @@
 
 Both are measured in one run on the same cells and Poisson counts: esda.G_Local(star=True,
 transform='B', permutations=0) with a libpysal W built from the cells' 1-ring neighbours, against
-:func:`geo.hotspots.gi_star` with our sparse k-ring weights. The weights builds are timed apart
-(``weights_build_s`` ours, ``esda_w_build_s`` libpysal's) and the z-scores are checked equal.
+:func:`geo.domain.hotspots.gi_star` with our sparse k-ring weights. The weights builds are timed
+apart (``weights_build_s`` ours, ``esda_w_build_s`` libpysal's) and the z-scores are checked equal.
 
 Run: ``python -m tests.bench.bench_gistar [--quick]`` prints the JSON result.
 """
@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from geo.hotspots import _kring_weights, gi_star
+from geo.domain.hexes import kring_weights as _kring_weights
+from geo.domain.hotspots import gi_star
 from tests.bench import grid_cells
 
 CENTRE = (28.70, 115.98)  # Nanchang

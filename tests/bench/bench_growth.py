@@ -155,7 +155,8 @@ def _pg_fill(engine, rows: int) -> int:
     import shapely
     import sqlalchemy as sa
 
-    from geo import hexes, store
+    from geo import store
+    from geo.domain import hexes
 
     poly = shapely.box(*DISTRICT_BOX)
     cells = np.asarray(hexes.polygon_to_cells(poly, 10, contain="overlap"),
@@ -201,14 +202,17 @@ def _best_of(fn, n: int = 3) -> tuple[float, object]:
 
 def pg_month(url: str | None, rows: int) -> dict:
     """Time the month read of one district (the app's read, aggregated in SQL by
-    :mod:`geo.engines.reads`, against the pandas read of every res-10 row it replaced) on a
-    fresh PostgreSQL database holding ``rows`` rows of 2024, with the store's indexes and, as an
-    experiment, with a covering index added."""
+    :func:`geo.store.rollups.coverage_cells`, against the pandas read of every res-10 row it
+    replaced) on a fresh PostgreSQL database holding ``rows`` rows of 2024, with the store's indexes
+    and, as an experiment, with a covering index added."""
     import uuid
 
     import sqlalchemy as sa
 
-    from geo import analysis, coverage, store
+    from geo import store
+    from geo.domain import coverage
+    from geo.services import coverage as coverage_svc
+    from geo.store import rollups
 
     if not url:
         return {"skipped": "set QY_TEST_PG_URL to measure the PostgreSQL month read"}
@@ -227,13 +231,13 @@ def pg_month(url: str | None, rows: int) -> dict:
 
         def both(tag: str) -> None:
             def pandas_read() -> pd.DataFrame:  # every res-10 row of the month into pandas
-                rows = analysis.coverage_rollup(engine, "all", start=month["start"],
+                rows = rollups.coverage_rollup(engine, "all", start=month["start"],
                                                 end=month["end"], area=month["area"])
                 return coverage.query(rows, start=month["start"], end=month["end"],
                                       res=month["res"])
 
             t_old, old = _best_of(pandas_read)
-            t_sql, new = _best_of(lambda: analysis.coverage_cells(engine, "all", **month))
+            t_sql, new = _best_of(lambda: coverage_svc.coverage_cells(engine, "all", **month))
             assert isinstance(old, pd.DataFrame) and isinstance(new, pd.DataFrame)
             same = (len(old) == len(new) and bool((old["cell"].to_numpy() ==
                                                    new["cell"].to_numpy()).all())
@@ -252,9 +256,7 @@ def pg_month(url: str | None, rows: int) -> dict:
             conn.execute(sa.text("VACUUM ANALYZE coverage"))
         both("experiment_cover_index")  # not in the migrations: measured, not worth its size
     finally:
-        eng = store._engines.pop(db_url, None)
-        if eng is not None:
-            eng.dispose()
+        store.forget(db_url)
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -57,7 +57,7 @@ def _frame(n_cells: int) -> pd.DataFrame:
 
 def _view(frame: pd.DataFrame) -> tuple[tuple[float, float], int]:
     """Centre and the largest zoom that shows every cell in the viewport."""
-    from geo import hexes
+    from geo.domain import hexes
 
     lat, lng = hexes.cell_centres(frame["cell"].to_numpy(np.uint64))
     span_lng = float(lng.max() - lng.min()) + 0.01
@@ -82,7 +82,7 @@ def _plain(frame: pd.DataFrame, path: Path) -> int:
     """folium's own way: the cells as a GeoJson FeatureCollection with a style function."""
     import folium
 
-    from geo import hexes
+    from geo.domain import hexes
     from layers.basemap import OfflineMap
     from layers.cells import PALETTES
     from layers.standalone import save

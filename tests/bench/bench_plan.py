@@ -4,17 +4,17 @@ Ten units (4 patrol cars, 3 e-bikes, 3 on foot, shifts of 4 to 6 hours in a 20:0
 starting from 4 posts) and 300 candidate cells drawn from the 900 res-9 cells (about 95 km2)
 around Nanchang, with gap-like values (most cells low, a few high). On the same inputs in one run:
 
-- the plan: :func:`geo.routing.solve_routes` (OR-Tools, team orienteering with time windows) under
-  a total budget of 9 s, timed including the model build;
-- the baseline: :func:`geo.routing.greedy_routes`, greedy nearest-highest-value (the unit free
-  first goes to the cell with the most value per second of travel and dwell);
+-  the plan: :func:`geo.domain.routing.solve_routes` (OR-Tools, team orienteering with time windows)
+  under a total budget of 9 s, timed including the model build;
+-  the baseline: :func:`geo.domain.routing.greedy_routes`, greedy nearest-highest-value (the unit
+  free first goes to the cell with the most value per second of travel and dwell);
 - a second, naive baseline (figure only): every unit in turn takes the highest-value cell it can
   still reach and return from, ignoring distance (how hot-spot lists are often handed out).
 
 ``plan_vs_greedy`` is the mean over instances of (value the plan captures / value greedy
-captures); every route of both is checked feasible with :func:`geo.routing.check_routes`.
+captures); every route of both is checked feasible with :func:`geo.domain.routing.check_routes`.
 
-How much room there is: :func:`geo.routing.capture_bound` bounds what any feasible plan can
+How much room there is: :func:`geo.domain.routing.capture_bound` bounds what any feasible plan can
 capture (each unit only its reachable cells, at most as many stops as its shift can hold).
 ``bound_vs_greedy`` (figure) is the most any plan could gain over greedy; ``plan_vs_bound`` how
 close the plan comes to that bound. When ``bound_vs_greedy`` is under the 15 % target, no solver
@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from geo import hexes, routing
+from geo.domain import hexes, routing
 from tests.bench import grid_cells
 
 KINDS = ["police_car"] * 4 + ["e_bike"] * 3 + ["foot"] * 3

@@ -134,7 +134,7 @@ def offline_page(browser: object) -> Iterator[object]:
 def log_in(page: object, url: str, *, user: str = "admin", **goto: object) -> object:
     """Open ``url`` and log in through the login form as a demo user (each new page load is a
     new Streamlit session, which starts at the form). Returns goto's response."""
-    from geo.access import DEMO_USERS
+    from geo.services.access import DEMO_USERS
 
     password = {n: p for n, p, _r, _a in DEMO_USERS}[user]
     response = page.goto_login(url, **goto)  # type: ignore[attr-defined]

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from geo import briefing, store
+from geo import store
 from geo.i18n import t
+from geo.reports import briefing
+from geo.services import briefing as briefing_svc
 from tests.browser.conftest import screenshot
 from tests.browser.test_app_browser import _open
 
@@ -22,7 +24,7 @@ def demo_engine(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory):
     shutil.copyfile(demo_db_file, copy)
     url = f"sqlite:///{copy}"
     yield store.connect(url)
-    store._engines.pop(url).dispose()
+    store.forget(url)
 
 
 def test_briefing_page_and_downloads(offline_page: object, app_url: str, demo_engine,
@@ -36,7 +38,7 @@ def test_briefing_page_and_downloads(offline_page: object, app_url: str, demo_en
     assert page.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
     # the period the sidebar chose, as the briefing states it
     start, end = re.search(r"统计时段：(\d{4}-\d\d-\d\d) 至 (\d{4}-\d\d-\d\d)", body).groups()
-    want = briefing.compose(briefing.figures(demo_engine, "all", start, end), "zh-CN",
+    want = briefing.compose(briefing_svc.figures(demo_engine, "all", start, end), "zh-CN",
                             pictures=False)
     assert want.lead in body
     assert t("brief.demo", "zh-CN") in body

@@ -23,8 +23,9 @@ import pytest
 from shapely import wkt as shapely_wkt
 from shapely.geometry import box
 
-from geo import access, ingest, store
+from geo import ingest, store
 from geo.i18n import t
+from geo.services import access
 from tests.browser.conftest import ROOT, healthy, log_in, screenshot, serve_app, wait_for_run
 
 XSS = '<img src=x onerror="window.__pwned=1">'
@@ -63,7 +64,7 @@ def hostile_db(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         t_areas = store.RECORD_TABLES["areas"]
         conn.execute(t_areas.update().where(t_areas.c.area_id == grid["area_id"]).values(
             name=NAME))
-    store._engines.pop(f"sqlite:///{db}", None)
+    store.forget(f"sqlite:///{db}")
     engine.dispose()
     return db
 
@@ -162,7 +163,7 @@ def test_standalone_map_shows_hostile_names_as_text(browser: object, hostile_db:
         # zoom onto the venue so that its cluster opens into single markers
         engine = store.connect(f"sqlite:///{work}", migrate_schema=False)
         venue = store.read(engine, "venues", "all", where={"venue_id": ["HX1"]}).iloc[0]
-        store._engines.pop(f"sqlite:///{work}", None)
+        store.forget(f"sqlite:///{work}")
         engine.dispose()
         page.evaluate("([lat, lng]) => Object.values(window).find(v => { try { return v "
                       "instanceof L.Map; } catch (e) { return false; } })"
@@ -260,7 +261,7 @@ def test_app_keeps_serving_while_an_import_runs(browser: object, offline_page: o
                 time.sleep(0.5)
             assert len(access.audit_log(engine, user="commander", actions=["login"])) == 1
         finally:
-            store._engines.pop(f"sqlite:///{hostile_db}", None)
+            store.forget(f"sqlite:///{hostile_db}")
             engine.dispose()
     finally:
         ctx.close()

@@ -3,8 +3,8 @@ of the role after login, the Admin page for an admin, and logging out back to th
 
 from __future__ import annotations
 
-from geo.access import DEMO_USERS
 from geo.i18n import t
+from geo.services.access import DEMO_USERS
 from tests.browser.conftest import screenshot
 
 PASSWORDS = {n: p for n, p, _r, _a in DEMO_USERS}

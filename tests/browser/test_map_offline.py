@@ -1,5 +1,5 @@
 """Standalone offline maps in Chromium with every non-local request aborted: the cells, points and
-outlines draw, tooltips work, and the GCJ-02 shift in the browser matches geo.coords."""
+outlines draw, tooltips work, and the GCJ-02 shift in the browser matches geo.domain.coords."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo import coords
+from geo.domain import coords
 from layers import add_layer_control, areas_layer, cells_layer, new_map, points_layer
 from layers.standalone import save
 from tests.browser.conftest import ARTIFACTS

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import access, store
+from geo import store
 from geo.i18n import t
+from geo.services import access
 from tests.browser.conftest import screenshot, wait_for_run
 from tests.browser.test_app_browser import _open
 

@@ -1,0 +1,522 @@
+"""Routing for tonight's plan: travel times and a team orienteering solver with time windows.
+
+Pure functions over numpy arrays; :mod:`geo.services.plan` feeds them from the store.
+
+Travel times (seconds) come from one of two models:
+
+- straight line: great-circle distance x a detour factor (city streets run about 1.3 times the
+  straight line), at a patrol speed per unit kind (:data:`SPEED_MPS`);
+- road network: shortest paths on an OpenStreetMap extract (``.osm.pbf``, read offline with pyrosm)
+  on the drive, cycle or walk network of the unit kind, at the same speeds.
+
+The solver is OR-Tools' vehicle routing library set up as a team orienteering problem with time
+windows: every candidate cell is optional with a penalty equal to its value (gap or risk), so the
+search keeps the most value it can fit; each unit leaves its start point and comes back within its
+own shift; a visit takes the dwell time (15 minutes by default, as hot-spot policing trials found
+10-15 minute stops work best); must-visit cells carry a penalty far above any sum of values.
+:func:`greedy_routes` is the baseline the benchmark compares against.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from geo.domain.coords import haversine_m
+
+__all__ = ["DETOUR", "NETWORK_OF_KIND", "PLAN_KINDS", "SPEED_MPS", "RoadNetwork", "Route",
+           "Stop", "Vehicle", "capture_bound", "check_routes", "greedy_routes", "plan_kind",
+           "routes_value", "solve_routes", "straight_line_s"]
+
+# Patrol speeds (metres per second): a patrol car in city traffic at about 25 km/h, an e-bike at
+# 15 km/h, an officer on foot at 4.5 km/h.
+SPEED_MPS: dict[str, float] = {"police_car": 25 / 3.6, "e_bike": 15 / 3.6, "foot": 4.5 / 3.6}
+PLAN_KINDS = tuple(SPEED_MPS)
+# Road distance over straight-line distance in a city street grid (circuity about 1.2-1.4).
+DETOUR = 1.3
+# OSM network each unit kind travels on (pyrosm network types).
+NETWORK_OF_KIND = {"police_car": "driving", "e_bike": "cycling", "foot": "walking"}
+
+_KIND_ALIASES = {
+    "police_car": "police_car", "car": "police_car", "patrol_car": "police_car",
+    "警车": "police_car", "车巡": "police_car", "巡逻车": "police_car",
+    "e_bike": "e_bike", "e-bike": "e_bike", "ebike": "e_bike", "bike": "e_bike",
+    "电动车": "e_bike", "电瓶车": "e_bike", "骑巡": "e_bike",
+    "foot": "foot", "walk": "foot", "auxiliary": "foot", "volunteer": "foot",
+    "步巡": "foot", "徒步": "foot", "辅警": "foot", "志愿者": "foot",
+}
+
+# Skipping a must-visit cell costs this much (far above any sum of scaled values).
+_MUST_PENALTY = 10**13
+# Values are scaled so that the best cell is worth this many cost units (1 unit = 1 s of travel).
+_VALUE_SCALE = 10**8
+# Cost of one visit of difference between the busiest and the idlest unit (as seconds of travel).
+_BALANCE_COST = 600
+
+
+def plan_kind(kind: str) -> str:
+    """The planning kind (police_car, e_bike or foot) of a unit kind or alias.
+
+    Auxiliary and volunteer units patrol on foot.
+
+    >>> plan_kind("car"), plan_kind("volunteer"), plan_kind("电动车")
+    ('police_car', 'foot', 'e_bike')
+    """
+    key = str(kind).strip().lower().replace(" ", "_")
+    if key not in _KIND_ALIASES:
+        msg = f"unknown unit kind {kind!r}: use car, e-bike or foot"
+        raise ValueError(msg)
+    return _KIND_ALIASES[key]
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """One unit as the solver sees it: its kind and its shift as seconds from the window start."""
+
+    kind: str
+    start_s: int
+    end_s: int
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A visit: candidate index, arrival (seconds from the window start) and the arrival window
+    (earliest and latest arrival that keep the rest of the route feasible)."""
+
+    cell: int
+    arrive_s: int
+    earliest_s: int
+    latest_s: int
+
+
+@dataclass
+class Route:
+    """A unit's route: stops in order, travel seconds (dwell excluded), return time."""
+
+    stops: list[Stop] = field(default_factory=list)
+    travel_s: int = 0
+    end_s: int = 0
+
+
+def straight_line_s(lat: np.ndarray, lng: np.ndarray, speed_mps: float, *,
+                    detour: float = DETOUR) -> np.ndarray:
+    """Travel seconds between all pairs of points (WGS-84 degrees): great-circle metres x
+    ``detour`` / ``speed_mps``, rounded up to whole seconds (int64 matrix)."""
+    lat = np.asarray(lat, float)
+    lng = np.asarray(lng, float)
+    d = haversine_m(lng[:, None], lat[:, None], lng[None, :], lat[None, :])
+    return np.ceil(d * detour / speed_mps).astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------------
+# Road network
+
+
+class RoadNetwork:
+    """Shortest-path travel on an OpenStreetMap extract (read offline with pyrosm).
+
+    Parameters
+    ----------
+    path
+        An ``.osm.pbf`` file.
+    bbox
+        Optional ``[min_lng, min_lat, max_lng, max_lat]`` to read only part of a large extract.
+
+    Points are snapped to the nearest network node (the snap distance is added at the unit's
+    speed with the detour factor); pairs the network does not connect fall back to the straight
+    line and are counted in :attr:`fallbacks`.
+    """
+
+    def __init__(self, path: str | Path, *, bbox: Sequence[float] | None = None) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            msg = f"{self.path}: no such road network file"
+            raise ValueError(msg)
+        if not self.path.name.endswith(".pbf"):
+            msg = f"{self.path.name}: a road network must be an OpenStreetMap .osm.pbf file"
+            raise ValueError(msg)
+        self.bbox = list(bbox) if bbox is not None else None
+        self._graphs: dict[str, tuple[np.ndarray, np.ndarray, object]] = {}
+        self.fallbacks = 0
+
+    def graph(self, network_type: str) -> tuple[np.ndarray, np.ndarray, object]:
+        """(node lat, node lng, directed CSR matrix of metres) of one pyrosm network type."""
+        if network_type in self._graphs:
+            return self._graphs[network_type]
+        # pyrosm (and the geopandas stack under it) loads only when a road network is read
+        from pyrosm import OSM
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pyrosm/geopandas deprecation chatter
+            osm = OSM(str(self.path), bounding_box=self.bbox)
+            got = osm.get_network(network_type=network_type, nodes=True)
+        if got is None or got[0] is None or len(got[1]) == 0:
+            msg = f"{self.path.name}: no {network_type} network in this extract"
+            raise ValueError(msg)
+        nodes, edges = got
+        ids = nodes["id"].to_numpy(np.int64)
+        order = np.argsort(ids)
+        ids = ids[order]
+        lat = nodes["lat"].to_numpy(float)[order]
+        lng = nodes["lon"].to_numpy(float)[order]
+        u = np.searchsorted(ids, edges["u"].to_numpy(np.int64))
+        v = np.searchsorted(ids, edges["v"].to_numpy(np.int64))
+        length = edges["length"].to_numpy(float)
+        both = np.ones(len(edges), bool)
+        if network_type == "driving" and "oneway" in edges:
+            ow = edges["oneway"].astype("string").str.lower().fillna("no")
+            forward = ow.isin(["yes", "true", "1"]).to_numpy()
+            backward = ow.eq("-1").to_numpy()
+            both = ~(forward | backward)
+            u, v = np.where(backward, v, u), np.where(backward, u, v)
+        src = np.concatenate([u, v[both]])
+        dst = np.concatenate([v, u[both]])
+        w = np.concatenate([length, length[both]])
+        n = len(ids)
+        graph = csr_matrix((np.maximum(w, 0.01), (src, dst)), shape=(n, n))
+        self._graphs[network_type] = (lat, lng, graph)
+        return self._graphs[network_type]
+
+    def distances_m(self, lat: np.ndarray, lng: np.ndarray, network_type: str
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Network metres between all pairs of points and each point's snap distance (metres).
+
+        Unconnected pairs are ``inf``.
+        """
+        nlat, nlng, graph = self.graph(network_type)
+        lat0 = float(np.mean(nlat))
+        k = np.cos(np.radians(lat0)) * 111_320.0
+
+        def xy(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return np.column_stack([np.asarray(b, float) * k, np.asarray(a, float) * 110_540.0])
+
+        snap_m, node = cKDTree(xy(nlat, nlng)).query(xy(lat, lng))
+        uniq, inv = np.unique(node, return_inverse=True)
+        table = dijkstra(graph, directed=True, indices=uniq)[:, uniq]
+        net = table[inv][:, inv]
+        return net, np.asarray(snap_m, float)
+
+    def travel_s(self, lat: np.ndarray, lng: np.ndarray, kind: str, *,
+                 detour: float = DETOUR) -> np.ndarray:
+        """Travel seconds between all pairs of points for a unit kind (int64 matrix)."""
+        speed = SPEED_MPS[kind]
+        net, snap = self.distances_m(lat, lng, NETWORK_OF_KIND[kind])
+        metres = net + (snap[:, None] + snap[None, :]) * detour
+        straight = straight_line_s(lat, lng, speed, detour=detour)
+        bad = ~np.isfinite(metres)
+        np.fill_diagonal(bad, False)
+        self.fallbacks += int(bad.sum())
+        out = np.where(bad, straight, np.ceil(np.where(bad, 0, metres) / speed))
+        np.fill_diagonal(out, 0)
+        return out.astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------------
+# Solver
+
+
+def _service(travel: np.ndarray, n_depots: int, dwell_s: int) -> np.ndarray:
+    """Transit matrix of the time dimension: travel from i to j plus the dwell at i."""
+    t = travel.copy()
+    t[n_depots:, :] += int(dwell_s)
+    return t
+
+
+def solve_routes(values: np.ndarray, travel: dict[str, np.ndarray], vehicles: Sequence[Vehicle],
+                 *, dwell_s: int = 900, windows: np.ndarray | None = None,
+                 must: np.ndarray | None = None, time_limit_s: float = 10.0,
+                 metaheuristic: str = "GUIDED_LOCAL_SEARCH") -> list[Route]:
+    """Routes that visit the most value within every unit's shift (team orienteering, OR-Tools).
+
+    Parameters
+    ----------
+    values
+        Value of each of the ``C`` candidate cells (gap or risk, >= 0).
+    travel
+        Per unit kind, a ``(V + C) x (V + C)`` matrix of travel seconds: nodes ``0..V-1`` are the
+        units' start points (in ``vehicles`` order), then the candidates.
+    vehicles
+        The units: kind and shift (seconds from the window start); each route starts and ends at
+        its own start point inside its shift.
+    dwell_s
+        Seconds spent in each visited cell.
+    windows
+        Optional ``(C, 2)`` earliest and latest arrival (seconds from the window start).
+    must
+        Optional boolean mask of cells that must be visited.
+    time_limit_s
+        Search time limit (the local search improves until then).
+    metaheuristic
+        OR-Tools local search metaheuristic (``GUIDED_LOCAL_SEARCH``, ``TABU_SEARCH``,
+        ``SIMULATED_ANNEALING``...).
+
+    Returns
+    -------
+    list of Route, one per vehicle. Raises ValueError when no plan fits (e.g. a must-visit cell
+    no unit can reach within its shift is reported by the caller through :func:`check_routes`).
+    """
+    # OR-Tools takes a while to load: only when routes are solved
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    values = np.asarray(values, float)
+    n_v, n_c = len(vehicles), len(values)
+    if n_v == 0:
+        msg = "no units on duty"
+        raise ValueError(msg)
+    n = n_v + n_c
+    for kind, m in travel.items():
+        if m.shape != (n, n):
+            msg = f"travel matrix for {kind} is {m.shape}, expected {(n, n)}"
+            raise ValueError(msg)
+    horizon = max(v.end_s for v in vehicles)
+    manager = pywrapcp.RoutingIndexManager(n, n_v, list(range(n_v)), list(range(n_v)))
+    routing = pywrapcp.RoutingModel(manager)
+    time_cb: dict[str, int] = {}
+    cost_cb: dict[str, int] = {}
+    for kind in sorted({v.kind for v in vehicles}):
+        m = np.asarray(travel[kind], np.int64)
+        cost_cb[kind] = routing.RegisterTransitMatrix(m.tolist())
+        time_cb[kind] = routing.RegisterTransitMatrix(_service(m, n_v, dwell_s).tolist())
+    for i, v in enumerate(vehicles):
+        routing.SetArcCostEvaluatorOfVehicle(cost_cb[v.kind], i)
+    routing.AddDimensionWithVehicleTransits([time_cb[v.kind] for v in vehicles], int(horizon),
+                                            int(horizon), False, "time")
+    time = routing.GetDimensionOrDie("time")
+    for i, v in enumerate(vehicles):
+        time.CumulVar(routing.Start(i)).SetRange(int(v.start_s), int(v.end_s))
+        time.CumulVar(routing.End(i)).SetRange(int(v.start_s), int(v.end_s))
+    top = float(values.max()) if n_c and values.max() > 0 else 1.0
+    must = np.zeros(n_c, bool) if must is None else np.asarray(must, bool)
+    for c in range(n_c):
+        index = manager.NodeToIndex(n_v + c)
+        if windows is not None:
+            lo, hi = int(windows[c, 0]), int(windows[c, 1])
+            time.CumulVar(index).SetRange(max(lo, 0), min(hi, int(horizon)))
+        penalty = _MUST_PENALTY if must[c] else round(float(values[c]) / top * _VALUE_SCALE)
+        routing.AddDisjunction([index], max(penalty, 1))
+    # Spread the visits over the units where value allows: the spread between the busiest and
+    # the idlest unit costs a little (far less than any cell's value).
+    routing.AddConstantDimension(1, n_c + 1, True, "visits")
+    routing.GetDimensionOrDie("visits").SetGlobalSpanCostCoefficient(_BALANCE_COST)
+    for i in range(n_v):
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.Start(i)))
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(i)))
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION)
+    params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic,
+                                                metaheuristic)
+    params.time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 100))
+    # Start from the greedy routes (so the plan is never worse than the baseline) and improve.
+    start = greedy_routes(values, travel, vehicles, dwell_s=dwell_s, windows=windows)
+    initial = routing.ReadAssignmentFromRoutes(
+        [[manager.NodeToIndex(n_v + st.cell) for st in r.stops] for r in start], True)
+    solution = (routing.SolveFromAssignmentWithParameters(initial, params)
+                if initial is not None else None) or routing.SolveWithParameters(params)
+    if solution is None:
+        msg = "no plan fits the units' shifts (check must-visit cells, windows and shift times)"
+        raise ValueError(msg)
+    routes = []
+    for i, v in enumerate(vehicles):
+        route = Route()
+        index = routing.Start(i)
+        prev = i
+        while not routing.IsEnd(index):
+            index = solution.Value(routing.NextVar(index))
+            node = manager.IndexToNode(index)
+            route.travel_s += int(travel[v.kind][prev, node])
+            prev = node
+            if routing.IsEnd(index):
+                route.end_s = int(solution.Min(time.CumulVar(index)))
+                break
+            var = time.CumulVar(index)
+            route.stops.append(Stop(node - n_v, int(solution.Min(var)), int(solution.Min(var)),
+                                    int(solution.Max(var))))
+        routes.append(route)
+    return _tighten(routes, travel, vehicles, dwell_s=dwell_s, windows=windows)
+
+
+def _tighten(routes: list[Route], travel: dict[str, np.ndarray], vehicles: Sequence[Vehicle],
+             *, dwell_s: int, windows: np.ndarray | None) -> list[Route]:
+    """Each route's earliest schedule (leave at the shift start, arrive as early as the windows
+    allow) and, per stop, the latest arrival that keeps every later stop and the return in time."""
+    n_v = len(vehicles)
+    out = []
+    for depot, (r, v) in enumerate(zip(routes, vehicles, strict=True)):
+        m = travel[v.kind]
+        nodes = [n_v + s.cell for s in r.stops]
+        arrive = []
+        t, prev = int(v.start_s), depot
+        for node in nodes:
+            t += int(m[prev, node])
+            if windows is not None:
+                t = max(t, int(windows[node - n_v, 0]))
+            arrive.append(t)
+            t += int(dwell_s)
+            prev = node
+        end = t + int(m[prev, depot])
+        latest = [0] * len(nodes)
+        nxt_latest, nxt = int(v.end_s), depot
+        for k in range(len(nodes) - 1, -1, -1):
+            lt = nxt_latest - int(m[nodes[k], nxt]) - int(dwell_s)
+            if windows is not None:
+                lt = min(lt, int(windows[nodes[k] - n_v, 1]))
+            latest[k] = lt
+            nxt_latest, nxt = lt, nodes[k]
+        stops = [Stop(s.cell, a, a, max(a, lt))
+                 for s, a, lt in zip(r.stops, arrive, latest, strict=True)]
+        out.append(Route(stops, r.travel_s, end))
+    return out
+
+
+def routes_value(routes: Sequence[Route], values: np.ndarray) -> float:
+    """Sum of the values of the visited cells (each cell counted once)."""
+    seen = {s.cell for r in routes for s in r.stops}
+    return float(np.asarray(values, float)[sorted(seen)].sum()) if seen else 0.0
+
+
+def capture_bound(values: np.ndarray, travel: dict[str, np.ndarray],
+                  vehicles: Sequence[Vehicle], *, dwell_s: int = 900,
+                  windows: np.ndarray | None = None) -> float:
+    """An upper bound on the value any feasible plan can capture (same inputs as
+    :func:`solve_routes`), to tell how far a plan or a baseline can be from the best one.
+
+    It relaxes the routing to counting: unit ``u`` can only visit cells it can reach and leave
+    in time (out from its start point, the dwell, back within its shift, inside the cell's
+    window), and at most ``k_u`` of them, the largest ``k`` with
+    ``first + k * dwell + (k - 1) * hop + last <= shift length`` where ``first``, ``last`` and
+    ``hop`` are its shortest possible legs out, back and between two of its reachable cells.
+    The bound is the most value such counts can hold with every cell visited once: a
+    transportation problem (a bipartite b-matching, so its linear program has an integral
+    optimum), solved with SciPy's HiGHS. Every plan's value is at most this; the gap between
+    the two is at most what better routing could still add.
+    """
+    values = np.asarray(values, float)
+    n_v, n_c = len(vehicles), len(values)
+    if n_v == 0 or n_c == 0:
+        return 0.0
+    units: list[np.ndarray] = []
+    cells: list[np.ndarray] = []
+    caps: list[int] = []
+    for u, v in enumerate(vehicles):
+        m = np.asarray(travel[v.kind], np.int64)
+        out, back = m[u, n_v:].astype(float), m[n_v:, u].astype(float)
+        arrive = v.start_s + out
+        if windows is not None:
+            arrive = np.maximum(arrive, windows[:, 0])
+        ok = arrive + dwell_s + back <= v.end_s
+        if windows is not None:
+            ok &= arrive <= windows[:, 1]
+        reach = np.flatnonzero(ok)
+        if reach.size == 0:
+            continue
+        length = float(v.end_s - v.start_s)
+        hop = 0.0
+        if reach.size > 1:
+            between = m[np.ix_(n_v + reach, n_v + reach)].astype(float)
+            np.fill_diagonal(between, np.inf)
+            hop = float(between.min())
+        k = int((length - out[reach].min() - back[reach].min() + hop) // (dwell_s + hop))
+        units.append(np.full(reach.size, len(caps)))
+        cells.append(reach)
+        caps.append(min(max(k, 0), reach.size))
+    if not caps:
+        return 0.0
+    uu, cc = np.concatenate(units), np.concatenate(cells)
+    n_x = uu.size
+    rows = np.r_[uu, len(caps) + cc]  # one row per unit (its count), then one per cell (once)
+    a = coo_matrix((np.ones(2 * n_x), (rows, np.r_[np.arange(n_x), np.arange(n_x)])),
+                   shape=(len(caps) + n_c, n_x)).tocsr()
+    b = np.r_[np.asarray(caps, float), np.ones(n_c)]
+    res = linprog(-values[cc], A_ub=a, b_ub=b, bounds=(0, 1), method="highs")
+    if res.status != 0:  # pragma: no cover - the problem is always feasible (x = 0)
+        msg = f"capture bound: {res.message}"
+        raise RuntimeError(msg)
+    return float(-res.fun)
+
+
+def check_routes(routes: Sequence[Route], travel: dict[str, np.ndarray],
+                 vehicles: Sequence[Vehicle], *, dwell_s: int,
+                 windows: np.ndarray | None = None) -> list[str]:
+    """Violations of the plan's rules (empty when every route is feasible).
+
+    Recomputes each route from the travel matrices: a unit leaves no earlier than its shift
+    start, travels, waits for a window to open if it must, dwells ``dwell_s`` in each cell,
+    arrives within each window, and is back at its start point by its shift end. A cell visited
+    twice is a violation too.
+    """
+    n_v = len(vehicles)
+    problems: list[str] = []
+    seen: dict[int, int] = {}
+    for u, (r, v) in enumerate(zip(routes, vehicles, strict=True)):
+        m = travel[v.kind]
+        t, prev = int(v.start_s), u
+        for k, s in enumerate(r.stops):
+            node = n_v + s.cell
+            t += int(m[prev, node])
+            if windows is not None:
+                t = max(t, int(windows[s.cell, 0]))
+                if t > int(windows[s.cell, 1]):
+                    problems.append(f"unit {u} stop {k}: arrives after its window closes")
+            if s.arrive_s < t:
+                problems.append(f"unit {u} stop {k}: planned arrival {s.arrive_s} s is before "
+                                f"the earliest possible {t} s")
+            t = max(t, s.arrive_s) + int(dwell_s)
+            prev = node
+            if s.cell in seen:
+                problems.append(f"cell {s.cell} is visited by units {seen[s.cell]} and {u}")
+            seen[s.cell] = u
+        t += int(m[prev, u])
+        if t > v.end_s:
+            problems.append(f"unit {u}: back at {t} s, after its shift ends at {v.end_s} s")
+    return problems
+
+
+def greedy_routes(values: np.ndarray, travel: dict[str, np.ndarray],
+                  vehicles: Sequence[Vehicle], *, dwell_s: int = 900,
+                  windows: np.ndarray | None = None) -> list[Route]:
+    """Baseline: greedy nearest-highest-value routing.
+
+    The unit that is free first goes next to the unvisited cell with the most value per second
+    spent (value / (travel + dwell)) among those it can reach inside the cell's window and still
+    get back to its start point before its shift ends; a unit with no such cell goes home.
+    """
+    values = np.asarray(values, float)
+    n_v, n_c = len(vehicles), len(values)
+    free = np.array([v.start_s for v in vehicles], float)
+    at = list(range(n_v))
+    done = np.zeros(n_v, bool)
+    taken = np.zeros(n_c, bool)
+    routes = [Route() for _ in vehicles]
+    while not done.all():
+        u = int(np.argmin(np.where(done, np.inf, free)))
+        v = vehicles[u]
+        m = travel[v.kind]
+        arrive = free[u] + m[at[u], n_v:]
+        if windows is not None:
+            arrive = np.maximum(arrive, windows[:, 0])
+        back = arrive + dwell_s + m[n_v:, u]
+        ok = ~taken & (back <= v.end_s)
+        if windows is not None:
+            ok &= arrive <= windows[:, 1]
+        if not ok.any():
+            done[u] = True
+            routes[u].travel_s += int(m[at[u], u])
+            routes[u].end_s = int(free[u] + m[at[u], u])
+            continue
+        rate = np.where(ok, values / (arrive - free[u] + dwell_s), -np.inf)
+        c = int(np.argmax(rate))
+        taken[c] = True
+        routes[u].stops.append(Stop(c, int(arrive[c]), int(arrive[c]), int(arrive[c])))
+        routes[u].travel_s += int(m[at[u], n_v + c])
+        free[u] = arrive[c] + dwell_s
+        at[u] = n_v + c
+    return routes

@@ -1,0 +1,163 @@
+"""Importing one file of a record kind into the store, all or nothing: read, map headers,
+validate, convert coordinates, store in one transaction, report every reject.
+
+A vector file's own CRS wins over the ``crs`` flag when it declares one other than WGS-84
+geographic; a GCJ-02 or BD-09 offset cannot be declared in a file, so for a WGS-84 (or
+undeclared) file the flag says which offset the numbers carry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from geo.config import Settings, get_settings
+from geo.domain import coords, schema
+from geo.ingest.columns import map_headers
+from geo.ingest.files import read_table
+from geo.ingest.report import FileError, ImportSummary, StoreBusy, reject_frame, why
+from geo.ingest.validate import validate
+from geo.store import engine as store_engine
+from geo.store import write as store_write
+
+__all__ = ["import_file", "import_frame"]
+
+
+def _file_crs(declared: Any, flag: str) -> str:
+    if declared is None:
+        return coords.normalise_crs_name(flag)
+    name = coords.normalise_crs_name(declared)
+    return coords.normalise_crs_name(flag) if name == "wgs84" else name
+
+
+def import_frame(engine: sa.Engine, kind_name: str, raw: pd.DataFrame, *, file_name: str,
+                 file_sha256: str = "", crs: str = "wgs84", first_row: int = 2,
+                 geometry: Any = None, mapping: Mapping[str, str] | None = None,
+                 settings: Settings | None = None, user: str | None = None) -> ImportSummary:
+    """Validate and store raw rows of one kind, in one transaction. See :func:`import_file`."""
+    settings = settings or get_settings()
+    kind = schema.kind(kind_name)
+    headers = [str(c) for c in raw.columns if c != "geometry" or geometry is None]
+    raw = raw.copy()
+    raw.columns = [str(c) for c in raw.columns]
+    col_map = map_headers(kind, headers, file_name=file_name, overrides=mapping,
+                          has_geometry=geometry is not None)
+    summary = ImportSummary(kind=kind_name, file=file_name, read=len(raw), crs=crs,
+                            mapping=dict(col_map))
+    good, rejects = validate(kind, raw, col_map, crs=crs, settings=settings, first_row=first_row,
+                             geometry=geometry)
+    try:
+        return _store_rows(engine, kind, good, rejects, summary, col_map, file_name=file_name,
+                           file_sha256=file_sha256, crs=crs, user=user)
+    except sa.exc.OperationalError as e:
+        if not store_engine.is_locked(e):
+            raise
+        wait_s = store_engine.BUSY_TIMEOUT_MS / 1000
+        msg = (f"{file_name}: another import is being stored and did not end within "
+               f"{wait_s:g} s; nothing of this file was stored: import it again when that one "
+               "has ended")
+        raise StoreBusy(msg) from e
+
+
+def _store_rows(engine: sa.Engine, kind: schema.Kind, good: pd.DataFrame,
+                rejects: pd.DataFrame, summary: ImportSummary, col_map: Mapping[str, str], *,
+                file_name: str, file_sha256: str, crs: str, user: str | None) -> ImportSummary:
+    """Store the validated rows of one file in one transaction (see :func:`import_frame`)."""
+    kind_name = kind.name
+    with engine.begin() as conn:
+        import_id = store_write.begin_import(
+            conn, kind=kind_name, file_name=file_name, file_sha256=file_sha256, crs=crs, user=user,
+            now_ms=int(time.time() * 1000))
+        if kind_name == "pings":
+            good = store_write.resolve_ping_shifts(conn, good)
+            unresolved = good["shift_id"].isna()
+            if unresolved.any():
+                col = col_map.get("unit_id", "unit_id")
+                rejects = pd.concat([rejects, reject_frame(
+                    good.loc[unresolved, "source_row"], col, good.loc[unresolved, "unit_id"],
+                    why("no_shift"))], ignore_index=True)
+                good = good.loc[~unresolved]
+        res = store_write.write_records(conn, kind_name, good, import_id=import_id,
+                                  source_file=file_name)
+        for r in res.rejected.itertuples(index=False):  # a few rows at most per check
+            reason = why("no_place", columns=r.other) if r.column == "lat" else \
+                why("reference", column=r.column, other=r.other)
+            rejects = pd.concat([rejects, reject_frame(
+                pd.Series([r.source_row]), col_map.get(r.column, r.column), pd.Series([r.value]),
+                reason)], ignore_index=True)
+        if len(res.conflicts):
+            key_col = col_map.get(kind.key[0], "") if kind.key else ""
+            for code in res.conflicts["code"].unique():
+                part = res.conflicts[res.conflicts["code"] == code]
+                rejects = pd.concat([rejects, reject_frame(
+                    part["source_row"], key_col, part["key"], why(code))], ignore_index=True)
+        summary.accepted = res.accepted
+        summary.duplicates = res.duplicates
+        summary.conflicts = len(res.conflicts)
+        summary.rejected = len(rejects) - len(res.conflicts)
+        summary.import_id = import_id
+        store_write.finish_import(
+            conn, import_id, read=summary.read, accepted=summary.accepted,
+            duplicates=summary.duplicates, conflicts=summary.conflicts, rejected=summary.rejected)
+    rejects.insert(0, "file", file_name)
+    summary.rejects = rejects.sort_values("row", kind="stable").reset_index(drop=True)
+    return summary
+
+
+def import_file(engine: sa.Engine, kind_name: str, path: str | Path, *, crs: str = "wgs84",
+                sheet: str | None = None, encoding: str | None = None,
+                mapping: Mapping[str, str] | None = None, settings: Settings | None = None,
+                name: str | None = None, user: str | None = None) -> ImportSummary:
+    """Import one file of a record kind into the store, all or nothing.
+
+    Parameters
+    ----------
+    kind_name
+        A record kind of :mod:`geo.domain.schema` (units, shifts, pings, ...).
+    crs
+        Coordinates of the file: ``wgs84``, ``gcj02``, ``bd09`` or an EPSG code. A vector file's
+        own non-WGS-84 CRS wins.
+    sheet, encoding
+        XLSX sheet name; CSV encoding (default: UTF-8, UTF-8 with BOM, then GB18030).
+    mapping
+        Canonical column -> file header, for headers the alias table does not know.
+
+    Returns
+    -------
+    ImportSummary with read, accepted, duplicates, conflicts and rejected counts and the rejects.
+
+    Raises
+    ------
+    FileError
+        When the file cannot be read at all or lacks required columns; nothing is stored.
+    """
+    settings = settings or get_settings()
+    path = Path(path)
+    name = name or path.name
+    schema.kind(kind_name)
+    size_mb = path.stat().st_size / 1024**2 if path.exists() else 0
+    if size_mb > settings.max_upload_mb:
+        msg = f"{name}: {size_mb:.1f} MiB is larger than the limit of {settings.max_upload_mb} MiB"
+        raise FileError(msg)
+    raw, declared, first_row = read_table(path, sheet=sheet, encoding=encoding, name=name)
+    try:
+        file_crs = _file_crs(declared, crs)
+    except ValueError as e:
+        raise FileError(f"{name}: {e}") from None
+    geometry = None
+    geo_col = getattr(raw, "_geometry_column_name", None)  # set on GeoDataFrames only
+    if geo_col is not None and geo_col in raw.columns:
+        geometry = np.asarray(raw[geo_col].values, dtype=object)
+        raw = pd.DataFrame(raw.drop(columns=geo_col))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return import_frame(engine, kind_name, raw, file_name=name, file_sha256=digest, crs=file_crs,
+                        first_row=first_row, geometry=geometry, mapping=mapping,
+                        settings=settings, user=user)
+

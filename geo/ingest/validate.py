@@ -1,0 +1,227 @@
+"""Validating rows: required values present and readable, coordinates inside the configured region
+(and not swapped), known categories, sane times and texts, polygons that are areas. Every problem
+of a row is a reject naming its row, column and reason; the rest goes on to the store.
+
+Coordinates: ``crs`` names the coordinates of the file (``wgs84``, ``gcj02``, ``bd09`` or any EPSG
+code); they are converted to WGS-84 here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.config import Settings
+from geo.domain import coords, schema
+from geo.ingest.report import REJECT_COLUMNS, reject_frame, why
+from geo.ingest.values import (
+    MAX_TEXT,
+    has_control,
+    is_blank,
+    parse_enum,
+    parse_float,
+    parse_id,
+    parse_int,
+    parse_text,
+    parse_ts,
+)
+
+__all__ = ["MAX_AREA_KM2", "validate"]
+
+# A polygon larger than this (km2) is no station or grid; its res-10 cover would not end.
+MAX_AREA_KM2 = 20_000
+
+
+def validate(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str], *, crs: str,
+             settings: Settings, first_row: int = 2,
+             geometry: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Parse and check every row of ``raw``; return (canonical rows, rejects).
+
+    Canonical rows carry ``source_row``. Rejects have row, column (the file's header), value and
+    reason; a row is rejected for its first problem only once per column.
+    """
+    n = len(raw)
+    rows = pd.Series(np.arange(n) + first_row, index=raw.index)
+    out = pd.DataFrame(index=raw.index)
+    out["source_row"] = rows
+    bad_any = pd.Series(False, index=raw.index)
+    rejects: list[pd.DataFrame] = []
+
+    def fail(mask: pd.Series, column: str, values: pd.Series,
+             reason: tuple[str, str, str]) -> None:
+        nonlocal bad_any
+        mask = mask & ~bad_any
+        if mask.any():
+            rejects.append(reject_frame(rows[mask], column, values[mask], reason))
+            bad_any = bad_any | mask
+
+    for col in kind.columns:
+        if col.type in ("lat", "lng", "geometry"):
+            continue
+        header = mapping.get(col.name)
+        if header is None:
+            out[col.name] = col.default
+            continue
+        s = raw[header]
+        if col.type == "ts":
+            v, bad = parse_ts(s, settings.tz)
+            fail(bad, header, s, why("time"))
+        elif col.type == "int":
+            v, bad = parse_int(s)
+            fail(bad, header, s, why("whole_number"))
+            if col.default is not None:
+                v = v.fillna(col.default)
+        elif col.type == "float":
+            v, bad = parse_float(s)
+            fail(bad, header, s, why("number"))
+        elif col.type == "enum":
+            v, bad = parse_enum(s, col.choices)
+            fail(bad, header, s, why("enum", column=col.name, choices=", ".join(col.choices)))
+        elif col.type == "id":
+            v, bad = parse_id(s)
+            fail(bad, header, s, why("id_long", n=200))
+            fail(has_control(v), header, s, why("control"))
+        else:
+            v, bad = parse_text(s)
+            fail(bad, header, s, why("text_long", n=MAX_TEXT))
+            fail(has_control(v), header, s, why("control"))
+        out[col.name] = v
+        if col.required:
+            fail(_blank_parsed(v), header, s, why("missing"))
+
+    for group in kind.one_of:
+        present = [g for g in group if g in mapping]
+        empty = pd.Series(True, index=raw.index)
+        for g in present:
+            empty &= _blank_parsed(out[g])
+        fail(empty, mapping[present[0]], raw[mapping[present[0]]],
+             why("one_of", columns=" / ".join(group)))
+
+    if "lat" in kind.names:
+        _validate_points(kind, raw, mapping, out, crs, settings, geometry, fail)
+    if "geometry" in kind.names:
+        _validate_polygons(raw, mapping, out, crs, settings, geometry, fail)
+
+    if kind.name == "shifts":
+        fail(out["end"].notna() & out["start"].notna() & (out["end"] <= out["start"]),
+             mapping["end"], raw[mapping["end"]], why("shift_order"))
+
+    for col in kind.columns:
+        if col.type == "ts" and col.name in out:
+            out[col.name] = pd.to_datetime(out[col.name], utc=True).dt.tz_convert(settings.tz)
+    good = out.loc[~bad_any].copy()
+    rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(
+        columns=REJECT_COLUMNS)
+    return good, rej.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+def _blank_parsed(v: pd.Series) -> pd.Series:
+    return v.isna() | v.astype("string").fillna("").str.strip().eq("")
+
+
+def _validate_points(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str],
+                     out: pd.DataFrame, crs: str, settings: Settings, geometry: Any,
+                     fail: Any) -> None:
+    # lat/lng may be optional (disputes located at a venue, leads without a place): a row with
+    # neither is kept unlocated; the store locates it or keeps it so (see Kind.places)
+    optional = not kind.column("lat").required
+    has_xy = "lat" in mapping and "lng" in mapping
+    if optional and geometry is None and not has_xy:
+        out["lat"], out["lng"] = np.nan, np.nan
+        return
+    unlocated = pd.Series(False, index=raw.index)
+    if optional and geometry is not None and not has_xy:
+        unlocated = pd.Series(shapely.is_missing(np.asarray(geometry)) |
+                              shapely.is_empty(np.asarray(geometry)), index=raw.index)
+    elif optional:
+        unlocated = is_blank(raw[mapping["lat"]]) & is_blank(raw[mapping["lng"]])
+    if unlocated.any():
+        fail = _skipping(fail, unlocated)
+    if geometry is not None and not has_xy:
+        geoms = np.asarray(geometry)
+        is_point = shapely.get_type_id(geoms) == 0
+        x = np.where(is_point, shapely.get_x(geoms), np.nan)
+        y = np.where(is_point, shapely.get_y(geoms), np.nan)
+        xs, ys = pd.Series(x, index=raw.index), pd.Series(y, index=raw.index)
+        lng_h, lat_h = "geometry", "geometry"
+        fail(pd.Series(~is_point, index=raw.index), "geometry",
+             pd.Series(shapely.get_type_id(geoms), index=raw.index).astype(str),
+             why("not_point"))
+    else:
+        lng_h, lat_h = mapping["lng"], mapping["lat"]
+        xs, bad_x = parse_float(raw[lng_h])
+        ys, bad_y = parse_float(raw[lat_h])
+        fail(bad_x | (is_blank(raw[lng_h])), lng_h, raw[lng_h], why("lng"))
+        fail(bad_y | (is_blank(raw[lat_h])), lat_h, raw[lat_h], why("lat"))
+    lng, lat = coords.to_wgs84(xs.to_numpy(float), ys.to_numpy(float), crs)
+    lng = pd.Series(np.asarray(lng, float), index=raw.index)
+    lat = pd.Series(np.asarray(lat, float), index=raw.index)
+    min_lng, min_lat, max_lng, max_lat = settings.region
+    inside = lng.between(min_lng, max_lng) & lat.between(min_lat, max_lat)
+    finite = np.isfinite(lng) & np.isfinite(lat)
+    swapped = ~inside & finite & xs.between(min_lat, max_lat) & ys.between(min_lng, max_lng)
+    shown = raw[lat_h].astype("string") + "," + raw[lng_h].astype("string") if lat_h != lng_h \
+        else pd.Series([f"{a},{b}" for a, b in zip(ys, xs, strict=True)], index=raw.index)
+    fail(swapped & (crs in ("wgs84", "gcj02", "bd09")), lat_h, shown,
+         why("swapped"))
+    fail(~finite, lat_h, shown, why("convert"))
+    fail(~inside, lat_h, shown,
+         why("region", region=", ".join(f"{v:g}" for v in settings.region)))
+    out["lat"] = lat.where(~unlocated)
+    out["lng"] = lng.where(~unlocated)
+
+
+def _skipping(fail: Any, skip: pd.Series) -> Any:
+    """``fail`` that ignores the rows of ``skip`` (rows without coordinates, where allowed)."""
+    def inner(mask: pd.Series, *args: Any) -> None:
+        fail(mask & ~skip, *args)
+
+    return inner
+
+
+def _validate_polygons(raw: pd.DataFrame, mapping: Mapping[str, str], out: pd.DataFrame,
+                       crs: str, settings: Settings, geometry: Any, fail: Any) -> None:
+    if geometry is not None:
+        geoms = np.asarray(geometry, dtype=object)
+        header = "geometry"
+    else:
+        header = mapping["geometry"]
+        text = raw[header].astype("string").fillna("")
+        geoms = np.array(shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore"),
+                         dtype=object)
+    geom_s = pd.Series(geoms, index=raw.index)
+    kind_ok = geom_s.map(lambda g: g is not None and g.geom_type in ("Polygon", "MultiPolygon"))
+    fail(~kind_ok, header, geom_s.map(lambda g: "" if g is None else g.geom_type),
+         why("not_polygon"))
+
+    def convert(g: Any) -> Any:
+        if g is None or g.geom_type not in ("Polygon", "MultiPolygon"):
+            return None
+        g = shapely.transform(g, lambda xy: np.column_stack(coords.to_wgs84(xy[:, 0], xy[:, 1],
+                                                                            crs)))
+        return shapely.make_valid(g) if not g.is_valid else g
+
+    conv = geom_s.map(convert)
+    min_lng, min_lat, max_lng, max_lat = settings.region
+    inside = conv.map(lambda g: g is not None and not g.is_empty and bool(
+        min_lng <= g.bounds[0] and g.bounds[2] <= max_lng and min_lat <= g.bounds[1]
+        and g.bounds[3] <= max_lat))
+    fail(kind_ok & ~inside, header, conv.map(lambda g: "" if g is None else str(g.bounds)),
+         why("polygon_region"))
+    area_km2 = pd.Series([_area_km2(g) for g in conv], index=raw.index, dtype=float)
+    fail(area_km2 > MAX_AREA_KM2, header, area_km2.round(0).astype("string") + " km2",
+         why("polygon_large", n=f"{MAX_AREA_KM2:,}"))
+    out["geometry"] = conv
+
+
+def _area_km2(g: Any) -> float:
+    """Approximate area of a WGS-84 polygon in km2 (degrees scaled at its mean latitude)."""
+    if g is None or g.is_empty:
+        return 0.0
+    lat = (g.bounds[1] + g.bounds[3]) / 2
+    return float(g.area * 111.32**2 * np.cos(np.radians(lat))) if np.isfinite(lat) else 0.0
+

@@ -1,0 +1,317 @@
+"""Exports of a patrol plan for the field: JSON, CSV, GPX, KML, a printable sheet (HTML, PDF).
+
+Every function takes a plan document (:func:`geo.services.plan.make_plan`) and returns ``bytes`` or
+``str``; :func:`write` picks the format from a file suffix. Landmark names come from user data: the
+XML formats escape them through ElementTree, the HTML sheet through :func:`html.escape`, the CSV
+neutralises spreadsheet formulas.
+
+- GPX 1.1: one ``<rte>`` per unit with one ``<rtept>`` per stop (time = planned arrival, UTC);
+- KML 2.2: one ``<Folder>`` per unit with one ``<Placemark>`` per stop (a TimeSpan from arrival to
+  leaving);
+- CSV: one row per stop;
+- HTML: a self-contained printable sheet (a route sketch per unit drawn without a basemap, so it
+  prints offline), one page per unit when printed; PDF: the same sheet rendered with reportlab.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.escape import neutralise_formulas
+from geo.i18n import t
+from geo.reports import fonts
+
+__all__ = ["FORMATS", "to_csv", "to_gpx", "to_html", "to_json", "to_kml", "to_pdf", "write"]
+
+FORMATS = (".json", ".csv", ".gpx", ".kml", ".html", ".pdf")
+GPX_NS = "http://www.topografix.com/GPX/1/1"
+KML_NS = "http://www.opengis.net/kml/2.2"
+
+
+def to_json(plan: dict[str, Any]) -> str:
+    """The plan document as JSON (UTF-8 text, Chinese kept readable)."""
+    return json.dumps(plan, ensure_ascii=False, indent=1)
+
+
+def stops_frame(plan: dict[str, Any]) -> pd.DataFrame:
+    """One row per planned stop: plan_id, unit_id, kind, seq, h3, lat, lng, landmark, arrive,
+    leave, latest_arrive, value, must."""
+    rows = [{"plan_id": plan["plan_id"], "unit_id": u["unit_id"], "kind": u["kind"], **{
+        k: s.get(k) for k in ("seq", "h3", "lat", "lng", "landmark", "arrive", "leave",
+                              "latest_arrive", "value", "must")}}
+        for u in plan["units"] for s in u["stops"]]
+    cols = ["plan_id", "unit_id", "kind", "seq", "h3", "lat", "lng", "landmark", "arrive",
+            "leave", "latest_arrive", "value", "must"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def to_csv(plan: dict[str, Any]) -> str:
+    """Stops as CSV (for Excel: write it with a BOM, as :func:`write` does)."""
+    return neutralise_formulas(stops_frame(plan)).to_csv(index=False)
+
+
+def _utc(iso: str) -> str:
+    return pd.Timestamp(iso).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    e = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        e.text = text
+    return e
+
+
+def _stop_name(u: dict[str, Any], s: dict[str, Any]) -> str:
+    return f"{u['unit_id']}-{s['seq']} {s.get('landmark') or s['h3']}".strip()
+
+
+def _hhmm(iso: str) -> str:
+    return pd.Timestamp(iso).strftime("%H:%M")
+
+
+def to_gpx(plan: dict[str, Any]) -> bytes:
+    """GPX 1.1: one route per unit, one route point per stop (in visiting order)."""
+    ET.register_namespace("", GPX_NS)
+    q = f"{{{GPX_NS}}}"
+    root = ET.Element(f"{q}gpx", {"version": "1.1", "creator": "Qingyun Patrol"})
+    meta = _sub(root, f"{q}metadata")
+    _sub(meta, f"{q}name", f"{plan['plan_id']} {plan['date']} {plan['window']}")
+    _sub(meta, f"{q}desc", f"risk covered {plan['risk_covered']} of {plan['risk_total']}")
+    _sub(meta, f"{q}time", _utc(plan.get("created") or plan["start"]))
+    for i, u in enumerate(plan["units"], start=1):
+        rte = _sub(root, f"{q}rte")
+        _sub(rte, f"{q}name", f"{u['unit_id']} {u.get('name', '')}".strip())
+        _sub(rte, f"{q}desc", f"{u['kind']}; shift {_hhmm(u['shift'][0])}-{_hhmm(u['shift'][1])}")
+        _sub(rte, f"{q}number", str(i))
+        for s in u["stops"]:
+            pt = _sub(rte, f"{q}rtept", lat=f"{s['lat']:.6f}", lon=f"{s['lng']:.6f}")
+            _sub(pt, f"{q}time", _utc(s["arrive"]))
+            _sub(pt, f"{q}name", _stop_name(u, s))
+            _sub(pt, f"{q}desc", f"{_hhmm(s['arrive'])}-{_hhmm(s['leave'])} h3 {s['h3']}")
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def to_kml(plan: dict[str, Any]) -> bytes:
+    """KML 2.2: a folder per unit holding one Placemark per stop."""
+    ET.register_namespace("", KML_NS)
+    q = f"{{{KML_NS}}}"
+    root = ET.Element(f"{q}kml")
+    doc = _sub(root, f"{q}Document")
+    _sub(doc, f"{q}name", f"{plan['plan_id']} {plan['date']} {plan['window']}")
+    for u in plan["units"]:
+        folder = _sub(doc, f"{q}Folder")
+        _sub(folder, f"{q}name", f"{u['unit_id']} {u.get('name', '')}".strip())
+        for s in u["stops"]:
+            pm = _sub(folder, f"{q}Placemark")
+            _sub(pm, f"{q}name", _stop_name(u, s))
+            _sub(pm, f"{q}description",
+                 f"{_hhmm(s['arrive'])}-{_hhmm(s['leave'])}; h3 {s['h3']}; value {s['value']}")
+            span = _sub(pm, f"{q}TimeSpan")
+            _sub(span, f"{q}begin", _utc(s["arrive"]))
+            _sub(span, f"{q}end", _utc(s["leave"]))
+            point = _sub(pm, f"{q}Point")
+            _sub(point, f"{q}coordinates", f"{s['lng']:.6f},{s['lat']:.6f},0")
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Printable sheet
+
+
+def route_sketch(unit: dict[str, Any], *, width_in: float = 5.5) -> bytes:
+    """PNG of one unit's route: start point, numbered stops and straight legs, with a scale bar
+    (no basemap, so that it prints offline)."""
+    # matplotlib loads only when a route sketch is drawn
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    lat = [unit["start_point"]["lat"], *(s["lat"] for s in unit["stops"]),
+           unit["start_point"]["lat"]]
+    lng = [unit["start_point"]["lng"], *(s["lng"] for s in unit["stops"]),
+           unit["start_point"]["lng"]]
+    k = np.cos(np.radians(np.mean(lat)))
+    x = (np.array(lng) - lng[0]) * 111_320.0 * k
+    y = (np.array(lat) - lat[0]) * 110_540.0
+    with fonts.mpl_lock:
+        fig = Figure(figsize=(width_in, width_in * 0.62), dpi=110)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        _draw_route(ax, x, y)
+        fig.tight_layout(pad=0.2)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _draw_route(ax: Any, x: Any, y: Any) -> None:
+    ax.plot(x, y, "-", color="#1f5fa8", lw=1.4, zorder=1)
+    ax.scatter(x[1:-1], y[1:-1], s=150, color="#d8442c", zorder=2, edgecolor="white")
+    for i in range(1, len(x) - 1):
+        ax.text(x[i], y[i], str(i), color="white", ha="center", va="center", fontsize=7,
+                zorder=3, fontweight="bold")
+    ax.scatter([x[0]], [y[0]], marker="s", s=90, color="#222", zorder=3)
+    span = max(float(np.ptp(x)), float(np.ptp(y)), 200.0)
+    bar = 10 ** np.floor(np.log10(span / 3))
+    bar *= 5 if span / bar > 12 else 2 if span / bar > 6 else 1
+    x0, y0 = float(x.min()), float(y.min()) - 0.08 * span
+    ax.plot([x0, x0 + bar], [y0, y0], color="#222", lw=3)
+    ax.text(x0 + bar / 2, y0 + 0.02 * span, f"{bar:.0f} m" if bar < 1000 else
+            f"{bar / 1000:.0f} km", ha="center", va="bottom", fontsize=7)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+
+
+def _kind(kind: str, lang: str) -> str:
+    return t(f"plan.kind.{kind}", lang)
+
+
+def to_html(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) -> str:
+    """A self-contained printable plan sheet (one printed page per unit)."""
+    e = html.escape
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{e(t('plan.sheet_title', lang, date=plan['date']))}</title>",
+        "<style>body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:18px;"
+        "color:#222}table{border-collapse:collapse;width:100%;font-size:13px}"
+        "th,td{border:1px solid #999;padding:3px 6px;text-align:left}th{background:#eee}"
+        ".unit{page-break-after:always;margin-bottom:24px}.demo{color:#a00;font-weight:bold}"
+        "img{max-width:100%}@media print{.unit{page-break-after:always}}</style></head><body>",
+        f"<h1>{e(t('plan.sheet_title', lang, date=plan['date']))}</h1>",
+    ]
+    if demo:
+        parts.append(f"<p class='demo'>{e(t('plan.demo_note', lang))}</p>")
+    pct = 100 * plan["risk_covered"] / plan["risk_total"] if plan["risk_total"] else 0.0
+    parts.append("<p>" + e(t("plan.sheet_summary", lang, plan_id=plan["plan_id"],
+                             window=plan["window"], units=len(plan["units"]),
+                             stops=sum(len(u["stops"]) for u in plan["units"]),
+                             pct=f"{pct:.0f}")) + "</p>")
+    for w in plan.get("warnings", []):
+        parts.append(f"<p class='demo'>{e(w)}</p>")
+    head = "".join(f"<th>{e(t(k, lang))}</th>" for k in
+                   ("plan.col.seq", "plan.col.arrive", "plan.col.leave", "plan.col.landmark",
+                    "plan.col.h3", "plan.col.latlng"))
+    for u in plan["units"]:
+        parts.append("<div class='unit'>")
+        parts.append("<h2>" + e(t("plan.unit_head", lang, unit=u["unit_id"], name=u.get("name", ""),
+                                  kind=_kind(u["kind"], lang), start=_hhmm(u["shift"][0]),
+                                  end=_hhmm(u["shift"][1]))) + "</h2>")
+        if not u["stops"]:
+            parts.append(f"<p>{e(t('plan.no_stops', lang))}</p></div>")
+            continue
+        png = base64.b64encode(route_sketch(u)).decode()
+        parts.append(f"<img alt='route' src='data:image/png;base64,{png}'>")
+        parts.append(f"<table><tr>{head}</tr>")
+        for s in u["stops"]:
+            parts.append(
+                f"<tr><td>{s['seq']}</td><td>{e(_hhmm(s['arrive']))}</td>"
+                f"<td>{e(_hhmm(s['leave']))}</td><td>{e(s.get('landmark') or '')}</td>"
+                f"<td>{e(s['h3'])}</td><td>{s['lat']:.5f}, {s['lng']:.5f}</td></tr>")
+        parts.append("</table>")
+        parts.append("<p>" + e(t("plan.unit_foot", lang, back=_hhmm(u["back"]),
+                                 minutes=f"{u['travel_s'] / 60:.0f}")) + "</p></div>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def to_pdf(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) -> bytes:
+    """The printable sheet as PDF (reportlab, CJK font embedded, text extractable)."""
+    # reportlab loads only when a PDF sheet is written
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        Image,
+        PageBreak,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
+
+    font = fonts.reportlab_font()
+    body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=13)
+    h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=21, spaceAfter=6)
+    h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=16, spaceAfter=4)
+    red = ParagraphStyle("red", parent=body, textColor=colors.HexColor("#aa0000"))
+    e = html.escape
+    story: list[Any] = [Paragraph(e(t("plan.sheet_title", lang, date=plan["date"])), h1)]
+    if demo:
+        story.append(Paragraph(e(t("plan.demo_note", lang)), red))
+    pct = 100 * plan["risk_covered"] / plan["risk_total"] if plan["risk_total"] else 0.0
+    story.append(Paragraph(e(t("plan.sheet_summary", lang, plan_id=plan["plan_id"],
+                                window=plan["window"], units=len(plan["units"]),
+                                stops=sum(len(u["stops"]) for u in plan["units"]),
+                                pct=f"{pct:.0f}")), body))
+    for w in plan.get("warnings", []):
+        story.append(Paragraph(e(w), red))
+    head = [t(k, lang) for k in ("plan.col.seq", "plan.col.arrive", "plan.col.leave",
+                                 "plan.col.landmark", "plan.col.h3", "plan.col.latlng")]
+    for i, u in enumerate(plan["units"]):
+        if i:
+            story.append(PageBreak())
+        story.append(Paragraph(e(t("plan.unit_head", lang, unit=u["unit_id"],
+                                    name=u.get("name", ""), kind=_kind(u["kind"], lang),
+                                    start=_hhmm(u["shift"][0]), end=_hhmm(u["shift"][1]))), h2))
+        if not u["stops"]:
+            story.append(Paragraph(e(t("plan.no_stops", lang)), body))
+            continue
+        story.append(Image(io.BytesIO(route_sketch(u)), width=150 * mm, height=93 * mm))
+        story.append(Spacer(1, 4 * mm))
+        rows = [head] + [[str(s["seq"]), _hhmm(s["arrive"]), _hhmm(s["leave"]),
+                          Paragraph(e(s.get("landmark") or ""), body), s["h3"],
+                          f"{s['lat']:.5f}, {s['lng']:.5f}"] for s in u["stops"]]
+        table = Table(rows, colWidths=[10 * mm, 16 * mm, 16 * mm, 48 * mm, 36 * mm, 40 * mm],
+                      repeatRows=1)
+        table.setStyle(TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+        story.append(table)
+        story.append(Spacer(1, 3 * mm))
+        story.append(Paragraph(e(t("plan.unit_foot", lang, back=_hhmm(u["back"]),
+                                    minutes=f"{u['travel_s'] / 60:.0f}")), body))
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm,
+                            topMargin=14 * mm, bottomMargin=14 * mm,
+                            title=t("plan.sheet_title", lang, date=plan["date"]),
+                            author="Qingyun Patrol")
+    doc.build(story)
+    return buf.getvalue()
+
+
+def write(plan: dict[str, Any], out: str | Path, lang: str = "zh-CN", *,
+          demo: bool = False) -> Path:
+    """Write the plan in the format of ``out``'s suffix (:data:`FORMATS`)."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in FORMATS:
+        msg = f"{out.name}: a plan is written as {', '.join(FORMATS)}"
+        raise ValueError(msg)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".json":
+        out.write_text(to_json(plan), encoding="utf-8")
+    elif suffix == ".csv":
+        out.write_text(to_csv(plan), encoding="utf-8-sig")
+    elif suffix == ".gpx":
+        out.write_bytes(to_gpx(plan))
+    elif suffix == ".kml":
+        out.write_bytes(to_kml(plan))
+    elif suffix == ".html":
+        out.write_text(to_html(plan, lang, demo=demo), encoding="utf-8")
+    else:
+        out.write_bytes(to_pdf(plan, lang, demo=demo))
+    return out

@@ -1,0 +1,136 @@
+"""The Overview page: the period's key figures for a user's scope against the previous period of
+the same length (definitions in :mod:`geo.domain.figures`), and the map of risk, gaps and night
+coverage with the top patrol gaps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+
+from geo import store
+from geo.domain import hexes
+from geo.domain.figures import FIGURES, figures_from_frames
+from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES, period_dates, previous_period
+from geo.services.risk import risk_cells
+
+__all__ = ["FEWER_IS_BETTER", "LAYERS", "TOP_COLUMNS", "TOP_GAPS", "Figures", "GapMap", "compare",
+           "figures", "gap_map", "period_figures"]
+
+FEWER_IS_BETTER = ("incidents", "hazards_open")
+"""Figures that improve when they fall."""
+LAYERS = {"risk": "risk", "gap": "gap", "coverage": "dwell_min"}
+"""The Overview map's layers and the column each one colours cells by."""
+TOP_GAPS = 15
+"""Rows of the Overview's top-gaps table."""
+TOP_COLUMNS = ["rank", "h3", "risk", "dwell_min", "nights", "gap"]
+"""Columns of the top-gaps table (h3 is the cell's id string, dwell_min night dwell in minutes)."""
+
+
+def period_figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
+                   area: str | None = None, *,
+                   night: str | None = DEFAULT_NIGHT) -> dict[str, int | float]:
+    """Key figures of the period ``start``..``end`` (local dates, inclusive) in the scope.
+
+    Keys are :data:`FIGURES`; see the module docstring for each definition.
+    """
+    lo, hi = period_dates(start, end)
+    sc = store.narrowed(engine, store.figures_scope(scope), area)  # figures only
+    nxt = (hi + dt.timedelta(days=1)).isoformat()
+    frames = {
+        "incidents": store.read(engine, "incidents", sc, start=start, end=end,
+                                columns=["incident_id", "ts", "lat", "lng"]),
+        # a night's shift may start after midnight of the next calendar date
+        "shifts": store.read(engine, "shifts", sc, start=start, end=nxt,
+                             columns=["shift_id", "start", "end", "police", "auxiliaries",
+                                      "volunteers", "people_checked"]),
+        "inspections": store.read(engine, "inspections", sc, start=start, end=end,
+                                  columns=["venue_id", "ts"]),
+        "site_checks": store.read(engine, "site_checks", sc, start=start, end=end,
+                                  columns=["site_id", "ts"]),
+        "hazards": store.read(engine, "hazards", sc, end=end,
+                              columns=["hazard_id", "found_at", "status", "rectified_at", "lat",
+                                       "lng"]),
+    }
+    return figures_from_frames(frames, lo.isoformat(), hi.isoformat(), night=night)
+
+
+def compare(engine: sa.Engine, scope: store.Reader, start: str, end: str,
+            area: str | None = None, *, night: str | None = DEFAULT_NIGHT) -> pd.DataFrame:
+    """Figures of the period against the previous period of the same length.
+
+    Returns
+    -------
+    DataFrame: figure (a :data:`FIGURES` key), value, previous, change (value - previous).
+    """
+    now = period_figures(engine, scope, start, end, area, night=night)
+    p0, p1 = previous_period(start, end)
+    before = period_figures(engine, scope, p0, p1, area, night=night)
+    rows = [{"figure": k, "value": now[k], "previous": before[k],
+             "change": round(now[k] - before[k], 1) if isinstance(now[k], float)
+             else now[k] - before[k]} for k in FIGURES]
+    return pd.DataFrame(rows, columns=["figure", "value", "previous", "change"], dtype=object)
+
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The Overview's figures: ``table`` has figure (a :data:`FIGURES` key), value, previous,
+    change and fewer_is_better (True where a fall is good news); ``previous_start`` and
+    ``previous_end`` are the previous period's local dates (YYYY-MM-DD)."""
+
+    table: pd.DataFrame
+    previous_start: str
+    previous_end: str
+
+
+def figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
+            area: str | None = None, *, night: str | None = DEFAULT_NIGHT) -> Figures:
+    """:func:`compare` with the previous period's dates and which figures are better lower.
+
+    Parameters
+    ----------
+    start, end
+        Local dates (YYYY-MM-DD), inclusive; ValueError when the end is before the start.
+    area
+        Narrows the scope (ValueError when outside it).
+    night
+        Night window ``HH:MM-HH:MM`` of the night patrol hours.
+    """
+    table = compare(engine, scope, start, end, area, night=night)
+    table["fewer_is_better"] = table["figure"].isin(FEWER_IS_BETTER)
+    p0, p1 = previous_period(start, end)
+    return Figures(table=table, previous_start=p0, previous_end=p1)
+
+
+@dataclass(frozen=True)
+class GapMap:
+    """Risk, night coverage and gap per study cell of the period, ranked by gap.
+
+    ``cells``: :func:`geo.services.risk.risk_cells` with dwell_min (night dwell, minutes, one
+    decimal); ``top``: the first :data:`TOP_GAPS` cells by rank with rank, h3 (string), risk,
+    dwell_min, nights and gap (empty without cells).
+    """
+
+    cells: pd.DataFrame
+    top: pd.DataFrame
+
+    def layer(self, name: str) -> pd.DataFrame:
+        """The cells a map layer (a :data:`LAYERS` key) draws: those whose value is above 0."""
+        value = LAYERS[name]
+        return self.cells.loc[self.cells[value] > 0] if len(self.cells) else self.cells
+
+
+def gap_map(engine: sa.Engine, scope: store.Reader, *, start: str, end: str,
+            res: int = DEFAULT_RES, area: str | None = None, night: str | None = DEFAULT_NIGHT,
+            top: int = TOP_GAPS) -> GapMap:
+    """The Overview map's cells and its top-gaps table for the period (local dates, inclusive),
+    at H3 resolution ``res``, in the scope narrowed to ``area`` (per-cell figures only)."""
+    cells = risk_cells(engine, scope, start=start, end=end, res=res, area=area, night=night)
+    if not len(cells):
+        return GapMap(cells=cells, top=pd.DataFrame(columns=TOP_COLUMNS))
+    cells = cells.assign(dwell_min=(cells["dwell_s"] / 60).round(1))
+    best = cells.head(top).assign(h3=lambda d: hexes.cells_to_str(d["cell"].to_numpy()))
+    return GapMap(cells=cells, top=best[TOP_COLUMNS].reset_index(drop=True))

@@ -1,0 +1,585 @@
+"""Tonight's patrol plan for a user's scope: routes for every unit over the riskiest gaps, saved
+plans, and the plan against what was driven.
+
+A plan is made for one night (the date it starts on) and a shift window (the night window by
+default). Candidate cells are the top of the gap ranking (:func:`geo.services.risk.risk_cells` over
+the weeks before the night); travel times come from :mod:`geo.domain.routing` (straight line x
+detour by default, an OSM road network when configured); OR-Tools picks and orders the visits. The
+result is a JSON-able document (:data:`geo.domain.plan.PLAN_KEYS`), saved in the store's ``plans``
+table; its sheets and files are made by :mod:`geo.reports.plan_sheets`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+
+from geo import store
+from geo.config import get_settings
+from geo.domain import hexes, routing
+from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES, window_bounds
+from geo.domain.plan import DWELL_MIN, Unit, candidates, cells_at, landmarks, plan_vs_actual
+from geo.reports import plan_sheets
+from geo.services.access import audit
+from geo.services.coverage import night_tracks, shifts_of_night
+from geo.services.risk import risk_cells
+from geo.store import saved_plans
+
+__all__ = ["UNIT_COLUMNS", "NoUnitsError", "PlanActual", "PlanShown", "actual", "against_actual",
+           "cells_from_text", "gap_window", "list_plans", "load_plan", "make_from_rows",
+           "make_plan", "period_compliance", "plan_choices", "plan_files", "plan_shown",
+           "save_plan", "units_from_rows", "units_on_duty", "units_table"]
+
+UNIT_COLUMNS = ("on", "unit_id", "name", "kind", "start_h", "shift_h", "lat", "lng")
+"""Columns of the units table the plan page edits (:func:`units_table`)."""
+
+
+def units_on_duty(engine: sa.Engine, scope: store.Reader, *, unit_ids: Sequence[str] | None = None,
+                  n: int | None = None, area: str | None = None, night: str | None = None,
+                  window: str = DEFAULT_NIGHT) -> list[Unit]:
+    """Units from the store with a start point and shift.
+
+    When shifts of ``night`` are stored (a night being reviewed or rostered ahead), the units on
+    duty are the units of those shifts, each with its shift clipped to the window; otherwise every
+    unit in the scope, for the whole window. ``unit_ids`` picks units by id (an unknown id is a
+    ValueError); ``n`` takes the first ``n`` by id. A unit starts and ends at a police post (key
+    site of category ``post``) of its station, posts handed out in turn, else at a point inside
+    its station's area. Auxiliary and volunteer units plan as foot patrols.
+    """
+    ids = store.effective_scope(engine, scope, area)
+    sc: store.Reader = store.narrowed(engine, scope, area)  # a principal keeps its row rules
+    units = store.read(engine, "units", sc, columns=["unit_id", "name", "kind", "station"])
+    units = units.sort_values("unit_id").reset_index(drop=True)
+    shifts = pd.DataFrame(columns=["unit_id", "start", "end"])
+    if night is not None and not unit_ids:
+        shifts = shifts_of_night(engine, scope, night, area=area)
+        if len(shifts):
+            units = units.loc[units["unit_id"].isin(shifts["unit_id"])].reset_index(drop=True)
+    if unit_ids:
+        missing = sorted(set(unit_ids) - set(units["unit_id"]))
+        if missing:
+            msg = f"unknown unit(s) or outside your areas: {', '.join(missing)}"
+            raise ValueError(msg)
+        units = units.set_index("unit_id").loc[list(unit_ids)].reset_index()
+    elif n is not None:
+        if n < 1 or n > len(units):
+            msg = f"--units {n}: there are {len(units)} units on duty in these areas"
+            raise ValueError(msg)
+        units = units.head(n)
+    if units.empty:
+        msg = "no units on duty in these areas"
+        raise ValueError(msg)
+    posts = store.read(engine, "sites", sc, columns=["site_id", "category", "lat", "lng"],
+                       where={"category": ["post"]}).sort_values("site_id")
+    w0 = w1 = None
+    if night is not None:
+        w0, w1 = window_bounds(night, window)
+    out = []
+    for i, u in enumerate(units.itertuples(index=False)):
+        if len(posts):
+            p = posts.iloc[i % len(posts)]
+            lat, lng = float(p["lat"]), float(p["lng"])
+        else:
+            poly = store.area_polygon(engine, [u.station] if u.station else ids)
+            if poly is None:
+                msg = f"unit {u.unit_id}: no post or station area to start from"
+                raise ValueError(msg)
+            pt = poly.representative_point()
+            lat, lng = pt.y, pt.x
+        start_h, shift_h = 0.0, None
+        mine = shifts.loc[shifts["unit_id"] == u.unit_id]
+        if len(mine) and w0 is not None and w1 is not None:
+            a = max(mine["start"].min(), w0)
+            b = min(mine["end"].max(), w1)
+            if b > a:
+                start_h = (a - w0).total_seconds() / 3600
+                shift_h = (b - a).total_seconds() / 3600
+        out.append(Unit(str(u.unit_id), routing.plan_kind(u.kind), lat, lng, shift_h=shift_h,
+                        start_h=start_h, name=str(u.name)))
+    return out
+
+
+def units_table(engine: sa.Engine, scope: store.Reader, *, night: str,
+                window: str = DEFAULT_NIGHT, area: str | None = None) -> pd.DataFrame:
+    """The units on duty (:func:`units_on_duty`) as the plan page's editor shows them.
+
+    Parameters
+    ----------
+    night
+        Local date (YYYY-MM-DD) the night starts on.
+    window
+        Shift window ``HH:MM-HH:MM`` (local time).
+    area
+        Narrow the scope to this area.
+
+    Returns
+    -------
+    DataFrame of :data:`UNIT_COLUMNS`: ``on`` (ticked), unit_id, name, kind, ``start_h`` and
+    ``shift_h`` (hours after the window start, shift length; 2 decimals), lat, lng (6 decimals).
+    A ValueError when no unit is on duty (its message says why).
+    """
+    units = units_on_duty(engine, scope, night=night, window=window, area=area)
+    return pd.DataFrame([{"on": True, "unit_id": u.unit_id, "name": u.name, "kind": u.kind,
+                          "start_h": round(u.start_h, 2),
+                          "shift_h": None if u.shift_h is None else round(u.shift_h, 2),
+                          "lat": round(u.lat, 6), "lng": round(u.lng, 6)} for u in units])
+
+
+def _iso(start: pd.Timestamp, seconds: int) -> str:
+    return (start + pd.Timedelta(seconds=int(seconds))).isoformat(timespec="minutes")
+
+
+def make_plan(engine: sa.Engine, scope: store.Reader, *, night: str,
+              window: str = DEFAULT_NIGHT, units: Sequence[Unit] | None = None,
+              unit_ids: Sequence[str] | None = None, n_units: int | None = None,
+              dwell_min: float = DWELL_MIN, n_candidates: int = 150,
+              must: Sequence[int | str] = (), avoid: Sequence[int | str] = (),
+              res: int = DEFAULT_RES, area: str | None = None, value: str = "gap",
+              history_days: int = 28, seed: int | None = None, time_limit_s: float = 9.0,
+              network: str | Path | routing.RoadNetwork | None = None,
+              detour: float = routing.DETOUR, night_filter: str = DEFAULT_NIGHT,
+              gaps: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Tonight's plan for the units on duty (see the module docstring).
+
+    Parameters
+    ----------
+    night
+        Local date (YYYY-MM-DD) the night starts on.
+    window
+        Shift window ``HH:MM-HH:MM`` (local time; may cross midnight).
+    units, unit_ids, n_units
+        Units typed in, or picked from the store by id, or the first ``n_units``; default the
+        units with a shift that night, else every unit in the scope (:func:`units_on_duty`).
+    dwell_min
+        Minutes spent in each visited cell.
+    n_candidates
+        How many cells of the gap ranking to consider.
+    must, avoid
+        Cells (H3 strings or ints at ``res``) that must be visited / must not be.
+    history_days
+        Days before the night whose incidents and patrols rank the gaps.
+    seed
+        A randomised variant: values are jittered (about 15 %) with this seed, so that plans are
+        not predictable night after night; the same seed gives the same inputs.
+    time_limit_s
+        Total seconds for the route search (OR-Tools guided local search).
+    network
+        An ``.osm.pbf`` road network (or a loaded :class:`geo.domain.routing.RoadNetwork`);
+        default the straight line x ``detour``.
+    gaps
+        Precomputed :func:`geo.services.risk.risk_cells` output (:func:`make_from_rows` reads it
+        before the route search's clock starts); read otherwise.
+
+    Returns
+    -------
+    dict with :data:`PLAN_KEYS` and more: ``plan_id``, ``date``, ``window`` (``"HH:MM-HH:MM"``),
+    ``start``/``end`` (ISO local), ``area``, ``res``, ``value``, ``dwell_s``, ``risk_covered``
+    (sum of visited cells' values), ``risk_total`` (sum over all candidates), ``greedy_covered``
+    (the greedy baseline on the same inputs), ``travel`` (model and detour), ``units`` (each with
+    ``unit_id``, ``name``, ``kind``, ``start_point``, ``shift``, ``stops``, ``travel_s``,
+    ``value``), ``cells`` (every candidate: ``h3`` and ``value``), ``missed_must`` and
+    ``warnings``.
+    """
+    t_begin = time.perf_counter()
+    tz = get_settings().tz
+    w0, w1 = window_bounds(night, window, tz)
+    horizon = int((w1 - w0).total_seconds())
+    if units is None:
+        units = units_on_duty(engine, scope, unit_ids=unit_ids, n=n_units, area=area,
+                              night=night, window=window)
+    units = [Unit(u.unit_id, routing.plan_kind(u.kind), float(u.lat), float(u.lng), u.shift_h,
+                  u.start_h, u.name) for u in units]
+    if len({u.unit_id for u in units}) != len(units):
+        msg = "a unit is listed twice"
+        raise ValueError(msg)
+    if gaps is None:
+        d = dt.date.fromisoformat(night)
+        gaps = risk_cells(
+            engine, scope, start=(d - dt.timedelta(days=history_days)).isoformat(),
+            end=(d - dt.timedelta(days=1)).isoformat(), res=res, area=area, night=night_filter)
+    must_c = cells_at(must, res, "must-visit")
+    avoid_c = cells_at(avoid, res, "avoided")
+    cand = candidates(gaps, n_candidates, value=value, must=must_c, avoid=avoid_c)
+    if cand.empty:
+        msg = "no candidate cells: no risk or gap in these areas for the weeks before this night"
+        raise ValueError(msg)
+    values = cand["value"].to_numpy(float)
+    solve_values = values
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        solve_values = values * np.exp(rng.normal(0.0, 0.15, len(values)))
+    vehicles = []
+    for u in units:
+        start = round(u.start_h * 3600)
+        end = horizon if u.shift_h is None else min(horizon, start + round(u.shift_h * 3600))
+        if not 0 <= start < end:
+            msg = f"unit {u.unit_id}: its shift does not fall inside the window {window}"
+            raise ValueError(msg)
+        vehicles.append(routing.Vehicle(u.kind, start, end))
+    lat = np.r_[[u.lat for u in units], cand["lat"].to_numpy(float)]
+    lng = np.r_[[u.lng for u in units], cand["lng"].to_numpy(float)]
+    warnings: list[str] = []
+    kinds = sorted({u.kind for u in units})
+    if network is not None:
+        net = network if isinstance(network, routing.RoadNetwork) else routing.RoadNetwork(network)
+        travel = {k: net.travel_s(lat, lng, k, detour=detour) for k in kinds}
+        if net.fallbacks:
+            warnings.append(f"{net.fallbacks} trips are not connected on the road network; "
+                            "they use the straight line")
+        model = {"model": "network", "file": net.path.name, "detour": detour}
+    else:
+        travel = {k: routing.straight_line_s(lat, lng, routing.SPEED_MPS[k], detour=detour)
+                  for k in kinds}
+        model = {"model": "straight", "detour": detour}
+    model["speeds_kmh"] = {k: round(routing.SPEED_MPS[k] * 3.6, 1) for k in kinds}
+    dwell_s = round(dwell_min * 60)
+    must_mask = cand["must"].to_numpy(bool)
+    budget = max(time_limit_s - (time.perf_counter() - t_begin), 0.5)
+    routes = routing.solve_routes(solve_values, travel, vehicles, dwell_s=dwell_s, must=must_mask,
+                                  time_limit_s=budget)
+    problems = routing.check_routes(routes, travel, vehicles, dwell_s=dwell_s)
+    if problems:  # the solver's own constraints should make this impossible
+        msg = "the route search returned an infeasible plan: " + "; ".join(problems[:3])
+        raise RuntimeError(msg)
+    greedy = routing.greedy_routes(values, travel, vehicles, dwell_s=dwell_s)
+    visited = {s.cell for r in routes for s in r.stops}
+    missed_must = [int(c) for c in np.flatnonzero(must_mask) if c not in visited]
+    if missed_must:
+        warnings.append(f"{len(missed_must)} must-visit cell(s) cannot be reached within the "
+                        "units' shifts")
+    sc: store.Scope = "all"
+    ids = store.effective_scope(engine, scope, area)
+    if ids is not None:
+        sc = ids
+    places = pd.concat([store.read(engine, k, sc, columns=["name", "lat", "lng"])
+                        for k in ("sites", "venues")], ignore_index=True)
+    names, dist = landmarks(cand["lat"].to_numpy(), cand["lng"].to_numpy(), places)
+    h3s = hexes.cells_to_str(cand["cell"].to_numpy())
+    out_units: list[dict[str, Any]] = []
+    for u, r in zip(units, routes, strict=True):
+        stops = []
+        for k, s in enumerate(r.stops):
+            c = s.cell
+            stops.append({
+                "seq": k + 1, "h3": str(h3s[c]), "lat": round(float(cand.at[c, "lat"]), 6),
+                "lng": round(float(cand.at[c, "lng"]), 6), "landmark": names[c],
+                "landmark_m": None if np.isnan(dist[c]) else float(dist[c]),
+                "arrive": _iso(w0, s.arrive_s), "leave": _iso(w0, s.arrive_s + dwell_s),
+                "latest_arrive": _iso(w0, s.latest_s), "value": round(float(values[c]), 4),
+                "rank": int(cand.at[c, "rank"]), "risk": round(float(cand.at[c, "risk"]), 4),
+                "must": bool(must_mask[c])})
+        v = vehicles[len(out_units)]
+        out_units.append({
+            "unit_id": u.unit_id, "name": u.name, "kind": u.kind,
+            "start_point": {"lat": round(u.lat, 6), "lng": round(u.lng, 6)},
+            "shift": [_iso(w0, v.start_s), _iso(w0, v.end_s)],
+            "back": _iso(w0, r.end_s), "stops": stops, "travel_s": int(r.travel_s),
+            "value": round(float(sum(values[s.cell] for s in r.stops)), 4)})
+    covered = routing.routes_value(routes, values)
+    return {
+        "plan_id": f"P{night.replace('-', '')}-{uuid.uuid4().hex[:6]}",
+        "date": night, "window": f"{w0:%H:%M}-{w1:%H:%M}", "start": w0.isoformat(),
+        "end": w1.isoformat(), "area": area, "res": int(res), "value": value,
+        "dwell_s": dwell_s, "candidates": len(cand),
+        "risk_covered": round(covered, 4), "risk_total": round(float(values.sum()), 4),
+        "greedy_covered": round(routing.routes_value(greedy, values), 4),
+        "seed": seed, "travel": model, "units": out_units,
+        "cells": [{"h3": str(h), "value": round(float(v), 4)} for h, v in zip(h3s, values,
+                                                                               strict=True)],
+        "missed_must": [str(h3s[c]) for c in missed_must], "warnings": warnings,
+        "avoid": [str(x) for x in hexes.cells_to_str(avoid_c)] if len(avoid_c) else [],
+        "created": pd.Timestamp.now(tz=tz).isoformat(timespec="seconds"),
+        "solve_s": round(time.perf_counter() - t_begin, 2),
+    }
+
+
+def save_plan(engine: sa.Engine, plan: dict[str, Any], *, user: str | None = None,
+              scope: store.Reader = "all") -> str:
+    """Store a plan document (its ``plan_id`` is the key; saving it again replaces it).
+
+    The plan is seen by whoever sees its area; a plan made without an area is kept with the
+    areas of ``scope`` (the maker's), comma-joined, or ``all`` (admins only) for every area.
+    """
+    saved_scope = plan.get("area")
+    if not saved_scope:
+        ids = store.resolve_scope(engine, scope)
+        who = store.principal(scope)
+        if who is not None and who.areas is not None:
+            ids = who.areas  # the user's own areas (a station stands for its grids)
+        saved_scope = "all" if ids is None else ",".join(sorted(ids))
+    now_ms = int(pd.Timestamp.now(tz="UTC").value // 1_000_000)
+    return saved_plans.save_plan(engine, plan, scope=saved_scope, user=user, now_ms=now_ms)
+
+
+def load_plan(engine: sa.Engine, plan_id: str, scope: store.Reader = "all") -> dict[str, Any]:
+    """A saved plan by id (ValueError when unknown or outside the scope)."""
+    return saved_plans.load_plan(engine, plan_id, scope)
+
+
+def list_plans(engine: sa.Engine, scope: store.Reader = "all", *, start: str | None = None,
+               end: str | None = None) -> pd.DataFrame:
+    """Saved plans (plan_id, night, created, user_name, area, risk_covered, risk_total), newest
+    night first, optionally for nights ``start``..``end``."""
+    return saved_plans.list_plans(engine, scope, start=start, end=end, tz=get_settings().tz)
+
+
+def actual(engine: sa.Engine, scope: store.Reader, plan: dict[str, Any] | str, **kwargs: Any
+           ) -> dict[str, Any]:
+    """Plan against actual for a saved plan (by id) or a plan document, from the stored tracks
+    of the plan's units on its night (read through ``scope``)."""
+    if isinstance(plan, str):
+        plan = load_plan(engine, plan, scope)
+    w0, w1 = pd.Timestamp(plan["start"]), pd.Timestamp(plan["end"])
+    unit_ids = [u["unit_id"] for u in plan["units"]]
+    lo = (w0 - pd.Timedelta(days=1)).date().isoformat()
+    hi = w1.date().isoformat()
+    shifts = store.read(engine, "shifts", scope, start=lo, end=hi,
+                        columns=["shift_id", "unit_id", "start", "end"],
+                        where={"unit_id": unit_ids})
+    if len(shifts):
+        shifts = shifts.loc[(shifts["start"] < w1) & (shifts["end"] > w0)]
+    if shifts.empty:
+        pings = pd.DataFrame(columns=["unit_id", "shift_id", "ts", "lat", "lng"])
+    else:
+        pings = store.read(engine, "pings", scope, columns=["shift_id", "ts", "lat", "lng"],
+                           where={"shift_id": shifts["shift_id"].tolist()})
+        ids = store.resolve_scope(engine, scope)
+        if ids is not None and len(pings):  # only the part of the tracks inside the scope
+            poly = store.area_polygon(engine, ids)
+            if poly is not None:
+                pings = pings.loc[shapely.contains_xy(poly, pings["lng"].to_numpy(float),
+                                                      pings["lat"].to_numpy(float))]
+        pings = pings.merge(shifts[["shift_id", "unit_id"]], on="shift_id")
+        pings = pings.sort_values(["shift_id", "ts"]).reset_index(drop=True)
+    return plan_vs_actual(plan, pings, **kwargs)
+
+
+def period_compliance(engine: sa.Engine, scope: store.Reader, start: str, end: str
+                      ) -> dict[str, Any] | None:
+    """Plan compliance over the saved plans of nights ``start``..``end`` (for the briefing).
+
+    Returns None when no plan exists for the period; else plans, stops, full, brief, missed,
+    compliance and visited (shares of stops), summed over every plan of the period.
+    """
+    plans = list_plans(engine, scope, start=start, end=end)
+    if plans.empty:
+        return None
+    tot = {"plans": len(plans), "stops": 0, "full": 0, "brief": 0, "missed": 0}
+    for pid in plans["plan_id"]:
+        o = actual(engine, scope, pid)["overall"]
+        for k in ("stops", "full", "brief", "missed"):
+            tot[k] += int(o[k])
+    n = tot["stops"]
+    return tot | {"compliance": round(tot["full"] / n, 4) if n else None,
+                  "visited": round((tot["full"] + tot["brief"]) / n, 4) if n else None}
+
+
+
+# --------------------------------------------------------------------------------------------
+# The plan page: a plan made from the edited unit rows, what it shows, plan against actual
+
+
+class NoUnitsError(ValueError):
+    """No unit row is ticked: a plan needs at least one unit."""
+
+
+def cells_from_text(text: str) -> list[str]:
+    """The cells typed in a text box: H3 strings split on commas (also full-width) or spaces."""
+    return [c.strip() for c in text.replace("，", ",").replace(" ", ",").split(",") if c.strip()]
+
+
+def units_from_rows(rows: pd.DataFrame) -> list[Unit]:
+    """The ticked rows of the plan page's units table (:data:`UNIT_COLUMNS`) as units.
+
+    An empty ``name``, ``start_h`` or ``shift_h`` is no name, the window start and the whole
+    window. Raises :class:`NoUnitsError` when no row is ticked; a ValueError or TypeError when a
+    row's numbers are not numbers.
+    """
+    on = rows.loc[rows["on"].fillna(False).astype(bool)] if len(rows) else rows
+    units = [Unit(str(r.unit_id), str(r.kind), float(r.lat), float(r.lng),
+                  shift_h=None if pd.isna(r.shift_h) else float(r.shift_h),
+                  start_h=0.0 if pd.isna(r.start_h) else float(r.start_h),
+                  name="" if pd.isna(r.name) else str(r.name))
+             for r in on.itertuples(index=False)]
+    if not units:
+        msg = "no units"
+        raise NoUnitsError(msg)
+    return units
+
+
+def gap_window(night: str, history_days: int = 28) -> tuple[str, str]:
+    """The local dates (YYYY-MM-DD, inclusive) whose incidents and patrols rank a night's gaps:
+    the ``history_days`` days before ``night``."""
+    d = dt.date.fromisoformat(night)
+    return (d - dt.timedelta(days=history_days)).isoformat(), \
+        (d - dt.timedelta(days=1)).isoformat()
+
+
+def make_from_rows(engine: sa.Engine, scope: store.Reader, *, rows: pd.DataFrame, night: str,
+                   window: str, user: str, dwell_min: float = DWELL_MIN,
+                   n_candidates: int = 150, must: str = "", avoid: str = "",
+                   res: int = DEFAULT_RES, area: str | None = None, value: str = "gap",
+                   seed: int | None = None, time_limit_s: float = 9.0, network: str = "",
+                   night_filter: str = DEFAULT_NIGHT, history_days: int = 28) -> dict[str, Any]:
+    """Make, save and audit a plan from the plan page's edited units table.
+
+    Parameters
+    ----------
+    rows
+        The units table (:data:`UNIT_COLUMNS`); only ticked rows plan (:func:`units_from_rows`).
+    night, window
+        Local date (YYYY-MM-DD) the night starts on; shift window ``HH:MM-HH:MM``.
+    user
+        Who makes the plan (saved with it and written to the audit log; "" for nobody).
+    must, avoid
+        Cells as typed (:func:`cells_from_text`).
+    network
+        Path of an ``.osm.pbf`` road network, or blank for the straight line.
+    night_filter
+        The night window (``HH:MM-HH:MM``) of the incidents that rank the gaps, over the
+        ``history_days`` days before the night (:func:`gap_window`).
+    dwell_min, n_candidates, res, area, value, seed, time_limit_s
+        As :func:`make_plan` (minutes, a count, the H3 resolution, an area, ``gap`` or ``risk``,
+        a seed for a randomised variant, seconds for the route search).
+
+    Returns
+    -------
+    The saved plan document (:func:`make_plan`). Raises :class:`NoUnitsError` when no row is
+    ticked, ValueError (or TypeError for a bad row) when no plan can be made.
+    """
+    units = units_from_rows(rows)
+    start, end = gap_window(night, history_days)
+    gaps = risk_cells(engine, scope, start=start, end=end, res=res, area=area, night=night_filter)
+    made = make_plan(engine, scope, night=night, window=window, units=units, dwell_min=dwell_min,
+                     n_candidates=n_candidates, must=cells_from_text(must),
+                     avoid=cells_from_text(avoid), res=res, area=area, value=value, seed=seed,
+                     time_limit_s=time_limit_s, network=network.strip() or None, gaps=gaps)
+    save_plan(engine, made, user=user, scope=scope)
+    audit(engine, user or None, "plan", made["plan_id"],
+          rows=sum(len(u["stops"]) for u in made["units"]), night=made["date"], area=area,
+          units=len(made["units"]))
+    return made
+
+
+@dataclass(frozen=True)
+class PlanShown:
+    """A plan as the plan page shows it (:func:`plan_shown`).
+
+    ``metrics``: ``units`` and ``stops`` (counts), ``covered`` (share of the candidates' value
+    the routes cover, ``"45%"``) and ``vs_greedy`` (against the greedy baseline, ``"+3%"``);
+    ``units``: unit_id, kind (code), shift (``HH:MM–HH:MM``), stops, travel_min, value;
+    ``stops``: one row per stop (:func:`geo.reports.plan_sheets.stops_frame`) with arrive,
+    leave and latest_arrive as local ``HH:MM``.
+    """
+
+    metrics: dict[str, int | str]
+    units: pd.DataFrame
+    stops: pd.DataFrame
+
+
+def plan_shown(plan: dict[str, Any]) -> PlanShown:
+    """The figures, unit summary and stops of a plan document, ready to show."""
+    n_stops = sum(len(u["stops"]) for u in plan["units"])
+    share = plan["risk_covered"] / plan["risk_total"] if plan["risk_total"] else 0.0
+    gain = plan["risk_covered"] / plan["greedy_covered"] - 1 if plan["greedy_covered"] else 0.0
+    units = pd.DataFrame([{"unit_id": u["unit_id"], "kind": u["kind"],
+                           "shift": f"{u['shift'][0][11:16]}–{u['shift'][1][11:16]}",
+                           "stops": len(u["stops"]), "travel_min": round(u["travel_s"] / 60),
+                           "value": u["value"]} for u in plan["units"]])
+    stops = plan_sheets.stops_frame(plan)
+    if len(stops):
+        stops = stops.assign(arrive=stops["arrive"].str[11:16], leave=stops["leave"].str[11:16],
+                             latest_arrive=stops["latest_arrive"].str[11:16])
+    return PlanShown({"units": len(plan["units"]), "stops": n_stops, "covered": f"{share:.0%}",
+                      "vs_greedy": f"{gain:+.0%}"}, units, stops)
+
+
+def plan_files(engine: sa.Engine, plan: dict[str, Any], lang: str
+               ) -> dict[str, tuple[Callable[[], str | bytes], str, str]]:
+    """The plan's files for the field: ``{label: (make, mime type, extension)}`` for PDF, HTML,
+    GPX, KML, CSV (with a BOM, for Excel) and JSON. ``make()`` makes the file when called (the
+    PDF and HTML sheets take about a second); the sheets say so when the demo city is loaded."""
+    demo = store.is_demo(engine)
+    return {
+        "PDF": (lambda: plan_sheets.to_pdf(plan, lang, demo=demo), "application/pdf", "pdf"),
+        "HTML": (lambda: plan_sheets.to_html(plan, lang, demo=demo), "text/html", "html"),
+        "GPX": (lambda: plan_sheets.to_gpx(plan), "application/gpx+xml", "gpx"),
+        "KML": (lambda: plan_sheets.to_kml(plan), "application/vnd.google-earth.kml+xml",
+                "kml"),
+        "CSV": (lambda: "\ufeff" + plan_sheets.to_csv(plan), "text/csv", "csv"),
+        "JSON": (lambda: plan_sheets.to_json(plan), "application/json", "json")}
+
+
+def plan_choices(engine: sa.Engine, scope: store.Reader) -> dict[str, str]:
+    """The saved plans the scope sees, newest night first: ``{plan_id: "id · night · area"}``."""
+    saved = list_plans(engine, scope)
+    return {r.plan_id: f"{r.plan_id} · {r.night} · {r.area}" for r in saved.itertuples()}
+
+
+@dataclass(frozen=True)
+class PlanActual:
+    """A saved plan against what was driven, ready to show (:func:`against_actual`).
+
+    ``plan``: the plan document; ``full_pct`` the share of the planned dwell that makes a visit
+    full (``"60"``, percent) and ``brief_s`` the seconds that make it brief; ``metrics``:
+    ``compliance`` and ``visited`` (``"45%"`` or ``"—"``), ``in_plan`` and ``outside`` (minutes
+    in and outside the plan's cells, ``"12"``); ``status``: ``{(unit_id, seq): full | brief |
+    missed}``; ``tracks``: the pings (shift_id, ts, lat, lng) of the plan's units' shifts of its
+    night; ``units``: per unit stops, full, brief, missed, compliance (``"45%"`` or ``"—"``),
+    dwell_in_plan_min, dwell_outside_min; ``stops``: per stop unit_id, seq, arrive (``HH:MM``),
+    landmark, status (code), dwell_min, first_in (``HH:MM`` or ``"—"``), h3.
+    """
+
+    plan: dict[str, Any]
+    full_pct: str
+    brief_s: int
+    metrics: dict[str, str]
+    status: dict[tuple[str, int], str]
+    tracks: pd.DataFrame
+    units: pd.DataFrame
+    stops: pd.DataFrame
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None or pd.isna(v) else f"{v:.0%}"
+
+
+def against_actual(engine: sa.Engine, scope: store.Reader, plan_id: str, *,
+                   area: str | None = None) -> PlanActual:
+    """A saved plan (by id) against the stored tracks of its night (:func:`actual`), with the
+    tracks of its units' shifts that night in ``area`` (read through ``scope``).
+
+    ValueError when the plan is unknown or outside the scope.
+    """
+    plan = load_plan(engine, plan_id, scope)
+    result = actual(engine, scope, plan)
+    o = result["overall"]
+    shifts = shifts_of_night(engine, scope, plan["date"], area=area)
+    mine = shifts.loc[shifts["unit_id"].isin([u["unit_id"] for u in plan["units"]])]
+    tracks = night_tracks(engine, scope, mine["shift_id"].tolist())
+    units = pd.DataFrame(result["units"])
+    if len(units):
+        units["compliance"] = units["compliance"].map(_pct)
+    stops = pd.DataFrame(result["stops"])
+    if len(stops):
+        stops = stops.assign(
+            arrive=stops["arrive"].str[11:16], dwell_min=(stops["dwell_s"] / 60).round(1),
+            first_in=stops["first_in"].map(lambda v: v[11:16] if isinstance(v, str) else "—"))
+    return PlanActual(
+        plan=plan, full_pct=f"{result['full_ratio']:.0%}".rstrip("%"),
+        brief_s=int(result["brief_s"]),
+        metrics={"compliance": _pct(o["compliance"]), "visited": _pct(o["visited"]),
+                 "in_plan": f"{o['dwell_in_plan_min']:.0f}",
+                 "outside": f"{o['dwell_outside_min']:.0f}"},
+        status={(s["unit_id"], int(s["seq"])): s["status"] for s in result["stops"]},
+        tracks=tracks, units=units, stops=stops)

@@ -1,0 +1,209 @@
+"""Scoped reads of records: every read a user can reach goes through :func:`read`.
+
+Located records are first filtered by the scope's area cells in SQL (``area_cells``), then by an
+exact point-in-polygon test; check-ins and inspections follow their site or venue; shifts are in
+scope when a ping of theirs is; units when they have such a shift or belong to a station in scope.
+A :class:`~geo.store.scope.Principal` adds its role's rules (see :mod:`geo.store.scope`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+
+from geo.config import get_settings
+from geo.domain import schema
+from geo.domain.period import epoch_ms_bounds
+from geo.store.scope import Reader, principal, resolve_scope, scope_polygon
+from geo.store.tables import RECORD_TABLES, TIME_COLUMN, area_cells, may_be_unlocated
+from geo.store.values import ms_to_ts
+
+__all__ = ["last_fixes", "pings_between", "read", "shift_kinds"]
+
+
+def _located_parent(kind: str) -> tuple[str, str] | None:
+    return {"site_checks": ("sites", "site_id"), "inspections": ("venues", "venue_id")}.get(kind)
+
+
+def read(engine: sa.Engine, kind_name: str, scope: Reader, *, start: str | None = None,
+         end: str | None = None, columns: Sequence[str] | None = None,
+         where: Mapping[str, Sequence[Any]] | None = None) -> pd.DataFrame:
+    """Records of one kind inside ``scope``, optionally within local dates ``start``..``end``.
+
+    Parameters
+    ----------
+    scope
+        ``"all"``, area ids (a station includes its grids) or a :class:`~geo.store.scope.Principal`:
+        its areas, and ``PermissionError`` for a kind its role may not read as rows (columns the
+        role never receives, such as an area's owner for a viewer, are left out and cannot be
+        filtered on). Located records are kept when their
+        point lies inside the union of the scope's polygons; check-ins and inspections follow their
+        site or venue; shifts are kept when a ping of theirs lies inside; units when they have such
+        a shift or belong to a station in scope; areas when they are in the scope. Disputes
+        located only by a site or venue carry its point (filled in on import). A lead without a
+        point is kept when its ``area_id`` is in the scope; one with neither is seen only with
+        ``"all"`` (a tip nobody placed is not shown to every grid).
+    start, end
+        Local calendar dates (YYYY-MM-DD), inclusive, on the kind's time column.
+    where
+        Optional ``{column: allowed values}`` filters, sent as bound parameters.
+
+    Returns
+    -------
+    DataFrame with canonical columns (times tz-aware in the configured zone), ``source_file``,
+    ``source_row`` and, for located kinds, ``cell``.
+    """
+    k = schema.kind(kind_name)
+    t = RECORD_TABLES[kind_name]
+    tz = get_settings().tz
+    who = principal(scope)
+    hidden: tuple[str, ...] = ()
+    if who is not None:
+        if not who.may_read_rows(kind_name):
+            msg = f"a {who.role} may not read {kind_name} records"
+            raise PermissionError(msg)
+        hidden = who.hidden_columns(kind_name)
+        if set(where or {}) & set(hidden):
+            msg = f"a {who.role} may not filter {kind_name} on {sorted(set(where or {}))}"
+            raise PermissionError(msg)
+    ids = resolve_scope(engine, scope)
+    wanted = [c for c in (columns or [*k.names, "source_file", "source_row"]) if c not in hidden]
+    fetch = list(wanted)
+    if k.located:  # the exact scope test needs the point
+        fetch += [c for c in ("lat", "lng", "cell") if c not in fetch]
+    stmt = sa.select(*[t.c[c] for c in fetch])
+    tcol = TIME_COLUMN[kind_name]
+    lo, hi = epoch_ms_bounds(start, end, tz)
+    if tcol and lo is not None:
+        stmt = stmt.where(t.c[tcol] >= lo)
+    if tcol and hi is not None:
+        stmt = stmt.where(t.c[tcol] < hi)
+    for col, values in (where or {}).items():
+        stmt = stmt.where(t.c[col].in_(list(values)))
+    with engine.connect() as conn:
+        poly = None
+        if ids is not None:
+            poly = scope_polygon(conn, ids)
+            ac = area_cells
+            cell_sub = sa.select(ac.c.cell).where(ac.c.area_id.in_(sorted(ids)))
+            if poly is None:
+                stmt = stmt.where(sa.false())
+            elif may_be_unlocated(k):  # unlocated rows: by their area_id, else "all" only
+                stmt = stmt.where(sa.or_(t.c.cell.in_(cell_sub), sa.and_(
+                    t.c.cell.is_(None), t.c.area_id.in_(sorted(ids)))))
+            elif k.located:
+                stmt = stmt.where(t.c.cell.in_(cell_sub))
+            elif (parent := _located_parent(kind_name)) is not None:
+                pt = RECORD_TABLES[parent[0]]
+                stmt = stmt.add_columns(pt.c.lat.label("_lat"), pt.c.lng.label("_lng")).join(
+                    pt, pt.c[parent[1]] == t.c[parent[1]]).where(pt.c.cell.in_(cell_sub))
+            elif kind_name == "shifts":
+                stmt = stmt.where(t.c.shift_id.in_(sorted(_shift_ids_in_scope(conn, poly,
+                                                                              cell_sub))))
+            elif kind_name == "units":
+                shifts_in = _shift_ids_in_scope(conn, poly, cell_sub)
+                s = RECORD_TABLES["shifts"]
+                units_with = {r[0] for r in conn.execute(
+                    sa.select(s.c.unit_id).where(s.c.shift_id.in_(sorted(shifts_in))).distinct())}
+                stmt = stmt.where(sa.or_(t.c.unit_id.in_(sorted(units_with)),
+                                         t.c.station.in_(sorted(ids))))
+            elif kind_name == "areas":
+                stmt = stmt.where(t.c.area_id.in_(sorted(ids)))
+        rows = conn.execute(stmt).all()
+        df = pd.DataFrame(rows, columns=[c.key for c in stmt.selected_columns])
+        if may_be_unlocated(k) and "cell" in df:  # NULL cells: keep the ids exact (no floats)
+            i = list(df.columns).index("cell")
+            df["cell"] = pd.array([r[i] for r in rows], dtype="Int64")
+    if poly is not None and len(df):
+        if k.located:
+            keep = shapely.contains_xy(poly, df["lng"].to_numpy(float), df["lat"].to_numpy(float))
+            if may_be_unlocated(k):
+                keep |= df["lat"].isna().to_numpy()
+            df = df.loc[keep]
+        elif "_lat" in df:
+            keep = shapely.contains_xy(poly, df["_lng"].to_numpy(float), df["_lat"].to_numpy(float))
+            df = df.loc[keep].drop(columns=["_lat", "_lng"])
+    if columns is not None:
+        df = df[[c for c in wanted if c in df]]
+    df = df.reset_index(drop=True)
+    for c in k.columns:
+        if c.name in df and c.type == "ts":
+            df[c.name] = ms_to_ts(df[c.name], tz) if len(df) else pd.Series(
+                dtype=f"datetime64[ns, {tz}]")
+    return df
+
+
+def _shift_ids_in_scope(conn: sa.Connection, poly: shapely.Geometry,
+                        cell_sub: sa.Select[Any]) -> set[str]:
+    p = RECORD_TABLES["pings"]
+    df = pd.DataFrame(conn.execute(sa.select(p.c.shift_id, p.c.lat, p.c.lng)
+                                   .where(p.c.cell.in_(cell_sub))).all(),
+                      columns=["shift_id", "lat", "lng"])
+    if df.empty:
+        return set()
+    keep = shapely.contains_xy(poly, df["lng"].to_numpy(float), df["lat"].to_numpy(float))
+    return set(df.loc[keep, "shift_id"].unique())
+
+
+
+def pings_between(engine: sa.Engine, lo_ms: int, hi_ms: int, *,
+                  cells: Sequence[int] | None = None,
+                  shift_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """GPS fixes (shift_id, unit_id, ts, lat, lng) between two instants (UTC epoch ms,
+    ``[lo_ms, hi_ms)``) in the given res-10 ``cells`` or of the given shifts.
+
+    Unscoped: for services that count visits of places in a user's scope (the fixes never leave
+    the service). A fix keyed by its shift gets its shift's unit.
+    """
+    p = RECORD_TABLES["pings"]
+    cols = [p.c.shift_id, p.c.unit_id, p.c.ts, p.c.lat, p.c.lng]
+    stmt = sa.select(*cols).where(p.c.ts >= lo_ms, p.c.ts < hi_ms)
+    if shift_ids is not None:
+        stmt = stmt.where(p.c.shift_id.in_(list(shift_ids)))
+    if cells is not None:
+        stmt = stmt.where(p.c.cell.in_([int(c) for c in cells]))
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(stmt).all(),
+                          columns=["shift_id", "unit_id", "ts", "lat", "lng"])
+    tz = get_settings().tz
+    df["ts"] = ms_to_ts(df["ts"], tz) if len(df) else pd.Series(dtype=f"datetime64[ns, {tz}]")
+    if len(df) and df["unit_id"].isna().any():  # fixes keyed by shift: the shift's unit
+        s = RECORD_TABLES["shifts"]
+        ids = sorted(set(df.loc[df["unit_id"].isna(), "shift_id"].dropna()))
+        with engine.connect() as conn:
+            units = dict(conn.execute(sa.select(s.c.shift_id, s.c.unit_id)
+                                      .where(s.c.shift_id.in_(ids))).all())
+        df["unit_id"] = df["unit_id"].fillna(df["shift_id"].map(units))
+    return df
+
+
+def shift_kinds(engine: sa.Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every stored shift with its unit's kind (shift_id, unit_id, start_ms, end_ms, unit_kind)
+    and every unit's kind (unit_id, unit_kind): what a batch rollup labels its tracks with.
+
+    Unscoped: for the batch engines, which write rollups, never rows a user sees.
+    """
+    s, u = RECORD_TABLES["shifts"], RECORD_TABLES["units"]
+    with engine.connect() as conn:
+        sh = pd.DataFrame(conn.execute(
+            sa.select(s.c.shift_id, s.c.unit_id, s.c.start, s.c.end, u.c.kind)
+            .select_from(s.outerjoin(u, s.c.unit_id == u.c.unit_id))).all(),
+            columns=["shift_id", "unit_id", "start_ms", "end_ms", "unit_kind"])
+        un = pd.DataFrame(conn.execute(sa.select(u.c.unit_id, u.c.kind)).all(),
+                          columns=["unit_id", "unit_kind"])
+    return sh, un
+
+
+def last_fixes(engine: sa.Engine, lo_ms: int, hi_ms: int) -> pd.DataFrame:
+    """GPS fixes with ``lo_ms <= ts <= hi_ms`` (UTC epoch ms) with their shift's unit: shift_id,
+    unit_id, ts (epoch ms), lat, lng. Unscoped: the caller keeps what lies in a user's areas."""
+    p, s = RECORD_TABLES["pings"], RECORD_TABLES["shifts"]
+    stmt = (sa.select(p.c.shift_id, s.c.unit_id, p.c.ts, p.c.lat, p.c.lng)
+            .join(s, s.c.shift_id == p.c.shift_id).where(p.c.ts >= lo_ms, p.c.ts <= hi_ms))
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(stmt).all(),
+                            columns=["shift_id", "unit_id", "ts", "lat", "lng"])

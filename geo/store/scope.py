@@ -1,0 +1,212 @@
+"""Who may read what: roles, principals, scopes, and the areas a read covers.
+
+Roles
+-----
+- ``admin``: every area and every record; imports, settings, users and the audit log.
+- ``commander``: the areas of one or more stations (a station includes its grids).
+- ``grid_manager``: one or more grids.
+- ``viewer``: aggregated figures and briefings of their areas. A viewer reads no rows of
+  tracks (pings, shifts), units, incidents, inspections, check-ins, disputes or leads, and no
+  area owner: only the places (areas, key sites, venues, hazards) and what the services compute
+  from the rest (counts, per-cell statistics, briefings).
+
+A logged-in user is a :class:`Principal` (user, role, areas). Every read a user can reach takes a
+:data:`Reader`: a plain :data:`Scope` (``"all"`` or area ids, for the server's operator and for
+figures) or a principal, whose role rules :func:`geo.store.read` applies (``PermissionError`` for
+a kind the role may not read as rows: a refusal, not an empty frame, so that a page cannot show
+zeros it did not compute). Services that return only figures read through
+:func:`figures_scope`, which keeps the areas and drops the row rule; the rows they read never
+leave the service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any, Literal, TypeAlias
+
+import shapely
+import sqlalchemy as sa
+from shapely import wkt as shapely_wkt
+
+from geo.store.tables import RECORD_TABLES
+
+__all__ = ["ALL", "PAGES", "ROLES", "VIEWER_HIDDEN_COLUMNS", "VIEWER_ROW_KINDS", "Principal",
+           "Reader", "Scope", "area_polygon", "effective_scope", "figures_scope", "may_read",
+           "narrowed", "principal", "resolve_scope", "scope_polygon"]
+
+Scope = Literal["all"] | frozenset[str] | set[str] | list[str] | tuple[str, ...]
+ALL: Literal["all"] = "all"
+
+ROLES = ("admin", "commander", "grid_manager", "viewer")
+
+
+# record kinds a viewer may read as rows (places; no person, unit or track)
+VIEWER_ROW_KINDS = frozenset({"areas", "sites", "venues", "hazards"})
+
+
+VIEWER_HIDDEN_COLUMNS: dict[str, tuple[str, ...]] = {"areas": ("owner",)}
+
+
+# pages each role may open (keys of app.py's PAGES)
+PAGES: dict[str, frozenset[str]] = {
+    "admin": frozenset({"overview", "coverage", "hotspots", "venues", "hazards", "disputes",
+                        "plan", "duty", "briefing", "data", "settings", "admin"}),
+    "commander": frozenset({"overview", "coverage", "hotspots", "venues", "hazards", "disputes",
+                            "plan", "duty", "briefing"}),
+    "grid_manager": frozenset({"overview", "coverage", "hotspots", "venues", "hazards",
+                               "disputes", "plan", "duty", "briefing"}),
+    "viewer": frozenset({"overview", "coverage", "hotspots", "hazards", "briefing"}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who reads: a user's name, role and areas (``None``: every area, admins only).
+
+    Hashable, so that cached reads are keyed by it.
+    """
+
+    user: str
+    role: str
+    areas: frozenset[str] | None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            msg = f"unknown role {self.role!r}; expected one of {', '.join(ROLES)}"
+            raise ValueError(msg)
+        if self.areas is None and self.role != "admin":
+            msg = f"a {self.role} must have areas"
+            raise ValueError(msg)
+
+    @property
+    def scope(self) -> Scope:
+        """The plain area scope: ``"all"`` or the area ids."""
+        return "all" if self.areas is None else self.areas
+
+    def may_read_rows(self, kind: str) -> bool:
+        """True when the role may read rows of record kind ``kind``."""
+        return self.role != "viewer" or kind in VIEWER_ROW_KINDS
+
+    def hidden_columns(self, kind: str) -> tuple[str, ...]:
+        """Columns of ``kind`` the role never receives."""
+        return VIEWER_HIDDEN_COLUMNS.get(kind, ()) if self.role == "viewer" else ()
+
+    def narrowed(self, ids: Iterable[str] | None) -> Principal:
+        """The same user and role over ``ids`` (area ids inside this principal's scope)."""
+        if ids is None:
+            return self
+        return replace(self, areas=frozenset(ids))
+
+    def may(self, page: str) -> bool:
+        """True when the role may open ``page`` (a key of :data:`PAGES`)."""
+        return page in PAGES[self.role]
+
+
+
+Reader: TypeAlias = Scope | Principal
+"""Who reads: a plain scope, or a user (a :class:`Principal`: role and areas)."""
+
+
+def principal(scope: object) -> Principal | None:
+    """The :class:`Principal` when ``scope`` is one, else None."""
+    return scope if isinstance(scope, Principal) else None
+
+
+def figures_scope(scope: Any) -> Scope:
+    """The plain area scope of a principal (a plain scope is returned as it is).
+
+    For geo functions whose output is figures only (counts, sums, per-cell statistics,
+    briefings): they may read, inside the user's areas, rows the role does not see, because
+    those rows never leave geo. Pages and exports that show rows pass the principal itself.
+    """
+    p = principal(scope)
+    return p.scope if p is not None else scope
+
+
+def may_read(scope: Any, kind_name: str) -> bool:
+    """True when :func:`read` gives rows of ``kind_name`` to ``scope`` (plain scopes: always)."""
+    p = principal(scope)
+    return p is None or p.may_read_rows(kind_name)
+
+
+def resolve_scope(engine: sa.Engine, scope: Any) -> frozenset[str] | None:
+    """Area ids a scope (or a principal's areas) covers, children included; ``None`` for
+    everything.
+
+    A station's scope covers its grids; unknown area ids are ignored (they cover nothing).
+    """
+    p = principal(scope)
+    if p is not None:
+        scope = p.scope
+    if isinstance(scope, str):
+        if scope == ALL:
+            return None
+        scope = [scope]
+    ids = {str(s) for s in scope}
+    a = RECORD_TABLES["areas"]
+    with engine.connect() as conn:
+        while True:
+            children = {r[0] for r in conn.execute(
+                sa.select(a.c.area_id).where(a.c.parent_id.in_(sorted(ids))))}
+            if children <= ids:
+                break
+            ids |= children
+    return frozenset(ids)
+
+
+
+def effective_scope(engine: sa.Engine, scope: Reader,
+                    area: str | None = None) -> frozenset[str] | None:
+    """The area ids a query covers: the user's scope narrowed to ``area`` when one is given.
+
+    Raises ValueError when ``area`` is unknown or outside the user's scope.
+    """
+    allowed = resolve_scope(engine, scope)
+    if area is None:
+        return allowed
+    a = RECORD_TABLES["areas"]
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(a.c.area_id).where(a.c.area_id == area)).first()
+    if found is None or (allowed is not None and area not in allowed):
+        msg = f"unknown area {area!r}"
+        raise ValueError(msg)
+    return resolve_scope(engine, [area])
+
+
+def narrowed(engine: sa.Engine, scope: Reader, area: str | None = None) -> Reader:
+    """The scope of a query narrowed to ``area``, keeping a principal's role (its row rules).
+
+    ValueError as :func:`effective_scope`.
+    """
+    ids = effective_scope(engine, scope, area)
+    who = principal(scope)
+    if who is not None:
+        return who.narrowed(ids)
+    return "all" if ids is None else ids
+
+
+def area_polygon(engine: sa.Engine, ids: Iterable[str] | None) -> shapely.Geometry | None:
+    """Union of the areas' polygons (WGS-84); all areas when ``ids`` is None; None if no areas."""
+    a = RECORD_TABLES["areas"]
+    stmt = sa.select(a.c.geometry)
+    if ids is not None:
+        stmt = stmt.where(a.c.area_id.in_(sorted(ids)))
+    with engine.connect() as conn:
+        texts = [r[0] for r in conn.execute(stmt)]
+    if not texts:
+        return None
+    return shapely.union_all([shapely_wkt.loads(t) for t in texts])
+
+
+
+def scope_polygon(conn: sa.Connection, ids: frozenset[str]) -> shapely.Geometry | None:
+    a = RECORD_TABLES["areas"]
+    stmt = sa.select(a.c.geometry).where(a.c.area_id.in_(sorted(ids)))
+    texts = [r[0] for r in conn.execute(stmt)]
+    if not texts:
+        return None
+    geom = shapely.union_all([shapely_wkt.loads(t) for t in texts])
+    shapely.prepare(geom)
+    return geom
+

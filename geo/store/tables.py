@@ -1,0 +1,198 @@
+"""The store's tables: one per record kind (columns from :mod:`geo.domain.schema`) plus bookkeeping.
+
+- every record row keeps ``key`` (its natural key: the id column, or ``h:<content hash>``),
+  ``content_hash``, ``import_id``, ``source_file`` and ``source_row``;
+- located kinds keep ``cell``, the H3 resolution-10 cell of the point (for scoped reads);
+- times are stored as UTC epoch milliseconds (BIGINT) on every backend;
+- ``imports`` is the import history, ``area_cells`` the res-10 cells that touch each area (the
+  pre-filter of scoped reads), ``coverage`` and ``stops`` the per-shift coverage rollups,
+  ``track_quality`` the per-shift GPS break counts, ``plans`` the saved patrol plans, ``users``
+  and ``audit`` the logins and the audit trail, and ``meta`` a small key/value table.
+
+Schema changes are Alembic migrations (``geo/store/migrations``); a test holds the two equal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from geo.domain import schema
+
+__all__ = [
+    "RECORD_TABLES",
+    "TIME_COLUMN",
+    "area_cells",
+    "audit",
+    "coverage",
+    "imports",
+    "may_be_unlocated",
+    "meta",
+    "metadata",
+    "plans",
+    "stops",
+    "track_quality",
+    "users",
+]
+
+metadata = sa.MetaData()
+
+
+_SA_TYPES: dict[str, Any] = {
+    "id": sa.Text, "str": sa.Text, "enum": sa.Text, "int": sa.BigInteger, "float": sa.Float,
+    "lat": sa.Float, "lng": sa.Float, "ts": sa.BigInteger, "geometry": sa.Text,
+}
+
+
+# Time column that places a row in a period, per kind (None: not time-bound).
+TIME_COLUMN: dict[str, str | None] = {
+    "units": None, "shifts": "start", "pings": "ts", "sites": None, "site_checks": "ts",
+    "venues": None, "inspections": "ts", "hazards": "found_at", "incidents": "ts", "areas": None,
+    "disputes": "reported_at", "leads": "received_at",
+}
+
+
+def may_be_unlocated(k: schema.Kind) -> bool:
+    """True for a located kind whose rows may lack a point (a lead without a place).
+
+    Scope for such rows: see :func:`read`.
+    """
+    return k.located and not k.column("lat").required and not k.places
+
+
+def _record_table(k: schema.Kind) -> sa.Table:
+    cols: list[sa.Column[Any]] = [
+        sa.Column("rid", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("key", sa.Text, nullable=False, unique=True),
+        sa.Column("content_hash", sa.Text, nullable=False),
+        sa.Column("import_id", sa.Integer, nullable=False, index=True),
+        sa.Column("source_file", sa.Text, nullable=False),
+        sa.Column("source_row", sa.Integer, nullable=False),
+    ]
+    for c in k.columns:
+        cols.append(sa.Column(c.name, _SA_TYPES[c.type], nullable=not c.required))
+    if k.located:
+        cols.append(sa.Column("cell", sa.BigInteger, nullable=may_be_unlocated(k), index=True))
+    t = sa.Table(k.name, metadata, *cols)
+    tcol = TIME_COLUMN[k.name]
+    if tcol:
+        sa.Index(f"ix_{k.name}_{tcol}", t.c[tcol])
+    for ref in ("shift_id", "unit_id", "site_id", "venue_id"):
+        if ref in t.c and ref not in k.key:
+            sa.Index(f"ix_{k.name}_{ref}", t.c[ref])
+    return t
+
+
+RECORD_TABLES: dict[str, sa.Table] = {name: _record_table(k) for name, k in schema.KINDS.items()}
+
+
+imports = sa.Table(
+    "imports", metadata,
+    sa.Column("import_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("file_sha256", sa.Text, nullable=False),
+    sa.Column("crs", sa.Text),
+    sa.Column("started_ms", sa.BigInteger, nullable=False),
+    sa.Column("read", sa.Integer, nullable=False, default=0),
+    sa.Column("accepted", sa.Integer, nullable=False, default=0),
+    sa.Column("duplicates", sa.Integer, nullable=False, default=0),
+    sa.Column("conflicts", sa.Integer, nullable=False, default=0),
+    sa.Column("rejected", sa.Integer, nullable=False, default=0),
+    sa.Column("user_name", sa.Text),
+)
+
+
+area_cells = sa.Table(
+    "area_cells", metadata,
+    sa.Column("area_id", sa.Text, primary_key=True),
+    sa.Column("cell", sa.BigInteger, primary_key=True),
+    sa.Index("ix_area_cells_cell", "cell"),
+)
+
+
+coverage = sa.Table(
+    "coverage", metadata,
+    sa.Column("shift_id", sa.Text, nullable=False, index=True),
+    sa.Column("cell", sa.BigInteger, nullable=False, index=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("hour", sa.SmallInteger, nullable=False),
+    sa.Column("unit_kind", sa.Text, nullable=False),
+    sa.Column("dwell_s", sa.Float, nullable=False),
+    sa.Column("stops", sa.Integer, nullable=False),
+    sa.Column("stop_s", sa.Float, nullable=False),
+    sa.Column("koper_stops", sa.Integer, nullable=False),
+    sa.Column("last_ms", sa.BigInteger, nullable=False),
+    sa.Index("ix_coverage_date_hour", "date", "hour"),
+)
+
+
+stops = sa.Table(
+    "stops", metadata,
+    sa.Column("shift_id", sa.Text, nullable=False, index=True),
+    sa.Column("cell", sa.BigInteger, nullable=False),
+    sa.Column("start_ms", sa.BigInteger, nullable=False),
+    sa.Column("end_ms", sa.BigInteger, nullable=False),
+    sa.Column("duration_s", sa.Float, nullable=False),
+    sa.Column("koper", sa.Boolean, nullable=False),
+)
+
+
+track_quality = sa.Table(
+    "track_quality", metadata,
+    sa.Column("shift_id", sa.Text, primary_key=True),
+    sa.Column("pings", sa.Integer, nullable=False),
+    sa.Column("gap_breaks", sa.Integer, nullable=False),
+    sa.Column("jump_breaks", sa.Integer, nullable=False),
+)
+
+
+plans = sa.Table(
+    "plans", metadata,
+    sa.Column("plan_id", sa.Text, primary_key=True),
+    sa.Column("night", sa.Date, nullable=False, index=True),
+    sa.Column("created_ms", sa.BigInteger, nullable=False),
+    sa.Column("user_name", sa.Text),
+    sa.Column("scope", sa.Text, nullable=False),
+    sa.Column("risk_covered", sa.Float, nullable=False),
+    sa.Column("risk_total", sa.Float, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+
+meta = sa.Table(
+    "meta", metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+
+
+# Users and the audit trail (geo/services/access.py keeps them; migration 0006)
+users = sa.Table(
+    "users", metadata,
+    sa.Column("user_name", sa.Text, primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("areas", sa.Text, nullable=False),  # JSON list of area ids ([] for admin)
+    sa.Column("password_hash", sa.Text, nullable=False),  # argon2id, never the password
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("demo", sa.Boolean, nullable=False),  # demo users log in only in demo mode
+    sa.Column("failed", sa.Integer, nullable=False),
+    sa.Column("locked_until_ms", sa.BigInteger),
+    sa.Column("created_ms", sa.BigInteger, nullable=False),
+    sa.Column("password_ms", sa.BigInteger, nullable=False),  # sessions older than this end
+)
+
+
+audit = sa.Table(
+    "audit", metadata,
+    sa.Column("audit_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ts_ms", sa.BigInteger, nullable=False, index=True),
+    sa.Column("user_name", sa.Text, index=True),
+    sa.Column("action", sa.Text, nullable=False, index=True),
+    sa.Column("what", sa.Text, nullable=False),
+    sa.Column("rows", sa.Integer),
+    sa.Column("detail", sa.Text, nullable=False),  # JSON object
+)
+

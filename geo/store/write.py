@@ -1,0 +1,292 @@
+"""Writes of imported records: idempotent, inside the caller's transaction (an import is all or
+nothing).
+
+Rows whose natural key exists with the same content are duplicates; with other content they are
+conflicts and are not written; rows that point at records the store does not hold (a ping of an
+unknown shift) are rejected. Writing areas writes their ``area_cells``; writing pings refreshes the
+coverage rollups of their shifts (:func:`geo.store.rollups.refresh_coverage`).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from shapely import wkt as shapely_wkt
+
+from geo.domain import hexes, schema
+from geo.domain.period import ROLLUP_RES
+from geo.store import rollups
+from geo.store.tables import RECORD_TABLES, area_cells, imports
+from geo.store.values import cells_of, content_hashes, natural_keys, ts_to_ms
+
+__all__ = ["WriteResult", "begin_import", "finish_import", "insert_records",
+           "resolve_ping_shifts", "write_records"]
+
+
+@dataclass
+class WriteResult:
+    """Outcome of writing validated rows of one file."""
+
+    accepted: int
+    duplicates: int
+    conflicts: pd.DataFrame  # source_row, key, code (conflict_in_file / conflict_in_store)
+    rejected: pd.DataFrame  # source_row, column, value, other (the kind it must reference)
+
+
+def _existing_hashes(conn: sa.Connection, table: sa.Table, keys: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    keys = list(keys)
+    for i in range(0, len(keys), 5000):
+        chunk = keys[i : i + 5000]
+        rows = conn.execute(sa.select(table.c.key, table.c.content_hash)
+                            .where(table.c.key.in_(chunk))).all()
+        out.update({r[0]: r[1] for r in rows})
+    return out
+
+
+def _existing_ids(conn: sa.Connection, kind: str, column: str, values: Iterable[str]) -> set[str]:
+    table = RECORD_TABLES[kind]
+    vals = sorted({str(v) for v in values if v is not None and v == v})
+    found: set[str] = set()
+    for i in range(0, len(vals), 5000):
+        chunk = vals[i : i + 5000]
+        found.update(r[0] for r in conn.execute(sa.select(table.c[column])
+                                                .where(table.c[column].in_(chunk))))
+    return found
+
+
+def _reject_rows(frame: pd.DataFrame, mask: np.ndarray, column: str, other: str) -> pd.DataFrame:
+    bad = frame.loc[mask]
+    return pd.DataFrame({"source_row": bad["source_row"].to_numpy(), "column": column,
+                         "value": bad[column].astype("string").to_numpy(), "other": other})
+
+
+def _referential_checks(conn: sa.Connection, kind: str,
+                        frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reject rows that point at records the store does not hold. Returns (kept, rejected)."""
+    checks: list[tuple[str, str, str]] = {
+        "shifts": [("unit_id", "units", "unit_id")],
+        "pings": [("shift_id", "shifts", "shift_id")],
+        "site_checks": [("site_id", "sites", "site_id")],
+        "inspections": [("venue_id", "venues", "venue_id")],
+        "disputes": [("site_id", "sites", "site_id"), ("venue_id", "venues", "venue_id")],
+        "leads": [("area_id", "areas", "area_id")],
+    }.get(kind, [])
+    rejected: list[pd.DataFrame] = []
+    for col, other, other_col in checks:
+        known = _existing_ids(conn, other, other_col, frame[col].dropna().unique())
+        bad = (frame[col].notna() & ~frame[col].isin(known)).to_numpy()
+        if bad.any():
+            rejected.append(_reject_rows(frame, bad, col, other))
+            frame = frame.loc[~bad]
+    places = schema.kind(kind).places
+    if places and len(frame):
+        frame, unplaced = _locate_at_places(conn, frame, places)
+        if unplaced.any():  # column "lat": ingest reports these as "no place" (reject.no_place)
+            bad = frame.loc[unplaced]
+            shown = bad[places[0][0]].astype("string")
+            for col, _ in places[1:]:
+                shown = shown.fillna(bad[col].astype("string"))
+            rejected.append(pd.DataFrame({
+                "source_row": bad["source_row"].to_numpy(), "column": "lat",
+                "value": shown.fillna("").to_numpy(),
+                "other": " / ".join(p[0] for p in places)}))
+            frame = frame.loc[~unplaced]
+    rej = pd.concat(rejected, ignore_index=True) if rejected else _empty_rejects()
+    return frame, rej
+
+
+def _locate_at_places(conn: sa.Connection, frame: pd.DataFrame,
+                      places: Sequence[tuple[str, str]]) -> tuple[pd.DataFrame, pd.Series]:
+    """Give rows without lat/lng the stored location of their site or venue (``Kind.places``,
+    first match wins). Returns the frame and a mask of the rows still without a location."""
+    frame = frame.copy()
+    missing = frame["lat"].isna() | frame["lng"].isna()
+    for col, other in places:
+        need = missing & frame[col].notna()
+        if not need.any():
+            continue
+        t = RECORD_TABLES[other]
+        ids = sorted({str(v) for v in frame.loc[need, col]})
+        found: dict[str, tuple[float, float]] = {}
+        for i in range(0, len(ids), 5000):
+            found.update({r[0]: (r[1], r[2]) for r in conn.execute(
+                sa.select(t.c[col], t.c.lat, t.c.lng).where(t.c[col].in_(ids[i : i + 5000])))})
+        hit = need & frame[col].isin(list(found))
+        if hit.any():
+            xy = frame.loc[hit, col].map(found)
+            frame.loc[hit, "lat"] = [p[0] for p in xy]
+            frame.loc[hit, "lng"] = [p[1] for p in xy]
+            missing = missing & ~hit
+    return frame, missing
+
+
+def _empty_rejects() -> pd.DataFrame:
+    return pd.DataFrame({"source_row": pd.Series(dtype="int64"), "column": pd.Series(dtype=str),
+                         "value": pd.Series(dtype=str), "other": pd.Series(dtype=str)})
+
+
+def _to_db_frame(kind: schema.Kind, frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index)
+    for c in kind.columns:
+        v = frame[c.name] if c.name in frame else pd.Series(None, index=frame.index, dtype=object)
+        if c.type == "ts":
+            out[c.name] = ts_to_ms(v)
+        elif c.type == "geometry":
+            out[c.name] = [g if isinstance(g, str) else shapely_wkt.dumps(g, rounding_precision=7)
+                           for g in v]
+        elif c.type == "int":
+            out[c.name] = pd.to_numeric(v).astype("Int64")
+        elif c.type in ("float", "lat", "lng"):
+            out[c.name] = pd.to_numeric(v).astype(float)
+        else:
+            out[c.name] = v.astype("string")
+    return out
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    obj = df.astype(object).where(df.notna(), None)
+    cols = list(obj.columns)
+    return [dict(zip(cols, row, strict=True)) for row in obj.itertuples(index=False, name=None)]
+
+
+def insert_records(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    """Insert the rows of ``frame`` (missing values as NULL) in chunks of 20,000."""
+    recs = _records(frame)
+    for i in range(0, len(recs), 20000):
+        conn.execute(table.insert(), recs[i : i + 20000])
+
+
+def _lock_kind(conn: sa.Connection, kind_name: str) -> None:
+    """Hold off other writers of ``kind_name`` until this transaction ends.
+
+    Two imports of overlapping files would otherwise both find a key absent and both insert it:
+    on PostgreSQL the second then fails on the unique key. A transaction-scoped advisory lock per
+    kind makes the second wait and then see the first's rows as duplicates. SQLite needs nothing:
+    an import's first statement is a write, which takes the database's single write lock (the
+    second import waits on busy_timeout) before anything is read.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
+                     {"k": zlib.crc32(f"qy-write:{kind_name}".encode())})
+
+
+def write_records(conn: sa.Connection, kind_name: str, frame: pd.DataFrame, *, import_id: int,
+                  source_file: str) -> WriteResult:
+    """Insert validated canonical rows of one kind, inside ``conn``'s transaction.
+
+    ``frame`` holds canonical columns (times tz-aware, coordinates WGS-84) and ``source_row``.
+    Rows whose natural key exists with the same content are duplicates; with other content they are
+    conflicts and are not written. Referential errors (a ping of an unknown shift, ...) are
+    returned as rejected rows.
+    """
+    k = schema.kind(kind_name)
+    table = RECORD_TABLES[kind_name]
+    _lock_kind(conn, kind_name)
+    frame, rejected = _referential_checks(conn, kind_name, frame)
+    db = _to_db_frame(k, frame)
+    hashes = content_hashes(db, k.names)
+    keys = natural_keys(k, db, hashes)
+    db["key"] = keys
+    db["content_hash"] = hashes
+    db["source_row"] = frame["source_row"].to_numpy()
+    conflicts: list[dict[str, Any]] = []
+    # within-file repeats
+    first = ~pd.Series(keys).duplicated().to_numpy()
+    dup_in_file = 0
+    if not first.all():
+        firsts = dict(zip(keys[first], hashes[first], strict=True))
+        for i in np.flatnonzero(~first):
+            if firsts[keys[i]] == hashes[i]:
+                dup_in_file += 1
+            else:
+                conflicts.append({"source_row": int(db["source_row"].iat[i]), "key": keys[i],
+                                  "code": "conflict_in_file"})
+        db = db.loc[first]
+    existing = _existing_hashes(conn, table, db["key"].tolist())
+    known = db["key"].map(existing)
+    same = (known == db["content_hash"]).to_numpy()
+    differs = (known.notna() & (known != db["content_hash"])).to_numpy()
+    for _, row in db.loc[differs].iterrows():
+        conflicts.append({"source_row": int(row["source_row"]), "key": row["key"],
+                          "code": "conflict_in_store"})
+    new = db.loc[~same & ~differs].copy()
+    if k.located and len(new):
+        has = (new["lat"].notna() & new["lng"].notna()).to_numpy()
+        cell = pd.Series(pd.NA, index=new.index, dtype="Int64")
+        if has.any():
+            cell[has] = cells_of(new.loc[has, "lat"].to_numpy(), new.loc[has, "lng"].to_numpy())
+        new["cell"] = cell
+    new["import_id"] = import_id
+    new["source_file"] = source_file
+    if len(new):
+        insert_records(conn, table, new)
+    if kind_name == "areas" and len(new):
+        _write_area_cells(conn, new)
+    if kind_name == "pings" and len(new):
+        rollups.refresh_coverage(conn, sorted(new["shift_id"].dropna().unique()))
+    return WriteResult(
+        accepted=len(new),
+        duplicates=int(same.sum()) + dup_in_file,
+        conflicts=pd.DataFrame(conflicts, columns=["source_row", "key", "code"]),
+        rejected=rejected,
+    )
+
+
+def _write_area_cells(conn: sa.Connection, areas: pd.DataFrame) -> None:
+    rows: list[dict[str, Any]] = []
+    for area_id, text in zip(areas["area_id"], areas["geometry"], strict=True):
+        geom = shapely_wkt.loads(text)
+        cells = hexes.polygon_to_cells(geom, ROLLUP_RES, contain="overlap")
+        rows.extend({"area_id": area_id, "cell": int(np.int64(c))} for c in
+                    np.asarray(cells, dtype=np.uint64).astype(np.int64))
+    for i in range(0, len(rows), 20000):
+        conn.execute(area_cells.insert(), rows[i : i + 20000])
+
+
+
+def begin_import(conn: sa.Connection, *, kind: str, file_name: str, file_sha256: str, crs: str,
+                 user: str | None, now_ms: int) -> int:
+    """Record the start of an import in the history; returns its import id."""
+    result = conn.execute(imports.insert().values(
+        kind=kind, file_name=file_name, file_sha256=file_sha256, crs=crs, started_ms=now_ms,
+        user_name=user))
+    key = result.inserted_primary_key
+    assert key is not None  # an INSERT of one row has its primary key
+    return int(key[0])
+
+
+def finish_import(conn: sa.Connection, import_id: int, *, read: int, accepted: int,
+                  duplicates: int, conflicts: int, rejected: int) -> None:
+    """Record what an import did (same transaction as its rows)."""
+    conn.execute(imports.update().where(imports.c.import_id == import_id).values(
+        read=read, accepted=accepted, duplicates=duplicates, conflicts=conflicts,
+        rejected=rejected))
+
+
+def resolve_ping_shifts(conn: sa.Connection, rows: pd.DataFrame) -> pd.DataFrame:
+    """Give pings that name only a unit the shift of that unit running at the ping's time."""
+    need = rows["shift_id"].isna() & rows["unit_id"].notna()
+    if not need.any():
+        return rows
+    shifts = RECORD_TABLES["shifts"]
+    units = sorted(rows.loc[need, "unit_id"].unique())
+    sh = pd.DataFrame(conn.execute(sa.select(shifts.c.shift_id, shifts.c.unit_id, shifts.c.start,
+                                             shifts.c.end).where(shifts.c.unit_id.in_(units))).all(),
+                      columns=["shift_id", "unit_id", "start", "end"])
+    if sh.empty:
+        return rows
+    ping_ms = ts_to_ms(rows.loc[need, "ts"]).astype("int64")
+    cand = pd.DataFrame({"idx": rows.index[need], "unit_id": rows.loc[need, "unit_id"].to_numpy(),
+                         "ms": ping_ms.to_numpy()}).merge(sh, on="unit_id")
+    cand = cand[(cand["ms"] >= cand["start"]) & (cand["ms"] <= cand["end"])]
+    cand = cand.drop_duplicates("idx")
+    rows = rows.copy()
+    rows.loc[cand["idx"].to_numpy(), "shift_id"] = cand["shift_id"].to_numpy()
+    return rows
