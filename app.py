@@ -26,8 +26,11 @@ from views import _common as ui
 
 ROOT = Path(__file__).resolve().parent
 
-st.set_page_config(page_title="青云巡防 Qingyun Patrol",
-                   page_icon=str(ROOT / "static" / "qy" / "shield.png"), layout="wide")
+st.set_page_config(
+    page_title="青云巡防 Qingyun Patrol",
+    page_icon=str(ROOT / "static" / "qy" / "shield.png"),
+    layout="wide",
+)
 
 engine = ui.engine()
 if get_settings().demo and sum(data.record_counts(engine).values()) == 0:
@@ -56,8 +59,13 @@ ui.language_picker()
 # the login form and a stop until someone logs in
 principal = ui.login_gate([Path(path).stem for path, _key, _icon in PAGES])
 ui.sidebar()
-nav = st.navigation([st.Page(path, title=ui.tr(key), icon=icon, url_path=Path(path).stem)
-                     for path, key, icon in PAGES if principal.may(key.removeprefix("page."))])
+nav = st.navigation(
+    [
+        st.Page(path, title=ui.tr(key), icon=icon, url_path=Path(path).stem)
+        for path, key, icon in PAGES
+        if principal.may(key.removeprefix("page."))
+    ]
+)
 st.sidebar.caption(ui.tr("app.title") + " · " + engine.url.render_as_string(hide_password=True))
 try:
     nav.run()

@@ -10,7 +10,6 @@ login. Without ``--as`` a command reads everything, as the server's operator. Fi
 imports are recorded in the audit log under the ``--as`` user (or ``cli``).
 """
 
-
 from __future__ import annotations
 
 from cli._common import UsageError

@@ -19,9 +19,23 @@ from geo.domain.period import RESOLUTIONS
 from geo.escape import neutralise_formulas
 from geo.services import access
 
-__all__ = ["Handler", "Parser", "UsageError", "add_as", "add_cells", "add_db", "add_period",
-           "audit", "date", "doc", "engine", "frame_records", "local_time", "who",
-           "write_csv_or_json"]
+__all__ = [
+    "Handler",
+    "Parser",
+    "UsageError",
+    "add_as",
+    "add_cells",
+    "add_db",
+    "add_period",
+    "audit",
+    "date",
+    "doc",
+    "engine",
+    "frame_records",
+    "local_time",
+    "who",
+    "write_csv_or_json",
+]
 
 Handler = Callable[[argparse.Namespace], dict[str, Any]]
 
@@ -67,23 +81,40 @@ def local_time(text: str | None, *, localise: bool = False) -> pd.Timestamp | No
 
 def add_db(p: argparse.ArgumentParser) -> None:
     """``--db URL``: every command's store."""
-    p.add_argument("--db", metavar="URL", help="store URL (default: QY_DATABASE_URL or the "
-                   "embedded SQLite file data/qingyun.db)")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="store URL (default: QY_DATABASE_URL or the embedded SQLite file data/qingyun.db)",
+    )
 
 
 def add_as(p: argparse.ArgumentParser) -> None:
     """``--as USER``: every reading command's user."""
-    p.add_argument("--as", dest="as_user", metavar="USER",
-                   help="produce what this user may see (their areas and role); no password: "
-                        "the CLI runs on the server. Default: everything")
+    p.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USER",
+        help="produce what this user may see (their areas and role); no password: "
+        "the CLI runs on the server. Default: everything",
+    )
 
 
 def add_period(p: argparse.ArgumentParser) -> None:
     """``--from`` and ``--to``: a period of local dates."""
-    p.add_argument("--from", dest="date_from", type=date, metavar="D",
-                   help="first local date, YYYY-MM-DD (inclusive)")
-    p.add_argument("--to", dest="date_to", type=date, metavar="D",
-                   help="last local date, YYYY-MM-DD (inclusive)")
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        type=date,
+        metavar="D",
+        help="first local date, YYYY-MM-DD (inclusive)",
+    )
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        type=date,
+        metavar="D",
+        help="last local date, YYYY-MM-DD (inclusive)",
+    )
 
 
 def add_cells(p: argparse.ArgumentParser) -> None:
@@ -108,11 +139,26 @@ def who(args: argparse.Namespace, eng: sa.Engine) -> services.Reader:
     return access.principal_of(eng, name)
 
 
-def audit(args: argparse.Namespace, eng: sa.Engine, action: str, what: object, *,
-          rows: int | None = None, **detail: Any) -> None:
+def audit(
+    args: argparse.Namespace,
+    eng: sa.Engine,
+    action: str,
+    what: object,
+    *,
+    rows: int | None = None,
+    **detail: Any,
+) -> None:
     """Record what the command did in the audit log, under ``--as`` (or ``cli``)."""
-    access.audit(eng, getattr(args, "as_user", None) or "cli", action, what, rows=rows,
-                 via="cli", command=args.command, **detail)
+    access.audit(
+        eng,
+        getattr(args, "as_user", None) or "cli",
+        action,
+        what,
+        rows=rows,
+        via="cli",
+        command=args.command,
+        **detail,
+    )
 
 
 def frame_records(frame: pd.DataFrame, limit: int | None = None) -> list[dict[str, Any]]:
@@ -122,12 +168,19 @@ def frame_records(frame: pd.DataFrame, limit: int | None = None) -> list[dict[st
     return json.loads(f.to_json(orient="records", date_format="iso", force_ascii=False))
 
 
-def write_csv_or_json(out: Path, frame: pd.DataFrame, document: object, *,
-                      encoding: str = "utf-8-sig",
-                      json_default: Callable[[Any], Any] | None = None) -> None:
+def write_csv_or_json(
+    out: Path,
+    frame: pd.DataFrame,
+    document: object,
+    *,
+    encoding: str = "utf-8-sig",
+    json_default: Callable[[Any], Any] | None = None,
+) -> None:
     """``frame`` as a formula-safe CSV when ``out`` ends in .csv, else ``document`` as JSON."""
     if out.suffix.lower() == ".csv":
         neutralise_formulas(frame).to_csv(out, index=False, encoding=encoding)
     else:
-        out.write_text(json.dumps(document, ensure_ascii=False, indent=1, default=json_default),
-                       encoding="utf-8")
+        out.write_text(
+            json.dumps(document, ensure_ascii=False, indent=1, default=json_default),
+            encoding="utf-8",
+        )

@@ -33,8 +33,12 @@ BENCHMARKS: dict[str, str] = {
 
 
 def _machine() -> dict[str, Any]:
-    info: dict[str, Any] = {"python": platform.python_version(), "cpus": os.cpu_count(),
-                            "platform": platform.platform(), "numpy": np.__version__}
+    info: dict[str, Any] = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "numpy": np.__version__,
+    }
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             info["mem_gib"] = round(int(fh.readline().split()[1]) / 1024**2, 1)
@@ -56,8 +60,10 @@ def run(*, quick: bool = False, only: str | None = None) -> dict[str, Any]:
         # the benchmark modules live with the tests (tests/bench): loaded by name when asked
         result = importlib.import_module(BENCHMARKS[name]).run(quick=quick)
         out["ratios"].update(result.get("ratios", {}))
-        out["figures"][name] = {**result.get("figures", {}),
-                                "wall_s": round(time.perf_counter() - t0, 1)}
+        out["figures"][name] = {
+            **result.get("figures", {}),
+            "wall_s": round(time.perf_counter() - t0, 1),
+        }
     return out
 
 

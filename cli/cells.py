@@ -24,20 +24,37 @@ def cmd_coverage(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError(f"unknown unit kind {u!r}; expected: {', '.join(schema.UNIT_KINDS)}")
     eng = engine(args)
     result = coverage.coverage_cells(
-        eng, who(args, eng), start=args.date_from, end=args.date_to, night=args.night,
-        res=args.res, area=args.area, unit_kinds=units)
+        eng,
+        who(args, eng),
+        start=args.date_from,
+        end=args.date_to,
+        night=args.night,
+        res=args.res,
+        area=args.area,
+        unit_kinds=units,
+    )
     written = write_cells(result, args.out)
     audit(args, eng, "export", Path(args.out).name, rows=written, area=args.area)
-    return {"command": "coverage", "out": str(args.out), "cells": written,
-            "dwell_h": round(float(result["dwell_s"].sum()) / 3600, 1) if len(result) else 0.0,
-            "res": args.res, "from": args.date_from, "to": args.date_to, "night": args.night}
+    return {
+        "command": "coverage",
+        "out": str(args.out),
+        "cells": written,
+        "dwell_h": round(float(result["dwell_s"].sum()) / 3600, 1) if len(result) else 0.0,
+        "res": args.res,
+        "from": args.date_from,
+        "to": args.date_to,
+        "night": args.night,
+    }
 
 
 def add_coverage(sub: Any) -> None:
     p = sub.add_parser("coverage", help=doc(cmd_coverage), description=doc(cmd_coverage))
     add_cells(p)
-    p.add_argument("--night", default=DEFAULT_NIGHT,
-                   help="night window HH:MM-HH:MM (default 20:00-06:00); 'all' for whole days")
+    p.add_argument(
+        "--night",
+        default=DEFAULT_NIGHT,
+        help="night window HH:MM-HH:MM (default 20:00-06:00); 'all' for whole days",
+    )
     p.add_argument("--units", help="unit kinds, comma-separated: " + ",".join(schema.UNIT_KINDS))
     p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
     p.set_defaults(func=cmd_coverage)
@@ -49,8 +66,10 @@ def _categories(text: str | None) -> list[str] | None:
     cats = [c.strip() for c in text.split(",") if c.strip()]
     for c in cats:
         if c not in schema.INCIDENT_CATEGORIES:
-            raise UsageError(f"unknown incident category {c!r}; expected: "
-                             f"{', '.join(schema.INCIDENT_CATEGORIES)}")
+            raise UsageError(
+                f"unknown incident category {c!r}; expected: "
+                f"{', '.join(schema.INCIDENT_CATEGORIES)}"
+            )
     return cats
 
 
@@ -58,17 +77,31 @@ def cmd_hotspots(args: argparse.Namespace) -> dict[str, Any]:
     """Getis-Ord Gi* hot and cold spots of incidents per cell (z, p, confidence bin, trend)."""
     eng = engine(args)
     result = hotspots.hotspot_cells(
-        eng, who(args, eng), start=args.date_from, end=args.date_to, res=args.res,
-        k=args.k, area=args.area, categories=_categories(args.category), fdr=args.fdr,
-        emerging=args.emerging)
+        eng,
+        who(args, eng),
+        start=args.date_from,
+        end=args.date_to,
+        res=args.res,
+        k=args.k,
+        area=args.area,
+        categories=_categories(args.category),
+        fdr=args.fdr,
+        emerging=args.emerging,
+    )
     written = write_cells(result, args.out)
     audit(args, eng, "export", Path(args.out).name, rows=written, area=args.area)
     bins = result["gi_bin"].value_counts().to_dict()
-    out: dict[str, Any] = {"command": "hotspots", "out": str(args.out), "cells": written,
-                           "incidents": int(result["count"].sum()), "res": args.res, "k": args.k,
-                           "fdr": args.fdr,
-                           "hot_cells": int(sum(v for b, v in bins.items() if b > 0)),
-                           "cold_cells": int(sum(v for b, v in bins.items() if b < 0))}
+    out: dict[str, Any] = {
+        "command": "hotspots",
+        "out": str(args.out),
+        "cells": written,
+        "incidents": int(result["count"].sum()),
+        "res": args.res,
+        "k": args.k,
+        "fdr": args.fdr,
+        "hot_cells": int(sum(v for b, v in bins.items() if b > 0)),
+        "cold_cells": int(sum(v for b, v in bins.items() if b < 0)),
+    }
     if args.emerging:
         out["trends"] = result["trend"].value_counts().to_dict()
     return out
@@ -80,8 +113,11 @@ def add_hotspots(sub: Any) -> None:
     p.add_argument("--k", type=int, default=1, help="k-ring of the binary weights (default 1)")
     p.add_argument("--category", help="incident categories, comma-separated")
     p.add_argument("--fdr", action="store_true", help="Benjamini-Hochberg false discovery rate")
-    p.add_argument("--emerging", action="store_true",
-                   help="weekly emerging hot spot pattern per cell (property trend)")
+    p.add_argument(
+        "--emerging",
+        action="store_true",
+        help="weekly emerging hot spot pattern per cell (property trend)",
+    )
     p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
     p.set_defaults(func=cmd_hotspots)
 
@@ -90,15 +126,30 @@ def cmd_risk(args: argparse.Namespace) -> dict[str, Any]:
     """Risk terrain, night coverage and gap per cell, ranked by gap."""
     eng = engine(args)
     result = risk.risk_cells(
-        eng, who(args, eng), start=args.date_from, end=args.date_to, res=args.res,
-        area=args.area, night=args.night, top=args.top)
+        eng,
+        who(args, eng),
+        start=args.date_from,
+        end=args.date_to,
+        res=args.res,
+        area=args.area,
+        night=args.night,
+        top=args.top,
+    )
     written = write_cells(result, args.out)
     audit(args, eng, "export", Path(args.out).name, rows=written, area=args.area)
     top = result.head(5)
-    return {"command": "risk", "out": str(args.out), "cells": written, "res": args.res,
-            "top_gaps": [{"h3": h, "gap": round(float(g), 3), "reason": r} for h, g, r in zip(
-                hexes.cells_to_str(top["cell"].to_numpy()), top["gap"], top["reason"],
-                strict=True)]}
+    return {
+        "command": "risk",
+        "out": str(args.out),
+        "cells": written,
+        "res": args.res,
+        "top_gaps": [
+            {"h3": h, "gap": round(float(g), 3), "reason": r}
+            for h, g, r in zip(
+                hexes.cells_to_str(top["cell"].to_numpy()), top["gap"], top["reason"], strict=True
+            )
+        ],
+    }
 
 
 def add_risk(sub: Any) -> None:
@@ -115,8 +166,9 @@ def cmd_evaluate(args: argparse.Namespace) -> dict[str, Any]:
     if not (args.date_from and args.date_to):
         raise UsageError("evaluate needs --from and --to")
     eng = engine(args)
-    result = risk.backtest(eng, who(args, eng), start=args.date_from, end=args.date_to,
-                           res=args.res, area=args.area)
+    result = risk.backtest(
+        eng, who(args, eng), start=args.date_from, end=args.date_to, res=args.res, area=args.area
+    )
     table = evaluate.summary_table(result)
     if args.out:
         path = Path(args.out)

@@ -27,8 +27,11 @@ def add_demo(sub: Any) -> None:
     p = sub.add_parser("demo", help=doc(cmd_demo), description=doc(cmd_demo))
     add_db(p)
     p.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
-    p.add_argument("--force", action="store_true",
-                   help="re-import even if this seed is loaded (adds nothing new)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="re-import even if this seed is loaded (adds nothing new)",
+    )
     p.set_defaults(func=cmd_demo)
 
 
@@ -41,42 +44,65 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
     user = who(args, eng)
     if isinstance(user, Principal) and user.role != "admin":
         raise UsageError(f"import: {args.as_user} is a {user.role}; only an admin imports")
-    summary = data.import_file(eng, args.kind, path, crs=args.crs, sheet=args.sheet,
-                               encoding=args.encoding, user=args.as_user or "cli", via="cli",
-                               command=args.command)
+    summary = data.import_file(
+        eng,
+        args.kind,
+        path,
+        crs=args.crs,
+        sheet=args.sheet,
+        encoding=args.encoding,
+        user=args.as_user or "cli",
+        via="cli",
+        command=args.command,
+    )
     out = summary.as_dict()
     if args.rejects:
         Path(args.rejects).write_text(data.rejects_csv(summary.rejects), encoding="utf-8-sig")
         out["rejects_file"] = args.rejects
     elif summary.rejected or summary.conflicts:
         out["first_rejects"] = summary.rejects.head(5)[["row", "column", "reason"]].to_dict(
-            "records")
+            "records"
+        )
     return out
 
 
 def add_import(sub: Any) -> None:
-    p = sub.add_parser("import", help=doc(cmd_import), description=doc(cmd_import) +
-                       " Formats: CSV (UTF-8, BOM, GBK), XLSX, GeoJSON, GeoPackage, zipped "
-                       "Shapefile, Parquet.")
+    p = sub.add_parser(
+        "import",
+        help=doc(cmd_import),
+        description=doc(cmd_import)
+        + " Formats: CSV (UTF-8, BOM, GBK), XLSX, GeoJSON, GeoPackage, zipped "
+        "Shapefile, Parquet.",
+    )
     add_db(p)
     p.add_argument("kind", choices=list(schema.KINDS), help="record kind")
     p.add_argument("file", help="file to import")
-    p.add_argument("--crs", default="wgs84",
-                   help="coordinates of the file: wgs84 (default), gcj02, bd09 or EPSG:n; a "
-                        "vector file's own projected CRS wins")
+    p.add_argument(
+        "--crs",
+        default="wgs84",
+        help="coordinates of the file: wgs84 (default), gcj02, bd09 or EPSG:n; a "
+        "vector file's own projected CRS wins",
+    )
     p.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     p.add_argument("--encoding", help="CSV encoding (default: UTF-8/BOM, then GB18030)")
     p.add_argument("--rejects", metavar="F.csv", help="write rejected rows with reasons here")
-    p.add_argument("--as", dest="as_user", metavar="USER",
-                   help="the admin recorded as importing (default: cli)")
+    p.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USER",
+        help="the admin recorded as importing (default: cli)",
+    )
     p.set_defaults(func=cmd_import)
 
 
 def cmd_status(args: argparse.Namespace) -> dict[str, Any]:
     """Row counts of every record kind and whether the demo city is loaded."""
     eng = engine(args)
-    return {"counts": data.record_counts(eng, who(args, eng)), "demo": demo.is_demo(eng),
-            "db": eng.url.render_as_string(hide_password=True)}
+    return {
+        "counts": data.record_counts(eng, who(args, eng)),
+        "demo": demo.is_demo(eng),
+        "db": eng.url.render_as_string(hide_password=True),
+    }
 
 
 def add_status(sub: Any) -> None:
@@ -102,34 +128,61 @@ def cmd_rollup(args: argparse.Namespace) -> dict[str, Any]:
     the local engine or on a Dask cluster; writes the store's per-shift rollups."""
     if args.engine == "local" and (args.scheduler or args.workers):
         raise UsageError("--scheduler and --workers go with --engine dask")
-    summary = data.rollup_files(engine(args), args.input, engine_name=args.engine,
-                                scheduler=args.scheduler, workers=args.workers,
-                                shifts_file=args.shifts, spill_dir=args.spill, crs=args.crs,
-                                progress=not args.no_progress)
+    summary = data.rollup_files(
+        engine(args),
+        args.input,
+        engine_name=args.engine,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        shifts_file=args.shifts,
+        spill_dir=args.spill,
+        crs=args.crs,
+        progress=not args.no_progress,
+    )
     return {"command": "rollup", **summary}
 
 
 def add_rollup(sub: Any) -> None:
-    p = sub.add_parser("rollup", help=doc(cmd_rollup).split(";")[0],
-                       description=doc(cmd_rollup))
+    p = sub.add_parser("rollup", help=doc(cmd_rollup).split(";")[0], description=doc(cmd_rollup))
     add_db(p)
-    p.add_argument("--engine", choices=["local", "dask"], default="local",
-                   help="local (pandas, this process; default) or dask (distributed)")
+    p.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        default="local",
+        help="local (pandas, this process; default) or dask (distributed)",
+    )
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", metavar="ADDR",
-                       help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (workers must see "
-                            "the input and --spill at the same paths)")
-    where.add_argument("--workers", type=int, metavar="N",
-                       help="start a local Dask cluster of N single-threaded worker processes "
-                            "(default 2)")
-    p.add_argument("--input", required=True, metavar="GLOB",
-                   help="ping files: a glob ('**' allowed) or a folder of .parquet/.csv files")
-    p.add_argument("--shifts", metavar="FILE",
-                   help="shifts/units file: shift_id or unit_id, unit_kind, optional start/end "
-                        "(kinds and shifts of unit-only fixes; the store's are used too)")
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (workers must see "
+        "the input and --spill at the same paths)",
+    )
+    where.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="start a local Dask cluster of N single-threaded worker processes (default 2)",
+    )
+    p.add_argument(
+        "--input",
+        required=True,
+        metavar="GLOB",
+        help="ping files: a glob ('**' allowed) or a folder of .parquet/.csv files",
+    )
+    p.add_argument(
+        "--shifts",
+        metavar="FILE",
+        help="shifts/units file: shift_id or unit_id, unit_kind, optional start/end "
+        "(kinds and shifts of unit-only fixes; the store's are used too)",
+    )
     p.add_argument("--crs", default="wgs84", help="coordinates of the files (default wgs84)")
-    p.add_argument("--spill", metavar="DIR",
-                   help="folder for the intermediate buckets (default: a temporary folder)")
-    p.add_argument("--no-progress", dest="no_progress", action="store_true",
-                   help="no progress bar on stderr")
+    p.add_argument(
+        "--spill",
+        metavar="DIR",
+        help="folder for the intermediate buckets (default: a temporary folder)",
+    )
+    p.add_argument(
+        "--no-progress", dest="no_progress", action="store_true", help="no progress bar on stderr"
+    )
     p.set_defaults(func=cmd_rollup)

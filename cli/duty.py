@@ -30,26 +30,45 @@ def cmd_duty(args: argparse.Namespace) -> dict[str, Any]:
     check-ins, each visit once), per site and per unit."""
     eng = engine(args)
     rules = rules_from_toml(Path(args.rules).read_bytes()) if args.rules else None
-    result = duty.night_duty(eng, "all", args.date, window=args.window, area=args.area,
-                             rules=rules)
+    result = duty.night_duty(eng, "all", args.date, window=args.window, area=args.area, rules=rules)
     if args.out:
-        write_csv_or_json(Path(args.out), result["sites"], {
-            "summary": result["summary"], "sites": frame_records(result["sites"]),
-            "units": frame_records(result["units"])})
+        write_csv_or_json(
+            Path(args.out),
+            result["sites"],
+            {
+                "summary": result["summary"],
+                "sites": frame_records(result["sites"]),
+                "units": frame_records(result["units"]),
+            },
+        )
     missed = result["sites"].loc[result["sites"]["missed"] > 0, "site_id"].tolist()
-    return {"command": "duty", "date": args.date, "window": result["window"],
-            "out": args.out, **result["summary"], "missed_sites": missed}
+    return {
+        "command": "duty",
+        "date": args.date,
+        "window": result["window"],
+        "out": args.out,
+        **result["summary"],
+        "missed_sites": missed,
+    }
 
 
 def add_duty(sub: Any) -> None:
     p = sub.add_parser("duty", help=doc(cmd_duty).split(":")[0], description=doc(cmd_duty))
     add_db(p)
-    p.add_argument("--date", type=date, required=True, metavar="D",
-                   help="the night, as the local date it starts on (YYYY-MM-DD)")
+    p.add_argument(
+        "--date",
+        type=date,
+        required=True,
+        metavar="D",
+        help="the night, as the local date it starts on (YYYY-MM-DD)",
+    )
     p.add_argument("--window", help="night window HH:MM-HH:MM (default: the configured night)")
     p.add_argument("--area", help="area id (station or grid)")
-    p.add_argument("--rules", metavar="F.toml", help="duty rules file (default: the stored "
-                   "rules, else the defaults)")
+    p.add_argument(
+        "--rules",
+        metavar="F.toml",
+        help="duty rules file (default: the stored rules, else the defaults)",
+    )
     p.add_argument("--out", help="write the sites as .csv or everything as .json")
     p.set_defaults(func=cmd_duty)
 
@@ -61,35 +80,67 @@ def cmd_circles(args: argparse.Namespace) -> dict[str, Any]:
     if not args.out.lower().endswith((".geojson", ".csv", ".parquet")):
         raise UsageError(f"{args.out}: --out must be .geojson, .csv or .parquet")
     at = local_time(args.at)
-    result = circles.readiness(engine(args), "all", area=args.area, at=at, kind=args.kind,
-                               res=args.res, network=args.network, optimise=args.optimise,
-                               time_limit_s=args.time_limit)
+    result = circles.readiness(
+        engine(args),
+        "all",
+        area=args.area,
+        at=at,
+        kind=args.kind,
+        res=args.res,
+        network=args.network,
+        optimise=args.optimise,
+        time_limit_s=args.time_limit,
+    )
     cells = result["cells"].drop(columns=["lat", "lng"])
     write_cells(cells, args.out)
     outside = result["sites"].loc[~result["sites"]["inside"], "site_id"].tolist()
-    out = {"command": "circles", "out": args.out, "at": args.at, **result["summary"],
-           "sites_outside": outside}
+    out = {
+        "command": "circles",
+        "out": args.out,
+        "at": args.at,
+        **result["summary"],
+        "sites_outside": outside,
+    }
     if "optimised" in result:
         o = result["optimised"]
         out["optimised"] = {k: v for k, v in o.items() if k != "points"} | {
-            "points": o["points"]["id"].tolist()}
+            "points": o["points"]["id"].tolist()
+        }
     return out
 
 
 def add_circles(sub: Any) -> None:
-    p = sub.add_parser("circles", help=doc(cmd_circles).split(":")[0],
-                       description=doc(cmd_circles))
+    p = sub.add_parser("circles", help=doc(cmd_circles).split(":")[0], description=doc(cmd_circles))
     add_db(p)
-    p.add_argument("--at", metavar="TIME", help="a moment (YYYY-MM-DD HH:MM, local): the units' "
-                   "last fixes stand beside the posts")
-    p.add_argument("--kind", default="police_car", help="unit kind travelling: police_car "
-                   "(default), e_bike or foot")
-    p.add_argument("--network", metavar="F.pbf", help="OpenStreetMap .osm.pbf road network "
-                   "(default: straight line x detour factor)")
-    p.add_argument("--optimise", type=int, metavar="N",
-                   help="also place N units where they reach the most key sites and risk")
-    p.add_argument("--time-limit", dest="time_limit", type=float, default=10.0, metavar="S",
-                   help="seconds for the placement search (default 10)")
+    p.add_argument(
+        "--at",
+        metavar="TIME",
+        help="a moment (YYYY-MM-DD HH:MM, local): the units' last fixes stand beside the posts",
+    )
+    p.add_argument(
+        "--kind",
+        default="police_car",
+        help="unit kind travelling: police_car (default), e_bike or foot",
+    )
+    p.add_argument(
+        "--network",
+        metavar="F.pbf",
+        help="OpenStreetMap .osm.pbf road network (default: straight line x detour factor)",
+    )
+    p.add_argument(
+        "--optimise",
+        type=int,
+        metavar="N",
+        help="also place N units where they reach the most key sites and risk",
+    )
+    p.add_argument(
+        "--time-limit",
+        dest="time_limit",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds for the placement search (default 10)",
+    )
     p.add_argument("--area", help="area id (station or grid)")
     p.add_argument("--res", type=int, default=9, choices=list(RESOLUTIONS), help="H3 resolution")
     p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
@@ -100,24 +151,36 @@ def cmd_alerts(args: argparse.Namespace) -> dict[str, Any]:
     """What needs attention on a night: long stops outside posts, key points missed, hot cells
     not patrolled for hours, venues behind their inspection schedule, hazards past deadline."""
     at = local_time(args.at, localise=True)
-    table = duty.alerts(engine(args), "all", args.date, at=at, area=args.area,
-                        hot_hours=args.hours)
+    table = duty.alerts(engine(args), "all", args.date, at=at, area=args.area, hot_hours=args.hours)
     if args.out:
         write_csv_or_json(Path(args.out), table, frame_records(table))
-    return {"command": "alerts", "date": args.date, "out": args.out, "alerts": len(table),
-            "by_kind": {str(k): int(v) for k, v in table["kind"].value_counts().items()},
-            "first": frame_records(table[["kind", "id", "name", "detail"]], 5)}
+    return {
+        "command": "alerts",
+        "date": args.date,
+        "out": args.out,
+        "alerts": len(table),
+        "by_kind": {str(k): int(v) for k, v in table["kind"].value_counts().items()},
+        "first": frame_records(table[["kind", "id", "name", "detail"]], 5),
+    }
 
 
 def add_alerts(sub: Any) -> None:
-    p = sub.add_parser("alerts", help=doc(cmd_alerts).split(":")[0],
-                       description=doc(cmd_alerts))
+    p = sub.add_parser("alerts", help=doc(cmd_alerts).split(":")[0], description=doc(cmd_alerts))
     add_db(p)
-    p.add_argument("--date", type=date, required=True, metavar="D",
-                   help="the night, as the local date it starts on (YYYY-MM-DD)")
+    p.add_argument(
+        "--date",
+        type=date,
+        required=True,
+        metavar="D",
+        help="the night, as the local date it starts on (YYYY-MM-DD)",
+    )
     p.add_argument("--at", metavar="TIME", help="a moment in the night (default: its end)")
-    p.add_argument("--hours", type=float, default=4.0,
-                   help="hot cells not patrolled for this many hours (default 4)")
+    p.add_argument(
+        "--hours",
+        type=float,
+        default=4.0,
+        help="hot cells not patrolled for this many hours (default 4)",
+    )
     p.add_argument("--area", help="area id (station or grid)")
     p.add_argument("--out", help="write the alerts as .csv or .json")
     p.set_defaults(func=cmd_alerts)

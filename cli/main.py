@@ -18,18 +18,34 @@ from geo.services.data import FileError
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 COMMANDS: tuple[Callable[[Any], None], ...] = (
-    data.add_demo, data.add_import, data.add_status,
-    cells.add_coverage, cells.add_hotspots, cells.add_risk, maps.add_map, cells.add_evaluate,
-    reports.add_brief, plans.add_plan, plans.add_actual, users.add_users,
-    duty.add_duty, duty.add_circles, duty.add_alerts,
-    data.add_rebuild, data.add_rollup, bench.add_bench,
+    data.add_demo,
+    data.add_import,
+    data.add_status,
+    cells.add_coverage,
+    cells.add_hotspots,
+    cells.add_risk,
+    maps.add_map,
+    cells.add_evaluate,
+    reports.add_brief,
+    plans.add_plan,
+    plans.add_actual,
+    users.add_users,
+    duty.add_duty,
+    duty.add_circles,
+    duty.add_alerts,
+    data.add_rebuild,
+    data.add_rollup,
+    bench.add_bench,
 )
 
 
 def build_parser() -> Parser:
     """The argument parser with every command."""
-    parser = Parser(prog="python -m geo", description="Qingyun Patrol (青云巡防) command line. "
-                    "Each command prints one JSON summary line.")
+    parser = Parser(
+        prog="python -m geo",
+        description="Qingyun Patrol (青云巡防) command line. "
+        "Each command prints one JSON summary line.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for add in COMMANDS:
         add(sub)
@@ -49,8 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {text}", file=sys.stderr)
         return 2
     except Exception as e:  # an internal fault: still one line, never a traceback
-        print(f"internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
-              file=sys.stderr)
+        print(
+            f"internal error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
+            file=sys.stderr,
+        )
         return 1
     print(json.dumps(summary, ensure_ascii=False, default=str))
     return 0

@@ -25,19 +25,48 @@ def cmd_map(args: argparse.Namespace) -> dict[str, Any]:
     lang = args.lang or get_settings().lang
     tiles = args.tiles or get_settings().tiles
     eng = engine(args)
-    data = maps.map_data(eng, who(args, eng), args.layer, start=args.date_from, end=args.date_to,
-                         res=args.res, area=args.area, night=args.night)
-    m, counts = standalone_map(data.frame, args.layer, data.areas, lang=lang, tiles=tiles,
-                               tianditu_token=args.tianditu_token, demo=data.demo)
-    summary: dict[str, Any] = {"command": "map", "layer": args.layer, "out": str(out),
-                               "tiles": tiles, "lang": lang, "cells": counts["cells"],
-                               "points": counts["points"]}
+    data = maps.map_data(
+        eng,
+        who(args, eng),
+        args.layer,
+        start=args.date_from,
+        end=args.date_to,
+        res=args.res,
+        area=args.area,
+        night=args.night,
+    )
+    m, counts = standalone_map(
+        data.frame,
+        args.layer,
+        data.areas,
+        lang=lang,
+        tiles=tiles,
+        tianditu_token=args.tianditu_token,
+        demo=data.demo,
+    )
+    summary: dict[str, Any] = {
+        "command": "map",
+        "layer": args.layer,
+        "out": str(out),
+        "tiles": tiles,
+        "lang": lang,
+        "cells": counts["cells"],
+        "points": counts["points"],
+    }
     if args.layer in maps.CELL_LAYERS:
         summary["res"] = args.res
     summary["areas"] = counts["areas"]
     summary["bytes"] = save(m, out)
-    audit(args, eng, "export", out.name, rows=summary["cells"] + summary["points"],
-          kind="map", layer=args.layer, area=args.area)
+    audit(
+        args,
+        eng,
+        "export",
+        out.name,
+        rows=summary["cells"] + summary["points"],
+        kind="map",
+        layer=args.layer,
+        area=args.area,
+    )
     return summary
 
 
@@ -45,11 +74,16 @@ def add_map(sub: Any) -> None:
     p = sub.add_parser("map", help=doc(cmd_map).split(";")[0], description=doc(cmd_map))
     add_cells(p)
     p.add_argument("--layer", required=True, choices=list(maps.MAP_LAYERS), help="what to draw")
-    p.add_argument("--night", default=DEFAULT_NIGHT,
-                   help="night window HH:MM-HH:MM for coverage (default 20:00-06:00); 'all' "
-                        "for whole days")
-    p.add_argument("--tiles", help="none (default: QY_TILES or none; no tile requests), osm, "
-                   "amap (geometries shifted to GCJ-02), tianditu, or a tile URL template")
+    p.add_argument(
+        "--night",
+        default=DEFAULT_NIGHT,
+        help="night window HH:MM-HH:MM for coverage (default 20:00-06:00); 'all' for whole days",
+    )
+    p.add_argument(
+        "--tiles",
+        help="none (default: QY_TILES or none; no tile requests), osm, "
+        "amap (geometries shifted to GCJ-02), tianditu, or a tile URL template",
+    )
     p.add_argument("--tianditu-token", dest="tianditu_token", help="token for --tiles tianditu")
     p.add_argument("--lang", choices=["zh-CN", "en"], help="labels (default: QY_LANG, zh-CN)")
     p.add_argument("--out", required=True, help="output .html (self-contained, works offline)")

@@ -32,53 +32,104 @@ def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
     eng = engine(args)
     user = who(args, eng)
     plan = plans.make_plan(
-        eng, user, night=args.date, window=args.window, unit_ids=args.unit or None,
-        n_units=args.units, dwell_min=args.dwell, n_candidates=args.candidates,
-        must=args.must or (), avoid=args.avoid or (), res=args.res, area=args.area,
-        value=args.value, seed=args.seed, time_limit_s=args.time_limit, network=args.network)
+        eng,
+        user,
+        night=args.date,
+        window=args.window,
+        unit_ids=args.unit or None,
+        n_units=args.units,
+        dwell_min=args.dwell,
+        n_candidates=args.candidates,
+        must=args.must or (),
+        avoid=args.avoid or (),
+        res=args.res,
+        area=args.area,
+        value=args.value,
+        seed=args.seed,
+        time_limit_s=args.time_limit,
+        network=args.network,
+    )
     plans.save_plan(eng, plan, user=args.as_user or "cli", scope=user)
     n_stops = sum(len(u["stops"]) for u in plan["units"])
-    audit(args, eng, "plan", plan["plan_id"], rows=n_stops, night=plan["date"],
-          area=args.area, units=len(plan["units"]))
+    audit(
+        args,
+        eng,
+        "plan",
+        plan["plan_id"],
+        rows=n_stops,
+        night=plan["date"],
+        area=args.area,
+        units=len(plan["units"]),
+    )
     lang = args.lang or get_settings().lang
     plan_sheets.write(plan, out, lang, demo=is_demo(eng))
     audit(args, eng, "export", out.name, rows=n_stops, kind="plan", plan_id=plan["plan_id"])
-    return {"command": "plan", "plan_id": plan["plan_id"], "out": str(out), "date": plan["date"],
-            "window": plan["window"], "units": len(plan["units"]),
-            "stops": sum(len(u["stops"]) for u in plan["units"]),
-            "risk_covered": plan["risk_covered"], "risk_total": plan["risk_total"],
-            "greedy_covered": plan["greedy_covered"], "travel": plan["travel"]["model"],
-            "solve_s": plan["solve_s"], "warnings": plan["warnings"]}
+    return {
+        "command": "plan",
+        "plan_id": plan["plan_id"],
+        "out": str(out),
+        "date": plan["date"],
+        "window": plan["window"],
+        "units": len(plan["units"]),
+        "stops": sum(len(u["stops"]) for u in plan["units"]),
+        "risk_covered": plan["risk_covered"],
+        "risk_total": plan["risk_total"],
+        "greedy_covered": plan["greedy_covered"],
+        "travel": plan["travel"]["model"],
+        "solve_s": plan["solve_s"],
+        "warnings": plan["warnings"],
+    }
 
 
 def add_plan(sub: Any) -> None:
     p = sub.add_parser("plan", help=doc(cmd_plan).split(":")[0], description=doc(cmd_plan))
     add_db(p)
     add_as(p)
-    p.add_argument("--date", type=date, required=True, metavar="D",
-                   help="the night, as the local date it starts on (YYYY-MM-DD)")
+    p.add_argument(
+        "--date",
+        type=date,
+        required=True,
+        metavar="D",
+        help="the night, as the local date it starts on (YYYY-MM-DD)",
+    )
     p.add_argument("--units", type=int, metavar="N", help="the first N units on duty")
     p.add_argument("--unit", nargs="+", metavar="ID", help="these units (ids)")
-    p.add_argument("--window", default=DEFAULT_NIGHT, help="shift window HH:MM-HH:MM "
-                   "(default 20:00-06:00)")
-    p.add_argument("--network", metavar="F.pbf", help="OpenStreetMap .osm.pbf road network "
-                   "(default: straight line x detour factor)")
-    p.add_argument("--dwell", type=float, default=15, metavar="MIN",
-                   help="minutes per stop (default 15)")
-    p.add_argument("--candidates", type=int, default=150, metavar="N",
-                   help="candidate cells from the gap ranking (default 150)")
+    p.add_argument(
+        "--window", default=DEFAULT_NIGHT, help="shift window HH:MM-HH:MM (default 20:00-06:00)"
+    )
+    p.add_argument(
+        "--network",
+        metavar="F.pbf",
+        help="OpenStreetMap .osm.pbf road network (default: straight line x detour factor)",
+    )
+    p.add_argument(
+        "--dwell", type=float, default=15, metavar="MIN", help="minutes per stop (default 15)"
+    )
+    p.add_argument(
+        "--candidates",
+        type=int,
+        default=150,
+        metavar="N",
+        help="candidate cells from the gap ranking (default 150)",
+    )
     p.add_argument("--must", nargs="+", metavar="H3", help="cells that must be visited")
     p.add_argument("--avoid", nargs="+", metavar="H3", help="cells not to visit")
-    p.add_argument("--value", choices=["gap", "risk"], default="gap",
-                   help="value of a cell (default gap)")
+    p.add_argument(
+        "--value", choices=["gap", "risk"], default="gap", help="value of a cell (default gap)"
+    )
     p.add_argument("--seed", type=int, help="a randomised variant with this seed")
-    p.add_argument("--time-limit", dest="time_limit", type=float, default=9.0, metavar="S",
-                   help="seconds for the route search (default 9)")
+    p.add_argument(
+        "--time-limit",
+        dest="time_limit",
+        type=float,
+        default=9.0,
+        metavar="S",
+        help="seconds for the route search (default 9)",
+    )
     p.add_argument("--area", help="area id (station or grid)")
     p.add_argument("--res", type=int, default=9, choices=list(RESOLUTIONS), help="H3 resolution")
     p.add_argument("--lang", choices=["zh-CN", "en"], help="language of .html/.pdf sheets")
-    p.add_argument("--out", required=True,
-                   help="output .json, .gpx, .kml, .csv, .html or .pdf")
+    p.add_argument("--out", required=True, help="output .json, .gpx, .kml, .csv, .html or .pdf")
     p.set_defaults(func=cmd_plan)
 
 
@@ -103,22 +154,40 @@ def cmd_actual(args: argparse.Namespace) -> dict[str, Any]:
     if args.out:
         out = Path(args.out)
         write_csv_or_json(out, pd.DataFrame(result["stops"]), result)
-        audit(args, eng, "export", out.name, rows=len(result["stops"]), kind="actual",
-              plan_id=result["plan_id"])
-    return {"command": "actual", "plan_id": result["plan_id"], "out": args.out,
-            "overall": result["overall"],
-            "units": [{k: u[k] for k in ("unit_id", "stops", "full", "brief", "missed",
-                                         "compliance")} for u in result["units"]]}
+        audit(
+            args,
+            eng,
+            "export",
+            out.name,
+            rows=len(result["stops"]),
+            kind="actual",
+            plan_id=result["plan_id"],
+        )
+    return {
+        "command": "actual",
+        "plan_id": result["plan_id"],
+        "out": args.out,
+        "overall": result["overall"],
+        "units": [
+            {k: u[k] for k in ("unit_id", "stops", "full", "brief", "missed", "compliance")}
+            for u in result["units"]
+        ],
+    }
 
 
 def add_actual(sub: Any) -> None:
-    p = sub.add_parser("actual", help=doc(cmd_actual).split(":")[0],
-                       description=doc(cmd_actual))
+    p = sub.add_parser("actual", help=doc(cmd_actual).split(":")[0], description=doc(cmd_actual))
     add_db(p)
     add_as(p)
-    p.add_argument("--plan", required=True, metavar="ID|F.json",
-                   help="a saved plan id or a plan .json file")
-    p.add_argument("--full-ratio", dest="full_ratio", type=float, default=0.8,
-                   help="share of the planned dwell that counts as a full visit (default 0.8)")
+    p.add_argument(
+        "--plan", required=True, metavar="ID|F.json", help="a saved plan id or a plan .json file"
+    )
+    p.add_argument(
+        "--full-ratio",
+        dest="full_ratio",
+        type=float,
+        default=0.8,
+        help="share of the planned dwell that counts as a full visit (default 0.8)",
+    )
     p.add_argument("--out", help="write the result as .json, or the stops as .csv")
     p.set_defaults(func=cmd_actual)

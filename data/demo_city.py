@@ -118,6 +118,7 @@ _N_CLUSTER = (120, 110)  # each emerging, each fading cluster
 # helpers
 # ----------------------------------------------------------------------------------------------
 
+
 def _to_lnglat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -140,8 +141,9 @@ def _ts(local_sec: np.ndarray) -> pd.Series:
     return pd.Series(idx)
 
 
-def _adjust_to_total(values: np.ndarray, target: int, lo: ArrayLike, hi: ArrayLike,
-                     rng: np.random.Generator) -> np.ndarray:
+def _adjust_to_total(
+    values: np.ndarray, target: int, lo: ArrayLike, hi: ArrayLike, rng: np.random.Generator
+) -> np.ndarray:
     """Move integer ``values`` by +-1 steps (random, deterministic) until they sum to ``target``.
 
     Each value stays within [lo, hi]; raises if the bounds make the target impossible.
@@ -165,8 +167,9 @@ def _inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (np.abs(x) <= _ROAD_X) & (np.abs(y) <= _ROAD_Y)
 
 
-def _kernel_points(rng: np.random.Generator, cx: np.ndarray, cy: np.ndarray, sigma: float,
-                   rmax: float) -> tuple[np.ndarray, np.ndarray]:
+def _kernel_points(
+    rng: np.random.Generator, cx: np.ndarray, cy: np.ndarray, sigma: float, rmax: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian offsets (truncated at ``rmax``) around centres, kept inside the located area."""
     cx = np.asarray(cx, float)
     cy = np.asarray(cy, float)
@@ -179,8 +182,9 @@ def _kernel_points(rng: np.random.Generator, cx: np.ndarray, cy: np.ndarray, sig
         dx = rng.normal(0, sigma, todo.size)
         dy = rng.normal(0, sigma, todo.size)
         r = np.hypot(dx, dy)
-        scale = np.where(r > rmax, rmax * rng.uniform(0.3, 1.0, todo.size) / np.maximum(r, 1e-9),
-                         1.0)
+        scale = np.where(
+            r > rmax, rmax * rng.uniform(0.3, 1.0, todo.size) / np.maximum(r, 1e-9), 1.0
+        )
         nx = cx[todo] + dx * scale
         ny = cy[todo] + dy * scale
         ok = _inside(nx, ny)
@@ -196,6 +200,7 @@ def _kernel_points(rng: np.random.Generator, cx: np.ndarray, cy: np.ndarray, sig
 # ----------------------------------------------------------------------------------------------
 # street network and areas
 # ----------------------------------------------------------------------------------------------
+
 
 class _Net:
     """Street network in metres: nodes (x, y), undirected edges, all-pairs shortest paths."""
@@ -274,8 +279,13 @@ class _Net:
             self._paths[key] = got
         return got
 
-    def random_edge_points(self, rng: np.random.Generator, n: int, offset: tuple[float, float],
-                           weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def random_edge_points(
+        self,
+        rng: np.random.Generator,
+        n: int,
+        offset: tuple[float, float],
+        weights: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Points beside random streets (length-weighted), ``offset`` metres off the centre line."""
         p = self.elen if weights is None else self.elen * weights
         e = rng.choice(self.ea.size, size=n, p=p / p.sum())
@@ -309,19 +319,23 @@ def _areas(rng: np.random.Generator) -> tuple[pd.DataFrame, Polygon]:
         """One extra outward vertex between boundary vertices a and b."""
         t = rng.uniform(0.3, 0.7)
         d = rng.uniform(20, 150)
-        return (a[0] + t * (b[0] - a[0]) + outward[0] * d,
-                a[1] + t * (b[1] - a[1]) + outward[1] * d)
+        return (
+            a[0] + t * (b[0] - a[0]) + outward[0] * d,
+            a[1] + t * (b[1] - a[1]) + outward[1] * d,
+        )
 
     # extra vertices on the outer boundary, per boundary cell side
     extra: dict[tuple[str, int], tuple[float, float]] = {}
     for i in range(ncol):
         extra[("S", i)] = bulge((px[i, 0], py[i, 0]), (px[i + 1, 0], py[i + 1, 0]), (0, -1))
-        extra[("N", i)] = bulge((px[i, nrow], py[i, nrow]), (px[i + 1, nrow], py[i + 1, nrow]),
-                                (0, 1))
+        extra[("N", i)] = bulge(
+            (px[i, nrow], py[i, nrow]), (px[i + 1, nrow], py[i + 1, nrow]), (0, 1)
+        )
     for j in range(nrow):
         extra[("W", j)] = bulge((px[0, j], py[0, j]), (px[0, j + 1], py[0, j + 1]), (-1, 0))
-        extra[("E", j)] = bulge((px[ncol, j], py[ncol, j]), (px[ncol, j + 1], py[ncol, j + 1]),
-                                (1, 0))
+        extra[("E", j)] = bulge(
+            (px[ncol, j], py[ncol, j]), (px[ncol, j + 1], py[ncol, j + 1]), (1, 0)
+        )
 
     rows = []
     polys = []
@@ -345,22 +359,30 @@ def _areas(rng: np.random.Generator) -> tuple[pd.DataFrame, Polygon]:
             lng, lat = _to_lnglat(xy[:, 0], xy[:, 1])
             poly = Polygon(list(zip(lng.tolist(), lat.tolist(), strict=True)))
             polys.append(poly)
-            rows.append({
-                "area_id": f"{STATION_ID}-G{k + 1:02d}",
-                "name": f"罗家第{k + 1}网格",
-                "level": "grid",
-                "owner": f"网格员{letters[k]}",
-                "parent_id": STATION_ID,
-                "geometry": poly,
-            })
+            rows.append(
+                {
+                    "area_id": f"{STATION_ID}-G{k + 1:02d}",
+                    "name": f"罗家第{k + 1}网格",
+                    "level": "grid",
+                    "owner": f"网格员{letters[k]}",
+                    "parent_id": STATION_ID,
+                    "geometry": poly,
+                }
+            )
             k += 1
     station = union_all(polys)
     if station.geom_type != "Polygon":  # pragma: no cover - construction guarantees a polygon
         msg = "station area is not a single polygon"
         raise RuntimeError(msg)
     station = Polygon(station.exterior.coords)
-    head = {"area_id": STATION_ID, "name": "罗家派出所辖区", "level": "station",
-            "owner": "罗家派出所(演示)", "parent_id": None, "geometry": station}
+    head = {
+        "area_id": STATION_ID,
+        "name": "罗家派出所辖区",
+        "level": "station",
+        "owner": "罗家派出所(演示)",
+        "parent_id": None,
+        "geometry": station,
+    }
     return pd.DataFrame([head, *rows], columns=KINDS["areas"].names), station
 
 
@@ -378,10 +400,18 @@ def demo_network(seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     net = _network_cached(seed)
     lng, lat = _to_lnglat(net.x, net.y)
     nodes = pd.DataFrame({"node_id": np.arange(net.x.size), "lat": lat, "lng": lng})
-    edges = pd.DataFrame({
-        "u": net.ea, "v": net.eb, "kind": net.ekind, "length_m": net.elen.round(1),
-        "lat_u": lat[net.ea], "lng_u": lng[net.ea], "lat_v": lat[net.eb], "lng_v": lng[net.eb],
-    })
+    edges = pd.DataFrame(
+        {
+            "u": net.ea,
+            "v": net.eb,
+            "kind": net.ekind,
+            "length_m": net.elen.round(1),
+            "lat_u": lat[net.ea],
+            "lng_u": lng[net.ea],
+            "lat_v": lat[net.eb],
+            "lng_v": lng[net.eb],
+        }
+    )
     return nodes, edges
 
 
@@ -408,10 +438,20 @@ def _units() -> pd.DataFrame:
 
 
 _SITE_PLAN = (
-    ("school", ["罗家中心小学", "青云实验小学", "罗家中学", "晨曦幼儿园", "启明双语学校",
-                "湖畔小学"]),
-    ("bank", ["青云农商银行罗家支行", "城东商业银行营业部", "罗家信用社", "湖滨储蓄所",
-              "新城银行自助网点"]),
+    (
+        "school",
+        ["罗家中心小学", "青云实验小学", "罗家中学", "晨曦幼儿园", "启明双语学校", "湖畔小学"],
+    ),
+    (
+        "bank",
+        [
+            "青云农商银行罗家支行",
+            "城东商业银行营业部",
+            "罗家信用社",
+            "湖滨储蓄所",
+            "新城银行自助网点",
+        ],
+    ),
     ("hub", ["罗家公交枢纽站", "地铁罗家站(演示)"]),
     ("market", ["罗家农贸市场", "青云综合市场", "东湖小商品市场"]),
     ("hospital", ["罗家社区卫生服务中心", "青云仁和医院"]),
@@ -443,8 +483,15 @@ def _sites(rng: np.random.Generator, net: _Net) -> tuple[pd.DataFrame, np.ndarra
             r = 0.0 if cat == "post" else rng.uniform(15, 35)
             x, y = net.x[nd] + r * np.cos(ang), net.y[nd] + r * np.sin(ang)
             lng, lat = _to_lnglat(np.array([x]), np.array([y]))
-            rows.append({"site_id": f"S{k:03d}", "name": name, "category": cat,
-                         "lat": float(lat[0]), "lng": float(lng[0])})
+            rows.append(
+                {
+                    "site_id": f"S{k:03d}",
+                    "name": name,
+                    "category": cat,
+                    "lat": float(lat[0]),
+                    "lng": float(lng[0]),
+                }
+            )
             nodes.append(nd)
             xy.append((x, y))
             k += 1
@@ -453,25 +500,138 @@ def _sites(rng: np.random.Generator, net: _Net) -> tuple[pd.DataFrame, np.ndarra
 
 # category: (count, share on the nightlife street, share near the market, name parts, suffix)
 _VENUE_PLAN = {
-    "ktv": (12, 0.7, 0.0, ["金曲", "星光", "欢唱", "麦霸", "声浪", "乐享", "红磨坊", "银河", "蓝调",
-                           "嘹亮", "夜莺", "嗨歌"], "KTV"),
-    "bar": (14, 0.75, 0.0, ["微醺", "月光", "老码头", "琥珀", "夜航", "回声", "橡木桶", "霓虹",
-                            "半糖", "北纬", "后街", "灯塔", "雾岛", "晚风"], "酒吧"),
-    "hotel": (16, 0.25, 0.15, ["宾至", "青云", "湖景", "锦程", "悦途", "安居", "鸿运", "途安",
-                               "星途客", "罗家", "和顺", "佳宾", "温馨", "港湾", "枫叶", "旅途"],
-              "宾馆"),
-    "internet_cafe": (12, 0.35, 0.1, ["极速", "风云", "鱼跃", "电竞空间", "星际", "飞跃", "战神",
-                                      "天翼", "快乐驿站", "光速", "先锋", "云端"], "网咖"),
-    "market": (6, 0.0, 0.6, ["罗家菜篮子", "青云生鲜", "湖畔农副", "惠民果蔬", "东门水产",
-                             "乐购便民"], "市场"),
+    "ktv": (
+        12,
+        0.7,
+        0.0,
+        [
+            "金曲",
+            "星光",
+            "欢唱",
+            "麦霸",
+            "声浪",
+            "乐享",
+            "红磨坊",
+            "银河",
+            "蓝调",
+            "嘹亮",
+            "夜莺",
+            "嗨歌",
+        ],
+        "KTV",
+    ),
+    "bar": (
+        14,
+        0.75,
+        0.0,
+        [
+            "微醺",
+            "月光",
+            "老码头",
+            "琥珀",
+            "夜航",
+            "回声",
+            "橡木桶",
+            "霓虹",
+            "半糖",
+            "北纬",
+            "后街",
+            "灯塔",
+            "雾岛",
+            "晚风",
+        ],
+        "酒吧",
+    ),
+    "hotel": (
+        16,
+        0.25,
+        0.15,
+        [
+            "宾至",
+            "青云",
+            "湖景",
+            "锦程",
+            "悦途",
+            "安居",
+            "鸿运",
+            "途安",
+            "星途客",
+            "罗家",
+            "和顺",
+            "佳宾",
+            "温馨",
+            "港湾",
+            "枫叶",
+            "旅途",
+        ],
+        "宾馆",
+    ),
+    "internet_cafe": (
+        12,
+        0.35,
+        0.1,
+        [
+            "极速",
+            "风云",
+            "鱼跃",
+            "电竞空间",
+            "星际",
+            "飞跃",
+            "战神",
+            "天翼",
+            "快乐驿站",
+            "光速",
+            "先锋",
+            "云端",
+        ],
+        "网咖",
+    ),
+    "market": (
+        6,
+        0.0,
+        0.6,
+        ["罗家菜篮子", "青云生鲜", "湖畔农副", "惠民果蔬", "东门水产", "乐购便民"],
+        "市场",
+    ),
     "nursing_home": (6, 0.0, 0.0, ["夕阳红", "康乐", "福寿", "安馨", "颐养", "松鹤"], "养老院"),
-    "bathhouse": (10, 0.4, 0.1, ["汤泉", "水韵", "沐足坊", "暖阳", "清泉", "悦足", "兰亭", "泉之源",
-                                 "舒心", "足道"], "洗浴中心"),
-    "restaurant": (44, 0.2, 0.2, ["湘味", "赣菜", "老表", "瓦罐汤", "拌粉", "烧烤", "火锅", "小炒",
-                                  "面馆", "粥铺", "饺子", "大排档"], "餐馆"),
+    "bathhouse": (
+        10,
+        0.4,
+        0.1,
+        ["汤泉", "水韵", "沐足坊", "暖阳", "清泉", "悦足", "兰亭", "泉之源", "舒心", "足道"],
+        "洗浴中心",
+    ),
+    "restaurant": (
+        44,
+        0.2,
+        0.2,
+        [
+            "湘味",
+            "赣菜",
+            "老表",
+            "瓦罐汤",
+            "拌粉",
+            "烧烤",
+            "火锅",
+            "小炒",
+            "面馆",
+            "粥铺",
+            "饺子",
+            "大排档",
+        ],
+        "餐馆",
+    ),
 }
-_VENUE_WEIGHT = {"bar": 4.0, "ktv": 4.0, "internet_cafe": 2.0, "bathhouse": 2.0, "hotel": 1.5,
-                 "market": 2.5, "restaurant": 0.8, "nursing_home": 0.3}
+_VENUE_WEIGHT = {
+    "bar": 4.0,
+    "ktv": 4.0,
+    "internet_cafe": 2.0,
+    "bathhouse": 2.0,
+    "hotel": 1.5,
+    "market": 2.5,
+    "restaurant": 0.8,
+    "nursing_home": 0.3,
+}
 _RISK_MULT = {"low": 0.6, "medium": 1.0, "high": 1.8}
 
 
@@ -502,10 +662,19 @@ def _venues(rng: np.random.Generator, net: _Net) -> pd.DataFrame:
                 name = f"{part}{['小馆', '酒家', '食府', '餐厅'][i // len(parts) % 4]}"
                 if i >= 4 * len(parts):
                     name += f"{i}号"
-            rows.append({"venue_id": f"V{k:03d}", "name": name, "category": cat,
-                         "lat": float(lat[i]), "lng": float(lng[i]),
-                         "licence": f"DEMO-360111-{k:05d}", "risk_level": str(risk[i]),
-                         "_x": float(x[i]), "_y": float(y[i])})
+            rows.append(
+                {
+                    "venue_id": f"V{k:03d}",
+                    "name": name,
+                    "category": cat,
+                    "lat": float(lat[i]),
+                    "lng": float(lng[i]),
+                    "licence": f"DEMO-360111-{k:05d}",
+                    "risk_level": str(risk[i]),
+                    "_x": float(x[i]),
+                    "_y": float(y[i]),
+                }
+            )
             k += 1
     return pd.DataFrame(rows)
 
@@ -513,6 +682,7 @@ def _venues(rng: np.random.Generator, net: _Net) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------
 # calendar
 # ----------------------------------------------------------------------------------------------
+
 
 class _Cal:
     def __init__(self) -> None:
@@ -534,8 +704,34 @@ class _Cal:
 
 
 # hour-of-day profile for incidents: low 04-08, rising through the day, peak 20:00-01:00
-_HOUR_PROFILE = np.array([5.5, 4.0, 2.6, 1.6, 1.0, 0.8, 0.9, 1.3, 1.9, 2.3, 2.5, 2.7,
-                          2.8, 2.7, 2.7, 2.9, 3.1, 3.4, 3.8, 4.5, 6.0, 6.8, 7.0, 6.6])
+_HOUR_PROFILE = np.array(
+    [
+        5.5,
+        4.0,
+        2.6,
+        1.6,
+        1.0,
+        0.8,
+        0.9,
+        1.3,
+        1.9,
+        2.3,
+        2.5,
+        2.7,
+        2.8,
+        2.7,
+        2.7,
+        2.9,
+        3.1,
+        3.4,
+        3.8,
+        4.5,
+        6.0,
+        6.8,
+        7.0,
+        6.6,
+    ]
+)
 _HOUR_PROFILE = _HOUR_PROFILE / _HOUR_PROFILE.sum()
 
 
@@ -564,8 +760,9 @@ def _shifts(rng: np.random.Generator, cal: _Cal, units: pd.DataFrame) -> pd.Data
     n = day.size
     kind = kinds[uix]
     is_day = rng.uniform(size=n) < 0.15
-    start_min = np.where(is_day, rng.integers(8 * 12, 14 * 12 + 1, n) * 5,
-                         rng.integers(19 * 12, 21 * 12 + 1, n) * 5)
+    start_min = np.where(
+        is_day, rng.integers(8 * 12, 14 * 12 + 1, n) * 5, rng.integers(19 * 12, 21 * 12 + 1, n) * 5
+    )
     dur_min = rng.integers(4 * 12, 6 * 12 + 1, n) * 5
     start = cal.day_sec(day) + start_min * 60
     end = start + dur_min * 60
@@ -590,32 +787,47 @@ def _shifts(rng: np.random.Generator, cal: _Cal, units: pd.DataFrame) -> pd.Data
     aux[ci] = _adjust_to_total(aux[ci], pa_target, aux_lo, aux_hi, rng)
     vol_lo = np.where(kind[ci] == "volunteer", 2, 0)
     vol_hi = np.where(kind[ci] == "volunteer", 10, np.where(kind[ci] == "foot", 2, 0))
-    vols[ci] = _adjust_to_total(vols[ci], CAMPAIGN_FIGURES["volunteer_person_times"], vol_lo,
-                                vol_hi, rng)
+    vols[ci] = _adjust_to_total(
+        vols[ci], CAMPAIGN_FIGURES["volunteer_person_times"], vol_lo, vol_hi, rng
+    )
     chk_hi = np.where(pol[ci], 8, 0)
     checked[ci] = _adjust_to_total(checked[ci], CAMPAIGN_FIGURES["people_checked"], 0, chk_hi, rng)
 
     uid = units["unit_id"].to_numpy()[uix]
     dates = cal.days[day].strftime("%Y%m%d")
-    return pd.DataFrame({
-        "shift_id": [f"SH{dt}-{u}" for dt, u in zip(dates, uid, strict=True)],
-        "unit_id": uid,
-        "_day": day, "_uix": uix, "_kind": kind, "_start": start, "_end": end,
-        "police": police.astype(np.int64), "auxiliaries": aux.astype(np.int64),
-        "volunteers": vols.astype(np.int64), "people_checked": checked.astype(np.int64),
-        "outreach": outreach.astype(np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "shift_id": [f"SH{dt}-{u}" for dt, u in zip(dates, uid, strict=True)],
+            "unit_id": uid,
+            "_day": day,
+            "_uix": uix,
+            "_kind": kind,
+            "_start": start,
+            "_end": end,
+            "police": police.astype(np.int64),
+            "auxiliaries": aux.astype(np.int64),
+            "volunteers": vols.astype(np.int64),
+            "people_checked": checked.astype(np.int64),
+            "outreach": outreach.astype(np.int64),
+        }
+    )
 
 
-def _tracks(rng: np.random.Generator, net: _Net, shifts: pd.DataFrame, site_nodes: np.ndarray,
-            hot_xy: list[tuple[float, float]], n_units: int):
+def _tracks(
+    rng: np.random.Generator,
+    net: _Net,
+    shifts: pd.DataFrame,
+    site_nodes: np.ndarray,
+    hot_xy: list[tuple[float, float]],
+    n_units: int,
+):
     """GPS pings for every shift, plus the stops made (for site check-ins)."""
     nn = net.x.size
     site_node_set = np.zeros(nn, bool)
     site_node_set[site_nodes] = True
     hot = np.zeros(nn)
     for hx, hy in hot_xy:
-        hot += np.exp(-((net.x - hx) ** 2 + (net.y - hy) ** 2) / (2 * 250.0 ** 2))
+        hot += np.exp(-((net.x - hx) ** 2 + (net.y - hy) ** 2) / (2 * 250.0**2))
     base_w = 1.0 + 8.0 * hot + 5.0 * site_node_set
     stop_node = site_node_set | (hot > 0.35)
     station_node = net.nearest(0.0, 0.0)
@@ -708,13 +920,17 @@ def _tracks(rng: np.random.Generator, net: _Net, shifts: pd.DataFrame, site_node
     x = np.clip(x, -_ROAD_X - 20, _ROAD_X + 20)
     y = np.clip(y, -_ROAD_Y - 20, _ROAD_Y + 20)
     lng, lat = _to_lnglat(x, y)
-    pings = pd.DataFrame({
-        "shift_id": shifts["shift_id"].to_numpy()[srow],
-        "unit_id": shifts["unit_id"].to_numpy()[srow],
-        "ts": _ts(ping_t),
-        "lat": lat, "lng": lng,
-        "speed": speed.round(1), "accuracy": acc,
-    })
+    pings = pd.DataFrame(
+        {
+            "shift_id": shifts["shift_id"].to_numpy()[srow],
+            "unit_id": shifts["unit_id"].to_numpy()[srow],
+            "ts": _ts(ping_t),
+            "lat": lat,
+            "lng": lng,
+            "speed": speed.round(1),
+            "accuracy": acc,
+        }
+    )
     stops_df = pd.DataFrame(stops, columns=["row", "node", "sec"])
     return pings, stops_df
 
@@ -723,8 +939,15 @@ def _tracks(rng: np.random.Generator, net: _Net, shifts: pd.DataFrame, site_node
 # site checks, inspections, hazards
 # ----------------------------------------------------------------------------------------------
 
-def _site_checks(rng: np.random.Generator, cal: _Cal, shifts: pd.DataFrame, stops: pd.DataFrame,
-                 sites: pd.DataFrame, site_nodes: np.ndarray) -> pd.DataFrame:
+
+def _site_checks(
+    rng: np.random.Generator,
+    cal: _Cal,
+    shifts: pd.DataFrame,
+    stops: pd.DataFrame,
+    sites: pd.DataFrame,
+    site_nodes: np.ndarray,
+) -> pd.DataFrame:
     node_to_sites: dict[int, list[int]] = {}
     for i, nd in enumerate(site_nodes):
         node_to_sites.setdefault(int(nd), []).append(i)
@@ -751,42 +974,59 @@ def _site_checks(rng: np.random.Generator, cal: _Cal, shifts: pd.DataFrame, stop
     out_c = np.flatnonzero(~camp)
     keep_o = np.sort(rng.choice(out_c, int(out_c.size * 0.5), replace=False))
     chosen = st.iloc[np.concatenate([keep_c, keep_o])]
-    site_ix = [node_to_sites[int(nd)][int(rng.integers(len(node_to_sites[int(nd)])))]
-               for nd in chosen["node"]]
-    frame = pd.DataFrame({"site": site_ix, "sec": chosen["sec"].to_numpy(),
-                          "row": chosen["row"].to_numpy()})
+    site_ix = [
+        node_to_sites[int(nd)][int(rng.integers(len(node_to_sites[int(nd)])))]
+        for nd in chosen["node"]
+    ]
+    frame = pd.DataFrame(
+        {"site": site_ix, "sec": chosen["sec"].to_numpy(), "row": chosen["row"].to_numpy()}
+    )
     if len(extra):
         frame = pd.concat([frame, extra], ignore_index=True)
     frame["sec"] = frame["sec"].astype(np.int64)
     frame = frame.sort_values(["sec", "site"], kind="stable").reset_index(drop=True)
-    return pd.DataFrame({
-        "site_id": sites["site_id"].to_numpy()[frame["site"].to_numpy(int)],
-        "ts": _ts(frame["sec"].to_numpy()),
-        "unit_id": shifts["unit_id"].to_numpy()[frame["row"].to_numpy(int)],
-    }, columns=KINDS["site_checks"].names)
+    return pd.DataFrame(
+        {
+            "site_id": sites["site_id"].to_numpy()[frame["site"].to_numpy(int)],
+            "ts": _ts(frame["sec"].to_numpy()),
+            "unit_id": shifts["unit_id"].to_numpy()[frame["row"].to_numpy(int)],
+        },
+        columns=KINDS["site_checks"].names,
+    )
 
 
 _FINDINGS: dict[str, list[str | None]] = {
     "pass": [None, None, "检查未发现问题", "台账登记规范"],
-    "rectify": ["消防通道堆放杂物", "灭火器过期", "未落实实名登记", "监控设备故障", "应急照明损坏",
-                "从业人员信息未报备", "安全出口指示不清"],
+    "rectify": [
+        "消防通道堆放杂物",
+        "灭火器过期",
+        "未落实实名登记",
+        "监控设备故障",
+        "应急照明损坏",
+        "从业人员信息未报备",
+        "安全出口指示不清",
+    ],
     "fail": ["接纳未成年人", "超时营业", "无证经营", "拒不整改前次问题"],
 }
 
 
-def _inspections(rng: np.random.Generator, cal: _Cal, venues: pd.DataFrame,
-                 units: pd.DataFrame) -> pd.DataFrame:
+def _inspections(
+    rng: np.random.Generator, cal: _Cal, venues: pd.DataFrame, units: pd.DataFrame
+) -> pd.DataFrame:
     nv = len(venues)
     insp_units = units.loc[units["kind"].isin(["police_car", "foot"]), "unit_id"].to_numpy()
     camp_days = np.flatnonzero(cal.in_campaign)
     out_days = np.flatnonzero(~cal.in_campaign)
     # campaign: exactly 76 distinct venues, riskier ones more likely, some inspected repeatedly
-    w = venues["category"].map(_VENUE_WEIGHT).to_numpy() * venues["risk_level"].map(_RISK_MULT)\
-        .to_numpy()
+    w = (
+        venues["category"].map(_VENUE_WEIGHT).to_numpy()
+        * venues["risk_level"].map(_RISK_MULT).to_numpy()
+    )
     w = np.where(venues["category"].eq("restaurant"), w * 0.6, w)
     chosen = rng.choice(nv, CAMPAIGN_FIGURES["venues_inspected"], replace=False, p=w / w.sum())
-    repeats = 1 + rng.binomial(2, np.where(venues["risk_level"].to_numpy()[chosen] == "high", 0.5,
-                                           0.15))
+    repeats = 1 + rng.binomial(
+        2, np.where(venues["risk_level"].to_numpy()[chosen] == "high", 0.5, 0.15)
+    )
     v_c = np.repeat(chosen, repeats)
     d_c = rng.choice(camp_days, v_c.size)
     # outside the campaign: routine inspections of any venue
@@ -804,17 +1044,21 @@ def _inspections(rng: np.random.Generator, cal: _Cal, venues: pd.DataFrame,
     u = rng.uniform(size=v.size)
     result = np.where(u < p_fail, "fail", np.where(u < p_fail + p_rect, "rectify", "pass"))
     findings = [_FINDINGS[r][int(rng.integers(len(_FINDINGS[r])))] for r in result]
-    follow = np.where(result == "pass", np.nan,
-                      (sec // _DAY + rng.integers(7, 16, v.size)) * _DAY + 18 * 3600)
-    return pd.DataFrame({
-        "inspection_id": [f"JC{i + 1:05d}" for i in range(v.size)],
-        "venue_id": venues["venue_id"].to_numpy()[v],
-        "ts": _ts(sec),
-        "unit_id": rng.choice(insp_units, v.size),
-        "result": result,
-        "findings": findings,
-        "follow_up_due": _ts(follow),
-    }, columns=KINDS["inspections"].names)
+    follow = np.where(
+        result == "pass", np.nan, (sec // _DAY + rng.integers(7, 16, v.size)) * _DAY + 18 * 3600
+    )
+    return pd.DataFrame(
+        {
+            "inspection_id": [f"JC{i + 1:05d}" for i in range(v.size)],
+            "venue_id": venues["venue_id"].to_numpy()[v],
+            "ts": _ts(sec),
+            "unit_id": rng.choice(insp_units, v.size),
+            "result": result,
+            "findings": findings,
+            "follow_up_due": _ts(follow),
+        },
+        columns=KINDS["inspections"].names,
+    )
 
 
 def _hazards(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFrame) -> pd.DataFrame:
@@ -851,8 +1095,11 @@ def _hazards(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFram
                     status, rday = "rectified", int(rng.integers(fd + 1, n))
                 else:
                     status = "rectifying" if rng.uniform() < 0.4 else "open"
-            rsec = None if rday is None else cal.t0 + rday * _DAY + int(rng.integers(8 * 60,
-                                                                                   23 * 60)) * 60
+            rsec = (
+                None
+                if rday is None
+                else cal.t0 + rday * _DAY + int(rng.integers(8 * 60, 23 * 60)) * 60
+            )
             recs.append((fd, int(fm), status, rsec))
     nh = len(recs)
     fsec = np.array([cal.t0 + r[0] * _DAY + r[1] * 60 for r in recs], np.int64)
@@ -865,20 +1112,33 @@ def _hazards(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFram
     vx, vy = _kernel_points(rng, venues["_x"].to_numpy()[vi], venues["_y"].to_numpy()[vi], 8, 20)
     x = np.where(at_venue, vx, sx)
     y = np.where(at_venue, vy, sy)
-    cat = np.where(at_venue, rng.choice(["fire", "electrical", "gas"], nh, p=[0.5, 0.3, 0.2]),
-                   rng.choice(["fire", "electrical", "structural", "traffic", "public_order",
-                               "other"], nh, p=[0.15, 0.15, 0.15, 0.25, 0.2, 0.1]))
+    cat = np.where(
+        at_venue,
+        rng.choice(["fire", "electrical", "gas"], nh, p=[0.5, 0.3, 0.2]),
+        rng.choice(
+            ["fire", "electrical", "structural", "traffic", "public_order", "other"],
+            nh,
+            p=[0.15, 0.15, 0.15, 0.25, 0.2, 0.1],
+        ),
+    )
     sev = rng.choice(["low", "medium", "high", "major"], nh, p=[0.35, 0.4, 0.2, 0.05])
     deadline = (fsec // _DAY + rng.choice([7, 15, 30], nh)) * _DAY + 18 * 3600
     order = np.argsort(fsec, kind="stable")
     lng, lat = _to_lnglat(x, y)
-    df = pd.DataFrame({
-        "hazard_id": [f"YH{i + 1:04d}" for i in range(nh)],
-        "category": cat[order], "severity": sev[order],
-        "lat": lat[order], "lng": lng[order],
-        "found_at": _ts(fsec[order]), "status": statuses[order],
-        "rectified_at": _ts(rect_sec[order]), "deadline": _ts(deadline[order]),
-    }, columns=KINDS["hazards"].names)
+    df = pd.DataFrame(
+        {
+            "hazard_id": [f"YH{i + 1:04d}" for i in range(nh)],
+            "category": cat[order],
+            "severity": sev[order],
+            "lat": lat[order],
+            "lng": lng[order],
+            "found_at": _ts(fsec[order]),
+            "status": statuses[order],
+            "rectified_at": _ts(rect_sec[order]),
+            "deadline": _ts(deadline[order]),
+        },
+        columns=KINDS["hazards"].names,
+    )
     df.attrs["_x"], df.attrs["_y"] = x[order], y[order]
     df.attrs["_f"], df.attrs["_r"] = fsec[order], rect_sec[order]
     return df
@@ -888,8 +1148,21 @@ def _hazards(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFram
 # incidents
 # ----------------------------------------------------------------------------------------------
 
-_CATS = np.array(["theft", "burglary", "robbery", "fraud", "fight", "disturbance", "dispute",
-                  "traffic", "drugs", "gambling", "other"])
+_CATS = np.array(
+    [
+        "theft",
+        "burglary",
+        "robbery",
+        "fraud",
+        "fight",
+        "disturbance",
+        "dispute",
+        "traffic",
+        "drugs",
+        "gambling",
+        "other",
+    ]
+)
 
 
 def _mix(**kw: float) -> np.ndarray:
@@ -898,10 +1171,12 @@ def _mix(**kw: float) -> np.ndarray:
 
 
 _CAT_MIX = {
-    "bar": _mix(fight=0.3, disturbance=0.25, theft=0.1, drugs=0.08, gambling=0.05, dispute=0.12,
-                other=0.1),
-    "ktv": _mix(fight=0.3, disturbance=0.2, theft=0.1, drugs=0.1, gambling=0.08, dispute=0.12,
-                other=0.1),
+    "bar": _mix(
+        fight=0.3, disturbance=0.25, theft=0.1, drugs=0.08, gambling=0.05, dispute=0.12, other=0.1
+    ),
+    "ktv": _mix(
+        fight=0.3, disturbance=0.2, theft=0.1, drugs=0.1, gambling=0.08, dispute=0.12, other=0.1
+    ),
     "market": _mix(theft=0.45, dispute=0.25, fraud=0.1, fight=0.1, other=0.1),
     "internet_cafe": _mix(theft=0.3, fraud=0.2, fight=0.2, dispute=0.2, other=0.1),
     "hotel": _mix(theft=0.25, fraud=0.2, drugs=0.1, gambling=0.1, dispute=0.2, other=0.15),
@@ -910,18 +1185,21 @@ _CAT_MIX = {
     "nursing_home": _mix(fraud=0.5, dispute=0.3, other=0.2),
     "background": _mix(theft=0.2, burglary=0.15, fraud=0.2, dispute=0.2, traffic=0.15, other=0.1),
     "hazard": _mix(traffic=0.25, theft=0.2, burglary=0.15, dispute=0.2, other=0.2),
-    "cluster": _mix(theft=0.3, burglary=0.15, robbery=0.05, fight=0.2, disturbance=0.15,
-                    dispute=0.1, other=0.05),
+    "cluster": _mix(
+        theft=0.3, burglary=0.15, robbery=0.05, fight=0.2, disturbance=0.15, dispute=0.1, other=0.05
+    ),
 }
 
 
-def _incidents(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFrame,
-               hazards: pd.DataFrame) -> pd.DataFrame:
+def _incidents(
+    rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFrame, hazards: pd.DataFrame
+) -> pd.DataFrame:
     nd = cal.n
     dix = np.arange(nd)
     doy = cal.days.dayofyear.to_numpy()
-    base_day = (1 + 0.25 * np.sin((doy - 120) / 365 * 2 * np.pi)) \
-        * np.where(np.isin(cal.dow, [4, 5]), 1.3, 1.0)
+    base_day = (1 + 0.25 * np.sin((doy - 120) / 365 * 2 * np.pi)) * np.where(
+        np.isin(cal.dow, [4, 5]), 1.3, 1.0
+    )
     aug = int((pd.Timestamp("2022-08-01") - cal.days[0]).days)
     jul15 = int((pd.Timestamp("2022-07-15") - cal.days[0]).days)
     jul1 = int((pd.Timestamp("2022-07-01") - cal.days[0]).days)
@@ -954,14 +1232,17 @@ def _incidents(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFr
     add(x, y, days_from(base_day, k), "background")
     # venue exposure: intensity proportional to category weight x risk, Gaussian kernel of
     # ~200 m (_SIGMA_VENUE); each venue has its own week-to-week noise (a busy week at one bar)
-    vw = venues["category"].map(_VENUE_WEIGHT).to_numpy() * venues["risk_level"].map(_RISK_MULT)\
-        .to_numpy()
+    vw = (
+        venues["category"].map(_VENUE_WEIGHT).to_numpy()
+        * venues["risk_level"].map(_RISK_MULT).to_numpy()
+    )
     per_venue = rng.poisson(_N_VENUE * vw / vw.sum())
     vi = np.repeat(np.arange(len(venues)), per_venue)
     k = vi.size
     vd = np.concatenate([days_from(base_day * weekly_noise(), int(n)) for n in per_venue])
-    x, y = _kernel_points(rng, venues["_x"].to_numpy()[vi], venues["_y"].to_numpy()[vi],
-                          *_SIGMA_VENUE)
+    x, y = _kernel_points(
+        rng, venues["_x"].to_numpy()[vi], venues["_y"].to_numpy()[vi], *_SIGMA_VENUE
+    )
     vc = venues["category"].to_numpy()[vi]
     cat = np.empty(k, dtype=object)
     for c in np.unique(vc):
@@ -975,8 +1256,9 @@ def _incidents(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFr
     rday = np.where(np.isnan(hr), nd, (np.nan_to_num(hr) - cal.t0) // _DAY).astype(int)
     rday = np.minimum(rday, nd)
     open_days = np.maximum(rday - fday, 1)
-    sev_w = hazards["severity"].map({"low": 0.5, "medium": 1.0, "high": 1.8, "major": 3.0})\
-        .to_numpy()
+    sev_w = (
+        hazards["severity"].map({"low": 0.5, "medium": 1.0, "high": 1.8, "major": 3.0}).to_numpy()
+    )
     k = int(rng.poisson(500))
     hi = rng.choice(len(hazards), k, p=sev_w * open_days / (sev_w * open_days).sum())
     d = fday[hi] + (rng.uniform(size=k) * open_days[hi]).astype(int)
@@ -984,14 +1266,18 @@ def _incidents(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFr
     x, y = _kernel_points(rng, hazards.attrs["_x"][hi], hazards.attrs["_y"][hi], *_SIGMA_HAZARD)
     add(x, y, d, "hazard")
     # persistent hotspots: the bar/KTV street and the market (~200 m spread, noisy weeks)
-    for (cx, cy), mean, key in ((_NIGHTLIFE, _N_HOTSPOT[0], "bar"),
-                                (_MARKET, _N_HOTSPOT[1], "market")):
+    for (cx, cy), mean, key in (
+        (_NIGHTLIFE, _N_HOTSPOT[0], "bar"),
+        (_MARKET, _N_HOTSPOT[1], "market"),
+    ):
         k = int(rng.poisson(mean))
         x, y = _kernel_points(rng, np.full(k, cx), np.full(k, cy), *_SIGMA_HOTSPOT)
         add(x, y, days_from(base_day * weekly_noise(), k), key)
     # emerging (from August, growing) and fading (April-June, gone from mid-July) clusters
-    for centres, wd, mean in ((_EMERGING, emerging_day, _N_CLUSTER[0]),
-                              (_FADING, fading_day, _N_CLUSTER[1])):
+    for centres, wd, mean in (
+        (_EMERGING, emerging_day, _N_CLUSTER[0]),
+        (_FADING, fading_day, _N_CLUSTER[1]),
+    ):
         for cx, cy in centres:
             k = int(rng.poisson(mean))
             x, y = _kernel_points(rng, np.full(k, cx), np.full(k, cy), *_SIGMA_CLUSTER)
@@ -1000,16 +1286,23 @@ def _incidents(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFr
     y = np.concatenate(ys)
     d = np.concatenate(ds).astype(np.int64)
     cat = np.concatenate(cats).astype(object)
-    sec = cal.day_sec(d) + rng.choice(24, d.size, p=_HOUR_PROFILE) * 3600 \
+    sec = (
+        cal.day_sec(d)
+        + rng.choice(24, d.size, p=_HOUR_PROFILE) * 3600
         + rng.integers(0, 3600, d.size)
+    )
     # near-repeats: two generations of follow-ups within 1-7 days and ~100 m, same category
     px, py, psec, pcat = x, y, sec, cat
     for p_rep in (0.13, 0.08):
         m = rng.uniform(size=psec.size) < p_rep
         k = int(m.sum())
         nx, ny = _kernel_points(rng, px[m], py[m], *_SIGMA_REPEAT)
-        nsec = psec[m] + rng.integers(1, 8, k) * _DAY + rng.integers(-3, 4, k) * 3600 \
+        nsec = (
+            psec[m]
+            + rng.integers(1, 8, k) * _DAY
+            + rng.integers(-3, 4, k) * 3600
             + rng.integers(0, 3600, k)
+        )
         x = np.concatenate([x, nx])
         y = np.concatenate([y, ny])
         sec = np.concatenate([sec, nsec])
@@ -1020,29 +1313,51 @@ def _incidents(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFr
     order = np.lexsort((x, sec))
     x, y, sec, cat = x[order], y[order], sec[order], cat[order]
     n = sec.size
-    pr = np.where(np.isin(cat, ["robbery", "fight", "drugs"]), 1,
-                  np.where(np.isin(cat, ["disturbance", "dispute", "other"]), 3, 2))
+    pr = np.where(
+        np.isin(cat, ["robbery", "fight", "drugs"]),
+        1,
+        np.where(np.isin(cat, ["disturbance", "dispute", "other"]), 3, 2),
+    )
     bump = rng.uniform(size=n) < 0.08
     pr = np.where(bump, np.clip(pr + rng.choice([-1, 1], n), 1, 3), pr)
     lng, lat = _to_lnglat(x, y)
-    return pd.DataFrame({
-        "incident_id": [f"JQ2022{i + 1:06d}" for i in range(n)],
-        "ts": _ts(sec),
-        "category": cat.astype(str),
-        "lat": lat, "lng": lng,
-        "priority": pr.astype(np.int64),
-    }, columns=KINDS["incidents"].names)
+    return pd.DataFrame(
+        {
+            "incident_id": [f"JQ2022{i + 1:06d}" for i in range(n)],
+            "ts": _ts(sec),
+            "category": cat.astype(str),
+            "lat": lat,
+            "lng": lng,
+            "priority": pr.astype(np.int64),
+        },
+        columns=KINDS["incidents"].names,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
 # entry point
 # ----------------------------------------------------------------------------------------------
 
+
 def build_demo_city(seed: int = 7) -> dict[str, pd.DataFrame]:
     """Build the synthetic demo city for ``seed``: one canonical frame per record kind."""
-    rngs = {name: np.random.default_rng([seed, i]) for i, name in enumerate(
-        ["network", "areas", "sites", "venues", "shifts", "tracks", "checks", "inspections",
-         "hazards", "incidents"])}
+    rngs = {
+        name: np.random.default_rng([seed, i])
+        for i, name in enumerate(
+            [
+                "network",
+                "areas",
+                "sites",
+                "venues",
+                "shifts",
+                "tracks",
+                "checks",
+                "inspections",
+                "hazards",
+                "incidents",
+            ]
+        )
+    }
     net = _network_cached(seed)
     cal = _Cal()
     areas, _station = _areas(rngs["areas"])
@@ -1050,16 +1365,23 @@ def build_demo_city(seed: int = 7) -> dict[str, pd.DataFrame]:
     sites, site_nodes, _site_xy = _sites(rngs["sites"], net)
     venues = _venues(rngs["venues"], net)
     shifts = _shifts(rngs["shifts"], cal, units)
-    pings, stops = _tracks(rngs["tracks"], net, shifts, site_nodes,
-                           [_NIGHTLIFE, _MARKET, *_EMERGING, *_FADING], len(units))
+    pings, stops = _tracks(
+        rngs["tracks"],
+        net,
+        shifts,
+        site_nodes,
+        [_NIGHTLIFE, _MARKET, *_EMERGING, *_FADING],
+        len(units),
+    )
     site_checks = _site_checks(rngs["checks"], cal, shifts, stops, sites, site_nodes)
     inspections = _inspections(rngs["inspections"], cal, venues, units)
     hazards = _hazards(rngs["hazards"], cal, net, venues)
     incidents = _incidents(rngs["incidents"], cal, net, venues, hazards)
     hazards.attrs = {}
 
-    shifts_out = shifts.assign(start=_ts(shifts["_start"].to_numpy()),
-                               end=_ts(shifts["_end"].to_numpy()))
+    shifts_out = shifts.assign(
+        start=_ts(shifts["_start"].to_numpy()), end=_ts(shifts["_end"].to_numpy())
+    )
     shifts_out = shifts_out.sort_values(["start", "unit_id"], kind="stable").reset_index(drop=True)
     shifts_out = shifts_out[KINDS["shifts"].names]
     pings = pings.sort_values(["shift_id", "ts"], kind="stable").reset_index(drop=True)
@@ -1099,20 +1421,45 @@ MEDIATION_FIGURES = {
 """Dispute and lead figures of the campaign period (reported/received 2022-06-25..2022-10-02,
 statuses at the end of 2022-10-02), exact by construction as the patrol figures are."""
 
-_DCATS = np.array(["neighbours", "family", "wages", "market_trade", "property_management",
-                   "consumer", "traffic", "other"])
+_DCATS = np.array(
+    [
+        "neighbours",
+        "family",
+        "wages",
+        "market_trade",
+        "property_management",
+        "consumer",
+        "traffic",
+        "other",
+    ]
+)
 _DCAT_P = np.array([0.30, 0.14, 0.09, 0.18, 0.14, 0.08, 0.04, 0.03])
 # mean days to settle, per category (gamma, shape 1.5); the market's room settles on the spot
-_DCAT_DAYS = {"neighbours": 4.0, "family": 6.0, "wages": 14.0, "market_trade": 1.5,
-              "property_management": 9.0, "consumer": 2.0, "traffic": 3.0, "other": 5.0}
-_MEDIATORS = {"community": "罗家社区人民调解委员会", "street": "青云街道综治中心",
-              "police": "罗家派出所调解室", "justice": "罗家司法所"}
+_DCAT_DAYS = {
+    "neighbours": 4.0,
+    "family": 6.0,
+    "wages": 14.0,
+    "market_trade": 1.5,
+    "property_management": 9.0,
+    "consumer": 2.0,
+    "traffic": 3.0,
+    "other": 5.0,
+}
+_MEDIATORS = {
+    "community": "罗家社区人民调解委员会",
+    "street": "青云街道综治中心",
+    "police": "罗家派出所调解室",
+    "justice": "罗家司法所",
+}
 _LCHANNELS = np.array(["phone_line", "app", "courier", "volunteer", "walk_in"])
 _LCHANNEL_P = np.array([0.3, 0.2, 0.15, 0.25, 0.1])
 _LTOPICS = np.array(["elder_fraud", "drugs", "gambling", "hazard", "other"])
 _LTOPIC_P = np.array([0.35, 0.15, 0.2, 0.2, 0.1])
-_LTOPIC_NEAR = {"elder_fraud": ["nursing_home"], "drugs": ["bar", "ktv", "hotel"],
-                "gambling": ["bathhouse", "hotel", "internet_cafe"]}
+_LTOPIC_NEAR = {
+    "elder_fraud": ["nursing_home"],
+    "drugs": ["bar", "ktv", "hotel"],
+    "gambling": ["bathhouse", "hotel", "internet_cafe"],
+}
 
 
 def _local_sec(ts: pd.Series) -> np.ndarray:
@@ -1149,8 +1496,14 @@ def _grid_owner(areas: pd.DataFrame, x: np.ndarray, y: np.ndarray) -> np.ndarray
     return out
 
 
-def _dispute_rows(rng: np.random.Generator, net: _Net, cal: _Cal, city: dict[str, pd.DataFrame],
-                  days: np.ndarray, n: int) -> pd.DataFrame:
+def _dispute_rows(
+    rng: np.random.Generator,
+    net: _Net,
+    cal: _Cal,
+    city: dict[str, pd.DataFrame],
+    days: np.ndarray,
+    n: int,
+) -> pd.DataFrame:
     """``n`` regular disputes reported on ``days`` (day indices): place, category, parties,
     mediator and the days they take to settle (status decided by the caller)."""
     venues, sites = city["venues"], city["sites"]
@@ -1158,8 +1511,9 @@ def _dispute_rows(rng: np.random.Generator, net: _Net, cal: _Cal, city: dict[str
     market_site = sites.loc[sites["name"] == "罗家农贸市场"].iloc[0]
     msx, msy = _xy_of(np.array([market_site["lat"]]), np.array([market_site["lng"]]))
     markets = np.flatnonzero(venues["category"].eq("market").to_numpy())
-    consumer_at = np.flatnonzero(venues["category"].isin(["restaurant", "hotel", "ktv",
-                                                          "bathhouse", "bar"]).to_numpy())
+    consumer_at = np.flatnonzero(
+        venues["category"].isin(["restaurant", "hotel", "ktv", "bathhouse", "bar"]).to_numpy()
+    )
     restaurants = np.flatnonzero(venues["category"].eq("restaurant").to_numpy())
     compounds = net.random_edge_points(rng, 6, (60, 120))  # residential compounds (小区)
     cat = rng.choice(_DCATS, n, p=_DCAT_P)
@@ -1209,41 +1563,77 @@ def _dispute_rows(rng: np.random.Generator, net: _Net, cal: _Cal, city: dict[str
             med[i] = _MEDIATORS["street"]
     mean = np.array([_DCAT_DAYS[c] for c in cat])
     on_spot = (med == MEDIATION_ROOM) & (rng.uniform(size=n) < 0.8)
-    dur_s = np.where(on_spot, rng.uniform(0.5, 6, n) * 3600,
-                     rng.gamma(1.5, mean / 1.5, n) * _DAY + 3600)
-    return pd.DataFrame({"sec": sec, "category": cat, "x": x, "y": y, "located": located,
-                         "site_id": site_id, "venue_id": venue_id, "parties": parties,
-                         "mediator": med, "dur_s": dur_s, "status": "settled",
-                         "settled": sec + dur_s, "incident_id": None})
+    dur_s = np.where(
+        on_spot, rng.uniform(0.5, 6, n) * 3600, rng.gamma(1.5, mean / 1.5, n) * _DAY + 3600
+    )
+    return pd.DataFrame(
+        {
+            "sec": sec,
+            "category": cat,
+            "x": x,
+            "y": y,
+            "located": located,
+            "site_id": site_id,
+            "venue_id": venue_id,
+            "parties": parties,
+            "mediator": med,
+            "dur_s": dur_s,
+            "status": "settled",
+            "settled": sec + dur_s,
+            "incident_id": None,
+        }
+    )
 
 
-def _escalated_rows(rng: np.random.Generator, city: dict[str, pd.DataFrame],
-                    lo: int | np.integer, hi: int | np.integer, n: int,
-                    taken: set[str]) -> pd.DataFrame:
+def _escalated_rows(
+    rng: np.random.Generator,
+    city: dict[str, pd.DataFrame],
+    lo: int | np.integer,
+    hi: int | np.integer,
+    n: int,
+    taken: set[str],
+) -> pd.DataFrame:
     """``n`` disputes that escalated into an incident (警情) of category dispute or fight between
     local seconds ``lo`` and ``hi``: reported 2-12 days before it, where it later happened."""
     inc = city["incidents"]
     isec = _local_sec(inc["ts"])
-    ok = np.flatnonzero(inc["category"].isin(["dispute", "fight"]).to_numpy() & (isec >= lo)
-                        & (isec < hi) & ~inc["incident_id"].isin(taken).to_numpy())
+    ok = np.flatnonzero(
+        inc["category"].isin(["dispute", "fight"]).to_numpy()
+        & (isec >= lo)
+        & (isec < hi)
+        & ~inc["incident_id"].isin(taken).to_numpy()
+    )
     pick = np.sort(rng.choice(ok, n, replace=False))
     before = rng.uniform(2, 12, n) * _DAY
     x, y = _xy_of(inc["lat"].to_numpy()[pick], inc["lng"].to_numpy()[pick])
     x, y = x + rng.normal(0, 15, n), y + rng.normal(0, 15, n)
-    cat = rng.choice(["neighbours", "family", "market_trade", "wages"], n,
-                     p=[0.45, 0.25, 0.15, 0.15])
+    cat = rng.choice(
+        ["neighbours", "family", "market_trade", "wages"], n, p=[0.45, 0.25, 0.15, 0.15]
+    )
     owner = _grid_owner(city["areas"], x, y)
     taken.update(inc["incident_id"].to_numpy()[pick])
-    return pd.DataFrame({
-        "sec": isec[pick] - before, "category": cat, "x": x, "y": y, "located": True,
-        "site_id": None, "venue_id": None, "parties": rng.integers(2, 5, n),
-        "mediator": [o or _MEDIATORS["community"] for o in owner], "dur_s": before,
-        "status": "escalated", "settled": isec[pick].astype(float),
-        "incident_id": inc["incident_id"].to_numpy()[pick]})
+    return pd.DataFrame(
+        {
+            "sec": isec[pick] - before,
+            "category": cat,
+            "x": x,
+            "y": y,
+            "located": True,
+            "site_id": None,
+            "venue_id": None,
+            "parties": rng.integers(2, 5, n),
+            "mediator": [o or _MEDIATORS["community"] for o in owner],
+            "dur_s": before,
+            "status": "escalated",
+            "settled": isec[pick].astype(float),
+            "incident_id": inc["incident_id"].to_numpy()[pick],
+        }
+    )
 
 
-def _disputes(rng: np.random.Generator, net: _Net, cal: _Cal,
-              city: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _disputes(
+    rng: np.random.Generator, net: _Net, cal: _Cal, city: dict[str, pd.DataFrame]
+) -> pd.DataFrame:
     """The mediation register, April to October: campaign figures exact (MEDIATION_FIGURES)."""
     f = MEDIATION_FIGURES
     c_lo, c_hi = cal.day_sec(cal.c0), cal.day_sec(cal.c1 + 1)  # campaign [start, end)
@@ -1254,44 +1644,71 @@ def _disputes(rng: np.random.Generator, net: _Net, cal: _Cal,
     cdays = np.flatnonzero(cal.in_campaign)
     n_esc, n_ref = f["disputes_escalated"], f["disputes_referred"]
     n_reg = f["disputes_discovered"] - n_esc
-    camp = _dispute_rows(rng, net, cal, city, np.sort(rng.choice(
-        cdays, n_reg, p=dow_w[cdays] / dow_w[cdays].sum())), n_reg)
+    camp = _dispute_rows(
+        rng,
+        net,
+        cal,
+        city,
+        np.sort(rng.choice(cdays, n_reg, p=dow_w[cdays] / dow_w[cdays].sum())),
+        n_reg,
+    )
     n_late = n_reg - n_ref - f["disputes_settled"]  # still being mediated when the campaign ends
     late_w = np.where(camp["sec"] > c_hi - 40 * _DAY, camp["dur_s"], 0.0)
     late = rng.choice(n_reg, n_late, replace=False, p=late_w / late_w.sum())
-    ref_w = camp["category"].map({"wages": 8.0, "property_management": 3.0, "consumer": 1.0,
-                                  "traffic": 2.0}).fillna(0.0).to_numpy()
+    ref_w = (
+        camp["category"]
+        .map({"wages": 8.0, "property_management": 3.0, "consumer": 1.0, "traffic": 2.0})
+        .fillna(0.0)
+        .to_numpy()
+    )
     ref_w[late] = 0.0
     ref_w = np.where(camp["sec"] < c_hi - 5 * _DAY, ref_w, 0.0)
     ref = rng.choice(n_reg, n_ref, replace=False, p=ref_w / ref_w.sum())
     settle = camp["settled"].to_numpy().copy()
     over = settle >= c_hi
     # the others settle within the campaign: a long case reported near its end takes less
-    settle = np.where(over, camp["sec"] + rng.uniform(0.05, 0.95, len(camp))
-                      * (c_hi - camp["sec"]), settle)
-    settle[ref] = camp["sec"].to_numpy()[ref] + rng.uniform(0.6, 0.95, n_ref) \
-        * np.minimum(c_hi - camp["sec"].to_numpy()[ref], 30 * _DAY)
+    settle = np.where(
+        over, camp["sec"] + rng.uniform(0.05, 0.95, len(camp)) * (c_hi - camp["sec"]), settle
+    )
+    settle[ref] = camp["sec"].to_numpy()[ref] + rng.uniform(0.6, 0.95, n_ref) * np.minimum(
+        c_hi - camp["sec"].to_numpy()[ref], 30 * _DAY
+    )
     status = np.full(len(camp), "settled", dtype=object)
     status[ref] = "referred"
     settle[late] = c_hi + rng.uniform(1, 40, n_late) * _DAY  # some only after October
     camp["settled"], camp["status"] = settle, status
-    camp = camp.assign(mediator=np.where(status == "referred", _MEDIATORS["justice"],
-                                         camp["mediator"]))
+    camp = camp.assign(
+        mediator=np.where(status == "referred", _MEDIATORS["justice"], camp["mediator"])
+    )
     esc_c = _escalated_rows(rng, city, c_lo + 13 * _DAY, c_hi, n_esc, taken)
     # before and after the campaign: routine registration, about 3 a day
     odays = np.flatnonzero(~cal.in_campaign)
     n_out = int(rng.poisson(3.1 * odays.size))
-    rest = _dispute_rows(rng, net, cal, city, np.sort(rng.choice(
-        odays, n_out, p=dow_w[odays] / dow_w[odays].sum())), n_out)
+    rest = _dispute_rows(
+        rng,
+        net,
+        cal,
+        city,
+        np.sort(rng.choice(odays, n_out, p=dow_w[odays] / dow_w[odays].sum())),
+        n_out,
+    )
     u = rng.uniform(size=n_out)
     p_ref = rest["category"].map({"wages": 0.08, "property_management": 0.03}).fillna(0.004)
     rest["status"] = np.where(u < p_ref, "referred", "settled")
-    rest["mediator"] = np.where(rest["status"] == "referred", _MEDIATORS["justice"],
-                                rest["mediator"])
+    rest["mediator"] = np.where(
+        rest["status"] == "referred", _MEDIATORS["justice"], rest["mediator"]
+    )
     # two wage claims and a property quarrel from spring that drag on (overdue in October)
-    drag = rng.choice(np.flatnonzero((rest["category"].isin(["wages", "property_management"])
-                                      & (rest["sec"] < cal.day_sec(cal.c0 - 20))).to_numpy()),
-                      3, replace=False)
+    drag = rng.choice(
+        np.flatnonzero(
+            (
+                rest["category"].isin(["wages", "property_management"])
+                & (rest["sec"] < cal.day_sec(cal.c0 - 20))
+            ).to_numpy()
+        ),
+        3,
+        replace=False,
+    )
     rest.loc[rest.index[drag], "settled"] = data_end + 60 * _DAY
     esc_before = _escalated_rows(rng, city, cal.day_sec(14), c_lo - 14 * _DAY, 2, taken)
     esc_after = _escalated_rows(rng, city, c_hi + 14 * _DAY, data_end, 1, taken)
@@ -1301,27 +1718,36 @@ def _disputes(rng: np.random.Generator, net: _Net, cal: _Cal,
     fresh = future & (d["sec"] > data_end - 3 * _DAY) & (rng.uniform(size=len(d)) < 0.6)
     d["status"] = np.where(fresh, "pending", np.where(future, "mediating", d["status"]))
     settled = np.where(future, np.nan, d["settled"])
-    d["settled"] = np.where(d["status"].eq("escalated"), np.floor(settled),  # the incident's time
-                            _office_hours(settled, d["sec"], rng))
+    d["settled"] = np.where(
+        d["status"].eq("escalated"),
+        np.floor(settled),  # the incident's time
+        _office_hours(settled, d["sec"], rng),
+    )
     d = d.sort_values(["sec", "x"], kind="stable").reset_index(drop=True)
     lng, lat = _to_lnglat(d["x"].to_numpy(), d["y"].to_numpy())
     loc = d["located"].to_numpy(bool)
-    return pd.DataFrame({
-        "dispute_id": [f"JF2022{i + 1:05d}" for i in range(len(d))],
-        "reported_at": _ts(np.floor(d["sec"].to_numpy(float))),
-        "category": d["category"].astype(str).to_numpy(),
-        "lat": np.where(loc, lat, np.nan), "lng": np.where(loc, lng, np.nan),
-        "site_id": d["site_id"].to_numpy(object), "venue_id": d["venue_id"].to_numpy(object),
-        "parties": d["parties"].astype(np.int64).to_numpy(),
-        "mediator": d["mediator"].astype(str).to_numpy(),
-        "status": d["status"].astype(str).to_numpy(),
-        "settled_at": _ts(d["settled"].to_numpy(float)),
-        "incident_id": d["incident_id"].to_numpy(object),
-    }, columns=KINDS["disputes"].names)
+    return pd.DataFrame(
+        {
+            "dispute_id": [f"JF2022{i + 1:05d}" for i in range(len(d))],
+            "reported_at": _ts(np.floor(d["sec"].to_numpy(float))),
+            "category": d["category"].astype(str).to_numpy(),
+            "lat": np.where(loc, lat, np.nan),
+            "lng": np.where(loc, lng, np.nan),
+            "site_id": d["site_id"].to_numpy(object),
+            "venue_id": d["venue_id"].to_numpy(object),
+            "parties": d["parties"].astype(np.int64).to_numpy(),
+            "mediator": d["mediator"].astype(str).to_numpy(),
+            "status": d["status"].astype(str).to_numpy(),
+            "settled_at": _ts(d["settled"].to_numpy(float)),
+            "incident_id": d["incident_id"].to_numpy(object),
+        },
+        columns=KINDS["disputes"].names,
+    )
 
 
-def _leads(rng: np.random.Generator, net: _Net, cal: _Cal,
-           city: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _leads(
+    rng: np.random.Generator, net: _Net, cal: _Cal, city: dict[str, pd.DataFrame]
+) -> pd.DataFrame:
     """Leads from residents, couriers and volunteers; campaign figures exact (17 / 10 / 7)."""
     f = MEDIATION_FIGURES
     c_hi = cal.day_sec(cal.c1 + 1)
@@ -1330,8 +1756,12 @@ def _leads(rng: np.random.Generator, net: _Net, cal: _Cal,
     odays = np.flatnonzero(~cal.in_campaign)
     n_c = f["leads_received"]
     n_o = int(rng.poisson(0.12 * odays.size))
-    days = np.concatenate([np.sort(rng.choice(cdays, n_c, replace=False)),
-                           np.sort(rng.choice(odays, n_o, replace=False))])
+    days = np.concatenate(
+        [
+            np.sort(rng.choice(cdays, n_c, replace=False)),
+            np.sort(rng.choice(odays, n_o, replace=False)),
+        ]
+    )
     n = days.size
     sec = cal.day_sec(days) + rng.integers(8 * 3600, 22 * 3600, n)
     topic = rng.choice(_LTOPICS, n, p=_LTOPIC_P)
@@ -1357,27 +1787,39 @@ def _leads(rng: np.random.Generator, net: _Net, cal: _Cal,
     status = np.where(rng.uniform(size=n) < 0.2, "unfounded", "closed").astype(object)
     # campaign: 10 concluded by its end (2 unfounded), 7 still being verified then
     ci = np.arange(n_c)
-    verifying = rng.choice(ci, f["leads_verifying"], replace=False,
-                           p=(sec[ci] - sec[0] + _DAY) / (sec[ci] - sec[0] + _DAY).sum())
+    verifying = rng.choice(
+        ci,
+        f["leads_verifying"],
+        replace=False,
+        p=(sec[ci] - sec[0] + _DAY) / (sec[ci] - sec[0] + _DAY).sum(),
+    )
     done = np.setdiff1d(ci, verifying)
     close[done] = sec[done] + rng.uniform(0.1, 0.9, done.size) * np.minimum(
-        c_hi - sec[done], 25 * _DAY)
+        c_hi - sec[done], 25 * _DAY
+    )
     status[done] = "closed"
     status[done[rng.choice(done.size, 2, replace=False)]] = "unfounded"
-    close[verifying] = np.maximum(close[verifying], c_hi + rng.uniform(2, 40, verifying.size)
-                                  * _DAY)
+    close[verifying] = np.maximum(
+        close[verifying], c_hi + rng.uniform(2, 40, verifying.size) * _DAY
+    )
     status[verifying] = np.where(np.arange(verifying.size) < 5, "closed", "unfounded")
     future = close >= data_end
     status = np.where(future, "verifying", status)
     order = np.argsort(sec, kind="stable")
-    return pd.DataFrame({
-        "lead_id": [f"XS2022{i + 1:04d}" for i in range(n)],
-        "received_at": _ts(sec[order]),
-        "channel": channel[order], "topic": topic[order],
-        "lat": np.where(located, lat, np.nan)[order], "lng": np.where(located, lng, np.nan)[order],
-        "area_id": grid[order], "status": status[order].astype(str),
-        "closed_at": _ts(_office_hours(np.where(future, np.nan, close), sec, rng)[order]),
-    }, columns=KINDS["leads"].names)
+    return pd.DataFrame(
+        {
+            "lead_id": [f"XS2022{i + 1:04d}" for i in range(n)],
+            "received_at": _ts(sec[order]),
+            "channel": channel[order],
+            "topic": topic[order],
+            "lat": np.where(located, lat, np.nan)[order],
+            "lng": np.where(located, lng, np.nan)[order],
+            "area_id": grid[order],
+            "status": status[order].astype(str),
+            "closed_at": _ts(_office_hours(np.where(future, np.nan, close), sec, rng)[order]),
+        },
+        columns=KINDS["leads"].names,
+    )
 
 
 def build_demo_mediation(city: dict[str, pd.DataFrame], seed: int = 7) -> dict[str, pd.DataFrame]:
@@ -1407,16 +1849,37 @@ def build_demo_mediation(city: dict[str, pd.DataFrame], seed: int = 7) -> dict[s
 DUTY_NIGHT = "2022-10-31"
 # (unit kind, sites visited in the first round, second round) by site name; posts by index
 _DUTY_PLAN: tuple[tuple[str, int, list[str], list[str]], ...] = (
-    ("police_car", 0, ["青云农商银行罗家支行", "罗家中心小学", "罗家农贸市场", "启明双语学校",
-                       "东湖小商品市场", "湖畔天街"],
-     ["青云农商银行罗家支行", "罗家农贸市场"]),
-    ("police_car", 2, ["城东商业银行营业部", "罗家中学", "青云实验小学", "新城购物中心",
-                       "青云综合市场"],
-     ["城东商业银行营业部", "湖滨储蓄所"]),
-    ("police_car", 3, ["罗家信用社", "罗家公交枢纽站", "地铁罗家站(演示)", "罗家汇景城",
-                       "湖滨储蓄所"],
-     ["罗家信用社", "罗家公交枢纽站", "地铁罗家站(演示)", "新城银行自助网点",
-      "新城银行自助网点"]),
+    (
+        "police_car",
+        0,
+        [
+            "青云农商银行罗家支行",
+            "罗家中心小学",
+            "罗家农贸市场",
+            "启明双语学校",
+            "东湖小商品市场",
+            "湖畔天街",
+        ],
+        ["青云农商银行罗家支行", "罗家农贸市场"],
+    ),
+    (
+        "police_car",
+        2,
+        ["城东商业银行营业部", "罗家中学", "青云实验小学", "新城购物中心", "青云综合市场"],
+        ["城东商业银行营业部", "湖滨储蓄所"],
+    ),
+    (
+        "police_car",
+        3,
+        ["罗家信用社", "罗家公交枢纽站", "地铁罗家站(演示)", "罗家汇景城", "湖滨储蓄所"],
+        [
+            "罗家信用社",
+            "罗家公交枢纽站",
+            "地铁罗家站(演示)",
+            "新城银行自助网点",
+            "新城银行自助网点",
+        ],
+    ),
     ("foot", 1, ["罗家农贸市场", "青云综合市场"], []),
 )
 # left out on purpose (missed unless the night's other patrols pass by): 湖畔小学,
@@ -1441,15 +1904,17 @@ def build_demo_duty(city: dict[str, pd.DataFrame], seed: int = 7) -> dict[str, p
     node_of = dict(zip(sites["name"], site_nodes, strict=True))
     posts = [int(n) for n, c in zip(site_nodes, sites["category"], strict=True) if c == "post"]
     d = DUTY_NIGHT.replace("-", "")
-    busy = set(city["shifts"].loc[city["shifts"]["shift_id"].str.startswith(f"SH{d}-"),
-                                  "unit_id"])
+    busy = set(city["shifts"].loc[city["shifts"]["shift_id"].str.startswith(f"SH{d}-"), "unit_id"])
     units = city["units"]
     t0 = _local_epoch(DUTY_NIGHT) + 19 * 3600 + 50 * 60
     shifts, pings, checks = [], [], []
     long_stop = net.nearest(300.0, 900.0)
     for k, (kind, post, round1, round2) in enumerate(_DUTY_PLAN):
-        uid = next(u for u, kd in zip(units["unit_id"], units["kind"], strict=True)
-                   if kd == kind and u not in busy)
+        uid = next(
+            u
+            for u, kd in zip(units["unit_id"], units["kind"], strict=True)
+            if kd == kind and u not in busy
+        )
         busy.add(uid)
         v = 7.0 if kind == "police_car" else 1.3
         home = posts[post]
@@ -1477,8 +1942,13 @@ def build_demo_duty(city: dict[str, pd.DataFrame], seed: int = 7) -> dict[str, p
             kx.append(net.x[node])
             ky.append(net.y[node])
             if dwell > 0 and k == 0 and node in site_nodes[sites["category"] == "bank"]:
-                checks.append((sites["site_id"].to_numpy()[list(site_nodes).index(node)],
-                               t0 + t - dwell + 60, uid))
+                checks.append(
+                    (
+                        sites["site_id"].to_numpy()[list(site_nodes).index(node)],
+                        t0 + t - dwell + 60,
+                        uid,
+                    )
+                )
         end = kt[-1]
         pt = np.concatenate([[0.0], np.cumsum(rng.integers(12, 25, int(end // 12) + 2))])
         pt = pt[pt <= end]
@@ -1489,15 +1959,33 @@ def build_demo_duty(city: dict[str, pd.DataFrame], seed: int = 7) -> dict[str, p
         py = py + rng.normal(0, 1.0, pt.size) * noise
         lng, lat = _to_lnglat(px, py)
         sid = f"SH{d}-{uid}"
-        pings.append(pd.DataFrame({"shift_id": sid, "unit_id": uid, "ts": _ts(t0 + pt),
-                                   "lat": lat, "lng": lng,
-                                   "speed": rng.uniform(0, 1.2, pt.size).round(1),
-                                   "accuracy": rng.uniform(3, 12, pt.size).round(1)}))
+        pings.append(
+            pd.DataFrame(
+                {
+                    "shift_id": sid,
+                    "unit_id": uid,
+                    "ts": _ts(t0 + pt),
+                    "lat": lat,
+                    "lng": lng,
+                    "speed": rng.uniform(0, 1.2, pt.size).round(1),
+                    "accuracy": rng.uniform(3, 12, pt.size).round(1),
+                }
+            )
+        )
         car = kind == "police_car"
-        shifts.append({"shift_id": sid, "unit_id": uid, "start": t0, "end": t0 + end + 600,
-                       "police": 2 if car else 1, "auxiliaries": 1, "volunteers": 0,
-                       "people_checked": int(rng.integers(0, 3)),
-                       "outreach": int(rng.integers(0, 8))})
+        shifts.append(
+            {
+                "shift_id": sid,
+                "unit_id": uid,
+                "start": t0,
+                "end": t0 + end + 600,
+                "police": 2 if car else 1,
+                "auxiliaries": 1,
+                "volunteers": 0,
+                "people_checked": int(rng.integers(0, 3)),
+                "outreach": int(rng.integers(0, 8)),
+            }
+        )
     school = sites.loc[sites["name"] == "晨曦幼儿园", "site_id"].iloc[0]
     checks.append((school, t0 + 2 * 3600 + 25 * 60, shifts[2]["unit_id"]))  # no GPS behind it
     sh = pd.DataFrame(shifts)
@@ -1507,8 +1995,12 @@ def build_demo_duty(city: dict[str, pd.DataFrame], seed: int = 7) -> dict[str, p
     return {
         "shifts": sh[KINDS["shifts"].names],
         "pings": pd.concat(pings, ignore_index=True)[KINDS["pings"].names],
-        "site_checks": pd.DataFrame({"site_id": ck["site_id"].to_numpy(),
-                                     "ts": _ts(ck["sec"].to_numpy()),
-                                     "unit_id": ck["unit_id"].to_numpy()},
-                                    columns=KINDS["site_checks"].names),
+        "site_checks": pd.DataFrame(
+            {
+                "site_id": ck["site_id"].to_numpy(),
+                "ts": _ts(ck["sec"].to_numpy()),
+                "unit_id": ck["unit_id"].to_numpy(),
+            },
+            columns=KINDS["site_checks"].names,
+        ),
     }

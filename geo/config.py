@@ -24,8 +24,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-__all__ = ["CHINA_BBOX", "DEFAULT_NIGHT", "REPO_ROOT", "Settings", "default_db_url",
-           "get_settings"]
+__all__ = ["CHINA_BBOX", "DEFAULT_NIGHT", "REPO_ROOT", "Settings", "default_db_url", "get_settings"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

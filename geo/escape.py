@@ -20,9 +20,11 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
 def formula_safe(value: object) -> object:
-    """``value`` with a leading apostrophe when it is text a spreadsheet would run as a formula
-    (=, +, -, @ at the start, also after spaces, or a leading tab or line break); plain
-    numbers such as ``-3.5`` stay as they are."""
+    """``value`` with a leading apostrophe when it is text a spreadsheet would run as a formula.
+
+    Such text starts with =, +, -, @ (also after spaces) or with a tab or line break; plain
+    numbers such as ``-3.5`` stay as they are.
+    """
     if not isinstance(value, str) or not _FORMULA.match(value) or _PLAIN_NUMBER.match(value):
         return value
     return "'" + value
@@ -46,8 +48,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>$-])")
 
 
 def md_escape(text: str) -> str:
-    """Text safe to put in Markdown: markup characters backslash-escaped, ``<`` and ``&`` as
-    entities (so no user-supplied string becomes a link, an image, HTML or a table cell break)."""
+    """Text safe to put in Markdown: markup backslash-escaped, ``<`` and ``&`` as entities.
+
+    So no user-supplied string becomes a link, an image, HTML or a table cell break.
+    """
     text = str(text).replace("&", "&amp;").replace("<", "&lt;")
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
-

@@ -30,5 +30,15 @@ from layers.points import points_layer
 from layers.standalone import save, to_offline_html
 from layers.tracks import tracks_layer
 
-__all__ = ["add_layer_control", "areas_layer", "cells_layer", "is_gcj02", "new_map",
-           "points_layer", "save", "set_asset_base", "to_offline_html", "tracks_layer"]
+__all__ = [
+    "add_layer_control",
+    "areas_layer",
+    "cells_layer",
+    "is_gcj02",
+    "new_map",
+    "points_layer",
+    "save",
+    "set_asset_base",
+    "to_offline_html",
+    "tracks_layer",
+]

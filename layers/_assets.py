@@ -63,7 +63,7 @@ def local_path(href: str) -> Path | None:
     prefix = ASSET_BASE + "/"
     if not href.startswith(prefix):
         return None
-    rel = href[len(prefix):].split("?", 1)[0].split("#", 1)[0]
+    rel = href[len(prefix) :].split("?", 1)[0].split("#", 1)[0]
     path = (STATIC_DIR / rel).resolve()
     if STATIC_DIR not in path.parents or not path.is_file():
         return None

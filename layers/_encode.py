@@ -43,8 +43,12 @@ def colour(value: str) -> str:
 def script_json(obj: Any) -> str:
     """Compact JSON that is safe to place inside an HTML ``<script>`` element."""
     out = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (out.replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        out.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def base36(values: Iterable[int]) -> str:
@@ -118,15 +122,18 @@ def rounded(values: np.ndarray, decimals: int = 6) -> list[float | None]:
     return [None if not math.isfinite(v) else float(v) for v in arr.tolist()]
 
 
-def legend_html(title: str, rows: Sequence[tuple[str, str]], *, kind: str = "sw",
-                note: str | None = None) -> str:
+def legend_html(
+    title: str, rows: Sequence[tuple[str, str]], *, kind: str = "sw", note: str | None = None
+) -> str:
     """Legend markup: an escaped title and one row per (colour, label); ``kind`` is the swatch
     ("sw" square, "dot" circle, "line")."""
     parts = [f'<div class="qy-title">{text(title)}</div>'] if title else []
     for col, label in rows:
-        parts.append(f'<div class="qy-row"><span class="qy-{kind}" style="'
-                     f'{"border-color" if kind == "line" else "background"}:{colour(col)}">'
-                     f'</span>{text(label)}</div>')
+        parts.append(
+            f'<div class="qy-row"><span class="qy-{kind}" style="'
+            f'{"border-color" if kind == "line" else "background"}:{colour(col)}">'
+            f"</span>{text(label)}</div>"
+        )
     if note:
         parts.append(f'<div class="qy-note">{text(note)}</div>')
     return "".join(parts)

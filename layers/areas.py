@@ -7,14 +7,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import shapely
-from folium.elements import JSCSSMixin
-from folium.map import Layer
-from jinja2 import Template
 from shapely import wkt as shapely_wkt
 from shapely.geometry import mapping
 
 from layers import _assets
-from layers._encode import legend_html, script_json, shift, text
+from layers._encode import legend_html, shift, text
+from layers._layer import DataLayer
 
 __all__ = ["AREA_STYLES", "AreasLayer", "areas_layer"]
 
@@ -25,22 +23,15 @@ AREA_STYLES: dict[str, dict] = {
 }
 
 
-class AreasLayer(JSCSSMixin, Layer):
+class AreasLayer(DataLayer):
     """A folium layer of area outlines (see :func:`areas_layer`)."""
 
-    # default_js / default_css: set by _assets.use below (vendored files only)
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.qyAreas({{ this.data_js }});
-        {% endmacro %}
-    """)
+    factory = "qyAreas"
+    element = "QyAreas"
 
     def __init__(self, data: dict, *, name: str, show: bool = True) -> None:
-        super().__init__(name=text(name), overlay=True, control=True, show=show)
-        self._name = "QyAreas"
+        super().__init__(data, name=name, show=show)
         self.n_areas = len(data["features"])
-        self.data_js = script_json(data)
 
 
 def _geometry(value: object) -> shapely.Geometry:
@@ -52,10 +43,17 @@ def _geometry(value: object) -> shapely.Geometry:
     raise ValueError(msg)
 
 
-def areas_layer(areas: pd.DataFrame, *, name: str, labels: bool = True,
-                shift_gcj02: bool = False, legend_title: str = "",
-                level_labels: Mapping[str, str] | None = None, decimals: int = 6,
-                show: bool = True) -> AreasLayer:
+def areas_layer(
+    areas: pd.DataFrame,
+    *,
+    name: str,
+    labels: bool = True,
+    shift_gcj02: bool = False,
+    legend_title: str = "",
+    level_labels: Mapping[str, str] | None = None,
+    decimals: int = 6,
+    show: bool = True,
+) -> AreasLayer:
     """Outlines of ``areas[area_id, name, level, geometry]`` (geometry WKT or shapely, WGS-84),
     styled by level (station thick, grid dashed), each labelled with its escaped name."""
     features: list[dict] = []
@@ -73,16 +71,21 @@ def areas_layer(areas: pd.DataFrame, *, name: str, labels: bool = True,
 
         g = shapely.transform(geom, move)
         level = str(getattr(row, "level", "") or "default")
-        features.append({"type": "Feature", "properties": {"level": level},
-                         "geometry": mapping(g)})
+        features.append({"type": "Feature", "properties": {"level": level}, "geometry": mapping(g)})
         if labels and getattr(row, "area_id", None) not in parents:
             p = g.representative_point()
             marks.append([round(p.y, decimals), round(p.x, decimals), text(row.name)])
-    data: dict = {"features": features, "labels": marks,
-                  "styles": {k: dict(v) for k, v in AREA_STYLES.items()}}
+    data: dict = {
+        "features": features,
+        "labels": marks,
+        "styles": {k: dict(v) for k, v in AREA_STYLES.items()},
+    }
     if legend_title or level_labels:
-        rows = [(AREA_STYLES[k]["color"], v) for k, v in (level_labels or {}).items()
-                if k in AREA_STYLES]
+        rows = [
+            (AREA_STYLES[k]["color"], v)
+            for k, v in (level_labels or {}).items()
+            if k in AREA_STYLES
+        ]
         data["legend"] = legend_html(legend_title, rows, kind="line")
     return AreasLayer(data, name=str(name), show=show)
 

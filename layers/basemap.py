@@ -24,9 +24,12 @@ __all__ = ["PROVIDERS", "OfflineMap", "is_gcj02", "new_map"]
 DEFAULT_CENTER = (28.68, 115.89)  # Nanchang
 BLANK_BACKGROUND = "#eef1f4"
 
-_TDT = ("https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-        "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}"
-        "&TILEROW={{y}}&TILECOL={{x}}&tk={token}")
+_TDT = (
+    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}"
+    "&TILEROW={{y}}&TILECOL={{x}}&tk={token}"
+)
+
 
 class Provider(TypedDict):
     """A tile provider of :data:`PROVIDERS`."""
@@ -39,15 +42,27 @@ class Provider(TypedDict):
 
 
 PROVIDERS: dict[str, Provider] = {
-    "osm": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-            "attr": "&copy; OpenStreetMap contributors", "max_zoom": 19, "subdomains": "abc",
-            "gcj02": False},
-    "amap": {"url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
-                    "&style=8&x={x}&y={y}&z={z}",
-             "attr": "&copy; 高德地图 AutoNavi", "max_zoom": 18, "subdomains": "1234",
-             "gcj02": True},
-    "tianditu": {"attr": "&copy; 天地图 Tianditu (GS(2024)0568号)", "max_zoom": 18,
-                 "subdomains": "01234567", "gcj02": False},
+    "osm": {
+        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attr": "&copy; OpenStreetMap contributors",
+        "max_zoom": 19,
+        "subdomains": "abc",
+        "gcj02": False,
+    },
+    "amap": {
+        "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
+        "&style=8&x={x}&y={y}&z={z}",
+        "attr": "&copy; 高德地图 AutoNavi",
+        "max_zoom": 18,
+        "subdomains": "1234",
+        "gcj02": True,
+    },
+    "tianditu": {
+        "attr": "&copy; 天地图 Tianditu (GS(2024)0568号)",
+        "max_zoom": 18,
+        "subdomains": "01234567",
+        "gcj02": False,
+    },
 }
 """Tile providers: URL template, attribution, maximum zoom, subdomains, whether GCJ-02."""
 
@@ -76,8 +91,13 @@ class _MapSetup(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, *, background: str | None, prefix: str = "Leaflet",
-                 bounds: list[list[float]] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        background: str | None,
+        prefix: str = "Leaflet",
+        bounds: list[list[float]] | None = None,
+    ) -> None:
         super().__init__()
         self._name = "QyMapSetup"
         self.background = background
@@ -97,28 +117,59 @@ def _tile_layers(tiles: str, token: str | None, attribution: str | None) -> list
             raise ValueError(msg)
         p = PROVIDERS["tianditu"]
         tk = quote(token, safe="")
-        return [folium.TileLayer(tiles=_TDT.format(layer=layer, token=tk), attr=str(p["attr"]),
-                                 name=name, subdomains=str(p["subdomains"]),
-                                 max_zoom=int(p["max_zoom"]), overlay=overlay, control=False)
-                for layer, name, overlay in (("vec", "天地图", False), ("cva", "天地图注记", True))]
+        return [
+            folium.TileLayer(
+                tiles=_TDT.format(layer=layer, token=tk),
+                attr=str(p["attr"]),
+                name=name,
+                subdomains=str(p["subdomains"]),
+                max_zoom=int(p["max_zoom"]),
+                overlay=overlay,
+                control=False,
+            )
+            for layer, name, overlay in (("vec", "天地图", False), ("cva", "天地图注记", True))
+        ]
     if tiles in PROVIDERS:
         p = PROVIDERS[tiles]
-        return [folium.TileLayer(tiles=str(p["url"]), attr=text(attribution) if attribution
-                                 else str(p["attr"]),
-                                 name=tiles, subdomains=str(p["subdomains"]),
-                                 max_zoom=int(p["max_zoom"]), control=False)]
+        return [
+            folium.TileLayer(
+                tiles=str(p["url"]),
+                attr=text(attribution) if attribution else str(p["attr"]),
+                name=tiles,
+                subdomains=str(p["subdomains"]),
+                max_zoom=int(p["max_zoom"]),
+                control=False,
+            )
+        ]
     if "{z}" in tiles and "{x}" in tiles and "{y}" in tiles:
-        return [folium.TileLayer(tiles=tiles, attr=text(attribution or "Tiles: local server"),
-                                 name="tiles", max_zoom=20, control=False)]
-    msg = (f"unknown tiles {tiles!r}: none, osm, amap, tianditu or a URL template with "
-           "{z}, {x} and {y}")
+        return [
+            folium.TileLayer(
+                tiles=tiles,
+                attr=text(attribution or "Tiles: local server"),
+                name="tiles",
+                max_zoom=20,
+                control=False,
+            )
+        ]
+    msg = (
+        f"unknown tiles {tiles!r}: none, osm, amap, tianditu or a URL template with "
+        "{z}, {x} and {y}"
+    )
     raise ValueError(msg)
 
 
-def new_map(*, center: Sequence[float] = DEFAULT_CENTER, zoom: int = 14, tiles: str = "none",
-            tianditu_token: str | None = None, attribution: str | None = None,
-            height: str | int = "100%", width: str | int = "100%", scale_bar: bool = True,
-            bounds: Sequence[Sequence[float]] | None = None) -> OfflineMap:
+def new_map(
+    *,
+    center: Sequence[float] = DEFAULT_CENTER,
+    zoom: int = 14,
+    tiles: str = "none",
+    tianditu_token: str | None = None,
+    attribution: str | None = None,
+    height: str | int = "100%",
+    width: str | int = "100%",
+    scale_bar: bool = True,
+    bounds: Sequence[Sequence[float]] | None = None,
+) -> OfflineMap:
     """A map that draws without internet access (unless ``tiles`` names an online provider).
 
     Parameters
@@ -147,8 +198,16 @@ def new_map(*, center: Sequence[float] = DEFAULT_CENTER, zoom: int = 14, tiles: 
         lat, lng = float(la[0]), float(ln[0])
     # a maximum zoom is needed by the marker clusters even when no tile layer sets one
     max_zoom = int(PROVIDERS[tiles]["max_zoom"]) if tiles in PROVIDERS else 19
-    m = OfflineMap(location=[lat, lng], zoom_start=int(zoom), tiles=None, prefer_canvas=True,
-                   control_scale=scale_bar, height=height, width=width, maxZoom=max_zoom)
+    m = OfflineMap(
+        location=[lat, lng],
+        zoom_start=int(zoom),
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=scale_bar,
+        height=height,
+        width=width,
+        maxZoom=max_zoom,
+    )
     m.qy_tiles = tiles
     m.qy_gcj02 = gcj
     if tiles.lower() != "none":
@@ -162,8 +221,9 @@ def new_map(*, center: Sequence[float] = DEFAULT_CENTER, zoom: int = 14, tiles: 
             (s, n), (w, e) = la.tolist(), ln.tolist()
         fit = [[float(s), float(w)], [float(n), float(e)]]
     # fitted without animation, so the first draw of every layer is already the final view
-    m.add_child(_MapSetup(background=BLANK_BACKGROUND if tiles.lower() == "none" else None,
-                          bounds=fit))
+    m.add_child(
+        _MapSetup(background=BLANK_BACKGROUND if tiles.lower() == "none" else None, bounds=fit)
+    )
     return m
 
 
@@ -178,10 +238,13 @@ def blank_note(m: folium.Map, html_text: str) -> None:
     """Add a fixed, escaped note (e.g. "demo data") to the map's HTML."""
     root = m.get_root()
     assert isinstance(root, Figure)  # folium puts every Map in a Figure
-    root.html.add_child(Element(
-        f'<div style="position:absolute;left:50%;top:8px;transform:translateX(-50%);z-index:800;'
-        f'background:#fffc;'
-        f'padding:2px 6px;font:12px sans-serif">{text(html_text)}</div>'))
+    root.html.add_child(
+        Element(
+            f'<div style="position:absolute;left:50%;top:8px;transform:translateX(-50%);'
+            f"z-index:800;background:#fffc;"
+            f'padding:2px 6px;font:12px sans-serif">{text(html_text)}</div>'
+        )
+    )
 
 
 _assets.use(OfflineMap, ("leaflet",), ("leaflet_css", "qylayers_css"))

@@ -16,6 +16,7 @@ from folium.map import Layer
 from jinja2 import Template
 
 from geo.domain import hexes
+from geo.domain.hotspots import HOTSPOT_COLOURS
 from layers import _assets
 from layers._encode import base36, colour, fmt, fmt_column, legend_html, script_json, text
 
@@ -30,15 +31,15 @@ PALETTES: dict[str, list[str]] = {
 }
 """Sequential palettes, light to dark."""
 
-HOTSPOT_COLOURS: dict[int, str] = {
-    -3: "#4575b5", -2: "#849eba", -1: "#c0ccbe", 0: "#ffffbf", 1: "#fab984", 2: "#ed7551",
-    3: "#d62f27"}
-"""Fixed Gi* bin colours (the ArcGIS hot spot analysis renderer): cold 99/95/90 %, not
-significant, hot 90/95/99 %."""
-
 HOTSPOT_LABELS: dict[int, str] = {
-    3: "+3 (99%)", 2: "+2 (95%)", 1: "+1 (90%)", 0: "0", -1: "-1 (90%)", -2: "-2 (95%)",
-    -3: "-3 (99%)"}
+    3: "+3 (99%)",
+    2: "+2 (95%)",
+    1: "+1 (90%)",
+    0: "0",
+    -1: "-1 (90%)",
+    -2: "-2 (95%)",
+    -3: "-3 (99%)",
+}
 
 
 class HexCells(JSCSSMixin, Layer):
@@ -57,8 +58,15 @@ class HexCells(JSCSSMixin, Layer):
         {% endmacro %}
     """)
 
-    def __init__(self, data: dict, *, name: str, opacity: float = 0.65, show: bool = True,
-                 control: bool = True) -> None:
+    def __init__(
+        self,
+        data: dict,
+        *,
+        name: str,
+        opacity: float = 0.65,
+        show: bool = True,
+        control: bool = True,
+    ) -> None:
         super().__init__(name=text(name), overlay=True, control=control, show=show)
         self._name = "QyHexCells"
         self.data = data
@@ -90,8 +98,9 @@ def _nice(x: float) -> float:
     return float(np.round(x / mag) * mag)
 
 
-def _sequential(values: np.ndarray, palette: Sequence[str], bins: Sequence[float] | None,
-                drop_zero: bool) -> tuple[np.ndarray, list[str], list[tuple[float, float]]]:
+def _sequential(
+    values: np.ndarray, palette: Sequence[str], bins: Sequence[float] | None, drop_zero: bool
+) -> tuple[np.ndarray, list[str], list[tuple[float, float]]]:
     """Class index per value (-1: not drawn), the class colours and the class ranges."""
     v = values.astype(float)
     ok = np.isfinite(v) & ((v > 0) if drop_zero else np.ones(v.shape, bool))
@@ -112,21 +121,37 @@ def _sequential(values: np.ndarray, palette: Sequence[str], bins: Sequence[float
     cls = np.searchsorted(np.asarray(edges[1:-1]), v, side="right")
     cls = np.where(ok, np.minimum(cls, n_cls - 1), -1)
     pal = list(palette)
-    pick = np.round(np.linspace(0, len(pal) - 1, n_cls)).astype(int) if n_cls < len(pal) else \
-        np.minimum(np.arange(n_cls), len(pal) - 1)
+    pick = (
+        np.round(np.linspace(0, len(pal) - 1, n_cls)).astype(int)
+        if n_cls < len(pal)
+        else np.minimum(np.arange(n_cls), len(pal) - 1)
+    )
     colours = [pal[i] for i in pick]
-    ranges = [(edges[i], edges[i + 1]) for i in range(n_cls)] if len(edges) > 1 else \
-        [(edges[0], edges[0])]
+    ranges = (
+        [(edges[i], edges[i + 1]) for i in range(n_cls)]
+        if len(edges) > 1
+        else [(edges[0], edges[0])]
+    )
     return cls, colours, ranges
 
 
-def cells_layer(frame: pd.DataFrame, *, value: str, name: str,
-                palette: str | Sequence[str] = "coverage", legend_title: str = "",
-                tooltip: Sequence[tuple[str, str]] | None = None,
-                shift_gcj02: bool = False, bins: Sequence[float] | None = None,
-                labels: Sequence[str] | Mapping[int, str] | None = None,
-                legend_note: str | None = None, show_insignificant: bool = False,
-                drop_zero: bool = True, opacity: float = 0.65, show: bool = True) -> HexCells:
+def cells_layer(
+    frame: pd.DataFrame,
+    *,
+    value: str,
+    name: str,
+    palette: str | Sequence[str] = "coverage",
+    legend_title: str = "",
+    tooltip: Sequence[tuple[str, str]] | None = None,
+    shift_gcj02: bool = False,
+    bins: Sequence[float] | None = None,
+    labels: Sequence[str] | Mapping[int, str] | None = None,
+    legend_note: str | None = None,
+    show_insignificant: bool = False,
+    drop_zero: bool = True,
+    opacity: float = 0.65,
+    show: bool = True,
+) -> HexCells:
     """A layer of H3 cells coloured by ``value``, with a legend.
 
     Parameters
@@ -216,8 +241,10 @@ def cells_layer(frame: pd.DataFrame, *, value: str, name: str,
     }
     if tooltip:
         sub = frame.loc[keep].iloc[order]
-        data["t"] = {"labels": [fmt(label) for _, label in tooltip],
-                     "cols": [fmt_column(sub[col].to_numpy()) for col, _ in tooltip]}
+        data["t"] = {
+            "labels": [fmt(label) for _, label in tooltip],
+            "cols": [fmt_column(sub[col].to_numpy()) for col, _ in tooltip],
+        }
     layer = HexCells(data, name=str(name), opacity=opacity, show=show)
     layer.res = res
     return layer

@@ -22,9 +22,16 @@ BEYOND = 99.0
 """The value drawn for cells beyond every tier (minutes; above any tier)."""
 
 
-def circles_layers(cells: pd.DataFrame, sites: pd.DataFrame, sources: pd.DataFrame,
-                   tiers: Sequence[float], *, names: Mapping[str, str],
-                   tier_labels: Sequence[str], shift_gcj02: bool = False) -> list[Layer]:
+def circles_layers(
+    cells: pd.DataFrame,
+    sites: pd.DataFrame,
+    sources: pd.DataFrame,
+    tiers: Sequence[float],
+    *,
+    names: Mapping[str, str],
+    tier_labels: Sequence[str],
+    shift_gcj02: bool = False,
+) -> list[Layer]:
     """The layers of the response circles, in drawing order: cells, key sites, sources.
 
     Parameters
@@ -48,14 +55,35 @@ def circles_layers(cells: pd.DataFrame, sites: pd.DataFrame, sources: pd.DataFra
     shown = cells.assign(tier_v=cells["tier"].fillna(BEYOND))
     times = [("travel_min", names["travel_min"]), ("required_min", names["required_min"])]
     return [
-        cells_layer(shown, value="tier_v", name=names["circles"], drop_zero=True,
-                    palette=[*TIER_COLOURS[:len(tiers)], TIER_COLOURS[-1]],
-                    bins=[0, *[t + 0.01 for t in tiers], 100], labels=list(tier_labels),
-                    legend_title=names["circles"], shift_gcj02=shift_gcj02, tooltip=times),
-        points_layer(sites.assign(state=sites["inside"].map({True: "in", False: "out"})),
-                     name=names["sites"], color_by="state", cluster=False, colors=SITE_COLOURS,
-                     color_labels={"in": names["inside"], "out": names["outside"]},
-                     popup=[("name", names["name"]), *times], shift_gcj02=shift_gcj02),
-        points_layer(sources, name=names["sources"], color="#000000", cluster=False, radius=8,
-                     popup=[("id", "ID")], shift_gcj02=shift_gcj02),
+        cells_layer(
+            shown,
+            value="tier_v",
+            name=names["circles"],
+            drop_zero=True,
+            palette=[*TIER_COLOURS[: len(tiers)], TIER_COLOURS[-1]],
+            bins=[0, *[t + 0.01 for t in tiers], 100],
+            labels=list(tier_labels),
+            legend_title=names["circles"],
+            shift_gcj02=shift_gcj02,
+            tooltip=times,
+        ),
+        points_layer(
+            sites.assign(state=sites["inside"].map({True: "in", False: "out"})),
+            name=names["sites"],
+            color_by="state",
+            cluster=False,
+            colors=SITE_COLOURS,
+            color_labels={"in": names["inside"], "out": names["outside"]},
+            popup=[("name", names["name"]), *times],
+            shift_gcj02=shift_gcj02,
+        ),
+        points_layer(
+            sources,
+            name=names["sources"],
+            color="#000000",
+            cluster=False,
+            radius=8,
+            popup=[("id", "ID")],
+            shift_gcj02=shift_gcj02,
+        ),
     ]

@@ -17,9 +17,15 @@ from layers.tracks import tracks_layer
 __all__ = ["plan_layers"]
 
 
-def plan_layers(plan: Mapping[str, Any], *, names: Mapping[str, str],
-                labels: Mapping[str, str], status: Mapping[tuple[str, int], str] | None = None,
-                tracks: pd.DataFrame | None = None, shift_gcj02: bool = False) -> list[Layer]:
+def plan_layers(
+    plan: Mapping[str, Any],
+    *,
+    names: Mapping[str, str],
+    labels: Mapping[str, str],
+    status: Mapping[tuple[str, int], str] | None = None,
+    tracks: pd.DataFrame | None = None,
+    shift_gcj02: bool = False,
+) -> list[Layer]:
     """The layers of a plan, in drawing order: tracks (when given and not empty), candidate
     cells (when the plan lists them), routes.
 
@@ -39,14 +45,26 @@ def plan_layers(plan: Mapping[str, Any], *, names: Mapping[str, str],
     """
     out: list[Layer] = []
     if tracks is not None and len(tracks):
-        out.append(tracks_layer(tracks, name=names["tracks"], breaks=False,
-                                shift_gcj02=shift_gcj02))
+        out.append(
+            tracks_layer(tracks, name=names["tracks"], breaks=False, shift_gcj02=shift_gcj02)
+        )
     if plan.get("cells"):
         cand = pd.DataFrame(plan["cells"])
         cand["cell"] = hexes.str_to_cells(cand["h3"])
-        out.append(cells_layer(cand[["cell", "value"]], value="value", name=names["candidates"],
-                               palette="gap", legend_title=names["candidates"],
-                               shift_gcj02=shift_gcj02, tooltip=[("value", names["value"])]))
-    out.append(routes_layer(plan, name=names["routes"], labels=labels, status=status,
-                            shift_gcj02=shift_gcj02))
+        out.append(
+            cells_layer(
+                cand[["cell", "value"]],
+                value="value",
+                name=names["candidates"],
+                palette="gap",
+                legend_title=names["candidates"],
+                shift_gcj02=shift_gcj02,
+                tooltip=[("value", names["value"])],
+            )
+        )
+    out.append(
+        routes_layer(
+            plan, name=names["routes"], labels=labels, status=status, shift_gcj02=shift_gcj02
+        )
+    )
     return out

@@ -8,45 +8,47 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from folium.elements import JSCSSMixin
-from folium.map import Layer
-from jinja2 import Template
 
 from layers import _assets
-from layers._encode import colour, fmt, fmt_column, legend_html, rounded, script_json, shift, text
+from layers._encode import colour, fmt, fmt_column, legend_html, rounded, shift
+from layers._layer import DataLayer
 
 __all__ = ["PointsLayer", "points_layer"]
 
 
-class PointsLayer(JSCSSMixin, Layer):
+class PointsLayer(DataLayer):
     """A folium layer of points (see :func:`points_layer`)."""
 
-    # default_js / default_css: set by _assets.use below (vendored files only)
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.qyPoints({{ this.data_js }});
-        {% endmacro %}
-    """)
+    factory = "qyPoints"
+    element = "QyPoints"
 
     def __init__(self, data: dict, *, name: str, show: bool = True) -> None:
-        super().__init__(name=text(name), overlay=True, control=True, show=show)
-        self._name = "QyPoints"
+        super().__init__(data, name=name, show=show)
         self.n_points = len(data["lat"])
-        self.data_js = script_json(data)
         if data.get("cluster"):
             # instance lists: never mutate the class attributes
             self.default_js = [*_assets.js("leaflet", "qylayers"), *_assets.js("markerclusterjs")]
-            self.default_css = [*self.default_css,
-                                *_assets.css("markerclustercss", "markerclusterdefaultcss")]
+            self.default_css = [
+                *self.default_css,
+                *_assets.css("markerclustercss", "markerclusterdefaultcss"),
+            ]
 
 
-def points_layer(frame: pd.DataFrame, *, name: str, popup: Sequence[tuple[str, str]] | None = None,
-                 color: str = "#d7301f", color_by: str | None = None,
-                 colors: Mapping[Any, str] | None = None,
-                 color_labels: Mapping[Any, str] | None = None, legend_title: str = "",
-                 cluster: bool = True, radius: int = 6, shift_gcj02: bool = False,
-                 show: bool = True) -> PointsLayer:
+def points_layer(
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    popup: Sequence[tuple[str, str]] | None = None,
+    color: str = "#d7301f",
+    color_by: str | None = None,
+    colors: Mapping[Any, str] | None = None,
+    color_labels: Mapping[Any, str] | None = None,
+    legend_title: str = "",
+    cluster: bool = True,
+    radius: int = 6,
+    shift_gcj02: bool = False,
+    show: bool = True,
+) -> PointsLayer:
     """A layer of points from ``frame[lat, lng, ...]`` (WGS-84).
 
     Parameters
@@ -65,8 +67,13 @@ def points_layer(frame: pd.DataFrame, *, name: str, popup: Sequence[tuple[str, s
     """
     frame = frame.loc[frame["lat"].notna() & frame["lng"].notna()]
     lat, lng = shift(frame["lat"].to_numpy(float), frame["lng"].to_numpy(float), shift_gcj02)
-    data: dict = {"lat": rounded(lat), "lng": rounded(lng), "color": colour(color),
-                  "radius": int(radius), "cluster": bool(cluster)}
+    data: dict = {
+        "lat": rounded(lat),
+        "lng": rounded(lng),
+        "color": colour(color),
+        "radius": int(radius),
+        "cluster": bool(cluster),
+    }
     rows: list[tuple[str, str]] = []
     if color_by is not None:
         mapping = {k: colour(v) for k, v in (colors or {}).items()}
@@ -78,8 +85,10 @@ def points_layer(frame: pd.DataFrame, *, name: str, popup: Sequence[tuple[str, s
     elif legend_title:
         rows = [(data["color"], name)]
     if popup:
-        data["popup"] = {"labels": [fmt(label) for _, label in popup],
-                         "cols": [fmt_column(frame[col].to_numpy()) for col, _ in popup]}
+        data["popup"] = {
+            "labels": [fmt(label) for _, label in popup],
+            "cols": [fmt_column(frame[col].to_numpy()) for col, _ in popup],
+        }
     if legend_title or rows:
         data["legend"] = legend_html(legend_title, rows, kind="dot")
     layer = PointsLayer(data, name=str(name), show=show)

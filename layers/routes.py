@@ -25,15 +25,23 @@ def _literal_safe(html_text: str) -> str:
 
 
 def _marker_html(label: str, fill: str) -> str:
-    return (f"<div style='background:{colour(fill)};color:#fff;border:2px solid #fff;"
-            "border-radius:50%;width:22px;height:22px;line-height:18px;text-align:center;"
-            f"font:bold 11px sans-serif;box-shadow:0 0 3px #333'>{text(label)}</div>")
+    return (
+        f"<div style='background:{colour(fill)};color:#fff;border:2px solid #fff;"
+        "border-radius:50%;width:22px;height:22px;line-height:18px;text-align:center;"
+        f"font:bold 11px sans-serif;box-shadow:0 0 3px #333'>{text(label)}</div>"
+    )
 
 
-def routes_layer(plan: Mapping[str, Any], *, name: str, labels: Mapping[str, str],
-                 status: Mapping[tuple[str, int], str] | None = None,
-                 units: Sequence[str] | None = None, shift_gcj02: bool = False,
-                 show: bool = True) -> folium.FeatureGroup:
+def routes_layer(
+    plan: Mapping[str, Any],
+    *,
+    name: str,
+    labels: Mapping[str, str],
+    status: Mapping[tuple[str, int], str] | None = None,
+    units: Sequence[str] | None = None,
+    shift_gcj02: bool = False,
+    show: bool = True,
+) -> folium.FeatureGroup:
     """A feature group drawing the plan's routes.
 
     Parameters
@@ -54,35 +62,56 @@ def routes_layer(plan: Mapping[str, Any], *, name: str, labels: Mapping[str, str
         if units is not None and u["unit_id"] not in units:
             continue
         line_colour = TRACK_COLOURS[i % len(TRACK_COLOURS)]
-        lat = np.array([u["start_point"]["lat"], *(s["lat"] for s in u["stops"]),
-                        u["start_point"]["lat"]], float)
-        lng = np.array([u["start_point"]["lng"], *(s["lng"] for s in u["stops"]),
-                        u["start_point"]["lng"]], float)
+        lat = np.array(
+            [u["start_point"]["lat"], *(s["lat"] for s in u["stops"]), u["start_point"]["lat"]],
+            float,
+        )
+        lng = np.array(
+            [u["start_point"]["lng"], *(s["lng"] for s in u["stops"]), u["start_point"]["lng"]],
+            float,
+        )
         lat, lng = shift(lat, lng, shift_gcj02)
         unit_label = text(f"{u['unit_id']} {u.get('name', '')}".strip())
         unit_tip = _literal_safe(f"{text(labels['unit'])}: {unit_label}")
         start_tip = _literal_safe(f"{text(labels['start'])}: {unit_label}")
         if len(u["stops"]):
-            folium.PolyLine(list(zip(lat.round(6), lng.round(6), strict=True)),
-                            color=line_colour, weight=3, opacity=0.8,
-                            tooltip=folium.Tooltip(unit_tip, sticky=True)).add_to(group)
-        folium.Marker([float(lat[0]), float(lng[0])],
-                      icon=folium.DivIcon(html=_marker_html("★", "#222"), icon_size=(22, 22),
-                                          icon_anchor=(11, 11), class_name="qy-start"),
-                      tooltip=folium.Tooltip(start_tip)).add_to(group)
+            folium.PolyLine(
+                list(zip(lat.round(6), lng.round(6), strict=True)),
+                color=line_colour,
+                weight=3,
+                opacity=0.8,
+                tooltip=folium.Tooltip(unit_tip, sticky=True),
+            ).add_to(group)
+        folium.Marker(
+            [float(lat[0]), float(lng[0])],
+            icon=folium.DivIcon(
+                html=_marker_html("★", "#222"),
+                icon_size=(22, 22),
+                icon_anchor=(11, 11),
+                class_name="qy-start",
+            ),
+            tooltip=folium.Tooltip(start_tip),
+        ).add_to(group)
         for k, s in enumerate(u["stops"], start=1):
             st = status.get((u["unit_id"], int(s["seq"]))) if status else None
             fill = STATUS_COLOURS[st] if st else line_colour
-            tip = (f"<b>{unit_label} #{int(s['seq'])}</b><br>"
-                   f"{text(labels['arrive'])}: {text(s['arrive'][11:16])} · "
-                   f"{text(labels['leave'])}: {text(s['leave'][11:16])}")
+            tip = (
+                f"<b>{unit_label} #{int(s['seq'])}</b><br>"
+                f"{text(labels['arrive'])}: {text(s['arrive'][11:16])} · "
+                f"{text(labels['leave'])}: {text(s['leave'][11:16])}"
+            )
             if s.get("landmark"):
                 tip += f"<br>{text(labels['landmark'])}: {text(s['landmark'])}"
             if st:
                 tip += f"<br><b>{text(labels[st])}</b>"
-            folium.Marker([float(lat[k]), float(lng[k])],
-                          icon=folium.DivIcon(html=_marker_html(str(s["seq"]), fill),
-                                              icon_size=(22, 22), icon_anchor=(11, 11),
-                                              class_name="qy-stop"),
-                          tooltip=folium.Tooltip(_literal_safe(tip))).add_to(group)
+            folium.Marker(
+                [float(lat[k]), float(lng[k])],
+                icon=folium.DivIcon(
+                    html=_marker_html(str(s["seq"]), fill),
+                    icon_size=(22, 22),
+                    icon_anchor=(11, 11),
+                    class_name="qy-stop",
+                ),
+                tooltip=folium.Tooltip(_literal_safe(tip)),
+            ).add_to(group)
     return group

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,9 @@ from layers.basemap import add_layer_control, blank_note, is_gcj02, new_map
 __all__ = ["external_refs", "save", "standalone_map", "to_offline_html"]
 
 _SCRIPT_SRC = re.compile(r'<script\b[^>]*\bsrc="([^"]+)"[^>]*>\s*</script>', re.IGNORECASE)
-_CSS_LINK = re.compile(r'<link\b[^>]*\brel="stylesheet"[^>]*\bhref="([^"]+)"[^>]*/?>',
-                       re.IGNORECASE)
+_CSS_LINK = re.compile(
+    r'<link\b[^>]*\brel="stylesheet"[^>]*\bhref="([^"]+)"[^>]*/?>', re.IGNORECASE
+)
 _CSS_URL = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -69,22 +71,20 @@ def to_offline_html(m: folium.Map | folium.Figure) -> str:
     html = m.get_root().render()
     missing: list[str] = []
 
-    def script(match: re.Match[str]) -> str:
-        path = _assets.local_path(match.group(1))
-        if path is None:
-            missing.append(match.group(1))
-            return match.group(0)
-        return f"<script>{_inline_js(path)}</script>"
+    def inline(tag: str, read: Callable[[Path], str]) -> Callable[[re.Match[str]], str]:
+        """A substitution that puts the vendored file a match links to inside ``<tag>``."""
 
-    def stylesheet(match: re.Match[str]) -> str:
-        path = _assets.local_path(match.group(1))
-        if path is None:
-            missing.append(match.group(1))
-            return match.group(0)
-        return f"<style>{_inline_css(path)}</style>"
+        def repl(match: re.Match[str]) -> str:
+            path = _assets.local_path(match.group(1))
+            if path is None:
+                missing.append(match.group(1))
+                return match.group(0)
+            return f"<{tag}>{read(path)}</{tag}>"
 
-    html = _SCRIPT_SRC.sub(script, html)
-    html = _CSS_LINK.sub(stylesheet, html)
+        return repl
+
+    html = _SCRIPT_SRC.sub(inline("script", _inline_js), html)
+    html = _CSS_LINK.sub(inline("style", _inline_css), html)
     if missing:
         msg = f"not a vendored asset (add it under static/vendor): {', '.join(missing)}"
         raise ValueError(msg)
@@ -134,9 +134,16 @@ def _label(key: str, lang: str, fallback: object) -> str:
         return str(fallback)
 
 
-def standalone_map(frame: pd.DataFrame, layer: str, areas: pd.DataFrame, *, lang: str,
-                   tiles: str = "none", tianditu_token: str | None = None, demo: bool = False
-                   ) -> tuple[folium.Map, dict[str, int]]:
+def standalone_map(
+    frame: pd.DataFrame,
+    layer: str,
+    areas: pd.DataFrame,
+    *,
+    lang: str,
+    tiles: str = "none",
+    tianditu_token: str | None = None,
+    demo: bool = False,
+) -> tuple[folium.Map, dict[str, int]]:
     """The offline map of one layer (what :func:`geo.services.maps.map_data` read), labelled in
     ``lang``, with the area outlines and a layer switcher; ``demo`` adds the demo note.
 
@@ -145,9 +152,27 @@ def standalone_map(frame: pd.DataFrame, layer: str, areas: pd.DataFrame, *, lang
     map and the counts drawn: ``cells``, ``points``, ``areas``.
     """
     gcj = is_gcj02(tiles)
-    col = {c: t(f"maps.col.{c}", lang) for c in (
-        "dwell_h", "nights", "stops", "count", "gi_z", "gi_p", "risk", "gap", "rank", "name",
-        "category", "risk_level", "severity", "status", "found_at", "deadline")}
+    col = {
+        c: t(f"maps.col.{c}", lang)
+        for c in (
+            "dwell_h",
+            "nights",
+            "stops",
+            "count",
+            "gi_z",
+            "gi_p",
+            "risk",
+            "gap",
+            "rank",
+            "name",
+            "category",
+            "risk_level",
+            "severity",
+            "status",
+            "found_at",
+            "deadline",
+        )
+    }
     counts = {"cells": 0, "points": 0}
     lat = lng = np.array([])
     element: cells_layers.HexCells | points_layers.PointsLayer
@@ -155,23 +180,43 @@ def standalone_map(frame: pd.DataFrame, layer: str, areas: pd.DataFrame, *, lang
     if layer in ("coverage", "hotspots", "risk", "gap"):
         if layer == "coverage":
             df["dwell_h"] = (df["dwell_s"] / 3600).round(2)
-            opts: dict[str, Any] = {"value": "dwell_h", "palette": "coverage", "tooltip": [
-                ("dwell_h", col["dwell_h"]), ("nights", col["nights"]), ("stops", col["stops"])]}
+            opts: dict[str, Any] = {
+                "value": "dwell_h",
+                "palette": "coverage",
+                "tooltip": [
+                    ("dwell_h", col["dwell_h"]),
+                    ("nights", col["nights"]),
+                    ("stops", col["stops"]),
+                ],
+            }
         elif layer == "hotspots":
             df["gi_z"] = df["gi_z"].round(2)
             df["gi_p"] = df["gi_p"].map(lambda p: f"{p:.3g}")
-            opts = {"value": "gi_bin", "palette": "hotspot", "tooltip": [
-                ("count", col["count"]), ("gi_z", col["gi_z"]), ("gi_p", col["gi_p"])],
-                "labels": {b: t(f"maps.bin.{b}", lang) for b in range(-3, 4)}}
+            opts = {
+                "value": "gi_bin",
+                "palette": "hotspot",
+                "tooltip": [("count", col["count"]), ("gi_z", col["gi_z"]), ("gi_p", col["gi_p"])],
+                "labels": {b: t(f"maps.bin.{b}", lang) for b in range(-3, 4)},
+            }
         else:
             df["risk"] = df["risk"].round(3)
             df["gap"] = df["gap"].round(3)
-            opts = {"value": layer, "palette": layer, "tooltip": [
-                (layer, col[layer]), *([("risk", col["risk"])] if layer == "gap" else []),
-                ("rank", col["rank"])]}
-        element = cells_layers.cells_layer(df, name=t(f"maps.layer.{layer}", lang),
-                                           legend_title=t(f"maps.legend.{layer}", lang),
-                                           shift_gcj02=gcj, **opts)
+            opts = {
+                "value": layer,
+                "palette": layer,
+                "tooltip": [
+                    (layer, col[layer]),
+                    *([("risk", col["risk"])] if layer == "gap" else []),
+                    ("rank", col["rank"]),
+                ],
+            }
+        element = cells_layers.cells_layer(
+            df,
+            name=t(f"maps.layer.{layer}", lang),
+            legend_title=t(f"maps.legend.{layer}", lang),
+            shift_gcj02=gcj,
+            **opts,
+        )
         counts["cells"] = element.n_cells
         if len(df):
             lat, lng = hexes.cell_centres(df["cell"].to_numpy().astype(np.uint64))
@@ -179,31 +224,46 @@ def standalone_map(frame: pd.DataFrame, layer: str, areas: pd.DataFrame, *, lang
         if layer == "venues":
             group, by = "risk", "risk_level"
             colours = {"high": "#d7301f", "medium": "#fc8d59", "low": "#fee08b"}
-            popup = [("name", col["name"]), ("category", col["category"]),
-                     ("risk_level", col["risk_level"])]
+            popup = [
+                ("name", col["name"]),
+                ("category", col["category"]),
+                ("risk_level", col["risk_level"]),
+            ]
             df["category"] = [_label(f"v.venue.{v}", lang, v) for v in df["category"]]
         else:
             group, by = "severity", "severity"
             colours = {"major": "#67000d", "high": "#d7301f", "medium": "#fc8d59", "low": "#fdd49e"}
-            popup = [("category", col["category"]), ("severity", col["severity"]),
-                     ("status", col["status"]), ("found_at", col["found_at"]),
-                     ("deadline", col["deadline"])]
+            popup = [
+                ("category", col["category"]),
+                ("severity", col["severity"]),
+                ("status", col["status"]),
+                ("found_at", col["found_at"]),
+                ("deadline", col["deadline"]),
+            ]
             df["category"] = [_label(f"v.hazard.{v}", lang, v) for v in df["category"]]
             df["status"] = [_label(f"v.hstatus.{v}", lang, v) for v in df["status"]]
         levels = {k: _label(f"v.{group}.{k}", lang, k) for k in colours}
         df[f"{by}_label"] = [levels.get(v, v) for v in df[by]]
         popup = [(f"{by}_label", lbl) if c == by else (c, lbl) for c, lbl in popup]
-        element = points_layers.points_layer(df, name=t(f"maps.layer.{layer}", lang),
-                                             popup=popup, color_by=by, colors=colours,
-                                             color_labels=levels,
-                                             legend_title=t(f"maps.legend.{layer}", lang),
-                                             cluster=True, shift_gcj02=gcj)
+        element = points_layers.points_layer(
+            df,
+            name=t(f"maps.layer.{layer}", lang),
+            popup=popup,
+            color_by=by,
+            colors=colours,
+            color_labels=levels,
+            legend_title=t(f"maps.legend.{layer}", lang),
+            cluster=True,
+            shift_gcj02=gcj,
+        )
         counts["points"] = element.n_points
         lat, lng = df["lat"].to_numpy(float), df["lng"].to_numpy(float)
     bounds = None
     if lat.size:
-        bounds = [[float(np.nanmin(lat)), float(np.nanmin(lng))],
-                  [float(np.nanmax(lat)), float(np.nanmax(lng))]]
+        bounds = [
+            [float(np.nanmin(lat)), float(np.nanmin(lng))],
+            [float(np.nanmax(lat)), float(np.nanmax(lng))],
+        ]
     m = new_map(tiles=tiles, tianditu_token=tianditu_token, bounds=bounds)
     if len(areas):
         areas_layer(areas, name=t("maps.layer.areas", lang), shift_gcj02=gcj).add_to(m)

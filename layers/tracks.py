@@ -8,43 +8,53 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from folium.elements import JSCSSMixin
-from folium.map import Layer
-from jinja2 import Template
 
 from geo.domain import coverage
 from layers import _assets
-from layers._encode import colour, legend_html, script_json, shift, text
+from layers._encode import colour, legend_html, shift
+from layers._layer import DataLayer
 
 __all__ = ["TRACK_COLOURS", "TracksLayer", "tracks_layer"]
 
-TRACK_COLOURS = ["#1f78b4", "#33a02c", "#e31a1c", "#ff7f00", "#6a3d9a", "#b15928", "#a6cee3",
-                 "#b2df8a", "#fb9a99", "#fdbf6f", "#cab2d6"]
+TRACK_COLOURS = [
+    "#1f78b4",
+    "#33a02c",
+    "#e31a1c",
+    "#ff7f00",
+    "#6a3d9a",
+    "#b15928",
+    "#a6cee3",
+    "#b2df8a",
+    "#fb9a99",
+    "#fdbf6f",
+    "#cab2d6",
+]
 BREAK_COLOURS = {"gap": "#7f7f7f", "jump": "#d62728"}
 
 
-class TracksLayer(JSCSSMixin, Layer):
+class TracksLayer(DataLayer):
     """A folium layer of tracks (see :func:`tracks_layer`)."""
 
-    # default_js / default_css: set by _assets.use below (vendored files only)
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.qyTracks({{ this.data_js }});
-        {% endmacro %}
-    """)
+    factory = "qyTracks"
+    element = "QyTracks"
 
     def __init__(self, data: dict, *, name: str, show: bool = True) -> None:
-        super().__init__(name=text(name), overlay=True, control=True, show=show)
-        self._name = "QyTracks"
+        super().__init__(data, name=name, show=show)
         self.n_lines = len(data["lines"])
         self.n_breaks = len(data["breaks"])
-        self.data_js = script_json(data)
 
 
-def tracks_layer(pings: pd.DataFrame, *, name: str, breaks: bool = True,
-                 labels: Mapping[str, str] | None = None, legend_title: str = "",
-                 shift_gcj02: bool = False, decimals: int = 5, show: bool = True) -> TracksLayer:
+def tracks_layer(
+    pings: pd.DataFrame,
+    *,
+    name: str,
+    breaks: bool = True,
+    labels: Mapping[str, str] | None = None,
+    legend_title: str = "",
+    shift_gcj02: bool = False,
+    decimals: int = 5,
+    show: bool = True,
+) -> TracksLayer:
     """Polylines per shift from ``pings[shift_id, ts, lat, lng]`` (WGS-84), split where the
     track breaks.
 
@@ -78,8 +88,15 @@ def tracks_layer(pings: pd.DataFrame, *, name: str, breaks: bool = True,
                     lines.append({"c": colours[prev_shift], "p": current})
                 current = None
             if broken[i]:
-                brk.append([float(lat0[i]), float(lng0[i]), float(lat1[i]), float(lng1[i]),
-                            str(reasons[i]) or "gap"])
+                brk.append(
+                    [
+                        float(lat0[i]),
+                        float(lng0[i]),
+                        float(lat1[i]),
+                        float(lng1[i]),
+                        str(reasons[i]) or "gap",
+                    ]
+                )
             else:
                 if current is None:
                     current = [[float(lat0[i]), float(lng0[i])]]
@@ -88,12 +105,17 @@ def tracks_layer(pings: pd.DataFrame, *, name: str, breaks: bool = True,
         if current is not None and len(current) > 1:
             lines.append({"c": colours[prev_shift], "p": current})
     labels = dict(labels or {})
-    data: dict = {"lines": lines, "breaks": brk if breaks else [],
-                  "bc": {k: colour(v) for k, v in BREAK_COLOURS.items()}}
+    data: dict = {
+        "lines": lines,
+        "breaks": brk if breaks else [],
+        "bc": {k: colour(v) for k, v in BREAK_COLOURS.items()},
+    }
     rows = [(TRACK_COLOURS[0], labels.get("track", "track"))]
     if breaks:
-        rows += [(BREAK_COLOURS["gap"], labels.get("gap", "gap > 5 min")),
-                 (BREAK_COLOURS["jump"], labels.get("jump", "jump > 150 km/h"))]
+        rows += [
+            (BREAK_COLOURS["gap"], labels.get("gap", "gap > 5 min")),
+            (BREAK_COLOURS["jump"], labels.get("jump", "jump > 150 km/h")),
+        ]
     data["legend"] = legend_html(legend_title, rows, kind="line")
     return TracksLayer(data, name=str(name), show=show)
 

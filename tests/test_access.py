@@ -72,7 +72,8 @@ def test_passwords_are_argon2_hashes_and_never_stored_or_logged(tiny_engine: sa.
 
 
 def test_lockout_after_repeated_failures_and_unlock_after_the_minutes(
-        tiny_engine: sa.Engine) -> None:
+    tiny_engine: sa.Engine,
+) -> None:
     s = _settings(login_attempts=3, lockout_minutes=10)
     access.add_user(tiny_engine, "g1", "grid-one-pass", "grid_manager", ["G1"], now=T0)
     for i in range(2):
@@ -109,7 +110,8 @@ def _write_lock_held(engine: sa.Engine) -> Iterator[None]:
 
 
 def test_login_during_a_long_import_on_sqlite_does_not_wait_and_loses_nothing(
-        sqlite_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    sqlite_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 8's gap: a login writes (counters, audit rows), and SQLite's single write lock is
     the import's until its file is stored. The login now answers at once; its writes follow
     when the lock frees, in order, and the lockout holds meanwhile."""
@@ -134,9 +136,17 @@ def test_login_during_a_long_import_on_sqlite_does_not_wait_and_loses_nothing(
         assert access.resume(eng, session, now=T0 + 11, settings=s) is not None  # reads only
     assert store.writes_waiting(eng, wait=60) == 0
     log = _audit_rows(eng)
-    assert log["action"].tolist() == ["user_add", "user_add", "login", "login_failed",
-                                      "login_failed", "login_failed", "lockout", "login_failed",
-                                      "export"]
+    assert log["action"].tolist() == [
+        "user_add",
+        "user_add",
+        "login",
+        "login_failed",
+        "login_failed",
+        "login_failed",
+        "lockout",
+        "login_failed",
+        "export",
+    ]
     assert log["ts_ms"].tolist()[2:] == [T0 + 1, T0 + 2, T0 + 3, T0 + 4, T0 + 4, T0 + 9, T0 + 10]
     with eng.connect() as conn:
         row = conn.execute(sa.select(store.users).where(store.users.c.user_name == "g2")).one()
@@ -203,10 +213,16 @@ def test_no_default_password_outside_demo_mode(engine: sa.Engine) -> None:
 
 
 def test_first_admin_from_the_environment(tiny_engine: sa.Engine) -> None:
-    s = get_settings({"QY_DATABASE_URL": "postgresql+psycopg://h/db",
-                      "QY_ADMIN_USER": "root", "QY_ADMIN_PASSWORD": "from-the-env-1",
-                      "QY_SESSION_MINUTES": "5", "QY_LOGIN_ATTEMPTS": "4",
-                      "QY_LOCKOUT_MINUTES": "2"})
+    s = get_settings(
+        {
+            "QY_DATABASE_URL": "postgresql+psycopg://h/db",
+            "QY_ADMIN_USER": "root",
+            "QY_ADMIN_PASSWORD": "from-the-env-1",
+            "QY_SESSION_MINUTES": "5",
+            "QY_LOGIN_ATTEMPTS": "4",
+            "QY_LOCKOUT_MINUTES": "2",
+        }
+    )
     assert (s.demo, s.session_minutes, s.login_attempts, s.lockout_minutes) == (False, 5, 4, 2)
     assert "from-the-env-1" not in repr(s)
     assert access.bootstrap(tiny_engine, s) == ["root"]
@@ -217,18 +233,22 @@ def test_first_admin_from_the_environment(tiny_engine: sa.Engine) -> None:
         get_settings({"QY_SESSION_MINUTES": "0"})
 
 
-@pytest.mark.parametrize(("name", "password", "role", "areas", "match"), [
-    ("<b>x</b>", "long-enough", "viewer", ["G1"], "user name"),
-    ("ok", "short", "viewer", ["G1"], "8 characters"),
-    ("ok", "long-enough", "chief", ["G1"], "unknown role"),
-    ("ok", "long-enough", "admin", ["G1"], "every area"),
-    ("ok", "long-enough", "viewer", [], "at least one area"),
-    ("ok", "long-enough", "viewer", ["NOPE"], "unknown area"),
-    ("ok", "long-enough", "commander", ["G1"], "station"),
-    ("ok", "long-enough", "grid_manager", ["ST"], "grid"),
-])
-def test_bad_users_are_refused(tiny_engine: sa.Engine, name: str, password: str, role: str,
-                               areas: list[str], match: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "password", "role", "areas", "match"),
+    [
+        ("<b>x</b>", "long-enough", "viewer", ["G1"], "user name"),
+        ("ok", "short", "viewer", ["G1"], "8 characters"),
+        ("ok", "long-enough", "chief", ["G1"], "unknown role"),
+        ("ok", "long-enough", "admin", ["G1"], "every area"),
+        ("ok", "long-enough", "viewer", [], "at least one area"),
+        ("ok", "long-enough", "viewer", ["NOPE"], "unknown area"),
+        ("ok", "long-enough", "commander", ["G1"], "station"),
+        ("ok", "long-enough", "grid_manager", ["ST"], "grid"),
+    ],
+)
+def test_bad_users_are_refused(
+    tiny_engine: sa.Engine, name: str, password: str, role: str, areas: list[str], match: str
+) -> None:
     with pytest.raises(ValueError, match=match):
         access.add_user(tiny_engine, name, password, role, areas)
     assert access.users(tiny_engine).empty
@@ -239,7 +259,8 @@ def test_bad_users_are_refused(tiny_engine: sa.Engine, name: str, password: str,
 
 
 def test_store_read_keeps_a_grid_manager_inside_and_refuses_a_viewer(
-        tiny_engine: sa.Engine) -> None:
+    tiny_engine: sa.Engine,
+) -> None:
     g1 = access.Principal("g1", "grid_manager", frozenset({"G1"}))
     viewer = access.Principal("v", "viewer", frozenset({"ST"}))
     for kind in tiny.ORDER:
@@ -260,8 +281,9 @@ def test_store_read_keeps_a_grid_manager_inside_and_refuses_a_viewer(
     assert store.figures_scope(viewer) == frozenset({"ST"})
     assert store.resolve_scope(tiny_engine, viewer) == {"ST", "G1", "G2"}
     admin = access.Principal("a", "admin", None)
-    assert len(store.read(tiny_engine, "pings", admin)) == len(store.read(tiny_engine, "pings",
-                                                                          "all"))
+    assert len(store.read(tiny_engine, "pings", admin)) == len(
+        store.read(tiny_engine, "pings", "all")
+    )
     with pytest.raises(ValueError):
         access.Principal("x", "grid_manager", None)  # only an admin has every area
 
@@ -272,9 +294,11 @@ def test_viewer_figures_without_rows(tiny_engine: sa.Engine) -> None:
     assert figs.equals(overview.compare(tiny_engine, ["ST"], "2022-07-01", "2022-07-03"))
     cov = coverage_svc.coverage_cells(tiny_engine, viewer, start="2022-07-01", end="2022-07-03")
     assert len(cov) > 0
-    for fn, args in ((coverage_svc.shifts_of_night, ("2022-07-01",)),
-                     (coverage_svc.night_tracks, (["S1"],)),
-                     (coverage_svc.track_breaks, ("2022-07-01", "2022-07-03"))):
+    for fn, args in (
+        (coverage_svc.shifts_of_night, ("2022-07-01",)),
+        (coverage_svc.night_tracks, (["S1"],)),
+        (coverage_svc.track_breaks, ("2022-07-01", "2022-07-03")),
+    ):
         with pytest.raises(PermissionError):
             fn(tiny_engine, viewer, *args)
     inc = store.read(tiny_engine, "incidents", "all")
@@ -288,8 +312,14 @@ def test_viewer_figures_without_rows(tiny_engine: sa.Engine) -> None:
 def test_plans_are_seen_by_their_areas(tiny_engine: sa.Engine) -> None:
     g1 = access.Principal("g1", "grid_manager", frozenset({"G1"}))
     g2 = access.Principal("g2", "grid_manager", frozenset({"G2"}))
-    doc = {"plan_id": "P1", "date": "2022-07-01", "risk_covered": 1.0, "risk_total": 2.0,
-           "area": None, "units": []}
+    doc = {
+        "plan_id": "P1",
+        "date": "2022-07-01",
+        "risk_covered": 1.0,
+        "risk_total": 2.0,
+        "area": None,
+        "units": [],
+    }
     plan_svc.save_plan(tiny_engine, doc, user="g1", scope=g1)
     assert list(plan_svc.list_plans(tiny_engine, g1)["plan_id"]) == ["P1"]
     assert plan_svc.list_plans(tiny_engine, g2).empty
@@ -315,13 +345,15 @@ def test_audit_log_filters(tiny_engine: sa.Engine) -> None:
     assert access.audit_log(tiny_engine, end=str(day - pd.Timedelta(days=1))).empty
 
 
-def test_cli_users_add_list_disable_passwd(db_url: str, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_users_add_list_disable_passwd(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO("cli-password-1\n"))
-    assert main(["users", "add", "boss", "--role", "admin", "--password-stdin",
-                 "--db", db_url]) == 0
+    assert (
+        main(["users", "add", "boss", "--role", "admin", "--password-stdin", "--db", db_url]) == 0
+    )
     assert main(["users", "add", "dup", "--role", "admin", "--db", db_url]) == 2  # no tty
     assert "password-stdin" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", io.StringIO("cli-password-2\n"))
@@ -329,12 +361,23 @@ def test_cli_users_add_list_disable_passwd(db_url: str, monkeypatch: pytest.Monk
     assert main(["users", "disable", "boss", "--db", db_url]) == 0
     assert main(["users", "list", "--db", db_url]) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert json.loads(out[-1])["users"] == [{"name": "boss", "role": "admin", "areas": [],
-                                             "disabled": True, "locked": False, "demo": False}]
+    assert json.loads(out[-1])["users"] == [
+        {
+            "name": "boss",
+            "role": "admin",
+            "areas": [],
+            "disabled": True,
+            "locked": False,
+            "demo": False,
+        }
+    ]
     assert "cli-password" not in "\n".join(out)
     engine = store.connect(db_url)
-    assert access.audit_log(engine)["action"].tolist() == ["user_disable", "user_password",
-                                                           "user_add"]
+    assert access.audit_log(engine)["action"].tolist() == [
+        "user_disable",
+        "user_password",
+        "user_add",
+    ]
     assert main(["users", "enable", "boss", "--db", db_url]) == 0
     assert access.login(engine, "boss", "cli-password-2").user == "boss"
 
@@ -368,9 +411,14 @@ def _outside(demo: dict) -> dict[str, set[str]]:
     """Ids of records of other grids, per id column (points outside the grid's polygon)."""
     poly, rows = demo["poly"], demo["all"]
     out: dict[str, set[str]] = {}
-    for kind, col in (("incidents", "incident_id"), ("venues", "venue_id"),
-                      ("hazards", "hazard_id"), ("sites", "site_id"),
-                      ("disputes", "dispute_id"), ("leads", "lead_id")):
+    for kind, col in (
+        ("incidents", "incident_id"),
+        ("venues", "venue_id"),
+        ("hazards", "hazard_id"),
+        ("sites", "site_id"),
+        ("disputes", "dispute_id"),
+        ("leads", "lead_id"),
+    ):
         f = rows[kind].dropna(subset=["lat"])
         inside = shapely.contains_xy(poly, f["lng"].to_numpy(float), f["lat"].to_numpy(float))
         out[col] = set(f.loc[~inside, col].astype(str))
@@ -389,8 +437,9 @@ def _cells_inside(demo: dict, frame: pd.DataFrame) -> bool:
 
 def _points_inside(demo: dict, frame: pd.DataFrame) -> bool:
     f = frame.dropna(subset=["lat"]) if "lat" in frame else frame.iloc[0:0]
-    return bool(shapely.contains_xy(demo["poly"], f["lng"].to_numpy(float),
-                                    f["lat"].to_numpy(float)).all())
+    return bool(
+        shapely.contains_xy(demo["poly"], f["lng"].to_numpy(float), f["lat"].to_numpy(float)).all()
+    )
 
 
 @pytest.mark.slow
@@ -418,24 +467,36 @@ def test_grid_manager_reads_nothing_of_another_grid(demo: dict) -> None:
     # cells: overview, coverage, hotspots, risk (their exports and standalone maps too)
     # (coverage at res 10: dwell is kept in the res-10 cells whose centre lies in the grid;
     # a coarser cell is the parent of such cells and may stick out of the grid)
-    for fn, kw in ((coverage_svc.coverage_cells, {"res": 10}), (hotspots_svc.hotspot_cells, {}),
-                   (risk_svc.risk_cells, {})):
+    for fn, kw in (
+        (coverage_svc.coverage_cells, {"res": 10}),
+        (hotspots_svc.hotspot_cells, {}),
+        (risk_svc.risk_cells, {}),
+    ):
         assert _cells_inside(demo, fn(eng, g, start=start, end=end, **kw)), fn.__name__
     # the figures are the grid's figures
-    pd.testing.assert_frame_equal(overview.compare(eng, g, start, end),
-                                  overview.compare(eng, "all", start, end, GRID))
+    pd.testing.assert_frame_equal(
+        overview.compare(eng, g, start, end), overview.compare(eng, "all", start, end, GRID)
+    )
     # tracks of a night: only the grid's part of each track
     shifts = coverage_svc.shifts_of_night(eng, g, "2022-07-15")
     assert len(shifts) > 0 and not set(shifts["shift_id"]) & foreign["shift_id"]
     pings = coverage_svc.night_tracks(eng, g, demo["all"]["shifts"]["shift_id"].tolist()[:400])
     assert len(pings) > 0 and _points_inside(demo, pings)
-    assert not set(coverage_svc.track_breaks(eng, g, start, end, only_breaks=False)["shift_id"]) \
+    assert (
+        not set(coverage_svc.track_breaks(eng, g, start, end, only_breaks=False)["shift_id"])
         & foreign["shift_id"]
+    )
     # a clicked cell of another grid shows nothing; one of the grid shows only the grid's rows
     inc = demo["all"]["incidents"]
     away = inc.loc[inc["incident_id"].isin(foreign["incident_id"])].iloc[0]
-    d = cells.cell_details(eng, g, int(hexes.latlng_to_cells(
-        np.array([away["lat"]]), np.array([away["lng"]]), 9)[0]), 9, "2022-04-01", "2022-10-31")
+    d = cells.cell_details(
+        eng,
+        g,
+        int(hexes.latlng_to_cells(np.array([away["lat"]]), np.array([away["lng"]]), 9)[0]),
+        9,
+        "2022-04-01",
+        "2022-10-31",
+    )
     for key in ("incidents", "venues", "hazards", "sites", "disputes", "leads"):
         frame = d[key]
         for col, ids in foreign.items():
@@ -445,8 +506,9 @@ def test_grid_manager_reads_nothing_of_another_grid(demo: dict) -> None:
     mine = briefing.figures(eng, g, start, end)
     assert mine["key"] == briefing.figures(eng, "all", start, end, GRID)["key"]
     b = briefing.build(eng, g, start, end, formats=("html", "md"))
-    text = b.files["html"].decode("utf-8") if isinstance(b.files["html"], bytes) \
-        else b.files["html"]
+    text = (
+        b.files["html"].decode("utf-8") if isinstance(b.files["html"], bytes) else b.files["html"]
+    )
     names = dict(zip(demo["all"]["areas"]["area_id"], demo["all"]["areas"]["name"], strict=True))
     assert names[GRID] in text
     assert not [a for a, n in names.items() if a not in (GRID, "ST01") and n in text]
@@ -463,8 +525,16 @@ def test_grid_manager_reads_nothing_of_another_grid(demo: dict) -> None:
     assert plan_svc.actual(eng, g, plan["plan_id"])["plan_id"] == plan["plan_id"]
 
 
-_FORBIDDEN_VIEWER = ("pings", "shifts", "units", "incidents", "inspections", "site_checks",
-                     "disputes", "leads")
+_FORBIDDEN_VIEWER = (
+    "pings",
+    "shifts",
+    "units",
+    "incidents",
+    "inspections",
+    "site_checks",
+    "disputes",
+    "leads",
+)
 
 
 @pytest.mark.slow
@@ -478,31 +548,37 @@ def test_viewer_gets_figures_but_no_track_officer_or_incident_row(demo: dict) ->
     for kind in access.VIEWER_ROW_KINDS:
         rows = store.read(eng, kind, v)
         assert len(rows) > 0 and "owner" not in rows and "unit_id" not in rows
-    for fn, args in ((coverage_svc.shifts_of_night, ("2022-07-15",)),
-                     (coverage_svc.night_tracks, (["x"],)),
-                     (coverage_svc.track_breaks, (start, end)),
-                     (plan_svc.units_on_duty, ())):
+    for fn, args in (
+        (coverage_svc.shifts_of_night, ("2022-07-15",)),
+        (coverage_svc.night_tracks, (["x"],)),
+        (coverage_svc.track_breaks, (start, end)),
+        (plan_svc.units_on_duty, ()),
+    ):
         with pytest.raises(PermissionError):
             fn(eng, v, *args)
     with pytest.raises(PermissionError):
         plan_svc.make_plan(eng, v, night="2022-07-15", n_units=1, time_limit_s=1)
     # figures and briefings are there, equal to the station's
-    assert overview.compare(eng, v, start, end).equals(overview.compare(eng, ["ST01"], start,
-                                                                        end))
+    assert overview.compare(eng, v, start, end).equals(overview.compare(eng, ["ST01"], start, end))
     b = briefing.build(eng, v, start, end, formats=("html",))
-    html = b.files["html"].decode("utf-8") if isinstance(b.files["html"], bytes) \
-        else b.files["html"]
+    html = (
+        b.files["html"].decode("utf-8") if isinstance(b.files["html"], bytes) else b.files["html"]
+    )
     units = demo["all"]["units"]
-    people = set(demo["all"]["areas"]["owner"].dropna()) | set(units["name"]) | \
-        set(demo["all"]["disputes"]["mediator"].dropna())
+    people = (
+        set(demo["all"]["areas"]["owner"].dropna())
+        | set(units["name"])
+        | set(demo["all"]["disputes"]["mediator"].dropna())
+    )
     assert not [p for p in people if p and p in html]
     assert not [i for i in demo["all"]["incidents"]["incident_id"].head(500) if i in html]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("user", ["grid03", "viewer"])
-def test_cli_reads_as_a_user(demo: dict, user: str, tmp_path: Path,
-                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reads_as_a_user(
+    demo: dict, user: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     url, eng = demo["url"], demo["engine"]
     foreign = _outside(demo)
     base = ["--db", url, "--as", user, "--from", PERIOD[0], "--to", PERIOD[1]]
@@ -532,13 +608,27 @@ def test_cli_reads_as_a_user(demo: dict, user: str, tmp_path: Path,
     status = json.loads(lines[-1])["counts"]
     if user == "viewer":
         assert set(status) == set(access.VIEWER_ROW_KINDS)
-        code = main(["plan", "--db", url, "--as", user, "--date", "2022-07-15", "--units", "1",
-                     "--time-limit", "1", "--out", str(tmp_path / "p.json")])
+        code = main(
+            [
+                "plan",
+                "--db",
+                url,
+                "--as",
+                user,
+                "--date",
+                "2022-07-15",
+                "--units",
+                "1",
+                "--time-limit",
+                "1",
+                "--out",
+                str(tmp_path / "p.json"),
+            ]
+        )
         assert code == 2 and "may not read" in capsys.readouterr().err
     else:
         assert status["incidents"] == len(store.read(eng, "incidents", [GRID]))
-    assert main(["coverage", "--db", url, "--as", "nobody", "--out",
-                 str(tmp_path / "x.csv")]) == 2
+    assert main(["coverage", "--db", url, "--as", "nobody", "--out", str(tmp_path / "x.csv")]) == 2
     assert main(["import", "areas", str(out), "--db", url, "--as", user]) == 2
     log = access.audit_log(eng, user=user, actions=["export"])
     assert {"coverage.csv", "venues.html", "brief.md"} <= set(log["what"])

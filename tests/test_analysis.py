@@ -29,32 +29,52 @@ def test_coverage_cells_night_and_area(loaded: sa.Engine) -> None:
     all_ = coverage_svc.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02", res=9)
     assert all_["dwell_s"].sum() == pytest.approx(59 * 20 + 29 * 30, rel=1e-6)
     assert set(all_["res"]) == {9}
-    west = coverage_svc.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02", res=9,
-                                   area="G1")
-    east = coverage_svc.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02", res=9,
-                                   area="G2")
+    west = coverage_svc.coverage_cells(
+        loaded, "all", start="2022-07-01", end="2022-07-02", res=9, area="G1"
+    )
+    east = coverage_svc.coverage_cells(
+        loaded, "all", start="2022-07-01", end="2022-07-02", res=9, area="G2"
+    )
     _lat, lng = hexes.cell_centres(west["cell"].to_numpy().astype(np.uint64))
     assert (lng < 115.980).all()
-    assert west["dwell_s"].sum() + east["dwell_s"].sum() == pytest.approx(all_["dwell_s"].sum(),
-                                                                          rel=1e-6)
+    assert west["dwell_s"].sum() + east["dwell_s"].sum() == pytest.approx(
+        all_["dwell_s"].sum(), rel=1e-6
+    )
     # only volunteers: the S2 walk
-    vol = coverage_svc.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02",
-                                  unit_kinds=["volunteer"])
+    vol = coverage_svc.coverage_cells(
+        loaded, "all", start="2022-07-01", end="2022-07-02", unit_kinds=["volunteer"]
+    )
     assert vol["dwell_s"].sum() == pytest.approx(29 * 30, rel=1e-6)
     # a day window that excludes the night
-    day = coverage_svc.coverage_cells(loaded, "all", start="2022-07-01", end="2022-07-02",
-                                  night="08:00-18:00")
+    day = coverage_svc.coverage_cells(
+        loaded, "all", start="2022-07-01", end="2022-07-02", night="08:00-18:00"
+    )
     assert day.empty
     # the grid manager of G1 cannot ask for G2
     with pytest.raises(ValueError, match="unknown area"):
         coverage_svc.coverage_cells(loaded, ["G1"], area="G2")
 
 
-def test_cli_coverage_hotspots_risk_geojson(loaded: sa.Engine, db_url: str, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_coverage_hotspots_risk_geojson(
+    loaded: sa.Engine, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "cov.geojson"
-    assert main(["coverage", "--db", db_url, "--from", "2022-07-01", "--to", "2022-07-03",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "coverage",
+                "--db",
+                db_url,
+                "--from",
+                "2022-07-01",
+                "--to",
+                "2022-07-03",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     fc = json.loads(out.read_text(encoding="utf-8"))
     props = fc["features"][0]["properties"]
     assert list(props)[:2] == ["h3", "res"]
@@ -72,8 +92,7 @@ def test_cli_coverage_hotspots_risk_geojson(loaded: sa.Engine, db_url: str, tmp_
     assert {"h3", "res", "count", "gi_z", "gi_p", "gi_bin"} <= set(props)
     assert sum(f["properties"]["count"] for f in fc["features"]) == 3
     # every study cell is in the station polygon, zero-count cells included
-    assert len(fc["features"]) == len(hexes.polygon_to_cells(
-        store.area_polygon(loaded, ["ST"]), 9))
+    assert len(fc["features"]) == len(hexes.polygon_to_cells(store.area_polygon(loaded, ["ST"]), 9))
 
     out = tmp_path / "risk.csv"
     assert main(["risk", "--db", db_url, "--out", str(out)]) == 0

@@ -12,8 +12,14 @@ from geo.store import engine as store_engine
 PAGES = ["overview", "coverage", "hotspots", "venues", "hazards", "data", "settings"]
 # what each page must show, as string keys (metric labels, subheaders, captions)
 KEY_CONTENT = {
-    "overview": ["fig.police_aux", "fig.volunteers", "fig.people_checked", "fig.venues_inspected",
-                 "fig.site_patrols", "fig.hazards_rectified"],
+    "overview": [
+        "fig.police_aux",
+        "fig.volunteers",
+        "fig.people_checked",
+        "fig.venues_inspected",
+        "fig.site_patrols",
+        "fig.hazards_rectified",
+    ],
     "venues": ["ven.n_total", "ven.n_overdue"],
     "hazards": ["haz.found", "haz.rectified", "haz.overdue"],
     "data": ["app.imports"],
@@ -23,9 +29,14 @@ pytestmark = pytest.mark.slow
 
 
 def _texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [h.value for h in at.title] + \
-        [h.value for h in at.subheader] + [i.value for i in at.info] + \
-        [m.label for m in at.metric] + [c.value for c in at.caption]
+    parts = (
+        [m.value for m in at.markdown]
+        + [h.value for h in at.title]
+        + [h.value for h in at.subheader]
+        + [i.value for i in at.info]
+        + [m.label for m in at.metric]
+        + [c.value for c in at.caption]
+    )
     return "\n".join(str(p) for p in parts)
 
 
@@ -64,12 +75,17 @@ def test_settings_are_validated_and_saved(app: AppTest, demo_db_url: str) -> Non
     app.button(key="set_save").click().run()
     assert not app.exception and app.success
     saved = store.get_meta(store.connect(demo_db_url), "ui_settings")
-    assert saved == {"night": "21:00-06:00", "tiles": "custom",
-                     "tiles_url": "http://127.0.0.1:8080/{z}/{x}/{y}.png", "tianditu_token": ""}
+    assert saved == {
+        "night": "21:00-06:00",
+        "tiles": "custom",
+        "tiles_url": "http://127.0.0.1:8080/{z}/{x}/{y}.png",
+        "tianditu_token": "",
+    }
 
 
-def test_a_save_during_a_long_import_says_the_store_is_busy(app: AppTest, demo_db_url: str,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_save_during_a_long_import_says_the_store_is_busy(
+    app: AppTest, demo_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """SQLite: while an import holds the write lock past the wait, saving the settings shows a
     message in the user's language (no traceback) and changes nothing; afterwards it saves."""
     import sqlite3
@@ -79,8 +95,9 @@ def test_a_save_during_a_long_import_says_the_store_is_busy(app: AppTest, demo_d
     app.switch_page("views/settings.py").run()
     before = store.get_meta(store.connect(demo_db_url), "ui_settings")
     app.selectbox(key="set_night_from").set_value(22).run()
-    holder = sqlite3.connect(demo_db_url.removeprefix("sqlite:///"), timeout=0,
-                             isolation_level=None)
+    holder = sqlite3.connect(
+        demo_db_url.removeprefix("sqlite:///"), timeout=0, isolation_level=None
+    )
     holder.execute("BEGIN IMMEDIATE")
     try:
         app.button(key="set_save").click().run()
@@ -97,7 +114,8 @@ def test_a_save_during_a_long_import_says_the_store_is_busy(app: AppTest, demo_d
 
 @pytest.mark.parametrize("page", ["settings", "overview", "admin"])
 def test_a_language_switch_keeps_the_choices_of_relabelled_widgets(
-        app: AppTest, page: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    app: AppTest, page: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The language switch gives the widgets whose labels follow the language their values
     again (so that the browser redraws them); choices are kept and Streamlit does not warn of a
     widget set both by a default and through session state."""
@@ -121,8 +139,9 @@ def test_a_language_switch_keeps_the_choices_of_relabelled_widgets(
         assert app.radio(key="set_tiles").options[1] == t("settings.tiles.osm", "en")
     elif page == "overview":
         assert app.radio(key="ov_layer").value == "gap"
-        assert app.radio(key="ov_layer").options == [t(f"ov.layer.{k}", "en")
-                                                     for k in ("risk", "gap", "coverage")]
+        assert app.radio(key="ov_layer").options == [
+            t(f"ov.layer.{k}", "en") for k in ("risk", "gap", "coverage")
+        ]
     else:
         assert app.multiselect(key="audit_actions").value == ["login", "export"]
     assert app.selectbox(key="area").value is None

@@ -22,9 +22,14 @@ from geo.services import access
 
 ROOT = Path(__file__).resolve().parent.parent
 GRID = "ST01-G03"
-ALL_PAGES = [Path(path).stem for path, _key, _icon in
-             ast.literal_eval(re.search(r"PAGES = (\[.*?\])\n", (
-                 ROOT / "app.py").read_text(encoding="utf-8"), re.S).group(1))]
+ALL_PAGES = [
+    Path(path).stem
+    for path, _key, _icon in ast.literal_eval(
+        re.search(
+            r"PAGES = (\[.*?\])\n", (ROOT / "app.py").read_text(encoding="utf-8"), re.S
+        ).group(1)
+    )
+]
 pytestmark = pytest.mark.slow
 
 
@@ -161,8 +166,7 @@ def _whole_words_in(strings: set[str], blob: str) -> list[str]:
     runs = set(_WORD.findall(blob))
     plain = {s for s in strings if _WORD.fullmatch(s)}
     hits = plain & runs
-    hits |= {s for s in strings - plain
-             if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", blob)}
+    hits |= {s for s in strings - plain if re.search(rf"(?<![\w-]){re.escape(s)}(?![\w-])", blob)}
     return sorted(hits)
 
 
@@ -177,9 +181,14 @@ def _foreign(eng: object) -> set[str]:
     areas = store.read(eng, "areas", "all")
     poly = shapely_wkt.loads(areas.set_index("area_id").at[GRID, "geometry"])
     out: set[str] = set()
-    for kind, cols in (("incidents", ["incident_id"]), ("venues", ["venue_id", "name"]),
-                       ("hazards", ["hazard_id"]), ("disputes", ["dispute_id"]),
-                       ("leads", ["lead_id"]), ("sites", ["site_id", "name"])):
+    for kind, cols in (
+        ("incidents", ["incident_id"]),
+        ("venues", ["venue_id", "name"]),
+        ("hazards", ["hazard_id"]),
+        ("disputes", ["dispute_id"]),
+        ("leads", ["lead_id"]),
+        ("sites", ["site_id", "name"]),
+    ):
         f = store.read(eng, kind, "all").dropna(subset=["lat"])
         inside = shapely.contains_xy(poly, f["lng"].to_numpy(float), f["lat"].to_numpy(float))
         mine = set().union(*(set(f.loc[inside, c].astype(str)) for c in cols))
@@ -197,8 +206,13 @@ def test_viewer_sees_no_track_officer_or_incident_row(app: AppTest, demo_db_url:
     eng = store.connect(demo_db_url)
     _log_in(app, "viewer")
     pages = _open_every_page(app)
-    assert {p for p, b in pages.items() if b is not None} == \
-        {"overview", "coverage", "hotspots", "hazards", "briefing"}
+    assert {p for p, b in pages.items() if b is not None} == {
+        "overview",
+        "coverage",
+        "hotspots",
+        "hazards",
+        "briefing",
+    }
     units = store.read(eng, "units", "all")
     shifts = store.read(eng, "shifts", "all", columns=["shift_id"])
     incidents = store.read(eng, "incidents", "all", columns=["incident_id"])
@@ -217,8 +231,7 @@ def test_viewer_sees_no_track_officer_or_incident_row(app: AppTest, demo_db_url:
     assert not [m for m in app.multiselect if str(m.key).startswith("cov_units")]  # no tracks
 
 
-def test_admin_page_manages_users_and_filters_the_audit_log(app: AppTest,
-                                                           demo_db_url: str) -> None:
+def test_admin_page_manages_users_and_filters_the_audit_log(app: AppTest, demo_db_url: str) -> None:
     eng = store.connect(demo_db_url)
     _log_in(app, "admin")
     app.switch_page("views/admin.py").run()

@@ -15,8 +15,10 @@ from geo.reports import briefing
 from geo.services import briefing as briefing_svc
 
 pytestmark = pytest.mark.slow
-SENTENCE = ("开展百日行动以来，共出动民警、辅警警力1169人次，发动组织群防群治力量856人次，"
-            "盘查人员521人，检查场所76个，巡查重点部位632处（次），排查整改各类安全隐患36处。")
+SENTENCE = (
+    "开展百日行动以来，共出动民警、辅警警力1169人次，发动组织群防群治力量856人次，"
+    "盘查人员521人，检查场所76个，巡查重点部位632处（次），排查整改各类安全隐患36处。"
+)
 
 
 @pytest.fixture
@@ -58,5 +60,8 @@ def test_page_in_english_for_one_grid(app: AppTest, demo_db_url: str) -> None:
     engine = store.connect(demo_db_url)
     figs = briefing_svc.figures(engine, "all", "2022-06-25", "2022-10-02", "ST01-G03")
     assert f"{figs['key']['police_aux']:,}" in lead and figs["key"]["police_aux"] < 1169
-    assert any(h.value.startswith("## " + escape.md_escape("Patrol and public-safety briefing:"))
-               and "罗家第3网格" in h.value for h in at.markdown)
+    assert any(
+        h.value.startswith("## " + escape.md_escape("Patrol and public-safety briefing:"))
+        and "罗家第3网格" in h.value
+        for h in at.markdown
+    )

@@ -15,9 +15,14 @@ pytestmark = pytest.mark.slow
 
 
 def _texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [h.value for h in at.title] + \
-        [h.value for h in at.subheader] + [i.value for i in at.info] + \
-        [m.label for m in at.metric] + [c.value for c in at.caption]
+    parts = (
+        [m.value for m in at.markdown]
+        + [h.value for h in at.title]
+        + [h.value for h in at.subheader]
+        + [i.value for i in at.info]
+        + [m.label for m in at.metric]
+        + [c.value for c in at.caption]
+    )
     return "\n".join(str(p) for p in parts)
 
 
@@ -28,8 +33,10 @@ def _metric(at: AppTest, key: str, lang: str) -> str:
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 def test_page_shows_the_campaign_board(app: AppTest, lang: str) -> None:
     app.session_state["lang"] = lang
-    app.session_state["period"] = (dt.date.fromisoformat(CAMPAIGN[0]),
-                                   dt.date.fromisoformat(CAMPAIGN[1]))
+    app.session_state["period"] = (
+        dt.date.fromisoformat(CAMPAIGN[0]),
+        dt.date.fromisoformat(CAMPAIGN[1]),
+    )
     app.switch_page("views/disputes.py").run()
     assert not app.exception, app.exception
     text = _texts(app)
@@ -67,21 +74,27 @@ def test_overdue_days_and_hotspot_layer(app: AppTest) -> None:
     app.radio(key="dsp_layer").set_value("hot_disputes").run()
     assert not app.exception, app.exception
     text = _texts(app)
-    assert t("dsp.hot_summary", "zh-CN", n="@", hot="@").split("@")[0] in text or \
-        t("dsp.no_hot", "zh-CN") in text
+    assert (
+        t("dsp.hot_summary", "zh-CN", n="@", hot="@").split("@")[0] in text
+        or t("dsp.no_hot", "zh-CN") in text
+    )
 
 
 def test_page_in_a_grid_scope(app: AppTest) -> None:
-    app.session_state["period"] = (dt.date.fromisoformat(CAMPAIGN[0]),
-                                   dt.date.fromisoformat(CAMPAIGN[1]))
+    app.session_state["period"] = (
+        dt.date.fromisoformat(CAMPAIGN[0]),
+        dt.date.fromisoformat(CAMPAIGN[1]),
+    )
     app.session_state["area"] = "ST01-G05"
     app.switch_page("views/disputes.py").run()
     assert not app.exception, app.exception
-    grid = next(df.value for df in app.dataframe
-                if t("col.resolution_rate", "zh-CN") in df.value.columns)
+    grid = next(
+        df.value for df in app.dataframe if t("col.resolution_rate", "zh-CN") in df.value.columns
+    )
     assert list(grid[t("col.grid", "zh-CN")]) == ["罗家第5网格"]
     assert _metric(app, "dsp.discovered", "zh-CN") == str(
-        int(grid[t("col.discovered", "zh-CN")].iloc[0]))
+        int(grid[t("col.discovered", "zh-CN")].iloc[0])
+    )
 
 
 def test_settings_store_the_unsettled_days_that_risk_uses(app: AppTest, demo_db_url: str) -> None:
@@ -97,8 +110,7 @@ def test_settings_store_the_unsettled_days_that_risk_uses(app: AppTest, demo_db_
     assert store.get_meta(engine, "dispute_unsettled_days") == 7
     # risk now counts disputes unsettled for more than 7 days (the stored setting), not 30
     week = risk.risk_cells(engine, "all", start="2022-09-01", end="2022-09-30")
-    month = risk.risk_cells(engine, "all", start="2022-09-01", end="2022-09-30",
-                                unsettled_days=30)
+    month = risk.risk_cells(engine, "all", start="2022-09-01", end="2022-09-30", unsettled_days=30)
     week_risk = week.set_index("cell")["risk"]
     month_risk = month.set_index("cell")["risk"].reindex(week_risk.index)
     assert (week_risk - month_risk).abs().max() > 1e-6

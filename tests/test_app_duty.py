@@ -40,8 +40,9 @@ def test_settings_rules_and_overview_alerts(app: AppTest, demo_db_url: str) -> N
     assert t("settings.duty", "zh-CN") in [h.value for h in app.subheader]
     app.button(key="set_duty_save").click().run()
     assert not app.exception and not app.error, [e.value for e in app.error]
-    assert store.get_meta(store.connect(demo_db_url), duty.RULES_META) == \
-        duty_rules.validate_rules(duty_rules.DEFAULT_RULES)
+    assert store.get_meta(store.connect(demo_db_url), duty.RULES_META) == duty_rules.validate_rules(
+        duty_rules.DEFAULT_RULES
+    )
     app.switch_page("views/overview.py").run()
     assert not app.exception, app.exception
     end = app.session_state["filters"].end

@@ -14,14 +14,18 @@ pytestmark = pytest.mark.slow
 
 
 def _texts(at: AppTest) -> str:
-    parts = [h.value for h in at.subheader] + [m.label for m in at.metric] + \
-        [i.value for i in at.info] + [c.value for c in at.caption] + [s.value for s in at.success]
+    parts = (
+        [h.value for h in at.subheader]
+        + [m.label for m in at.metric]
+        + [i.value for i in at.info]
+        + [c.value for c in at.caption]
+        + [s.value for s in at.success]
+    )
     return "\n".join(str(p) for p in parts)
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
-def test_plan_page_makes_saves_and_checks_a_plan(app: AppTest, demo_db_url: str,
-                                                 lang: str) -> None:
+def test_plan_page_makes_saves_and_checks_a_plan(app: AppTest, demo_db_url: str, lang: str) -> None:
     app.radio(key="lang").set_value(lang).run()
     app.switch_page("views/plan.py").run()
     assert not app.exception, app.exception
@@ -36,12 +40,19 @@ def test_plan_page_makes_saves_and_checks_a_plan(app: AppTest, demo_db_url: str,
     assert len(saved) == 1 and saved["night"].iloc[0] == night
     pid = saved["plan_id"].iloc[0]
     assert t("plan.saved", lang, plan_id=pid) in text
-    for key in ("plan.m.units", "plan.m.stops", "plan.m.covered", "plan.m.compliance",
-                "plan.m.visited"):
+    for key in (
+        "plan.m.units",
+        "plan.m.stops",
+        "plan.m.covered",
+        "plan.m.compliance",
+        "plan.m.visited",
+    ):
         assert t(key, lang) in text, key
     plan = plan_svc.load_plan(store.connect(demo_db_url), pid)
-    rostered = {u.unit_id for u in plan_svc.units_on_duty(store.connect(demo_db_url), "all",
-                                                          night=night.isoformat())}
+    rostered = {
+        u.unit_id
+        for u in plan_svc.units_on_duty(store.connect(demo_db_url), "all", night=night.isoformat())
+    }
     assert {u["unit_id"] for u in plan["units"]} == rostered  # the roster of that night
     assert sum(len(u["stops"]) for u in plan["units"]) > 0
     units_metric = next(m for m in app.metric if m.label == t("plan.m.units", lang))

@@ -33,8 +33,9 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "ingest": frozenset({"foundation", "domain", "store"}),
     "engines": frozenset({"foundation", "domain", "store", "ingest"}),
     "reports": frozenset({"foundation", "domain"}),
-    "services": frozenset({"foundation", "domain", "store", "ingest", "engines", "reports",
-                           "demo data"}),
+    "services": frozenset(
+        {"foundation", "domain", "store", "ingest", "engines", "reports", "demo data"}
+    ),
     "layers": frozenset({"foundation", "domain"}),
     "views": frozenset({"foundation", "domain", "services", "layers", "reports"}),
     "cli": frozenset({"foundation", "domain", "services", "layers", "reports"}),
@@ -55,10 +56,17 @@ def room_of(module: str) -> str:
     if module == "geo.__main__":
         return "entry"
     if module in ("geo", "geo.config", "geo.i18n", "geo.escape") or module.startswith(
-            "geo.strings"):
+        "geo.strings"
+    ):
         return "foundation"
-    if len(parts) > 1 and parts[1] in ("domain", "store", "ingest", "engines", "reports",
-                                       "services"):
+    if len(parts) > 1 and parts[1] in (
+        "domain",
+        "store",
+        "ingest",
+        "engines",
+        "reports",
+        "services",
+    ):
         return parts[1]
     msg = f"{module} is in no room: give it one in docs/architecture.md and MAY_IMPORT"
     raise ValueError(msg)
@@ -209,8 +217,12 @@ def test_function_level_imports_are_late_libraries_with_a_reason(module: str) ->
         while not said and i > 0:
             above = lines[i - 1].strip()
             said = above.startswith("#")
-            if not (above.startswith(("import ", "from ")) or above.startswith(")")
-                    or above.endswith(("(", ",")) or not above):
+            if not (
+                above.startswith(("import ", "from "))
+                or above.startswith(")")
+                or above.endswith(("(", ","))
+                or not above
+            ):
                 break
             i -= 1
         if not said:

@@ -34,17 +34,27 @@ TZ = tiny.TZ
 ts = tiny.ts
 NASTY = '二网格<script>alert("x")</script>&'
 PERSON = "张伟"  # in a unit's name: a briefing names unit kinds, never units or people
-DEMO_SENTENCE = ("开展百日行动以来，共出动民警、辅警警力1169人次，"
-                 "发动组织群防群治力量856人次，盘查人员521人，检查场所76个，"
-                 "巡查重点部位632处（次），排查整改各类安全隐患36处")
+DEMO_SENTENCE = (
+    "开展百日行动以来，共出动民警、辅警警力1169人次，"
+    "发动组织群防群治力量856人次，盘查人员521人，检查场所76个，"
+    "巡查重点部位632处（次），排查整改各类安全隐患36处"
+)
 
 
-def _pings(shift: str, unit: str, start: str, n: int, lat: float, lng0: float,
-           lng1: float) -> pd.DataFrame:
-    return pd.DataFrame({"shift_id": shift, "unit_id": unit,
-                         "ts": pd.date_range(ts(start), periods=n, freq="30s"), "lat": lat,
-                         "lng": np.linspace(lng0, lng1, n), "speed": np.nan,
-                         "accuracy": np.nan})
+def _pings(
+    shift: str, unit: str, start: str, n: int, lat: float, lng0: float, lng1: float
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "shift_id": shift,
+            "unit_id": unit,
+            "ts": pd.date_range(ts(start), periods=n, freq="30s"),
+            "lat": lat,
+            "lng": np.linspace(lng0, lng1, n),
+            "speed": np.nan,
+            "accuracy": np.nan,
+        }
+    )
 
 
 def city() -> dict[str, pd.DataFrame]:
@@ -52,38 +62,107 @@ def city() -> dict[str, pd.DataFrame]:
     midnight, an overdue hazard, a failed inspection, a unit named after a person."""
     f = tiny.frames()
     f["areas"].loc[f["areas"]["area_id"] == "G2", "name"] = NASTY
-    f["units"] = pd.concat([f["units"], pd.DataFrame({
-        "unit_id": ["U3"], "name": [f"民警{PERSON}巡逻组"], "kind": ["auxiliary"],
-        "station": ["ST"]})], ignore_index=True)
-    f["shifts"] = pd.concat([f["shifts"], pd.DataFrame({
-        "shift_id": ["S3", "S4"], "unit_id": ["U3", "U3"],
-        # S4 starts 01:00 on the 3rd: it belongs to the night of the 2nd
-        "start": [ts("2022-06-30 20:30"), ts("2022-07-03 01:00")],
-        "end": [ts("2022-06-30 23:00"), ts("2022-07-03 07:00")],
-        "police": [1, 0], "auxiliaries": [2, 2], "volunteers": [0, 1],
-        "people_checked": [3, 2], "outreach": [10, 5]})], ignore_index=True)
-    f["pings"] = pd.concat([f["pings"],
-                            _pings("S3", "U3", "2022-06-30 21:00", 20, 28.695, 115.972, 115.976),
-                            _pings("S4", "U3", "2022-07-03 01:10", 20, 28.694, 115.973, 115.977)],
-                           ignore_index=True)
-    f["site_checks"] = pd.concat([f["site_checks"], pd.DataFrame({
-        "site_id": ["K1"], "unit_id": ["U3"], "ts": [ts("2022-07-02 22:30")]})],
-        ignore_index=True)
-    f["inspections"] = pd.concat([f["inspections"], pd.DataFrame({
-        "inspection_id": ["X3"], "venue_id": ["V2"], "ts": [ts("2022-07-02 23:00")],
-        "unit_id": ["U2"], "result": ["fail"], "findings": ["无证经营"],
-        "follow_up_due": [ts("2022-07-09 00:00")]})], ignore_index=True)
-    f["hazards"] = pd.concat([f["hazards"], pd.DataFrame({
-        "hazard_id": ["H3", "H4"], "category": ["gas", "fire"], "severity": ["major", "medium"],
-        "lat": [28.706, 28.692], "lng": [115.983, 115.973],
-        "found_at": [ts("2022-07-01 12:00"), ts("2022-06-25 09:00")],
-        "status": ["rectifying", "open"], "rectified_at": [pd.NaT, pd.NaT],
-        "deadline": [ts("2022-07-02 08:00"), ts("2022-06-28 00:00")]})], ignore_index=True)
-    f["incidents"] = pd.concat([f["incidents"], pd.DataFrame({
-        "incident_id": ["I4", "I5", "I6"],
-        "ts": [ts("2022-06-29 22:00"), ts("2022-06-30 23:00"), ts("2022-07-02 20:30")],
-        "category": ["theft", "burglary", "theft"], "lat": [28.697, 28.703, 28.704],
-        "lng": [115.974, 115.985, 115.984], "priority": [2, 2, 1]})], ignore_index=True)
+    f["units"] = pd.concat(
+        [
+            f["units"],
+            pd.DataFrame(
+                {
+                    "unit_id": ["U3"],
+                    "name": [f"民警{PERSON}巡逻组"],
+                    "kind": ["auxiliary"],
+                    "station": ["ST"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    f["shifts"] = pd.concat(
+        [
+            f["shifts"],
+            pd.DataFrame(
+                {
+                    "shift_id": ["S3", "S4"],
+                    "unit_id": ["U3", "U3"],
+                    # S4 starts 01:00 on the 3rd: it belongs to the night of the 2nd
+                    "start": [ts("2022-06-30 20:30"), ts("2022-07-03 01:00")],
+                    "end": [ts("2022-06-30 23:00"), ts("2022-07-03 07:00")],
+                    "police": [1, 0],
+                    "auxiliaries": [2, 2],
+                    "volunteers": [0, 1],
+                    "people_checked": [3, 2],
+                    "outreach": [10, 5],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    f["pings"] = pd.concat(
+        [
+            f["pings"],
+            _pings("S3", "U3", "2022-06-30 21:00", 20, 28.695, 115.972, 115.976),
+            _pings("S4", "U3", "2022-07-03 01:10", 20, 28.694, 115.973, 115.977),
+        ],
+        ignore_index=True,
+    )
+    f["site_checks"] = pd.concat(
+        [
+            f["site_checks"],
+            pd.DataFrame({"site_id": ["K1"], "unit_id": ["U3"], "ts": [ts("2022-07-02 22:30")]}),
+        ],
+        ignore_index=True,
+    )
+    f["inspections"] = pd.concat(
+        [
+            f["inspections"],
+            pd.DataFrame(
+                {
+                    "inspection_id": ["X3"],
+                    "venue_id": ["V2"],
+                    "ts": [ts("2022-07-02 23:00")],
+                    "unit_id": ["U2"],
+                    "result": ["fail"],
+                    "findings": ["无证经营"],
+                    "follow_up_due": [ts("2022-07-09 00:00")],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    f["hazards"] = pd.concat(
+        [
+            f["hazards"],
+            pd.DataFrame(
+                {
+                    "hazard_id": ["H3", "H4"],
+                    "category": ["gas", "fire"],
+                    "severity": ["major", "medium"],
+                    "lat": [28.706, 28.692],
+                    "lng": [115.983, 115.973],
+                    "found_at": [ts("2022-07-01 12:00"), ts("2022-06-25 09:00")],
+                    "status": ["rectifying", "open"],
+                    "rectified_at": [pd.NaT, pd.NaT],
+                    "deadline": [ts("2022-07-02 08:00"), ts("2022-06-28 00:00")],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    f["incidents"] = pd.concat(
+        [
+            f["incidents"],
+            pd.DataFrame(
+                {
+                    "incident_id": ["I4", "I5", "I6"],
+                    "ts": [ts("2022-06-29 22:00"), ts("2022-06-30 23:00"), ts("2022-07-02 20:30")],
+                    "category": ["theft", "burglary", "theft"],
+                    "lat": [28.697, 28.703, 28.704],
+                    "lng": [115.974, 115.985, 115.984],
+                    "priority": [2, 2, 1],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     return f
 
 
@@ -92,10 +171,10 @@ def load(engine: object, frames: dict[str, pd.DataFrame]) -> None:
         raw = frames[kind].copy()
         geometry = None
         if kind == "areas":
-            geometry = np.array([shapely_wkt.loads(g) for g in raw.pop("geometry")],
-                                dtype=object)
-        s = ingest.import_frame(engine, kind, raw, file_name=f"city:{kind}", first_row=1,
-                                geometry=geometry)  # type: ignore[arg-type]
+            geometry = np.array([shapely_wkt.loads(g) for g in raw.pop("geometry")], dtype=object)
+        s = ingest.import_frame(
+            engine, kind, raw, file_name=f"city:{kind}", first_row=1, geometry=geometry
+        )  # type: ignore[arg-type]
         assert s.rejected == 0 and s.conflicts == 0, s.rejects
 
 
@@ -114,8 +193,9 @@ def _scope_polygon(frames: dict[str, pd.DataFrame], ids: list[str] | None):
         return None
     a = frames["areas"]
     want = set(ids) | set(a.loc[a["parent_id"].isin(ids), "area_id"])
-    return shapely.union_all([shapely_wkt.loads(g) for g in a.loc[a["area_id"].isin(want),
-                                                                 "geometry"]])
+    return shapely.union_all(
+        [shapely_wkt.loads(g) for g in a.loc[a["area_id"].isin(want), "geometry"]]
+    )
 
 
 def _inside(poly, frame: pd.DataFrame) -> np.ndarray:
@@ -128,8 +208,7 @@ def _day(x: pd.Timestamp) -> dt.date:
     return x.tz_convert(TZ).date()
 
 
-def expected(frames: dict[str, pd.DataFrame], start: str, end: str,
-             ids: list[str] | None) -> dict:
+def expected(frames: dict[str, pd.DataFrame], start: str, end: str, ids: list[str] | None) -> dict:
     lo, hi = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     days = (hi - lo).days + 1
     p0, p1 = lo - dt.timedelta(days=days), lo - dt.timedelta(days=1)
@@ -161,18 +240,31 @@ def expected(frames: dict[str, pd.DataFrame], start: str, end: str,
     chk = chk.loc[[lo <= _day(x) <= hi for x in chk["ts"]]]
     hz = frames["hazards"].loc[_inside(poly, frames["hazards"])]
     hz = hz.loc[hz["found_at"] < end_ts]
-    done = [s == "rectified" and (pd.isna(r) or r < end_ts)
-            for s, r in zip(hz["status"], hz["rectified_at"], strict=True)]
+    done = [
+        s == "rectified" and (pd.isna(r) or r < end_ts)
+        for s, r in zip(hz["status"], hz["rectified_at"], strict=True)
+    ]
     found = [lo <= _day(x) <= hi for x in hz["found_at"]]
-    rect = [f and s == "rectified" and pd.notna(r) and r < end_ts
-            for f, s, r in zip(found, hz["status"], hz["rectified_at"], strict=True)]
-    overdue = [not d and pd.notna(dl) and dl < end_ts
-               for d, dl in zip(done, hz["deadline"], strict=True)]
+    rect = [
+        f and s == "rectified" and pd.notna(r) and r < end_ts
+        for f, s, r in zip(found, hz["status"], hz["rectified_at"], strict=True)
+    ]
+    overdue = [
+        not d and pd.notna(dl) and dl < end_ts for d, dl in zip(done, hz["deadline"], strict=True)
+    ]
     # night coverage in the scope's res-10 cells (centre inside), summed to res 9: the path of
     # every shift (consecutive fixes under 5 minutes apart, inside the night window), sampled
     # every metre or so; nights = distinct nights through a cell, dwell = time over the samples
-    win = frames["pings"].loc[[x.tz_convert(TZ).hour >= 20 or x.tz_convert(TZ).hour < 6
-                               for x in frames["pings"]["ts"]]].sort_values(["shift_id", "ts"])
+    win = (
+        frames["pings"]
+        .loc[
+            [
+                x.tz_convert(TZ).hour >= 20 or x.tz_convert(TZ).hour < 6
+                for x in frames["pings"]["ts"]
+            ]
+        ]
+        .sort_values(["shift_id", "ts"])
+    )
     win = win.assign(night=[_day(x - pd.Timedelta(hours=6)) for x in win["ts"]])
     win = win.loc[(win["night"] >= lo) & (win["night"] <= hi)]
     visits = []
@@ -182,9 +274,16 @@ def expected(frames: dict[str, pd.DataFrame], start: str, end: str,
         for a, b in itertools.pairwise(rows):
             secs = (b.ts - a.ts).total_seconds()
             if secs <= 300:
-                visits += [(h3.latlng_to_cell(a.lat + f * (b.lat - a.lat),
-                                              a.lng + f * (b.lng - a.lng), 10), a.night, secs / 50)
-                           for f in (np.arange(50) + 0.5) / 50]
+                visits += [
+                    (
+                        h3.latlng_to_cell(
+                            a.lat + f * (b.lat - a.lat), a.lng + f * (b.lng - a.lng), 10
+                        ),
+                        a.night,
+                        secs / 50,
+                    )
+                    for f in (np.arange(50) + 0.5) / 50
+                ]
     v = pd.DataFrame(visits, columns=["cell", "night", "dwell_s"])
     if poly is not None and len(v):
         centres = [h3.cell_to_latlng(c) for c in v["cell"]]
@@ -192,25 +291,36 @@ def expected(frames: dict[str, pd.DataFrame], start: str, end: str,
     v = v.assign(cell=[h3.cell_to_parent(c, 9) for c in v["cell"]])
     nights_by_cell = v.groupby("cell")["night"].nunique().to_dict() if len(v) else {}
     return {
-        "police": int(cur["police"].sum()), "auxiliaries": int(cur["auxiliaries"].sum()),
+        "police": int(cur["police"].sum()),
+        "auxiliaries": int(cur["auxiliaries"].sum()),
         "police_aux": int(cur["police"].sum() + cur["auxiliaries"].sum()),
         "volunteers": int(cur["volunteers"].sum()),
         "people_checked": int(cur["people_checked"].sum()),
-        "outreach": int(cur["outreach"].sum()), "shifts": len(cur),
+        "outreach": int(cur["outreach"].sum()),
+        "shifts": len(cur),
         "patrol_h": round(float((cur["end"] - cur["start"]).dt.total_seconds().sum()) / 3600, 1),
-        "night_patrol_h": night_h(cur), "prev_police_aux": int(prev["police"].sum()
-                                                               + prev["auxiliaries"].sum()),
-        "incidents": len(now), "previous_incidents": len(before),
+        "night_patrol_h": night_h(cur),
+        "prev_police_aux": int(prev["police"].sum() + prev["auxiliaries"].sum()),
+        "incidents": len(now),
+        "previous_incidents": len(before),
         "by_category": now["category"].value_counts().to_dict(),
         "by_category_prev": before["category"].value_counts().to_dict(),
-        "incident_cells": pd.Series([h3.latlng_to_cell(a, b, 9) for a, b in zip(
-            now["lat"], now["lng"], strict=True)], dtype=object).value_counts().to_dict(),
-        "inspections": len(ins), "venues_inspected": ins["venue_id"].nunique(),
+        "incident_cells": pd.Series(
+            [h3.latlng_to_cell(a, b, 9) for a, b in zip(now["lat"], now["lng"], strict=True)],
+            dtype=object,
+        )
+        .value_counts()
+        .to_dict(),
+        "inspections": len(ins),
+        "venues_inspected": ins["venue_id"].nunique(),
         "with_findings": int((ins["result"] != "pass").sum()),
         "fail": int((ins["result"] == "fail").sum()),
-        "site_patrols": len(chk), "sites": chk["site_id"].nunique(),
-        "hazards_found": sum(found), "hazards_rectified": sum(rect),
-        "hazards_open": len(hz) - sum(done), "hazards_overdue": sum(overdue),
+        "site_patrols": len(chk),
+        "sites": chk["site_id"].nunique(),
+        "hazards_found": sum(found),
+        "hazards_rectified": sum(rect),
+        "hazards_open": len(hz) - sum(done),
+        "hazards_overdue": sum(overdue),
         "nights_by_cell": nights_by_cell,
         "dwell_h": float(v["dwell_s"].sum()) / 3600 if len(v) else 0.0,
     }
@@ -233,31 +343,45 @@ def test_every_figure_recomputed_from_raw_rows(loaded, scope, area, start, end) 
     exp = expected(city(), start, end, ids)
     k, p, c, h, i = got["key"], got["patrol"], got["checks"], got["hazards"], got["incidents"]
     assert (k["police_aux"], p["police"], p["auxiliaries"]) == (
-        exp["police_aux"], exp["police"], exp["auxiliaries"])
+        exp["police_aux"],
+        exp["police"],
+        exp["auxiliaries"],
+    )
     assert (k["volunteers"], k["people_checked"], p["outreach"], k["shifts"]) == (
-        exp["volunteers"], exp["people_checked"], exp["outreach"], exp["shifts"])
+        exp["volunteers"],
+        exp["people_checked"],
+        exp["outreach"],
+        exp["shifts"],
+    )
     assert (p["patrol_h"], k["night_patrol_h"]) == (exp["patrol_h"], exp["night_patrol_h"])
     assert got["previous"]["police_aux"] == exp["prev_police_aux"]
     assert (c["inspections"], k["venues_inspected"], c["with_findings"], c["fail"]) == (
-        exp["inspections"], exp["venues_inspected"], exp["with_findings"], exp["fail"])
+        exp["inspections"],
+        exp["venues_inspected"],
+        exp["with_findings"],
+        exp["fail"],
+    )
     assert (k["site_patrols"], c["sites"]) == (exp["site_patrols"], exp["sites"])
     assert (h["found"], h["rectified"], h["open"], h["overdue"]) == (
-        exp["hazards_found"], exp["hazards_rectified"], exp["hazards_open"],
-        exp["hazards_overdue"])
-    assert h["rate"] == (exp["hazards_rectified"] / exp["hazards_found"]
-                         if exp["hazards_found"] else None)
+        exp["hazards_found"],
+        exp["hazards_rectified"],
+        exp["hazards_open"],
+        exp["hazards_overdue"],
+    )
+    assert h["rate"] == (
+        exp["hazards_rectified"] / exp["hazards_found"] if exp["hazards_found"] else None
+    )
     assert (i["count"], i["previous"]) == (exp["incidents"], exp["previous_incidents"])
-    assert {r["category"]: r["count"] for r in i["by_category"] if r["count"]} == \
-        exp["by_category"]
-    assert {r["category"]: r["previous"] for r in i["by_category"] if r["previous"]} == \
-        exp["by_category_prev"]
+    assert {r["category"]: r["count"] for r in i["by_category"] if r["count"]} == exp["by_category"]
+    assert {r["category"]: r["previous"] for r in i["by_category"] if r["previous"]} == exp[
+        "by_category_prev"
+    ]
     assert all(r["change"] == r["count"] - r["previous"] for r in i["by_category"])
     # weekly blocks add up to the period
     assert sum(w["incidents"] for w in got["weekly"]) == exp["incidents"]
     assert sum(w["days"] for w in got["weekly"]) == got["period"]["days"]
     # night coverage: cells patrolled, their nights, and the dwell
-    cells = got["cells"].assign(h3=lambda d: [h3.int_to_str(int(np.uint64(x)))
-                                              for x in d["cell"]])
+    cells = got["cells"].assign(h3=lambda d: [h3.int_to_str(int(np.uint64(x))) for x in d["cell"]])
     nights = {a: n for a, n in zip(cells["h3"], cells["nights"], strict=True) if n}
     study = set(cells["h3"])
     assert nights == {a: n for a, n in exp["nights_by_cell"].items() if a in study}
@@ -279,8 +403,7 @@ def test_every_figure_recomputed_from_raw_rows(loaded, scope, area, start, end) 
 
 
 def test_grid_briefing_excludes_other_grids_rows(loaded) -> None:
-    g1 = briefing.build(loaded, ["G1"], "2022-07-01", "2022-07-02", lang="zh-CN",
-                        pictures=False)
+    g1 = briefing.build(loaded, ["G1"], "2022-07-01", "2022-07-02", lang="zh-CN", pictures=False)
     figs = g1.figures
     assert figs["area"]["name"] == "一网格"
     # S2 (the volunteers, 6 person-times) walked in G2 only; I2 (fight) and H2, H3 are in G2
@@ -314,12 +437,21 @@ def _squash(text: str) -> str:
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 def test_no_person_names_and_every_string_escaped(sqlite_engine, lang: str) -> None:
     load(sqlite_engine, city())
-    b = briefing.build(sqlite_engine, "all", "2022-06-25", "2022-07-05", "G2", lang=lang,
-                       campaign="<b>夏季</b>行动")
-    outputs = {"pdf": _pdf_text(briefing_doc.render(b, "pdf")),
-               "docx": _docx_text(briefing_doc.render(b, "docx")),
-               "html": briefing_doc.render(b, "html").decode(),
-               "md": briefing_doc.render(b, "md").decode()}
+    b = briefing.build(
+        sqlite_engine,
+        "all",
+        "2022-06-25",
+        "2022-07-05",
+        "G2",
+        lang=lang,
+        campaign="<b>夏季</b>行动",
+    )
+    outputs = {
+        "pdf": _pdf_text(briefing_doc.render(b, "pdf")),
+        "docx": _docx_text(briefing_doc.render(b, "docx")),
+        "html": briefing_doc.render(b, "html").decode(),
+        "md": briefing_doc.render(b, "md").decode(),
+    }
     names = [PERSON, "网格员甲", "网格员乙", "巡逻一组", "志愿者队", "消防通道堵塞", "无证经营"]
     for fmt, text in outputs.items():
         for name in names:
@@ -384,19 +516,22 @@ def test_sections_demo_notice_and_optional_sections(sqlite_engine, monkeypatch) 
     assert [s.title for s in b.sections][:2] == ["一、巡防力量投入", "二、盘查与场所检查"]
     with sqlite_engine.begin() as conn:
         store.set_meta(conn, "demo", {"seed": 7})
-    demo = briefing.build(sqlite_engine, "all", "2022-07-01", "2022-07-02", lang="en",
-                          pictures=False)
+    demo = briefing.build(
+        sqlite_engine, "all", "2022-07-01", "2022-07-02", lang="en", pictures=False
+    )
     assert demo.notice == t("brief.demo", "en") and demo.notice in briefing_doc.render(
-        demo, "md").decode().replace("\\", "")
+        demo, "md"
+    ).decode().replace("\\", "")
     # an optional section (plan compliance will be one) appears only when it has figures
     opt = briefing_doc.OptionalSection(
-        "plan", lambda engine, scope, start, end, area, **kw: {"done": 7} if area else None,
-        lambda value, lang: briefing_doc.Section("Plan", [f"done {value['done']}"]))
+        "plan",
+        lambda engine, scope, start, end, area, **kw: {"done": 7} if area else None,
+        lambda value, lang: briefing_doc.Section("Plan", [f"done {value['done']}"]),
+    )
     monkeypatch.setattr(briefing, "OPTIONAL_SECTIONS", [opt])
     without = briefing.build(sqlite_engine, "all", "2022-07-01", "2022-07-02", pictures=False)
     assert "Plan" not in " ".join(s.title for s in without.sections)
-    with_ = briefing.build(sqlite_engine, "all", "2022-07-01", "2022-07-02", "G1",
-                           pictures=False)
+    with_ = briefing.build(sqlite_engine, "all", "2022-07-01", "2022-07-02", "G1", pictures=False)
     titles = [s.title for s in with_.sections]
     assert titles[-2] == "七、Plan" and "done 7" in briefing_doc.render(with_, "html").decode()
 
@@ -405,17 +540,40 @@ def test_cli_brief(sqlite_engine, tmp_path: Path, capsys) -> None:
     load(sqlite_engine, city())
     url = sqlite_engine.url.render_as_string(hide_password=False)
     out = tmp_path / "b.html"
-    assert main(["brief", "--db", url, "--from", "2022-07-01", "--to", "2022-07-02",
-                 "--area", "G1", "--lang", "en", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "brief",
+                "--db",
+                url,
+                "--from",
+                "2022-07-01",
+                "--to",
+                "2022-07-02",
+                "--area",
+                "G1",
+                "--lang",
+                "en",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
     summary = json.loads(lines[0])
     assert summary["format"] == "html" and summary["bytes"] == out.stat().st_size
-    assert summary["figures"]["police_aux"] == expected(city(), "2022-07-01", "2022-07-02",
-                                                        ["G1"])["police_aux"]
+    assert (
+        summary["figures"]["police_aux"]
+        == expected(city(), "2022-07-01", "2022-07-02", ["G1"])["police_aux"]
+    )
     assert "Patrol and public-safety briefing: 一网格" in out.read_text(encoding="utf-8")
-    for argv in (["--out", str(tmp_path / "b.txt")], ["--area", "NOPE", "--out", str(out)],
-                 ["--to", "2022-06-01", "--out", str(out)]):
+    for argv in (
+        ["--out", str(tmp_path / "b.txt")],
+        ["--area", "NOPE", "--out", str(out)],
+        ["--to", "2022-06-01", "--out", str(out)],
+    ):
         base = ["brief", "--db", url, "--from", "2022-07-01", "--to", "2022-07-02"]
         assert main(base + argv) == 2
         err = capsys.readouterr().err.strip()
@@ -427,16 +585,25 @@ def test_cli_brief(sqlite_engine, tmp_path: Path, capsys) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_briefings(demo_db_file: Path,
-                    tmp_path_factory) -> Iterator[dict[str, briefing_doc.Briefing]]:
+def demo_briefings(
+    demo_db_file: Path, tmp_path_factory
+) -> Iterator[dict[str, briefing_doc.Briefing]]:
     copy = tmp_path_factory.mktemp("brief-demo") / "demo.db"
     shutil.copyfile(demo_db_file, copy)
     url = f"sqlite:///{copy}"
     engine = store.connect(url)
-    out = {lang: briefing.build(engine, "all", "2022-06-25", "2022-10-02", lang=lang,
-                                campaign="百日行动" if lang == "zh-CN" else "100-day campaign",
-                                formats=("pdf", "docx"))
-           for lang in ("zh-CN", "en")}
+    out = {
+        lang: briefing.build(
+            engine,
+            "all",
+            "2022-06-25",
+            "2022-10-02",
+            lang=lang,
+            campaign="百日行动" if lang == "zh-CN" else "100-day campaign",
+            formats=("pdf", "docx"),
+        )
+        for lang in ("zh-CN", "en")
+    }
     yield out
     store.forget(url)
     engine.dispose()
@@ -455,8 +622,9 @@ def test_demo_briefing_says_the_campaign_figures(demo_briefings) -> None:
 def test_demo_briefing_reports_disputes_and_leads(demo_briefings) -> None:
     zh, en = demo_briefings["zh-CN"], demo_briefings["en"]
     section = next(s for s in zh.sections if t("brief.disputes.title", "zh-CN") in s.title)
-    assert section.paragraphs == ["排查化解矛盾纠纷1007起，化解率97.91%，"
-                                  "收到线索17条，已办结10条，7条正在核查。"]
+    assert section.paragraphs == [
+        "排查化解矛盾纠纷1007起，化解率97.91%，收到线索17条，已办结10条，7条正在核查。"
+    ]
     section = next(s for s in en.sections if t("brief.disputes.title", "en") in s.title)
     assert "1007 disputes" in section.paragraphs[0] and "97.91%" in section.paragraphs[0]
     assert "17 leads received, 10 concluded, 7 still being verified" in section.paragraphs[0]
@@ -475,6 +643,20 @@ def test_demo_pdf_and_docx_hold_the_sentence(demo_briefings) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         pdf = ARTIFACTS / "briefing-demo-zh.pdf"
         pdf.write_bytes(zh.files["pdf"])
-        subprocess.run(["pdftoppm", "-r", "70", "-png", "-f", "1", "-l", "4", str(pdf),
-                        str(ARTIFACTS / "briefing-demo-zh")], check=True, timeout=120)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "70",
+                "-png",
+                "-f",
+                "1",
+                "-l",
+                "4",
+                str(pdf),
+                str(ARTIFACTS / "briefing-demo-zh"),
+            ],
+            check=True,
+            timeout=120,
+        )
         assert (ARTIFACTS / "briefing-demo-zh-1.png").stat().st_size > 10_000

@@ -33,8 +33,14 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
 def test_help_without_docstrings() -> None:
     """``python -OO`` strips the docstrings the help texts come from: the parser still builds."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-    p = subprocess.run([sys.executable, "-OO", "-m", "geo", "users", "--help"],
-                       capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-OO", "-m", "geo", "users", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     assert "usage:" in p.stdout and "Traceback" not in p.stderr
 
@@ -56,8 +62,20 @@ def test_rejects_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     v = tiny.frames()["venues"]
     v.loc[1, "category"] = "spaceport"
     v.to_csv(tmp_path / "v.csv", index=False)
-    assert main(["import", "venues", str(tmp_path / "v.csv"), "--db", db, "--rejects",
-                 str(tmp_path / "rej.csv")]) == 0
+    assert (
+        main(
+            [
+                "import",
+                "venues",
+                str(tmp_path / "v.csv"),
+                "--db",
+                db,
+                "--rejects",
+                str(tmp_path / "rej.csv"),
+            ]
+        )
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out)
     assert (summary["accepted"], summary["rejected"]) == (1, 1)
     rej = pd.read_csv(tmp_path / "rej.csv", encoding="utf-8-sig")
@@ -65,18 +83,27 @@ def test_rejects_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert rej.loc[0, "row"] == 3 and rej.loc[0, "column"] == "category"
 
 
-@pytest.mark.parametrize("argv", [
-    ["import", "venues", "/no/such/file.csv"],
-    ["import", "spaceships", "x.csv"],
-    ["import"],
-    ["nosuchcommand"],
-    ["coverage", "--from", "2022-13-45", "--out", "x.geojson"],
-    ["import", "venues", "README.md"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["import", "venues", "/no/such/file.csv"],
+        ["import", "spaceships", "x.csv"],
+        ["import"],
+        ["nosuchcommand"],
+        ["coverage", "--from", "2022-13-45", "--out", "x.geojson"],
+        ["import", "venues", "README.md"],
+    ],
+)
 def test_bad_usage_exits_2_with_one_line(argv: list[str], tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QY_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
-    p = subprocess.run([sys.executable, "-m", "geo", *argv], capture_output=True, text=True,
-                       cwd=ROOT, env=env, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "geo", *argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert p.returncode == 2, p.stderr
     assert p.stdout == ""
     assert len(p.stderr.strip().splitlines()) == 1, p.stderr

@@ -25,8 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _incidents(folder: Path, name: str, ids: range, *, category: str = "theft") -> Path:
-    frame = pd.DataFrame({"incident_id": [f"C{i}" for i in ids], "ts": "2022-07-01 22:00",
-                          "category": category, "lat": 28.7, "lng": 115.98, "priority": 1})
+    frame = pd.DataFrame(
+        {
+            "incident_id": [f"C{i}" for i in ids],
+            "ts": "2022-07-01 22:00",
+            "category": category,
+            "lat": 28.7,
+            "lng": 115.98,
+            "priority": 1,
+        }
+    )
     path = folder / name
     frame.to_csv(path, index=False)
     return path
@@ -38,13 +46,16 @@ def _stored_ids(engine: sa.Engine, kind: str, column: str) -> list[str]:
         return [r[0] for r in conn.execute(sa.select(t.c[column]))]
 
 
-def test_overlapping_imports_in_threads_store_each_row_once(engine: sa.Engine,
-                                                            tmp_path: Path) -> None:
+def test_overlapping_imports_in_threads_store_each_row_once(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
     tiny.load(engine, tmp_path)
-    files = [_incidents(tmp_path, "a.csv", range(0, 3000)),
-             _incidents(tmp_path, "b.csv", range(1500, 4500)),
-             _incidents(tmp_path, "c.csv", range(1000, 2000)),
-             _incidents(tmp_path, "d.csv", range(1500, 2500), category="fraud")]  # conflicts
+    files = [
+        _incidents(tmp_path, "a.csv", range(0, 3000)),
+        _incidents(tmp_path, "b.csv", range(1500, 4500)),
+        _incidents(tmp_path, "c.csv", range(1000, 2000)),
+        _incidents(tmp_path, "d.csv", range(1500, 2500), category="fraud"),
+    ]  # conflicts
     start = threading.Barrier(len(files))
     results: dict[str, object] = {}
 
@@ -71,24 +82,36 @@ def test_overlapping_imports_in_threads_store_each_row_once(engine: sa.Engine,
         assert s.read == s.accepted + s.duplicates + s.conflicts  # type: ignore[attr-defined]
     d = results["d.csv"]
     stored = store.read(engine, "incidents", "all", columns=["incident_id", "category"])
-    fraud = set(stored.loc[(stored["category"] == "fraud") &
-                           stored["incident_id"].str.startswith("C"), "incident_id"])
+    fraud = set(
+        stored.loc[
+            (stored["category"] == "fraud") & stored["incident_id"].str.startswith("C"),
+            "incident_id",
+        ]
+    )
     # d's rows won where d came first and were conflicts elsewhere; never both, never overwritten
     assert len(fraud) == d.accepted  # type: ignore[attr-defined]
     assert d.accepted + d.conflicts == 1000  # type: ignore[attr-defined]
     assert len(store.import_history(engine)) == len(tiny.ORDER) + len(files)
 
 
-def test_overlapping_imports_in_processes_store_each_row_once(db_url: str,
-                                                              tmp_path: Path) -> None:
+def test_overlapping_imports_in_processes_store_each_row_once(db_url: str, tmp_path: Path) -> None:
     engine = store.connect(db_url)
     tiny.load(engine, tmp_path)
-    files = [_incidents(tmp_path, "p1.csv", range(0, 2000)),
-             _incidents(tmp_path, "p2.csv", range(1000, 3000))]
+    files = [
+        _incidents(tmp_path, "p1.csv", range(0, 2000)),
+        _incidents(tmp_path, "p2.csv", range(1000, 3000)),
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "geo", "import", "incidents", str(p),
-                               "--db", db_url], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE) for p in files]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "geo", "import", "incidents", str(p), "--db", db_url],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for p in files
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-2000:] for o in outs]
     ids = _stored_ids(engine, "incidents", "incident_id")
@@ -100,8 +123,9 @@ def test_overlapping_imports_in_processes_store_each_row_once(db_url: str,
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_a_fault_at_a_random_statement_leaves_nothing(engine: sa.Engine, tmp_path: Path,
-                                                      monkeypatch, seed: int) -> None:
+def test_a_fault_at_a_random_statement_leaves_nothing(
+    engine: sa.Engine, tmp_path: Path, monkeypatch, seed: int
+) -> None:
     """The import's connection fails at a random statement of its transaction (the history row,
     the rows, the coverage rollup of pings, the summary update): nothing of the file remains."""
     tiny.load(engine, tmp_path)
@@ -160,14 +184,16 @@ class _Nested:
 def _pings_file(folder: Path, name: str, shift: str, n: int) -> Path:
     t = pd.date_range(tiny.ts("2022-07-01 20:00"), periods=n, freq="1s")
     lng = 115.972 + (pd.RangeIndex(n) % 2000).to_numpy() * 0.000008
-    pd.DataFrame({"shift_id": shift, "ts": t.strftime("%Y-%m-%d %H:%M:%S"), "lat": 28.7,
-                  "lng": lng}).to_csv(folder / name, index=False)
+    pd.DataFrame(
+        {"shift_id": shift, "ts": t.strftime("%Y-%m-%d %H:%M:%S"), "lat": 28.7, "lng": lng}
+    ).to_csv(folder / name, index=False)
     return folder / name
 
 
 @pytest.mark.slow
-def test_import_killed_at_random_points_leaves_nothing_of_that_file(db_url: str,
-                                                                   tmp_path: Path) -> None:
+def test_import_killed_at_random_points_leaves_nothing_of_that_file(
+    db_url: str, tmp_path: Path
+) -> None:
     """SIGKILL a CLI import at random moments of its run (start-up, reading, validating, writing
     rows, the coverage rollup, the commit): each file is in the store whole or not at all."""
     engine = store.connect(db_url)
@@ -175,9 +201,13 @@ def test_import_killed_at_random_points_leaves_nothing_of_that_file(db_url: str,
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     def start(path: Path) -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "geo", "import", "pings", str(path),
-                                 "--db", db_url], env=env, cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [sys.executable, "-m", "geo", "import", "pings", str(path), "--db", db_url],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     n = 60_000
     # one run to completion gives the length of a run on this machine (not a threshold)
@@ -200,8 +230,9 @@ def test_import_killed_at_random_points_leaves_nothing_of_that_file(db_url: str,
         engine = store.connect(db_url)
         t = store.RECORD_TABLES["pings"]
         with engine.connect() as conn:
-            of_file = conn.execute(sa.select(sa.func.count()).select_from(t).where(
-                t.c.source_file == path.name)).scalar_one()
+            of_file = conn.execute(
+                sa.select(sa.func.count()).select_from(t).where(t.c.source_file == path.name)
+            ).scalar_one()
         history = store.import_history(engine)
         mine = history[history["file_name"] == path.name]
         if len(mine):  # committed (perhaps killed just after): then all of it
@@ -217,7 +248,8 @@ def test_import_killed_at_random_points_leaves_nothing_of_that_file(db_url: str,
 
 
 def test_an_import_that_cannot_wait_for_another_says_so_and_stores_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """SQLite: while another import holds the write lock past the wait, the file is refused
     with a message naming it (StoreBusy, a FileError: the Data page and the CLI show it), and
     nothing of it is stored; once the lock frees, the same file imports whole."""

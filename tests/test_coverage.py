@@ -41,8 +41,12 @@ def test_straight_track_dwell_matches_exact_split(n_pings):
     lat0, lng0, lat1, lng1 = 28.6712, 115.8731, 28.6791, 115.8829  # about 1.3 km, north-east
     total_s = 240.0  # ~5.5 m/s
     f = np.linspace(0.0, 1.0, n_pings)
-    pings = _track(lat0 + f * (lat1 - lat0), lng0 + f * (lng1 - lng0), "2024-06-01 21:00",
-                   total_s / (n_pings - 1))
+    pings = _track(
+        lat0 + f * (lat1 - lat0),
+        lng0 + f * (lng1 - lng0),
+        "2024-06-01 21:00",
+        total_s / (n_pings - 1),
+    )
     exact = _exact_split(lat0, lng0, lat1, lng1, total_s)
     got = cv.split_dwell(pings).groupby("cell")["dwell_s"].sum().to_dict()
     assert set(got) <= set(exact)
@@ -64,15 +68,17 @@ def test_random_segments_match_exact_split():
         exact = _exact_split(lat0, lng0, lat1, lng1, 60.0)
         got = cv.split_dwell(pings).groupby("cell")["dwell_s"].sum().to_dict()
         for cell in set(exact) | set(got):
-            assert abs(got.get(cell, 0.0) - exact.get(cell, 0.0)) <= 0.01 + 0.02 * \
-                exact.get(cell, 0.0)
+            assert abs(got.get(cell, 0.0) - exact.get(cell, 0.0)) <= 0.01 + 0.02 * exact.get(
+                cell, 0.0
+            )
 
 
 def test_gap_and_jump_are_not_joined():
     lat = np.array([28.680, 28.6801, 28.6802, 28.6803, 28.75, 28.7501])
     lng = np.full(lat.size, 115.89)
     ts = pd.Timestamp("2024-06-01 21:00", tz=TZ) + pd.to_timedelta(
-        [0, 10, 20, 620, 630, 640], unit="s")  # 10-minute gap, then a 7 km teleport in 10 s
+        [0, 10, 20, 620, 630, 640], unit="s"
+    )  # 10-minute gap, then a 7 km teleport in 10 s
     pings = pd.DataFrame({"shift_id": "A", "ts": ts, "lat": lat, "lng": lng})
     seg = cv.segments(pings)
     assert seg["reason"].tolist() == ["", "", "gap", "jump", ""]
@@ -133,8 +139,12 @@ def _random_fleet(n_shifts=30, n=400, seed=3):
         start = pd.Timestamp("2024-06-01 18:00") + pd.Timedelta(hours=int(rng.integers(0, 60)))
         frames.append(_track(lat, lng, start, 20.0, f"S{s}"))
     pings = pd.concat(frames, ignore_index=True)
-    shifts = pd.DataFrame({"shift_id": [f"S{s}" for s in range(n_shifts)],
-                           "unit_kind": rng.choice(["police_car", "foot"], n_shifts)})
+    shifts = pd.DataFrame(
+        {
+            "shift_id": [f"S{s}" for s in range(n_shifts)],
+            "unit_kind": rng.choice(["police_car", "foot"], n_shifts),
+        }
+    )
     return pings, shifts
 
 
@@ -147,8 +157,12 @@ def test_res9_equals_sum_of_res10_children(night):
     q8 = cv.query(cells, night=night, res=8)
     parent = hexes.to_parent(q10["cell"].to_numpy(), 9).astype(np.int64)
     summed = q10.groupby(parent)["dwell_s"].sum()
-    pd.testing.assert_series_equal(summed.sort_index(), q9.set_index("cell")["dwell_s"],
-                                   check_names=False, check_index_type=False)
+    pd.testing.assert_series_equal(
+        summed.sort_index(),
+        q9.set_index("cell")["dwell_s"],
+        check_names=False,
+        check_index_type=False,
+    )
     assert q9["dwell_s"].sum() == pytest.approx(q8["dwell_s"].sum())
     max_child_nights = q10.groupby(parent)["nights"].max()
     n9 = q9.set_index("cell")["nights"]
@@ -201,8 +215,16 @@ def test_to_geojson_frame():
     pings, shifts = _random_fleet(n_shifts=3)
     q = cv.query(cv.rollup(pings, shifts)["cells"], res=9)
     gdf = cv.to_geojson_frame(q)
-    assert list(gdf.columns) == ["h3", "res", "dwell_s", "nights", "stops", "koper_stops",
-                                 "last_visit", "geometry"]
+    assert list(gdf.columns) == [
+        "h3",
+        "res",
+        "dwell_s",
+        "nights",
+        "stops",
+        "koper_stops",
+        "last_visit",
+        "geometry",
+    ]
     assert gdf.crs.to_epsg() == 4326
     assert gdf["h3"].str.len().eq(15).all()
     assert gdf["last_visit"].str.contains("\\+08:00").all()
@@ -221,8 +243,9 @@ def test_rollup_agrees_with_split_dwell_per_cell(monkeypatch, chunk):
     pings, shifts = _random_fleet(n_shifts=12)
     pieces = cv.split_dwell(pings).groupby("cell")["dwell_s"].sum()
     cells = cv.rollup(pings, shifts)["cells"].groupby("cell")["dwell_s"].sum()
-    pd.testing.assert_series_equal(cells.sort_index(), pieces.sort_index(), check_names=False,
-                                   rtol=1e-9)
+    pd.testing.assert_series_equal(
+        cells.sort_index(), pieces.sort_index(), check_names=False, rtol=1e-9
+    )
 
 
 def test_fast_long_segment_crosses_many_cells():

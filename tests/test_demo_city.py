@@ -44,8 +44,18 @@ def test_deterministic_per_seed(city):
 
 
 def test_columns_and_types_are_canonical(city):
-    assert set(city) == {"units", "shifts", "pings", "sites", "site_checks", "venues",
-                         "inspections", "hazards", "incidents", "areas"}
+    assert set(city) == {
+        "units",
+        "shifts",
+        "pings",
+        "sites",
+        "site_checks",
+        "venues",
+        "inspections",
+        "hazards",
+        "incidents",
+        "areas",
+    }
     for name, df in city.items():
         kind = KINDS[name]
         assert list(df.columns) == kind.names, name
@@ -123,7 +133,8 @@ def test_pings_follow_streets(city):
     ux, uy = _xy(edges["lng_u"], edges["lat_u"])
     vx, vy = _xy(edges["lng_v"], edges["lat_v"])
     lines = shapely.multilinestrings(
-        [shapely.linestrings([[a, b], [c, d]]) for a, b, c, d in zip(ux, uy, vx, vy, strict=True)])
+        [shapely.linestrings([[a, b], [c, d]]) for a, b, c, d in zip(ux, uy, vx, vy, strict=True)]
+    )
     px, py = _xy(sample["lng"], sample["lat"])
     dist = shapely.distance(shapely.points(px, py), lines)
     assert (dist < 25).mean() > 0.95
@@ -172,7 +183,8 @@ def test_campaign_figures_exact(city):
     in_c = (night >= c0) & (night <= c1)
     got = {
         "police_aux_person_times": int(
-            (sh.loc[in_c, "police"] + sh.loc[in_c, "auxiliaries"]).sum()),
+            (sh.loc[in_c, "police"] + sh.loc[in_c, "auxiliaries"]).sum()
+        ),
         "volunteer_person_times": int(sh.loc[in_c, "volunteers"].sum()),
         "people_checked": int(sh.loc[in_c, "people_checked"].sum()),
     }

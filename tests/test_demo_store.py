@@ -49,9 +49,14 @@ def campaign_figures(engine: sa.Engine, start: str, end: str) -> dict[str, int]:
 def test_campaign_figures_from_stored_rows(demo_engine: sa.Engine) -> None:
     figures = campaign_figures(demo_engine, *CAMPAIGN)
     assert figures == CAMPAIGN_FIGURES
-    assert figures == {"police_aux_person_times": 1169, "volunteer_person_times": 856,
-                       "people_checked": 521, "venues_inspected": 76, "site_patrols": 632,
-                       "hazards_rectified": 36}
+    assert figures == {
+        "police_aux_person_times": 1169,
+        "volunteer_person_times": 856,
+        "people_checked": 521,
+        "venues_inspected": 76,
+        "site_patrols": 632,
+        "hazards_rectified": 36,
+    }
 
 
 def test_demo_is_idempotent_and_marked(demo_engine: sa.Engine) -> None:
@@ -65,8 +70,9 @@ def test_demo_is_idempotent_and_marked(demo_engine: sa.Engine) -> None:
 
 def test_demo_coverage_rollup_is_maintained(demo_engine: sa.Engine) -> None:
     with demo_engine.connect() as conn:
-        n_shifts = conn.execute(sa.select(sa.func.count(sa.distinct(store.coverage.c.shift_id)))
-                                ).scalar_one()
+        n_shifts = conn.execute(
+            sa.select(sa.func.count(sa.distinct(store.coverage.c.shift_id)))
+        ).scalar_one()
         dwell = conn.execute(sa.select(sa.func.sum(store.coverage.c.dwell_s))).scalar_one()
         quality = conn.execute(sa.select(sa.func.sum(store.track_quality.c.pings))).scalar_one()
     assert n_shifts == store.counts(demo_engine)["shifts"]
@@ -82,12 +88,17 @@ def test_readme_sample_imports_into_the_demo(demo_engine: sa.Engine, tmp_path) -
 
     make_samples(tmp_path)
     samples = Path(tmp_path)
-    runs = [("venues", "venues_gcj02_zh.xlsx", {"sheet": "场所台账", "crs": "gcj02"}),
-            ("incidents", "incidents_gbk.csv", {}), ("hazards", "hazards_bad_rows.csv", {}),
-            ("shifts", "shifts_new.csv", {}), ("pings", "pings_bd09.csv", {"crs": "bd09"}),
-            ("areas", "areas.geojson", {})]
-    got = {kind: ingest.import_file(demo_engine, kind, samples / name, **kw)
-           for kind, name, kw in runs}
+    runs = [
+        ("venues", "venues_gcj02_zh.xlsx", {"sheet": "场所台账", "crs": "gcj02"}),
+        ("incidents", "incidents_gbk.csv", {}),
+        ("hazards", "hazards_bad_rows.csv", {}),
+        ("shifts", "shifts_new.csv", {}),
+        ("pings", "pings_bd09.csv", {"crs": "bd09"}),
+        ("areas", "areas.geojson", {}),
+    ]
+    got = {
+        kind: ingest.import_file(demo_engine, kind, samples / name, **kw) for kind, name, kw in runs
+    }
     assert got["venues"].accepted == got["venues"].read == 15
     assert got["incidents"].accepted == got["incidents"].read
     assert (got["hazards"].accepted, got["hazards"].rejected) == (9, 3)
@@ -100,8 +111,9 @@ def test_readme_sample_imports_into_the_demo(demo_engine: sa.Engine, tmp_path) -
     demo = store.read(demo_engine, "venues", "all").set_index("venue_id")
     new = demo.loc[demo.index.str.startswith("NEW-")]
     orig = demo.loc[new.index.str.removeprefix("NEW-")]
-    d = coords.haversine_m(new["lng"].to_numpy(), new["lat"].to_numpy(), orig["lng"].to_numpy(),
-                           orig["lat"].to_numpy())
+    d = coords.haversine_m(
+        new["lng"].to_numpy(), new["lat"].to_numpy(), orig["lng"].to_numpy(), orig["lat"].to_numpy()
+    )
     assert d.max() < 1.0
 
 
@@ -130,21 +142,31 @@ def _coverage_reference(engine: sa.Engine, scope: object, **kw: object) -> pd.Da
     night = kw.pop("night", "20:00-06:00")
     res = kw.pop("res", 9)
     rows = rollups.coverage_rollup(engine, scope, **kw)  # type: ignore[arg-type]
-    return coverage.query(rows, start=kw.get("start"), end=kw.get("end"), night=night, res=res,
-                          unit_kinds=kw.get("unit_kinds"))  # type: ignore[arg-type]
+    return coverage.query(
+        rows,
+        start=kw.get("start"),
+        end=kw.get("end"),
+        night=night,
+        res=res,
+        unit_kinds=kw.get("unit_kinds"),
+    )  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("opts", [
-    {"start": "2022-06-25", "end": "2022-10-02"},
-    {"start": "2022-07-01", "end": "2022-07-31", "res": 10, "night": "22:00-02:00"},
-    {"start": "2022-08-01", "end": "2022-08-07", "res": 7, "night": None},
-    {"start": "2022-09-01", "end": "2022-09-30", "night": "08:00-18:00"},
-    {"start": "2022-07-01", "end": "2022-07-31", "unit_kinds": ["foot", "volunteer"]},
-    {"start": "2022-07-01", "end": "2022-07-31", "area": "ST01-G03", "res": 10},
-    {"start": "2022-06-25", "end": "2022-10-02", "area": "ST01", "res": 8},
-])
+@pytest.mark.parametrize(
+    "opts",
+    [
+        {"start": "2022-06-25", "end": "2022-10-02"},
+        {"start": "2022-07-01", "end": "2022-07-31", "res": 10, "night": "22:00-02:00"},
+        {"start": "2022-08-01", "end": "2022-08-07", "res": 7, "night": None},
+        {"start": "2022-09-01", "end": "2022-09-30", "night": "08:00-18:00"},
+        {"start": "2022-07-01", "end": "2022-07-31", "unit_kinds": ["foot", "volunteer"]},
+        {"start": "2022-07-01", "end": "2022-07-31", "area": "ST01-G03", "res": 10},
+        {"start": "2022-06-25", "end": "2022-10-02", "area": "ST01", "res": 8},
+    ],
+)
 def test_demo_coverage_read_in_the_database_equals_the_rollup_query(
-        demo_engine: sa.Engine, opts: dict[str, object]) -> None:
+    demo_engine: sa.Engine, opts: dict[str, object]
+) -> None:
     """What the app's pages, the briefing and the CLI read (aggregated in SQL) is what the
     res-10 rows aggregated in pandas give, for every window, resolution, kind filter and area."""
     from geo.services import access, coverage
@@ -157,8 +179,13 @@ def test_demo_coverage_read_in_the_database_equals_the_rollup_query(
     grid03 = access.Principal("grid03", "grid_manager", frozenset({"ST01-G03"}))
     kw = {k: v for k, v in opts.items() if k != "area"}
     mine = coverage.coverage_cells(demo_engine, grid03, **kw)  # type: ignore[arg-type]
-    pd.testing.assert_frame_equal(mine, _coverage_reference(demo_engine, grid03, **kw),
-                                  check_exact=False, rtol=1e-12, obj=f"grid03 {opts}")
+    pd.testing.assert_frame_equal(
+        mine,
+        _coverage_reference(demo_engine, grid03, **kw),
+        check_exact=False,
+        rtol=1e-12,
+        obj=f"grid03 {opts}",
+    )
     whole = got.set_index("cell")["dwell_s"]
     assert mine["dwell_s"].sum() < whole.sum() or opts.get("area") == "ST01-G03"
 
@@ -166,8 +193,9 @@ def test_demo_coverage_read_in_the_database_equals_the_rollup_query(
 def test_demo_hotspots_find_persistent_and_emerging_clusters(demo_engine: sa.Engine) -> None:
     from geo.services import hotspots
 
-    hs = hotspots.hotspot_cells(demo_engine, "all", start="2022-04-01", end="2022-10-31",
-                                emerging=True)
+    hs = hotspots.hotspot_cells(
+        demo_engine, "all", start="2022-04-01", end="2022-10-31", emerging=True
+    )
     trends = hs["trend"].value_counts()
     assert trends.get("persistent_hot", 0) > 0
     assert (hs["gi_bin"] == 3).sum() > 0

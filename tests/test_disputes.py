@@ -22,20 +22,56 @@ TZ = "Asia/Shanghai"
 START, END = "2022-07-01", "2022-07-05"
 AT = pd.Timestamp("2022-07-06", tz=TZ)
 
-ZH_DISPUTES = {"dispute_id": "纠纷编号", "reported_at": "登记时间", "category": "纠纷类型",
-               "lat": "纬度", "lng": "经度", "site_id": "部位编号", "venue_id": "场所编号",
-               "parties": "当事人数", "mediator": "调解组织", "status": "调处状态",
-               "settled_at": "化解时间", "incident_id": "关联警情"}
-ZH_LEADS = {"lead_id": "线索编号", "received_at": "接收时间", "channel": "线索来源",
-            "topic": "线索类别", "lat": "纬度", "lng": "经度", "area_id": "所属网格",
-            "status": "核查状态", "closed_at": "办结时间"}
-ZH_VALUES = {"neighbours": "邻里纠纷", "consumer": "消费纠纷", "wages": "劳资纠纷",
-             "family": "婚姻家庭", "property_management": "物业纠纷", "settled": "已化解",
-             "mediating": "调解中", "escalated": "激化", "referred": "移交仲裁",
-             "pending": "待调解", "phone_line": "举报热线", "app": "小程序", "volunteer": "志愿者",
-             "walk_in": "群众来访", "courier": "快递员", "elder_fraud": "养老诈骗", "drugs": "涉毒",
-             "gambling": "涉赌", "other": "其他", "hazard": "安全隐患", "verifying": "正在核查",
-             "closed": "已办结", "unfounded": "经查不实"}
+ZH_DISPUTES = {
+    "dispute_id": "纠纷编号",
+    "reported_at": "登记时间",
+    "category": "纠纷类型",
+    "lat": "纬度",
+    "lng": "经度",
+    "site_id": "部位编号",
+    "venue_id": "场所编号",
+    "parties": "当事人数",
+    "mediator": "调解组织",
+    "status": "调处状态",
+    "settled_at": "化解时间",
+    "incident_id": "关联警情",
+}
+ZH_LEADS = {
+    "lead_id": "线索编号",
+    "received_at": "接收时间",
+    "channel": "线索来源",
+    "topic": "线索类别",
+    "lat": "纬度",
+    "lng": "经度",
+    "area_id": "所属网格",
+    "status": "核查状态",
+    "closed_at": "办结时间",
+}
+ZH_VALUES = {
+    "neighbours": "邻里纠纷",
+    "consumer": "消费纠纷",
+    "wages": "劳资纠纷",
+    "family": "婚姻家庭",
+    "property_management": "物业纠纷",
+    "settled": "已化解",
+    "mediating": "调解中",
+    "escalated": "激化",
+    "referred": "移交仲裁",
+    "pending": "待调解",
+    "phone_line": "举报热线",
+    "app": "小程序",
+    "volunteer": "志愿者",
+    "walk_in": "群众来访",
+    "courier": "快递员",
+    "elder_fraud": "养老诈骗",
+    "drugs": "涉毒",
+    "gambling": "涉赌",
+    "other": "其他",
+    "hazard": "安全隐患",
+    "verifying": "正在核查",
+    "closed": "已办结",
+    "unfounded": "经查不实",
+}
 
 
 def _zh(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
@@ -80,9 +116,11 @@ def test_import_chinese_csv_and_xlsx(engine: sa.Engine, tmp_path: Path) -> None:
     # D2 and D7 named only the venue V1, D5 only the key site K2: located there on import
     venues = store.read(engine, "venues", "all").set_index("venue_id")
     sites = store.read(engine, "sites", "all").set_index("site_id")
-    for d, (lat, lng) in {"D2": venues.loc["V1", ["lat", "lng"]],
-                          "D7": venues.loc["V1", ["lat", "lng"]],
-                          "D5": sites.loc["K2", ["lat", "lng"]]}.items():
+    for d, (lat, lng) in {
+        "D2": venues.loc["V1", ["lat", "lng"]],
+        "D7": venues.loc["V1", ["lat", "lng"]],
+        "D5": sites.loc["K2", ["lat", "lng"]],
+    }.items():
         assert (got.loc[d, "lat"], got.loc[d, "lng"]) == (lat, lng), d
     assert got["cell"].notna().all()
     leads = store.read(engine, "leads", "all").set_index("lead_id")
@@ -148,26 +186,40 @@ def test_resolution_and_escalation_figures(loaded: sa.Engine) -> None:
     figs = disputes_svc.figures(loaded, "all", START, END)
     # reported in the period: D1, D2, D4, D5, D6, D7 (D3 in June); at the end of 07-05 D1 and D2
     # are settled, D4 escalated, D5 referred, D6 pending and D7 still mediating (settled 07-10)
-    assert figs == {"disputes_discovered": 6, "disputes_settled": 2, "resolution_rate": 2 / 6,
-                    "disputes_escalated": 1, "disputes_referred": 1, "disputes_open": 2,
-                    "leads_received": 5, "leads_closed": 1, "leads_unfounded": 1,
-                    "leads_concluded": 2, "leads_verifying": 3}
+    assert figs == {
+        "disputes_discovered": 6,
+        "disputes_settled": 2,
+        "resolution_rate": 2 / 6,
+        "disputes_escalated": 1,
+        "disputes_referred": 1,
+        "disputes_open": 2,
+        "leads_received": 5,
+        "leads_closed": 1,
+        "leads_unfounded": 1,
+        "leads_concluded": 2,
+        "leads_verifying": 3,
+    }
     later = disputes_svc.figures(loaded, "all", START, "2022-07-10")
     assert (later["disputes_settled"], later["leads_closed"]) == (3, 2)
     grids = disputes_svc.grid_table(loaded, "all", START, END).set_index("grid")
     assert grids.loc["G1", ["discovered", "settled", "escalated"]].tolist() == [3, 2, 0]
-    assert grids.loc["G2", ["discovered", "settled", "escalated", "referred"]].tolist() == \
-        [3, 0, 1, 1]
+    assert grids.loc["G2", ["discovered", "settled", "escalated", "referred"]].tolist() == [
+        3,
+        0,
+        1,
+        1,
+    ]
     assert grids.loc["G1", "rate"] == pytest.approx(2 / 3)
     assert grids.loc["G2", "escalation_rate"] == pytest.approx(1 / 3)
     assert grids.loc["G2", "name"] == "二网格"
     both = disputes_svc.grid_table(loaded, "all", START, END, by_category=True).set_index(
-        ["grid", "category"])
+        ["grid", "category"]
+    )
     assert both.loc[("G2", "family"), "escalation_rate"] == 1.0
     assert both.loc[("G1", "consumer"), ["discovered", "settled"]].tolist() == [2, 1]
-    by_cat = disputes_rules.rates_by(store.read(loaded, "disputes", "all"),
-                                     pd.Timestamp(START, tz=TZ), AT, "category").set_index(
-        "category")
+    by_cat = disputes_rules.rates_by(
+        store.read(loaded, "disputes", "all"), pd.Timestamp(START, tz=TZ), AT, "category"
+    ).set_index("category")
     assert by_cat.loc["neighbours", ["discovered", "settled", "open"]].tolist() == [2, 1, 1]
     zh, en = disputes_rules.sentences(figs, "zh-CN"), disputes_rules.sentences(figs, "en")
     assert zh == ["排查化解矛盾纠纷6起，化解率33.33%", "收到线索5条，已办结2条，3条正在核查"]
@@ -187,10 +239,12 @@ def test_overdue_list_and_repeated_places(loaded: sa.Engine) -> None:
     board = disputes_rules.dispute_board(d, pd.Timestamp(START, tz=TZ), AT, days=30)
     assert (board["overdue"], board["pending"], board["mediating"]) == (1, 1, 2)
     places = disputes_svc.repeated_places(loaded, "all", START, END)
-    assert places[["place", "place_id", "name", "disputes"]].values.tolist() == \
-        [["venue", "V1", "星光KTV", 2]]
-    assert disputes_svc.repeated_places(loaded, "all", START, END,
-                                        min_count=1)["place_id"].tolist() == ["V1", "K2"]
+    assert places[["place", "place_id", "name", "disputes"]].values.tolist() == [
+        ["venue", "V1", "星光KTV", 2]
+    ]
+    assert disputes_svc.repeated_places(loaded, "all", START, END, min_count=1)[
+        "place_id"
+    ].tolist() == ["V1", "K2"]
 
 
 def test_hotspots_and_cell_details(loaded: sa.Engine) -> None:
@@ -203,8 +257,10 @@ def test_hotspots_and_cell_details(loaded: sa.Engine) -> None:
     at_v1 = cells.cell_at(28.698, 115.976, 9)  # venue V1: D2 and D7
     det = cells.cell_details(loaded, "all", at_v1, 9, START, END)
     assert sorted(det["disputes"]["dispute_id"]) == ["D2", "D7"]
-    assert dict(zip(det["disputes"]["dispute_id"], det["disputes"]["status"],
-                    strict=True)) == {"D2": "settled", "D7": "mediating"}
+    assert dict(zip(det["disputes"]["dispute_id"], det["disputes"]["status"], strict=True)) == {
+        "D2": "settled",
+        "D7": "mediating",
+    }
     l1 = cells.cell_details(loaded, "all", cells.cell_at(28.701, 115.975, 9), 9, START, END)
     assert list(l1["leads"]["lead_id"]) == ["L1"]
     assert cells.cell_details(loaded, ["G2"], at_v1, 9, START, END)["disputes"].empty
@@ -215,13 +271,19 @@ def test_the_pages_board_service(loaded: sa.Engine) -> None:
     period, the leads per topic (concluded = closed or unfounded), the lists and their order."""
     b = disputes_svc.disputes_board(loaded, "all", START, END)
     assert not b.empty
-    assert b.board == disputes_rules.dispute_board(store.read(loaded, "disputes", "all", end=END),
-                                                   pd.Timestamp(START, tz=TZ), AT)
+    assert b.board == disputes_rules.dispute_board(
+        store.read(loaded, "disputes", "all", end=END), pd.Timestamp(START, tz=TZ), AT
+    )
     assert (b.leads["received"], b.leads["concluded"], b.leads["verifying"]) == (5, 2, 3)
     assert b.figures["disputes_discovered"] == 6 and b.figures["leads_concluded"] == 2
     assert dict(zip(b.disputes["dispute_id"], b.disputes["status"], strict=True)) == {
-        "D1": "settled", "D2": "settled", "D4": "escalated", "D5": "referred", "D6": "pending",
-        "D7": "mediating"}  # D3 was reported in June; D7 was settled only after the period
+        "D1": "settled",
+        "D2": "settled",
+        "D4": "escalated",
+        "D5": "referred",
+        "D6": "pending",
+        "D7": "mediating",
+    }  # D3 was reported in June; D7 was settled only after the period
     assert sorted(b.located_leads["lead_id"]) == ["L1", "L2", "L5"] and b.unlocated == 2
     assert list(b.lead_list["lead_id"]) == ["L5", "L4", "L3", "L2", "L1"]
     l5 = b.lead_list.set_index("lead_id").loc["L5"]  # closed only after the period
@@ -230,18 +292,20 @@ def test_the_pages_board_service(loaded: sa.Engine) -> None:
     assert topics.loc["elder_fraud", ["received", "concluded", "verifying"]].tolist() == [1, 1, 0]
     assert topics.loc["gambling", "concluded"] == 1 and topics.loc["hazard", "verifying"] == 1
     assert list(b.by_category["category"]) == [
-        c for c in schema.DISPUTE_CATEGORIES if c in set(b.disputes["category"])]
+        c for c in schema.DISPUTE_CATEGORIES if c in set(b.disputes["category"])
+    ]
     assert list(b.overdue["dispute_id"]) == ["D3"]  # reported in June, still unsettled
-    assert list(disputes_svc.disputes_board(loaded, "all", START, END,
-                                            days=2).overdue["dispute_id"]) == ["D3", "D6", "D7"]
+    assert list(
+        disputes_svc.disputes_board(loaded, "all", START, END, days=2).overdue["dispute_id"]
+    ) == ["D3", "D6", "D7"]
     assert disputes_svc.disputes_board(loaded, "all", "2021-01-01", "2021-01-31").empty
     with pytest.raises(ValueError, match="unknown area"):
         disputes_svc.disputes_board(loaded, ["G1"], START, END, area="G2")
     with pytest.raises(PermissionError):  # a viewer reads no dispute rows
-        disputes_svc.disputes_board(loaded, store.Principal("v", "viewer", frozenset({"ST"})),
-                                    START, END)
-    both = disputes_svc.grid_table(loaded, "all", START, END, by_category=True,
-                                   escalated_only=True)
+        disputes_svc.disputes_board(
+            loaded, store.Principal("v", "viewer", frozenset({"ST"})), START, END
+        )
+    both = disputes_svc.grid_table(loaded, "all", START, END, by_category=True, escalated_only=True)
     assert list(zip(both["grid"], both["category"], strict=True)) == [("G2", "family")]
     hot = disputes_svc.hot_map(loaded, "all", start=START, end=END)
     assert hot.count == 6 and hot.hot == int((hot.cells["gi_bin"] > 0).sum())
@@ -260,13 +324,20 @@ def _case() -> tuple[np.ndarray, pd.DataFrame]:
     cs = hexes.latlng_to_cells(lat, lng, 9)
     clat, clng = hexes.cell_centres(cs)
     at = pd.Timestamp("2022-08-01", tz=TZ)
-    d = pd.DataFrame({  # 50 m north of each cell centre
-        "category": ["wages", "wages", "neighbours"], "lat": clat + 0.00045, "lng": clng,
-        "status": ["mediating", "settled", "pending"],
-        "reported_at": [at - pd.Timedelta(days=40), at - pd.Timedelta(days=40),
-                        at - pd.Timedelta(days=5)],
-        "settled_at": [pd.NaT, at - pd.Timedelta(days=1), pd.NaT],
-    })
+    d = pd.DataFrame(
+        {  # 50 m north of each cell centre
+            "category": ["wages", "wages", "neighbours"],
+            "lat": clat + 0.00045,
+            "lng": clng,
+            "status": ["mediating", "settled", "pending"],
+            "reported_at": [
+                at - pd.Timedelta(days=40),
+                at - pd.Timedelta(days=40),
+                at - pd.Timedelta(days=5),
+            ],
+            "settled_at": [pd.NaT, at - pd.Timedelta(days=1), pd.NaT],
+        }
+    )
     return cs, d
 
 
@@ -278,19 +349,25 @@ def test_unsettled_dispute_raises_risk_on_a_constructed_case() -> None:
     ex = risk.exposure(cs, None, None, None, table, at=at, disputes=d)
     assert ex["dispute:unsettled"].tolist() == [1, 0, 0]
     # a configurable threshold: after 3 days C counts too; after 60 days nothing does
-    assert risk.exposure(cs, None, None, None, table, at=at, disputes=d,
-                         unsettled_days=3)["dispute:unsettled"].tolist() == [1, 0, 1]
-    assert risk.exposure(cs, None, None, None, table, at=at, disputes=d,
-                         unsettled_days=60)["dispute:unsettled"].sum() == 0
+    assert risk.exposure(cs, None, None, None, table, at=at, disputes=d, unsettled_days=3)[
+        "dispute:unsettled"
+    ].tolist() == [1, 0, 1]
+    assert (
+        risk.exposure(cs, None, None, None, table, at=at, disputes=d, unsettled_days=60)[
+            "dispute:unsettled"
+        ].sum()
+        == 0
+    )
     # B was still being mediated 10 days earlier: then it counted
     before = at - pd.Timedelta(days=10)
-    assert risk.exposure(cs, None, None, None, table, at=before, disputes=d,
-                         unsettled_days=25)["dispute:unsettled"].tolist() == [1, 1, 0]
+    assert risk.exposure(cs, None, None, None, table, at=before, disputes=d, unsettled_days=25)[
+        "dispute:unsettled"
+    ].tolist() == [1, 1, 0]
     # category factors: only unsettled wage disputes
-    wages = risk.weights_from_records([{"factor": "dispute:wages", "radius_m": 150,
-                                        "weight": 2.0}])
-    assert risk.exposure(cs, None, None, None, wages, at=at, disputes=d,
-                         unsettled_days=3)["dispute:wages"].tolist() == [1, 0, 0]
+    wages = risk.weights_from_records([{"factor": "dispute:wages", "radius_m": 150, "weight": 2.0}])
+    assert risk.exposure(cs, None, None, None, wages, at=at, disputes=d, unsettled_days=3)[
+        "dispute:wages"
+    ].tolist() == [1, 0, 0]
     # the effect on risk: A, otherwise like B and C, is the riskiest cell; without the factor
     # (or without the dispute) all three are alike
     surface = risk.risk_surface(cs, ex, table).set_index("cell")["risk"]
@@ -332,8 +409,10 @@ def test_demo_campaign_dispute_figures(demo_db_url: str) -> None:
         figs = disputes_svc.figures(engine, "all", *CAMPAIGN)
         for key, value in MEDIATION_FIGURES.items():
             assert figs[key] == value, key
-        assert disputes_rules.sentences(figs) == ["排查化解矛盾纠纷1007起，化解率97.91%",
-                                       "收到线索17条，已办结10条，7条正在核查"]
+        assert disputes_rules.sentences(figs) == [
+            "排查化解矛盾纠纷1007起，化解率97.91%",
+            "收到线索17条，已办结10条，7条正在核查",
+        ]
         d = store.read(engine, "disputes", "all")
         # escalated disputes point at an incident that came after them, nearby
         esc = d.loc[d["status"] == "escalated"]
@@ -350,8 +429,9 @@ def test_demo_campaign_dispute_figures(demo_db_url: str) -> None:
         places = disputes_svc.repeated_places(engine, "all", *CAMPAIGN)
         assert places.iloc[0]["name"] == "罗家农贸市场"
         # more disputes registered per day in the campaign than before it
-        before = disputes_svc.figures(engine, "all", "2022-04-01",
-                                      "2022-06-24")["disputes_discovered"]
+        before = disputes_svc.figures(engine, "all", "2022-04-01", "2022-06-24")[
+            "disputes_discovered"
+        ]
         assert before / 85 < MEDIATION_FIGURES["disputes_discovered"] / 100
         leads = store.read(engine, "leads", "all")
         assert leads["lat"].isna().any() and leads["lat"].notna().mean() > 0.5

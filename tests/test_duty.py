@@ -24,35 +24,63 @@ def _ts(text: str) -> pd.Timestamp:
     return pd.Timestamp(text, tz=TZ)
 
 
-def _track(shift: str, unit: str, start: str, xy_s: list[tuple[float, float, float]],
-           step_s: float = 15.0) -> pd.DataFrame:
+def _track(
+    shift: str, unit: str, start: str, xy_s: list[tuple[float, float, float]], step_s: float = 15.0
+) -> pd.DataFrame:
     """Fixes every ``step_s`` along knots (x m, y m, t s from ``start``)."""
     kt = np.array([k[2] for k in xy_s])
     t = np.arange(0, kt[-1] + 1e-9, step_s)
     x = np.interp(t, kt, [k[0] for k in xy_s])
     y = np.interp(t, kt, [k[1] for k in xy_s])
-    return pd.DataFrame({"shift_id": shift, "unit_id": unit,
-                         "ts": _ts(start) + pd.to_timedelta(t, unit="s"),
-                         "lat": LAT0 + y * M_LAT, "lng": LNG0 + x * M_LNG})
+    return pd.DataFrame(
+        {
+            "shift_id": shift,
+            "unit_id": unit,
+            "ts": _ts(start) + pd.to_timedelta(t, unit="s"),
+            "lat": LAT0 + y * M_LAT,
+            "lng": LNG0 + x * M_LNG,
+        }
+    )
 
 
 def _sites() -> pd.DataFrame:
-    s = pd.DataFrame({"site_id": ["A", "B", "C"], "name": ["bank A", "school B", "mall C"],
-                      "category": ["bank", "school", "mall"],
-                      "lat": [LAT0, LAT0, LAT0 + 1000 * M_LAT],
-                      "lng": [LNG0, LNG0 + 1000 * M_LNG, LNG0]})
-    return duty.site_rules(s, {"sites": [
-        {"target": "bank", "visits": 1, "per": "night", "radius_m": 50, "min_dwell_s": 120},
-        {"target": "school", "visits": 1, "per": "night", "radius_m": 50, "min_dwell_s": 120},
-        {"target": "mall", "visits": 1, "per": "night", "radius_m": 50, "min_dwell_s": 120}]})
+    s = pd.DataFrame(
+        {
+            "site_id": ["A", "B", "C"],
+            "name": ["bank A", "school B", "mall C"],
+            "category": ["bank", "school", "mall"],
+            "lat": [LAT0, LAT0, LAT0 + 1000 * M_LAT],
+            "lng": [LNG0, LNG0 + 1000 * M_LNG, LNG0],
+        }
+    )
+    return duty.site_rules(
+        s,
+        {
+            "sites": [
+                {"target": "bank", "visits": 1, "per": "night", "radius_m": 50, "min_dwell_s": 120},
+                {
+                    "target": "school",
+                    "visits": 1,
+                    "per": "night",
+                    "radius_m": 50,
+                    "min_dwell_s": 120,
+                },
+                {"target": "mall", "visits": 1, "per": "night", "radius_m": 50, "min_dwell_s": 120},
+            ]
+        },
+    )
 
 
 def test_a_stay_counts_once_a_drive_by_does_not_and_a_missed_point_is_reported() -> None:
     sites = _sites()
     # unit 1: drives to A (600 m away), stays 5 minutes 10 m from it, then drives past B at
     # 7 m/s without stopping, and never goes near C
-    pings = _track("S1", "U1", "2022-07-01 20:30", [
-        (-600, 0, 0), (10, 0, 87), (10, 0, 387), (500, 0, 457), (1500, 0, 600)])
+    pings = _track(
+        "S1",
+        "U1",
+        "2022-07-01 20:30",
+        [(-600, 0, 0), (10, 0, 87), (10, 0, 387), (500, 0, 457), (1500, 0, 600)],
+    )
     visits = duty.gps_visits(pings, sites)
     assert visits["site_id"].tolist() == ["A"]
     assert visits["dwell_s"].iloc[0] >= 300 - 15
@@ -75,15 +103,21 @@ def test_a_second_visit_after_its_due_time_is_late() -> None:
     sites = _sites()
     sites.loc[sites["site_id"] == "A", "visits"] = 2
     w0, w1 = _ts("2022-07-01 20:00"), _ts("2022-07-02 06:00")
-    merged = pd.DataFrame({"site_id": ["A", "A"], "unit_id": ["U1", "U2"],
-                           "start": [_ts("2022-07-02 01:30"), _ts("2022-07-02 04:00")],
-                           "end": [_ts("2022-07-02 01:35"), _ts("2022-07-02 04:05")],
-                           "dwell_s": [300.0, 300.0], "source": "gps", "checks": 0})
+    merged = pd.DataFrame(
+        {
+            "site_id": ["A", "A"],
+            "unit_id": ["U1", "U2"],
+            "start": [_ts("2022-07-02 01:30"), _ts("2022-07-02 04:00")],
+            "end": [_ts("2022-07-02 01:35"), _ts("2022-07-02 04:05")],
+            "dwell_s": [300.0, 300.0],
+            "source": "gps",
+            "checks": 0,
+        }
+    )
     table, units = duty.duty_table(sites, merged, w0, w1)
     a = table.set_index("site_id").loc["A"]
     # visit 1 was due by 01:00 (half the night): late; visit 2 by 06:00: on time
-    assert (a["required"], a["done"], a["late"], a["missed"], a["status"]) == \
-        (2, 1, 1, 0, "late")
+    assert (a["required"], a["done"], a["late"], a["missed"], a["status"]) == (2, 1, 1, 0, "late")
     assert set(units["unit_id"]) == {"U1", "U2"}
 
 
@@ -101,33 +135,61 @@ def test_rules_round_trip_as_toml_and_bad_rows_are_named() -> None:
     assert duty.rules_from_toml(text) == duty.validate_rules(duty.DEFAULT_RULES)
     assert all(r["source"] for t in duty.DEFAULT_RULES.values() for r in t)  # where from
     with pytest.raises(ValueError, match="sites row 1"):
-        duty.validate_rules({"sites": [{"target": "bank", "visits": 1, "per": "week",
-                                        "radius_m": 50, "min_dwell_s": 60}]})
+        duty.validate_rules(
+            {
+                "sites": [
+                    {
+                        "target": "bank",
+                        "visits": 1,
+                        "per": "week",
+                        "radius_m": 50,
+                        "min_dwell_s": 60,
+                    }
+                ]
+            }
+        )
     with pytest.raises(ValueError, match="tiers row 1"):
         duty.validate_rules({"tiers": [{"minutes": 3, "targets": "casino"}]})
 
 
 def test_the_overdue_venue_is_flagged() -> None:
-    venues = pd.DataFrame({"venue_id": ["V1", "V2", "V3"], "name": ["a", "b", "c"],
-                           "category": ["ktv", "bar", "hotel"],
-                           "risk_level": ["low", "high", "medium"],
-                           "lat": [LAT0] * 3, "lng": [LNG0] * 3})
-    ins = pd.DataFrame({"venue_id": ["V1"] + ["V2"] * 5 + ["V3"],
-                        "ts": [_ts("2022-07-03")] + [_ts(f"2022-07-{d:02d}") for d in
-                                                      (2, 8, 14, 20, 26)] + [_ts("2022-07-05")],
-                        "result": "pass"})
-    table, tot = duty.venue_schedule(venues, ins, "2022-07-01", "2022-07-31",
-                                     rules=duty.DEFAULT_RULES)
+    venues = pd.DataFrame(
+        {
+            "venue_id": ["V1", "V2", "V3"],
+            "name": ["a", "b", "c"],
+            "category": ["ktv", "bar", "hotel"],
+            "risk_level": ["low", "high", "medium"],
+            "lat": [LAT0] * 3,
+            "lng": [LNG0] * 3,
+        }
+    )
+    ins = pd.DataFrame(
+        {
+            "venue_id": ["V1"] + ["V2"] * 5 + ["V3"],
+            "ts": [_ts("2022-07-03")]
+            + [_ts(f"2022-07-{d:02d}") for d in (2, 8, 14, 20, 26)]
+            + [_ts("2022-07-05")],
+            "result": "pass",
+        }
+    )
+    table, tot = duty.venue_schedule(
+        venues, ins, "2022-07-01", "2022-07-31", rules=duty.DEFAULT_RULES
+    )
     by = table.set_index("venue_id")
     assert by.loc["V1", ["grade", "required", "done", "overdue"]].tolist() == ["A", 1, 1, 0]
     assert by.loc["V2", ["grade", "required", "done", "overdue"]].tolist() == ["C", 5, 5, 0]
     assert by.loc["V3", ["grade", "required", "done", "overdue"]].tolist() == ["B", 3, 1, 2]
     assert by.loc["V3", "status"] == "overdue" and table["venue_id"].iloc[0] == "V3"
-    assert (tot["required"], tot["done"], tot["overdue_visits"], tot["venues_overdue"]) == \
-        (9, 7, 2, 1)
+    assert (tot["required"], tot["done"], tot["overdue_visits"], tot["venues_overdue"]) == (
+        9,
+        7,
+        2,
+        1,
+    )
     # mid-month only what is due by then counts: V3's first inspection (due 07-11) is done
-    mid, _ = duty.venue_schedule(venues, ins, "2022-07-01", "2022-07-31", at=_ts("2022-07-15"),
-                                 rules=duty.DEFAULT_RULES)
+    mid, _ = duty.venue_schedule(
+        venues, ins, "2022-07-01", "2022-07-31", at=_ts("2022-07-15"), rules=duty.DEFAULT_RULES
+    )
     assert mid.set_index("venue_id").loc["V3", "overdue"] == 0
 
 
@@ -138,13 +200,15 @@ def test_tiers_on_constructed_posts_and_sites_straight_line() -> None:
     speed = routing.SPEED_MPS["police_car"]
     # a site d metres east of the post is reached in d * 1.3 / speed seconds
     d = np.array([100.0, 500.0, 1200.0, 3000.0])
-    t = circles.travel_from(np.array([LAT0]), np.array([LNG0]), np.full(4, LAT0),
-                            LNG0 + d * M_LNG, "police_car")
+    t = circles.travel_from(
+        np.array([LAT0]), np.array([LNG0]), np.full(4, LAT0), LNG0 + d * M_LNG, "police_car"
+    )
     assert np.allclose(t[0], d * routing.DETOUR / speed, rtol=2e-3)
     tiers = circles.tier_of(t[0], [1, 3, 5])
     assert np.array_equal(tiers[:3], [1.0, 3.0, 5.0]) and np.isnan(tiers[3])
-    req = circles.required_minutes(pd.Series(["hub", "bank", "government"]),
-                                   duty.DEFAULT_RULES["tiers"])
+    req = circles.required_minutes(
+        pd.Series(["hub", "bank", "government"]), duty.DEFAULT_RULES["tiers"]
+    )
     assert req.tolist() == [1.0, 3.0, 5.0]
 
 
@@ -159,18 +223,19 @@ def test_tiers_over_the_helsinki_road_network(helsinki: routing.RoadNetwork) -> 
     nlat, nlng, _ = helsinki.graph("driving")
     mid = len(nlat) // 2
     src_lat, src_lng = nlat[[mid]], nlng[[mid]]
-    d = np.hypot((nlat - src_lat) / M_LAT, (nlng - src_lng) * 111_195 * np.cos(
-        np.radians(nlat)))
+    d = np.hypot((nlat - src_lat) / M_LAT, (nlng - src_lng) * 111_195 * np.cos(np.radians(nlat)))
     pick = np.argsort(np.abs(d - 400))[:1].tolist() + np.argsort(np.abs(d - 1500))[:1].tolist()
-    t = circles.travel_from(src_lat, src_lng, nlat[pick], nlng[pick], "police_car",
-                            network=helsinki)
+    t = circles.travel_from(
+        src_lat, src_lng, nlat[pick], nlng[pick], "police_car", network=helsinki
+    )
     straight = circles.travel_from(src_lat, src_lng, nlat[pick], nlng[pick], "police_car")
-    full = helsinki.travel_s(np.r_[src_lat, nlat[pick]], np.r_[src_lng, nlng[pick]],
-                             "police_car")
+    full = helsinki.travel_s(np.r_[src_lat, nlat[pick]], np.r_[src_lng, nlng[pick]], "police_car")
     assert np.allclose(t[0], full[0, 1:], atol=1.0)  # the same shortest paths as the planner
     assert (t[0] >= straight[0] / routing.DETOUR - 1).all()  # never shorter than a crow flies
-    assert circles.tier_of(t[0], [1, 3, 5, 30]).tolist() == \
-        circles.tier_of(full[0, 1:], [1, 3, 5, 30]).tolist()
+    assert (
+        circles.tier_of(t[0], [1, 3, 5, 30]).tolist()
+        == circles.tier_of(full[0, 1:], [1, 3, 5, 30]).tolist()
+    )
 
 
 def test_the_optimiser_beats_the_given_posts() -> None:
@@ -212,8 +277,9 @@ def test_the_demo_duty_night_is_believable(demo) -> None:
     assert s["late"] >= 1 and s["both"] >= 1
     a = duty_svc.alerts(demo, "all", DUTY_NIGHT)
     assert (a["kind"] == "long_stop").sum() == 1
-    assert set(a.loc[a["kind"] == "missed_point", "id"]) == \
-        set(d["sites"].loc[d["sites"]["missed"] > 0, "site_id"])
+    assert set(a.loc[a["kind"] == "missed_point", "id"]) == set(
+        d["sites"].loc[d["sites"]["missed"] > 0, "site_id"]
+    )
     r = circles_svc.readiness(demo, "all", at=f"{DUTY_NIGHT} 21:30", optimise=4, time_limit_s=5)
     outside = (~r["sites"]["inside"]).sum()
     assert 1 <= outside <= 4
@@ -238,12 +304,15 @@ def test_cli_duty_circles_alerts(demo_db_url, tmp_path, capsys) -> None:
     out = json.loads(capsys.readouterr().out)
     assert out["command"] == "duty" and out["missed_sites"] and out["required"] > 0
     geo = tmp_path / "c.geojson"
-    assert main(["circles", "--db", demo_db_url, "--at", f"{DUTY_NIGHT} 21:30",
-                 "--out", str(geo)]) == 0
+    assert (
+        main(["circles", "--db", demo_db_url, "--at", f"{DUTY_NIGHT} 21:30", "--out", str(geo)])
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     feats = json.loads(geo.read_text())["features"]
     assert out["cells"] == len(feats) and {"h3", "res", "tier", "inside"} <= set(
-        feats[0]["properties"])
+        feats[0]["properties"]
+    )
     assert main(["alerts", "--db", demo_db_url, "--date", DUTY_NIGHT]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["by_kind"]["long_stop"] == 1

@@ -38,8 +38,9 @@ def pings() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def day_files(pings: tuple[pd.DataFrame, pd.DataFrame],
-              tmp_path_factory: pytest.TempPathFactory) -> Path:
+def day_files(
+    pings: tuple[pd.DataFrame, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """The fixes partitioned by local calendar date: Parquet (aware times) and, for every third
     day, CSV with naive local times, in shuffled row order."""
     p, _ = pings
@@ -49,8 +50,9 @@ def day_files(pings: tuple[pd.DataFrame, pd.DataFrame],
         g = g.sample(frac=1.0, random_state=i)  # files need not be sorted
         if i % 3 == 2:
             out = g.assign(ts=g["ts"].dt.tz_convert(TZ).dt.strftime("%Y-%m-%d %H:%M:%S.%f"))
-            out.rename(columns={"shift_id": "班次", "ts": "定位时间", "lat": "纬度", "lng": "经度"}
-                       ).to_csv(folder / f"day={d}.csv", index=False)
+            out.rename(
+                columns={"shift_id": "班次", "ts": "定位时间", "lat": "纬度", "lng": "经度"}
+            ).to_csv(folder / f"day={d}.csv", index=False)
         else:
             g.to_parquet(folder / f"day={d}.parquet", index=False)
     return folder
@@ -58,8 +60,12 @@ def day_files(pings: tuple[pd.DataFrame, pd.DataFrame],
 
 def _expected(p: pd.DataFrame, shifts: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The rows of one rollup of all fixes at once (as the store keeps them per shift)."""
-    labels = pd.DataFrame({"shift_id": shifts["shift_id"],
-                           "unit_kind": shifts["shift_id"] + SEP + shifts["unit_kind"]})
+    labels = pd.DataFrame(
+        {
+            "shift_id": shifts["shift_id"],
+            "unit_kind": shifts["shift_id"] + SEP + shifts["unit_kind"],
+        }
+    )
     res = coverage.rollup(p, labels, tz=TZ)
     counts = p.groupby("shift_id").size()
     return rollups.rows_of(res, counts)
@@ -67,11 +73,16 @@ def _expected(p: pd.DataFrame, shifts: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def _stored(engine: sa.Engine) -> dict[str, pd.DataFrame]:
     out = {}
-    for name, cols in (("coverage", rollups.COVERAGE_COLUMNS), ("stops", rollups.STOPS_COLUMNS),
-                       ("track_quality", rollups.QUALITY_COLUMNS)):
+    for name, cols in (
+        ("coverage", rollups.COVERAGE_COLUMNS),
+        ("stops", rollups.STOPS_COLUMNS),
+        ("track_quality", rollups.QUALITY_COLUMNS),
+    ):
         with engine.connect() as conn:
-            df = pd.DataFrame(conn.execute(sa.select(*[store.metadata.tables[name].c[c]
-                                                       for c in cols])).all(), columns=cols)
+            df = pd.DataFrame(
+                conn.execute(sa.select(*[store.metadata.tables[name].c[c] for c in cols])).all(),
+                columns=cols,
+            )
         out[name] = _canon(df)
     return out
 
@@ -89,8 +100,7 @@ def _canon(df: pd.DataFrame) -> pd.DataFrame:
             df[c] = df[c].astype(np.int64)
         else:
             df[c] = df[c].astype(str)
-    keys = [c for c in ("shift_id", "cell", "date", "hour", "unit_kind", "start_ms")
-            if c in df]
+    keys = [c for c in ("shift_id", "cell", "date", "hour", "unit_kind", "start_ms") if c in df]
     return df.sort_values(keys).reset_index(drop=True)
 
 
@@ -101,7 +111,8 @@ def _shifts_file(shifts: pd.DataFrame, folder: Path) -> Path:
 
 
 def test_tracks_cross_partitions_and_naive_split_differs(
-        pings: tuple[pd.DataFrame, pd.DataFrame], day_files: Path) -> None:
+    pings: tuple[pd.DataFrame, pd.DataFrame], day_files: Path
+) -> None:
     p, shifts = pings
     day = p["ts"].dt.tz_convert(TZ).dt.date
     files_per_shift = p.assign(day=day).groupby("shift_id")["day"].nunique()
@@ -115,24 +126,26 @@ def test_tracks_cross_partitions_and_naive_split_differs(
 
 
 @pytest.mark.slow
-def test_dask_equals_local_equals_all_at_once(engine: sa.Engine,
-                                              pings: tuple[pd.DataFrame, pd.DataFrame],
-                                              day_files: Path, tmp_path: Path) -> None:
+def test_dask_equals_local_equals_all_at_once(
+    engine: sa.Engine, pings: tuple[pd.DataFrame, pd.DataFrame], day_files: Path, tmp_path: Path
+) -> None:
     p, shifts = pings
     expected = {k: _canon(v) for k, v in _expected(p, shifts).items()}
     kinds = _shifts_file(shifts, tmp_path)
     # small buckets, so that the fixes of one track come from several files into each bucket
     plan = {"bucket_pings": 15_000}
     with open_engine("local") as eng:
-        local_summary = rollup_files(eng, str(day_files / "*"), db=engine, shifts_file=str(kinds),
-                                     progress=False, **plan)
+        local_summary = rollup_files(
+            eng, str(day_files / "*"), db=engine, shifts_file=str(kinds), progress=False, **plan
+        )
     local = _stored(engine)
     with open_engine("dask", workers=2) as eng:
         assert eng.workers == 2
         pids = eng.run(lambda: __import__("os").getpid())
         assert len(set(pids.values())) == 2  # two worker processes
-        dask_summary = rollup_files(eng, str(day_files / "*"), db=engine, shifts_file=str(kinds),
-                                    progress=False, **plan)
+        dask_summary = rollup_files(
+            eng, str(day_files / "*"), db=engine, shifts_file=str(kinds), progress=False, **plan
+        )
     dask = _stored(engine)
     assert local_summary["buckets"] >= 4 and local_summary["pings"] == len(p)
     assert dask_summary["rows"] == local_summary["rows"]
@@ -143,22 +156,35 @@ def test_dask_equals_local_equals_all_at_once(engine: sa.Engine,
     assert (local["track_quality"]["pings"] == 1500).all()
     # the read aggregated in the database (what the app reads) gives what the res-10 rows
     # aggregated in pandas give
-    for opts in ({"start": "2024-06-05", "end": "2024-06-20"},
-                 {"res": 10, "night": "22:00-02:00", "unit_kinds": ["foot", "police_car"]},
-                 {"res": 7, "night": None, "start": "2024-06-10", "end": "2024-06-10"}):
-        rows = rollups.coverage_rollup(engine, "all", start=opts.get("start"),
-                                        end=opts.get("end"), unit_kinds=opts.get("unit_kinds"))
-        want = coverage.query(rows, start=opts.get("start"), end=opts.get("end"),
-                              night=opts.get("night", coverage.DEFAULT_NIGHT),
-                              res=opts.get("res", 9), unit_kinds=opts.get("unit_kinds"))
+    for opts in (
+        {"start": "2024-06-05", "end": "2024-06-20"},
+        {"res": 10, "night": "22:00-02:00", "unit_kinds": ["foot", "police_car"]},
+        {"res": 7, "night": None, "start": "2024-06-10", "end": "2024-06-10"},
+    ):
+        rows = rollups.coverage_rollup(
+            engine,
+            "all",
+            start=opts.get("start"),
+            end=opts.get("end"),
+            unit_kinds=opts.get("unit_kinds"),
+        )
+        want = coverage.query(
+            rows,
+            start=opts.get("start"),
+            end=opts.get("end"),
+            night=opts.get("night", coverage.DEFAULT_NIGHT),
+            res=opts.get("res", 9),
+            unit_kinds=opts.get("unit_kinds"),
+        )
         got = rollups.coverage_cells(engine, "all", **opts)
         assert coverage_svc.coverage_cells(engine, "all", **opts).equals(got)
         assert len(want) > 10, opts
         pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, obj=str(opts))
 
 
-def test_unit_only_fixes_follow_the_shift_running(pings: tuple[pd.DataFrame, pd.DataFrame],
-                                                  tmp_path: Path) -> None:
+def test_unit_only_fixes_follow_the_shift_running(
+    pings: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
     p, shifts = pings
     p = p[p["shift_id"].isin(shifts["shift_id"].iloc[:6])]
     ranges = p.groupby("shift_id")["ts"].agg(["min", "max"])
@@ -175,8 +201,13 @@ def test_unit_only_fixes_follow_the_shift_running(pings: tuple[pd.DataFrame, pd.
     for name in ("units", "shifts"):
         sink = DigestSink()
         with open_engine("local") as eng:
-            rollup_files(eng, str(tmp_path / f"{name}.parquet"), sink=sink, shifts_file=str(path),
-                         progress=False)
+            rollup_files(
+                eng,
+                str(tmp_path / f"{name}.parquet"),
+                sink=sink,
+                shifts_file=str(path),
+                progress=False,
+            )
         sinks.append(sink.result())
     assert sinks[0] == sinks[1]
     assert sinks[0]["rows"]["track_quality"] == 6
@@ -185,8 +216,9 @@ def test_unit_only_fixes_follow_the_shift_running(pings: tuple[pd.DataFrame, pd.
 def test_cli_rollup(tmp_path: Path, day_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     try:
-        code = main(["rollup", "--db", db, "--engine", "local", "--input",
-                     str(day_files / "*.parquet")])
+        code = main(
+            ["rollup", "--db", db, "--engine", "local", "--input", str(day_files / "*.parquet")]
+        )
         out, err = capsys.readouterr()
         assert code == 0, err
         summary = json.loads(out)
@@ -196,8 +228,19 @@ def test_cli_rollup(tmp_path: Path, day_files: Path, capsys: pytest.CaptureFixtu
         out, err = capsys.readouterr()
         assert code == 2 and out == ""
         assert err.startswith("error: no files match") and err.count("\n") == 1
-        code = main(["rollup", "--db", db, "--engine", "local", "--workers", "2", "--input",
-                     str(day_files / "*.parquet")])
+        code = main(
+            [
+                "rollup",
+                "--db",
+                db,
+                "--engine",
+                "local",
+                "--workers",
+                "2",
+                "--input",
+                str(day_files / "*.parquet"),
+            ]
+        )
         out, err = capsys.readouterr()
         assert code == 2 and "--engine dask" in err
     finally:

@@ -30,8 +30,14 @@ def _incidents(cells: np.ndarray, per_day: dict[str, dict[int, int]]) -> pd.Data
     rows = []
     for day, by_cell in per_day.items():
         for i, n in by_cell.items():
-            rows += [{"ts": pd.Timestamp(f"{day} 21:00", tz=TZ), "lat": lat[i], "lng": lng[i],
-                      "category": "theft"}] * n
+            rows += [
+                {
+                    "ts": pd.Timestamp(f"{day} 21:00", tz=TZ),
+                    "lat": lat[i],
+                    "lng": lng[i],
+                    "category": "theft",
+                }
+            ] * n
     return pd.DataFrame(rows)
 
 
@@ -40,8 +46,14 @@ def test_score_period_by_hand():
     order = np.array([2, 0, 3, 1, 4, 5, 6, 7, 8, 9])
     s = score_period(order, actual, 1)
     # n = 3 of N = 9 in a = 1 of A = 10 cells; the best single cell held 5
-    assert s == {"n": 3, "N": 9, "n_star": 5, "hit_rate": pytest.approx(1 / 3),
-                 "pai": pytest.approx((3 / 9) / (1 / 10)), "pei": pytest.approx(3 / 5)}
+    assert s == {
+        "n": 3,
+        "N": 9,
+        "n_star": 5,
+        "hit_rate": pytest.approx(1 / 3),
+        "pai": pytest.approx((3 / 9) / (1 / 10)),
+        "pei": pytest.approx(3 / 5),
+    }
     s2 = score_period(order, actual, 2)
     assert (s2["n"], s2["n_star"], s2["pei"]) == (8, 8, 1.0)
     assert s2["pai"] == pytest.approx((8 / 9) / (2 / 10))
@@ -79,15 +91,30 @@ def test_rank_cells_ties_are_deterministic_and_not_id_order():
 
 def test_backtest_last_period_by_hand():
     cells = _disk(2)  # A = 19 cells
-    inc = _incidents(cells, {
-        "2022-06-02": {0: 4, 1: 2, 2: 1},  # the week before the scored week
-        "2022-06-09": {0: 1, 3: 3, 1: 2},  # scored week 2022-06-08 .. 06-14
-        "2022-06-20": {4: 9},  # after the end: ignored
-    })
-    far = pd.DataFrame({"ts": [pd.Timestamp("2022-06-09 12:00", tz=TZ)], "lat": [30.0],
-                        "lng": [120.0], "category": ["theft"]})  # outside the study area
-    r = backtest(pd.concat([inc, far]), cells, start="2022-06-08", end="2022-06-14",
-                 methods=("last_period",), area_fractions=(1 / 19, 2 / 19))
+    inc = _incidents(
+        cells,
+        {
+            "2022-06-02": {0: 4, 1: 2, 2: 1},  # the week before the scored week
+            "2022-06-09": {0: 1, 3: 3, 1: 2},  # scored week 2022-06-08 .. 06-14
+            "2022-06-20": {4: 9},  # after the end: ignored
+        },
+    )
+    far = pd.DataFrame(
+        {
+            "ts": [pd.Timestamp("2022-06-09 12:00", tz=TZ)],
+            "lat": [30.0],
+            "lng": [120.0],
+            "category": ["theft"],
+        }
+    )  # outside the study area
+    r = backtest(
+        pd.concat([inc, far]),
+        cells,
+        start="2022-06-08",
+        end="2022-06-14",
+        methods=("last_period",),
+        area_fractions=(1 / 19, 2 / 19),
+    )
     json.dumps(r)  # JSON-able
     assert r["params"]["study_cells"] == 19 and r["params"]["step_s"] == 7 * 86400
     weeks = weekly_table(r)
@@ -110,8 +137,14 @@ def test_backtest_perfect_forecast_has_pei_one_and_means_over_weeks():
     same = {0: 3, 1: 2, 2: 1}
     days = pd.date_range("2022-05-25", "2022-06-30", freq="7D").strftime("%Y-%m-%d")
     inc = _incidents(cells, dict.fromkeys(days, same))
-    r = backtest(inc, cells, start="2022-06-01", end="2022-06-21",
-                 area_fractions=(0.05, 0.10, 0.2), methods=ev.METHODS)
+    r = backtest(
+        inc,
+        cells,
+        start="2022-06-01",
+        end="2022-06-21",
+        area_fractions=(0.05, 0.10, 0.2),
+        methods=ev.METHODS,
+    )
     s = summary_table(r).set_index(["method", "area_fraction"])
     assert s.loc[("last_period", 0.05), "periods"] == 3
     lp = s.loc["last_period"]
@@ -128,8 +161,14 @@ def test_backtest_weeks_without_incidents_are_left_out_and_bad_input():
     cells = _disk(1)
     inc = _incidents(cells, {"2022-06-02": {0: 2}, "2022-06-16": {0: 1}})
     inc["ts"] = inc["ts"].dt.tz_localize(None)  # naive: read as local time
-    r = backtest(inc, cells, start="2022-06-08", end="2022-06-21", methods=("last_period",),
-                 area_fractions=(0.2,))
+    r = backtest(
+        inc,
+        cells,
+        start="2022-06-08",
+        end="2022-06-21",
+        methods=("last_period",),
+        area_fractions=(0.2,),
+    )
     w = weekly_table(r)
     assert w["N"].tolist() == [0, 1] and w["pai"].isna().tolist() == [True, False]
     assert r["periods"][0]["pai"] is None
@@ -156,8 +195,17 @@ def demo():
 def _demo_backtest(demo, res: int, **kw) -> pd.DataFrame:
     station = demo["areas"].query("level == 'station'").geometry.iloc[0]
     cells = hexes.polygon_to_cells(station, res)
-    r = backtest(demo["incidents"], cells, start="2022-06-01", end="2022-10-31", res=res,
-                 venues=demo["venues"], sites=demo["sites"], hazards=demo["hazards"], **kw)
+    r = backtest(
+        demo["incidents"],
+        cells,
+        start="2022-06-01",
+        end="2022-10-31",
+        res=res,
+        venues=demo["venues"],
+        sites=demo["sites"],
+        hazards=demo["hazards"],
+        **kw,
+    )
     json.dumps(r)
     return summary_table(r).set_index(["method", "area_fraction"])
 

@@ -21,11 +21,36 @@ from geo.domain import schema
 from tests import tiny
 
 KINDS = ["venues", "incidents", "sites", "hazards", "areas"]
-NASTY = ["", " ", "nan", "NaN", "inf", "-inf", "1e308", "-1e309", "9999-12-31 23:59", "0",
-         "=1+1", "@SUM(A1)", "<img src=x onerror=alert(1)>", "`${alert(1)}`", "x' OR 1=1 --",
-         "１２３", "28.7", "115.98", "2022-07-01 22:00", "2022年7月1日 22时", "44743.9", "\"",
-         "a,b", "line\nbreak", "长" * 300, "POLYGON((115.97 28.69, 115.98 28.69, 115.98 28.7, "
-         "115.97 28.69))", "POLYGON((1e308 0, 1 1, 0 1, 1e308 0))", "POINT(115.98 28.7)"]
+NASTY = [
+    "",
+    " ",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "1e308",
+    "-1e309",
+    "9999-12-31 23:59",
+    "0",
+    "=1+1",
+    "@SUM(A1)",
+    "<img src=x onerror=alert(1)>",
+    "`${alert(1)}`",
+    "x' OR 1=1 --",
+    "１２３",
+    "28.7",
+    "115.98",
+    "2022-07-01 22:00",
+    "2022年7月1日 22时",
+    "44743.9",
+    '"',
+    "a,b",
+    "line\nbreak",
+    "长" * 300,
+    "POLYGON((115.97 28.69, 115.98 28.69, 115.98 28.7, 115.97 28.69))",
+    "POLYGON((1e308 0, 1 1, 0 1, 1e308 0))",
+    "POINT(115.98 28.7)",
+]
 
 
 def _valid(col: schema.Column) -> st.SearchStrategy[object]:
@@ -45,8 +70,13 @@ def _valid(col: schema.Column) -> st.SearchStrategy[object]:
 
 
 def _value(col: schema.Column) -> st.SearchStrategy[object]:
-    return st.one_of(_valid(col), st.sampled_from(NASTY), st.text(max_size=20),
-                     st.floats(allow_nan=True, allow_infinity=True), st.integers())
+    return st.one_of(
+        _valid(col),
+        st.sampled_from(NASTY),
+        st.text(max_size=20),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(),
+    )
 
 
 @st.composite
@@ -58,8 +88,9 @@ def files(draw: st.DrawFn) -> tuple[str, str, bytes, str]:
     for col in kind.columns:
         if draw(st.integers(0, 9)) == 0:  # now and then a column is missing
             continue
-        headers.append(draw(st.sampled_from([col.name, *col.aliases, col.name.upper(),
-                                             f" {col.name} "])))
+        headers.append(
+            draw(st.sampled_from([col.name, *col.aliases, col.name.upper(), f" {col.name} "]))
+        )
         gens.append(_value(col))
     for _ in range(draw(st.integers(0, 2))):  # and unknown columns, perhaps repeating a header
         headers.append(draw(st.one_of(st.text(max_size=10), st.sampled_from(headers or ["x"]))))
@@ -115,21 +146,29 @@ def _xlsx(headers: list[str], rows: list[list[object]]) -> bytes:
 def _snapshot(engine: sa.Engine) -> dict[str, object]:
     """Everything an import of one kind must not touch, and the per-kind counts."""
     with engine.connect() as conn:
+
         def rows(table: sa.Table) -> list[tuple]:
             return sorted(tuple(map(str, r)) for r in conn.execute(sa.select(table)))
 
-        return {"counts": store.counts(engine), "meta": rows(store.meta),
-                "coverage": rows(store.coverage), "area_cells": conn.execute(
-                    sa.select(sa.func.count()).select_from(store.area_cells)).scalar_one(),
-                "imports": conn.execute(sa.select(sa.func.count()).select_from(
-                    store.imports)).scalar_one()}
+        return {
+            "counts": store.counts(engine),
+            "meta": rows(store.meta),
+            "coverage": rows(store.coverage),
+            "area_cells": conn.execute(
+                sa.select(sa.func.count()).select_from(store.area_cells)
+            ).scalar_one(),
+            "imports": conn.execute(
+                sa.select(sa.func.count()).select_from(store.imports)
+            ).scalar_one(),
+        }
 
 
 COUNTER = itertools.count()
 
 
-def _check_one(engine: sa.Engine, folder: Path, kind: str, suffix: str, data: bytes,
-               encoding: str) -> None:
+def _check_one(
+    engine: sa.Engine, folder: Path, kind: str, suffix: str, data: bytes, encoding: str
+) -> None:
     path = folder / f"fuzz{next(COUNTER)}{suffix}"
     path.write_bytes(data)
     before = _snapshot(engine)
@@ -142,15 +181,18 @@ def _check_one(engine: sa.Engine, folder: Path, kind: str, suffix: str, data: by
     after = _snapshot(engine)
     assert s.read == s.accepted + s.duplicates + s.conflicts + s.rejected
     assert after["imports"] == before["imports"] + 1
-    assert after["counts"] == {**before["counts"],
-                               kind: before["counts"][kind] + s.accepted}
+    assert after["counts"] == {**before["counts"], kind: before["counts"][kind] + s.accepted}
     if kind != "areas":
         assert after["area_cells"] == before["area_cells"]
     assert after["meta"] == before["meta"] and after["coverage"] == before["coverage"]
     t = store.RECORD_TABLES[kind]
     with engine.connect() as conn:
-        stored = pd.DataFrame(conn.execute(sa.select(t.c.source_row, t.c.source_file).where(
-            t.c.import_id == s.import_id)).all(), columns=["source_row", "source_file"])
+        stored = pd.DataFrame(
+            conn.execute(
+                sa.select(t.c.source_row, t.c.source_file).where(t.c.import_id == s.import_id)
+            ).all(),
+            columns=["source_row", "source_file"],
+        )
     # exactly the accepted rows: as many, from this file, none of them a rejected row
     assert len(stored) == s.accepted and set(stored["source_file"]) <= {path.name}
     assert not set(stored["source_row"]) & set(s.rejects["row"].astype(int))
@@ -161,10 +203,17 @@ def _check_one(engine: sa.Engine, folder: Path, kind: str, suffix: str, data: by
 
 # bounded: a fixed number of examples, derandomised (the same ones every run), no shrinking
 # (an import takes a while; a failure prints its whole example, which is enough to reproduce)
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
-                phases=[Phase.explicit, Phase.reuse, Phase.generate],
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.filter_too_much])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 
 
 @pytest.fixture
@@ -175,14 +224,18 @@ def loaded(engine: sa.Engine, tmp_path: Path) -> sa.Engine:
 
 @FUZZ
 @given(case=files())
-def test_random_files_end_in_a_summary_or_a_file_error(loaded: sa.Engine, tmp_path: Path,
-                                                       case: tuple[str, str, bytes, str]) -> None:
+def test_random_files_end_in_a_summary_or_a_file_error(
+    loaded: sa.Engine, tmp_path: Path, case: tuple[str, str, bytes, str]
+) -> None:
     _check_one(loaded, tmp_path, *case)
 
 
 @FUZZ
-@given(data=st.binary(max_size=2048), suffix=st.sampled_from([".csv", ".xlsx", ".txt", ".zip",
-                                                               ".geojson", ".parquet"]))
-def test_random_bytes_end_in_a_summary_or_a_file_error(loaded: sa.Engine, tmp_path: Path,
-                                                       data: bytes, suffix: str) -> None:
+@given(
+    data=st.binary(max_size=2048),
+    suffix=st.sampled_from([".csv", ".xlsx", ".txt", ".zip", ".geojson", ".parquet"]),
+)
+def test_random_bytes_end_in_a_summary_or_a_file_error(
+    loaded: sa.Engine, tmp_path: Path, data: bytes, suffix: str
+) -> None:
     _check_one(loaded, tmp_path, "venues", suffix, data, "")

@@ -15,8 +15,8 @@ from geo.domain import _h3c, hexes
 pytestmark = pytest.mark.skipif(
     _h3c.LIB is None,
     reason="geo/domain/_h3c/libqyh3.so is not built or is stale: run "
-           "`python -m geo.domain._h3c.build` (scripts/_venv.sh does it during setup); "
-           "geo.domain.hexes falls back to h3ronpy meanwhile",
+    "`python -m geo.domain._h3c.build` (scripts/_venv.sh does it during setup); "
+    "geo.domain.hexes falls back to h3ronpy meanwhile",
 )
 
 H3_INT = h3.api.basic_int.latlng_to_cell
@@ -52,8 +52,11 @@ def test_engine_is_c():
 def test_equals_h3py_on_100k_points(points, res):
     lat, lng = points
     got = _c(lat, lng, res)
-    want = np.fromiter((H3_INT(a, b, res) for a, b in zip(lat.tolist(), lng.tolist(), strict=True)),
-                       np.uint64, lat.shape[0])
+    want = np.fromiter(
+        (H3_INT(a, b, res) for a, b in zip(lat.tolist(), lng.tolist(), strict=True)),
+        np.uint64,
+        lat.shape[0],
+    )
     bad = np.flatnonzero(got != want)
     assert bad.size == 0, f"{bad.size} differ, e.g. {lat[bad[:3]]}, {lng[bad[:3]]}"
 
@@ -62,7 +65,8 @@ def test_hexes_uses_c_and_equals_h3py(points):
     lat, lng = points
     got = hexes.latlng_to_cells(lat, lng, 10)  # 100k: the two-thread split
     assert hexes.cells_to_str(got[:2000]).tolist() == [
-        h3.latlng_to_cell(a, b, 10) for a, b in zip(lat[:2000], lng[:2000], strict=True)]
+        h3.latlng_to_cell(a, b, 10) for a, b in zip(lat[:2000], lng[:2000], strict=True)
+    ]
     assert (got == _c(lat, lng, 10)).all()
 
 

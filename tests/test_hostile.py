@@ -112,12 +112,29 @@ def test_hostile_text_is_stored_and_read_back_verbatim(engine: sa.Engine, tmp_pa
 
 
 @pytest.mark.parametrize("layer", ["venues", "hazards", "coverage"])
-def test_standalone_map_shows_hostile_names_as_text(hostile_engine: sa.Engine, tmp_path: Path,
-                                                    layer: str, capsys) -> None:
+def test_standalone_map_shows_hostile_names_as_text(
+    hostile_engine: sa.Engine, tmp_path: Path, layer: str, capsys
+) -> None:
     url = hostile_engine.url.render_as_string(hide_password=False)
     out = tmp_path / f"{layer}.html"
-    assert cli(["map", "--layer", layer, "--from", "2022-07-01", "--to", "2022-07-03",
-                "--db", url, "--out", str(out)]) == 0
+    assert (
+        cli(
+            [
+                "map",
+                "--layer",
+                layer,
+                "--from",
+                "2022-07-01",
+                "--to",
+                "2022-07-03",
+                "--db",
+                url,
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     page = out.read_text(encoding="utf-8")
     _assert_inert(page)
@@ -128,10 +145,12 @@ def test_standalone_map_shows_hostile_names_as_text(hostile_engine: sa.Engine, t
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
-def test_briefing_formats_show_hostile_area_names_as_text(hostile_engine: sa.Engine,
-                                                          lang: str) -> None:
-    b = briefing.build(hostile_engine, "all", "2022-07-01", "2022-07-03", f"ST{ID_TAIL}",
-                       lang=lang, campaign=XSS)
+def test_briefing_formats_show_hostile_area_names_as_text(
+    hostile_engine: sa.Engine, lang: str
+) -> None:
+    b = briefing.build(
+        hostile_engine, "all", "2022-07-01", "2022-07-03", f"ST{ID_TAIL}", lang=lang, campaign=XSS
+    )
     html_text = briefing_doc.render(b, "html").decode()
     _assert_inert(html_text)
     assert "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;" in html_text
@@ -140,8 +159,9 @@ def test_briefing_formats_show_hostile_area_names_as_text(hostile_engine: sa.Eng
     assert "](http" not in md  # the formula's URL did not become a Markdown link
     from pypdf import PdfReader
 
-    pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(
-        briefing_doc.render(b, "pdf"))).pages)
+    pdf_text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(briefing_doc.render(b, "pdf"))).pages
+    )
     assert "onerror" in pdf_text
     import docx
 
@@ -150,7 +170,8 @@ def test_briefing_formats_show_hostile_area_names_as_text(hostile_engine: sa.Eng
 
 
 def test_grid_name_with_a_dollar_sign_does_not_break_the_briefing_pictures(
-        hostile_engine: sa.Engine) -> None:
+    hostile_engine: sa.Engine,
+) -> None:
     # matplotlib reads "$...$" as TeX; "$\\frac{$" made drawing the grid labels raise ValueError
     b = briefing.build(hostile_engine, "all", "2022-07-01", "2022-07-03", lang="en")
     assert b.images  # the maps were drawn, labels included
@@ -160,8 +181,14 @@ def test_grid_name_with_a_dollar_sign_does_not_break_the_briefing_pictures(
 def test_plan_exports_from_a_hostile_store(hostile_engine: sa.Engine) -> None:
     from layers.routes import routes_layer
 
-    plan = plan_svc.make_plan(hostile_engine, "all", night="2022-07-01", window="20:00-23:00",
-                              unit_ids=[f"U1{ID_TAIL}"], time_limit_s=1)
+    plan = plan_svc.make_plan(
+        hostile_engine,
+        "all",
+        night="2022-07-01",
+        window="20:00-23:00",
+        unit_ids=[f"U1{ID_TAIL}"],
+        time_limit_s=1,
+    )
     marks = [s.get("landmark") or "" for u in plan["units"] for s in u["stops"]]
     assert plan["units"][0]["unit_id"] == f"U1{ID_TAIL}"
     assert any(TEXT in m for m in marks), marks  # landmarks are the hostile site/venue names
@@ -177,8 +204,9 @@ def test_plan_exports_from_a_hostile_store(hostile_engine: sa.Engine) -> None:
     import folium
 
     m = folium.Map()
-    routes_layer(plan, name="r", labels={k: k for k in ("unit", "arrive", "leave", "landmark",
-                                                        "start")}).add_to(m)
+    routes_layer(
+        plan, name="r", labels={k: k for k in ("unit", "arrive", "leave", "landmark", "start")}
+    ).add_to(m)
     page = m.get_root().render()
     _assert_inert(page)
     # folium puts tooltips in JS template literals: no backtick, ${ or backslash of ours there
@@ -192,11 +220,24 @@ def test_plan_exports_from_a_hostile_store(hostile_engine: sa.Engine) -> None:
 # Spreadsheet formulas
 
 
-@pytest.mark.parametrize(("value", "safe"), [
-    ("=1+1", "'=1+1"), ("+1+1", "'+1+1"), ("-1+1", "'-1+1"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), (" =1+1", "' =1+1"), ("-3.5", "-3.5"), ("+7", "+7"),
-    ("1e5", "1e5"), ("星光KTV", "星光KTV"), ("a=b", "a=b"), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1+1", "'+1+1"),
+        ("-1+1", "'-1+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        (" =1+1", "' =1+1"),
+        ("-3.5", "-3.5"),
+        ("+7", "+7"),
+        ("1e5", "1e5"),
+        ("星光KTV", "星光KTV"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
 def test_formula_cells_get_an_apostrophe(value: str, safe: str) -> None:
     assert escape.formula_safe(value) == safe
     frame = pd.DataFrame({value or "x": [value], "n": [-1.5]})
@@ -205,8 +246,9 @@ def test_formula_cells_get_an_apostrophe(value: str, safe: str) -> None:
     assert out.columns[0] == (safe or "x")  # headers too
 
 
-def test_every_csv_export_is_formula_safe(hostile_engine: sa.Engine, tmp_path: Path,
-                                          capsys) -> None:
+def test_every_csv_export_is_formula_safe(
+    hostile_engine: sa.Engine, tmp_path: Path, capsys
+) -> None:
     url = hostile_engine.url.render_as_string(hide_password=False)
 
     def risky(path: Path) -> list[str]:
@@ -216,18 +258,46 @@ def test_every_csv_export_is_formula_safe(hostile_engine: sa.Engine, tmp_path: P
 
     # rejected rows (CLI --rejects and the Data page's download share rejects_csv)
     bad = tmp_path / "bad.csv"
-    pd.DataFrame({"venue_id": [FORMULA, "@x"], "name": ["-2+3", "+1+1"], "category": ["=1", "x"],
-                  "lat": ["=2", "28.7"], "lng": [115.98, 115.98]}).to_csv(bad, index=False)
+    pd.DataFrame(
+        {
+            "venue_id": [FORMULA, "@x"],
+            "name": ["-2+3", "+1+1"],
+            "category": ["=1", "x"],
+            "lat": ["=2", "28.7"],
+            "lng": [115.98, 115.98],
+        }
+    ).to_csv(bad, index=False)
     rejects = tmp_path / "rejects.csv"
     assert cli(["import", "venues", str(bad), "--db", url, "--rejects", str(rejects)]) == 0
     assert len(pd.read_csv(rejects, encoding="utf-8-sig")) == 2 and risky(rejects) == []
     # plan stops (CLI plan --out .csv, the page's CSV download)
-    assert cli(["plan", "--date", "2022-07-01", "--window", "20:00-23:00", "--db", url,
-                "--unit", f"U1{ID_TAIL}", "--out", str(tmp_path / "plan.csv")]) == 0
+    assert (
+        cli(
+            [
+                "plan",
+                "--date",
+                "2022-07-01",
+                "--window",
+                "20:00-23:00",
+                "--db",
+                url,
+                "--unit",
+                f"U1{ID_TAIL}",
+                "--out",
+                str(tmp_path / "plan.csv"),
+            ]
+        )
+        == 0
+    )
     assert risky(tmp_path / "plan.csv") == []
     # per-cell results with a text column
-    cells = pd.DataFrame({"cell": [int(np.uint64(0x89411C0A4A3FFFF).astype(np.int64))],
-                          "label": [FORMULA], "gi_z": [-2.5]})
+    cells = pd.DataFrame(
+        {
+            "cell": [int(np.uint64(0x89411C0A4A3FFFF).astype(np.int64))],
+            "label": [FORMULA],
+            "gi_z": [-2.5],
+        }
+    )
     cells_doc.write_cells(cells, tmp_path / "cells.csv")
     back = pd.read_csv(tmp_path / "cells.csv")
     assert back["label"].iloc[0] == "'" + FORMULA and back["gi_z"].iloc[0] == -2.5
@@ -238,15 +308,21 @@ def test_every_csv_writer_in_the_code_goes_through_neutralise_formulas() -> None
     """A new CSV export must not forget the formula check: every .to_csv( in geo/ and views/ is
     on a neutralised frame, or writes only numbers and enums (listed here, by file)."""
     root = Path(__file__).resolve().parent.parent
-    allowed = {"geo/domain/risk.py",  # risk weights: enum categories and numbers
-               "geo/engines/local.py", "geo/engines/dask_engine.py", "geo/services/demo.py"}
+    allowed = {
+        "geo/domain/risk.py",  # risk weights: enum categories and numbers
+        "geo/engines/local.py",
+        "geo/engines/dask_engine.py",
+        "geo/services/demo.py",
+    }
     offenders = []
     for path in [*root.glob("geo/**/*.py"), *root.glob("views/*.py"), *root.glob("cli/*.py")]:
         rel = path.relative_to(root).as_posix()
         for line in path.read_text(encoding="utf-8").splitlines():
-            if (".to_csv(" in line or ".to_excel(" in line) and rel not in allowed \
-                    and not re.search(r"neutralise_formulas\(|rejects_csv|plan_sheets\.to_csv",
-                                      line):
+            if (
+                (".to_csv(" in line or ".to_excel(" in line)
+                and rel not in allowed
+                and not re.search(r"neutralise_formulas\(|rejects_csv|plan_sheets\.to_csv", line)
+            ):
                 offenders.append(f"{rel}: {line.strip()}")
     assert offenders == []
 
@@ -296,8 +372,9 @@ def test_upload_size_limit_from_settings(sqlite_engine: sa.Engine, tmp_path: Pat
 
 
 BOMB_CASES = {
-    "ratio.xlsx": lambda p: _zip(p, {"[Content_Types].xml": b"<x/>",
-                                     "xl/worksheets/sheet1.xml": b"\0" * (40 * 1024**2)}),
+    "ratio.xlsx": lambda p: _zip(
+        p, {"[Content_Types].xml": b"<x/>", "xl/worksheets/sheet1.xml": b"\0" * (40 * 1024**2)}
+    ),
     "ratio.zip": lambda p: _zip(p, {"a.shp": b"\0" * (40 * 1024**2), "a.dbf": b""}),
     "truncated.xlsx": lambda p: _write(p, _xlsx(p, [["a"], [1]]).read_bytes()[:300]),
     "text.xlsx": lambda p: _write(p, "venue_id,name\nV1,x\n"),
@@ -309,13 +386,16 @@ BOMB_CASES = {
     "png.csv": lambda p: _write(p, b"\x89PNG\r\n\x1a\n" + bytes(range(1, 256)) * 64),
     "late_nul.csv": lambda p: _write(p, "venue_id,name\n" + "V1,x\n" * 5000 + "V2,\0\n"),
     "empty.csv": lambda p: _write(p, b""),
-    "ragged_first.csv": lambda p: _write(p, "venue_id,name,category,lat,lng\n"
-                                            "X1,a,ktv,28.7,115.98,extra,extra\n"),
-    "ragged_later.csv": lambda p: _write(p, "venue_id,name,category,lat,lng\n"
-                                            "X1,a,ktv,28.7,115.98\nX2,a,ktv,28.7,115.98,1\n"),
+    "ragged_first.csv": lambda p: _write(
+        p, "venue_id,name,category,lat,lng\nX1,a,ktv,28.7,115.98,extra,extra\n"
+    ),
+    "ragged_later.csv": lambda p: _write(
+        p, "venue_id,name,category,lat,lng\nX1,a,ktv,28.7,115.98\nX2,a,ktv,28.7,115.98,1\n"
+    ),
     "quote.csv": lambda p: _write(p, 'venue_id,name\nX1,"never closed\n'),
-    "wide_header.csv": lambda p: _write(p, ",".join("h" * 100_000 + str(i) for i in range(40))
-                                        + "\n" + "1," * 39 + "1\n"),
+    "wide_header.csv": lambda p: _write(
+        p, ",".join("h" * 100_000 + str(i) for i in range(40)) + "\n" + "1," * 39 + "1\n"
+    ),
     "truncated.parquet": lambda p: _write(p, b"PAR1\0\0\0"),
     "broken.geojson": lambda p: _write(p, '{"type": "FeatureCollection", "features": [{'),
 }
@@ -333,8 +413,9 @@ def _broken_sheet(path: Path) -> Path:
 
 
 @pytest.mark.parametrize("name", sorted(BOMB_CASES))
-def test_unreadable_files_give_a_file_error_naming_the_file(engine: sa.Engine, tmp_path: Path,
-                                                            name: str) -> None:
+def test_unreadable_files_give_a_file_error_naming_the_file(
+    engine: sa.Engine, tmp_path: Path, name: str
+) -> None:
     tiny.load(engine, tmp_path)
     before = _state(engine)
     path = BOMB_CASES[name](tmp_path / name)
@@ -378,8 +459,9 @@ def _import(engine: sa.Engine, path: Path, kind: str) -> ingest.ImportSummary:
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
-def test_non_finite_and_huge_coordinates_are_rejected(engine: sa.Engine, tmp_path: Path,
-                                                      suffix: str) -> None:
+def test_non_finite_and_huge_coordinates_are_rejected(
+    engine: sa.Engine, tmp_path: Path, suffix: str
+) -> None:
     values = ["nan", "inf", "-inf", "1e308", "-1e308", "1e309", "NaN", "Infinity", "0x1p10"]
     rows = [["venue_id", "name", "category", "lat", "lng"]]
     rows += [[f"A{i}", "a", "ktv", v, 115.98] for i, v in enumerate(values)]
@@ -389,8 +471,15 @@ def test_non_finite_and_huge_coordinates_are_rejected(engine: sa.Engine, tmp_pat
         path = tmp_path / "coords.csv"
         pd.DataFrame(rows[1:], columns=rows[0]).to_csv(path, index=False)
     else:  # real floats in the cells, not text
-        rows = [[float(v) if isinstance(v, str) and v not in ("0x1p10",) and k >= 3 else v
-                 for k, v in enumerate(r)] if i else r for i, r in enumerate(rows)]
+        rows = [
+            [
+                float(v) if isinstance(v, str) and v not in ("0x1p10",) and k >= 3 else v
+                for k, v in enumerate(r)
+            ]
+            if i
+            else r
+            for i, r in enumerate(rows)
+        ]
         path = _xlsx(tmp_path / "coords.xlsx", rows)
     s = _import(engine, path, "venues")
     assert s.accepted == 1 and s.rejected == 2 * len(values)
@@ -402,28 +491,55 @@ def test_non_finite_and_huge_coordinates_are_rejected(engine: sa.Engine, tmp_pat
 def test_far_off_times_are_rejected(engine: sa.Engine, tmp_path: Path) -> None:
     import datetime as dt
 
-    texts = ["9999-12-31 23:59:59", "0001-01-01", "2262-04-12", "1e20", "99999999999999",
-             "2022-13-45", "9999年12月31日", "2022-07-01T22:00:00+99:00"]
-    csv = pd.DataFrame({"incident_id": [f"T{i}" for i in range(len(texts))], "ts": texts,
-                        "category": "theft", "lat": 28.7, "lng": 115.98, "priority": 1})
+    texts = [
+        "9999-12-31 23:59:59",
+        "0001-01-01",
+        "2262-04-12",
+        "1e20",
+        "99999999999999",
+        "2022-13-45",
+        "9999年12月31日",
+        "2022-07-01T22:00:00+99:00",
+    ]
+    csv = pd.DataFrame(
+        {
+            "incident_id": [f"T{i}" for i in range(len(texts))],
+            "ts": texts,
+            "category": "theft",
+            "lat": 28.7,
+            "lng": 115.98,
+            "priority": 1,
+        }
+    )
     csv.to_csv(tmp_path / "times.csv", index=False)
     s = _import(engine, tmp_path / "times.csv", "incidents")
     assert s.accepted == 0 and s.rejected == len(texts) and set(s.rejects["code"]) == {"time"}
-    xlsx = _xlsx(tmp_path / "times.xlsx", [
-        ["incident_id", "ts", "category", "lat", "lng"],
-        ["X1", dt.datetime(9999, 12, 31, 23, 59), "theft", 28.7, 115.98],
-        ["X2", dt.datetime(1, 1, 1), "theft", 28.7, 115.98],
-        ["X3", 2958465.99, "theft", 28.7, 115.98],  # Excel's last serial, 9999-12-31
-        ["OK", dt.datetime(2022, 7, 1, 22), "theft", 28.7, 115.98]])
+    xlsx = _xlsx(
+        tmp_path / "times.xlsx",
+        [
+            ["incident_id", "ts", "category", "lat", "lng"],
+            ["X1", dt.datetime(9999, 12, 31, 23, 59), "theft", 28.7, 115.98],
+            ["X2", dt.datetime(1, 1, 1), "theft", 28.7, 115.98],
+            ["X3", 2958465.99, "theft", 28.7, 115.98],  # Excel's last serial, 9999-12-31
+            ["OK", dt.datetime(2022, 7, 1, 22), "theft", 28.7, 115.98],
+        ],
+    )
     s = _import(engine, xlsx, "incidents")
     assert s.accepted == 1 and s.rejected == 3 and set(s.rejects["column"]) == {"ts"}
 
 
 def test_huge_fields_are_rejected_and_shown_short(engine: sa.Engine, tmp_path: Path) -> None:
     huge = "长" * 100_000
-    pd.DataFrame({"venue_id": ["X1", huge, "X3"], "name": [huge, "b", "c"],
-                  "category": ["ktv", "ktv", huge], "lat": 28.7, "lng": 115.98,
-                  "licence": ["L", "L", "L"]}).to_csv(tmp_path / "huge.csv", index=False)
+    pd.DataFrame(
+        {
+            "venue_id": ["X1", huge, "X3"],
+            "name": [huge, "b", "c"],
+            "category": ["ktv", "ktv", huge],
+            "lat": 28.7,
+            "lng": 115.98,
+            "licence": ["L", "L", "L"],
+        }
+    ).to_csv(tmp_path / "huge.csv", index=False)
     s = _import(engine, tmp_path / "huge.csv", "venues")
     assert s.accepted == 0 and s.rejected == 3
     assert s.rejects["code"].tolist() == ["text_long", "id_long", "enum"]
@@ -434,27 +550,39 @@ def test_huge_fields_are_rejected_and_shown_short(engine: sa.Engine, tmp_path: P
 def test_control_characters_are_rejected(engine: sa.Engine, tmp_path: Path) -> None:
     # NUL cannot go into PostgreSQL text, ESC and friends not into DOCX/GPX/KML (XML 1.0)
     names = ["a\x00b", "a\x1b[31mb", "a\x0bb", "a\ufffeb", "tab\tand\nnewline are fine"]
-    frame = pd.DataFrame({"venue_id": [f"X{i}" for i in range(len(names))], "name": names,
-                          "category": "ktv", "lat": 28.7, "lng": 115.98})
+    frame = pd.DataFrame(
+        {
+            "venue_id": [f"X{i}" for i in range(len(names))],
+            "name": names,
+            "category": "ktv",
+            "lat": 28.7,
+            "lng": 115.98,
+        }
+    )
     frame.to_parquet(tmp_path / "ctl.parquet")
     s = _import(engine, tmp_path / "ctl.parquet", "venues")
     assert s.accepted == 1 and s.rejects["code"].tolist() == ["control"] * 4
     assert s.rejects["row"].tolist() == [1, 2, 3, 4]
     frame.assign(name="x", venue_id=["a\x01", "b", "c", "d", "e"]).drop(columns="lat").assign(
-        lat=28.7).to_parquet(tmp_path / "ctl_id.parquet")
+        lat=28.7
+    ).to_parquet(tmp_path / "ctl_id.parquet")
     s = _import(engine, tmp_path / "ctl_id.parquet", "venues")
     assert s.rejects["code"].tolist() == ["control"] and s.rejects["column"].tolist() == [
-        "venue_id"]
+        "venue_id"
+    ]
 
 
 def test_duplicated_ids_with_conflicting_content(engine: sa.Engine, tmp_path: Path) -> None:
     hdr = "venue_id,name,category,lat,lng\n"
-    _write(tmp_path / "a.csv", hdr + "D1,first,ktv,28.7,115.98\nD1,second,ktv,28.7,115.98\n"
-                                     "D1,first,ktv,28.7,115.98\n")
+    _write(
+        tmp_path / "a.csv",
+        hdr + "D1,first,ktv,28.7,115.98\nD1,second,ktv,28.7,115.98\nD1,first,ktv,28.7,115.98\n",
+    )
     s = _import(engine, tmp_path / "a.csv", "venues")
     assert (s.accepted, s.duplicates, s.conflicts) == (1, 1, 1)
     assert s.rejects[["row", "column", "code"]].values.tolist() == [
-        [3, "venue_id", "conflict_in_file"]]
+        [3, "venue_id", "conflict_in_file"]
+    ]
     _write(tmp_path / "b.csv", hdr + "D1,changed,bar,28.7,115.98\nD2,new,ktv,28.7,115.98\n")
     s = _import(engine, tmp_path / "b.csv", "venues")
     assert (s.accepted, s.conflicts) == (1, 1)
@@ -463,13 +591,19 @@ def test_duplicated_ids_with_conflicting_content(engine: sa.Engine, tmp_path: Pa
     assert kept.to_dict() == {"D1": "first", "D2": "new"}  # never overwritten
 
 
-def test_a_polygon_the_size_of_a_province_is_rejected_not_covered(sqlite_engine: sa.Engine,
-                                                                  tmp_path: Path) -> None:
+def test_a_polygon_the_size_of_a_province_is_rejected_not_covered(
+    sqlite_engine: sa.Engine, tmp_path: Path
+) -> None:
     from shapely.geometry import box
 
-    pd.DataFrame({"area_id": ["BIG", "OK"], "name": ["省", "网格"], "level": "grid",
-                  "geometry": [box(100, 25, 110, 35).wkt, box(115.97, 28.69, 115.98, 28.7).wkt]}
-                 ).to_csv(tmp_path / "areas.csv", index=False)
+    pd.DataFrame(
+        {
+            "area_id": ["BIG", "OK"],
+            "name": ["省", "网格"],
+            "level": "grid",
+            "geometry": [box(100, 25, 110, 35).wkt, box(115.97, 28.69, 115.98, 28.7).wkt],
+        }
+    ).to_csv(tmp_path / "areas.csv", index=False)
     s = _import(sqlite_engine, tmp_path / "areas.csv", "areas")  # would not end if covered
     assert s.accepted == 1 and s.rejects["code"].tolist() == ["polygon_large"]
 
@@ -477,8 +611,15 @@ def test_a_polygon_the_size_of_a_province_is_rejected_not_covered(sqlite_engine:
 # --------------------------------------------------------------------------------------------
 # Filters reach SQL only as bound parameters
 
-INJECTIONS = ["x' OR 1=1 --", "x\" OR \"1\"=\"1", "'; DROP TABLE venues; --", "G1') OR ('1'='1",
-              "%", "_", "*"]
+INJECTIONS = [
+    "x' OR 1=1 --",
+    'x" OR "1"="1',
+    "'; DROP TABLE venues; --",
+    "G1') OR ('1'='1",
+    "%",
+    "_",
+    "*",
+]
 
 
 @pytest.mark.parametrize("value", INJECTIONS)
@@ -490,9 +631,17 @@ def test_filters_are_bound_parameters(engine: sa.Engine, tmp_path: Path, value: 
     assert store.read(engine, "venues", "all", where={"venue_id": [value]}).empty
     with pytest.raises(ValueError):
         store.narrowed(engine, "all", value)  # an unknown area is an error, not "all"
-    assert hotspots.hotspot_cells(engine, "all", start="2022-07-01", end="2022-07-03",
-                                  categories=[value])["count"].sum() == 0
+    assert (
+        hotspots.hotspot_cells(
+            engine, "all", start="2022-07-01", end="2022-07-03", categories=[value]
+        )["count"].sum()
+        == 0
+    )
     assert _state(engine) == before
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(
-            store.RECORD_TABLES["venues"])).scalar_one() == 2
+        assert (
+            conn.execute(
+                sa.select(sa.func.count()).select_from(store.RECORD_TABLES["venues"])
+            ).scalar_one()
+            == 2
+        )

@@ -19,14 +19,34 @@ from geo.store import rollups
 from tests import tiny
 
 ZH_HEADERS = {
-    "venues": {"venue_id": "场所编号", "name": "名称", "category": "类别", "lat": "纬度",
-               "lng": "经度", "licence": "许可证号", "risk_level": "风险等级"},
-    "incidents": {"incident_id": "警情编号", "ts": "报警时间", "category": "警情类别",
-                  "lat": "纬度",
-                  "lng": "经度", "priority": "优先级"},
-    "hazards": {"hazard_id": "隐患编号", "category": "隐患类别", "severity": "隐患等级",
-                "lat": "纬度", "lng": "经度", "found_at": "发现时间", "status": "整改状态",
-                "rectified_at": "整改完成时间", "deadline": "整改期限"},
+    "venues": {
+        "venue_id": "场所编号",
+        "name": "名称",
+        "category": "类别",
+        "lat": "纬度",
+        "lng": "经度",
+        "licence": "许可证号",
+        "risk_level": "风险等级",
+    },
+    "incidents": {
+        "incident_id": "警情编号",
+        "ts": "报警时间",
+        "category": "警情类别",
+        "lat": "纬度",
+        "lng": "经度",
+        "priority": "优先级",
+    },
+    "hazards": {
+        "hazard_id": "隐患编号",
+        "category": "隐患类别",
+        "severity": "隐患等级",
+        "lat": "纬度",
+        "lng": "经度",
+        "found_at": "发现时间",
+        "status": "整改状态",
+        "rectified_at": "整改完成时间",
+        "deadline": "整改期限",
+    },
 }
 
 
@@ -102,12 +122,14 @@ def test_chinese_headers_and_gbk_csv(engine: sa.Engine, tmp_path: Path) -> None:
 
 
 def test_utf8_bom_and_chinese_time_formats(sqlite_engine: sa.Engine, tmp_path: Path) -> None:
-    text = ("\ufeff警情编号,报警时间,警情类别,经度,纬度\n"
-            "A1,2022年7月1日 21时35分,盗窃,115.98,28.70\n"
-            "A2,2022/07/01 21:36,诈骗,115.98,28.70\n"
-            "A3,2022-07-01T13:37:00Z,打架斗殴,115.98,28.70\n"
-            "A4,44743.9,扰民,115.98,28.70\n"
-            "A5,20220701,其他,115.98,28.70\n")
+    text = (
+        "\ufeff警情编号,报警时间,警情类别,经度,纬度\n"
+        "A1,2022年7月1日 21时35分,盗窃,115.98,28.70\n"
+        "A2,2022/07/01 21:36,诈骗,115.98,28.70\n"
+        "A3,2022-07-01T13:37:00Z,打架斗殴,115.98,28.70\n"
+        "A4,44743.9,扰民,115.98,28.70\n"
+        "A5,20220701,其他,115.98,28.70\n"
+    )
     path = tmp_path / "bom.csv"
     path.write_text(text, encoding="utf-8")
     s = ingest.import_file(sqlite_engine, "incidents", path)
@@ -141,8 +163,11 @@ def test_xlsx_sheet_choice_and_excel_dates(sqlite_engine: sa.Engine, tmp_path: P
 
 def test_geojson_gpkg_shapefile_zip_parquet(engine: sa.Engine, tmp_path: Path) -> None:
     inc = tiny.frames()["incidents"]
-    gdf = gpd.GeoDataFrame(inc.drop(columns=["lat", "lng"]),
-                           geometry=gpd.points_from_xy(inc["lng"], inc["lat"]), crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        inc.drop(columns=["lat", "lng"]),
+        geometry=gpd.points_from_xy(inc["lng"], inc["lat"]),
+        crs="EPSG:4326",
+    )
     gdf["ts"] = gdf["ts"].dt.strftime("%Y-%m-%dT%H:%M:%S%z")
     gdf.to_file(tmp_path / "inc.geojson", driver="GeoJSON")
     s = ingest.import_file(engine, "incidents", tmp_path / "inc.geojson")
@@ -153,8 +178,11 @@ def test_geojson_gpkg_shapefile_zip_parquet(engine: sa.Engine, tmp_path: Path) -
     assert (s.accepted, s.duplicates) == (0, 3), s.rejects
     # zipped shapefile of areas (polygons)
     areas = tiny.frames()["areas"]
-    ag = gpd.GeoDataFrame(areas.drop(columns="geometry"),
-                          geometry=[wkt.loads(g) for g in areas["geometry"]], crs="EPSG:4326")
+    ag = gpd.GeoDataFrame(
+        areas.drop(columns="geometry"),
+        geometry=[wkt.loads(g) for g in areas["geometry"]],
+        crs="EPSG:4326",
+    )
     shp_dir = tmp_path / "shp"
     shp_dir.mkdir()
     ag.to_file(shp_dir / "areas.shp")
@@ -168,8 +196,11 @@ def test_geojson_gpkg_shapefile_zip_parquet(engine: sa.Engine, tmp_path: Path) -
     v.to_parquet(tmp_path / "venues.parquet")
     assert ingest.import_file(engine, "venues", tmp_path / "venues.parquet").accepted == 2
     sites = tiny.frames()["sites"]
-    sg = gpd.GeoDataFrame(sites.drop(columns=["lat", "lng"]),
-                          geometry=gpd.points_from_xy(sites["lng"], sites["lat"]), crs="EPSG:4326")
+    sg = gpd.GeoDataFrame(
+        sites.drop(columns=["lat", "lng"]),
+        geometry=gpd.points_from_xy(sites["lng"], sites["lat"]),
+        crs="EPSG:4326",
+    )
     sg.to_parquet(tmp_path / "sites.parquet")
     assert ingest.import_file(engine, "sites", tmp_path / "sites.parquet").accepted == 2
     got = store.read(engine, "sites", "all").set_index("site_id")
@@ -193,11 +224,14 @@ def test_gcj02_and_bd09_files_land_within_a_metre(sqlite_engine: sa.Engine, tmp_
         assert np.all(d < 1.0)
 
 
-def test_projected_crs_in_feet_from_prj_wins_over_flag(sqlite_engine: sa.Engine,
-                                                       tmp_path: Path) -> None:
+def test_projected_crs_in_feet_from_prj_wins_over_flag(
+    sqlite_engine: sa.Engine, tmp_path: Path
+) -> None:
     # A transverse Mercator in US survey feet centred on Nanchang, written to the .prj.
-    crs = pyproj.CRS.from_proj4("+proj=tmerc +lat_0=0 +lon_0=116 +k=1 +x_0=1640416.67 +y_0=0 "
-                                "+ellps=GRS80 +units=us-ft +no_defs")
+    crs = pyproj.CRS.from_proj4(
+        "+proj=tmerc +lat_0=0 +lon_0=116 +k=1 +x_0=1640416.67 +y_0=0 "
+        "+ellps=GRS80 +units=us-ft +no_defs"
+    )
     sites = tiny.frames()["sites"]
     pts = gpd.GeoSeries(gpd.points_from_xy(sites["lng"], sites["lat"]), crs="EPSG:4326").to_crs(crs)
     assert pts.x.iloc[0] > 1_000_000  # feet, not degrees
@@ -215,21 +249,27 @@ def test_projected_crs_in_feet_from_prj_wins_over_flag(sqlite_engine: sa.Engine,
     s = ingest.import_file(sqlite_engine, "sites", tmp_path / "gk.csv", crs="EPSG:4548")
     assert s.accepted == 2, s.rejects
     got = store.read(sqlite_engine, "sites", "all", where={"site_id": ["K1m", "K2m"]})
-    d = coords.haversine_m(got.sort_values("site_id")["lng"], got.sort_values("site_id")["lat"],
-                           sites["lng"], sites["lat"])
+    d = coords.haversine_m(
+        got.sort_values("site_id")["lng"],
+        got.sort_values("site_id")["lat"],
+        sites["lng"],
+        sites["lat"],
+    )
     assert np.all(d < 1.0)
 
 
 def test_rejected_rows_name_file_row_column_and_reason(engine: sa.Engine, tmp_path: Path) -> None:
-    text = ("hazard_id,category,severity,lat,lng,found_at,status,rectified_at,deadline\n"
-            "H1,fire,high,28.70,115.98,2022-07-01 10:00,open,,2022-07-10\n"
-            "H2,fire,high,115.98,28.70,2022-07-01 10:00,open,,\n"
-            "H3,volcano,high,28.70,115.98,2022-07-01 10:00,open,,\n"
-            "H4,gas,low,28.70,115.98,not a date,open,,\n"
-            "H5,gas,low,,115.98,2022-07-01 10:00,open,,\n"
-            "H6,gas,low,28.70,115.98,9999-01-01 10:00,open,,\n"
-            "H7,gas,low,nan,inf,2022-07-01 10:00,open,,\n"
-            "H8,gas,low,51.5,-0.12,2022-07-01 10:00,open,,\n")
+    text = (
+        "hazard_id,category,severity,lat,lng,found_at,status,rectified_at,deadline\n"
+        "H1,fire,high,28.70,115.98,2022-07-01 10:00,open,,2022-07-10\n"
+        "H2,fire,high,115.98,28.70,2022-07-01 10:00,open,,\n"
+        "H3,volcano,high,28.70,115.98,2022-07-01 10:00,open,,\n"
+        "H4,gas,low,28.70,115.98,not a date,open,,\n"
+        "H5,gas,low,,115.98,2022-07-01 10:00,open,,\n"
+        "H6,gas,low,28.70,115.98,9999-01-01 10:00,open,,\n"
+        "H7,gas,low,nan,inf,2022-07-01 10:00,open,,\n"
+        "H8,gas,low,51.5,-0.12,2022-07-01 10:00,open,,\n"
+    )
     path = tmp_path / "hazards.csv"
     path.write_text(text, encoding="utf-8")
     s = ingest.import_file(engine, "hazards", path)
@@ -284,8 +324,9 @@ def test_referential_rejects_and_pings_by_unit(engine: sa.Engine, tmp_path: Path
     assert "import sites first" in s.rejects.iloc[0]["reason"]
 
 
-def test_failure_part_way_leaves_nothing(engine: sa.Engine, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_part_way_leaves_nothing(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     f = tiny.frames()
     for name in ("areas", "units", "shifts"):
         _as_text(f[name]).to_csv(tmp_path / f"{name}.csv", index=False)
@@ -309,5 +350,7 @@ def test_every_kind_has_chinese_aliases() -> None:
     for k in schema.KINDS.values():
         for c in k.columns:
             if c.required:
-                assert any("\u4e00" <= ch <= "\u9fff" for a in c.aliases for ch in a), (k.name,
-                                                                                        c.name)
+                assert any("\u4e00" <= ch <= "\u9fff" for a in c.aliases for ch in a), (
+                    k.name,
+                    c.name,
+                )

@@ -36,16 +36,22 @@ CENTRE = (28.68, 115.89)
 
 def _cells(n_rings: int = 3, res: int = 9) -> np.ndarray:
     centre = h3.latlng_to_cell(*CENTRE, res)
-    return np.array(sorted(h3.str_to_int(c) for c in h3.grid_disk(centre, n_rings)),
-                    dtype=np.uint64)
+    return np.array(
+        sorted(h3.str_to_int(c) for c in h3.grid_disk(centre, n_rings)), dtype=np.uint64
+    )
 
 
 def _frame(n_rings: int = 3) -> pd.DataFrame:
     cells = _cells(n_rings)
     rng = np.random.default_rng(3)
-    return pd.DataFrame({"cell": cells, "dwell_s": rng.gamma(1.0, 3600, cells.size).round(1),
-                         "gi_bin": rng.integers(-3, 4, cells.size),
-                         "name": [HOSTILE] * cells.size})
+    return pd.DataFrame(
+        {
+            "cell": cells,
+            "dwell_s": rng.gamma(1.0, 3600, cells.size).round(1),
+            "gi_bin": rng.integers(-3, 4, cells.size),
+            "name": [HOSTILE] * cells.size,
+        }
+    )
 
 
 def _layer_data(html: str, fn: str) -> dict:
@@ -61,14 +67,25 @@ def _decode_keys(text: str) -> list[int]:
 
 def _full_map() -> folium.Map:
     m = new_map(center=CENTRE, zoom=14)
-    cells_layer(_frame(), value="dwell_s", name=HOSTILE, legend_title=HOSTILE,
-                tooltip=[("name", HOSTILE), ("dwell_s", "停留")]).add_to(m)
-    pts = pd.DataFrame({"lat": [28.68, 28.681], "lng": [115.89, 115.891],
-                        "name": [HOSTILE, "b"]})
+    cells_layer(
+        _frame(),
+        value="dwell_s",
+        name=HOSTILE,
+        legend_title=HOSTILE,
+        tooltip=[("name", HOSTILE), ("dwell_s", "停留")],
+    ).add_to(m)
+    pts = pd.DataFrame({"lat": [28.68, 28.681], "lng": [115.89, 115.891], "name": [HOSTILE, "b"]})
     points_layer(pts, name=HOSTILE, popup=[("name", HOSTILE)], legend_title=HOSTILE).add_to(m)
-    areas = pd.DataFrame({"area_id": ["a"], "name": [HOSTILE], "level": ["station"],
-                          "geometry": ["POLYGON((115.88 28.67,115.90 28.67,115.90 28.69,"
-                                       "115.88 28.69,115.88 28.67))"]})
+    areas = pd.DataFrame(
+        {
+            "area_id": ["a"],
+            "name": [HOSTILE],
+            "level": ["station"],
+            "geometry": [
+                "POLYGON((115.88 28.67,115.90 28.67,115.90 28.69,115.88 28.69,115.88 28.67))"
+            ],
+        }
+    )
     areas_layer(areas, name=HOSTILE).add_to(m)
     add_layer_control(m)
     return m
@@ -84,8 +101,12 @@ def test_cell_keys_round_trip_and_fit_in_a_double() -> None:
         keys = cell_keys(cells, res)
         assert keys.max() < 2**52
         shift = 3 * (15 - res)
-        rebuilt = ((keys.astype(np.uint64) << np.uint64(shift))
-                   | np.uint64((1 << shift) - 1) | np.uint64(1 << 59) | np.uint64(res << 52))
+        rebuilt = (
+            (keys.astype(np.uint64) << np.uint64(shift))
+            | np.uint64((1 << shift) - 1)
+            | np.uint64(1 << 59)
+            | np.uint64(res << 52)
+        )
         assert (rebuilt == cells).all()
 
 
@@ -127,8 +148,7 @@ def test_hotspot_palette_fixed_colours_and_labels() -> None:
     assert layer.n_cells == int((frame["gi_bin"] != 0).sum())
     assert "热点 99%" in data["legend"] and "冷点 99%" in data["legend"]
     assert "3" not in data["c"]  # bin 0 (class 3) is not drawn
-    shown = cells_layer(frame, value="gi_bin", name="h", palette="hotspot",
-                        show_insignificant=True)
+    shown = cells_layer(frame, value="gi_bin", name="h", palette="hotspot", show_insignificant=True)
     assert shown.n_cells == len(frame)
 
 
@@ -148,8 +168,9 @@ def test_mixed_resolutions_and_missing_columns_are_refused() -> None:
     with pytest.raises(ValueError, match="column"):
         cells_layer(pd.DataFrame({"cell": _cells(1)}), value="v", name="x")
     with pytest.raises(ValueError, match="palette"):
-        cells_layer(pd.DataFrame({"cell": _cells(1), "v": 1.0}), value="v", name="x",
-                    palette="rainbow")
+        cells_layer(
+            pd.DataFrame({"cell": _cells(1), "v": 1.0}), value="v", name="x", palette="rainbow"
+        )
 
 
 def test_tooltip_columns_dictionary_encoded() -> None:
@@ -180,7 +201,8 @@ def test_rendered_map_has_no_external_reference() -> None:
     html = _full_map().get_root().render()
     for ref in _refs(html):
         assert not re.match(r"^(https?:)?//", ref) or re.match(
-            r"^(https?:)?//(localhost|127\.0\.0\.1)[:/]", ref), ref
+            r"^(https?:)?//(localhost|127\.0\.0\.1)[:/]", ref
+        ), ref
     lowered = html.lower()
     for word in CDN_WORDS:
         assert word not in lowered, word
@@ -256,8 +278,11 @@ def test_online_tiles_only_when_asked() -> None:
     assert "tile.openstreetmap.org" not in new_map().get_root().render()
     html = new_map(tiles="osm").get_root().render()
     assert "tile.openstreetmap.org" in html and "OpenStreetMap contributors" in html
-    html = new_map(tiles="https://tiles.police.local/{z}/{x}/{y}.png",
-                   attribution="本地瓦片").get_root().render()
+    html = (
+        new_map(tiles="https://tiles.police.local/{z}/{x}/{y}.png", attribution="本地瓦片")
+        .get_root()
+        .render()
+    )
     assert "tiles.police.local" in html and json.dumps("本地瓦片") in html
     html = new_map(tiles="tianditu", tianditu_token="TOKEN").get_root().render()
     assert "vec_w" in html and "cva_w" in html and "tk=TOKEN" in html
@@ -303,8 +328,9 @@ def test_gcj_shift_of_points_areas_tracks_and_view() -> None:
     assert is_gcj02("amap") and not is_gcj02("osm") and not is_gcj02("none")
 
     plain = points_layer(pd.DataFrame({"lat": [lat], "lng": [lng]}), name="p", cluster=False)
-    moved = points_layer(pd.DataFrame({"lat": [lat], "lng": [lng]}), name="p", cluster=False,
-                         shift_gcj02=True)
+    moved = points_layer(
+        pd.DataFrame({"lat": [lat], "lng": [lng]}), name="p", cluster=False, shift_gcj02=True
+    )
     m1, m2 = new_map(), new_map()
     plain.add_to(m1)
     moved.add_to(m2)
@@ -314,16 +340,25 @@ def test_gcj_shift_of_points_areas_tracks_and_view() -> None:
     assert d2["lat"][0] == pytest.approx(glat, abs=1e-6)
     assert d2["lng"][0] == pytest.approx(glng, abs=1e-6)
 
-    areas = pd.DataFrame({"area_id": ["a"], "name": ["A"], "level": ["grid"],
-                          "geometry": [f"POLYGON(({lng} {lat},{lng + 0.01} {lat},"
-                                       f"{lng} {lat + 0.01},{lng} {lat}))"]})
-    ring = json.loads(areas_layer(areas, name="a", shift_gcj02=True).data_js)[
-        "features"][0]["geometry"]["coordinates"][0]
+    areas = pd.DataFrame(
+        {
+            "area_id": ["a"],
+            "name": ["A"],
+            "level": ["grid"],
+            "geometry": [
+                f"POLYGON(({lng} {lat},{lng + 0.01} {lat},{lng} {lat + 0.01},{lng} {lat}))"
+            ],
+        }
+    )
+    ring = json.loads(areas_layer(areas, name="a", shift_gcj02=True).data_js)["features"][0][
+        "geometry"
+    ]["coordinates"][0]
     assert ring[0] == pytest.approx([glng, glat], abs=1e-6)
 
     ts = pd.date_range("2026-01-01 20:00", periods=3, freq="30s", tz="Asia/Shanghai")
-    pings = pd.DataFrame({"shift_id": "s", "ts": ts, "lat": [lat, lat + 0.001, lat + 0.002],
-                          "lng": [lng] * 3})
+    pings = pd.DataFrame(
+        {"shift_id": "s", "ts": ts, "lat": [lat, lat + 0.001, lat + 0.002], "lng": [lng] * 3}
+    )
     t = tracks_layer(pings, name="t", shift_gcj02=True)
     first = json.loads(t.data_js)["lines"][0]["p"][0]
     assert first == pytest.approx([glat, glng], abs=1e-5)
@@ -347,8 +382,9 @@ def test_tracks_split_at_breaks() -> None:
     ts = [t0 + pd.Timedelta(seconds=s) for s in (0, 30, 60, 900, 930, 960)]  # 14 min gap
     lat = [28.68, 28.6801, 28.6802, 28.6803, 28.6804, 28.75]  # last hop: 7.7 km in 30 s
     pings = pd.DataFrame({"shift_id": "s1", "ts": ts, "lat": lat, "lng": 115.89})
-    layer = tracks_layer(pings, name="轨迹", labels={"track": "轨迹", "gap": "中断",
-                                                     "jump": "跳点"})
+    layer = tracks_layer(
+        pings, name="轨迹", labels={"track": "轨迹", "gap": "中断", "jump": "跳点"}
+    )
     data = json.loads(layer.data_js)
     assert [len(line["p"]) for line in data["lines"]] == [3, 2]
     assert [b[4] for b in data["breaks"]] == ["gap", "jump"]
@@ -359,10 +395,17 @@ def test_tracks_split_at_breaks() -> None:
 def test_areas_outline_and_labels() -> None:
     from shapely.geometry import box
 
-    areas = pd.DataFrame({"area_id": ["s", "g"], "name": ["派出所", "网格"],
-                          "level": ["station", "grid"],
-                          "geometry": [box(115.88, 28.67, 115.90, 28.69), "POLYGON((115.88 "
-                                       "28.67,115.89 28.67,115.89 28.68,115.88 28.67))"]})
+    areas = pd.DataFrame(
+        {
+            "area_id": ["s", "g"],
+            "name": ["派出所", "网格"],
+            "level": ["station", "grid"],
+            "geometry": [
+                box(115.88, 28.67, 115.90, 28.69),
+                "POLYGON((115.88 28.67,115.89 28.67,115.89 28.68,115.88 28.67))",
+            ],
+        }
+    )
     layer = areas_layer(areas, name="辖区")
     data = json.loads(layer.data_js)
     assert [f["properties"]["level"] for f in data["features"]] == ["station", "grid"]
@@ -376,8 +419,9 @@ def test_areas_outline_and_labels() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("layer", ["coverage", "hotspots", "risk", "gap", "venues", "hazards"])
-def test_cli_map_writes_an_offline_file(demo_db_url: str, tmp_path: Path, layer: str,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_map_writes_an_offline_file(
+    demo_db_url: str, tmp_path: Path, layer: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     from cli import main
 
     out = tmp_path / f"{layer}.html"
@@ -399,8 +443,22 @@ def test_cli_map_bad_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["map", "--layer", "coverage", "--db", db, "--out", str(tmp_path / "m.png")]) == 2
     assert "html" in capsys.readouterr().err
     assert main(["map", "--layer", "heat", "--db", db, "--out", str(tmp_path / "m.html")]) == 2
-    assert main(["map", "--layer", "coverage", "--db", db, "--tiles", "tianditu",
-                 "--out", str(tmp_path / "m.html")]) == 2
+    assert (
+        main(
+            [
+                "map",
+                "--layer",
+                "coverage",
+                "--db",
+                db,
+                "--tiles",
+                "tianditu",
+                "--out",
+                str(tmp_path / "m.html"),
+            ]
+        )
+        == 2
+    )
     assert "token" in capsys.readouterr().err
 
 

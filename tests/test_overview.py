@@ -10,9 +10,19 @@ from geo.domain import hexes, period
 from geo.services import cells, coverage, hotspots, overview
 from tests import tiny
 
-TINY_0702 = {"incidents": 2, "shifts": 2, "police_aux": 3, "volunteers": 6, "people_checked": 4,
-             "night_patrol_h": 6.5, "venues_inspected": 2, "site_patrols": 3, "hazards_found": 2,
-             "hazards_rectified": 0, "hazards_open": 2}
+TINY_0702 = {
+    "incidents": 2,
+    "shifts": 2,
+    "police_aux": 3,
+    "volunteers": 6,
+    "people_checked": 4,
+    "night_patrol_h": 6.5,
+    "venues_inspected": 2,
+    "site_patrols": 3,
+    "hazards_found": 2,
+    "hazards_rectified": 0,
+    "hazards_open": 2,
+}
 
 
 @pytest.fixture
@@ -60,21 +70,30 @@ def test_empty_store_gives_zeros(engine):
 
 def test_night_date_and_night_hours():
     ts = tiny.ts
-    shifts = pd.DataFrame({
-        "shift_id": ["A", "B", "C"], "start": [ts("2022-07-03 01:00"), ts("2022-07-02 18:00"),
-                                               ts("2022-07-03 07:00")],
-        "end": [ts("2022-07-03 08:00"), ts("2022-07-02 23:00"), ts("2022-07-03 09:00")],
-        "police": [1, 2, 4], "auxiliaries": [0, 0, 0], "volunteers": [0, 0, 0],
-        "people_checked": [0, 0, 0]})
+    shifts = pd.DataFrame(
+        {
+            "shift_id": ["A", "B", "C"],
+            "start": [ts("2022-07-03 01:00"), ts("2022-07-02 18:00"), ts("2022-07-03 07:00")],
+            "end": [ts("2022-07-03 08:00"), ts("2022-07-02 23:00"), ts("2022-07-03 09:00")],
+            "police": [1, 2, 4],
+            "auxiliaries": [0, 0, 0],
+            "volunteers": [0, 0, 0],
+            "people_checked": [0, 0, 0],
+        }
+    )
     # A (01:00 on the 3rd) belongs to the night of the 2nd; C (07:00) to the 3rd
     assert period.shift_night(shifts["start"]).astype(str).tolist() == [
-        "2022-07-02", "2022-07-02", "2022-07-03"]
+        "2022-07-02",
+        "2022-07-02",
+        "2022-07-03",
+    ]
     got = figures_rules.figures_from_frames({"shifts": shifts}, "2022-07-02", "2022-07-02")
     assert (got["shifts"], got["police_aux"]) == (2, 3)
     # A: 01:00-06:00 inside the window (5 h); B: 20:00-23:00 (3 h)
     assert got["night_patrol_h"] == 8.0
-    whole = figures_rules.figures_from_frames({"shifts": shifts}, "2022-07-02", "2022-07-02",
-                                         night=None)
+    whole = figures_rules.figures_from_frames(
+        {"shifts": shifts}, "2022-07-02", "2022-07-02", night=None
+    )
     assert whole["night_patrol_h"] == 12.0
     with pytest.raises(ValueError, match="before its start"):
         figures_rules.figures_from_frames({}, "2022-07-02", "2022-07-01")
@@ -82,13 +101,26 @@ def test_night_date_and_night_hours():
 
 def test_hazard_figures_definitions():
     ts = tiny.ts
-    hz = pd.DataFrame({
-        "hazard_id": ["a", "b", "c", "d", "e"],
-        "found_at": [ts("2022-06-20 10:00"), ts("2022-07-02 10:00"), ts("2022-07-03 10:00"),
-                     ts("2022-07-04 10:00"), ts("2022-07-05 10:00")],
-        "status": ["open", "rectified", "rectified", "rectifying", "rectified"],
-        "rectified_at": [pd.NaT, ts("2022-07-10 23:59"), ts("2022-07-12 09:00"), pd.NaT,
-                         pd.NaT]})
+    hz = pd.DataFrame(
+        {
+            "hazard_id": ["a", "b", "c", "d", "e"],
+            "found_at": [
+                ts("2022-06-20 10:00"),
+                ts("2022-07-02 10:00"),
+                ts("2022-07-03 10:00"),
+                ts("2022-07-04 10:00"),
+                ts("2022-07-05 10:00"),
+            ],
+            "status": ["open", "rectified", "rectified", "rectifying", "rectified"],
+            "rectified_at": [
+                pd.NaT,
+                ts("2022-07-10 23:59"),
+                ts("2022-07-12 09:00"),
+                pd.NaT,
+                pd.NaT,
+            ],
+        }
+    )
     got = figures_rules.figures_from_frames({"hazards": hz}, "2022-07-01", "2022-07-10")
     # found b..e; rectified by the 10th: b; e is rectified without a date: not counted, not open
     assert (got["hazards_found"], got["hazards_rectified"]) == (4, 1)
@@ -102,8 +134,10 @@ def test_patrol_night_reads(loaded):
     assert night.loc[0, "unit_kind"] == "police_car"
     pings = coverage.night_tracks(loaded, "all", ["S1", "S2"])
     assert pings.groupby("shift_id").size().to_dict() == {"S1": 60, "S2": 30}
-    assert pings["ts"].is_monotonic_increasing or pings.groupby("shift_id")["ts"].apply(
-        lambda s: s.is_monotonic_increasing).all()
+    assert (
+        pings["ts"].is_monotonic_increasing
+        or pings.groupby("shift_id")["ts"].apply(lambda s: s.is_monotonic_increasing).all()
+    )
     # S2 walks only in G2: a G1 user does not get its track
     assert set(coverage.night_tracks(loaded, ["G1"], ["S1", "S2"])["shift_id"]) == {"S1"}
     assert coverage.night_tracks(loaded, "all", []).empty
@@ -130,13 +164,16 @@ def test_cell_details(loaded):
     g2 = cells.cell_details(loaded, ["G2"], cell, 9, "2022-07-01", "2022-07-02")
     assert g2["incidents"].empty and g2["venues"].empty and g2["dwell_min"] == 0
     # the key site K2 and its two check-ins
-    k2 = cells.cell_details(loaded, "all", cells.cell_at(28.705, 115.985, 9), 9, "2022-07-01",
-                            "2022-07-02")
-    assert k2["sites"].to_dict("records") == [{"site_id": "K2", "name": "罗家银行网点",
-                                               "category": "bank", "checks": 2}]
+    k2 = cells.cell_details(
+        loaded, "all", cells.cell_at(28.705, 115.985, 9), 9, "2022-07-01", "2022-07-02"
+    )
+    assert k2["sites"].to_dict("records") == [
+        {"site_id": "K2", "name": "罗家银行网点", "category": "bank", "checks": 2}
+    ]
     # a coarser resolution holds the finer cells' records
-    d8 = cells.cell_details(loaded, "all", cells.cell_at(28.699, 115.977, 8), 8, "2022-07-01",
-                            "2022-07-05")
+    d8 = cells.cell_details(
+        loaded, "all", cells.cell_at(28.699, 115.977, 8), 8, "2022-07-01", "2022-07-05"
+    )
     assert "I1" in set(d8["incidents"]["incident_id"])
     with pytest.raises(ValueError, match="resolution"):
         cells.cell_details(loaded, "all", cell, 8, "2022-07-01", "2022-07-02")
@@ -154,9 +191,14 @@ def test_cell_details_match_hotspot_counts(loaded, res):
 # --------------------------------------------------------------------------------------------
 # The demo city's summer campaign adds up to the figures the campaign report quotes
 
-CAMPAIGN_KEYS = {"police_aux_person_times": "police_aux", "volunteer_person_times": "volunteers",
-                 "people_checked": "people_checked", "venues_inspected": "venues_inspected",
-                 "site_patrols": "site_patrols", "hazards_rectified": "hazards_rectified"}
+CAMPAIGN_KEYS = {
+    "police_aux_person_times": "police_aux",
+    "volunteer_person_times": "volunteers",
+    "people_checked": "people_checked",
+    "venues_inspected": "venues_inspected",
+    "site_patrols": "site_patrols",
+    "hazards_rectified": "hazards_rectified",
+}
 
 
 @pytest.mark.slow

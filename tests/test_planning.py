@@ -38,8 +38,9 @@ def _travel(lat: np.ndarray, lng: np.ndarray, kinds: list[str]) -> dict[str, np.
     return {k: routing.straight_line_s(lat, lng, routing.SPEED_MPS[k]) for k in set(kinds)}
 
 
-def _simulate(route: routing.Route, m: np.ndarray, depot: int, n_v: int, start_s: int,
-              dwell_s: int) -> tuple[list[int], int]:
+def _simulate(
+    route: routing.Route, m: np.ndarray, depot: int, n_v: int, start_s: int, dwell_s: int
+) -> tuple[list[int], int]:
     """Independent recomputation: earliest arrivals along a route and the return time."""
     t, prev, arrivals = start_s, depot, []
     for s in route.stops:
@@ -53,8 +54,14 @@ def _simulate(route: routing.Route, m: np.ndarray, depot: int, n_v: int, start_s
 def _gaps(cells: np.ndarray, values: np.ndarray) -> pd.DataFrame:
     """A gap ranking as analysis.risk_cells returns it (the columns make_plan reads)."""
     order = np.argsort(-values, kind="stable")
-    return pd.DataFrame({"cell": cells[order].astype(np.uint64), "risk": values[order],
-                         "gap": values[order], "rank": np.arange(1, len(cells) + 1)})
+    return pd.DataFrame(
+        {
+            "cell": cells[order].astype(np.uint64),
+            "risk": values[order],
+            "gap": values[order],
+            "rank": np.arange(1, len(cells) + 1),
+        }
+    )
 
 
 def _study_cells(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -87,9 +94,11 @@ def test_plan_kinds_and_aliases() -> None:
 def test_routes_respect_shifts_dwell_and_visit_each_cell_once() -> None:
     lat_c, lng_c = _grid(60)
     kinds = ["police_car", "e_bike", "foot"]
-    vehicles = [routing.Vehicle("police_car", 0, 3 * 3600),
-                routing.Vehicle("e_bike", 3600, 4 * 3600),  # starts an hour into the window
-                routing.Vehicle("foot", 0, 2 * 3600)]
+    vehicles = [
+        routing.Vehicle("police_car", 0, 3 * 3600),
+        routing.Vehicle("e_bike", 3600, 4 * 3600),  # starts an hour into the window
+        routing.Vehicle("foot", 0, 2 * 3600),
+    ]
     lat = np.r_[[LAT0] * 3, lat_c]
     lng = np.r_[[LNG0] * 3, lng_c]
     travel = _travel(lat, lng, kinds)
@@ -118,9 +127,12 @@ def test_check_routes_catches_a_route_that_overruns_its_shift() -> None:
     problems = routing.check_routes([too_many], travel, vehicles, dwell_s=900)
     assert any("after its shift ends" in p for p in problems)
     twice = routing.Route([routing.Stop(0, 0, 0, 0), routing.Stop(0, 0, 0, 0)])
-    assert any("visited by units" in p for p in
-               routing.check_routes([twice], travel, [routing.Vehicle("foot", 0, 10**6)],
-                                    dwell_s=60))
+    assert any(
+        "visited by units" in p
+        for p in routing.check_routes(
+            [twice], travel, [routing.Vehicle("foot", 0, 10**6)], dwell_s=60
+        )
+    )
 
 
 def test_a_must_visit_cell_is_visited_even_when_it_is_worth_little() -> None:
@@ -136,8 +148,7 @@ def test_a_must_visit_cell_is_visited_even_when_it_is_worth_little() -> None:
     assert 30 not in {s.cell for s in free[0].stops}  # not worth the trip on its own
     must = np.zeros(31, bool)
     must[30] = True
-    forced = routing.solve_routes(values, travel, vehicles, dwell_s=900, must=must,
-                                  time_limit_s=1)
+    forced = routing.solve_routes(values, travel, vehicles, dwell_s=900, must=must, time_limit_s=1)
     assert 30 in {s.cell for s in forced[0].stops}
     assert routing.check_routes(forced, travel, vehicles, dwell_s=900) == []
 
@@ -150,8 +161,9 @@ def test_time_windows_are_kept() -> None:
     windows = np.tile([0, 4 * 3600], (12, 1))
     windows[0] = [3 * 3600, 3 * 3600 + 600]  # cell 0 only late in the shift
     values = np.r_[10.0, np.ones(11)]
-    routes = routing.solve_routes(values, travel, vehicles, dwell_s=600, windows=windows,
-                                  time_limit_s=1)
+    routes = routing.solve_routes(
+        values, travel, vehicles, dwell_s=600, windows=windows, time_limit_s=1
+    )
     stop0 = [s for s in routes[0].stops if s.cell == 0]
     assert stop0 and 3 * 3600 <= stop0[0].arrive_s <= 3 * 3600 + 600
     assert routing.check_routes(routes, travel, vehicles, dwell_s=600, windows=windows) == []
@@ -171,8 +183,9 @@ def test_solver_beats_or_matches_greedy_and_greedy_routes_are_feasible() -> None
     assert routing.routes_value(best, values) >= routing.routes_value(greedy, values)
 
 
-def _best_value(values: np.ndarray, travel: dict[str, np.ndarray],
-                vehicles: list[routing.Vehicle], dwell_s: int) -> float:
+def _best_value(
+    values: np.ndarray, travel: dict[str, np.ndarray], vehicles: list[routing.Vehicle], dwell_s: int
+) -> float:
     """The exact optimum by enumeration (a few cells only): for every assignment of cells to
     units (or to nobody), each unit's best order of its cells."""
     import itertools
@@ -203,8 +216,10 @@ def test_capture_bound_is_at_least_the_best_plan(seed: int) -> None:
     rng = np.random.default_rng(seed)
     lat_c, lng_c = _grid(6, seed=seed, span=0.03)
     kinds = ["police_car", "foot"]
-    vehicles = [routing.Vehicle("police_car", 0, int(rng.integers(2, 4)) * 900),
-                routing.Vehicle("foot", 600, 600 + int(rng.integers(2, 4)) * 900)]
+    vehicles = [
+        routing.Vehicle("police_car", 0, int(rng.integers(2, 4)) * 900),
+        routing.Vehicle("foot", 600, 600 + int(rng.integers(2, 4)) * 900),
+    ]
     travel = _travel(np.r_[[LAT0] * 2, lat_c], np.r_[[LNG0] * 2, lng_c], kinds)
     values = rng.gamma(0.7, 1.0, 6)
     best = _best_value(values, travel, vehicles, dwell_s=600)
@@ -229,8 +244,9 @@ def test_capture_bound_counts_stops_and_drops_cells_out_of_reach() -> None:
     # a window that closes before the unit can get there takes a cell out of its reach
     windows = np.tile([0, 3600], (9, 1))
     windows[7] = [0, -1]  # the cell worth 8
-    assert routing.capture_bound(values, travel, foot, dwell_s=900,
-                                 windows=windows) == pytest.approx(7 + 6 + 5 + 4)
+    assert routing.capture_bound(
+        values, travel, foot, dwell_s=900, windows=windows
+    ) == pytest.approx(7 + 6 + 5 + 4)
     assert routing.capture_bound(values, travel, [], dwell_s=900) == 0.0
 
 
@@ -245,14 +261,23 @@ def tiny_engine(sqlite_engine: sa.Engine, tmp_path: Path) -> sa.Engine:
 
 
 def _units() -> list[plan_rules.Unit]:
-    return [plan_rules.Unit("U1", "car", 28.700, 115.980, name="巡逻一组"),
-            plan_rules.Unit("U2", "foot", 28.695, 115.975, shift_h=2.0, start_h=1.0)]
+    return [
+        plan_rules.Unit("U1", "car", 28.700, 115.980, name="巡逻一组"),
+        plan_rules.Unit("U2", "foot", 28.695, 115.975, shift_h=2.0, start_h=1.0),
+    ]
 
 
 def test_plan_document_has_the_contract_keys_and_feasible_times(tiny_engine: sa.Engine) -> None:
     cells, values = _study_cells(40)
-    plan = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-02:00",
-                              units=_units(), gaps=_gaps(cells, values), time_limit_s=1)
+    plan = plan_svc.make_plan(
+        tiny_engine,
+        "all",
+        night="2022-07-01",
+        window="20:00-02:00",
+        units=_units(),
+        gaps=_gaps(cells, values),
+        time_limit_s=1,
+    )
     for key in ("plan_id", "date", "window", "risk_covered", "risk_total", "units"):
         assert key in plan
     assert plan["window"] == "20:00-02:00" and plan["date"] == "2022-07-01"
@@ -278,10 +303,12 @@ def test_plan_document_has_the_contract_keys_and_feasible_times(tiny_engine: sa.
 
 
 def test_landmarks_are_the_nearest_named_place_within_reach() -> None:
-    places = pd.DataFrame({"name": ["星光KTV", "罗家小学"], "lat": [28.698, 28.695],
-                           "lng": [115.976, 115.975]})
-    names, dist = plan_rules.landmarks(np.array([28.6981, 28.6951, 28.720]),
-                                     np.array([115.976, 115.975, 115.975]), places)
+    places = pd.DataFrame(
+        {"name": ["星光KTV", "罗家小学"], "lat": [28.698, 28.695], "lng": [115.976, 115.975]}
+    )
+    names, dist = plan_rules.landmarks(
+        np.array([28.6981, 28.6951, 28.720]), np.array([115.976, 115.975, 115.975]), places
+    )
     assert names == ["星光KTV", "罗家小学", ""]
     assert dist[0] == pytest.approx(11, abs=1) and np.isnan(dist[2])
 
@@ -293,31 +320,73 @@ def test_must_and_avoid_cells_in_a_plan(tiny_engine: sa.Engine) -> None:
     h_top, h_low = hexes.cells_to_str([top, low])
     gaps = _gaps(cells, values)
     units = [plan_rules.Unit("U1", "foot", 28.700, 115.980)]
-    base = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-21:30",
-                              units=units, gaps=gaps, time_limit_s=1, n_candidates=40)
+    base = plan_svc.make_plan(
+        tiny_engine,
+        "all",
+        night="2022-07-01",
+        window="20:00-21:30",
+        units=units,
+        gaps=gaps,
+        time_limit_s=1,
+        n_candidates=40,
+    )
     seen = {s["h3"] for s in base["units"][0]["stops"]}
     assert h_low not in seen  # a foot unit with 90 minutes skips the least valuable cell
-    plan = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-21:30",
-                              units=units, gaps=gaps, time_limit_s=1, n_candidates=40,
-                              must=[h_low], avoid=[h_top])
+    plan = plan_svc.make_plan(
+        tiny_engine,
+        "all",
+        night="2022-07-01",
+        window="20:00-21:30",
+        units=units,
+        gaps=gaps,
+        time_limit_s=1,
+        n_candidates=40,
+        must=[h_low],
+        avoid=[h_top],
+    )
     seen = {s["h3"] for s in plan["units"][0]["stops"]}
     assert h_low in seen and h_top not in seen
     assert plan["avoid"] == [h_top] and plan["missed_must"] == []
     with pytest.raises(ValueError, match="not an H3 cell at resolution 9"):
-        plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", units=units, gaps=gaps,
-                           must=["nonsense"], time_limit_s=1)
+        plan_svc.make_plan(
+            tiny_engine,
+            "all",
+            night="2022-07-01",
+            units=units,
+            gaps=gaps,
+            must=["nonsense"],
+            time_limit_s=1,
+        )
     with pytest.raises(ValueError, match="both must-visit and avoided"):
-        plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", units=units, gaps=gaps,
-                           must=[h_top], avoid=[h_top], time_limit_s=1)
+        plan_svc.make_plan(
+            tiny_engine,
+            "all",
+            night="2022-07-01",
+            units=units,
+            gaps=gaps,
+            must=[h_top],
+            avoid=[h_top],
+            time_limit_s=1,
+        )
 
 
 def test_randomised_variants_differ_and_stay_feasible(tiny_engine: sa.Engine) -> None:
     cells, _ = _study_cells(60, seed=8)
     gaps = _gaps(cells, np.full(len(cells), 0.5))  # equal values: many equally good plans
     units = [plan_rules.Unit("U1", "foot", 28.700, 115.980)]
-    plans = [plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-22:00",
-                                units=units, gaps=gaps, time_limit_s=1, seed=s)
-             for s in (1, 2)]
+    plans = [
+        plan_svc.make_plan(
+            tiny_engine,
+            "all",
+            night="2022-07-01",
+            window="20:00-22:00",
+            units=units,
+            gaps=gaps,
+            time_limit_s=1,
+            seed=s,
+        )
+        for s in (1, 2)
+    ]
     routes = [[s["h3"] for s in p["units"][0]["stops"]] for p in plans]
     assert routes[0] != routes[1]
     assert all(p["seed"] in (1, 2) for p in plans)
@@ -336,9 +405,16 @@ def test_units_on_duty_come_from_the_roster_of_the_night(tiny_engine: sa.Engine)
 def test_plans_are_saved_listed_and_scoped(engine: sa.Engine, tmp_path: Path) -> None:
     tiny.load(engine, tmp_path)
     cells, values = _study_cells(20)
-    plan = plan_svc.make_plan(engine, "all", night="2022-07-01", window="20:00-22:00",
-                              units=_units()[:1], gaps=_gaps(cells, values), time_limit_s=1,
-                              area="G1")
+    plan = plan_svc.make_plan(
+        engine,
+        "all",
+        night="2022-07-01",
+        window="20:00-22:00",
+        units=_units()[:1],
+        gaps=_gaps(cells, values),
+        time_limit_s=1,
+        area="G1",
+    )
     pid = plan_svc.save_plan(engine, plan, user="commander")
     assert plan_svc.load_plan(engine, pid) == json.loads(json.dumps(plan))
     assert plan_svc.load_plan(engine, pid, ["ST"])["plan_id"] == pid  # the station sees G1
@@ -358,9 +434,16 @@ def test_plans_are_saved_listed_and_scoped(engine: sa.Engine, tmp_path: Path) ->
 
 def _hostile_plan(tiny_engine: sa.Engine) -> dict:
     cells, values = _study_cells(20)
-    plan = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-23:00",
-                              units=_units(), gaps=_gaps(cells, values), time_limit_s=1)
-    plan["units"][0]["stops"][0]["landmark"] = "=HYPERLINK(\"x\")<img src=x onerror=alert(1)>&`"
+    plan = plan_svc.make_plan(
+        tiny_engine,
+        "all",
+        night="2022-07-01",
+        window="20:00-23:00",
+        units=_units(),
+        gaps=_gaps(cells, values),
+        time_limit_s=1,
+    )
+    plan["units"][0]["stops"][0]["landmark"] = '=HYPERLINK("x")<img src=x onerror=alert(1)>&`'
     return plan
 
 
@@ -389,13 +472,16 @@ def test_gpx_schema_rejects_a_broken_file() -> None:
     from lxml import etree
 
     schema = etree.XMLSchema(etree.parse(str(DATA / "gpx11_routes.xsd")))
-    bad = (b"<gpx xmlns='http://www.topografix.com/GPX/1/1' version='1.1' creator='x'>"
-           b"<rte><rtept lat='95' lon='0'/></rte></gpx>")
+    bad = (
+        b"<gpx xmlns='http://www.topografix.com/GPX/1/1' version='1.1' creator='x'>"
+        b"<rte><rtept lat='95' lon='0'/></rte></gpx>"
+    )
     assert not schema.validate(etree.fromstring(bad))
 
 
-def test_kml_has_one_placemark_per_stop_and_loads_back(tiny_engine: sa.Engine,
-                                                      tmp_path: Path) -> None:
+def test_kml_has_one_placemark_per_stop_and_loads_back(
+    tiny_engine: sa.Engine, tmp_path: Path
+) -> None:
     plan = _hostile_plan(tiny_engine)
     data = plan_export.to_kml(plan)
     root = ET.fromstring(data)
@@ -422,17 +508,17 @@ def test_csv_html_and_json_exports(tiny_engine: sa.Engine, tmp_path: Path) -> No
     assert csv["landmark"].iloc[0].startswith("'=")  # formula neutralised
     page = (plan_export.write(plan, tmp_path / "plan.html", "en")).read_text(encoding="utf-8")
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
-    assert "data:image/png;base64," in page and "http" not in page.replace(
-        "http://www.w3.org", "")
+    assert "data:image/png;base64," in page and "http" not in page.replace("http://www.w3.org", "")
     back = json.loads(plan_export.write(plan, tmp_path / "plan.json").read_text("utf-8"))
-    assert back["plan_id"] == plan["plan_id"] and back["units"][0]["stops"][0]["landmark"] == \
-        plan["units"][0]["stops"][0]["landmark"]
+    assert (
+        back["plan_id"] == plan["plan_id"]
+        and back["units"][0]["stops"][0]["landmark"] == plan["units"][0]["stops"][0]["landmark"]
+    )
     with pytest.raises(ValueError, match="a plan is written as"):
         plan_export.write(plan, tmp_path / "plan.docx")
 
 
-def test_pdf_sheet_embeds_the_cjk_font_and_has_text(tiny_engine: sa.Engine,
-                                                    tmp_path: Path) -> None:
+def test_pdf_sheet_embeds_the_cjk_font_and_has_text(tiny_engine: sa.Engine, tmp_path: Path) -> None:
     from pypdf import PdfReader
 
     plan = _hostile_plan(tiny_engine)
@@ -440,8 +526,7 @@ def test_pdf_sheet_embeds_the_cjk_font_and_has_text(tiny_engine: sa.Engine,
     text = "".join(p.extract_text() for p in reader.pages)
     assert "2022-07-01 夜间巡逻方案" in text and "巡逻一组" in text
     assert len(reader.pages) == len(plan["units"])
-    fonts = [f.get_object() for p in reader.pages
-             for f in p["/Resources"]["/Font"].values()]
+    fonts = [f.get_object() for p in reader.pages for f in p["/Resources"]["/Font"].values()]
     descendants = [d.get_object() for f in fonts for d in f.get("/DescendantFonts", [])]
     descriptors = [f.get("/FontDescriptor") or {} for f in [*fonts, *descendants]]
     assert any("/FontFile2" in d.get_object() for d in descriptors if d)
@@ -451,8 +536,9 @@ def test_pdf_sheet_embeds_the_cjk_font_and_has_text(tiny_engine: sa.Engine,
 # plan against actual
 
 
-def _track(unit: str, shift: str, points: list[tuple[float, float, int]],
-           start: pd.Timestamp) -> pd.DataFrame:
+def _track(
+    unit: str, shift: str, points: list[tuple[float, float, int]], start: pd.Timestamp
+) -> pd.DataFrame:
     """Fixes every 30 s: each (lat, lng, seconds) holds still at the point for that long, with
     a straight walk in between at 30 s per fix."""
     rows, t = [], start
@@ -465,9 +551,15 @@ def _track(unit: str, shift: str, points: list[tuple[float, float, int]],
 
 def test_plan_against_actual_classifies_constructed_tracks(tiny_engine: sa.Engine) -> None:
     cells, values = _study_cells(40, seed=6)
-    plan = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-23:00",
-                              units=[plan_rules.Unit("U1", "foot", 28.700, 115.980)],
-                              gaps=_gaps(cells, values), time_limit_s=1)
+    plan = plan_svc.make_plan(
+        tiny_engine,
+        "all",
+        night="2022-07-01",
+        window="20:00-23:00",
+        units=[plan_rules.Unit("U1", "foot", 28.700, 115.980)],
+        gaps=_gaps(cells, values),
+        time_limit_s=1,
+    )
     stops = plan["units"][0]["stops"]
     assert len(stops) >= 3
     a, b = stops[0], stops[1]
@@ -477,13 +569,18 @@ def test_plan_against_actual_classifies_constructed_tracks(tiny_engine: sa.Engin
     out_lat = np.linspace(b["lat"], 28.7135, 12)[1:]
     out_lng = np.linspace(b["lng"], 115.980, 12)[1:]
     walk = [(la, ln, 60) for la, ln in zip(out_lat, out_lng, strict=True)]
-    pings = _track("U1", "S1", [(a["lat"], a["lng"], 16 * 60), (b["lat"], b["lng"], 3 * 60),
-                                *walk], start)
+    pings = _track(
+        "U1", "S1", [(a["lat"], a["lng"], 16 * 60), (b["lat"], b["lng"], 3 * 60), *walk], start
+    )
     # another unit's track in stop 3's cell must not count for U1
     other = _track("U2", "S2", [(stops[2]["lat"], stops[2]["lng"], 30 * 60)], start)
     # fixes outside the window do not count either
-    late = _track("U1", "S1", [(stops[2]["lat"], stops[2]["lng"], 30 * 60)],
-                  pd.Timestamp(plan["end"]) + pd.Timedelta(minutes=1))
+    late = _track(
+        "U1",
+        "S1",
+        [(stops[2]["lat"], stops[2]["lng"], 30 * 60)],
+        pd.Timestamp(plan["end"]) + pd.Timedelta(minutes=1),
+    )
     result = plan_rules.plan_vs_actual(plan, pd.concat([pings, other, late], ignore_index=True))
     status = [s["status"] for s in result["stops"]]
     assert status[:2] == ["full", "brief"] and set(status[2:]) == {"missed"}
@@ -504,9 +601,16 @@ def test_actual_reads_the_stored_tracks_of_the_plan_night(tiny_engine: sa.Engine
     off_road = hexes.latlng_to_cells(np.array([28.707]), np.array([115.975]), 9)
     cells = np.unique(np.r_[on_road, off_road])
     gaps = _gaps(cells, np.full(len(cells), 0.5))
-    plan = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-00:00",
-                              units=[plan_rules.Unit("U1", "car", 28.700, 115.972)], gaps=gaps,
-                              time_limit_s=1, dwell_min=2)
+    plan = plan_svc.make_plan(
+        tiny_engine,
+        "all",
+        night="2022-07-01",
+        window="20:00-00:00",
+        units=[plan_rules.Unit("U1", "car", 28.700, 115.972)],
+        gaps=gaps,
+        time_limit_s=1,
+        dwell_min=2,
+    )
     result = plan_svc.actual(tiny_engine, "all", plan)
     by_cell = {int(hexes.str_to_cells([s["h3"]])[0]): s["status"] for s in result["stops"]}
     assert by_cell[int(off_road[0])] == "missed"
@@ -552,20 +656,37 @@ def test_road_network_travel_on_the_helsinki_extract(helsinki: routing.RoadNetwo
     assert (walk[ok] == expect[ok]).all()
 
 
-def test_plan_over_the_helsinki_road_network(helsinki: routing.RoadNetwork,
-                                             sqlite_engine: sa.Engine) -> None:
+def test_plan_over_the_helsinki_road_network(
+    helsinki: routing.RoadNetwork, sqlite_engine: sa.Engine
+) -> None:
     cells = hexes.polygon_to_cells(box(24.937, 60.166, 24.951, 60.177), 9)
     values = np.linspace(1.0, 0.2, len(cells))
-    units = [plan_rules.Unit("H1", "car", 60.1699, 24.9384),
-             plan_rules.Unit("H2", "foot", 60.1719, 24.9414)]
-    plan = plan_svc.make_plan(sqlite_engine, "all", night="2024-05-01", window="22:00-01:00",
-                              units=units, gaps=_gaps(cells, values), time_limit_s=2,
-                              network=helsinki)
+    units = [
+        plan_rules.Unit("H1", "car", 60.1699, 24.9384),
+        plan_rules.Unit("H2", "foot", 60.1719, 24.9414),
+    ]
+    plan = plan_svc.make_plan(
+        sqlite_engine,
+        "all",
+        night="2024-05-01",
+        window="22:00-01:00",
+        units=units,
+        gaps=_gaps(cells, values),
+        time_limit_s=2,
+        network=helsinki,
+    )
     assert plan["travel"]["model"] == "network"
     assert plan["travel"]["file"] == "Helsinki.osm.pbf"
     assert all(len(u["stops"]) > 0 for u in plan["units"])
-    straight = plan_svc.make_plan(sqlite_engine, "all", night="2024-05-01", window="22:00-01:00",
-                                  units=units, gaps=_gaps(cells, values), time_limit_s=2)
+    straight = plan_svc.make_plan(
+        sqlite_engine,
+        "all",
+        night="2024-05-01",
+        window="22:00-01:00",
+        units=units,
+        gaps=_gaps(cells, values),
+        time_limit_s=2,
+    )
     # streets are longer than straight lines x 1.0 but the detour factor is an average: the two
     # models must at least disagree on the travel times
     assert [u["travel_s"] for u in plan["units"]] != [u["travel_s"] for u in straight["units"]]
@@ -573,25 +694,47 @@ def test_plan_over_the_helsinki_road_network(helsinki: routing.RoadNetwork,
         routing.RoadNetwork("/nonexistent/city.osm.pbf")
 
 
-def test_cli_plan_and_actual(tiny_engine: sa.Engine, tmp_path: Path,
-                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_plan_and_actual(
+    tiny_engine: sa.Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from cli import main
 
     url = tiny_engine.url.render_as_string(hide_password=False)
     out = tmp_path / "plan.gpx"
-    assert main(["plan", "--db", url, "--date", "2022-07-01", "--time-limit", "1",
-                 "--window", "20:00-23:00", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "plan",
+                "--db",
+                url,
+                "--date",
+                "2022-07-01",
+                "--time-limit",
+                "1",
+                "--window",
+                "20:00-23:00",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out)
     assert summary["units"] == 1 and summary["stops"] > 0 and out.read_bytes().startswith(b"<?xml")
-    assert main(["actual", "--db", url, "--plan", summary["plan_id"],
-                 "--out", str(tmp_path / "a.csv")]) == 0
+    assert (
+        main(
+            ["actual", "--db", url, "--plan", summary["plan_id"], "--out", str(tmp_path / "a.csv")]
+        )
+        == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert result["overall"]["stops"] == summary["stops"]
     assert len(pd.read_csv(tmp_path / "a.csv", encoding="utf-8-sig")) == summary["stops"]
     assert main(["plan", "--db", url, "--date", "2022-07-01", "--out", "x.docx"]) == 2
     assert "--out must be one of" in capsys.readouterr().err
-    assert main(["plan", "--db", url, "--date", "2022-07-01", "--unit", "U9",
-                 "--out", str(out)]) == 2
+    assert (
+        main(["plan", "--db", url, "--date", "2022-07-01", "--unit", "U9", "--out", str(out)]) == 2
+    )
     assert "unknown unit" in capsys.readouterr().err
     assert main(["actual", "--db", url, "--plan", "P-none"]) == 2
     assert "no plan" in capsys.readouterr().err
@@ -603,16 +746,22 @@ def test_briefing_reports_plan_compliance_only_when_plans_exist(tiny_engine: sa.
     before = briefing.build(tiny_engine, "all", "2022-07-01", "2022-07-01", pictures=False)
     assert not any("巡逻方案执行情况" in s.title for s in before.sections)
     on_road = hexes.latlng_to_cells(np.full(5, 28.700), np.linspace(115.973, 115.987, 5), 9)
-    plan = plan_svc.make_plan(tiny_engine, "all", night="2022-07-01", window="20:00-00:00",
-                              units=[plan_rules.Unit("U1", "car", 28.700, 115.972)],
-                              gaps=_gaps(np.unique(on_road), np.full(len(np.unique(on_road)),
-                                                                     0.5)),
-                              time_limit_s=1, dwell_min=2)
+    plan = plan_svc.make_plan(
+        tiny_engine,
+        "all",
+        night="2022-07-01",
+        window="20:00-00:00",
+        units=[plan_rules.Unit("U1", "car", 28.700, 115.972)],
+        gaps=_gaps(np.unique(on_road), np.full(len(np.unique(on_road)), 0.5)),
+        time_limit_s=1,
+        dwell_min=2,
+    )
     plan_svc.save_plan(tiny_engine, plan)
     o = plan_svc.actual(tiny_engine, "all", plan)["overall"]
     for lang, title in (("zh-CN", "巡逻方案执行情况"), ("en", "Patrol plan compliance")):
-        b = briefing.build(tiny_engine, "all", "2022-07-01", "2022-07-01", lang=lang,
-                           pictures=False)
+        b = briefing.build(
+            tiny_engine, "all", "2022-07-01", "2022-07-01", lang=lang, pictures=False
+        )
         section = next(s for s in b.sections if title in s.title)
         text = section.paragraphs[0]
         assert f"{o['stops']}" in text and f"{o['full']}" in text and f"{o['missed']}" in text

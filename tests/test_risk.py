@@ -37,8 +37,10 @@ def _disk(k: int = 3, res: int = 9) -> np.ndarray:
 
 def _offset(lat: float, lng: float, east_m: float, north_m: float) -> tuple[float, float]:
     r = rk.EARTH_RADIUS_M
-    return (lat + math.degrees(north_m / r),
-            lng + math.degrees(east_m / (r * math.cos(math.radians(lat)))))
+    return (
+        lat + math.degrees(north_m / r),
+        lng + math.degrees(east_m / (r * math.cos(math.radians(lat)))),
+    )
 
 
 def _haversine_m(lat1, lng1, lat2, lng2):
@@ -63,8 +65,13 @@ def test_default_weights_are_valid_and_round_trip(tmp_path):
     assert list(t.columns) == rk.WEIGHT_COLUMNS
     assert t["radius_m"].between(200, 400).all() and t["weight"].between(1.0, 3.0).all()
     recs = weights_to_records(DEFAULT_WEIGHTS)
-    assert recs[0] == {"factor": "venue:ktv", "label_zh": "KTV歌厅", "label_en": "KTV / karaoke",
-                       "radius_m": 300.0, "weight": 2.5}
+    assert recs[0] == {
+        "factor": "venue:ktv",
+        "label_zh": "KTV歌厅",
+        "label_en": "KTV / karaoke",
+        "radius_m": 300.0,
+        "weight": 2.5,
+    }
     pd.testing.assert_frame_equal(weights_from_records(recs), DEFAULT_WEIGHTS)
     path = tmp_path / "weights.csv"
     weights_to_csv(DEFAULT_WEIGHTS, path)
@@ -73,23 +80,38 @@ def test_default_weights_are_valid_and_round_trip(tmp_path):
 
 def test_weights_labels_default_to_factor():
     t = weights_from_records([{"factor": " Hazard:Fire ", "radius_m": "150", "weight": 2}])
-    assert t.iloc[0].to_dict() == {"factor": "hazard:fire", "label_zh": "hazard:fire",
-                                   "label_en": "hazard:fire", "radius_m": 150.0, "weight": 2.0}
+    assert t.iloc[0].to_dict() == {
+        "factor": "hazard:fire",
+        "label_zh": "hazard:fire",
+        "label_en": "hazard:fire",
+        "radius_m": 150.0,
+        "weight": 2.0,
+    }
 
 
-@pytest.mark.parametrize(("row", "match"), [
-    ({"factor": "shop:bar", "radius_m": 100, "weight": 1},
-     r"row 2 \(factor 'shop:bar'\).*look like"),
-    ({"factor": "venue:karaoke", "radius_m": 100, "weight": 1}, r"row 2 .*unknown venue category"),
-    ({"factor": "venue:ktv", "radius_m": 100, "weight": 1}, r"row 2 .*duplicate"),
-    ({"factor": "venue:bar", "radius_m": -5, "weight": 1}, r"row 2 .*radius_m must satisfy"),
-    ({"factor": "venue:bar", "radius_m": 9000, "weight": 1}, r"row 2 .*radius_m"),
-    ({"factor": "venue:bar", "radius_m": 100, "weight": "high"},
-     r"row 2 .*weight must be a number"),
-    ({"factor": "venue:bar", "radius_m": 100, "weight": 0}, r"row 2 .*weight must satisfy"),
-    ({"factor": "venue:bar", "radius_m": None, "weight": 1}, r"row 2 .*radius_m"),
-    ({"radius_m": 100, "weight": 1}, r"row 2 .*factor is missing"),
-])
+@pytest.mark.parametrize(
+    ("row", "match"),
+    [
+        (
+            {"factor": "shop:bar", "radius_m": 100, "weight": 1},
+            r"row 2 \(factor 'shop:bar'\).*look like",
+        ),
+        (
+            {"factor": "venue:karaoke", "radius_m": 100, "weight": 1},
+            r"row 2 .*unknown venue category",
+        ),
+        ({"factor": "venue:ktv", "radius_m": 100, "weight": 1}, r"row 2 .*duplicate"),
+        ({"factor": "venue:bar", "radius_m": -5, "weight": 1}, r"row 2 .*radius_m must satisfy"),
+        ({"factor": "venue:bar", "radius_m": 9000, "weight": 1}, r"row 2 .*radius_m"),
+        (
+            {"factor": "venue:bar", "radius_m": 100, "weight": "high"},
+            r"row 2 .*weight must be a number",
+        ),
+        ({"factor": "venue:bar", "radius_m": 100, "weight": 0}, r"row 2 .*weight must satisfy"),
+        ({"factor": "venue:bar", "radius_m": None, "weight": 1}, r"row 2 .*radius_m"),
+        ({"radius_m": 100, "weight": 1}, r"row 2 .*factor is missing"),
+    ],
+)
 def test_weights_validation_names_the_bad_row(row, match):
     rows = [{"factor": "venue:ktv", "radius_m": 300, "weight": 2.5}, row]
     with pytest.raises(ValueError, match=match):
@@ -109,8 +131,12 @@ def test_exposure_binary_matches_brute_force_distances():
     vlng = CENTRE[1] + rng.uniform(-0.008, 0.008, 12)
     cats = np.array(["bar", "ktv", "hotel"] * 4)
     venues = pd.DataFrame({"category": cats, "lat": vlat, "lng": vlng})
-    table = _table(("venue:bar", 300, 2.0), ("venue:ktv", 200, 2.0), ("venue:hotel", 450, 1.5),
-                   ("venue:market", 300, 2.0))
+    table = _table(
+        ("venue:bar", 300, 2.0),
+        ("venue:ktv", 200, 2.0),
+        ("venue:hotel", 450, 1.5),
+        ("venue:market", 300, 2.0),
+    )
     ex = exposure(cells, venues, None, None, table)
     cnt = exposure(cells, venues, None, None, table, mode="count")
     dens = exposure(cells, venues, None, None, table, mode="density")
@@ -148,26 +174,32 @@ def _hazards():
     cells = _disk(2)
     clat, clng = hexes.cell_centres(cells)
     ts = lambda s: pd.Timestamp(s, tz=TZ)  # noqa: E731
-    hz = pd.DataFrame({
-        "hazard_id": ["H1", "H2", "H3"],
-        "category": ["fire", "gas", "fire"],
-        "lat": clat[[0, 1, 2]], "lng": clng[[0, 1, 2]],
-        "found_at": [ts("2022-06-01 10:00"), ts("2022-07-01 10:00"), ts("2022-05-01")],
-        "status": ["rectified", "open", "rectified"],
-        "rectified_at": [ts("2022-06-10 10:00"), pd.NaT, pd.NaT],  # H3: rectified, date unknown
-    })
+    hz = pd.DataFrame(
+        {
+            "hazard_id": ["H1", "H2", "H3"],
+            "category": ["fire", "gas", "fire"],
+            "lat": clat[[0, 1, 2]],
+            "lng": clng[[0, 1, 2]],
+            "found_at": [ts("2022-06-01 10:00"), ts("2022-07-01 10:00"), ts("2022-05-01")],
+            "status": ["rectified", "open", "rectified"],
+            "rectified_at": [ts("2022-06-10 10:00"), pd.NaT, pd.NaT],  # H3: rectified, date unknown
+        }
+    )
     return cells, hz
 
 
-@pytest.mark.parametrize(("at", "open_ids"), [
-    (None, ["H2"]),
-    ("2022-05-30", []),
-    ("2022-06-05", ["H1"]),
-    (pd.Timestamp("2022-06-10 10:00", tz=TZ), []),  # rectified at that instant: closed
-    (pd.Timestamp("2022-06-10 09:59", tz=TZ), ["H1"]),
-    ("2022-06-20", []),
-    ("2022-07-05", ["H2"]),
-])
+@pytest.mark.parametrize(
+    ("at", "open_ids"),
+    [
+        (None, ["H2"]),
+        ("2022-05-30", []),
+        ("2022-06-05", ["H1"]),
+        (pd.Timestamp("2022-06-10 10:00", tz=TZ), []),  # rectified at that instant: closed
+        (pd.Timestamp("2022-06-10 09:59", tz=TZ), ["H1"]),
+        ("2022-06-20", []),
+        ("2022-07-05", ["H2"]),
+    ],
+)
 def test_open_hazards_at_a_time(at, open_ids):
     cells, hz = _hazards()
     is_open = open_hazards(hz, at)
@@ -249,8 +281,10 @@ def test_fit_unestimable_and_negative_factors_not_selected():
 
 def test_fit_counts_series_by_cell_and_bad_family():
     cells = _disk(2)
-    ex = pd.DataFrame({"venue:bar": np.r_[np.ones(7), np.zeros(12)].astype(int)},
-                      index=pd.Index(cells, name="cell"))
+    ex = pd.DataFrame(
+        {"venue:bar": np.r_[np.ones(7), np.zeros(12)].astype(int)},
+        index=pd.Index(cells, name="cell"),
+    )
     counts = pd.Series([5, 6, 4], index=cells[:3])  # other cells: 0
     fit = fit_weights(ex, counts)
     assert fit.loc[0, "coef"] > 0 and fit.attrs["n_cells"] == 19
@@ -285,8 +319,9 @@ def test_risk_surface_rtm_is_scaled_product_of_relative_risks():
     assert_allclose(out["risk"], out["rtm"])
     assert (out["history"] == 0).all()
     # a fit result: only selected factors count
-    fit = pd.DataFrame({"factor": ["venue:bar", "site:hub"], "rr": [3.0, 1.5],
-                        "selected": [False, True]})
+    fit = pd.DataFrame(
+        {"factor": ["venue:bar", "site:hub"], "rr": [3.0, 1.5], "selected": [False, True]}
+    )
     out2 = risk_surface(cells, ex, fit)
     assert_allclose(out2["rtm"], [1, 0, 1, 0, 0, 0, 0])
 
@@ -324,8 +359,13 @@ def test_risk_surface_history_blend_ranges_and_monotonic():
 def test_gaps_rank_risky_uncovered_first_and_covered_low():
     cells = _disk(1)  # 7 cells
     risk_df = pd.DataFrame({"cell": cells, "risk": [0.9, 1.0, 0.5, 0.2, 0.0, 0.1, 0.3]})
-    cov = pd.DataFrame({"cell": cells[[1, 2, 3]].astype(np.int64),  # query() gives int64 cells
-                        "dwell_s": [7200.0, 600.0, 60.0], "nights": [6, 2, 1]})
+    cov = pd.DataFrame(
+        {
+            "cell": cells[[1, 2, 3]].astype(np.int64),  # query() gives int64 cells
+            "dwell_s": [7200.0, 600.0, 60.0],
+            "nights": [6, 2, 1],
+        }
+    )
     out = gaps(risk_df, cov, top=None)
     assert list(out.columns) == rk.GAP_COLUMNS
     assert out["rank"].tolist() == list(range(1, 8))

@@ -86,8 +86,9 @@ def _big_pings_file(tmp_path: Path) -> Path:
     n = 400_000
     t = pd.date_range(tiny.ts("2022-07-01 20:00"), periods=n, freq="1s")
     lng = 115.972 + (np.arange(n) % 2000) * 0.000008
-    frame = pd.DataFrame({"shift_id": "S1", "ts": t.strftime("%Y-%m-%d %H:%M:%S"), "lat": 28.7,
-                          "lng": lng})
+    frame = pd.DataFrame(
+        {"shift_id": "S1", "ts": t.strftime("%Y-%m-%d %H:%M:%S"), "lat": 28.7, "lng": lng}
+    )
     path = tmp_path / "big_pings.csv"
     frame.to_csv(path, index=False)
     return path
@@ -102,9 +103,13 @@ def test_import_killed_part_way_leaves_nothing(db_url: str, tmp_path: Path) -> N
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     err = tmp_path / "stderr.txt"
     with open(err, "wb") as err_fh:
-        proc = subprocess.Popen([sys.executable, "-m", "geo", "import", "pings", str(path),
-                                 "--db", db_url], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=err_fh)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "geo", "import", "pings", str(path), "--db", db_url],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=err_fh,
+        )
     # wait until the import has begun writing (its history row is in an open transaction, so
     # watch the process instead: give it time to parse, then kill it mid-write)
     deadline = time.monotonic() + 60
@@ -134,10 +139,13 @@ def _writing(db_url: str) -> bool:
     probe = sa.create_engine(db_url)
     try:
         with probe.connect() as conn:
-            n = conn.execute(sa.text(
-                "select count(*) from pg_stat_activity where datname = current_database() "
-                "and state = 'idle in transaction' or (datname = current_database() and "
-                "query ilike 'INSERT INTO pings%' and pid <> pg_backend_pid())")).scalar_one()
+            n = conn.execute(
+                sa.text(
+                    "select count(*) from pg_stat_activity where datname = current_database() "
+                    "and state = 'idle in transaction' or (datname = current_database() and "
+                    "query ilike 'INSERT INTO pings%' and pid <> pg_backend_pid())"
+                )
+            ).scalar_one()
         return int(n) > 0
     finally:
         probe.dispose()
@@ -156,8 +164,12 @@ def test_epoch_ms_with_missing_values_converts_whatever_memory_held_before() -> 
     ms = 1_717_250_400_000 + np.arange(n, dtype=np.int64) * 61_000
     values = pd.Series(ms.astype(float))
     values[1::2] = np.nan
-    want = pd.Series(pd.DatetimeIndex(ms.astype("datetime64[ms]")).as_unit("ns")
-                     .tz_localize("UTC").tz_convert("Asia/Shanghai"))
+    want = pd.Series(
+        pd.DatetimeIndex(ms.astype("datetime64[ms]"))
+        .as_unit("ns")
+        .tz_localize("UTC")
+        .tz_convert("Asia/Shanghai")
+    )
     want[1::2] = pd.NaT
     for _ in range(20):
         junk = [np.full(n, 1e308) for _ in range(20)]

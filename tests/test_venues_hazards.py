@@ -18,27 +18,48 @@ from tests.tiny import ts
 
 
 def _venues() -> pd.DataFrame:
-    return pd.DataFrame({
-        "venue_id": ["K", "B", "M", "R", "N"], "name": ["ktv", "bar", "market", "rest", "never"],
-        "category": ["ktv", "bar", "market", "restaurant", "nursing_home"],
-        "risk_level": ["high", "low", "medium", None, "medium"],
-        "lat": [28.7] * 5, "lng": [115.98] * 5})
+    return pd.DataFrame(
+        {
+            "venue_id": ["K", "B", "M", "R", "N"],
+            "name": ["ktv", "bar", "market", "rest", "never"],
+            "category": ["ktv", "bar", "market", "restaurant", "nursing_home"],
+            "risk_level": ["high", "low", "medium", None, "medium"],
+            "lat": [28.7] * 5,
+            "lng": [115.98] * 5,
+        }
+    )
 
 
 def _inspections() -> pd.DataFrame:
-    return pd.DataFrame({
-        "venue_id": ["K", "K", "B", "M", "R", "R"],
-        "ts": [ts("2022-06-01 10:00"), ts("2022-07-01 10:00"), ts("2022-07-20 10:00"),
-               ts("2022-05-01 10:00"), ts("2022-03-01 10:00"), ts("2022-09-01 10:00")],
-        "result": ["pass", "rectify", "pass", "fail", "pass", "pass"],
-        "follow_up_due": [pd.NaT, ts("2022-07-08 00:00"), pd.NaT, ts("2022-05-10 00:00"), pd.NaT,
-                          pd.NaT]})
+    return pd.DataFrame(
+        {
+            "venue_id": ["K", "K", "B", "M", "R", "R"],
+            "ts": [
+                ts("2022-06-01 10:00"),
+                ts("2022-07-01 10:00"),
+                ts("2022-07-20 10:00"),
+                ts("2022-05-01 10:00"),
+                ts("2022-03-01 10:00"),
+                ts("2022-09-01 10:00"),
+            ],
+            "result": ["pass", "rectify", "pass", "fail", "pass", "pass"],
+            "follow_up_due": [
+                pd.NaT,
+                ts("2022-07-08 00:00"),
+                pd.NaT,
+                ts("2022-05-10 00:00"),
+                pd.NaT,
+                pd.NaT,
+            ],
+        }
+    )
 
 
 def test_interval_rules():
     assert venues.INSPECTION_RULES["ktv"] == 30 and venues.INSPECTION_RULES["restaurant"] == 180
-    got = venues.interval_days(pd.Series(["ktv", "market", "hotel", "unknown"]),
-                               pd.Series(["high", "high", None, "low"]))
+    got = venues.interval_days(
+        pd.Series(["ktv", "market", "hotel", "unknown"]), pd.Series(["high", "high", None, "low"])
+    )
     assert got.tolist() == [15, 45, 30, venues.DEFAULT_INTERVAL_DAYS]
     custom = venues.interval_days(pd.Series(["ktv"]), pd.Series(["low"]), {"ktv": 7})
     assert custom.tolist() == [7]
@@ -76,23 +97,48 @@ def test_venue_status_without_inspections():
 
 
 def _hazards() -> pd.DataFrame:
-    return pd.DataFrame({
-        "hazard_id": ["a", "b", "c", "d", "e"],
-        "category": ["fire", "fire", "gas", "traffic", "fire"],
-        "severity": ["high", "low", "major", "low", "medium"],
-        "lat": [28.7] * 5, "lng": [115.98] * 5,
-        "found_at": [ts("2022-06-20 10:00"), ts("2022-07-02 10:00"), ts("2022-07-03 10:00"),
-                     ts("2022-07-04 10:00"), ts("2022-08-05 10:00")],
-        "status": ["open", "rectified", "rectified", "rectifying", "open"],
-        "rectified_at": [pd.NaT, ts("2022-07-05 12:00"), ts("2022-07-20 09:00"), pd.NaT, pd.NaT],
-        "deadline": [ts("2022-07-01 18:00"), ts("2022-07-09 18:00"), ts("2022-07-10 18:00"),
-                     ts("2022-07-30 18:00"), ts("2022-08-20 18:00")]})
+    return pd.DataFrame(
+        {
+            "hazard_id": ["a", "b", "c", "d", "e"],
+            "category": ["fire", "fire", "gas", "traffic", "fire"],
+            "severity": ["high", "low", "major", "low", "medium"],
+            "lat": [28.7] * 5,
+            "lng": [115.98] * 5,
+            "found_at": [
+                ts("2022-06-20 10:00"),
+                ts("2022-07-02 10:00"),
+                ts("2022-07-03 10:00"),
+                ts("2022-07-04 10:00"),
+                ts("2022-08-05 10:00"),
+            ],
+            "status": ["open", "rectified", "rectified", "rectifying", "open"],
+            "rectified_at": [
+                pd.NaT,
+                ts("2022-07-05 12:00"),
+                ts("2022-07-20 09:00"),
+                pd.NaT,
+                pd.NaT,
+            ],
+            "deadline": [
+                ts("2022-07-01 18:00"),
+                ts("2022-07-09 18:00"),
+                ts("2022-07-10 18:00"),
+                ts("2022-07-30 18:00"),
+                ts("2022-08-20 18:00"),
+            ],
+        }
+    )
 
 
 def test_status_at_and_table():
     at = ts("2022-07-15 00:00")
     assert hazards.status_at(_hazards(), at).tolist() == [
-        "open", "rectified", "open", "rectifying", "open"]
+        "open",
+        "rectified",
+        "open",
+        "rectifying",
+        "open",
+    ]
     t = hazards.hazard_table(_hazards(), at).set_index("hazard_id")
     assert list(t.reset_index().columns) == hazards.TABLE_COLUMNS
     assert "e" not in t.index  # found after `at`
@@ -152,8 +198,14 @@ def test_hazard_board_service(engine: sa.Engine, tmp_path: Path) -> None:
     tiny.load(engine, tmp_path)
     hz = hazards_svc.hazard_board(engine, VIEWER, "2022-07-01", "2022-07-05")  # places: shown
     assert hz.known == 2
-    assert hz.figures == {"found": 2, "rectified": 1, "rate": 0.5, "open": 1, "rectifying": 0,
-                          "overdue": 0}
+    assert hz.figures == {
+        "found": 2,
+        "rectified": 1,
+        "rate": 0.5,
+        "open": 1,
+        "rectifying": 0,
+        "overdue": 0,
+    }
     assert list(hz.by_category["group"]) == ["fire", "electrical"]  # the schema's order
     assert list(hz.by_severity["group"]) == ["high", "low"]  # the most severe first
     assert sorted(hz.table["hazard_id"]) == ["H1", "H2"] and hz.overdue.empty

@@ -20,8 +20,22 @@ from geo.i18n import LANGS, t
 from geo.services import access, areas, settings
 from geo.services.demo import is_demo
 
-__all__ = ["Filters", "audit", "demo_banner", "engine", "filters", "lang", "language_picker",
-           "login_gate", "require", "scope", "sidebar", "tr", "ui_settings", "user"]
+__all__ = [
+    "Filters",
+    "audit",
+    "demo_banner",
+    "engine",
+    "filters",
+    "lang",
+    "language_picker",
+    "login_gate",
+    "require",
+    "scope",
+    "sidebar",
+    "tr",
+    "ui_settings",
+    "user",
+]
 
 SESSION_KEY = "qy_session"  # the access.Session of this browser session (set by login only)
 PRINCIPAL_KEY = "qy_principal"  # the logged-in user's access.Principal, set by login_gate()
@@ -120,9 +134,14 @@ def language_picker() -> None:
     """The language switch (sidebar; shown on the login form too)."""
     if "lang" not in st.session_state:
         st.session_state["lang"] = get_settings().lang
-    st.sidebar.radio(t("app.language", lang()), LANGS, key="lang", horizontal=True,
-                     format_func=lambda code: "中文" if code == "zh-CN" else "English",
-                     on_change=_relabel)
+    st.sidebar.radio(
+        t("app.language", lang()),
+        LANGS,
+        key="lang",
+        horizontal=True,
+        format_func=lambda code: "中文" if code == "zh-CN" else "English",
+        on_change=_relabel,
+    )
 
 
 def _do_login() -> None:
@@ -163,18 +182,25 @@ def login_gate(paths: list[str] | None = None) -> access.Principal:
             for key in ("area", "filters"):
                 st.session_state.pop(key, None)
         st.session_state[PRINCIPAL_KEY] = principal
-        st.sidebar.caption(tr("auth.signed_in", user=principal.user,
-                              role=tr(f"auth.role.{principal.role}")))
-        st.sidebar.button(tr("auth.logout"), key="logout", on_click=_do_logout,
-                          icon=":material/logout:")
+        st.sidebar.caption(
+            tr("auth.signed_in", user=principal.user, role=tr(f"auth.role.{principal.role}"))
+        )
+        st.sidebar.button(
+            tr("auth.logout"), key="logout", on_click=_do_logout, icon=":material/logout:"
+        )
         return principal
     ended = SESSION_KEY in st.session_state
     for key in (SESSION_KEY, PRINCIPAL_KEY):
         st.session_state.pop(key, None)
     # no page links before a login (and none left over from a session that ended); a page's
     # address opens the form, and after the login that page
-    st.navigation([st.Page(_no_page, title=tr("auth.login"), url_path=path, default=i == 0)
-                   for i, path in enumerate(paths or ["login"])], position="hidden")
+    st.navigation(
+        [
+            st.Page(_no_page, title=tr("auth.login"), url_path=path, default=i == 0)
+            for i, path in enumerate(paths or ["login"])
+        ],
+        position="hidden",
+    )
     st.title(tr("app.title"))
     if ended:
         st.info(tr("auth.session_ended"))
@@ -183,8 +209,13 @@ def login_gate(paths: list[str] | None = None) -> access.Principal:
     with st.form("login_form"):
         st.subheader(tr("auth.login"))
         st.text_input(tr("auth.user"), key="login_user", max_chars=64, autocomplete="username")
-        st.text_input(tr("auth.password"), key="login_password", type="password",
-                      max_chars=1024, autocomplete="current-password")
+        st.text_input(
+            tr("auth.password"),
+            key="login_password",
+            type="password",
+            max_chars=1024,
+            autocomplete="current-password",
+        )
         st.form_submit_button(tr("auth.submit"), type="primary", on_click=_do_login)
     error = st.session_state.get("login_error")
     if error:
@@ -221,8 +252,9 @@ def sidebar() -> Filters:
     default_start = choice.default_start
     if "period" not in st.session_state:
         st.session_state["period"] = (default_start, choice.last)
-    period = st.sidebar.date_input(tr("filter.period"), key="period", min_value=choice.first,
-                                   max_value=choice.latest)
+    period = st.sidebar.date_input(
+        tr("filter.period"), key="period", min_value=choice.first, max_value=choice.latest
+    )
     if isinstance(period, (tuple, list)) and len(period) == 2:
         start, end = period
     else:  # the user is mid-way through picking a range
@@ -231,24 +263,39 @@ def sidebar() -> Filters:
     h0, h1 = parse_night(night_default)
     hours = list(range(24))
     c1, c2 = st.sidebar.columns(2)
-    n0 = c1.selectbox(tr("filter.night_from"), hours, index=h0, key="night_from",
-                      format_func=lambda h: f"{h:02d}:00")
-    n1 = c2.selectbox(tr("filter.night_to"), hours, index=h1, key="night_to",
-                      format_func=lambda h: f"{h:02d}:00")
+    n0 = c1.selectbox(
+        tr("filter.night_from"),
+        hours,
+        index=h0,
+        key="night_from",
+        format_func=lambda h: f"{h:02d}:00",
+    )
+    n1 = c2.selectbox(
+        tr("filter.night_to"), hours, index=h1, key="night_to", format_func=lambda h: f"{h:02d}:00"
+    )
     mine = _areas(url, scope())
     if st.session_state.get("area") not in {None, *mine["area_id"]}:
         st.session_state.pop("area")  # an area of another user of this browser session
     options: list[str | None] = [None, *mine["area_id"]]
     names = dict(zip(mine["area_id"], mine["name"], strict=True))
     all_areas = tr("filter.all_areas")  # bound now: a language switch keeps the widget's state
-    area = st.sidebar.selectbox(tr("filter.area"), options, key=relabelled("area"),
-                                placeholder=all_areas,  # shown for None after a rerun
-                                format_func=lambda a: all_areas if a is None
-                                else f"{names.get(a, a)} ({a})")
-    res = st.sidebar.select_slider(tr("filter.res"), options=[7, 8, 9, 10], value=9, key="res",
-                                   help=tr("filter.res_help"))
-    f = Filters(start=start.isoformat(), end=end.isoformat(), night=f"{n0:02d}:00-{n1:02d}:00",
-                area=area, res=int(res))
+    area = st.sidebar.selectbox(
+        tr("filter.area"),
+        options,
+        key=relabelled("area"),
+        placeholder=all_areas,  # shown for None after a rerun
+        format_func=lambda a: all_areas if a is None else f"{names.get(a, a)} ({a})",
+    )
+    res = st.sidebar.select_slider(
+        tr("filter.res"), options=[7, 8, 9, 10], value=9, key="res", help=tr("filter.res_help")
+    )
+    f = Filters(
+        start=start.isoformat(),
+        end=end.isoformat(),
+        night=f"{n0:02d}:00-{n1:02d}:00",
+        area=area,
+        res=int(res),
+    )
     st.session_state["filters"] = f
     return f
 

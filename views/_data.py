@@ -1,24 +1,42 @@
-"""Drawing pieces of the Data page: the column-mapping form and its tables (logic in
-geo.services.data)."""
+"""Drawing pieces of the Data page: its choices, the column-mapping form, an import's report and
+the tables (logic in geo.services.data)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from geo.domain import schema
-from geo.escape import neutralise_formulas
+from geo.escape import md_escape, neutralise_formulas
 from geo.i18n import t
 from geo.services import data
 from views import _common as ui
+from views import _map
 
-__all__ = ["mapping_form", "show"]
+__all__ = ["COUNTS", "choice", "mapping_form", "report", "show"]
+
+COUNTS = ("read", "accepted", "duplicates", "conflicts", "rejected")
+"""The row counts of an import (its report and the import history)."""
 
 
 def show(frame: pd.DataFrame, headers: dict[str, str] | None = None) -> None:
-    """Show ``frame`` with ``headers`` (column -> shown header); its CSV download (Streamlit's
-    toolbar) must not carry spreadsheet formulas."""
-    st.dataframe(neutralise_formulas(frame.rename(columns=headers or {})), hide_index=True)
+    """Show ``frame`` with ``headers`` (column -> string key of its header); its CSV download
+    (Streamlit's toolbar) must not carry spreadsheet formulas."""
+    shown = frame.rename(columns={c: ui.tr(k) for c, k in (headers or {}).items()})
+    st.dataframe(neutralise_formulas(shown), hide_index=True)
+
+
+def choice(
+    where: Any, key: str, label: str, options: Iterable[str], fmt: Callable[[str], str]
+) -> str:
+    """A selectbox in ``where`` (a container) of ``options`` shown by ``fmt``, whose labels
+    follow the language (:func:`views._common.relabelled`); the option chosen."""
+    return str(
+        where.selectbox(ui.tr(label), list(options), key=ui.relabelled(key), format_func=fmt)
+    )
 
 
 def mapping_form(kind_name: str, pre: data.FilePreview) -> dict[str, str]:
@@ -31,10 +49,35 @@ def mapping_form(kind_name: str, pre: data.FilePreview) -> dict[str, str]:
         cols = st.columns(3)
         options = ["", *pre.headers]
         for i, col in enumerate(schema.kind(kind_name).columns):
-            chosen = cols[i % 3].selectbox(col.name + (" *" if col.required else ""), options,
-                                           key=f"map_{kind_name}_{col.name}",
-                                           index=options.index(pre.suggested.get(col.name, "")),
-                                           format_func=lambda h: h or t("data.unmapped", lang))
+            chosen = cols[i % 3].selectbox(
+                col.name + (" *" if col.required else ""),
+                options,
+                key=f"map_{kind_name}_{col.name}",
+                index=options.index(pre.suggested.get(col.name, "")),
+                format_func=lambda h: h or t("data.unmapped", lang),
+            )
             if chosen:
                 mapping[col.name] = chosen
     return mapping
+
+
+def report(summary: data.ImportSummary) -> None:
+    """The report of an import: its row counts and every rejected row (with their download, which
+    is audited), or that none was rejected."""
+    st.subheader(ui.tr("data.report", file=md_escape(summary.file)))
+    for m, field in zip(st.columns(len(COUNTS)), COUNTS, strict=True):
+        m.metric(ui.tr(f"col.{field}"), f"{getattr(summary, field):,}")
+    if not len(summary.rejects):
+        st.success(ui.tr("data.no_rejects"))
+        return
+    rejects = data.rejects_report(summary, ui.lang())  # the reasons in the user's language
+    show(rejects.table, {"file": "col.file"} | _map.columns("row column value reason", "data."))
+    st.download_button(
+        ui.tr("data.download_rejects"),
+        rejects.csv,
+        file_name=rejects.file_name,
+        mime="text/csv",
+        on_click=ui.audit,
+        args=("download", f"rejects-{summary.file}"),
+        kwargs={"kind": "rejects", "rows": len(rejects.table)},
+    )

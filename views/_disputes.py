@@ -13,23 +13,36 @@ from layers.points import points_layer
 from views import _common as ui
 from views import _map
 
-__all__ = ["RATE_COLUMNS", "STATUS_COLOURS", "draw_points", "lead_tables", "percent",
-           "places_table", "rate_tables"]
+__all__ = [
+    "RATE_COLUMNS",
+    "STATUS_COLOURS",
+    "draw_points",
+    "lead_tables",
+    "percent",
+    "places_table",
+    "rate_tables",
+]
 
-STATUS_COLOURS = {"pending": "#c92a2a", "mediating": "#e8590c", "settled": "#2b8a3e",
-                  "escalated": "#862e9c", "referred": "#1864ab"}
+STATUS_COLOURS = {
+    "pending": "#c92a2a",
+    "mediating": "#e8590c",
+    "settled": "#2b8a3e",
+    "escalated": "#862e9c",
+    "referred": "#1864ab",
+}
 
-RATE_COLUMNS = {"discovered": "col.discovered", "settled": "col.settled",
-                "rate": "col.resolution_rate", "escalated": "col.escalated",
-                "escalation_rate": "col.escalation_rate", "referred": "col.referred",
-                "open": "col.still_open"}
+RATE_COLUMNS = _map.columns(
+    "discovered settled rate=resolution_rate escalated escalation_rate referred open=still_open"
+)
 
 
-def percent(frame: pd.DataFrame, columns: tuple[str, ...] = ("rate", "escalation_rate")
-            ) -> pd.DataFrame:
+def percent(
+    frame: pd.DataFrame, columns: tuple[str, ...] = ("rate", "escalation_rate")
+) -> pd.DataFrame:
     """``frame`` with its rate columns (0..1) shown as percentages to one place, "—" when empty."""
-    return frame.assign(**{c: frame[c].map(lambda r: "—" if pd.isna(r) else f"{r:.1%}")
-                           for c in columns})
+    return frame.assign(
+        **{c: frame[c].map(lambda r: "—" if pd.isna(r) else f"{r:.1%}") for c in columns}
+    )
 
 
 def draw_points(m: folium.Map, b: DisputesBoard) -> None:
@@ -37,26 +50,49 @@ def draw_points(m: folium.Map, b: DisputesBoard) -> None:
     without a point."""
     d = b.disputes
     if len(d):
-        pts = d.assign(cat=d["category"].map(lambda c: _map.label("dcat", c)),
-                       state=d["status"].map(lambda s: _map.label("dstatus", s)),
-                       when=d["reported_at"].dt.strftime("%Y-%m-%d"))
-        points_layer(pts, name=ui.tr("dsp.disputes_layer"),
-                     popup=[("dispute_id", ui.tr("col.id")), ("cat", ui.tr("col.category")),
-                            ("state", ui.tr("col.status")), ("when", ui.tr("col.reported_at")),
-                            ("mediator", ui.tr("col.mediator"))],
-                     color_by="status", colors=STATUS_COLOURS,
-                     color_labels={k: _map.label("dstatus", k) for k in STATUS_COLOURS},
-                     legend_title=ui.tr("dsp.disputes_layer"), cluster=False, radius=5,
-                     shift_gcj02=_map.shift_gcj02()).add_to(m)
+        pts = d.assign(
+            cat=d["category"].map(lambda c: _map.label("dcat", c)),
+            state=d["status"].map(lambda s: _map.label("dstatus", s)),
+            when=d["reported_at"].dt.strftime("%Y-%m-%d"),
+        )
+        points_layer(
+            pts,
+            name=ui.tr("dsp.disputes_layer"),
+            popup=[
+                ("dispute_id", ui.tr("col.id")),
+                ("cat", ui.tr("col.category")),
+                ("state", ui.tr("col.status")),
+                ("when", ui.tr("col.reported_at")),
+                ("mediator", ui.tr("col.mediator")),
+            ],
+            color_by="status",
+            colors=STATUS_COLOURS,
+            color_labels={k: _map.label("dstatus", k) for k in STATUS_COLOURS},
+            legend_title=ui.tr("dsp.disputes_layer"),
+            cluster=False,
+            radius=5,
+            shift_gcj02=_map.shift_gcj02(),
+        ).add_to(m)
     located = b.located_leads
     if len(located):
-        pts = located.assign(top=located["topic"].map(lambda c: _map.label("topic", c)),
-                             state=located["status"].map(lambda s: _map.label("lstatus", s)))
-        points_layer(pts, name=ui.tr("dsp.leads_layer"),
-                     popup=[("lead_id", ui.tr("col.id")), ("top", ui.tr("col.topic")),
-                            ("state", ui.tr("col.status"))],
-                     color="#0b7285", legend_title=ui.tr("dsp.leads_layer"), cluster=False,
-                     radius=8, shift_gcj02=_map.shift_gcj02()).add_to(m)
+        pts = located.assign(
+            top=located["topic"].map(lambda c: _map.label("topic", c)),
+            state=located["status"].map(lambda s: _map.label("lstatus", s)),
+        )
+        points_layer(
+            pts,
+            name=ui.tr("dsp.leads_layer"),
+            popup=[
+                ("lead_id", ui.tr("col.id")),
+                ("top", ui.tr("col.topic")),
+                ("state", ui.tr("col.status")),
+            ],
+            color="#0b7285",
+            legend_title=ui.tr("dsp.leads_layer"),
+            cluster=False,
+            radius=8,
+            shift_gcj02=_map.shift_gcj02(),
+        ).add_to(m)
     if b.unlocated:
         st.caption(ui.tr("dsp.unlocated", n=b.unlocated))
 
@@ -67,15 +103,15 @@ def rate_tables(grids: pd.DataFrame, by_category: pd.DataFrame, escalated: pd.Da
     left, right = st.columns(2)
     with left:
         st.markdown("**" + ui.tr("dsp.by_category") + "**")
-        _map.table(percent(by_category), {"category": "col.category", **RATE_COLUMNS},
-                   enums={"category": "dcat"})
+        _map.table(
+            percent(by_category),
+            {"category": "col.category", **RATE_COLUMNS},
+            enums={"category": "dcat"},
+        )
     with right:
         st.markdown("**" + ui.tr("dsp.by_grid_category") + "**")
-        _map.table(percent(escalated), {"name": "col.grid", "category": "col.category",
-                                        "discovered": "col.discovered",
-                                        "escalated": "col.escalated",
-                                        "escalation_rate": "col.escalation_rate"},
-                   enums={"category": "dcat"})
+        cols = _map.columns("name=grid category discovered escalated escalation_rate")
+        _map.table(percent(escalated), cols, enums={"category": "dcat"})
 
 
 def places_table(places: pd.DataFrame) -> None:
@@ -83,24 +119,25 @@ def places_table(places: pd.DataFrame) -> None:
     if places.empty:
         st.caption(ui.tr("dsp.no_places"))
         return
-    places = places.assign(cat=[_map.label("venue" if p == "venue" else "site", c)
-                                for p, c in zip(places["place"], places["category"],
-                                                strict=True)])
-    _map.table(places, {"name": "col.name", "place": "col.place", "cat": "col.category",
-                        "disputes": "col.disputes", "market_trade": "col.market_trade",
-                        "settled": "col.settled", "open": "col.still_open",
-                        "last_reported": "col.last_reported"}, enums={"place": "place"},
-               height=260)
+    places = places.assign(
+        cat=[
+            _map.label("venue" if p == "venue" else "site", c)
+            for p, c in zip(places["place"], places["category"], strict=True)
+        ]
+    )
+    cols = _map.columns(
+        "name place cat=category disputes market_trade settled open=still_open last_reported"
+    )
+    _map.table(places, cols, enums={"place": "place"}, height=260)
 
 
 def lead_tables(b: DisputesBoard) -> None:
     """The period's leads per topic, then every lead of the period (nothing without leads)."""
     if b.lead_list.empty:
         return
-    _map.table(b.topics, {"topic": "col.topic", "received": "col.received",
-                          "concluded": "col.concluded", "verifying": "col.verifying"},
-               enums={"topic": "topic"})
-    _map.table(b.lead_list,
-               {"lead_id": "col.id", "received_at": "col.received_at", "channel": "col.channel",
-                "topic": "col.topic", "status": "col.status", "closed_at": "col.closed_at"},
-               enums={"channel": "channel", "topic": "topic", "status": "lstatus"}, height=260)
+    _map.table(
+        b.topics, _map.columns("topic received concluded verifying"), enums={"topic": "topic"}
+    )
+    cols = _map.columns("lead_id=id received_at channel topic status closed_at")
+    enums = {"channel": "channel", "topic": "topic", "status": "lstatus"}
+    _map.table(b.lead_list, cols, enums=enums, height=260)

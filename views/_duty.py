@@ -38,12 +38,18 @@ def rules_editor() -> None:
             _saved()
     rules = duty.get_rules(engine)
     edited = {}
-    for table, columns in (("sites", duty_rules.SITE_RULE_COLUMNS),
-                           ("venues", duty_rules.VENUE_RULE_COLUMNS),
-                           ("tiers", duty_rules.TIER_COLUMNS)):
-        edited[table] = st.data_editor(pd.DataFrame(rules[table], columns=columns),
-                                       hide_index=True, num_rows="dynamic",
-                                       key=f"set_duty_{table}", width="stretch")
+    for table, columns in (
+        ("sites", duty_rules.SITE_RULE_COLUMNS),
+        ("venues", duty_rules.VENUE_RULE_COLUMNS),
+        ("tiers", duty_rules.TIER_COLUMNS),
+    ):
+        edited[table] = st.data_editor(
+            pd.DataFrame(rules[table], columns=columns),
+            hide_index=True,
+            num_rows="dynamic",
+            key=f"set_duty_{table}",
+            width="stretch",
+        )
     a, b, c = st.columns(3)
     if a.button(ui.tr("settings.duty_save"), key="set_duty_save"):
         try:
@@ -56,9 +62,13 @@ def rules_editor() -> None:
         duty.reset_rules(engine, user=ui.user())
         st.cache_data.clear()
         st.rerun()
-    c.download_button(ui.tr("settings.duty_export"), duty_rules.rules_to_toml(rules),
-                      file_name="duty_rules.toml", mime="application/toml",
-                      key="set_duty_export")
+    c.download_button(
+        ui.tr("settings.duty_export"),
+        duty_rules.rules_to_toml(rules),
+        file_name="duty_rules.toml",
+        mime="application/toml",
+        key="set_duty_export",
+    )
 
 
 def alerts_panel(night: str, area: str | None) -> None:
@@ -68,12 +78,26 @@ def alerts_panel(night: str, area: str | None) -> None:
     if not got["n"]:
         st.caption(ui.tr("alerts.none"))
         return
-    st.caption(ui.tr("alerts.counts", n=got["n"], parts="，".join(
-        f"{_map.label('alert', k)} {v}" for k, v in got["counts"].items())))
-    _map.table(got["table"], {"kind": "duty.col.alert", "name": "col.name",
-                              "what": "col.category", "detail": "duty.col.detail",
-                              "since": "duty.col.since"},
-               enums={"kind": "alert"}, height=240, key="ov_alerts")
+    st.caption(
+        ui.tr(
+            "alerts.counts",
+            n=got["n"],
+            parts="，".join(f"{_map.label('alert', k)} {v}" for k, v in got["counts"].items()),
+        )
+    )
+    _map.table(
+        got["table"],
+        {
+            "kind": "duty.col.alert",
+            "name": "col.name",
+            "what": "col.category",
+            "detail": "duty.col.detail",
+            "since": "duty.col.since",
+        },
+        enums={"kind": "alert"},
+        height=240,
+        key="ov_alerts",
+    )
     st.page_link("views/duty.py", label=ui.tr("alerts.link"), icon=":material/map:")
 
 
@@ -82,13 +106,15 @@ def alerts_panel(night: str, area: str | None) -> None:
 
 
 def cols(spec: str) -> dict[str, str]:
-    """Table headers: ``"name=col.name done"`` gives ``{"name": "col.name", "done":
-    "duty.col.done"}`` (in that order; a key without a dot is one of ``duty.col.``)."""
+    """Table headers: ``"col.name done status=duty_status"`` gives ``{"name": "col.name", "done":
+    "duty.col.done", "status": "duty.col.duty_status"}`` (in that order). A word with a dot is
+    the string key of the column named by its last part; ``column=key`` names the key; a key
+    without a dot is one of ``duty.col.``."""
     out = {}
     for c in spec.split():
         column, _, key = c.partition("=")
         key = key or column
-        out[column] = key if "." in key else f"duty.col.{key}"
+        out[column.rpartition(".")[2]] = key if "." in key else f"duty.col.{key}"
     return out
 
 
@@ -96,13 +122,25 @@ def circles_map(r: dict[str, Any], area: str | None) -> None:
     """The response circles (:func:`geo.services.circles.response_circles`) on the map."""
     m = _map.base_map(area)
     _map.add_areas(m, area)
-    words = {"circles": "duty.circles", "sites": "cell.sites", "sources": "duty.m.sources",
-             "inside": "duty.inside", "outside": "duty.outside", "name": "col.name",
-             "travel_min": "duty.col.travel_min", "required_min": "duty.col.required_min"}
+    words = {
+        "circles": "duty.circles",
+        "sites": "cell.sites",
+        "sources": "duty.m.sources",
+        "inside": "duty.inside",
+        "outside": "duty.outside",
+        "name": "col.name",
+        "travel_min": "duty.col.travel_min",
+        "required_min": "duty.col.required_min",
+    }
     tiers = r["summary"]["tiers"]
-    for layer in circles_layers(r["cells"], r["sites"], r["sources"], tiers,
-                                names={w: ui.tr(key) for w, key in words.items()},
-                                tier_labels=[ui.tr("duty.tier", m=f"{t:g}") for t in tiers]
-                                + [ui.tr("duty.beyond")], shift_gcj02=_map.shift_gcj02()):
+    for layer in circles_layers(
+        r["cells"],
+        r["sites"],
+        r["sources"],
+        tiers,
+        names={w: ui.tr(key) for w, key in words.items()},
+        tier_labels=[ui.tr("duty.tier", m=f"{t:g}") for t in tiers] + [ui.tr("duty.beyond")],
+        shift_gcj02=_map.shift_gcj02(),
+    ):
         layer.add_to(m)
     _map.show_map(m, key="duty_map", height=520)

@@ -7,7 +7,7 @@ into the H3 cell at the sidebar's resolution; :func:`cell_panel` shows what is i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import folium
@@ -26,7 +26,19 @@ from layers.areas import areas_layer
 from layers.basemap import DEFAULT_CENTER, is_gcj02, new_map
 from views import _common as ui
 
-__all__ = ["base_map", "cached", "cell_panel", "formatter", "label", "show_map", "table"]
+__all__ = [
+    "base_map",
+    "cached",
+    "cell_panel",
+    "columns",
+    "formatter",
+    "label",
+    "loaded",
+    "metrics",
+    "show_map",
+    "table",
+    "table_or",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,18 +50,44 @@ R = TypeVar("R")
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def _cached_call(url: str, name: str, scope: services.Principal, args: tuple[Any, ...],
-                 kwargs: tuple[tuple[str, Any], ...], _fn: Callable[..., Any]) -> Any:
+def _cached_call(
+    url: str,
+    name: str,
+    scope: services.Principal,
+    args: tuple[Any, ...],
+    kwargs: tuple[tuple[str, Any], ...],
+    _fn: Callable[..., Any],
+) -> Any:
     return _fn(services.connect(url), scope, *args, **dict(kwargs))
 
 
-def cached(fn: Callable[Concatenate[sa.Engine, services.Reader, P], R], *args: P.args,
-           **kwargs: P.kwargs) -> R:
+def cached(
+    fn: Callable[Concatenate[sa.Engine, services.Reader, P], R], *args: P.args, **kwargs: P.kwargs
+) -> R:
     """``fn(engine, user, *args, **kwargs)`` for a service, cached on its arguments for the
     logged-in user (mypy checks the arguments against the service's own signature)."""
-    result: R = _cached_call(get_settings().database_url, f"{fn.__module__}.{fn.__qualname__}",
-                             ui.scope(), args, tuple(sorted(kwargs.items())), fn)
+    result: R = _cached_call(
+        get_settings().database_url,
+        f"{fn.__module__}.{fn.__qualname__}",
+        ui.scope(),
+        args,
+        tuple(sorted(kwargs.items())),
+        fn,
+    )
     return result
+
+
+def loaded(
+    fn: Callable[Concatenate[sa.Engine, services.Reader, P], R], *args: P.args, **kwargs: P.kwargs
+) -> R:
+    """:func:`cached`, or the filters' warning and the end of the page when the service refuses
+    them (ValueError: an unknown area, a period that ends before it starts)."""
+    try:
+        return cached(fn, *args, **kwargs)
+    except ValueError as err:
+        st.warning(ui.tr("pg.bad_filter", reason=str(err)))
+        st.stop()
+        raise AssertionError from err  # st.stop() does not return
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,8 +117,14 @@ def formatter(group: str | None = None, *, prefix: str | None = None) -> Callabl
     return fmt
 
 
-def table(frame: pd.DataFrame, columns: dict[str, str], *, enums: dict[str, str] | None = None,
-          height: int | None = None, key: str | None = None) -> None:
+def table(
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    *,
+    enums: dict[str, str] | None = None,
+    height: int | None = None,
+    key: str | None = None,
+) -> None:
     """Show ``frame`` with translated headers (``{column: string key}``) and enum labels."""
     shown = frame[list(columns)].copy()
     for col, group in (enums or {}).items():
@@ -104,6 +148,38 @@ def table(frame: pd.DataFrame, columns: dict[str, str], *, enums: dict[str, str]
     st.dataframe(neutralise_formulas(shown), **kwargs)
 
 
+def columns(spec: str, prefix: str = "col.") -> dict[str, str]:
+    """Table headers from a compact spec: ``"name category=cat"`` gives ``{"name":
+    prefix + "name", "category": prefix + "cat"}`` (in that order)."""
+    return {c.split("=")[0]: prefix + c.split("=")[-1] for c in spec.split()}
+
+
+def table_or(frame: pd.DataFrame, columns: dict[str, str], none: str, **kwargs: Any) -> None:
+    """:func:`table`, or the caption ``none`` (a string key) when ``frame`` has no row."""
+    if frame.empty:
+        st.caption(ui.tr(none))
+    else:
+        table(frame, columns, **kwargs)
+
+
+def metrics(
+    values: Mapping[str, float | str | None],
+    prefix: str,
+    *,
+    per_row: int | None = None,
+    helps: dict[str, str] | None = None,
+) -> None:
+    """One bordered metric per item (label: the string ``prefix + key``), side by side
+    (``per_row`` to a row; all in one row by default)."""
+    n = per_row or max(len(values), 1)
+    cols = st.columns(n)
+    for i, (key, value) in enumerate(values.items()):
+        help_key = (helps or {}).get(key)
+        cols[i % n].metric(
+            ui.tr(prefix + key), value, border=True, help=ui.tr(help_key) if help_key else None
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # The map
 
@@ -123,8 +199,11 @@ def base_map(area: str | None = None, *, zoom: int = 14) -> folium.Map:
     """A map fitted to the scope (narrowed to ``area``) with the basemap chosen in Settings."""
     tiles, token = _tiles()
     bounds = cached(areas.area_bounds, area)
-    center = (((bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2) if bounds
-              else DEFAULT_CENTER)
+    center = (
+        ((bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2)
+        if bounds
+        else DEFAULT_CENTER
+    )
     try:
         return new_map(zoom=zoom, tiles=tiles, tianditu_token=token, bounds=bounds, center=center)
     except ValueError:  # a tile setting the layers do not accept: draw without tiles
@@ -140,9 +219,12 @@ def add_areas(m: folium.Map, area: str | None) -> None:
     """Draw the area outlines of the scope (narrowed to ``area``) on ``m``."""
     outlines = cached(areas.outlines, area)
     if len(outlines):
-        areas_layer(outlines, name=ui.tr("map.areas"), shift_gcj02=shift_gcj02(),
-                    level_labels={"station": ui.tr("map.station"), "grid": ui.tr("map.grid")}
-                    ).add_to(m)
+        areas_layer(
+            outlines,
+            name=ui.tr("map.areas"),
+            shift_gcj02=shift_gcj02(),
+            level_labels={"station": ui.tr("map.station"), "grid": ui.tr("map.grid")},
+        ).add_to(m)
 
 
 def show_map(m: folium.Map, *, key: str, height: int = 560) -> int | None:
@@ -151,8 +233,9 @@ def show_map(m: folium.Map, *, key: str, height: int = 560) -> int | None:
     The clicked cell is kept in ``st.session_state[key + "_cell"]`` until the next click.
     """
     folium.LayerControl(collapsed=True).add_to(m)
-    out = st_folium(m, key=key, height=height, use_container_width=True,
-                    returned_objects=["last_clicked"])
+    out = st_folium(
+        m, key=key, height=height, use_container_width=True, returned_objects=["last_clicked"]
+    )
     f = ui.filters()
     state = f"{key}_cell"
     click = (out or {}).get("last_clicked")
@@ -197,51 +280,89 @@ def cell_panel(cell: int | None) -> None:
     c3.metric(ui.tr("cell.nights"), d["nights"])
     c4.metric(ui.tr("cell.stops"), d["stops"])
     last = d["last_visit"]
-    st.caption(ui.tr("cell.last_visit", when=pd.Timestamp(last).strftime("%Y-%m-%d %H:%M"))
-               if last is not None and not pd.isna(last) else ui.tr("cell.never"))
+    st.caption(
+        ui.tr("cell.last_visit", when=pd.Timestamp(last).strftime("%Y-%m-%d %H:%M"))
+        if last is not None and not pd.isna(last)
+        else ui.tr("cell.never")
+    )
     left, right = st.columns(2)
     with left:
         st.markdown("**" + ui.tr("cell.by_category") + "**")
         if len(d["by_category"]):
-            table(d["by_category"], {"category": "col.category", "count": "col.count"},
-                  enums={"category": "incident"})
+            table(
+                d["by_category"],
+                {"category": "col.category", "count": "col.count"},
+                enums={"category": "incident"},
+            )
         else:
             st.caption(ui.tr("cell.none"))
         st.markdown("**" + ui.tr("cell.sites") + "**")
         if len(d["sites"]):
-            table(d["sites"], {"name": "col.name", "category": "col.category",
-                               "checks": "col.checks"}, enums={"category": "site"})
+            table(
+                d["sites"],
+                {"name": "col.name", "category": "col.category", "checks": "col.checks"},
+                enums={"category": "site"},
+            )
         else:
             st.caption(ui.tr("cell.none"))
     with right:
         st.markdown("**" + ui.tr("cell.venues") + "**")
         if len(d["venues"]):
-            table(d["venues"], {"name": "col.name", "category": "col.category",
-                                "risk_level": "col.risk_level", "inspections": "col.inspections"},
-                  enums={"category": "venue", "risk_level": "risk"})
+            table(
+                d["venues"],
+                {
+                    "name": "col.name",
+                    "category": "col.category",
+                    "risk_level": "col.risk_level",
+                    "inspections": "col.inspections",
+                },
+                enums={"category": "venue", "risk_level": "risk"},
+            )
         else:
             st.caption(ui.tr("cell.none"))
         st.markdown("**" + ui.tr("cell.hazards") + "**")
         if len(d["hazards"]):
-            table(d["hazards"], {"hazard_id": "col.id", "category": "col.category",
-                                 "severity": "col.severity", "status": "col.status",
-                                 "found_at": "col.found_at"},
-                  enums={"category": "hazard", "severity": "severity", "status": "hstatus"})
+            table(
+                d["hazards"],
+                {
+                    "hazard_id": "col.id",
+                    "category": "col.category",
+                    "severity": "col.severity",
+                    "status": "col.status",
+                    "found_at": "col.found_at",
+                },
+                enums={"category": "hazard", "severity": "severity", "status": "hstatus"},
+            )
         else:
             st.caption(ui.tr("cell.none"))
         if len(d.get("disputes", ())) or len(d.get("leads", ())):
             st.markdown("**" + ui.tr("cell.disputes") + f" ({len(d['disputes'])})**")
             if len(d["disputes"]):
-                table(d["disputes"], {"category": "col.category", "status": "col.status",
-                                      "reported_at": "col.reported_at"},
-                      enums={"category": "dcat", "status": "dstatus"},
-                      height=220 if len(d["disputes"]) > 6 else None)
+                table(
+                    d["disputes"],
+                    {
+                        "category": "col.category",
+                        "status": "col.status",
+                        "reported_at": "col.reported_at",
+                    },
+                    enums={"category": "dcat", "status": "dstatus"},
+                    height=220 if len(d["disputes"]) > 6 else None,
+                )
             st.markdown("**" + ui.tr("cell.leads") + f" ({len(d['leads'])})**")
             if len(d["leads"]):
-                table(d["leads"], {"topic": "col.topic", "status": "col.status",
-                                   "received_at": "col.received_at"},
-                      enums={"topic": "topic", "status": "lstatus"})
+                table(
+                    d["leads"],
+                    {
+                        "topic": "col.topic",
+                        "status": "col.status",
+                        "received_at": "col.received_at",
+                    },
+                    enums={"topic": "topic", "status": "lstatus"},
+                )
         if len(d["by_unit_kind"]):
             st.markdown("**" + ui.tr("cell.by_unit") + "**")
-            table(d["by_unit_kind"], {"unit_kind": "col.unit_kind", "dwell_min": "col.dwell_min"},
-                  enums={"unit_kind": "unit"})
+            table(
+                d["by_unit_kind"],
+                {"unit_kind": "col.unit_kind", "dwell_min": "col.dwell_min"},
+                enums={"unit_kind": "unit"},
+            )

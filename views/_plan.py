@@ -1,5 +1,5 @@
 """Drawing pieces of the Patrol plan page: the units editor, the routes map (the plan made and
-the plan against actual), the download buttons and table headers. No logic: see
+the plan against actual), the download buttons and the tables. No logic: see
 geo.services.plan."""
 
 from __future__ import annotations
@@ -15,33 +15,37 @@ from layers.plan import plan_layers
 from views import _common as ui
 from views import _map
 
-__all__ = ["cols", "downloads", "plan_form", "routes_map", "units_editor"]
-
-
-def cols(spec: str) -> dict[str, str]:
-    """Table headers of the plan strings: ``"unit_id=unit seq"`` gives
-    ``{"unit_id": "plan.col.unit", "seq": "plan.col.seq"}`` (in that order)."""
-    return {c.split("=")[0]: "plan.col." + c.split("=")[-1] for c in spec.split()}
+__all__ = ["downloads", "plan_form", "routes_map", "table", "units_editor"]
 
 
 def units_editor(units: pd.DataFrame) -> pd.DataFrame:
     """The editable table of the units to plan for (rows may be added, ticked off, changed)."""
     return st.data_editor(
-        units, key="plan_units", num_rows="dynamic", hide_index=True, width="stretch",
+        units,
+        key="plan_units",
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
         column_config={
             "on": st.column_config.CheckboxColumn(ui.tr("plan.units"), default=True),
             "unit_id": st.column_config.TextColumn(ui.tr("plan.col.unit"), required=True),
             "name": st.column_config.TextColumn(ui.tr("col.name")),
-            "kind": st.column_config.SelectboxColumn(ui.tr("plan.col.kind"),
-                                                     options=list(routing.PLAN_KINDS),
-                                                     required=True, default="police_car"),
-            "start_h": st.column_config.NumberColumn("+h", min_value=0.0, max_value=24.0,
-                                                     step=0.25, default=0.0),
-            "shift_h": st.column_config.NumberColumn(ui.tr("plan.col.shift") + " (h)",
-                                                     min_value=0.5, max_value=24.0, step=0.5),
+            "kind": st.column_config.SelectboxColumn(
+                ui.tr("plan.col.kind"),
+                options=list(routing.PLAN_KINDS),
+                required=True,
+                default="police_car",
+            ),
+            "start_h": st.column_config.NumberColumn(
+                "+h", min_value=0.0, max_value=24.0, step=0.25, default=0.0
+            ),
+            "shift_h": st.column_config.NumberColumn(
+                ui.tr("plan.col.shift") + " (h)", min_value=0.5, max_value=24.0, step=0.5
+            ),
             "lat": st.column_config.NumberColumn("lat", format="%.6f", required=True),
             "lng": st.column_config.NumberColumn("lng", format="%.6f", required=True),
-        })
+        },
+    )
 
 
 def plan_form() -> tuple[bool, dict[str, Any]]:
@@ -50,11 +54,14 @@ def plan_form() -> tuple[bool, dict[str, Any]]:
     with st.form("plan_form"):
         a, b, c, d = st.columns(4)
         dwell = a.slider(ui.tr("plan.dwell"), 5, 30, 15, key="plan_dwell")
-        n_cand = b.number_input(ui.tr("plan.candidates"), 10, 600, 150, step=10,
-                                key="plan_cands")
+        n_cand = b.number_input(ui.tr("plan.candidates"), 10, 600, 150, step=10, key="plan_cands")
         value_labels = {v: ui.tr(f"plan.value.{v}") for v in ("gap", "risk")}  # bound now
-        value = c.radio(ui.tr("plan.value"), list(value_labels), key=ui.relabelled("plan_value"),
-                        format_func=value_labels.get)
+        value = c.radio(
+            ui.tr("plan.value"),
+            list(value_labels),
+            key=ui.relabelled("plan_value"),
+            format_func=value_labels.get,
+        )
         limit = d.slider(ui.tr("plan.time_limit"), 1, 30, 9, key="plan_limit")
         must = st.text_input(ui.tr("plan.must"), key="plan_must")
         avoid = st.text_input(ui.tr("plan.avoid"), key="plan_avoid")
@@ -63,37 +70,81 @@ def plan_form() -> tuple[bool, dict[str, Any]]:
         seed = e2.number_input(ui.tr("plan.seed"), 0, 10**6, 1, key="plan_seed")
         network = e3.text_input(ui.tr("plan.network"), key="plan_network")
         go = st.form_submit_button(ui.tr("plan.run"), type="primary", key="plan_go")
-    return go, {"dwell_min": dwell, "n_candidates": int(n_cand), "must": must, "avoid": avoid,
-                "value": value, "seed": int(seed) if randomise else None,
-                "time_limit_s": float(limit), "network": network}
+    return go, {
+        "dwell_min": dwell,
+        "n_candidates": int(n_cand),
+        "must": must,
+        "avoid": avoid,
+        "value": value,
+        "seed": int(seed) if randomise else None,
+        "time_limit_s": float(limit),
+        "network": network,
+    }
 
 
-def routes_map(plan: dict[str, Any], key: str, status: dict[tuple[str, int], str] | None = None,
-               tracks: pd.DataFrame | None = None) -> None:
+def routes_map(
+    plan: dict[str, Any],
+    key: str,
+    status: dict[tuple[str, int], str] | None = None,
+    tracks: pd.DataFrame | None = None,
+) -> None:
     """The plan's routes (and candidate cells; with ``status`` and ``tracks``, the stops by how
     they were kept and the tracks driven) on the scope's map."""
     area = ui.filters().area
     m = _map.base_map(area)
     _map.add_areas(m, area)
-    names = {"tracks": ui.tr("plan.layer.tracks"), "candidates": ui.tr("plan.layer.candidates"),
-             "routes": ui.tr("plan.layer.routes"), "value": ui.tr("plan.col.value")}
-    labels = {"unit": ui.tr("plan.tip.unit"), "start": ui.tr("plan.tip.start"),
-              "arrive": ui.tr("plan.col.arrive"), "leave": ui.tr("plan.col.leave"),
-              "landmark": ui.tr("plan.col.landmark"), "full": ui.tr("plan.status.full"),
-              "brief": ui.tr("plan.status.brief"), "missed": ui.tr("plan.status.missed")}
-    for layer in plan_layers(plan, names=names, labels=labels, status=status, tracks=tracks,
-                             shift_gcj02=_map.shift_gcj02()):
+    names = {
+        "tracks": ui.tr("plan.layer.tracks"),
+        "candidates": ui.tr("plan.layer.candidates"),
+        "routes": ui.tr("plan.layer.routes"),
+        "value": ui.tr("plan.col.value"),
+    }
+    labels = {
+        "unit": ui.tr("plan.tip.unit"),
+        "start": ui.tr("plan.tip.start"),
+        "arrive": ui.tr("plan.col.arrive"),
+        "leave": ui.tr("plan.col.leave"),
+        "landmark": ui.tr("plan.col.landmark"),
+        "full": ui.tr("plan.status.full"),
+        "brief": ui.tr("plan.status.brief"),
+        "missed": ui.tr("plan.status.missed"),
+    }
+    for layer in plan_layers(
+        plan,
+        names=names,
+        labels=labels,
+        status=status,
+        tracks=tracks,
+        shift_gcj02=_map.shift_gcj02(),
+    ):
         layer.add_to(m)
     _map.show_map(m, key=key)
 
 
-def downloads(plan_id: str, files: dict[str, tuple[Callable[[], str | bytes], str, str]],
-              rows: int) -> None:
+def downloads(
+    plan_id: str, files: dict[str, tuple[Callable[[], str | bytes], str, str]], rows: int
+) -> None:
     """A download button per file; each click is audited as an export of ``rows`` stops."""
-    for col, (label, (make, mime, ext)) in zip(st.columns(len(files)), files.items(),
-                                               strict=True):
+    for col, (label, (make, mime, ext)) in zip(st.columns(len(files)), files.items(), strict=True):
         # the file is made when its button is pressed, not on every rerun (PDF + HTML: ~1 s)
-        col.download_button(ui.tr("plan.download", fmt=label), data=make, mime=mime,
-                            file_name=f"{plan_id}.{ext}", key=f"plan_dl_{ext}",
-                            on_click=ui.audit, args=("export", f"{plan_id}.{ext}"),
-                            kwargs={"kind": "plan", "format": ext, "rows": rows})
+        col.download_button(
+            ui.tr("plan.download", fmt=label),
+            data=make,
+            mime=mime,
+            file_name=f"{plan_id}.{ext}",
+            key=f"plan_dl_{ext}",
+            on_click=ui.audit,
+            args=("export", f"{plan_id}.{ext}"),
+            kwargs={"kind": "plan", "format": ext, "rows": rows},
+        )
+
+
+def table(frame: pd.DataFrame, spec: str, coded: str | None = None, **kwargs: Any) -> None:
+    """``frame`` as a table unless it is empty: headers ``plan.col.<name>`` from ``spec`` (see
+    :func:`views._map.columns`), the codes of the column ``coded`` as ``plan.<coded>.<code>``."""
+    if len(frame):
+        if coded:
+            frame = frame.assign(
+                **{coded: frame[coded].map(_map.formatter(prefix=f"plan.{coded}."))}
+            )
+        _map.table(frame, _map.columns(spec, "plan.col."), **kwargs)

@@ -16,12 +16,21 @@ from views import _map
 ui.demo_banner()
 st.title(ui.tr("page.briefing"))
 f = ui.filters()
-campaign = st.text_input(ui.tr("brief.campaign"), key="brief_campaign", max_chars=40,
-                         help=ui.tr("brief.campaign_help")).strip()
+campaign = st.text_input(
+    ui.tr("brief.campaign"), key="brief_campaign", max_chars=40, help=ui.tr("brief.campaign_help")
+).strip()
 try:
-    b = _map.cached(briefing.build, f.start, f.end, f.area, lang=ui.lang(),
-                    campaign=campaign or None, night=f.night, res=f.res,
-                    formats=briefing.FORMATS)
+    b = _map.cached(
+        briefing.build,
+        f.start,
+        f.end,
+        f.area,
+        lang=ui.lang(),
+        campaign=campaign or None,
+        night=f.night,
+        res=f.res,
+        formats=briefing.FORMATS,
+    )
 except ValueError as err:
     st.warning(ui.tr("pg.bad_filter", reason=str(err)))
     st.stop()
@@ -29,12 +38,17 @@ except ValueError as err:
 st.subheader(ui.tr("brief.export"))
 for col, fmt in zip(st.columns(len(briefing.FORMATS)), briefing.FORMATS, strict=True):
     fname = briefing.file_name(f.start, f.end, f.area, fmt)
-    col.download_button(ui.tr("brief.download", fmt=fmt.upper()), b.files[fmt], file_name=fname,
-                        mime=briefing.MIME[fmt], key=f"brief_dl_{fmt}", on_click=ui.audit,
-                        args=("download", fname),
-                        kwargs={"kind": "briefing", "format": fmt, "start": f.start,
-                                "end": f.end, "area": f.area},
-                        icon=":material/download:")
+    col.download_button(
+        ui.tr("brief.download", fmt=fmt.upper()),
+        b.files[fmt],
+        file_name=fname,
+        mime=briefing.MIME[fmt],
+        key=f"brief_dl_{fmt}",
+        on_click=ui.audit,
+        args=("download", fname),
+        kwargs={"kind": "briefing", "format": fmt, "start": f.start, "end": f.end, "area": f.area},
+        icon=":material/download:",
+    )
 
 st.divider()
 st.markdown(f"## {esc(b.title)}")
@@ -48,7 +62,8 @@ for section in b.sections:
     for text in section.paragraphs:
         st.markdown(esc(text))
     for table in section.tables:
-        st.dataframe(neutralise_formulas(pd.DataFrame(table.rows, columns=table.columns)),
-                     hide_index=True)
+        st.dataframe(
+            neutralise_formulas(pd.DataFrame(table.rows, columns=table.columns)), hide_index=True
+        )
     for name in section.images:
         st.image(b.images[name], caption=b.captions.get(name, name))

@@ -24,31 +24,59 @@ st.subheader(ui.tr("ov.figures"))
 st.caption(ui.tr("ov.compared", start=figs.previous_start, end=figs.previous_end))
 cols = st.columns(4)
 for i, row in enumerate(figs.table.itertuples(index=False)):
-    cols[i % 4].metric(ui.tr(f"fig.{row.figure}"), row.value, delta=row.change,
-                       delta_color="inverse" if row.fewer_is_better else "normal", border=True)
+    cols[i % 4].metric(
+        ui.tr(f"fig.{row.figure}"),
+        row.value,
+        delta=row.change,
+        delta_color="inverse" if row.fewer_is_better else "normal",
+        border=True,
+    )
 
 st.subheader(ui.tr("ov.map"))
-layer = st.radio(ui.tr("ov.layer"), list(overview.LAYERS), horizontal=True,
-                 key=ui.relabelled("ov_layer"), format_func=_map.formatter(prefix="ov.layer."))
-gaps = _map.cached(overview.gap_map, start=f.start, end=f.end, res=f.res, area=f.area,
-                   night=f.night)
+layer = st.radio(
+    ui.tr("ov.layer"),
+    list(overview.LAYERS),
+    horizontal=True,
+    key=ui.relabelled("ov_layer"),
+    format_func=_map.formatter(prefix="ov.layer."),
+)
+gaps = _map.cached(
+    overview.gap_map, start=f.start, end=f.end, res=f.res, area=f.area, night=f.night
+)
 m = _map.base_map(f.area)
 _map.add_areas(m, f.area)
 shown = gaps.layer(layer)
 if len(shown):
-    cells_layer(shown, value=overview.LAYERS[layer], name=ui.tr(f"ov.layer.{layer}"),
-                palette=layer, legend_title=ui.tr(f"ov.layer.{layer}"),
-                shift_gcj02=_map.shift_gcj02(),
-                tooltip=[("risk", ui.tr("col.risk")), ("dwell_min", ui.tr("col.dwell_min")),
-                         ("gap", ui.tr("col.gap"))]).add_to(m)
+    cells_layer(
+        shown,
+        value=overview.LAYERS[layer],
+        name=ui.tr(f"ov.layer.{layer}"),
+        palette=layer,
+        legend_title=ui.tr(f"ov.layer.{layer}"),
+        shift_gcj02=_map.shift_gcj02(),
+        tooltip=[
+            ("risk", ui.tr("col.risk")),
+            ("dwell_min", ui.tr("col.dwell_min")),
+            ("gap", ui.tr("col.gap")),
+        ],
+    ).add_to(m)
 else:
     st.info(ui.tr("pg.no_cells"))
 _map.cell_panel(_map.show_map(m, key="ov_map"))
 
 st.subheader(ui.tr("ov.gaps", n=overview.TOP_GAPS))
 if len(gaps.top):
-    _map.table(gaps.top, {"rank": "col.rank", "h3": "col.h3", "risk": "col.risk",
-                          "dwell_min": "col.dwell_min", "nights": "col.nights", "gap": "col.gap"})
+    _map.table(
+        gaps.top,
+        {
+            "rank": "col.rank",
+            "h3": "col.h3",
+            "risk": "col.risk",
+            "dwell_min": "col.dwell_min",
+            "nights": "col.nights",
+            "gap": "col.gap",
+        },
+    )
 else:
     st.info(ui.tr("ov.no_gaps"))
 

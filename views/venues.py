@@ -14,46 +14,56 @@ from views import _map
 ui.demo_banner()
 st.title(ui.tr("page.venues"))
 f = ui.filters()
-try:
-    v = _map.cached(venues_svc.venue_status, f.end, area=f.area)
-except ValueError as err:
-    st.warning(ui.tr("pg.bad_filter", reason=str(err)))
-    st.stop()
+v = _map.loaded(venues_svc.venue_status, f.end, area=f.area)
 if not v.registered:
     st.info(ui.tr("ven.none"))
     st.stop()
-cats = st.multiselect(ui.tr("ven.category"), list(schema.VENUE_CATEGORIES),
-                      key=ui.relabelled("ven_cats"),
-                      format_func=_map.formatter("venue"), placeholder=ui.tr("pg.all"))
+cats = st.multiselect(
+    ui.tr("ven.category"),
+    list(schema.VENUE_CATEGORIES),
+    key=ui.relabelled("ven_cats"),
+    format_func=_map.formatter("venue"),
+    placeholder=ui.tr("pg.all"),
+)
 if cats:
     v = _map.cached(venues_svc.venue_status, f.end, area=f.area, categories=tuple(cats))
 status = v.status
 st.caption(ui.tr("ven.as_of", date=f.end) + " " + ui.tr("ven.rules"))
-c1, c2, c3 = st.columns(3)
-c1.metric(ui.tr("ven.n_total"), v.total, border=True)
-c2.metric(ui.tr("ven.n_overdue"), v.n_overdue, border=True)
-c3.metric(ui.tr("ven.n_follow"), v.n_follow_up, border=True)
+_map.metrics({"n_total": v.total, "n_overdue": v.n_overdue, "n_follow": v.n_follow_up}, "ven.")
 
 st.subheader(ui.tr("ven.map"))
 m = _map.base_map(f.area)
 _map.add_areas(m, f.area)
 if len(status):
-    pts = status.assign(cat_label=status["category"].map(lambda c: _map.label("venue", c)),
-                        risk_label=status["risk_level"].map(lambda r: _map.label("risk", r)),
-                        last=status["last_inspection"].dt.strftime("%Y-%m-%d").fillna("—"))
-    popup = [("name", ui.tr("col.name")), ("cat_label", ui.tr("col.category")),
-             ("risk_label", ui.tr("col.risk_level")), ("last", ui.tr("col.last_inspection"))]
-    points_layer(pts, name=ui.tr("ven.layer"), popup=popup, color_by="overdue",
-                 colors={True: "#c92a2a", False: "#2b8a3e"}, legend_title=ui.tr("ven.layer"),
-                 color_labels={True: ui.tr("ven.n_overdue"), False: ui.tr("ven.ok")},
-                 cluster=False, shift_gcj02=_map.shift_gcj02()).add_to(m)
+    pts = status.assign(
+        cat_label=status["category"].map(lambda c: _map.label("venue", c)),
+        risk_label=status["risk_level"].map(lambda r: _map.label("risk", r)),
+        last=status["last_inspection"].dt.strftime("%Y-%m-%d").fillna("—"),
+    )
+    popup = [
+        ("name", ui.tr("col.name")),
+        ("cat_label", ui.tr("col.category")),
+        ("risk_label", ui.tr("col.risk_level")),
+        ("last", ui.tr("col.last_inspection")),
+    ]
+    points_layer(
+        pts,
+        name=ui.tr("ven.layer"),
+        popup=popup,
+        color_by="overdue",
+        colors={True: "#c92a2a", False: "#2b8a3e"},
+        legend_title=ui.tr("ven.layer"),
+        color_labels={True: ui.tr("ven.n_overdue"), False: ui.tr("ven.ok")},
+        cluster=False,
+        shift_gcj02=_map.shift_gcj02(),
+    ).add_to(m)
 _map.cell_panel(_map.show_map(m, key="ven_map"))
 
 st.subheader(ui.tr("ven.overdue"))
-cols = {"name": "col.name", "category": "col.category", "risk_level": "col.risk_level",
-        "interval_days": "col.interval_days", "last_inspection": "col.last_inspection",
-        "due": "col.due", "overdue_days": "col.overdue_days", "last_result": "col.last_result",
-        "follow_up_due": "col.follow_up_due"}
+cols = _map.columns(
+    "name category risk_level interval_days last_inspection due overdue_days last_result"
+    " follow_up_due"
+)
 enums = {"category": "venue", "risk_level": "risk", "last_result": "result"}
 if v.overdue.empty:
     st.success(ui.tr("ven.all_ok"))
@@ -64,12 +74,12 @@ _map.table(status, {**cols, "inspections": "col.inspections"}, enums=enums, heig
 
 st.subheader(ui.tr("ven.history"))
 names = dict(zip(v.choices["venue_id"], v.choices["label"], strict=True))
-chosen = st.selectbox(ui.tr("ven.choose"), list(names), format_func=names.__getitem__,
-                      key="ven_pick")
+chosen = st.selectbox(
+    ui.tr("ven.choose"), list(names), format_func=names.__getitem__, key="ven_pick"
+)
 rows = _map.cached(venues_svc.venue_history, chosen, f.end, area=f.area)
 if rows.empty:
     st.info(ui.tr("ven.no_history"))
 else:
-    _map.table(rows, {"ts": "col.time", "unit_id": "col.unit", "result": "col.result",
-                      "findings": "col.findings", "follow_up_due": "col.follow_up_due"},
-               enums={"result": "result"})
+    cols = _map.columns("ts=time unit_id=unit result findings follow_up_due")
+    _map.table(rows, cols, enums={"result": "result"})

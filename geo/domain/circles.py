@@ -27,8 +27,16 @@ from scipy.spatial import cKDTree
 from geo.domain import hexes, routing
 from geo.domain.coords import haversine_m
 
-__all__ = ["HIGH_RISK_SHARE", "coverage_value", "readiness_of", "required_minutes", "road_network",
-           "tier_of", "travel_from", "where_to_stand"]
+__all__ = [
+    "HIGH_RISK_SHARE",
+    "coverage_value",
+    "readiness_of",
+    "required_minutes",
+    "road_network",
+    "tier_of",
+    "travel_from",
+    "where_to_stand",
+]
 
 # The riskiest share of the area's cells held to the ``high_risk`` tier.
 HIGH_RISK_SHARE = 0.10
@@ -37,10 +45,16 @@ HIGH_RISK_SHARE = 0.10
 _SITE_WEIGHT = 1.0  # a key site weighs as much as the riskiest cell
 
 
-def travel_from(src_lat: np.ndarray, src_lng: np.ndarray, dst_lat: np.ndarray,
-                dst_lng: np.ndarray, kind: str = "police_car", *,
-                network: routing.RoadNetwork | None = None,
-                detour: float = routing.DETOUR) -> np.ndarray:
+def travel_from(
+    src_lat: np.ndarray,
+    src_lng: np.ndarray,
+    dst_lat: np.ndarray,
+    dst_lng: np.ndarray,
+    kind: str = "police_car",
+    *,
+    network: routing.RoadNetwork | None = None,
+    detour: float = routing.DETOUR,
+) -> np.ndarray:
     """Travel seconds from each source to each destination, ``(S, D)`` float array.
 
     Straight line: great-circle metres x ``detour`` / speed of ``kind``. With ``network``:
@@ -51,8 +65,11 @@ def travel_from(src_lat: np.ndarray, src_lng: np.ndarray, dst_lat: np.ndarray,
     speed = routing.SPEED_MPS[kind]
     src_lat, src_lng = np.asarray(src_lat, float), np.asarray(src_lng, float)
     dst_lat, dst_lng = np.asarray(dst_lat, float), np.asarray(dst_lng, float)
-    straight = haversine_m(src_lng[:, None], src_lat[:, None], dst_lng[None, :],
-                           dst_lat[None, :]) * detour / speed
+    straight = (
+        haversine_m(src_lng[:, None], src_lat[:, None], dst_lng[None, :], dst_lat[None, :])
+        * detour
+        / speed
+    )
     if network is None or src_lat.size == 0 or dst_lat.size == 0:
         return straight
     nlat, nlng, graph = network.graph(routing.NETWORK_OF_KIND[kind])
@@ -66,8 +83,9 @@ def travel_from(src_lat: np.ndarray, src_lng: np.ndarray, dst_lat: np.ndarray,
     d_snap, d_node = tree.query(xy(dst_lat, dst_lng))
     uniq, inv = np.unique(s_node, return_inverse=True)
     table = dijkstra(graph, directed=True, indices=uniq)  # (unique sources, all nodes)
-    metres = table[inv][:, d_node] + (np.asarray(s_snap)[:, None] + np.asarray(d_snap)[None, :]) \
-        * detour
+    metres = (
+        table[inv][:, d_node] + (np.asarray(s_snap)[:, None] + np.asarray(d_snap)[None, :]) * detour
+    )
     bad = ~np.isfinite(metres)
     network.fallbacks += int(bad.sum())
     return np.where(bad, straight, np.where(bad, 0.0, metres) / speed)
@@ -86,8 +104,10 @@ def tier_of(seconds: np.ndarray, minutes: Sequence[float]) -> np.ndarray:
 
 
 def required_minutes(categories: pd.Series, tiers: Sequence[Mapping[str, Any]]) -> pd.Series:
-    """The required tier (minutes) of each site category: the tier naming it, else ``*``'s
-    (NaN when neither)."""
+    """The required response tier (minutes) of each site category.
+
+    The tier naming the category, else ``*``'s (NaN when neither).
+    """
     named: dict[str, float] = {}
     rest = np.nan
     for t in sorted(tiers, key=lambda r: float(r["minutes"])):
@@ -100,19 +120,30 @@ def required_minutes(categories: pd.Series, tiers: Sequence[Mapping[str, Any]]) 
 
 
 def coverage_value(travel_s: np.ndarray, required_s: np.ndarray, weight: np.ndarray) -> float:
-    """Weight of the demand points reached within their required time by any source
-    (``travel_s`` is ``(sources, points)``)."""
+    """Weight of the demand points reached within their required time by any source.
+
+    ``travel_s`` is ``(sources, points)``.
+    """
     if travel_s.size == 0:
         return 0.0
     ok = (travel_s <= required_s[None, :]).any(axis=0)
     return float(np.asarray(weight, float)[ok].sum())
 
 
-def where_to_stand(travel_s: np.ndarray, required_s: np.ndarray, weight: np.ndarray, n: int, *,
-                   fixed: Sequence[int] = (), time_limit_s: float = 10.0,
-                   seed: int = 0) -> dict[str, Any]:
-    """Maximal covering location: pick ``n`` of the candidate sources (rows of ``travel_s``)
-    so that the weight of the demand points (columns) reached within ``required_s`` is largest.
+def where_to_stand(
+    travel_s: np.ndarray,
+    required_s: np.ndarray,
+    weight: np.ndarray,
+    n: int,
+    *,
+    fixed: Sequence[int] = (),
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Maximal covering location: the ``n`` candidate sources that reach the most demand weight.
+
+    Picks ``n`` of the candidate sources (rows of ``travel_s``) so that the weight of the demand
+    points (columns) reached within ``required_s`` is largest.
 
     ``fixed`` candidates are always chosen (they count towards ``n``). Solved with OR-Tools
     CP-SAT (weights scaled to integers, one worker and a fixed seed: the same input gives the
@@ -152,8 +183,12 @@ def where_to_stand(travel_s: np.ndarray, required_s: np.ndarray, weight: np.ndar
         msg = "the covering model found no solution"
         raise ValueError(msg)
     chosen = [j for j in range(n_c) if solver.value(x[j])]
-    return {"chosen": chosen, "covered": coverage_value(travel_s[chosen], required_s, weight),
-            "total": float(weight.sum()), "optimal": status == cp_model.OPTIMAL}
+    return {
+        "chosen": chosen,
+        "covered": coverage_value(travel_s[chosen], required_s, weight),
+        "total": float(weight.sum()),
+        "optimal": status == cp_model.OPTIMAL,
+    }
 
 
 def road_network(network: str | Path | routing.RoadNetwork | None) -> routing.RoadNetwork | None:
@@ -163,11 +198,19 @@ def road_network(network: str | Path | routing.RoadNetwork | None) -> routing.Ro
     return routing.RoadNetwork(network)
 
 
-
-def readiness_of(sites: pd.DataFrame, sources: pd.DataFrame, cells: np.ndarray,
-                 cell_risk: np.ndarray, *, res: int, tiers: Sequence[Mapping[str, Any]],
-                 kind: str = "police_car", net: routing.RoadNetwork | None = None,
-                 optimise: int | None = None, time_limit_s: float = 10.0) -> dict[str, Any]:
+def readiness_of(
+    sites: pd.DataFrame,
+    sources: pd.DataFrame,
+    cells: np.ndarray,
+    cell_risk: np.ndarray,
+    *,
+    res: int,
+    tiers: Sequence[Mapping[str, Any]],
+    kind: str = "police_car",
+    net: routing.RoadNetwork | None = None,
+    optimise: int | None = None,
+    time_limit_s: float = 10.0,
+) -> dict[str, Any]:
     """Response circles of an area (pure): see :func:`geo.services.circles.readiness`.
 
     Parameters
@@ -190,43 +233,76 @@ def readiness_of(sites: pd.DataFrame, sources: pd.DataFrame, cells: np.ndarray,
     if n_high:
         high[np.argsort(-cell_risk, kind="stable")[:n_high]] = True
         high &= cell_risk > 0
-    cell_req = np.where(high, required_minutes(pd.Series(["high_risk"] * cells.size), tiers),
-                        required_minutes(pd.Series(["__cell__"] * cells.size), tiers))
-    t_cells = travel_from(src["lat"].to_numpy(), src["lng"].to_numpy(), clat, clng, kind,
-                          network=net)
+    cell_req = np.where(
+        high,
+        required_minutes(pd.Series(["high_risk"] * cells.size), tiers),
+        required_minutes(pd.Series(["__cell__"] * cells.size), tiers),
+    )
+    t_cells = travel_from(
+        src["lat"].to_numpy(), src["lng"].to_numpy(), clat, clng, kind, network=net
+    )
     key = sites.loc[sites["category"] != "post"].reset_index(drop=True)
-    t_sites = travel_from(src["lat"].to_numpy(), src["lng"].to_numpy(),
-                          key["lat"].to_numpy(float), key["lng"].to_numpy(float), kind,
-                          network=net)
+    t_sites = travel_from(
+        src["lat"].to_numpy(),
+        src["lng"].to_numpy(),
+        key["lat"].to_numpy(float),
+        key["lng"].to_numpy(float),
+        kind,
+        network=net,
+    )
     best_c = t_cells.min(axis=0) if len(src) else np.full(cells.size, np.inf)
     best_s = t_sites.min(axis=0) if len(src) else np.full(len(key), np.inf)
     site_req = required_minutes(key["category"], tiers).to_numpy()
-    cells_out = pd.DataFrame({
-        "cell": cells.astype(np.uint64), "res": res, "lat": clat, "lng": clng,
-        "travel_s": np.round(best_c, 0), "travel_min": np.round(best_c / 60.0, 1),
-        "tier": tier_of(best_c, minutes), "risk": np.round(cell_risk, 4), "high_risk": high,
-        "required_min": cell_req, "inside": best_c <= cell_req * 60.0})
-    sites_out = key.assign(travel_s=np.round(best_s, 0), travel_min=np.round(best_s / 60, 1),
-                           tier=tier_of(best_s, minutes), required_min=site_req,
-                           inside=best_s <= site_req * 60.0)
+    cells_out = pd.DataFrame(
+        {
+            "cell": cells.astype(np.uint64),
+            "res": res,
+            "lat": clat,
+            "lng": clng,
+            "travel_s": np.round(best_c, 0),
+            "travel_min": np.round(best_c / 60.0, 1),
+            "tier": tier_of(best_c, minutes),
+            "risk": np.round(cell_risk, 4),
+            "high_risk": high,
+            "required_min": cell_req,
+            "inside": best_c <= cell_req * 60.0,
+        }
+    )
+    sites_out = key.assign(
+        travel_s=np.round(best_s, 0),
+        travel_min=np.round(best_s / 60, 1),
+        tier=tier_of(best_s, minutes),
+        required_min=site_req,
+        inside=best_s <= site_req * 60.0,
+    )
     n_sites = int(np.isfinite(site_req).sum())
     by_tier = {f"{m:g}": int((cells_out["tier"] == m).sum()) for m in minutes}
     by_tier["beyond"] = int(cells_out["tier"].isna().sum())
     summary = {
-        "sites": n_sites, "sites_inside": int(sites_out["inside"].sum()),
+        "sites": n_sites,
+        "sites_inside": int(sites_out["inside"].sum()),
         "share_sites": round(float(sites_out["inside"].sum()) / n_sites, 4) if n_sites else None,
         "high_risk_cells": int(high.sum()),
         "high_risk_inside": int((cells_out["inside"] & high).sum()),
         "share_high_risk": round(float((cells_out["inside"] & high).sum()) / high.sum(), 4)
-        if high.any() else None,
-        "cells": int(cells.size), "cells_by_tier": by_tier,
-        "sources": {"post": int((src["source"] == "post").sum()),
-                    "unit": int((src["source"] == "unit").sum())},
-        "kind": routing.plan_kind(kind), "model": "network" if net is not None else "straight",
+        if high.any()
+        else None,
+        "cells": int(cells.size),
+        "cells_by_tier": by_tier,
+        "sources": {
+            "post": int((src["source"] == "post").sum()),
+            "unit": int((src["source"] == "unit").sum()),
+        },
+        "kind": routing.plan_kind(kind),
+        "model": "network" if net is not None else "straight",
         "tiers": minutes,
     }
-    out: dict[str, Any] = {"cells": cells_out, "sites": sites_out.reset_index(drop=True),
-                           "sources": src, "summary": summary}
+    out: dict[str, Any] = {
+        "cells": cells_out,
+        "sites": sites_out.reset_index(drop=True),
+        "sources": src,
+        "summary": summary,
+    }
     if optimise:
         # demand: key sites (weight 1) and high-risk cells (weight = risk / max risk)
         d_lat = np.concatenate([key["lat"].to_numpy(float), clat[high]])
@@ -244,14 +320,26 @@ def readiness_of(sites: pd.DataFrame, sources: pd.DataFrame, cells: np.ndarray,
         base = coverage_value(t[given], d_req, d_w) if given else 0.0
         best = where_to_stand(t, d_req, d_w, n, time_limit_s=time_limit_s)
         out["optimised"] = {
-            "n": n, "covered": round(best["covered"], 3), "total": round(best["total"], 3),
-            "posts_covered": round(base, 3), "optimal": best["optimal"],
-            "sites_inside": int((t[best["chosen"]][:, :len(key)]
-                                 <= d_req[None, :len(key)]).any(axis=0).sum()),
-            "posts_sites_inside": int((t[given][:, :len(key)]
-                                       <= d_req[None, :len(key)]).any(axis=0).sum())
-            if given else 0,
-            "points": pd.DataFrame({"id": [c_id[j] for j in best["chosen"]],
-                                    "is_post": [j < len(posts) for j in best["chosen"]],
-                                    "lat": c_lat[best["chosen"]], "lng": c_lng[best["chosen"]]})}
+            "n": n,
+            "covered": round(best["covered"], 3),
+            "total": round(best["total"], 3),
+            "posts_covered": round(base, 3),
+            "optimal": best["optimal"],
+            "sites_inside": int(
+                (t[best["chosen"]][:, : len(key)] <= d_req[None, : len(key)]).any(axis=0).sum()
+            ),
+            "posts_sites_inside": int(
+                (t[given][:, : len(key)] <= d_req[None, : len(key)]).any(axis=0).sum()
+            )
+            if given
+            else 0,
+            "points": pd.DataFrame(
+                {
+                    "id": [c_id[j] for j in best["chosen"]],
+                    "is_post": [j < len(posts) for j in best["chosen"]],
+                    "lat": c_lat[best["chosen"]],
+                    "lng": c_lng[best["chosen"]],
+                }
+            ),
+        }
     return out

@@ -11,7 +11,7 @@ iteration on the forward formula, which makes round trips agree to well under a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -107,17 +107,9 @@ def _invert(
 
 
 def wgs84_to_gcj02(lng: ArrayLike, lat: ArrayLike) -> LngLat:
-    """Convert WGS-84 to GCJ-02 (Amap/Tencent "Mars" coordinates).
+    """Convert WGS-84 to GCJ-02 (Amap/Tencent "Mars" coordinates), degrees in, degrees out.
 
-    Parameters
-    ----------
-    lng, lat
-        WGS-84 longitude and latitude (degrees).
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        GCJ-02 longitude and latitude (degrees); points outside China are returned unchanged.
+    Points outside China are returned unchanged (inputs and outputs: see the module docstring).
     """
     x, y = _as_arrays(lng, lat)
     with np.errstate(invalid="ignore"):
@@ -129,15 +121,7 @@ def wgs84_to_gcj02(lng: ArrayLike, lat: ArrayLike) -> LngLat:
 def gcj02_to_wgs84(lng: ArrayLike, lat: ArrayLike) -> LngLat:
     """Convert GCJ-02 to WGS-84 by iterating the forward formula (error far below 1 cm).
 
-    Parameters
-    ----------
-    lng, lat
-        GCJ-02 longitude and latitude (degrees).
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        WGS-84 longitude and latitude (degrees); points outside China are returned unchanged.
+    The inverse of :func:`wgs84_to_gcj02`: degrees in, degrees out, points outside China unchanged.
     """
     x, y = _as_arrays(lng, lat)
     with np.errstate(invalid="ignore"):
@@ -145,18 +129,7 @@ def gcj02_to_wgs84(lng: ArrayLike, lat: ArrayLike) -> LngLat:
 
 
 def gcj02_to_bd09(lng: ArrayLike, lat: ArrayLike) -> LngLat:
-    """Convert GCJ-02 to BD-09 (Baidu).
-
-    Parameters
-    ----------
-    lng, lat
-        GCJ-02 longitude and latitude (degrees).
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        BD-09 longitude and latitude (degrees).
-    """
+    """Convert GCJ-02 to BD-09 (Baidu), degrees in, degrees out."""
     x, y = _as_arrays(lng, lat)
     with np.errstate(invalid="ignore"):
         z = np.hypot(x, y) + 0.00002 * np.sin(y * _X_PI)
@@ -174,17 +147,8 @@ def _bd09_to_gcj02_closed_form(x: FloatArray, y: FloatArray) -> LngLat:
 def bd09_to_gcj02(lng: ArrayLike, lat: ArrayLike) -> LngLat:
     """Convert BD-09 (Baidu) to GCJ-02, the exact inverse of :func:`gcj02_to_bd09`.
 
-    The usual closed form is off by up to about 0.2 m; it only seeds the iteration here.
-
-    Parameters
-    ----------
-    lng, lat
-        BD-09 longitude and latitude (degrees).
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        GCJ-02 longitude and latitude (degrees).
+    Degrees in, degrees out. The usual closed form is off by up to about 0.2 m; it only seeds the
+    iteration here.
     """
     x, y = _as_arrays(lng, lat)
     with np.errstate(invalid="ignore"):
@@ -270,6 +234,27 @@ def _pyproj_transform(key: str, x: FloatArray, y: FloatArray, *, inverse: bool) 
     return out_x, out_y
 
 
+def _convert(
+    lng: ArrayLike,
+    lat: ArrayLike,
+    crs: str | int | pyproj.CRS,
+    named: Mapping[str, Callable[[ArrayLike, ArrayLike], LngLat]],
+    *,
+    inverse: bool,
+) -> LngLat:
+    """``named[name](lng, lat)`` for a named CRS, else pyproj (``inverse``: from WGS-84)."""
+    key = _crs_key(crs)
+    name = _resolve(key)[0]
+    if name in named:
+        return named[name](lng, lat)
+    return _pyproj_transform(key, *_as_arrays(lng, lat), inverse=inverse)
+
+
+# the named CRSs' conversions to and from WGS-84
+_TO_WGS84 = {"wgs84": _as_arrays, "gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
+_FROM_WGS84 = {"wgs84": _as_arrays, "gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
+
+
 def to_wgs84(lng: ArrayLike, lat: ArrayLike, crs: str | int | pyproj.CRS) -> LngLat:
     """Convert coordinates in ``crs`` to WGS-84 longitude/latitude (degrees).
 
@@ -286,15 +271,7 @@ def to_wgs84(lng: ArrayLike, lat: ArrayLike, crs: str | int | pyproj.CRS) -> Lng
     ValueError
         If the CRS is unknown.
     """
-    key = _crs_key(crs)
-    name = _resolve(key)[0]
-    if name == "wgs84":
-        return _as_arrays(lng, lat)
-    if name == "gcj02":
-        return gcj02_to_wgs84(lng, lat)
-    if name == "bd09":
-        return bd09_to_wgs84(lng, lat)
-    return _pyproj_transform(key, *_as_arrays(lng, lat), inverse=False)
+    return _convert(lng, lat, crs, _TO_WGS84, inverse=False)
 
 
 def from_wgs84(lng: ArrayLike, lat: ArrayLike, crs: str | int | pyproj.CRS) -> LngLat:
@@ -302,15 +279,7 @@ def from_wgs84(lng: ArrayLike, lat: ArrayLike, crs: str | int | pyproj.CRS) -> L
 
     Returns x and y in the CRS's own units; see :func:`to_wgs84`.
     """
-    key = _crs_key(crs)
-    name = _resolve(key)[0]
-    if name == "wgs84":
-        return _as_arrays(lng, lat)
-    if name == "gcj02":
-        return wgs84_to_gcj02(lng, lat)
-    if name == "bd09":
-        return wgs84_to_bd09(lng, lat)
-    return _pyproj_transform(key, *_as_arrays(lng, lat), inverse=True)
+    return _convert(lng, lat, crs, _FROM_WGS84, inverse=True)
 
 
 def haversine_m(lng1: ArrayLike, lat1: ArrayLike, lng2: ArrayLike, lat2: ArrayLike) -> FloatArray:

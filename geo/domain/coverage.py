@@ -85,8 +85,17 @@ _WALK_CHUNK = 250_000
 _WALK_MAX_STEPS = 256
 _UNKNOWN_KIND = "unknown"
 
-CELL_COLUMNS = ["cell", "date", "hour", "unit_kind", "dwell_s", "stops", "stop_s", "koper_stops",
-                "last_ts"]
+CELL_COLUMNS = [
+    "cell",
+    "date",
+    "hour",
+    "unit_kind",
+    "dwell_s",
+    "stops",
+    "stop_s",
+    "koper_stops",
+    "last_ts",
+]
 STOP_COLUMNS = ["shift_id", "cell", "start", "end", "duration_s", "koper"]
 QUERY_COLUMNS = ["cell", "res", "dwell_s", "nights", "stops", "koper_stops", "last_visit"]
 
@@ -95,8 +104,7 @@ QUERY_COLUMNS = ["cell", "res", "dwell_s", "nights", "stops", "koper_stops", "la
 # tracks and segments
 
 
-def _dist_m(lng1: np.ndarray, lat1: np.ndarray, lng2: np.ndarray,
-            lat2: np.ndarray) -> np.ndarray:
+def _dist_m(lng1: np.ndarray, lat1: np.ndarray, lng2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
     """Metres between points, equirectangular at the mean latitude.
 
     Agrees with the haversine formula to 1e-7 below 10 km (GPS segments are far shorter; both are
@@ -153,8 +161,11 @@ def _shift_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _neighbours_differ(arr: np.ndarray) -> np.ndarray:
-    """``arr[1:] != arr[:-1]`` for an object array, comparing values only where the neighbours are
-    not one and the same object (ids repeated from one object, as pandas and Arrow give them)."""
+    """``arr[1:] != arr[:-1]`` for an object array, skipping neighbours that are one object.
+
+    Values are compared only where the neighbours are not one and the same object (ids repeated
+    from one object, as pandas and Arrow give them).
+    """
     if not arr.flags.c_contiguous or arr.itemsize != ctypes.sizeof(ctypes.c_void_p):
         return np.asarray(arr[1:] != arr[:-1], dtype=bool)
     buf = (ctypes.c_char * arr.nbytes).from_address(arr.ctypes.data)
@@ -183,8 +194,9 @@ class _Track:
     Segment ``i`` joins ping ``i`` and ping ``i + 1``; ``same`` says both are of one shift.
     """
 
-    def __init__(self, pings: pd.DataFrame, *, res: int = ROLLUP_RES,
-                 index_cells: bool = True) -> None:
+    def __init__(
+        self, pings: pd.DataFrame, *, res: int = ROLLUP_RES, index_cells: bool = True
+    ) -> None:
         missing = {"shift_id", "ts", "lat", "lng"} - set(pings.columns)
         if missing:
             msg = f"pings need columns shift_id, ts, lat, lng; missing {sorted(missing)}"
@@ -213,7 +225,7 @@ class _Track:
             self.codes, self.ts = codes[order], ts[order]
             self.lat, self.lng = lat[order], lng[order]
             _parallel(self._segments, m)
-        self.cells = (hexes.latlng_to_cells(self.lat, self.lng, res) if index_cells else None)
+        self.cells = hexes.latlng_to_cells(self.lat, self.lng, res) if index_cells else None
 
     def _alloc(self, m: int) -> None:
         self.same = np.empty(m, bool)
@@ -226,14 +238,14 @@ class _Track:
 
     def _segments(self, a: int, b: int) -> None:
         codes, ts, lat, lng = self.codes, self.ts, self.lat, self.lng
-        dc = codes[a + 1:b + 1] - codes[a:b]
+        dc = codes[a + 1 : b + 1] - codes[a:b]
         same = dc == 0
-        dt = (ts[a + 1:b + 1] - ts[a:b]).astype(np.float64)
+        dt = (ts[a + 1 : b + 1] - ts[a:b]).astype(np.float64)
         if (dc < 0).any() or (same & (dt < 0)).any():
             self._unsorted = True
             return
         dt /= _NS
-        dist = _dist_m(lng[a:b], lat[a:b], lng[a + 1:b + 1], lat[a + 1:b + 1])
+        dist = _dist_m(lng[a:b], lat[a:b], lng[a + 1 : b + 1], lat[a + 1 : b + 1])
         gap = same & (dt > MAX_GAP_S)
         jump = dist * 3.6 > MAX_SPEED_KPH * dt
         jump &= same
@@ -262,11 +274,13 @@ class _Track:
     def breaks(self) -> pd.DataFrame:
         k = len(self.labels)
         seg_codes = self.codes[:-1]
-        return pd.DataFrame({
-            "shift_id": np.asarray(self.labels),
-            "gap_breaks": np.bincount(seg_codes[self.gap], minlength=k).astype(np.int64),
-            "jump_breaks": np.bincount(seg_codes[self.jump], minlength=k).astype(np.int64),
-        })
+        return pd.DataFrame(
+            {
+                "shift_id": np.asarray(self.labels),
+                "gap_breaks": np.bincount(seg_codes[self.gap], minlength=k).astype(np.int64),
+                "jump_breaks": np.bincount(seg_codes[self.jump], minlength=k).astype(np.int64),
+            }
+        )
 
 
 def segments(pings: pd.DataFrame) -> pd.DataFrame:
@@ -289,14 +303,22 @@ def segments(pings: pd.DataFrame) -> pd.DataFrame:
     reason = np.full(i.shape[0], "", dtype=object)
     reason[tr.gap[i]] = "gap"
     reason[tr.jump[i]] = "jump"
-    return pd.DataFrame({
-        "shift_id": tr.shift_labels(tr.codes[i]),
-        "start": _utc(tr.ts[i]),
-        "end": _utc(tr.ts[i + 1]),
-        "lat0": tr.lat[i], "lng0": tr.lng[i], "lat1": tr.lat[i + 1], "lng1": tr.lng[i + 1],
-        "dt_s": tr.dt[i], "dist_m": tr.dist[i], "speed_ms": tr.speed[i],
-        "broken": ~tr.joined[i], "reason": reason,
-    })
+    return pd.DataFrame(
+        {
+            "shift_id": tr.shift_labels(tr.codes[i]),
+            "start": _utc(tr.ts[i]),
+            "end": _utc(tr.ts[i + 1]),
+            "lat0": tr.lat[i],
+            "lng0": tr.lng[i],
+            "lat1": tr.lat[i + 1],
+            "lng1": tr.lng[i + 1],
+            "dt_s": tr.dt[i],
+            "dist_m": tr.dist[i],
+            "speed_ms": tr.speed[i],
+            "broken": ~tr.joined[i],
+            "reason": reason,
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -452,8 +474,9 @@ def _in_pool() -> bool:
     return threading.current_thread().name.startswith(hexes._POOL_PREFIX)
 
 
-def _outlines(cells: np.ndarray, nv_min: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                      np.ndarray, float]:
+def _outlines(
+    cells: np.ndarray, nv_min: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
     """Cell polygons for :class:`_CellTable`: ``(centre, hp, mid, sure2, spacing)``.
 
     ``centre`` is ``(k, 2)`` lng/lat, ``hp`` ``(k, 3, nv)`` half-planes and ``mid`` ``(k, nv, 2)``
@@ -508,10 +531,10 @@ def _polygon_vertices(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (pentagons, distortion vertices) goes through shapely.
     """
     wkb = pa.array(cells_to_wkb_polygons(cells))
-    offsets = np.frombuffer(wkb.buffers()[1], np.int64)[wkb.offset:wkb.offset + len(wkb) + 1]
+    offsets = np.frombuffer(wkb.buffers()[1], np.int64)[wkb.offset : wkb.offset + len(wkb) + 1]
     data = np.frombuffer(wkb.buffers()[2], np.uint8)
     if (np.diff(offsets) == 125).all():
-        rec = data[offsets[0]:offsets[-1]].reshape(-1, 125)
+        rec = data[offsets[0] : offsets[-1]].reshape(-1, 125)
         if (rec[:, :13] == np.frombuffer(_HEX_WKB, np.uint8)).all():
             xy = np.ascontiguousarray(rec[:, 13:]).view("<f8").reshape(-1, 2)
             return xy, np.full(cells.size, 6, np.int64)
@@ -520,9 +543,15 @@ def _polygon_vertices(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xy, np.bincount(owner, minlength=cells.size) - 1  # drop each ring's closing vertex
 
 
-def _walk(lat0: np.ndarray, lng0: np.ndarray, lat1: np.ndarray, lng1: np.ndarray,
-          r0: np.ndarray, r1: np.ndarray,
-          table: _CellTable) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+def _walk(
+    lat0: np.ndarray,
+    lng0: np.ndarray,
+    lat1: np.ndarray,
+    lng1: np.ndarray,
+    r0: np.ndarray,
+    r1: np.ndarray,
+    table: _CellTable,
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     """Walk segments that change cell through the cells they cross.
 
     ``r0``/``r1`` are the table rows of the cells of the two ends. Returns ``head``, the fraction
@@ -584,8 +613,15 @@ def _walk(lat0: np.ndarray, lng0: np.ndarray, lat1: np.ndarray, lng1: np.ndarray
     return head, tail, pieces
 
 
-def _exit(table: _CellTable, rows: np.ndarray, x0: np.ndarray, y0: np.ndarray, dx: np.ndarray,
-          dy: np.ndarray, t_in: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _exit(
+    table: _CellTable,
+    rows: np.ndarray,
+    x0: np.ndarray,
+    y0: np.ndarray,
+    dx: np.ndarray,
+    dy: np.ndarray,
+    t_in: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """Where the line ``(x0, y0) + t (dx, dy)`` leaves cell ``rows``: ``(t, edge)``."""
     # float32 is plenty once coordinates are relative to the cell centre (~1e-5 m at 10 km)
     hp = table.hp32[rows]  # (k, 3, nv)
@@ -639,8 +675,9 @@ def _split(tr: _Track) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.nda
     def work(j: int) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
         a, b = bounds[j], bounds[j + 1]
         idx = xi[a:b]
-        return _walk(tr.lat[idx], tr.lng[idx], tr.lat[idx + 1], tr.lng[idx + 1], r0[a:b],
-                     r1[a:b], table)
+        return _walk(
+            tr.lat[idx], tr.lng[idx], tr.lat[idx + 1], tr.lng[idx + 1], r0[a:b], r1[a:b], table
+        )
 
     if len(bounds) > 2:
         parts = list(hexes._pool().map(work, range(len(bounds) - 1)))
@@ -648,7 +685,7 @@ def _split(tr: _Track) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.nda
         parts = [work(0)]
     head = np.concatenate([p[0] for p in parts])
     tail = np.concatenate([p[1] for p in parts])
-    seg = np.concatenate([xi[bounds[j]:bounds[j + 1]][p[2][0]] for j, p in enumerate(parts)])
+    seg = np.concatenate([xi[bounds[j] : bounds[j + 1]][p[2][0]] for j, p in enumerate(parts)])
     row = np.concatenate([p[2][1] for p in parts])
     t0 = np.concatenate([p[2][2] for p in parts])
     t1 = np.concatenate([p[2][3] for p in parts])
@@ -674,15 +711,19 @@ def _sort(a: np.ndarray) -> None:
     a.sort(kind="stable")  # timsort: finds the two sorted runs and merges them
 
 
-def _fix_seconds(tr: _Track, xi: np.ndarray, head: np.ndarray, tail: np.ndarray, lo: int,
-                 hi: int) -> tuple[np.ndarray, np.ndarray]:
-    """For fixes ``lo:hi``: seconds spent in the fix's own cell on the segments before and after
-    it (``dwell_s``), and the instant it was left (``end`` ns)."""
+def _fix_seconds(
+    tr: _Track, xi: np.ndarray, head: np.ndarray, tail: np.ndarray, lo: int, hi: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dwell seconds in its own cell and the instant it was left, for each of fixes ``lo:hi``.
+
+    For fixes ``lo:hi``: seconds spent in the fix's own cell on the segments before and after it
+    (``dwell_s``), and the instant it was left (``end`` ns).
+    """
     n = tr.ts.shape[0]
     head_s = np.zeros(hi - lo)
     he = min(hi, n - 1)
     if he > lo:
-        np.multiply(tr.dt[lo:he], tr.joined[lo:he], out=head_s[:he - lo])
+        np.multiply(tr.dt[lo:he], tr.joined[lo:he], out=head_s[: he - lo])
     xa, xb = np.searchsorted(xi, [lo, hi])
     if xb > xa:
         k = xi[xa:xb]
@@ -734,14 +775,16 @@ def split_dwell(pings: pd.DataFrame, *, res: int = ROLLUP_RES) -> pd.DataFrame:
     dts = tr.dt[seg]
     start = tr.ts[seg] + np.rint(t0 * dts * _NS).astype(np.int64)
     end = tr.ts[seg] + np.rint(t1 * dts * _NS).astype(np.int64)
-    return pd.DataFrame({
-        "shift_id": tr.shift_labels(tr.codes[seg]),
-        "cell": cell.astype(np.int64),
-        "start": _utc(start),
-        "end": _utc(end),
-        "length_m": (t1 - t0) * tr.dist[seg],
-        "dwell_s": (t1 - t0) * dts,
-    })
+    return pd.DataFrame(
+        {
+            "shift_id": tr.shift_labels(tr.codes[seg]),
+            "cell": cell.astype(np.int64),
+            "start": _utc(start),
+            "end": _utc(end),
+            "length_m": (t1 - t0) * tr.dist[seg],
+            "dwell_s": (t1 - t0) * dts,
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -782,14 +825,17 @@ def stops(pings: pd.DataFrame, *, res: int = ROLLUP_RES) -> pd.DataFrame:
 def _stops_frame(tr: _Track) -> pd.DataFrame:
     a, b, dur = _stop_runs(tr)
     assert tr.cells is not None
-    return pd.DataFrame({
-        "shift_id": tr.shift_labels(tr.codes[a]),
-        "cell": tr.cells[a].astype(np.int64),
-        "start": _utc(tr.ts[a]),
-        "end": _utc(tr.ts[b]),
-        "duration_s": dur,
-        "koper": dur >= KOPER_MIN_S,
-    }, columns=STOP_COLUMNS)
+    return pd.DataFrame(
+        {
+            "shift_id": tr.shift_labels(tr.codes[a]),
+            "cell": tr.cells[a].astype(np.int64),
+            "start": _utc(tr.ts[a]),
+            "end": _utc(tr.ts[b]),
+            "duration_s": dur,
+            "koper": dur >= KOPER_MIN_S,
+        },
+        columns=STOP_COLUMNS,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -857,8 +903,10 @@ def rollup(pings: pd.DataFrame, shifts: pd.DataFrame | None = None, tz: str = DE
     s_kind = kind_of_shift[tr.codes[a]]
 
     # the key of a row packs (cell, hour, kind) into an int64
-    lowest = min(int(tr.cells.min(initial=np.iinfo(np.uint64).max)),
-                 int(mcell.min(initial=np.iinfo(np.uint64).max)))
+    lowest = min(
+        int(tr.cells.min(initial=np.iinfo(np.uint64).max)),
+        int(mcell.min(initial=np.iinfo(np.uint64).max)),
+    )
     c_lo = int(_cell_key(np.array([lowest], np.uint64))[0]) if n else 0  # keys grow with cells
     h0, nh = local.h0, local.nh
     highest = max(int(tr.cells.max(initial=0)), int(mcell.max(initial=0)))
@@ -904,8 +952,10 @@ def rollup(pings: pd.DataFrame, shifts: pd.DataFrame | None = None, tz: str = DE
 
     _parallel(per_fix, n)
     order_lo = sorted(parts)
-    f_key = np.concatenate([parts[i][0] for i in order_lo] + [keys(mcell, m_hour, m_kind),
-                                                               keys(tr.cells[a], s_hour, s_kind)])
+    f_key = np.concatenate(
+        [parts[i][0] for i in order_lo]
+        + [keys(mcell, m_hour, m_kind), keys(tr.cells[a], s_hour, s_kind)]
+    )
     f_dwell = np.concatenate([parts[i][1] for i in order_lo] + [m_dwell, np.zeros(a.size)])
     f_end = np.concatenate([parts[i][2] for i in order_lo] + [m_end, tr.ts[a]])
     n_pieces = f_key.size - a.size
@@ -935,25 +985,32 @@ def rollup(pings: pd.DataFrame, shifts: pd.DataFrame | None = None, tz: str = DE
     hour_abs = rest % nh + h0
     ck = rest // nh + c_lo
     del rest, uk
-    cells_df = pd.DataFrame({
-        "cell": _key_cell(ck).view(np.int64),
-        "date": ((hour_abs // 24) * (24 * _HOUR_NS)).view("datetime64[ns]"),
-        "hour": (hour_abs % 24).astype(np.int8),
-        "unit_kind": np.asarray(kind_names, dtype=object)[kind_c],
-        "dwell_s": dwell_s,
-        "stops": n_stops,
-        "stop_s": stop_s,
-        "koper_stops": koper,
-        "last_ts": _utc(last).tz_convert(tz),
-    }, columns=CELL_COLUMNS, copy=False)
-    stops_df = pd.DataFrame({
-        "shift_id": tr.shift_labels(tr.codes[a]),
-        "cell": tr.cells[a].astype(np.int64),
-        "start": _utc(tr.ts[a]).tz_convert(tz),
-        "end": _utc(tr.ts[b]).tz_convert(tz),
-        "duration_s": dur,
-        "koper": dur >= KOPER_MIN_S,
-    }, columns=STOP_COLUMNS)
+    cells_df = pd.DataFrame(
+        {
+            "cell": _key_cell(ck).view(np.int64),
+            "date": ((hour_abs // 24) * (24 * _HOUR_NS)).view("datetime64[ns]"),
+            "hour": (hour_abs % 24).astype(np.int8),
+            "unit_kind": np.asarray(kind_names, dtype=object)[kind_c],
+            "dwell_s": dwell_s,
+            "stops": n_stops,
+            "stop_s": stop_s,
+            "koper_stops": koper,
+            "last_ts": _utc(last).tz_convert(tz),
+        },
+        columns=CELL_COLUMNS,
+        copy=False,
+    )
+    stops_df = pd.DataFrame(
+        {
+            "shift_id": tr.shift_labels(tr.codes[a]),
+            "cell": tr.cells[a].astype(np.int64),
+            "start": _utc(tr.ts[a]).tz_convert(tz),
+            "end": _utc(tr.ts[b]).tz_convert(tz),
+            "duration_s": dur,
+            "koper": dur >= KOPER_MIN_S,
+        },
+        columns=STOP_COLUMNS,
+    )
     return {"cells": cells_df, "stops": stops_df, "breaks": tr.breaks()}
 
 
@@ -1023,8 +1080,9 @@ class _LocalClock:
         return local
 
 
-def _reduce(ufunc: np.ufunc, values: np.ndarray, order: np.ndarray,
-            first: np.ndarray) -> np.ndarray:
+def _reduce(
+    ufunc: np.ufunc, values: np.ndarray, order: np.ndarray, first: np.ndarray
+) -> np.ndarray:
     """Reduce ``values`` over groups given by a sort ``order`` and the groups' ``first`` rows."""
     if first.size == 0:
         return values[:0]
@@ -1034,14 +1092,21 @@ def _reduce(ufunc: np.ufunc, values: np.ndarray, order: np.ndarray,
 # --------------------------------------------------------------------------------------------------
 # nights and queries
 
+
 def _as_day(value: object) -> np.datetime64:
     return np.datetime64(pd.Timestamp(value).date(), "D")
 
 
-def query(cells_rollup: pd.DataFrame, *, start: object = None, end: object = None,
-          night: str | None = DEFAULT_NIGHT, res: int = 9,
-          unit_kinds: Iterable[str] | None = None,
-          cells_filter: Iterable[int | str] | None = None) -> pd.DataFrame:
+def query(
+    cells_rollup: pd.DataFrame,
+    *,
+    start: object = None,
+    end: object = None,
+    night: str | None = DEFAULT_NIGHT,
+    res: int = 9,
+    unit_kinds: Iterable[str] | None = None,
+    cells_filter: Iterable[int | str] | None = None,
+) -> pd.DataFrame:
     """Coverage per cell at ``res`` from res-10 rollup rows.
 
     Parameters
@@ -1113,17 +1178,22 @@ def query(cells_rollup: pd.DataFrame, *, start: object = None, end: object = Non
         span = int(d.max()) + 1
         pair = inv[pos].astype(np.int64) * span + d
         nights = np.bincount(np.unique(pair) // span, minlength=g)
-    out = pd.DataFrame({
-        "cell": cells,
-        "res": np.full(g, res, np.int64),
-        "dwell_s": np.bincount(inv, weights=dwell, minlength=g),
-        "nights": nights.astype(np.int64),
-        "stops": np.bincount(inv, weights=df["stops"].to_numpy()[keep], minlength=g)
-        .astype(np.int64),
-        "koper_stops": np.bincount(inv, weights=df["koper_stops"].to_numpy()[keep], minlength=g)
-        .astype(np.int64),
-        "last_visit": _utc(last).tz_convert(tz),
-    }, columns=QUERY_COLUMNS)
+    out = pd.DataFrame(
+        {
+            "cell": cells,
+            "res": np.full(g, res, np.int64),
+            "dwell_s": np.bincount(inv, weights=dwell, minlength=g),
+            "nights": nights.astype(np.int64),
+            "stops": np.bincount(inv, weights=df["stops"].to_numpy()[keep], minlength=g).astype(
+                np.int64
+            ),
+            "koper_stops": np.bincount(
+                inv, weights=df["koper_stops"].to_numpy()[keep], minlength=g
+            ).astype(np.int64),
+            "last_visit": _utc(last).tz_convert(tz),
+        },
+        columns=QUERY_COLUMNS,
+    )
     return out
 
 
@@ -1142,9 +1212,7 @@ def to_geojson_frame(result_df: pd.DataFrame) -> gpd.GeoDataFrame:
     for col in ("dwell_s", "nights", "stops", "koper_stops"):
         gdf[col] = result_df[col].to_numpy()
     lv = pd.Series(result_df["last_visit"].array).dt.floor("s")  # ISO 8601 to the second
-    gdf["last_visit"] = np.array([None if pd.isna(x) else x.isoformat() for x in lv],
-                                 dtype=object)
+    gdf["last_visit"] = np.array([None if pd.isna(x) else x.isoformat() for x in lv], dtype=object)
     if "res" in result_df:
         gdf["res"] = result_df["res"].to_numpy().astype(np.int64)
-    return gdf[["h3", "res", "dwell_s", "nights", "stops", "koper_stops", "last_visit",
-                "geometry"]]
+    return gdf[["h3", "res", "dwell_s", "nights", "stops", "koper_stops", "last_visit", "geometry"]]

@@ -60,12 +60,31 @@ OPEN_STATUSES = ("pending", "mediating")
 CLOSING_STATUSES = ("settled", "escalated", "referred")
 
 
-RATE_COLUMNS = ["group", "discovered", "settled", "rate", "escalated", "escalation_rate",
-                "referred", "open"]
+RATE_COLUMNS = [
+    "group",
+    "discovered",
+    "settled",
+    "rate",
+    "escalated",
+    "escalation_rate",
+    "referred",
+    "open",
+]
 
 
-OVERDUE_COLUMNS = ["dispute_id", "category", "status", "reported_at", "days_open", "mediator",
-                   "parties", "site_id", "venue_id", "lat", "lng"]
+OVERDUE_COLUMNS = [
+    "dispute_id",
+    "category",
+    "status",
+    "reported_at",
+    "days_open",
+    "mediator",
+    "parties",
+    "site_id",
+    "venue_id",
+    "lat",
+    "lng",
+]
 
 
 def _ts(at: object, like: pd.Series) -> pd.Timestamp:
@@ -82,8 +101,11 @@ def status_at(disputes: pd.DataFrame, at: object) -> pd.Series:
         return pd.Series(dtype=object, index=disputes.index)
     t = _ts(at, disputes["settled_at"])
     status = disputes["status"].astype(object)
-    later = status.isin(CLOSING_STATUSES) & disputes["settled_at"].notna() & \
-        (disputes["settled_at"] > t)
+    later = (
+        status.isin(CLOSING_STATUSES)
+        & disputes["settled_at"].notna()
+        & (disputes["settled_at"] > t)
+    )
     return status.where(~later, "mediating")
 
 
@@ -97,10 +119,14 @@ def lead_status_at(leads: pd.DataFrame, at: object) -> pd.Series:
     return status.where(~later, "verifying")
 
 
-def unsettled_for(disputes: pd.DataFrame, at: object, days: float = DEFAULT_OVERDUE_DAYS
-                  ) -> pd.Series:
-    """Boolean Series: reported by ``at``, unsettled at ``at`` and reported ``days`` or more
-    days before it (the overdue disputes; ``days=0``: every unsettled one)."""
+def unsettled_for(
+    disputes: pd.DataFrame, at: object, days: float = DEFAULT_OVERDUE_DAYS
+) -> pd.Series:
+    """Boolean Series marking the disputes overdue at ``at``.
+
+    True for a dispute reported by ``at``, unsettled at ``at`` and reported ``days`` or more days
+    before it (the overdue disputes; ``days=0``: every unsettled one).
+    """
     if disputes.empty:
         return pd.Series(dtype=bool, index=disputes.index)
     t = _ts(at, disputes["reported_at"])
@@ -108,8 +134,9 @@ def unsettled_for(disputes: pd.DataFrame, at: object, days: float = DEFAULT_OVER
     return (disputes["reported_at"] <= t - pd.Timedelta(days=float(days))) & st.isin(OPEN_STATUSES)
 
 
-def overdue(disputes: pd.DataFrame, at: object, *, days: float = DEFAULT_OVERDUE_DAYS
-            ) -> pd.DataFrame:
+def overdue(
+    disputes: pd.DataFrame, at: object, *, days: float = DEFAULT_OVERDUE_DAYS
+) -> pd.DataFrame:
     """The overdue list: disputes unsettled at ``at`` for ``days`` or more, oldest first.
 
     Columns :data:`OVERDUE_COLUMNS`; ``status`` is the status at ``at``, ``days_open`` whole days
@@ -136,10 +163,13 @@ def _period(frame: pd.DataFrame, col: str, start: object, end: object) -> pd.Dat
     return frame.loc[(frame[col] >= lo) & (frame[col] < hi)]
 
 
-def rates_by(disputes: pd.DataFrame, start: object, end: object,
-             by: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """Discovered, settled, resolution rate, escalated, escalation rate, referred and still open,
-    for the disputes reported in ``[start, end)`` with their status at ``end``.
+def rates_by(
+    disputes: pd.DataFrame, start: object, end: object, by: str | Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Dispute counts and resolution and escalation rates for those reported in ``[start, end)``.
+
+    Discovered, settled, resolution rate, escalated, escalation rate, referred and still open, for
+    the disputes reported in ``[start, end)`` with their status at ``end``.
 
     ``by`` names the grouping column(s) (e.g. ``"grid"``, ``"category"`` or both); ``None``
     gives one row with group ``"all"``. Rates are NaN for a group without disputes.
@@ -154,13 +184,15 @@ def rates_by(disputes: pd.DataFrame, start: object, end: object,
         d["group"] = "all"
         keys = ["group"]
     g = d.groupby(keys, dropna=False)["_st"]
-    out = pd.DataFrame({
-        "discovered": g.size(),
-        "settled": g.apply(lambda s: int(s.eq("settled").sum())),
-        "escalated": g.apply(lambda s: int(s.eq("escalated").sum())),
-        "referred": g.apply(lambda s: int(s.eq("referred").sum())),
-        "open": g.apply(lambda s: int(s.isin(OPEN_STATUSES).sum())),
-    }).astype(np.int64)
+    out = pd.DataFrame(
+        {
+            "discovered": g.size(),
+            "settled": g.apply(lambda s: int(s.eq("settled").sum())),
+            "escalated": g.apply(lambda s: int(s.eq("escalated").sum())),
+            "referred": g.apply(lambda s: int(s.eq("referred").sum())),
+            "open": g.apply(lambda s: int(s.isin(OPEN_STATUSES).sum())),
+        }
+    ).astype(np.int64)
     out["rate"] = out["settled"] / out["discovered"]
     out["escalation_rate"] = out["escalated"] / out["discovered"]
     out = out.reset_index()
@@ -168,8 +200,9 @@ def rates_by(disputes: pd.DataFrame, start: object, end: object,
     return out[cols]
 
 
-def dispute_board(disputes: pd.DataFrame, start: object, end: object, *,
-                  days: float = DEFAULT_OVERDUE_DAYS) -> dict[str, Any]:
+def dispute_board(
+    disputes: pd.DataFrame, start: object, end: object, *, days: float = DEFAULT_OVERDUE_DAYS
+) -> dict[str, Any]:
     """The status board of ``[start, end)``: counts of the period and the state at ``end``.
 
     Returns discovered, settled, rate (None without disputes), escalated, referred, open (of the
@@ -178,8 +211,11 @@ def dispute_board(disputes: pd.DataFrame, start: object, end: object, *,
     """
     r = rates_by(disputes, start, end)
     row = r.iloc[0] if len(r) else None
-    known = disputes.loc[disputes["reported_at"] < _ts(end, disputes["reported_at"])] \
-        if len(disputes) else disputes
+    known = (
+        disputes.loc[disputes["reported_at"] < _ts(end, disputes["reported_at"])]
+        if len(disputes)
+        else disputes
+    )
     st = status_at(known, end) if len(known) else pd.Series(dtype=object)
     n = int(row["discovered"]) if row is not None else 0
     return {
@@ -196,14 +232,22 @@ def dispute_board(disputes: pd.DataFrame, start: object, end: object, *,
 
 
 def lead_board(leads: pd.DataFrame, start: object, end: object) -> dict[str, int]:
-    """Leads received in ``[start, end)`` and their status at ``end``: received, closed,
-    unfounded, concluded (closed + unfounded, 办结) and verifying; located (with a point)."""
+    """Counts of the leads received in ``[start, end)`` by their status at ``end``.
+
+    Received, closed, unfounded, concluded (closed + unfounded, 办结) and verifying; located (with
+    a point).
+    """
     p = _period(leads, "received_at", start, end)
     st = lead_status_at(p, end) if len(p) else pd.Series(dtype=object)
     closed, unfounded = int(st.eq("closed").sum()), int(st.eq("unfounded").sum())
-    return {"received": len(p), "closed": closed, "unfounded": unfounded,
-            "concluded": closed + unfounded, "verifying": int(st.eq("verifying").sum()),
-            "located": int(p["lat"].notna().sum()) if len(p) else 0}
+    return {
+        "received": len(p),
+        "closed": closed,
+        "unfounded": unfounded,
+        "concluded": closed + unfounded,
+        "verifying": int(st.eq("verifying").sum()),
+        "located": int(p["lat"].notna().sum()) if len(p) else 0,
+    }
 
 
 def grid_of(frame: pd.DataFrame, areas: pd.DataFrame) -> pd.Series:
@@ -228,12 +272,25 @@ def grid_of(frame: pd.DataFrame, areas: pd.DataFrame) -> pd.Series:
     return out
 
 
-def places(disputes: pd.DataFrame, venues: pd.DataFrame, sites: pd.DataFrame,
-           min_count: int) -> pd.DataFrame:
-    """Venues and key sites named by ``min_count`` or more of ``disputes`` (see
-    :func:`geo.services.disputes.repeated_places`)."""
-    cols = ["place", "place_id", "name", "category", "disputes", "settled", "open", "escalated",
-            "market_trade", "last_reported"]
+def places(
+    disputes: pd.DataFrame, venues: pd.DataFrame, sites: pd.DataFrame, min_count: int
+) -> pd.DataFrame:
+    """Venues and key sites named by ``min_count`` or more of ``disputes``.
+
+    See :func:`geo.services.disputes.repeated_places`.
+    """
+    cols = [
+        "place",
+        "place_id",
+        "name",
+        "category",
+        "disputes",
+        "settled",
+        "open",
+        "escalated",
+        "market_trade",
+        "last_reported",
+    ]
     rows = []
     for place, col, ref in (("venue", "venue_id", venues), ("site", "site_id", sites)):
         if disputes.empty or col not in disputes:
@@ -241,35 +298,60 @@ def places(disputes: pd.DataFrame, venues: pd.DataFrame, sites: pd.DataFrame,
         d = disputes.loc[disputes[col].notna()]
         if d.empty:
             continue
-        info = ref.set_index(col)[["name", "category"]] if len(ref) else \
-            pd.DataFrame(columns=["name", "category"])
+        info = (
+            ref.set_index(col)[["name", "category"]]
+            if len(ref)
+            else pd.DataFrame(columns=["name", "category"])
+        )
         st = d["status"]
-        g = d.assign(_settled=st.eq("settled"), _open=st.isin(OPEN_STATUSES),
-                     _esc=st.eq("escalated"), _mt=d["category"].eq("market_trade")
-                     ).groupby(col)
-        agg = pd.DataFrame({"disputes": g.size(), "settled": g["_settled"].sum(),
-                            "open": g["_open"].sum(), "escalated": g["_esc"].sum(),
-                            "market_trade": g["_mt"].sum(),
-                            "last_reported": g["reported_at"].max()})
+        g = d.assign(
+            _settled=st.eq("settled"),
+            _open=st.isin(OPEN_STATUSES),
+            _esc=st.eq("escalated"),
+            _mt=d["category"].eq("market_trade"),
+        ).groupby(col)
+        agg = pd.DataFrame(
+            {
+                "disputes": g.size(),
+                "settled": g["_settled"].sum(),
+                "open": g["_open"].sum(),
+                "escalated": g["_esc"].sum(),
+                "market_trade": g["_mt"].sum(),
+                "last_reported": g["reported_at"].max(),
+            }
+        )
         agg = agg.loc[agg["disputes"] >= min_count]
         for pid, r in agg.iterrows():
-            rows.append({"place": place, "place_id": pid,
-                         "name": info["name"].get(pid, pid) if len(info) else pid,
-                         "category": info["category"].get(pid) if len(info) else None,
-                         **{k: r[k] for k in cols[4:]}})
+            rows.append(
+                {
+                    "place": place,
+                    "place_id": pid,
+                    "name": info["name"].get(pid, pid) if len(info) else pid,
+                    "category": info["category"].get(pid) if len(info) else None,
+                    **{k: r[k] for k in cols[4:]},
+                }
+            )
     out = pd.DataFrame(rows, columns=cols)
     for c in ("disputes", "settled", "open", "escalated", "market_trade"):
         out[c] = out[c].astype(np.int64)
-    return out.sort_values(["disputes", "place_id"], ascending=[False, True]).reset_index(
-        drop=True)
+    return out.sort_values(["disputes", "place_id"], ascending=[False, True]).reset_index(drop=True)
 
 
 def sentences(figs: dict[str, Any], lang: str = "zh-CN") -> list[str]:
-    """The figures as briefing sentences (zh: "排查化解矛盾纠纷1007起，化解率97.91%" and
-    "收到线索17条，已办结10条，7条正在核查"); "已办结" counts closed and unfounded leads."""
+    """The dispute and lead figures as briefing sentences.
+
+    In zh: "排查化解矛盾纠纷1007起，化解率97.91%" and "收到线索17条，已办结10条，7条正在核查";
+    "已办结" counts closed and unfounded leads.
+    """
     rate = figs.get("resolution_rate")
     shown = "—" if rate is None else f"{rate * 100:.2f}%"
-    return [t("dsp.sentence_disputes", lang, n=figs["disputes_discovered"], rate=shown),
-            t("dsp.sentence_leads", lang, n=figs["leads_received"],
-              closed=figs["leads_concluded"], verifying=figs["leads_verifying"])]
-
+    return [
+        t("dsp.sentence_disputes", lang, n=figs["disputes_discovered"], rate=shown),
+        t(
+            "dsp.sentence_leads",
+            lang,
+            n=figs["leads_received"],
+            closed=figs["leads_concluded"],
+            verifying=figs["leads_verifying"],
+        ),
+    ]

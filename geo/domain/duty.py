@@ -1,6 +1,7 @@
-"""Duty and readiness rules: key-point visits from GPS, the night's duty table, inspection
-schedules, long stops (the store-backed night, alerts and grid assessment:
-:mod:`geo.services.duty`).
+"""Duty and readiness rules: key-site visits, the night's duty, inspection schedules, long stops.
+
+Key-point visits from GPS, the night's duty table, inspection schedules and long stops, without a
+store (the store-backed night, alerts and grid assessment: :mod:`geo.services.duty`).
 
 Duty rules
 ----------
@@ -18,15 +19,16 @@ station edits them on the Settings page or as a TOML file (:func:`rules_to_toml`
   ``high_risk`` names the riskiest cells, ``*`` everything not named elsewhere), used by
   :mod:`geo.domain.circles`.
 
-Visits ------ A GPS visit (:func:`gps_visits`) is a run of consecutive fixes of one shift inside a
-site's geofence lasting at least the site's minimum dwell (first to last fix inside); a fix outside
-the fence or a gap over :data:`geo.domain.coverage.MAX_GAP_S` between fixes ends a run, so a
-drive-by (a few fixes inside, seconds apart) is not a visit. Explicit check-ins (``site_checks``)
-count too, once: :func:`merge_visits` joins a GPS visit and the check-ins of the same unit at the
-same site that fall within :data:`DEDUP_WINDOW_S` of it (before its start to after its end) into one
-visit with ``source`` ``both``; check-ins alone are ``check``, GPS alone ``gps``. Everything is
-vectorised over the fixes (a KD-tree finds the fixes near each site; runs are found with cumulative
-sums).
+Visits
+------
+A GPS visit (:func:`gps_visits`) is a run of consecutive fixes of one shift inside a site's geofence
+lasting at least the site's minimum dwell (first to last fix inside); a fix outside the fence or a
+gap over :data:`geo.domain.coverage.MAX_GAP_S` between fixes ends a run, so a drive-by (a few fixes
+inside, seconds apart) is not a visit. Explicit check-ins (``site_checks``) count too, once:
+:func:`merge_visits` joins a GPS visit and the check-ins of the same unit at the same site that fall
+within :data:`DEDUP_WINDOW_S` of it (before its start to after its end) into one visit with
+``source`` ``both``; check-ins alone are ``check``, GPS alone ``gps``. Everything is vectorised over
+the fixes (a KD-tree finds the fixes near each site; runs are found with cumulative sums).
 
 The night's duty (:func:`night_duty`): for every site with a rule, visits required, done on time,
 late and missed. The ``n`` visits a site needs in a night window are due one after the other:
@@ -34,11 +36,12 @@ visit ``k`` (1-based) is due by ``start + k/n`` of the window; a visit after its
 inside the window is late; required visits not made are missed. Per-shift rules require ``n``
 visits from every shift on duty that night.
 
-The campaign figure ------------------- The briefing's campaign sentence quotes the key-site patrols
-of the ledger (explicit check-ins, :func:`geo.domain.figures.figures_from_frames`), as the campaign
-report counts them: on the demo city
-632. :func:`site_visit_figures` adds what the GPS tracks show and how the two were merged; the
-briefing reports it in its own section (:data:`geo.services.briefing.OPTIONAL_SECTIONS`).
+The campaign figure
+-------------------
+The briefing's campaign sentence quotes the key-site patrols of the ledger (explicit check-ins,
+:func:`geo.domain.figures.figures_from_frames`), as the campaign report counts them: on the demo
+city 632. :func:`site_visit_figures` adds what the GPS tracks show and how the two were merged;
+the briefing reports it in its own section (:data:`geo.services.briefing.OPTIONAL_SECTIONS`).
 """
 
 from __future__ import annotations
@@ -55,11 +58,32 @@ from geo.config import get_settings
 from geo.domain import coverage, schema
 from geo.domain.period import period_instants
 
-__all__ = ["ALERT_COLUMNS", "DEDUP_WINDOW_S", "DEFAULT_RULES", "GRADE_OF_RISK", "GRID_COLUMNS",
-           "HOT_CELL_HOURS", "HOT_CELL_TOP", "LONG_STOP_MIN", "POST_RADIUS_M", "SCHEDULE_COLUMNS",
-           "SITE_DUTY_COLUMNS", "SITE_RULE_COLUMNS", "TIER_COLUMNS", "UNIT_DUTY_COLUMNS",
-           "VENUE_RULE_COLUMNS", "duty_table", "gps_visits", "long_stops", "merge_visits",
-           "rules_from_toml", "rules_to_toml", "site_rules", "validate_rules", "venue_schedule"]
+__all__ = [
+    "ALERT_COLUMNS",
+    "DEDUP_WINDOW_S",
+    "DEFAULT_RULES",
+    "GRADE_OF_RISK",
+    "GRID_COLUMNS",
+    "HOT_CELL_HOURS",
+    "HOT_CELL_TOP",
+    "LONG_STOP_MIN",
+    "POST_RADIUS_M",
+    "SCHEDULE_COLUMNS",
+    "SITE_DUTY_COLUMNS",
+    "SITE_RULE_COLUMNS",
+    "TIER_COLUMNS",
+    "UNIT_DUTY_COLUMNS",
+    "VENUE_RULE_COLUMNS",
+    "duty_table",
+    "gps_visits",
+    "long_stops",
+    "merge_visits",
+    "rules_from_toml",
+    "rules_to_toml",
+    "site_rules",
+    "validate_rules",
+    "venue_schedule",
+]
 
 # A GPS visit and a check-in of the same unit at the same site this close count once.
 DEDUP_WINDOW_S = 1800
@@ -75,51 +99,124 @@ _MAX_GAP_NS = int(coverage.MAX_GAP_S * 1e9)
 _EARTH_M_PER_DEG = 111_195.0
 
 
-_SRC_NORM = ("issue 11 norm (必巡点 visited a set number of times each night); station default, "
-             "check against the bureau's 勤务规范")
+_SRC_NORM = (
+    "issue 11 norm (必巡点 visited a set number of times each night); station default, "
+    "check against the bureau's 勤务规范"
+)
 
 
-_SRC_GEOFENCE = ("assumption: GPS error 5-15 m plus the size of the site (a gate, a forecourt); "
-                 "min dwell = DESIGN.md's stop (2+ minutes)")
+_SRC_GEOFENCE = (
+    "assumption: GPS error 5-15 m plus the size of the site (a gate, a forecourt); "
+    "min dwell = DESIGN.md's stop (2+ minutes)"
+)
 
 
 DEFAULT_RULES: dict[str, list[dict[str, Any]]] = {
     "sites": [
-        {"target": "bank", "visits": 2, "per": "night", "radius_m": 60, "min_dwell_s": 120,
-         "source": _SRC_NORM + "; banks: cash-in-transit and ATM hours"},
-        {"target": "hub", "visits": 2, "per": "night", "radius_m": 80, "min_dwell_s": 120,
-         "source": _SRC_NORM + "; hubs: last buses and trains"},
-        {"target": "market", "visits": 1, "per": "night", "radius_m": 80, "min_dwell_s": 120,
-         "source": _SRC_NORM},
-        {"target": "mall", "visits": 1, "per": "night", "radius_m": 80, "min_dwell_s": 120,
-         "source": _SRC_NORM},
-        {"target": "school", "visits": 1, "per": "night", "radius_m": 60, "min_dwell_s": 120,
-         "source": _SRC_NORM + "; schools: 护学岗 covers the day, the night needs one pass"},
-        {"target": "hospital", "visits": 1, "per": "night", "radius_m": 60, "min_dwell_s": 120,
-         "source": _SRC_NORM},
-        {"target": "government", "visits": 0, "per": "night", "radius_m": 60,
-         "min_dwell_s": 120, "source": "station default: patrolled, not a 必巡点"},
-        {"target": "post", "visits": 0, "per": "night", "radius_m": 50, "min_dwell_s": 120,
-         "source": "posts are where units stand (屯警点), not a point to visit"},
+        {
+            "target": "bank",
+            "visits": 2,
+            "per": "night",
+            "radius_m": 60,
+            "min_dwell_s": 120,
+            "source": _SRC_NORM + "; banks: cash-in-transit and ATM hours",
+        },
+        {
+            "target": "hub",
+            "visits": 2,
+            "per": "night",
+            "radius_m": 80,
+            "min_dwell_s": 120,
+            "source": _SRC_NORM + "; hubs: last buses and trains",
+        },
+        {
+            "target": "market",
+            "visits": 1,
+            "per": "night",
+            "radius_m": 80,
+            "min_dwell_s": 120,
+            "source": _SRC_NORM,
+        },
+        {
+            "target": "mall",
+            "visits": 1,
+            "per": "night",
+            "radius_m": 80,
+            "min_dwell_s": 120,
+            "source": _SRC_NORM,
+        },
+        {
+            "target": "school",
+            "visits": 1,
+            "per": "night",
+            "radius_m": 60,
+            "min_dwell_s": 120,
+            "source": _SRC_NORM + "; schools: 护学岗 covers the day, the night needs one pass",
+        },
+        {
+            "target": "hospital",
+            "visits": 1,
+            "per": "night",
+            "radius_m": 60,
+            "min_dwell_s": 120,
+            "source": _SRC_NORM,
+        },
+        {
+            "target": "government",
+            "visits": 0,
+            "per": "night",
+            "radius_m": 60,
+            "min_dwell_s": 120,
+            "source": "station default: patrolled, not a 必巡点",
+        },
+        {
+            "target": "post",
+            "visits": 0,
+            "per": "night",
+            "radius_m": 50,
+            "min_dwell_s": 120,
+            "source": "posts are where units stand (屯警点), not a point to visit",
+        },
     ],
     "venues": [
-        {"grade": "A", "risk_level": "low", "per_month": 1,
-         "source": "issue 11 norm: grade A at least once a month (分级分类检查)"},
-        {"grade": "B", "risk_level": "medium", "per_month": 3,
-         "source": "issue 11 norm: grade B three times a month"},
-        {"grade": "C", "risk_level": "high", "per_month": 5,
-         "source": "issue 11 norm: grade C five times a month"},
+        {
+            "grade": "A",
+            "risk_level": "low",
+            "per_month": 1,
+            "source": "issue 11 norm: grade A at least once a month (分级分类检查)",
+        },
+        {
+            "grade": "B",
+            "risk_level": "medium",
+            "per_month": 3,
+            "source": "issue 11 norm: grade B three times a month",
+        },
+        {
+            "grade": "C",
+            "risk_level": "high",
+            "per_month": 5,
+            "source": "issue 11 norm: grade C five times a month",
+        },
     ],
     "tiers": [
-        {"minutes": 1, "targets": "hub",
-         "source": "1-3-5 minute response circles (1、3、5分钟快速反应圈): hubs and stations "
-                   "within 1 minute"},
-        {"minutes": 3, "targets": "bank,school,mall,high_risk",
-         "source": "1-3-5 minute response circles: banks, schools and malls within 3 minutes; "
-                   "the riskiest cells (top decile) held to the same tier (station default)"},
-        {"minutes": 5, "targets": "*",
-         "source": "1-3-5 minute response circles: the rest of the jurisdiction within 5 "
-                   "minutes"},
+        {
+            "minutes": 1,
+            "targets": "hub",
+            "source": "1-3-5 minute response circles (1、3、5分钟快速反应圈): hubs and stations "
+            "within 1 minute",
+        },
+        {
+            "minutes": 3,
+            "targets": "bank,school,mall,high_risk",
+            "source": "1-3-5 minute response circles: banks, schools and malls within 3 minutes; "
+            "the riskiest cells (top decile) held to the same tier (station default)",
+        },
+        {
+            "minutes": 5,
+            "targets": "*",
+            "source": "1-3-5 minute response circles: the rest of the jurisdiction within 5 "
+            "minutes",
+        },
     ],
 }
 
@@ -139,8 +236,10 @@ def _bad(table: str, i: int, what: str) -> ValueError:
 
 def _records(table: Any) -> list[dict[str, Any]]:
     if isinstance(table, pd.DataFrame):
-        return [{k: (None if pd.api.types.is_scalar(v) and pd.isna(v) else v)
-                 for k, v in r.items()} for r in table.to_dict("records")]
+        return [
+            {k: (None if pd.api.types.is_scalar(v) and pd.isna(v) else v) for k, v in r.items()}
+            for r in table.to_dict("records")
+        ]
     return [dict(r) for r in (table or [])]
 
 
@@ -167,14 +266,25 @@ def validate_rules(rules: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
         if per not in ("night", "shift"):
             raise _bad("sites", i, f"per must be night or shift, got {per!r}")
         try:
-            visits, radius, dwell = int(r.get("visits") or 0), float(r["radius_m"]), \
-                float(r["min_dwell_s"])
+            visits, radius, dwell = (
+                int(r.get("visits") or 0),
+                float(r["radius_m"]),
+                float(r["min_dwell_s"]),
+            )
         except (KeyError, TypeError, ValueError):
             raise _bad("sites", i, "visits, radius_m and min_dwell_s must be numbers") from None
         if not (0 <= visits <= 24 and 5 <= radius <= 1000 and 0 <= dwell <= 7200):
             raise _bad("sites", i, "visits 0-24, radius_m 5-1000, min_dwell_s 0-7200")
-        sites.append({"target": target, "visits": visits, "per": per, "radius_m": radius,
-                      "min_dwell_s": dwell, "source": str(r.get("source") or "")})
+        sites.append(
+            {
+                "target": target,
+                "visits": visits,
+                "per": per,
+                "radius_m": radius,
+                "min_dwell_s": dwell,
+                "source": str(r.get("source") or ""),
+            }
+        )
     out["sites"] = sites
     venues, grades = [], set()
     rows = _records(rules["venues"]) if "venues" in rules else DEFAULT_RULES["venues"]
@@ -182,8 +292,9 @@ def validate_rules(rules: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
         grade = str(r.get("grade") or "").strip()
         level = str(r.get("risk_level") or "").strip()
         if not grade or level not in schema.RISK_LEVELS:
-            raise _bad("venues", i, f"grade needed and risk_level one of "
-                                    f"{', '.join(schema.RISK_LEVELS)}")
+            raise _bad(
+                "venues", i, f"grade needed and risk_level one of {', '.join(schema.RISK_LEVELS)}"
+            )
         if level in grades:
             raise _bad("venues", i, f"risk_level {level!r} appears twice")
         grades.add(level)
@@ -193,8 +304,14 @@ def validate_rules(rules: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
             raise _bad("venues", i, "per_month must be a number") from None
         if not 0 <= per_month <= 31:
             raise _bad("venues", i, "per_month 0-31")
-        venues.append({"grade": grade, "risk_level": level, "per_month": per_month,
-                       "source": str(r.get("source") or "")})
+        venues.append(
+            {
+                "grade": grade,
+                "risk_level": level,
+                "per_month": per_month,
+                "source": str(r.get("source") or ""),
+            }
+        )
     out["venues"] = venues
     tiers = []
     rows = _records(rules["tiers"]) if "tiers" in rules else DEFAULT_RULES["tiers"]
@@ -211,10 +328,14 @@ def validate_rules(rules: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
         names = [x.strip() for x in str(targets or "").replace("，", ",").split(",") if x.strip()]
         bad = [x for x in names if x not in (*schema.SITE_CATEGORIES, "high_risk", "*")]
         if not names or bad:
-            raise _bad("tiers", i, f"targets are site categories, high_risk or *; got "
-                                   f"{', '.join(bad) or 'nothing'}")
-        tiers.append({"minutes": minutes, "targets": ",".join(names),
-                      "source": str(r.get("source") or "")})
+            raise _bad(
+                "tiers",
+                i,
+                f"targets are site categories, high_risk or *; got {', '.join(bad) or 'nothing'}",
+            )
+        tiers.append(
+            {"minutes": minutes, "targets": ",".join(names), "source": str(r.get("source") or "")}
+        )
     out["tiers"] = sorted(tiers, key=lambda x: x["minutes"])
     return out
 
@@ -231,8 +352,10 @@ def _toml_value(v: Any) -> str:
 
 
 def rules_to_toml(rules: Mapping[str, Any]) -> str:
-    """Duty rules as a TOML document (arrays of tables ``[[sites]]``, ``[[venues]]``,
-    ``[[tiers]]``), which :func:`rules_from_toml` reads back."""
+    """Duty rules as a TOML document, which :func:`rules_from_toml` reads back.
+
+    Arrays of tables ``[[sites]]``, ``[[venues]]``, ``[[tiers]]``.
+    """
     clean = validate_rules(rules)
     lines = ["# Qingyun Patrol duty rules (python -m geo duty; Settings page)", ""]
     for table, rows in clean.items():
@@ -256,17 +379,23 @@ def rules_from_toml(text: str | bytes) -> dict[str, list[dict[str, Any]]]:
 
 
 def site_rules(sites: pd.DataFrame, rules: Mapping[str, Any]) -> pd.DataFrame:
-    """The rule of each site (its own row, else its category's): sites' columns plus visits,
-    per, radius_m, min_dwell_s. Sites without a rule get none required and a 50 m, 2-minute
-    geofence."""
+    """The duty rule of each site: its own row, else its category's.
+
+    Returns the sites' columns plus visits, per, radius_m, min_dwell_s. Sites without a rule get
+    none required and a 50 m, 2-minute geofence.
+    """
     table = pd.DataFrame(validate_rules(rules)["sites"], columns=SITE_RULE_COLUMNS)
     by = table.set_index("target")
     out = sites.reset_index(drop=True).copy()
     own = out["site_id"].astype(str).isin(by.index)
     key = np.where(own, out["site_id"].astype(str), out["category"].astype(str))
     known = pd.Index(by.index).get_indexer(key) >= 0
-    for col, default in (("visits", 0), ("per", "night"), ("radius_m", 50.0),
-                         ("min_dwell_s", 120.0)):
+    for col, default in (
+        ("visits", 0),
+        ("per", "night"),
+        ("radius_m", 50.0),
+        ("min_dwell_s", 120.0),
+    ):
         vals = by[col].reindex(key).to_numpy()
         out[col] = np.where(known, vals, default)
     out["visits"] = out["visits"].astype(np.int64)
@@ -323,8 +452,12 @@ def gps_visits(pings: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
     ts = p["ts"].dt.tz_convert("UTC").astype("int64").to_numpy() if len(p) else np.array([])
     ts = np.asarray(ts, np.int64)
     new = np.ones(i.size, bool)
-    new[1:] = ((j[1:] != j[:-1]) | (i[1:] != i[:-1] + 1) | (codes[i[1:]] != codes[i[:-1]])
-               | (ts[i[1:]] - ts[i[:-1]] > _MAX_GAP_NS))
+    new[1:] = (
+        (j[1:] != j[:-1])
+        | (i[1:] != i[:-1] + 1)
+        | (codes[i[1:]] != codes[i[:-1]])
+        | (ts[i[1:]] - ts[i[:-1]] > _MAX_GAP_NS)
+    )
     first = np.flatnonzero(new)
     last = np.append(first[1:] - 1, i.size - 1)
     t0, t1 = ts[i[first]], ts[i[last]]
@@ -332,22 +465,26 @@ def gps_visits(pings: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
     site_ix = j[first]
     keep = dwell >= sites["min_dwell_s"].to_numpy(float)[site_ix]
     fi = i[first][keep]
-    unit = (p["unit_id"].to_numpy()[fi] if "unit_id" in p else np.full(fi.size, None))
+    unit = p["unit_id"].to_numpy()[fi] if "unit_id" in p else np.full(fi.size, None)
     tz = p["ts"].dt.tz
-    out = pd.DataFrame({
-        "site_id": sites["site_id"].to_numpy()[site_ix[keep]],
-        "shift_id": p["shift_id"].to_numpy()[fi],
-        "unit_id": unit,
-        "start": pd.to_datetime(t0[keep], utc=True).tz_convert(tz),
-        "end": pd.to_datetime(t1[keep], utc=True).tz_convert(tz),
-        "dwell_s": dwell[keep],
-        "fixes": (last - first + 1)[keep].astype(np.int64),
-    }, columns=VISIT_COLUMNS)
+    out = pd.DataFrame(
+        {
+            "site_id": sites["site_id"].to_numpy()[site_ix[keep]],
+            "shift_id": p["shift_id"].to_numpy()[fi],
+            "unit_id": unit,
+            "start": pd.to_datetime(t0[keep], utc=True).tz_convert(tz),
+            "end": pd.to_datetime(t1[keep], utc=True).tz_convert(tz),
+            "dwell_s": dwell[keep],
+            "fixes": (last - first + 1)[keep].astype(np.int64),
+        },
+        columns=VISIT_COLUMNS,
+    )
     return out.sort_values(["start", "site_id"], kind="stable").reset_index(drop=True)
 
 
-def merge_visits(visits: pd.DataFrame, checks: pd.DataFrame, *,
-                 window_s: float = DEDUP_WINDOW_S) -> pd.DataFrame:
+def merge_visits(
+    visits: pd.DataFrame, checks: pd.DataFrame, *, window_s: float = DEDUP_WINDOW_S
+) -> pd.DataFrame:
     """GPS visits and explicit check-ins as one list, each real visit once.
 
     Per unit and site, events are taken in time order; an event that starts within ``window_s``
@@ -359,16 +496,25 @@ def merge_visits(visits: pd.DataFrame, checks: pd.DataFrame, *,
     -------
     DataFrame with :data:`MERGED_COLUMNS`, in time order.
     """
+
+    def events(frame: pd.DataFrame, start: str, end: str, dwell_s: Any, gps: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "site_id": frame["site_id"].to_numpy(),
+                "unit_id": frame["unit_id"].to_numpy(),
+                "start": frame[start],
+                "end": frame[end],
+                "dwell_s": dwell_s,
+                "gps": gps,
+                "chk": 1 - gps,
+            }
+        )
+
     parts = []
     if len(visits):
-        parts.append(pd.DataFrame({
-            "site_id": visits["site_id"].to_numpy(), "unit_id": visits["unit_id"].to_numpy(),
-            "start": visits["start"], "end": visits["end"],
-            "dwell_s": visits["dwell_s"].to_numpy(float), "gps": 1, "chk": 0}))
+        parts.append(events(visits, "start", "end", visits["dwell_s"].to_numpy(float), gps=1))
     if len(checks):
-        parts.append(pd.DataFrame({
-            "site_id": checks["site_id"].to_numpy(), "unit_id": checks["unit_id"].to_numpy(),
-            "start": checks["ts"], "end": checks["ts"], "dwell_s": 0.0, "gps": 0, "chk": 1}))
+        parts.append(events(checks, "ts", "ts", 0.0, gps=0))
     if not parts:
         return pd.DataFrame(columns=MERGED_COLUMNS)
     tz = get_settings().tz
@@ -377,8 +523,9 @@ def merge_visits(visits: pd.DataFrame, checks: pd.DataFrame, *,
         f["end"] = pd.to_datetime(f["end"]).dt.tz_convert(tz)
     ev = pd.concat(parts, ignore_index=True)
     ev["unit_id"] = ev["unit_id"].astype("string").fillna("")
-    ev = ev.sort_values(["site_id", "unit_id", "start", "gps"], ascending=[True, True, True, False],
-                        kind="stable").reset_index(drop=True)
+    ev = ev.sort_values(
+        ["site_id", "unit_id", "start", "gps"], ascending=[True, True, True, False], kind="stable"
+    ).reset_index(drop=True)
     t0 = ev["start"].astype("int64").to_numpy()
     t1 = ev["end"].astype("int64").to_numpy()
     grp = pd.factorize(ev["site_id"].astype(str) + "\x1f" + ev["unit_id"].astype(str))[0]
@@ -389,40 +536,83 @@ def merge_visits(visits: pd.DataFrame, checks: pd.DataFrame, *,
     new[1:] = (grp[1:] != grp[:-1]) | (t0[1:] > prev_reach[1:] + int(window_s * 1e9))
     vid = np.cumsum(new) - 1
     g = ev.assign(_v=vid).groupby("_v", sort=True)
-    out = pd.DataFrame({
-        "site_id": g["site_id"].first(), "unit_id": g["unit_id"].first(),
-        "start": g["start"].min(), "end": g["end"].max(), "dwell_s": g["dwell_s"].sum(),
-        "gps": g["gps"].sum(), "checks": g["chk"].sum()})
-    out["source"] = np.where((out["gps"] > 0) & (out["checks"] > 0), "both",
-                             np.where(out["gps"] > 0, "gps", "check"))
+    out = pd.DataFrame(
+        {
+            "site_id": g["site_id"].first(),
+            "unit_id": g["unit_id"].first(),
+            "start": g["start"].min(),
+            "end": g["end"].max(),
+            "dwell_s": g["dwell_s"].sum(),
+            "gps": g["gps"].sum(),
+            "checks": g["chk"].sum(),
+        }
+    )
+    out["source"] = np.where(
+        (out["gps"] > 0) & (out["checks"] > 0), "both", np.where(out["gps"] > 0, "gps", "check")
+    )
     out["checks"] = out["checks"].astype(np.int64)
     out["unit_id"] = out["unit_id"].replace("", None)
-    return out[MERGED_COLUMNS].sort_values(["start", "site_id"], kind="stable"
-                                           ).reset_index(drop=True)
+    return (
+        out[MERGED_COLUMNS].sort_values(["start", "site_id"], kind="stable").reset_index(drop=True)
+    )
 
 
-SITE_DUTY_COLUMNS = ["site_id", "name", "category", "per", "required", "done", "late", "missed",
-                     "visits", "first_visit", "status", "lat", "lng"]
+SITE_DUTY_COLUMNS = [
+    "site_id",
+    "name",
+    "category",
+    "per",
+    "required",
+    "done",
+    "late",
+    "missed",
+    "visits",
+    "first_visit",
+    "status",
+    "lat",
+    "lng",
+]
 
 
-UNIT_DUTY_COLUMNS = ["unit_id", "unit_name", "unit_kind", "shift_id", "visits", "sites",
-                     "done", "late", "required", "missed"]
+UNIT_DUTY_COLUMNS = [
+    "unit_id",
+    "unit_name",
+    "unit_kind",
+    "shift_id",
+    "visits",
+    "sites",
+    "done",
+    "late",
+    "required",
+    "missed",
+]
 
 
-def duty_table(sites: pd.DataFrame, merged: pd.DataFrame, w0: pd.Timestamp, w1: pd.Timestamp,
-               shifts: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def duty_table(
+    sites: pd.DataFrame,
+    merged: pd.DataFrame,
+    w0: pd.Timestamp,
+    w1: pd.Timestamp,
+    shifts: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per site and per unit: required, done (on time), late, missed for one night window.
 
     ``sites`` carries the rules (:func:`site_rules`); ``merged`` the visits (:func:`merge_visits`)
     of the night; ``shifts`` (shift_id, unit_id, unit_name, unit_kind) the shifts on duty, for
     per-shift rules and the unit table. See the module docstring for due times.
     """
-    shifts = shifts if shifts is not None else pd.DataFrame(
-        columns=["shift_id", "unit_id", "unit_name", "unit_kind"])
+    shifts = (
+        shifts
+        if shifts is not None
+        else pd.DataFrame(columns=["shift_id", "unit_id", "unit_name", "unit_kind"])
+    )
     length = (w1 - w0).value
     v = merged.loc[(merged["start"] >= w0) & (merged["start"] < w1)] if len(merged) else merged
-    v = v.merge(sites[["site_id", "visits", "per"]], on="site_id", how="inner") if len(v) \
+    v = (
+        v.merge(sites[["site_id", "visits", "per"]], on="site_id", how="inner")
+        if len(v)
         else v.assign(visits=pd.Series(dtype=np.int64), per=pd.Series(dtype=object))
+    )
     v = v.sort_values(["site_id", "start"], kind="stable").reset_index(drop=True)
     # night rules: k-th visit of the site (0-based) against the k-th due time
     k = v.groupby("site_id").cumcount().to_numpy() if len(v) else np.array([], np.int64)
@@ -439,8 +629,12 @@ def duty_table(sites: pd.DataFrame, merged: pd.DataFrame, w0: pd.Timestamp, w1: 
         sv = v.loc[~night_rule]
         kk = sv.groupby(["site_id", "unit_id"]).cumcount().to_numpy()
         v.loc[~night_rule, "on_time"] = kk < sv["visits"].to_numpy(np.int64)
-    by_site = v.groupby("site_id").agg(done=("on_time", "sum"), late=("late", "sum"),
-                                       visits=("start", "size"), first_visit=("start", "min"))
+    by_site = v.groupby("site_id").agg(
+        done=("on_time", "sum"),
+        late=("late", "sum"),
+        visits=("start", "size"),
+        first_visit=("start", "min"),
+    )
     s = sites.copy()
     s["required"] = np.where(s["per"] == "shift", s["visits"] * n_shifts, s["visits"])
     s["done"] = s["site_id"].map(by_site["done"]).fillna(0).astype(np.int64)
@@ -448,42 +642,77 @@ def duty_table(sites: pd.DataFrame, merged: pd.DataFrame, w0: pd.Timestamp, w1: 
     s["visits"] = s["site_id"].map(by_site["visits"]).fillna(0).astype(np.int64)
     s["first_visit"] = s["site_id"].map(by_site["first_visit"])
     s["missed"] = (s["required"] - s["done"] - s["late"]).clip(lower=0).astype(np.int64)
-    s["status"] = np.select([s["required"] == 0, s["missed"] > 0, s["late"] > 0],
-                            ["none", "missed", "late"], "done")
+    s["status"] = np.select(
+        [s["required"] == 0, s["missed"] > 0, s["late"] > 0], ["none", "missed", "late"], "done"
+    )
     order = {"missed": 0, "late": 1, "done": 2, "none": 3}
     s = s.assign(_o=s["status"].map(order)).sort_values(["_o", "site_id"], kind="stable")
     sites_out = s[SITE_DUTY_COLUMNS].reset_index(drop=True)
     # per unit: the visits it made that count, and its own per-shift requirement
     per_shift_req = int(sites.loc[sites["per"] == "shift", "visits"].sum())
-    units = shifts[["shift_id", "unit_id", "unit_name", "unit_kind"]].drop_duplicates(
-        "unit_id").copy() if len(shifts) else pd.DataFrame(columns=UNIT_DUTY_COLUMNS[:4])
-    vu = v.groupby("unit_id").agg(visits=("start", "size"), sites=("site_id", "nunique"),
-                                  done=("on_time", "sum"), late=("late", "sum")) if len(v) \
+    units = (
+        shifts[["shift_id", "unit_id", "unit_name", "unit_kind"]].drop_duplicates("unit_id").copy()
+        if len(shifts)
+        else pd.DataFrame(columns=UNIT_DUTY_COLUMNS[:4])
+    )
+    vu = (
+        v.groupby("unit_id").agg(
+            visits=("start", "size"),
+            sites=("site_id", "nunique"),
+            done=("on_time", "sum"),
+            late=("late", "sum"),
+        )
+        if len(v)
         else pd.DataFrame(columns=["visits", "sites", "done", "late"])
+    )
     extra = sorted(set(vu.index.dropna()) - set(units["unit_id"]))
     if extra:
         units = pd.concat([units, pd.DataFrame({"unit_id": extra})], ignore_index=True)
     for c in ("visits", "sites", "done", "late"):
         units[c] = units["unit_id"].map(vu[c]).fillna(0).astype(np.int64)
-    shift_done = v.loc[~night_rule & v["on_time"]].groupby("unit_id").size() if len(v) \
+    shift_done = (
+        v.loc[~night_rule & v["on_time"]].groupby("unit_id").size()
+        if len(v)
         else pd.Series(dtype=np.int64)
+    )
     units["required"] = per_shift_req
-    units["missed"] = (per_shift_req - units["unit_id"].map(shift_done).fillna(0)
-                       ).clip(lower=0).astype(np.int64)
+    units["missed"] = (
+        (per_shift_req - units["unit_id"].map(shift_done).fillna(0)).clip(lower=0).astype(np.int64)
+    )
     units = units.sort_values("unit_id", kind="stable")
     return sites_out, units[UNIT_DUTY_COLUMNS].reset_index(drop=True)
 
 
-SCHEDULE_COLUMNS = ["venue_id", "name", "category", "risk_level", "grade", "required", "due",
-                    "done", "overdue", "next_due", "last_inspection", "status", "lat", "lng"]
+SCHEDULE_COLUMNS = [
+    "venue_id",
+    "name",
+    "category",
+    "risk_level",
+    "grade",
+    "required",
+    "due",
+    "done",
+    "overdue",
+    "next_due",
+    "last_inspection",
+    "status",
+    "lat",
+    "lng",
+]
 
 
 _MONTH_DAYS = 30.4375
 
 
-def venue_schedule(venues: pd.DataFrame, inspections: pd.DataFrame, start: str, end: str, *,
-                   at: pd.Timestamp | None = None,
-                   rules: Mapping[str, Any] | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
+def venue_schedule(
+    venues: pd.DataFrame,
+    inspections: pd.DataFrame,
+    start: str,
+    end: str,
+    *,
+    at: pd.Timestamp | None = None,
+    rules: Mapping[str, Any] | None = None,
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """Inspections due by grade, done and overdue per venue over local dates ``start``..``end``.
 
     A venue's grade comes from its risk level (:data:`GRADE_OF_RISK`, editable in the rules);
@@ -518,22 +747,41 @@ def venue_schedule(venues: pd.DataFrame, inspections: pd.DataFrame, start: str, 
     nxt_k = np.minimum(done + 1, np.maximum(required, 1))
     next_ns = lo.value + np.ceil(nxt_k * (hi - lo).value / np.maximum(required, 1))
     overdue = np.clip(due - done, 0, None)
-    out = pd.DataFrame({
-        "venue_id": v["venue_id"], "name": v.get("name"), "category": v.get("category"),
-        "risk_level": level.to_numpy(object),
-        "grade": level.map(table["grade"]).fillna("").to_numpy(object),
-        "required": required, "due": due, "done": done, "overdue": overdue,
-        "next_due": pd.to_datetime(np.where(done < required, next_ns, np.nan)
-                                   ).tz_localize("UTC").tz_convert(lo.tz),
-        "last_inspection": pd.to_datetime(last),
-        "status": np.select([required == 0, overdue > 0, done >= required],
-                            ["none", "overdue", "complete"], "on_schedule"),
-        "lat": v.get("lat"), "lng": v.get("lng")}, columns=SCHEDULE_COLUMNS)
+    out = pd.DataFrame(
+        {
+            "venue_id": v["venue_id"],
+            "name": v.get("name"),
+            "category": v.get("category"),
+            "risk_level": level.to_numpy(object),
+            "grade": level.map(table["grade"]).fillna("").to_numpy(object),
+            "required": required,
+            "due": due,
+            "done": done,
+            "overdue": overdue,
+            "next_due": pd.to_datetime(np.where(done < required, next_ns, np.nan))
+            .tz_localize("UTC")
+            .tz_convert(lo.tz),
+            "last_inspection": pd.to_datetime(last),
+            "status": np.select(
+                [required == 0, overdue > 0, done >= required],
+                ["none", "overdue", "complete"],
+                "on_schedule",
+            ),
+            "lat": v.get("lat"),
+            "lng": v.get("lng"),
+        },
+        columns=SCHEDULE_COLUMNS,
+    )
     out = out.sort_values(["overdue", "venue_id"], ascending=[False, True], kind="stable")
-    totals = {"required": int(required.sum()), "due": int(due.sum()), "done": int(done.sum()),
-              "overdue_visits": int(overdue.sum()), "venues": len(out),
-              "venues_overdue": int((overdue > 0).sum()),
-              "venues_on_schedule": int(((overdue == 0) & (required > 0)).sum())}
+    totals = {
+        "required": int(required.sum()),
+        "due": int(due.sum()),
+        "done": int(done.sum()),
+        "overdue_visits": int(overdue.sum()),
+        "venues": len(out),
+        "venues_overdue": int((overdue > 0).sum()),
+        "venues_on_schedule": int(((overdue == 0) & (required > 0)).sum()),
+    }
     return out.reset_index(drop=True), totals
 
 
@@ -552,11 +800,19 @@ HOT_CELL_HOURS = 4.0  # a hot cell not patrolled for this long in the night
 HOT_CELL_TOP = 10  # the riskiest cells watched
 
 
-def long_stops(pings: pd.DataFrame, posts: pd.DataFrame, *, min_minutes: float = LONG_STOP_MIN,
-               post_radius_m: float = POST_RADIUS_M) -> pd.DataFrame:
-    """Stops (:func:`geo.domain.coverage.stops`) of at least ``min_minutes`` whose first fix is more
+def long_stops(
+    pings: pd.DataFrame,
+    posts: pd.DataFrame,
+    *,
+    min_minutes: float = LONG_STOP_MIN,
+    post_radius_m: float = POST_RADIUS_M,
+) -> pd.DataFrame:
+    """Long stops: stops of at least ``min_minutes`` more than ``post_radius_m`` from every post.
+
+    Stops (:func:`geo.domain.coverage.stops`) of at least ``min_minutes`` whose first fix is more
     than ``post_radius_m`` from every post: shift_id, unit_id, start, end, minutes, lat, lng,
-    post_m (metres to the nearest post)."""
+    post_m (metres to the nearest post).
+    """
     cols = ["shift_id", "unit_id", "start", "end", "minutes", "lat", "lng", "post_m"]
     if pings.empty:
         return pd.DataFrame(columns=cols)
@@ -566,8 +822,15 @@ def long_stops(pings: pd.DataFrame, posts: pd.DataFrame, *, min_minutes: float =
     if st.empty:
         return pd.DataFrame(columns=cols)
     tz = p["ts"].dt.tz
-    key = pd.DataFrame({"shift_id": p["shift_id"], "ts": p["ts"].dt.tz_convert("UTC"),
-                        "lat": p["lat"], "lng": p["lng"], "unit_id": p.get("unit_id")})
+    key = pd.DataFrame(
+        {
+            "shift_id": p["shift_id"],
+            "ts": p["ts"].dt.tz_convert("UTC"),
+            "lat": p["lat"],
+            "lng": p["lng"],
+            "unit_id": p.get("unit_id"),
+        }
+    )
     st = st.merge(key, left_on=["shift_id", "start"], right_on=["shift_id", "ts"], how="left")
     if len(posts):
         lat0 = float(posts["lat"].mean())
@@ -583,8 +846,21 @@ def long_stops(pings: pd.DataFrame, posts: pd.DataFrame, *, min_minutes: float =
     return st.loc[st["post_m"] > post_radius_m, cols].reset_index(drop=True)
 
 
-GRID_COLUMNS = ["area_id", "name", "owner", "checkin_required", "checkin_done",
-                "checkin_rate", "hazards_found", "hazards_closed_on_time", "hazard_rate",
-                "inspections_required", "inspections_done", "inspection_rate",
-                "disputes", "disputes_settled", "dispute_rate", "score"]
-
+GRID_COLUMNS = [
+    "area_id",
+    "name",
+    "owner",
+    "checkin_required",
+    "checkin_done",
+    "checkin_rate",
+    "hazards_found",
+    "hazards_closed_on_time",
+    "hazard_rate",
+    "inspections_required",
+    "inspections_done",
+    "inspection_rate",
+    "disputes",
+    "disputes_settled",
+    "dispute_rate",
+    "score",
+]

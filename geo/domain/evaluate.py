@@ -124,8 +124,14 @@ def score_period(order: np.ndarray, actual: np.ndarray, n_flag: int) -> dict[str
         hit = n / big_n
         pai = hit / (n_flag / a_total)
         pei = n / n_star
-    return {"n": int(n), "N": int(big_n), "n_star": int(n_star), "hit_rate": hit, "pai": pai,
-            "pei": pei}
+    return {
+        "n": int(n),
+        "N": int(big_n),
+        "n_star": int(n_star),
+        "hit_rate": hit,
+        "pai": pai,
+        "pei": pei,
+    }
 
 
 def _period(step: str | pd.Timedelta) -> pd.Timedelta:
@@ -148,14 +154,30 @@ def _local_midnight(value: object, tz: str) -> pd.Timestamp:
     return ts.normalize()
 
 
-def backtest(incidents: pd.DataFrame, cells: Iterable[int] | np.ndarray, *, start: object,
-             end: object, step: str | pd.Timedelta = "W", methods: Sequence[str] = METHODS,
-             venues: pd.DataFrame | None = None, sites: pd.DataFrame | None = None,
-             hazards: pd.DataFrame | None = None, weights: pd.DataFrame | None = None,
-             area_fractions: Sequence[float] = (0.01, 0.05, 0.10), res: int = 9,
-             history_periods: int = 8, last_periods: int = 1, bandwidth_m: float = 300.0,
-             k: int = 1, history_weight: float = 0.5, history_k: int = 1, fit: bool = False,
-             exposure_mode: str = "binary", tz: str = "Asia/Shanghai") -> dict[str, Any]:
+def backtest(
+    incidents: pd.DataFrame,
+    cells: Iterable[int] | np.ndarray,
+    *,
+    start: object,
+    end: object,
+    step: str | pd.Timedelta = "W",
+    methods: Sequence[str] = METHODS,
+    venues: pd.DataFrame | None = None,
+    sites: pd.DataFrame | None = None,
+    hazards: pd.DataFrame | None = None,
+    weights: pd.DataFrame | None = None,
+    area_fractions: Sequence[float] = (0.01, 0.05, 0.10),
+    res: int = 9,
+    history_periods: int = 8,
+    last_periods: int = 1,
+    bandwidth_m: float = 300.0,
+    k: int = 1,
+    history_weight: float = 0.5,
+    history_k: int = 1,
+    fit: bool = False,
+    exposure_mode: str = "binary",
+    tz: str = "Asia/Shanghai",
+) -> dict[str, Any]:
     """Rolling-origin backtest of hot-spot forecasts on a study area.
 
     Parameters
@@ -278,20 +300,27 @@ def backtest(incidents: pd.DataFrame, cells: Iterable[int] | np.ndarray, *, star
         if "gistar" in methods:
             scores["gistar"] = hotspots.gi_star(hist, w_ring).gi_z
         if "risk" in methods:
-            ex = risk.exposure(cells, venues, sites, hazards, table, at=t,
-                               mode=exposure_mode)
+            ex = risk.exposure(cells, venues, sites, hazards, table, at=t, mode=exposure_mode)
             wts: pd.DataFrame = table
             if fit:
                 wts = risk.fit_weights(ex, hist, family="poisson")
-            surf = risk.risk_surface(cells, ex, wts, hist, history_weight=history_weight,
-                                     history_k=history_k)
+            surf = risk.risk_surface(
+                cells, ex, wts, hist, history_weight=history_weight, history_k=history_k
+            )
             scores["risk"] = surf["risk"].to_numpy()
         for m in methods:
             ranked = rank_cells(cells, scores[m])
             for f in fractions:
                 s = score_period(ranked, actual, n_flags[f])
-                rows.append({"start": t.isoformat(), "method": m, "area_fraction": f,
-                             "cells_flagged": n_flags[f], **s})
+                rows.append(
+                    {
+                        "start": t.isoformat(),
+                        "method": m,
+                        "area_fraction": f,
+                        "cells_flagged": n_flags[f],
+                        **s,
+                    }
+                )
         t = t + step_td
 
     weekly = pd.DataFrame(rows)
@@ -300,24 +329,40 @@ def backtest(incidents: pd.DataFrame, cells: Iterable[int] | np.ndarray, *, star
         for f in fractions:
             sub = weekly[(weekly["method"] == m) & (weekly["area_fraction"] == f)]
             ok = sub[sub["N"] > 0]
-            summary.append({
-                "method": m, "area_fraction": f, "cells_flagged": n_flags[f],
-                "periods": len(ok),
-                "hit_rate": _json_float(ok["hit_rate"].mean()) if len(ok) else None,
-                "pai": _json_float(ok["pai"].mean()) if len(ok) else None,
-                "pei": _json_float(ok["pei"].mean()) if len(ok) else None,
-                "n": int(ok["n"].sum()), "N": int(ok["N"].sum()),
-            })
-    periods = [{k_: _json_float(v) if isinstance(v, float) else v for k_, v in r.items()}
-               for r in rows]
-    params = {"start": t_start.isoformat(), "end": (t_stop - pd.Timedelta(1, "ns")).isoformat(),
-              "step_s": step_td.total_seconds(), "methods": list(methods),
-              "area_fractions": fractions, "res": res, "study_cells": n_cells,
-              "history_periods": history_periods, "last_periods": last_periods,
-              "bandwidth_m": bandwidth_m, "k": k, "history_weight": history_weight,
-              "history_k": history_k,
-              "fit": fit, "exposure_mode": exposure_mode,
-              "incidents_in_area": len(idx)}
+            summary.append(
+                {
+                    "method": m,
+                    "area_fraction": f,
+                    "cells_flagged": n_flags[f],
+                    "periods": len(ok),
+                    "hit_rate": _json_float(ok["hit_rate"].mean()) if len(ok) else None,
+                    "pai": _json_float(ok["pai"].mean()) if len(ok) else None,
+                    "pei": _json_float(ok["pei"].mean()) if len(ok) else None,
+                    "n": int(ok["n"].sum()),
+                    "N": int(ok["N"].sum()),
+                }
+            )
+    periods = [
+        {k_: _json_float(v) if isinstance(v, float) else v for k_, v in r.items()} for r in rows
+    ]
+    params = {
+        "start": t_start.isoformat(),
+        "end": (t_stop - pd.Timedelta(1, "ns")).isoformat(),
+        "step_s": step_td.total_seconds(),
+        "methods": list(methods),
+        "area_fractions": fractions,
+        "res": res,
+        "study_cells": n_cells,
+        "history_periods": history_periods,
+        "last_periods": last_periods,
+        "bandwidth_m": bandwidth_m,
+        "k": k,
+        "history_weight": history_weight,
+        "history_k": history_k,
+        "fit": fit,
+        "exposure_mode": exposure_mode,
+        "incidents_in_area": len(idx),
+    }
     return {"params": params, "summary": summary, "periods": periods}
 
 

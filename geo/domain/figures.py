@@ -36,9 +36,19 @@ from geo.domain.period import (
 __all__ = ["FIGURES", "figures_from_frames"]
 
 # Figure keys in display order.
-FIGURES = ("incidents", "shifts", "police_aux", "volunteers", "people_checked", "night_patrol_h",
-           "venues_inspected", "site_patrols", "hazards_found", "hazards_rectified",
-           "hazards_open")
+FIGURES = (
+    "incidents",
+    "shifts",
+    "police_aux",
+    "volunteers",
+    "people_checked",
+    "night_patrol_h",
+    "venues_inspected",
+    "site_patrols",
+    "hazards_found",
+    "hazards_rectified",
+    "hazards_open",
+)
 
 
 def _night_hours(shifts: pd.DataFrame, nights: pd.Series, night: str | None, tz: str) -> float:
@@ -58,8 +68,9 @@ def _night_hours(shifts: pd.DataFrame, nights: pd.Series, night: str | None, tz:
     return float((hi - lo).dt.total_seconds().clip(lower=0).sum() / 3600.0)
 
 
-def figures_from_frames(frames: Mapping[str, pd.DataFrame], start: str, end: str, *,
-                        night: str | None = DEFAULT_NIGHT) -> dict[str, int | float]:
+def figures_from_frames(
+    frames: Mapping[str, pd.DataFrame], start: str, end: str, *, night: str | None = DEFAULT_NIGHT
+) -> dict[str, int | float]:
     """Key figures of a period from canonical frames (see the module docstring).
 
     Parameters
@@ -127,4 +138,3 @@ def figures_from_frames(frames: Mapping[str, pd.DataFrame], start: str, end: str
     out["hazards_rectified"] = int((found & rect_by_end).sum())
     out["hazards_open"] = int(((hz["found_at"] < end_ts).to_numpy() & ~closed_by_end).sum())
     return out
-

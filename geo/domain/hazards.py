@@ -13,8 +13,19 @@ import pandas as pd
 
 __all__ = ["TABLE_COLUMNS", "hazard_board", "hazard_table", "status_at"]
 
-TABLE_COLUMNS = ["hazard_id", "category", "severity", "status", "found_at", "deadline",
-                 "rectified_at", "overdue", "days_open", "lat", "lng"]
+TABLE_COLUMNS = [
+    "hazard_id",
+    "category",
+    "severity",
+    "status",
+    "found_at",
+    "deadline",
+    "rectified_at",
+    "overdue",
+    "days_open",
+    "lat",
+    "lng",
+]
 _SEVERITY_ORDER = {"major": 0, "high": 1, "medium": 2, "low": 3}
 
 
@@ -43,13 +54,15 @@ def hazard_table(hazards: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
     stop = hz["rectified_at"].where(rect & hz["rectified_at"].notna(), at)
     hz["days_open"] = (pd.to_datetime(stop) - hz["found_at"]).dt.days.astype(np.int64)
     sev = hz["severity"].map(_SEVERITY_ORDER).fillna(9)
-    hz = hz.assign(_sev=sev).sort_values(["overdue", "_sev", "found_at"],
-                                         ascending=[False, True, True], kind="stable")
+    hz = hz.assign(_sev=sev).sort_values(
+        ["overdue", "_sev", "found_at"], ascending=[False, True, True], kind="stable"
+    )
     return hz[TABLE_COLUMNS].reset_index(drop=True)
 
 
-def hazard_board(hazards: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
-                 at: pd.Timestamp | None = None) -> dict:
+def hazard_board(
+    hazards: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, at: pd.Timestamp | None = None
+) -> dict:
     """The status board of a period ``[start, end)`` (instants), with the state at ``at``.
 
     Returns a dict: ``found`` (found in the period), ``rectified`` (of those, rectified by
@@ -67,8 +80,12 @@ def hazard_board(hazards: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
     else:
         found_at = hazards["found_at"]
         in_period = (found_at >= start) & (found_at < end)
-        rect_in = in_period & hazards["status"].eq("rectified") & hazards["rectified_at"].notna() \
+        rect_in = (
+            in_period
+            & hazards["status"].eq("rectified")
+            & hazards["rectified_at"].notna()
             & (hazards["rectified_at"] < end)
+        )
 
     def counts(hz: pd.DataFrame, t: pd.DataFrame, group: str | None) -> pd.DataFrame:
         names = ["found", "rectified", "open", "rectifying", "overdue"]
@@ -80,8 +97,7 @@ def hazard_board(hazards: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
         ing = t.loc[t["status"].eq("rectifying")].groupby(group).size()
         over = t.loc[t["overdue"]].groupby(group).size()
         df = pd.concat([found, rect, opn, ing, over], axis=1, keys=names).fillna(0).astype(int)
-        df["rate"] = np.where(df["found"] > 0, df["rectified"] / df["found"].clip(lower=1),
-                              np.nan)
+        df["rate"] = np.where(df["found"] > 0, df["rectified"] / df["found"].clip(lower=1), np.nan)
         df = df.reset_index().rename(columns={group: "group", "index": "group"})
         return df[["group", "found", "rectified", "rate", "open", "rectifying", "overdue"]]
 

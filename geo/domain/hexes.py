@@ -81,8 +81,9 @@ _C_CHUNK_MIN = 20_000  # the same for the H3 C path (no Arrow conversions per ch
 #: ``geo.domain._h3c``, built by ``python -m geo.domain._h3c.build``) or ``"h3ronpy"`` (the fallback
 #: when it is not built, or when the environment sets ``QY_INDEX_ENGINE=h3ronpy``, e.g. to compare
 #: the two).
-INDEX_ENGINE = ("h3-c" if _h3c.LIB is not None and os.environ.get("QY_INDEX_ENGINE") != "h3ronpy"
-                else "h3ronpy")
+INDEX_ENGINE = (
+    "h3-c" if _h3c.LIB is not None and os.environ.get("QY_INDEX_ENGINE") != "h3ronpy" else "h3ronpy"
+)
 
 
 @lru_cache(maxsize=1)
@@ -126,8 +127,9 @@ def _to_numpy_u64(arrow_array: object, *, writeable: bool = True) -> np.ndarray:
     return out.copy() if writeable and not out.flags.writeable else out
 
 
-def _index_chunk(lat: np.ndarray, lng: np.ndarray, res: int, *,
-                 writeable: bool = True) -> np.ndarray:
+def _index_chunk(
+    lat: np.ndarray, lng: np.ndarray, res: int, *, writeable: bool = True
+) -> np.ndarray:
     if lat.size == 0:
         return np.zeros(0, np.uint64)
     try:  # the compiled layer validates every point itself: the common case pays nothing extra
@@ -168,8 +170,9 @@ def _index_c(lat: np.ndarray, lng: np.ndarray, res: int, workers: int) -> np.nda
     return out
 
 
-def latlng_to_cells(lat: Sequence[float] | np.ndarray, lng: Sequence[float] | np.ndarray,
-                    res: int) -> np.ndarray:
+def latlng_to_cells(
+    lat: Sequence[float] | np.ndarray, lng: Sequence[float] | np.ndarray, res: int
+) -> np.ndarray:
     """Index WGS-84 points to H3 cells at resolution ``res``.
 
     Parameters
@@ -333,8 +336,9 @@ def grid_disks(cells: Iterable[int] | np.ndarray, k: int) -> tuple[np.ndarray, n
     return indptr, _to_numpy_u64(disks.flatten())
 
 
-def kring_weights(cells: Iterable[int] | np.ndarray, k: int = 1, *,
-                  include_self: bool = True) -> sp.csr_matrix:
+def kring_weights(
+    cells: Iterable[int] | np.ndarray, k: int = 1, *, include_self: bool = True
+) -> sp.csr_matrix:
     """Binary k-ring adjacency among the given cells.
 
     ``W[i, j] = 1`` when cell j is within grid distance ``k`` of cell i (and ``i != j`` unless
@@ -370,8 +374,9 @@ def change_res(cells: Iterable[int] | np.ndarray, res: int) -> np.ndarray:
 
 
 def counts_in_cells(cells: np.ndarray, lat: np.ndarray, lng: np.ndarray, res: int) -> np.ndarray:
-    """How many of the points (WGS-84 degrees) fall in each of ``cells`` (sorted ``uint64`` cells
-    at ``res``); points outside them are not counted.
+    """How many of the points (WGS-84 degrees) fall in each of ``cells``.
+
+    ``cells`` are sorted ``uint64`` cells at ``res``; points outside them are not counted.
 
     >>> c = latlng_to_cells(np.array([28.7]), np.array([115.9]), 9)
     >>> counts_in_cells(c, np.array([28.7, 28.7, 10.0]), np.array([115.9, 115.9, 10.0]), 9)

@@ -43,6 +43,7 @@ from scipy.special import erfc
 from geo.domain import hexes
 
 __all__ = [
+    "HOTSPOT_COLOURS",
     "PATTERNS",
     "GiStarResult",
     "emerging",
@@ -57,6 +58,18 @@ __all__ = [
 
 EARTH_RADIUS_M = 6_371_008.8
 """Mean earth radius (metres) for the local equirectangular projection of :func:`kde`."""
+
+HOTSPOT_COLOURS: dict[int, str] = {
+    -3: "#4575b5",
+    -2: "#849eba",
+    -1: "#c0ccbe",
+    0: "#ffffbf",
+    1: "#fab984",
+    2: "#ed7551",
+    3: "#d62f27",
+}
+"""Fixed colours of the ``gi_bin`` classes, drawn by the map layers and the briefing's pictures
+(the ArcGIS hot spot analysis renderer): cold 99/95/90 %, not significant, hot 90/95/99 %."""
 
 _BIN_LEVELS = ((0.01, 3), (0.05, 2), (0.10, 1))
 """(alpha, bin) pairs of ArcGIS Gi_Bin: 99 %, 95 % and 90 % confidence."""

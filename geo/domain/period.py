@@ -128,10 +128,12 @@ def previous_period(start: str, end: str) -> tuple[str, str]:
     return ((lo - dt.timedelta(days=days)).isoformat(), (lo - dt.timedelta(days=1)).isoformat())
 
 
-def period_instants(start: str, end: str, tz: str | None = None) -> tuple[pd.Timestamp,
-                                                                              pd.Timestamp]:
-    """``[start 00:00, end + 1 day 00:00)`` as tz-aware local instants; ValueError when the end
-    is before the start.
+def period_instants(
+    start: str, end: str, tz: str | None = None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``[start 00:00, end + 1 day 00:00)`` as tz-aware local instants.
+
+    ValueError when the end is before the start.
 
     >>> period_instants("2022-07-01", "2022-07-01", "Asia/Shanghai")[1].isoformat()
     '2022-07-02T00:00:00+08:00'
@@ -151,8 +153,9 @@ def local_dates(ts: pd.Series, tz: str) -> pd.Series:
 
 
 def rollup_days(start: str | None, end: str | None) -> tuple[dt.date | None, dt.date | None]:
-    """Calendar dates of the rollup rows a period of nights needs: ``start`` .. ``end + 1``
-    (night hours after midnight sit on the next calendar date). None stays open.
+    """Calendar dates of the rollup rows a period of nights needs: ``start`` .. ``end + 1``.
+
+    Night hours after midnight sit on the next calendar date. None stays open.
 
     >>> rollup_days("2022-07-01", "2022-07-31")
     (datetime.date(2022, 7, 1), datetime.date(2022, 8, 1))
@@ -162,8 +165,7 @@ def rollup_days(start: str | None, end: str | None) -> tuple[dt.date | None, dt.
     return lo, hi
 
 
-def epoch_ms_bounds(start: str | None, end: str | None, tz: str) -> tuple[int | None,
-                                                                          int | None]:
+def epoch_ms_bounds(start: str | None, end: str | None, tz: str) -> tuple[int | None, int | None]:
     """``[start, end + 1 day)`` of local dates as UTC epoch milliseconds (None stays open).
 
     >>> epoch_ms_bounds("2022-07-01", None, "UTC")
@@ -195,8 +197,9 @@ def parse_window(text: str) -> tuple[dt.time, dt.time]:
     return t0, t1
 
 
-def window_bounds(night: str, window: str = DEFAULT_NIGHT,
-                  tz: str | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+def window_bounds(
+    night: str, window: str = DEFAULT_NIGHT, tz: str | None = None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
     """Local start and end instants of the shift window of ``night`` (the date it starts on).
 
     >>> [t.isoformat() for t in window_bounds("2022-07-15", "20:00-06:00", "Asia/Shanghai")]

@@ -75,8 +75,17 @@ WEIGHT_COLUMNS = ["factor", "label_zh", "label_en", "radius_m", "weight"]
 EXPOSURE_MODES = ("binary", "count", "density")
 """Values of :func:`exposure`'s ``mode``."""
 
-GAP_COLUMNS = ["cell", "risk", "dwell_s", "nights", "risk_pct", "coverage_pct", "gap", "rank",
-               "reason"]
+GAP_COLUMNS = [
+    "cell",
+    "risk",
+    "dwell_s",
+    "nights",
+    "risk_pct",
+    "coverage_pct",
+    "gap",
+    "rank",
+    "reason",
+]
 """Columns of :func:`gaps`, in order."""
 
 _MAX_RADIUS_M = 5000.0
@@ -175,12 +184,17 @@ def weights_from_records(records: Iterable[Mapping[str, Any]] | pd.DataFrame) ->
         factor = factor.strip().lower()
         m = _FACTOR_RE.match(factor)
         if m is None:
-            raise _bad_row(i, factor, "factor must look like 'venue:bar', 'site:school' or "
-                                      "'hazard:open'")
+            raise _bad_row(
+                i, factor, "factor must look like 'venue:bar', 'site:school' or 'hazard:open'"
+            )
         kind_, cat = m.groups()
         if cat not in _CATEGORIES[kind_]:
-            raise _bad_row(i, factor, f"unknown {kind_} category {cat!r}; expected one of "
-                                      f"{', '.join(_CATEGORIES[kind_])}")
+            raise _bad_row(
+                i,
+                factor,
+                f"unknown {kind_} category {cat!r}; expected one of "
+                f"{', '.join(_CATEGORIES[kind_])}",
+            )
         if factor in seen:
             raise _bad_row(i, factor, "duplicate factor")
         seen.add(factor)
@@ -198,8 +212,13 @@ def weights_from_records(records: Iterable[Mapping[str, Any]] | pd.DataFrame) ->
         labels = {}
         for col in ("label_zh", "label_en"):
             lab = rec.get(col)
-            labels[col] = factor if lab is None or (isinstance(lab, float) and math.isnan(lab)) \
-                or str(lab).strip() == "" else str(lab).strip()
+            labels[col] = (
+                factor
+                if lab is None
+                or (isinstance(lab, float) and math.isnan(lab))
+                or str(lab).strip() == ""
+                else str(lab).strip()
+            )
         out.append({"factor": factor, **labels, **nums})
     return pd.DataFrame(out, columns=WEIGHT_COLUMNS)
 
@@ -207,23 +226,33 @@ def weights_from_records(records: Iterable[Mapping[str, Any]] | pd.DataFrame) ->
 def weights_to_records(table: pd.DataFrame) -> list[dict[str, Any]]:
     """The weights table as JSON-able records (plain ``str`` and ``float`` values)."""
     t = weights_from_records(table)
-    return [{"factor": r.factor, "label_zh": r.label_zh, "label_en": r.label_en,
-             "radius_m": float(r.radius_m), "weight": float(r.weight)}
-            for r in t.itertuples(index=False)]
+    return [
+        {
+            "factor": r.factor,
+            "label_zh": r.label_zh,
+            "label_en": r.label_en,
+            "radius_m": float(r.radius_m),
+            "weight": float(r.weight),
+        }
+        for r in t.itertuples(index=False)
+    ]
 
 
-def weights_from_csv(path: str | os.PathLike[str] | Any, *, encoding: str = "utf-8-sig"
-                     ) -> pd.DataFrame:
+def weights_from_csv(
+    path: str | os.PathLike[str] | Any, *, encoding: str = "utf-8-sig"
+) -> pd.DataFrame:
     """Read and validate a weights table from a CSV file (header: :data:`WEIGHT_COLUMNS`)."""
-    df = pd.read_csv(path, encoding=encoding, dtype={"factor": str, "label_zh": str,
-                                                     "label_en": str})
+    df = pd.read_csv(
+        path, encoding=encoding, dtype={"factor": str, "label_zh": str, "label_en": str}
+    )
     return weights_from_records(df)
 
 
 def weights_to_csv(table: pd.DataFrame, path: str | os.PathLike[str] | Any) -> None:
     """Write a weights table as UTF-8 CSV (with BOM, so that Excel shows the Chinese labels)."""
     pd.DataFrame(weights_to_records(table), columns=WEIGHT_COLUMNS).to_csv(
-        path, index=False, encoding="utf-8-sig")
+        path, index=False, encoding="utf-8-sig"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,16 +295,24 @@ def open_hazards(hazards: pd.DataFrame, at: object = None) -> pd.Series:
         ``"rectified"`` row without ``rectified_at`` has no known date and counts as closed.
     """
     if hazards is None or len(hazards) == 0:
-        return pd.Series(np.zeros(0 if hazards is None else len(hazards), bool),
-                         index=None if hazards is None else hazards.index)
-    status = hazards["status"].astype(str).str.lower() if "status" in hazards else \
-        pd.Series("open", index=hazards.index)
+        return pd.Series(
+            np.zeros(0 if hazards is None else len(hazards), bool),
+            index=None if hazards is None else hazards.index,
+        )
+    status = (
+        hazards["status"].astype(str).str.lower()
+        if "status" in hazards
+        else pd.Series("open", index=hazards.index)
+    )
     if at is None:
         return status.ne("rectified")
     found = pd.to_datetime(hazards["found_at"])
     t = _align_ts(at, found)
-    rect = pd.to_datetime(hazards["rectified_at"]) if "rectified_at" in hazards else \
-        pd.Series(pd.NaT, index=hazards.index)
+    rect = (
+        pd.to_datetime(hazards["rectified_at"])
+        if "rectified_at" in hazards
+        else pd.Series(pd.NaT, index=hazards.index)
+    )
     undated_closed = rect.isna() & status.eq("rectified")
     return (found < t) & ~(rect <= t) & ~undated_closed
 
@@ -294,20 +331,30 @@ def _features(frame: pd.DataFrame | None) -> pd.DataFrame:
         if col not in frame:
             msg = f"features need lat and lng columns, missing {col!r}"
             raise ValueError(msg)
-    out = pd.DataFrame({
-        "category": frame["category"].astype(str).str.lower().to_numpy() if "category" in frame
-        else np.full(len(frame), "", dtype=object),
-        "lat": pd.to_numeric(frame["lat"], errors="coerce").to_numpy(np.float64),
-        "lng": pd.to_numeric(frame["lng"], errors="coerce").to_numpy(np.float64),
-    })
+    out = pd.DataFrame(
+        {
+            "category": frame["category"].astype(str).str.lower().to_numpy()
+            if "category" in frame
+            else np.full(len(frame), "", dtype=object),
+            "lat": pd.to_numeric(frame["lat"], errors="coerce").to_numpy(np.float64),
+            "lng": pd.to_numeric(frame["lng"], errors="coerce").to_numpy(np.float64),
+        }
+    )
     return out[np.isfinite(out["lat"]) & np.isfinite(out["lng"])].reset_index(drop=True)
 
 
-def exposure(cells: Iterable[int] | np.ndarray, venues: pd.DataFrame | None,
-             sites: pd.DataFrame | None, hazards: pd.DataFrame | None,
-             weights_table: pd.DataFrame | Iterable[Mapping[str, Any]] = DEFAULT_WEIGHTS, *,
-             at: object = None, mode: str = "binary", disputes: pd.DataFrame | None = None,
-             unsettled_days: float = DEFAULT_OVERDUE_DAYS) -> pd.DataFrame:
+def exposure(
+    cells: Iterable[int] | np.ndarray,
+    venues: pd.DataFrame | None,
+    sites: pd.DataFrame | None,
+    hazards: pd.DataFrame | None,
+    weights_table: pd.DataFrame | Iterable[Mapping[str, Any]] = DEFAULT_WEIGHTS,
+    *,
+    at: object = None,
+    mode: str = "binary",
+    disputes: pd.DataFrame | None = None,
+    unsettled_days: float = DEFAULT_OVERDUE_DAYS,
+) -> pd.DataFrame:
     """Exposure of each cell to each risk factor (RTM proximity).
 
     Cell centres and features are projected to a local metric plane (equirectangular about the
@@ -380,8 +427,9 @@ def exposure(cells: Iterable[int] | np.ndarray, venues: pd.DataFrame | None,
             n = np.zeros(len(cells), np.int64)
         else:
             tree = cKDTree(_project(sel["lat"].to_numpy(), sel["lng"].to_numpy(), lat0, lng0))
-            n = np.asarray(tree.query_ball_point(centres, r=float(radius), return_length=True),
-                           dtype=np.int64)
+            n = np.asarray(
+                tree.query_ball_point(centres, r=float(radius), return_length=True), dtype=np.int64
+            )
         if mode == "binary":
             out[f] = (n > 0).astype(np.int64)
         elif mode == "count":
@@ -398,8 +446,13 @@ def exposure(cells: Iterable[int] | np.ndarray, venues: pd.DataFrame | None,
 FIT_COLUMNS = ["factor", "coef", "rr", "p", "selected", "se", "exposed"]
 
 
-def fit_weights(exposure_df: pd.DataFrame, incident_counts: Iterable[float] | pd.Series, *,
-                family: str = "poisson", alpha: float = 0.05) -> pd.DataFrame:
+def fit_weights(
+    exposure_df: pd.DataFrame,
+    incident_counts: Iterable[float] | pd.Series,
+    *,
+    family: str = "poisson",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """Relative risk of each factor from a count regression of incidents on exposure (RTM).
 
     Fits ``log E[count_i] = b0 + sum_f b_f x_if`` over the cells, by a Poisson GLM
@@ -451,8 +504,14 @@ def fit_weights(exposure_df: pd.DataFrame, incident_counts: Iterable[float] | pd
     coef = np.full(len(factors), np.nan)
     se = np.full(len(factors), np.nan)
     p = np.full(len(factors), np.nan)
-    attrs: dict[str, Any] = {"family": family, "intercept": None, "nb_alpha": None, "aic": None,
-                             "n_cells": len(y), "warnings": []}
+    attrs: dict[str, Any] = {
+        "family": family,
+        "intercept": None,
+        "nb_alpha": None,
+        "aic": None,
+        "n_cells": len(y),
+        "warnings": [],
+    }
     if len(y) > len(cols) + 1 and y.sum() > 0:
         design = np.column_stack([np.ones(len(y)), xv[:, cols]])
         with warnings.catch_warnings(record=True) as caught:
@@ -462,7 +521,8 @@ def fit_weights(exposure_df: pd.DataFrame, incident_counts: Iterable[float] | pd
                 params, bse, pv = res.params, res.bse, res.pvalues
             else:
                 res = sm.NegativeBinomial(y, design, loglike_method="nb2").fit(
-                    disp=0, maxiter=300, method="bfgs")
+                    disp=0, maxiter=300, method="bfgs"
+                )
                 params, bse, pv = res.params[:-1], res.bse[:-1], res.pvalues[:-1]
                 attrs["nb_alpha"] = float(res.params[-1])
         attrs["warnings"] = sorted({str(w.message) for w in caught})
@@ -475,14 +535,25 @@ def fit_weights(exposure_df: pd.DataFrame, incident_counts: Iterable[float] | pd
         rr = np.exp(coef)
     selected = np.nan_to_num(coef, nan=-1.0) > 0
     selected &= np.nan_to_num(p, nan=1.0) < alpha
-    out = pd.DataFrame({"factor": factors, "coef": coef, "rr": rr, "p": p, "selected": selected,
-                        "se": se, "exposed": exposed.astype(np.int64)}, columns=FIT_COLUMNS)
+    out = pd.DataFrame(
+        {
+            "factor": factors,
+            "coef": coef,
+            "rr": rr,
+            "p": p,
+            "selected": selected,
+            "se": se,
+            "exposed": exposed.astype(np.int64),
+        },
+        columns=FIT_COLUMNS,
+    )
     out.attrs.update(attrs)
     return out
 
 
-def _align_counts(counts: Iterable[float] | pd.Series | None, index: pd.Index, n: int
-                  ) -> np.ndarray:
+def _align_counts(
+    counts: Iterable[float] | pd.Series | None, index: pd.Index, n: int
+) -> np.ndarray:
     if counts is None:
         return np.zeros(n)
     if isinstance(counts, pd.Series) and not isinstance(counts.index, pd.RangeIndex):
@@ -515,7 +586,7 @@ def _scale01(v: np.ndarray) -> np.ndarray:
 
 
 def _log_rr(weights: pd.DataFrame) -> pd.Series:
-    """log relative risk per factor from a fit result (rr, selected) or a weights table (weight)."""
+    """Log relative risk per factor from a fit result (rr, selected) or a weights table (weight)."""
     if "rr" in weights:
         rr = pd.to_numeric(weights["rr"], errors="coerce")
         if "selected" in weights:
@@ -532,10 +603,15 @@ def _log_rr(weights: pd.DataFrame) -> pd.Series:
     return pd.Series(np.log(rr.to_numpy(np.float64)), index=weights["factor"].astype(str))
 
 
-def risk_surface(cells: Iterable[int] | np.ndarray, exposure_df: pd.DataFrame,
-                 weights: pd.DataFrame = DEFAULT_WEIGHTS,
-                 incident_history_counts: Iterable[float] | pd.Series | None = None, *,
-                 history_weight: float = 0.5, history_k: int = 1) -> pd.DataFrame:
+def risk_surface(
+    cells: Iterable[int] | np.ndarray,
+    exposure_df: pd.DataFrame,
+    weights: pd.DataFrame = DEFAULT_WEIGHTS,
+    incident_history_counts: Iterable[float] | pd.Series | None = None,
+    *,
+    history_weight: float = 0.5,
+    history_k: int = 1,
+) -> pd.DataFrame:
     """Risk per cell: RTM composite blended with smoothed incident history, each on 0..1.
 
     * ``rtm``: the RTM composite is the product of the relative risks of the factors a cell is
@@ -581,8 +657,11 @@ def risk_surface(cells: Iterable[int] | np.ndarray, exposure_df: pd.DataFrame,
     ex = ex.reindex(pd.Index(cells, name="cell"), fill_value=0)
     log_rr = _log_rr(weights)
     common = [c for c in ex.columns if str(c) in log_rr.index]
-    score = ex[common].to_numpy(np.float64) @ log_rr.loc[[str(c) for c in common]].to_numpy() \
-        if common else np.zeros(n)
+    score = (
+        ex[common].to_numpy(np.float64) @ log_rr.loc[[str(c) for c in common]].to_numpy()
+        if common
+        else np.zeros(n)
+    )
     rtm = _scale01(score)
     if incident_history_counts is None:
         history = np.zeros(n)
@@ -613,8 +692,13 @@ def _pct_below(v: np.ndarray) -> np.ndarray:
     return below / (n - 1)
 
 
-def gaps(risk_df: pd.DataFrame, coverage_df: pd.DataFrame | None, *, top: int | None = 50,
-         by: str = "dwell_s") -> pd.DataFrame:
+def gaps(
+    risk_df: pd.DataFrame,
+    coverage_df: pd.DataFrame | None,
+    *,
+    top: int | None = 50,
+    by: str = "dwell_s",
+) -> pd.DataFrame:
     """Cells whose risk is high while night patrol coverage is low, ranked.
 
     ``risk_pct`` and ``coverage_pct`` are percentiles among the cells of ``risk_df`` (the area):
@@ -664,10 +748,23 @@ def gaps(risk_df: pd.DataFrame, coverage_df: pd.DataFrame | None, *, top: int | 
     order = np.lexsort((cells, dwell, -risk, -gap))
     rank = np.empty(len(cells), np.int64)
     rank[order] = np.arange(1, len(cells) + 1)
-    reason = [f"risk_pct={r:.2f};coverage_pct={c:.2f};dwell_min={d / 60:.1f};nights={k}"
-              for r, c, d, k in zip(risk_pct, coverage_pct, dwell, nights, strict=True)]
-    out = pd.DataFrame({"cell": cells, "risk": risk, "dwell_s": dwell, "nights": nights,
-                        "risk_pct": risk_pct, "coverage_pct": coverage_pct, "gap": gap,
-                        "rank": rank, "reason": reason}, columns=GAP_COLUMNS)
+    reason = [
+        f"risk_pct={r:.2f};coverage_pct={c:.2f};dwell_min={d / 60:.1f};nights={k}"
+        for r, c, d, k in zip(risk_pct, coverage_pct, dwell, nights, strict=True)
+    ]
+    out = pd.DataFrame(
+        {
+            "cell": cells,
+            "risk": risk,
+            "dwell_s": dwell,
+            "nights": nights,
+            "risk_pct": risk_pct,
+            "coverage_pct": coverage_pct,
+            "gap": gap,
+            "rank": rank,
+            "reason": reason,
+        },
+        columns=GAP_COLUMNS,
+    )
     out = out.iloc[order].reset_index(drop=True)
     return out if top is None else out.head(int(top))

@@ -32,9 +32,23 @@ from scipy.spatial import cKDTree
 
 from geo.domain.coords import haversine_m
 
-__all__ = ["DETOUR", "NETWORK_OF_KIND", "PLAN_KINDS", "SPEED_MPS", "RoadNetwork", "Route",
-           "Stop", "Vehicle", "capture_bound", "check_routes", "greedy_routes", "plan_kind",
-           "routes_value", "solve_routes", "straight_line_s"]
+__all__ = [
+    "DETOUR",
+    "NETWORK_OF_KIND",
+    "PLAN_KINDS",
+    "SPEED_MPS",
+    "RoadNetwork",
+    "Route",
+    "Stop",
+    "Vehicle",
+    "capture_bound",
+    "check_routes",
+    "greedy_routes",
+    "plan_kind",
+    "routes_value",
+    "solve_routes",
+    "straight_line_s",
+]
 
 # Patrol speeds (metres per second): a patrol car in city traffic at about 25 km/h, an e-bike at
 # 15 km/h, an officer on foot at 4.5 km/h.
@@ -46,12 +60,27 @@ DETOUR = 1.3
 NETWORK_OF_KIND = {"police_car": "driving", "e_bike": "cycling", "foot": "walking"}
 
 _KIND_ALIASES = {
-    "police_car": "police_car", "car": "police_car", "patrol_car": "police_car",
-    "警车": "police_car", "车巡": "police_car", "巡逻车": "police_car",
-    "e_bike": "e_bike", "e-bike": "e_bike", "ebike": "e_bike", "bike": "e_bike",
-    "电动车": "e_bike", "电瓶车": "e_bike", "骑巡": "e_bike",
-    "foot": "foot", "walk": "foot", "auxiliary": "foot", "volunteer": "foot",
-    "步巡": "foot", "徒步": "foot", "辅警": "foot", "志愿者": "foot",
+    "police_car": "police_car",
+    "car": "police_car",
+    "patrol_car": "police_car",
+    "警车": "police_car",
+    "车巡": "police_car",
+    "巡逻车": "police_car",
+    "e_bike": "e_bike",
+    "e-bike": "e_bike",
+    "ebike": "e_bike",
+    "bike": "e_bike",
+    "电动车": "e_bike",
+    "电瓶车": "e_bike",
+    "骑巡": "e_bike",
+    "foot": "foot",
+    "walk": "foot",
+    "auxiliary": "foot",
+    "volunteer": "foot",
+    "步巡": "foot",
+    "徒步": "foot",
+    "辅警": "foot",
+    "志愿者": "foot",
 }
 
 # Skipping a must-visit cell costs this much (far above any sum of scaled values).
@@ -88,8 +117,11 @@ class Vehicle:
 
 @dataclass(frozen=True)
 class Stop:
-    """A visit: candidate index, arrival (seconds from the window start) and the arrival window
-    (earliest and latest arrival that keep the rest of the route feasible)."""
+    """A visit: candidate index, arrival (seconds from the window start) and the arrival window.
+
+    The arrival window is the earliest and latest arrival that keep the rest of the route
+    feasible.
+    """
 
     cell: int
     arrive_s: int
@@ -106,10 +138,13 @@ class Route:
     end_s: int = 0
 
 
-def straight_line_s(lat: np.ndarray, lng: np.ndarray, speed_mps: float, *,
-                    detour: float = DETOUR) -> np.ndarray:
-    """Travel seconds between all pairs of points (WGS-84 degrees): great-circle metres x
-    ``detour`` / ``speed_mps``, rounded up to whole seconds (int64 matrix)."""
+def straight_line_s(
+    lat: np.ndarray, lng: np.ndarray, speed_mps: float, *, detour: float = DETOUR
+) -> np.ndarray:
+    """Travel seconds between all pairs of points (WGS-84 degrees), as an int64 matrix.
+
+    Great-circle metres x ``detour`` / ``speed_mps``, rounded up to whole seconds.
+    """
     lat = np.asarray(lat, float)
     lng = np.asarray(lng, float)
     d = haversine_m(lng[:, None], lat[:, None], lng[None, :], lat[None, :])
@@ -185,8 +220,9 @@ class RoadNetwork:
         self._graphs[network_type] = (lat, lng, graph)
         return self._graphs[network_type]
 
-    def distances_m(self, lat: np.ndarray, lng: np.ndarray, network_type: str
-                    ) -> tuple[np.ndarray, np.ndarray]:
+    def distances_m(
+        self, lat: np.ndarray, lng: np.ndarray, network_type: str
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Network metres between all pairs of points and each point's snap distance (metres).
 
         Unconnected pairs are ``inf``.
@@ -204,8 +240,9 @@ class RoadNetwork:
         net = table[inv][:, inv]
         return net, np.asarray(snap_m, float)
 
-    def travel_s(self, lat: np.ndarray, lng: np.ndarray, kind: str, *,
-                 detour: float = DETOUR) -> np.ndarray:
+    def travel_s(
+        self, lat: np.ndarray, lng: np.ndarray, kind: str, *, detour: float = DETOUR
+    ) -> np.ndarray:
         """Travel seconds between all pairs of points for a unit kind (int64 matrix)."""
         speed = SPEED_MPS[kind]
         net, snap = self.distances_m(lat, lng, NETWORK_OF_KIND[kind])
@@ -230,10 +267,17 @@ def _service(travel: np.ndarray, n_depots: int, dwell_s: int) -> np.ndarray:
     return t
 
 
-def solve_routes(values: np.ndarray, travel: dict[str, np.ndarray], vehicles: Sequence[Vehicle],
-                 *, dwell_s: int = 900, windows: np.ndarray | None = None,
-                 must: np.ndarray | None = None, time_limit_s: float = 10.0,
-                 metaheuristic: str = "GUIDED_LOCAL_SEARCH") -> list[Route]:
+def solve_routes(
+    values: np.ndarray,
+    travel: dict[str, np.ndarray],
+    vehicles: Sequence[Vehicle],
+    *,
+    dwell_s: int = 900,
+    windows: np.ndarray | None = None,
+    must: np.ndarray | None = None,
+    time_limit_s: float = 10.0,
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH",
+) -> list[Route]:
     """Routes that visit the most value within every unit's shift (team orienteering, OR-Tools).
 
     Parameters
@@ -287,8 +331,9 @@ def solve_routes(values: np.ndarray, travel: dict[str, np.ndarray], vehicles: Se
         time_cb[kind] = routing.RegisterTransitMatrix(_service(m, n_v, dwell_s).tolist())
     for i, v in enumerate(vehicles):
         routing.SetArcCostEvaluatorOfVehicle(cost_cb[v.kind], i)
-    routing.AddDimensionWithVehicleTransits([time_cb[v.kind] for v in vehicles], int(horizon),
-                                            int(horizon), False, "time")
+    routing.AddDimensionWithVehicleTransits(
+        [time_cb[v.kind] for v in vehicles], int(horizon), int(horizon), False, "time"
+    )
     time = routing.GetDimensionOrDie("time")
     for i, v in enumerate(vehicles):
         time.CumulVar(routing.Start(i)).SetRange(int(v.start_s), int(v.end_s))
@@ -311,16 +356,20 @@ def solve_routes(values: np.ndarray, travel: dict[str, np.ndarray], vehicles: Se
         routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(i)))
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = (
-        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION)
-    params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic,
-                                                metaheuristic)
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    )
+    params.local_search_metaheuristic = getattr(
+        routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic
+    )
     params.time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 100))
     # Start from the greedy routes (so the plan is never worse than the baseline) and improve.
     start = greedy_routes(values, travel, vehicles, dwell_s=dwell_s, windows=windows)
     initial = routing.ReadAssignmentFromRoutes(
-        [[manager.NodeToIndex(n_v + st.cell) for st in r.stops] for r in start], True)
-    solution = (routing.SolveFromAssignmentWithParameters(initial, params)
-                if initial is not None else None) or routing.SolveWithParameters(params)
+        [[manager.NodeToIndex(n_v + st.cell) for st in r.stops] for r in start], True
+    )
+    solution = (
+        routing.SolveFromAssignmentWithParameters(initial, params) if initial is not None else None
+    ) or routing.SolveWithParameters(params)
     if solution is None:
         msg = "no plan fits the units' shifts (check must-visit cells, windows and shift times)"
         raise ValueError(msg)
@@ -338,16 +387,31 @@ def solve_routes(values: np.ndarray, travel: dict[str, np.ndarray], vehicles: Se
                 route.end_s = int(solution.Min(time.CumulVar(index)))
                 break
             var = time.CumulVar(index)
-            route.stops.append(Stop(node - n_v, int(solution.Min(var)), int(solution.Min(var)),
-                                    int(solution.Max(var))))
+            route.stops.append(
+                Stop(
+                    node - n_v,
+                    int(solution.Min(var)),
+                    int(solution.Min(var)),
+                    int(solution.Max(var)),
+                )
+            )
         routes.append(route)
     return _tighten(routes, travel, vehicles, dwell_s=dwell_s, windows=windows)
 
 
-def _tighten(routes: list[Route], travel: dict[str, np.ndarray], vehicles: Sequence[Vehicle],
-             *, dwell_s: int, windows: np.ndarray | None) -> list[Route]:
-    """Each route's earliest schedule (leave at the shift start, arrive as early as the windows
-    allow) and, per stop, the latest arrival that keeps every later stop and the return in time."""
+def _tighten(
+    routes: list[Route],
+    travel: dict[str, np.ndarray],
+    vehicles: Sequence[Vehicle],
+    *,
+    dwell_s: int,
+    windows: np.ndarray | None,
+) -> list[Route]:
+    """Each route's earliest schedule and, per stop, the latest arrival that keeps it in time.
+
+    The earliest schedule leaves at the shift start and arrives as early as the windows allow;
+    a stop's latest arrival keeps every later stop and the return in time.
+    """
     n_v = len(vehicles)
     out = []
     for depot, (r, v) in enumerate(zip(routes, vehicles, strict=True)):
@@ -371,8 +435,9 @@ def _tighten(routes: list[Route], travel: dict[str, np.ndarray], vehicles: Seque
                 lt = min(lt, int(windows[nodes[k] - n_v, 1]))
             latest[k] = lt
             nxt_latest, nxt = lt, nodes[k]
-        stops = [Stop(s.cell, a, a, max(a, lt))
-                 for s, a, lt in zip(r.stops, arrive, latest, strict=True)]
+        stops = [
+            Stop(s.cell, a, a, max(a, lt)) for s, a, lt in zip(r.stops, arrive, latest, strict=True)
+        ]
         out.append(Route(stops, r.travel_s, end))
     return out
 
@@ -383,11 +448,18 @@ def routes_value(routes: Sequence[Route], values: np.ndarray) -> float:
     return float(np.asarray(values, float)[sorted(seen)].sum()) if seen else 0.0
 
 
-def capture_bound(values: np.ndarray, travel: dict[str, np.ndarray],
-                  vehicles: Sequence[Vehicle], *, dwell_s: int = 900,
-                  windows: np.ndarray | None = None) -> float:
-    """An upper bound on the value any feasible plan can capture (same inputs as
-    :func:`solve_routes`), to tell how far a plan or a baseline can be from the best one.
+def capture_bound(
+    values: np.ndarray,
+    travel: dict[str, np.ndarray],
+    vehicles: Sequence[Vehicle],
+    *,
+    dwell_s: int = 900,
+    windows: np.ndarray | None = None,
+) -> float:
+    """An upper bound on the value any feasible plan can capture.
+
+    Same inputs as :func:`solve_routes`; tells how far a plan or a baseline can be from the best
+    one.
 
     It relaxes the routing to counting: unit ``u`` can only visit cells it can reach and leave
     in time (out from its start point, the dwell, back within its shift, inside the cell's
@@ -433,8 +505,10 @@ def capture_bound(values: np.ndarray, travel: dict[str, np.ndarray],
     uu, cc = np.concatenate(units), np.concatenate(cells)
     n_x = uu.size
     rows = np.r_[uu, len(caps) + cc]  # one row per unit (its count), then one per cell (once)
-    a = coo_matrix((np.ones(2 * n_x), (rows, np.r_[np.arange(n_x), np.arange(n_x)])),
-                   shape=(len(caps) + n_c, n_x)).tocsr()
+    a = coo_matrix(
+        (np.ones(2 * n_x), (rows, np.r_[np.arange(n_x), np.arange(n_x)])),
+        shape=(len(caps) + n_c, n_x),
+    ).tocsr()
     b = np.r_[np.asarray(caps, float), np.ones(n_c)]
     res = linprog(-values[cc], A_ub=a, b_ub=b, bounds=(0, 1), method="highs")
     if res.status != 0:  # pragma: no cover - the problem is always feasible (x = 0)
@@ -443,9 +517,14 @@ def capture_bound(values: np.ndarray, travel: dict[str, np.ndarray],
     return float(-res.fun)
 
 
-def check_routes(routes: Sequence[Route], travel: dict[str, np.ndarray],
-                 vehicles: Sequence[Vehicle], *, dwell_s: int,
-                 windows: np.ndarray | None = None) -> list[str]:
+def check_routes(
+    routes: Sequence[Route],
+    travel: dict[str, np.ndarray],
+    vehicles: Sequence[Vehicle],
+    *,
+    dwell_s: int,
+    windows: np.ndarray | None = None,
+) -> list[str]:
     """Violations of the plan's rules (empty when every route is feasible).
 
     Recomputes each route from the travel matrices: a unit leaves no earlier than its shift
@@ -467,8 +546,10 @@ def check_routes(routes: Sequence[Route], travel: dict[str, np.ndarray],
                 if t > int(windows[s.cell, 1]):
                     problems.append(f"unit {u} stop {k}: arrives after its window closes")
             if s.arrive_s < t:
-                problems.append(f"unit {u} stop {k}: planned arrival {s.arrive_s} s is before "
-                                f"the earliest possible {t} s")
+                problems.append(
+                    f"unit {u} stop {k}: planned arrival {s.arrive_s} s is before "
+                    f"the earliest possible {t} s"
+                )
             t = max(t, s.arrive_s) + int(dwell_s)
             prev = node
             if s.cell in seen:
@@ -480,9 +561,14 @@ def check_routes(routes: Sequence[Route], travel: dict[str, np.ndarray],
     return problems
 
 
-def greedy_routes(values: np.ndarray, travel: dict[str, np.ndarray],
-                  vehicles: Sequence[Vehicle], *, dwell_s: int = 900,
-                  windows: np.ndarray | None = None) -> list[Route]:
+def greedy_routes(
+    values: np.ndarray,
+    travel: dict[str, np.ndarray],
+    vehicles: Sequence[Vehicle],
+    *,
+    dwell_s: int = 900,
+    windows: np.ndarray | None = None,
+) -> list[Route]:
     """Baseline: greedy nearest-highest-value routing.
 
     The unit that is free first goes next to the unvisited cell with the most value per second

@@ -79,28 +79,88 @@ class Kind:
 # Aliases shared by many kinds. Matching is case-insensitive and ignores spaces, underscores,
 # hyphens and brackets, so "Lat (WGS84)" and "lat_wgs84" both match "lat".
 _LAT = ("latitude", "lat", "y", "纬度", "緯度", "wd", "gps纬度", "纬度(wgs84)", "纬度坐标")
-_LNG = ("longitude", "lng", "lon", "long", "x", "经度", "經度", "jd", "gps经度", "经度(wgs84)", "经度坐标")
+_LNG = (
+    "longitude",
+    "lng",
+    "lon",
+    "long",
+    "x",
+    "经度",
+    "經度",
+    "jd",
+    "gps经度",
+    "经度(wgs84)",
+    "经度坐标",
+)
 _NAME = ("name", "名称", "名字", "单位名称", "场所名称", "部位名称")
 _CATEGORY = ("category", "type", "类别", "类型", "分类", "种类")
 _STATUS = ("status", "state", "状态", "处理状态", "整改状态")
-_UNIT = ("unit_id", "unit", "unit id", "单位编号", "巡逻单元", "巡逻单位", "警组", "警组编号", "车辆编号",
-         "巡逻组", "巡逻组编号")
-_TS = ("ts", "time", "timestamp", "datetime", "时间", "日期时间", "发生时间", "报警时间", "定位时间")
+_UNIT = (
+    "unit_id",
+    "unit",
+    "unit id",
+    "单位编号",
+    "巡逻单元",
+    "巡逻单位",
+    "警组",
+    "警组编号",
+    "车辆编号",
+    "巡逻组",
+    "巡逻组编号",
+)
+_TS = (
+    "ts",
+    "time",
+    "timestamp",
+    "datetime",
+    "时间",
+    "日期时间",
+    "发生时间",
+    "报警时间",
+    "定位时间",
+)
 
 UNIT_KINDS = ("police_car", "foot", "auxiliary", "volunteer")
 SITE_CATEGORIES = ("school", "bank", "hub", "market", "hospital", "mall", "government", "post")
-VENUE_CATEGORIES = ("ktv", "bar", "hotel", "internet_cafe", "market", "nursing_home", "bathhouse",
-                    "restaurant")
+VENUE_CATEGORIES = (
+    "ktv",
+    "bar",
+    "hotel",
+    "internet_cafe",
+    "market",
+    "nursing_home",
+    "bathhouse",
+    "restaurant",
+)
 RISK_LEVELS = ("low", "medium", "high")
 INSPECTION_RESULTS = ("pass", "rectify", "fail")
 HAZARD_CATEGORIES = ("fire", "electrical", "gas", "structural", "traffic", "public_order", "other")
 HAZARD_SEVERITIES = ("low", "medium", "high", "major")
 HAZARD_STATUSES = ("open", "rectifying", "rectified")
-INCIDENT_CATEGORIES = ("theft", "burglary", "robbery", "fraud", "fight", "disturbance", "dispute",
-                       "traffic", "drugs", "gambling", "other")
+INCIDENT_CATEGORIES = (
+    "theft",
+    "burglary",
+    "robbery",
+    "fraud",
+    "fight",
+    "disturbance",
+    "dispute",
+    "traffic",
+    "drugs",
+    "gambling",
+    "other",
+)
 AREA_LEVELS = ("station", "grid")
-DISPUTE_CATEGORIES = ("neighbours", "family", "wages", "market_trade", "property_management",
-                      "consumer", "traffic", "other")
+DISPUTE_CATEGORIES = (
+    "neighbours",
+    "family",
+    "wages",
+    "market_trade",
+    "property_management",
+    "consumer",
+    "traffic",
+    "other",
+)
 DISPUTE_STATUSES = ("pending", "mediating", "settled", "escalated", "referred")
 LEAD_CHANNELS = ("phone_line", "app", "courier", "volunteer", "walk_in")
 LEAD_TOPICS = ("elder_fraud", "drugs", "gambling", "hazard", "other")
@@ -113,266 +173,701 @@ def _add(k: Kind) -> None:
     KINDS[k.name] = k
 
 
-_add(Kind(
-    "units", label_zh="巡逻单元", label_en="Patrol units", key=("unit_id",),
-    columns=(
-        Column("unit_id", "id", True, aliases=_UNIT),
-        Column("name", "str", True, aliases=(*_NAME, "单元名称", "警组名称")),
-        Column("kind", "enum", True, UNIT_KINDS, ("kind", "unit kind", "类型", "类别", "单元类型",
-                                                   "巡逻方式")),
-        Column("station", "id", False, aliases=("station", "派出所", "所属派出所", "辖区", "station id")),
-    ),
-))
+_add(
+    Kind(
+        "units",
+        label_zh="巡逻单元",
+        label_en="Patrol units",
+        key=("unit_id",),
+        columns=(
+            Column("unit_id", "id", True, aliases=_UNIT),
+            Column("name", "str", True, aliases=(*_NAME, "单元名称", "警组名称")),
+            Column(
+                "kind",
+                "enum",
+                True,
+                UNIT_KINDS,
+                ("kind", "unit kind", "类型", "类别", "单元类型", "巡逻方式"),
+            ),
+            Column(
+                "station",
+                "id",
+                False,
+                aliases=("station", "派出所", "所属派出所", "辖区", "station id"),
+            ),
+        ),
+    )
+)
 
-_add(Kind(
-    "shifts", label_zh="巡逻班次", label_en="Shifts", key=("shift_id",),
-    columns=(
-        Column("shift_id", "id", True, aliases=("shift_id", "shift", "班次", "班次编号", "勤务编号",
-                                                 "巡逻编号")),
-        Column("unit_id", "id", True, aliases=_UNIT),
-        Column("start", "ts", True, aliases=("start", "start time", "begin", "开始时间", "上岗时间",
-                                              "出巡时间")),
-        Column("end", "ts", True, aliases=("end", "end time", "finish", "结束时间", "下岗时间",
-                                            "收队时间")),
-        Column("police", "int", False, aliases=("police", "officers", "民警", "民警人数", "警力"),
-               default=0),
-        Column("auxiliaries", "int", False, aliases=("auxiliaries", "auxiliary", "辅警", "辅警人数"),
-               default=0),
-        Column("volunteers", "int", False, aliases=("volunteers", "volunteer", "群防群治", "志愿者",
-                                                    "群防群治人数", "志愿者人数"), default=0),
-        Column("people_checked", "int", False, aliases=("people checked", "checked", "盘查人员",
-                                                        "盘查人数", "盘查"), default=0),
-        Column("outreach", "int", False, aliases=("outreach", "宣传", "宣传人数", "走访群众"),
-               default=0),
-    ),
-))
+_add(
+    Kind(
+        "shifts",
+        label_zh="巡逻班次",
+        label_en="Shifts",
+        key=("shift_id",),
+        columns=(
+            Column(
+                "shift_id",
+                "id",
+                True,
+                aliases=("shift_id", "shift", "班次", "班次编号", "勤务编号", "巡逻编号"),
+            ),
+            Column("unit_id", "id", True, aliases=_UNIT),
+            Column(
+                "start",
+                "ts",
+                True,
+                aliases=("start", "start time", "begin", "开始时间", "上岗时间", "出巡时间"),
+            ),
+            Column(
+                "end",
+                "ts",
+                True,
+                aliases=("end", "end time", "finish", "结束时间", "下岗时间", "收队时间"),
+            ),
+            Column(
+                "police",
+                "int",
+                False,
+                aliases=("police", "officers", "民警", "民警人数", "警力"),
+                default=0,
+            ),
+            Column(
+                "auxiliaries",
+                "int",
+                False,
+                aliases=("auxiliaries", "auxiliary", "辅警", "辅警人数"),
+                default=0,
+            ),
+            Column(
+                "volunteers",
+                "int",
+                False,
+                aliases=(
+                    "volunteers",
+                    "volunteer",
+                    "群防群治",
+                    "志愿者",
+                    "群防群治人数",
+                    "志愿者人数",
+                ),
+                default=0,
+            ),
+            Column(
+                "people_checked",
+                "int",
+                False,
+                aliases=("people checked", "checked", "盘查人员", "盘查人数", "盘查"),
+                default=0,
+            ),
+            Column(
+                "outreach",
+                "int",
+                False,
+                aliases=("outreach", "宣传", "宣传人数", "走访群众"),
+                default=0,
+            ),
+        ),
+    )
+)
 
-_add(Kind(
-    "pings", label_zh="GPS定位", label_en="GPS pings", key=("shift_id", "ts"), located=True,
-    one_of=(("shift_id", "unit_id"),),
-    columns=(
-        Column("shift_id", "id", False, aliases=("shift_id", "shift", "班次", "班次编号", "勤务编号")),
-        Column("unit_id", "id", False, aliases=_UNIT),
-        Column("ts", "ts", True, aliases=(*_TS, "gps时间", "fix time")),
-        Column("lat", "lat", True, aliases=_LAT),
-        Column("lng", "lng", True, aliases=_LNG),
-        Column("speed", "float", False, aliases=("speed", "速度", "speed_kph", "速度(km/h)")),
-        Column("accuracy", "float", False, aliases=("accuracy", "精度", "hdop", "定位精度")),
-    ),
-))
+_add(
+    Kind(
+        "pings",
+        label_zh="GPS定位",
+        label_en="GPS pings",
+        key=("shift_id", "ts"),
+        located=True,
+        one_of=(("shift_id", "unit_id"),),
+        columns=(
+            Column(
+                "shift_id",
+                "id",
+                False,
+                aliases=("shift_id", "shift", "班次", "班次编号", "勤务编号"),
+            ),
+            Column("unit_id", "id", False, aliases=_UNIT),
+            Column("ts", "ts", True, aliases=(*_TS, "gps时间", "fix time")),
+            Column("lat", "lat", True, aliases=_LAT),
+            Column("lng", "lng", True, aliases=_LNG),
+            Column("speed", "float", False, aliases=("speed", "速度", "speed_kph", "速度(km/h)")),
+            Column("accuracy", "float", False, aliases=("accuracy", "精度", "hdop", "定位精度")),
+        ),
+    )
+)
 
-_add(Kind(
-    "sites", label_zh="重点部位", label_en="Key sites", key=("site_id",), located=True,
-    columns=(
-        Column("site_id", "id", True, aliases=("site_id", "site", "部位编号", "点位编号", "编号")),
-        Column("name", "str", True, aliases=_NAME),
-        Column("category", "enum", True, SITE_CATEGORIES, _CATEGORY),
-        Column("lat", "lat", True, aliases=_LAT),
-        Column("lng", "lng", True, aliases=_LNG),
-    ),
-))
+_add(
+    Kind(
+        "sites",
+        label_zh="重点部位",
+        label_en="Key sites",
+        key=("site_id",),
+        located=True,
+        columns=(
+            Column(
+                "site_id", "id", True, aliases=("site_id", "site", "部位编号", "点位编号", "编号")
+            ),
+            Column("name", "str", True, aliases=_NAME),
+            Column("category", "enum", True, SITE_CATEGORIES, _CATEGORY),
+            Column("lat", "lat", True, aliases=_LAT),
+            Column("lng", "lng", True, aliases=_LNG),
+        ),
+    )
+)
 
-_add(Kind(
-    "site_checks", label_zh="重点部位巡查", label_en="Key-site checks", key=(),
-    columns=(
-        Column("site_id", "id", True, aliases=("site_id", "site", "部位编号", "点位编号")),
-        Column("ts", "ts", True, aliases=(*_TS, "巡查时间", "签到时间")),
-        Column("unit_id", "id", True, aliases=_UNIT),
-    ),
-))
+_add(
+    Kind(
+        "site_checks",
+        label_zh="重点部位巡查",
+        label_en="Key-site checks",
+        key=(),
+        columns=(
+            Column("site_id", "id", True, aliases=("site_id", "site", "部位编号", "点位编号")),
+            Column("ts", "ts", True, aliases=(*_TS, "巡查时间", "签到时间")),
+            Column("unit_id", "id", True, aliases=_UNIT),
+        ),
+    )
+)
 
-_add(Kind(
-    "venues", label_zh="场所", label_en="Venues", key=("venue_id",), located=True,
-    columns=(
-        Column("venue_id", "id", True, aliases=("venue_id", "venue", "场所编号", "编号")),
-        Column("name", "str", True, aliases=_NAME),
-        Column("category", "enum", True, VENUE_CATEGORIES, (*_CATEGORY, "场所类型", "行业类别")),
-        Column("lat", "lat", True, aliases=_LAT),
-        Column("lng", "lng", True, aliases=_LNG),
-        Column("licence", "str", False, aliases=("licence", "license", "许可证", "许可证号",
-                                                 "营业执照", "统一社会信用代码")),
-        Column("risk_level", "enum", False, RISK_LEVELS, ("risk level", "risk", "风险等级",
-                                                          "等级")),
-    ),
-))
+_add(
+    Kind(
+        "venues",
+        label_zh="场所",
+        label_en="Venues",
+        key=("venue_id",),
+        located=True,
+        columns=(
+            Column("venue_id", "id", True, aliases=("venue_id", "venue", "场所编号", "编号")),
+            Column("name", "str", True, aliases=_NAME),
+            Column(
+                "category", "enum", True, VENUE_CATEGORIES, (*_CATEGORY, "场所类型", "行业类别")
+            ),
+            Column("lat", "lat", True, aliases=_LAT),
+            Column("lng", "lng", True, aliases=_LNG),
+            Column(
+                "licence",
+                "str",
+                False,
+                aliases=(
+                    "licence",
+                    "license",
+                    "许可证",
+                    "许可证号",
+                    "营业执照",
+                    "统一社会信用代码",
+                ),
+            ),
+            Column(
+                "risk_level", "enum", False, RISK_LEVELS, ("risk level", "risk", "风险等级", "等级")
+            ),
+        ),
+    )
+)
 
-_add(Kind(
-    "inspections", label_zh="场所检查", label_en="Inspections", key=(),
-    columns=(
-        Column("inspection_id", "id", False, aliases=("inspection_id", "检查编号")),
-        Column("venue_id", "id", True, aliases=("venue_id", "venue", "场所编号")),
-        Column("ts", "ts", True, aliases=(*_TS, "检查时间", "检查日期")),
-        Column("unit_id", "id", False, aliases=_UNIT),
-        Column("result", "enum", True, INSPECTION_RESULTS, ("result", "outcome", "检查结果", "结果")),
-        Column("findings", "str", False, aliases=("findings", "notes", "发现问题", "检查情况",
-                                                  "备注")),
-        Column("follow_up_due", "ts", False, aliases=("follow up due", "follow_up", "复查期限",
-                                                      "整改期限")),
-    ),
-))
+_add(
+    Kind(
+        "inspections",
+        label_zh="场所检查",
+        label_en="Inspections",
+        key=(),
+        columns=(
+            Column("inspection_id", "id", False, aliases=("inspection_id", "检查编号")),
+            Column("venue_id", "id", True, aliases=("venue_id", "venue", "场所编号")),
+            Column("ts", "ts", True, aliases=(*_TS, "检查时间", "检查日期")),
+            Column("unit_id", "id", False, aliases=_UNIT),
+            Column(
+                "result",
+                "enum",
+                True,
+                INSPECTION_RESULTS,
+                ("result", "outcome", "检查结果", "结果"),
+            ),
+            Column(
+                "findings",
+                "str",
+                False,
+                aliases=("findings", "notes", "发现问题", "检查情况", "备注"),
+            ),
+            Column(
+                "follow_up_due",
+                "ts",
+                False,
+                aliases=("follow up due", "follow_up", "复查期限", "整改期限"),
+            ),
+        ),
+    )
+)
 
-_add(Kind(
-    "hazards", label_zh="安全隐患", label_en="Safety hazards", key=("hazard_id",), located=True,
-    columns=(
-        Column("hazard_id", "id", True, aliases=("hazard_id", "hazard", "隐患编号", "编号")),
-        Column("category", "enum", True, HAZARD_CATEGORIES, (*_CATEGORY, "隐患类别", "隐患类型")),
-        Column("severity", "enum", True, HAZARD_SEVERITIES, ("severity", "level", "等级",
-                                                             "隐患等级", "严重程度")),
-        Column("lat", "lat", True, aliases=_LAT),
-        Column("lng", "lng", True, aliases=_LNG),
-        Column("found_at", "ts", True, aliases=("found at", "found", "发现时间", "排查时间")),
-        Column("status", "enum", True, HAZARD_STATUSES, _STATUS),
-        Column("rectified_at", "ts", False, aliases=("rectified at", "rectified", "整改时间",
-                                                     "整改完成时间")),
-        Column("deadline", "ts", False, aliases=("deadline", "due", "整改期限", "限期")),
-    ),
-))
+_add(
+    Kind(
+        "hazards",
+        label_zh="安全隐患",
+        label_en="Safety hazards",
+        key=("hazard_id",),
+        located=True,
+        columns=(
+            Column("hazard_id", "id", True, aliases=("hazard_id", "hazard", "隐患编号", "编号")),
+            Column(
+                "category", "enum", True, HAZARD_CATEGORIES, (*_CATEGORY, "隐患类别", "隐患类型")
+            ),
+            Column(
+                "severity",
+                "enum",
+                True,
+                HAZARD_SEVERITIES,
+                ("severity", "level", "等级", "隐患等级", "严重程度"),
+            ),
+            Column("lat", "lat", True, aliases=_LAT),
+            Column("lng", "lng", True, aliases=_LNG),
+            Column("found_at", "ts", True, aliases=("found at", "found", "发现时间", "排查时间")),
+            Column("status", "enum", True, HAZARD_STATUSES, _STATUS),
+            Column(
+                "rectified_at",
+                "ts",
+                False,
+                aliases=("rectified at", "rectified", "整改时间", "整改完成时间"),
+            ),
+            Column("deadline", "ts", False, aliases=("deadline", "due", "整改期限", "限期")),
+        ),
+    )
+)
 
-_add(Kind(
-    "incidents", label_zh="警情", label_en="Incidents", key=("incident_id",), located=True,
-    columns=(
-        Column("incident_id", "id", True, aliases=("incident_id", "incident", "警情编号", "接警编号",
-                                                   "编号", "案件编号")),
-        Column("ts", "ts", True, aliases=_TS),
-        Column("category", "enum", True, INCIDENT_CATEGORIES, (*_CATEGORY, "警情类别", "案件类别")),
-        Column("lat", "lat", True, aliases=_LAT),
-        Column("lng", "lng", True, aliases=_LNG),
-        Column("priority", "int", False, aliases=("priority", "优先级", "紧急程度", "等级"),
-               default=2),
-    ),
-))
+_add(
+    Kind(
+        "incidents",
+        label_zh="警情",
+        label_en="Incidents",
+        key=("incident_id",),
+        located=True,
+        columns=(
+            Column(
+                "incident_id",
+                "id",
+                True,
+                aliases=("incident_id", "incident", "警情编号", "接警编号", "编号", "案件编号"),
+            ),
+            Column("ts", "ts", True, aliases=_TS),
+            Column(
+                "category", "enum", True, INCIDENT_CATEGORIES, (*_CATEGORY, "警情类别", "案件类别")
+            ),
+            Column("lat", "lat", True, aliases=_LAT),
+            Column("lng", "lng", True, aliases=_LNG),
+            Column(
+                "priority",
+                "int",
+                False,
+                aliases=("priority", "优先级", "紧急程度", "等级"),
+                default=2,
+            ),
+        ),
+    )
+)
 
-_add(Kind(
-    "areas", label_zh="辖区/网格", label_en="Areas", key=("area_id",),
-    columns=(
-        Column("area_id", "id", True, aliases=("area_id", "area", "网格编号", "辖区编号", "编号")),
-        Column("name", "str", True, aliases=(*_NAME, "网格名称", "辖区名称")),
-        Column("level", "enum", True, AREA_LEVELS, ("level", "层级", "级别", "类型")),
-        Column("owner", "str", False, aliases=("owner", "负责人", "网格员", "责任人")),
-        Column("parent_id", "id", False, aliases=("parent_id", "parent", "上级", "所属辖区")),
-        Column("geometry", "geometry", True, aliases=("geometry", "geom", "wkt", "边界", "范围")),
-    ),
-))
+_add(
+    Kind(
+        "areas",
+        label_zh="辖区/网格",
+        label_en="Areas",
+        key=("area_id",),
+        columns=(
+            Column(
+                "area_id", "id", True, aliases=("area_id", "area", "网格编号", "辖区编号", "编号")
+            ),
+            Column("name", "str", True, aliases=(*_NAME, "网格名称", "辖区名称")),
+            Column("level", "enum", True, AREA_LEVELS, ("level", "层级", "级别", "类型")),
+            Column("owner", "str", False, aliases=("owner", "负责人", "网格员", "责任人")),
+            Column("parent_id", "id", False, aliases=("parent_id", "parent", "上级", "所属辖区")),
+            Column(
+                "geometry", "geometry", True, aliases=("geometry", "geom", "wkt", "边界", "范围")
+            ),
+        ),
+    )
+)
 
-_add(Kind(
-    "disputes", label_zh="矛盾纠纷", label_en="Disputes", key=("dispute_id",), located=True,
-    places=(("site_id", "sites"), ("venue_id", "venues")),
-    columns=(
-        Column("dispute_id", "id", True, aliases=("dispute_id", "dispute", "纠纷编号", "矛盾纠纷编号",
-                                                   "编号", "案件编号", "登记编号")),
-        Column("reported_at", "ts", True, aliases=("reported_at", "reported", "report time",
-                                                   "登记时间", "排查时间", "发现时间", "受理时间",
-                                                   "报告时间", *_TS)),
-        Column("category", "enum", True, DISPUTE_CATEGORIES, (*_CATEGORY, "纠纷类型", "纠纷类别",
-                                                              "矛盾类型")),
-        Column("lat", "lat", False, aliases=_LAT),
-        Column("lng", "lng", False, aliases=_LNG),
-        Column("site_id", "id", False, aliases=("site_id", "site", "部位编号", "点位编号",
-                                                "重点部位编号")),
-        Column("venue_id", "id", False, aliases=("venue_id", "venue", "场所编号", "市场编号")),
-        Column("parties", "int", False, aliases=("parties", "party count", "parties count",
-                                                 "当事人数", "当事人人数", "涉及人数")),
-        Column("mediator", "str", False, aliases=("mediator", "mediated by", "调解单位",
-                                                  "调解组织", "调解人", "调解室", "承办单位")),
-        Column("status", "enum", True, DISPUTE_STATUSES, (*_STATUS, "调处状态", "化解状态",
-                                                          "办理状态")),
-        Column("settled_at", "ts", False, aliases=("settled_at", "settled", "closed at",
-                                                   "化解时间", "调结时间", "办结时间")),
-        Column("incident_id", "id", False, aliases=("incident_id", "incident", "linked incident",
-                                                    "关联警情", "警情编号", "接警编号")),
-    ),
-))
+_add(
+    Kind(
+        "disputes",
+        label_zh="矛盾纠纷",
+        label_en="Disputes",
+        key=("dispute_id",),
+        located=True,
+        places=(("site_id", "sites"), ("venue_id", "venues")),
+        columns=(
+            Column(
+                "dispute_id",
+                "id",
+                True,
+                aliases=(
+                    "dispute_id",
+                    "dispute",
+                    "纠纷编号",
+                    "矛盾纠纷编号",
+                    "编号",
+                    "案件编号",
+                    "登记编号",
+                ),
+            ),
+            Column(
+                "reported_at",
+                "ts",
+                True,
+                aliases=(
+                    "reported_at",
+                    "reported",
+                    "report time",
+                    "登记时间",
+                    "排查时间",
+                    "发现时间",
+                    "受理时间",
+                    "报告时间",
+                    *_TS,
+                ),
+            ),
+            Column(
+                "category",
+                "enum",
+                True,
+                DISPUTE_CATEGORIES,
+                (*_CATEGORY, "纠纷类型", "纠纷类别", "矛盾类型"),
+            ),
+            Column("lat", "lat", False, aliases=_LAT),
+            Column("lng", "lng", False, aliases=_LNG),
+            Column(
+                "site_id",
+                "id",
+                False,
+                aliases=("site_id", "site", "部位编号", "点位编号", "重点部位编号"),
+            ),
+            Column("venue_id", "id", False, aliases=("venue_id", "venue", "场所编号", "市场编号")),
+            Column(
+                "parties",
+                "int",
+                False,
+                aliases=(
+                    "parties",
+                    "party count",
+                    "parties count",
+                    "当事人数",
+                    "当事人人数",
+                    "涉及人数",
+                ),
+            ),
+            Column(
+                "mediator",
+                "str",
+                False,
+                aliases=(
+                    "mediator",
+                    "mediated by",
+                    "调解单位",
+                    "调解组织",
+                    "调解人",
+                    "调解室",
+                    "承办单位",
+                ),
+            ),
+            Column(
+                "status",
+                "enum",
+                True,
+                DISPUTE_STATUSES,
+                (*_STATUS, "调处状态", "化解状态", "办理状态"),
+            ),
+            Column(
+                "settled_at",
+                "ts",
+                False,
+                aliases=("settled_at", "settled", "closed at", "化解时间", "调结时间", "办结时间"),
+            ),
+            Column(
+                "incident_id",
+                "id",
+                False,
+                aliases=(
+                    "incident_id",
+                    "incident",
+                    "linked incident",
+                    "关联警情",
+                    "警情编号",
+                    "接警编号",
+                ),
+            ),
+        ),
+    )
+)
 
-_add(Kind(
-    "leads", label_zh="线索", label_en="Leads", key=("lead_id",), located=True,
-    columns=(
-        Column("lead_id", "id", True, aliases=("lead_id", "lead", "线索编号", "编号")),
-        Column("received_at", "ts", True, aliases=("received_at", "received", "receive time",
-                                                   "接收时间", "收到时间", "受理时间", "举报时间",
-                                                   *_TS)),
-        Column("channel", "enum", True, LEAD_CHANNELS, ("channel", "source", "来源", "渠道",
-                                                        "线索来源", "举报渠道", "接收渠道")),
-        Column("topic", "enum", True, LEAD_TOPICS, ("topic", *_CATEGORY, "线索类别", "线索类型",
-                                                    "涉及类型")),
-        Column("lat", "lat", False, aliases=_LAT),
-        Column("lng", "lng", False, aliases=_LNG),
-        Column("area_id", "id", False, aliases=("area_id", "area", "grid", "网格", "网格编号",
-                                                "所属网格", "辖区编号")),
-        Column("status", "enum", True, LEAD_STATUSES, (*_STATUS, "核查状态", "办理状态")),
-        Column("closed_at", "ts", False, aliases=("closed_at", "closed", "办结时间", "核查完成时间")),
-    ),
-))
+_add(
+    Kind(
+        "leads",
+        label_zh="线索",
+        label_en="Leads",
+        key=("lead_id",),
+        located=True,
+        columns=(
+            Column("lead_id", "id", True, aliases=("lead_id", "lead", "线索编号", "编号")),
+            Column(
+                "received_at",
+                "ts",
+                True,
+                aliases=(
+                    "received_at",
+                    "received",
+                    "receive time",
+                    "接收时间",
+                    "收到时间",
+                    "受理时间",
+                    "举报时间",
+                    *_TS,
+                ),
+            ),
+            Column(
+                "channel",
+                "enum",
+                True,
+                LEAD_CHANNELS,
+                ("channel", "source", "来源", "渠道", "线索来源", "举报渠道", "接收渠道"),
+            ),
+            Column(
+                "topic",
+                "enum",
+                True,
+                LEAD_TOPICS,
+                ("topic", *_CATEGORY, "线索类别", "线索类型", "涉及类型"),
+            ),
+            Column("lat", "lat", False, aliases=_LAT),
+            Column("lng", "lng", False, aliases=_LNG),
+            Column(
+                "area_id",
+                "id",
+                False,
+                aliases=("area_id", "area", "grid", "网格", "网格编号", "所属网格", "辖区编号"),
+            ),
+            Column("status", "enum", True, LEAD_STATUSES, (*_STATUS, "核查状态", "办理状态")),
+            Column(
+                "closed_at",
+                "ts",
+                False,
+                aliases=("closed_at", "closed", "办结时间", "核查完成时间"),
+            ),
+        ),
+    )
+)
 
 # zh / en synonyms accepted for enum values (matched case-insensitively after trimming).
 ENUM_ALIASES: dict[str, str] = {
     # unit kinds
-    "警车": "police_car", "巡逻车": "police_car", "车巡": "police_car", "car": "police_car",
-    "police car": "police_car", "步巡": "foot", "徒步": "foot", "步行": "foot", "辅警": "auxiliary",
-    "志愿者": "volunteer", "群防群治": "volunteer", "volunteers": "volunteer",
+    "警车": "police_car",
+    "巡逻车": "police_car",
+    "车巡": "police_car",
+    "car": "police_car",
+    "police car": "police_car",
+    "步巡": "foot",
+    "徒步": "foot",
+    "步行": "foot",
+    "辅警": "auxiliary",
+    "志愿者": "volunteer",
+    "群防群治": "volunteer",
+    "volunteers": "volunteer",
     # site categories
-    "学校": "school", "幼儿园": "school", "银行": "bank", "枢纽": "hub", "车站": "hub",
-    "交通枢纽": "hub", "市场": "market", "农贸市场": "market", "医院": "hospital", "商场": "mall",
-    "商圈": "mall", "政府": "government", "机关": "government", "警务站": "post", "屯警点": "post",
+    "学校": "school",
+    "幼儿园": "school",
+    "银行": "bank",
+    "枢纽": "hub",
+    "车站": "hub",
+    "交通枢纽": "hub",
+    "市场": "market",
+    "农贸市场": "market",
+    "医院": "hospital",
+    "商场": "mall",
+    "商圈": "mall",
+    "政府": "government",
+    "机关": "government",
+    "警务站": "post",
+    "屯警点": "post",
     "岗亭": "post",
     # venue categories
-    "歌厅": "ktv", "卡拉ok": "ktv", "酒吧": "bar", "清吧": "bar", "宾馆": "hotel", "酒店": "hotel",
-    "旅馆": "hotel", "网吧": "internet_cafe", "网咖": "internet_cafe", "internet cafe": "internet_cafe",
-    "养老院": "nursing_home", "敬老院": "nursing_home", "养老机构": "nursing_home",
-    "nursing home": "nursing_home", "洗浴": "bathhouse", "浴场": "bathhouse", "足浴": "bathhouse",
-    "饭店": "restaurant", "餐馆": "restaurant", "餐饮": "restaurant",
+    "歌厅": "ktv",
+    "卡拉ok": "ktv",
+    "酒吧": "bar",
+    "清吧": "bar",
+    "宾馆": "hotel",
+    "酒店": "hotel",
+    "旅馆": "hotel",
+    "网吧": "internet_cafe",
+    "网咖": "internet_cafe",
+    "internet cafe": "internet_cafe",
+    "养老院": "nursing_home",
+    "敬老院": "nursing_home",
+    "养老机构": "nursing_home",
+    "nursing home": "nursing_home",
+    "洗浴": "bathhouse",
+    "浴场": "bathhouse",
+    "足浴": "bathhouse",
+    "饭店": "restaurant",
+    "餐馆": "restaurant",
+    "餐饮": "restaurant",
     # risk levels, severities
-    "低": "low", "中": "medium", "高": "high", "一般": "low", "较大": "medium", "重大": "major",
-    "低风险": "low", "中风险": "medium", "高风险": "high", "严重": "high",
+    "低": "low",
+    "中": "medium",
+    "高": "high",
+    "一般": "low",
+    "较大": "medium",
+    "重大": "major",
+    "低风险": "low",
+    "中风险": "medium",
+    "高风险": "high",
+    "严重": "high",
     # inspection results
-    "合格": "pass", "通过": "pass", "正常": "pass", "限期整改": "rectify", "责令整改": "rectify",
-    "整改": "rectify", "不合格": "fail", "查处": "fail",
+    "合格": "pass",
+    "通过": "pass",
+    "正常": "pass",
+    "限期整改": "rectify",
+    "责令整改": "rectify",
+    "整改": "rectify",
+    "不合格": "fail",
+    "查处": "fail",
     # hazard categories
-    "消防": "fire", "火灾": "fire", "电气": "electrical", "用电": "electrical", "燃气": "gas",
-    "结构": "structural", "建筑": "structural", "交通": "traffic", "治安": "public_order",
-    "public order": "public_order", "其他": "other", "其它": "other",
+    "消防": "fire",
+    "火灾": "fire",
+    "电气": "electrical",
+    "用电": "electrical",
+    "燃气": "gas",
+    "结构": "structural",
+    "建筑": "structural",
+    "交通": "traffic",
+    "治安": "public_order",
+    "public order": "public_order",
+    "其他": "other",
+    "其它": "other",
     # hazard statuses
-    "未整改": "open", "待整改": "open", "整改中": "rectifying", "已整改": "rectified",
-    "整改完毕": "rectified", "已销号": "rectified",
+    "未整改": "open",
+    "待整改": "open",
+    "整改中": "rectifying",
+    "已整改": "rectified",
+    "整改完毕": "rectified",
+    "已销号": "rectified",
     # incident categories
-    "盗窃": "theft", "入室盗窃": "burglary", "抢劫": "robbery", "抢夺": "robbery", "诈骗": "fraud",
-    "电信诈骗": "fraud", "打架": "fight", "斗殴": "fight", "打架斗殴": "fight", "扰民": "disturbance",
-    "噪音": "disturbance", "纠纷": "dispute", "交通事故": "traffic", "毒品": "drugs", "涉毒": "drugs",
-    "赌博": "gambling", "涉赌": "gambling",
+    "盗窃": "theft",
+    "入室盗窃": "burglary",
+    "抢劫": "robbery",
+    "抢夺": "robbery",
+    "诈骗": "fraud",
+    "电信诈骗": "fraud",
+    "打架": "fight",
+    "斗殴": "fight",
+    "打架斗殴": "fight",
+    "扰民": "disturbance",
+    "噪音": "disturbance",
+    "纠纷": "dispute",
+    "交通事故": "traffic",
+    "毒品": "drugs",
+    "涉毒": "drugs",
+    "赌博": "gambling",
+    "涉赌": "gambling",
     # area levels
-    "派出所": "station", "辖区": "station", "网格": "grid",
+    "派出所": "station",
+    "辖区": "station",
+    "网格": "grid",
     # dispute categories
-    "邻里纠纷": "neighbours", "邻里": "neighbours", "neighbour": "neighbours",
-    "neighbors": "neighbours", "neighbor": "neighbours", "婚姻家庭": "family", "家庭纠纷": "family",
-    "家庭": "family", "婚姻家庭纠纷": "family", "劳资纠纷": "wages", "劳资": "wages",
-    "欠薪": "wages", "讨薪": "wages", "wage": "wages", "市场交易": "market_trade",
-    "买卖纠纷": "market_trade", "市场纠纷": "market_trade", "交易纠纷": "market_trade",
-    "market trade": "market_trade", "物业纠纷": "property_management", "物业": "property_management",
-    "物业管理": "property_management", "property": "property_management",
-    "property management": "property_management", "消费纠纷": "consumer", "消费": "consumer",
-    "交通纠纷": "traffic", "交通事故纠纷": "traffic", "其他纠纷": "other",
+    "邻里纠纷": "neighbours",
+    "邻里": "neighbours",
+    "neighbour": "neighbours",
+    "neighbors": "neighbours",
+    "neighbor": "neighbours",
+    "婚姻家庭": "family",
+    "家庭纠纷": "family",
+    "家庭": "family",
+    "婚姻家庭纠纷": "family",
+    "劳资纠纷": "wages",
+    "劳资": "wages",
+    "欠薪": "wages",
+    "讨薪": "wages",
+    "wage": "wages",
+    "市场交易": "market_trade",
+    "买卖纠纷": "market_trade",
+    "市场纠纷": "market_trade",
+    "交易纠纷": "market_trade",
+    "market trade": "market_trade",
+    "物业纠纷": "property_management",
+    "物业": "property_management",
+    "物业管理": "property_management",
+    "property": "property_management",
+    "property management": "property_management",
+    "消费纠纷": "consumer",
+    "消费": "consumer",
+    "交通纠纷": "traffic",
+    "交通事故纠纷": "traffic",
+    "其他纠纷": "other",
     # dispute statuses
-    "待调解": "pending", "未调解": "pending", "待处理": "pending", "调解中": "mediating",
-    "化解中": "mediating", "正在调解": "mediating", "已化解": "settled", "化解": "settled",
-    "调解成功": "settled", "已调解": "settled", "已调结": "settled", "resolved": "settled",
-    "升级": "escalated", "已升级": "escalated", "转警情": "escalated", "激化": "escalated",
-    "移交诉讼": "referred", "转诉讼": "referred", "诉讼": "referred", "仲裁": "referred",
-    "转仲裁": "referred", "移交仲裁": "referred", "诉调对接": "referred",
-    "激化转警情": "escalated", "移交诉讼/仲裁": "referred",
+    "待调解": "pending",
+    "未调解": "pending",
+    "待处理": "pending",
+    "调解中": "mediating",
+    "化解中": "mediating",
+    "正在调解": "mediating",
+    "已化解": "settled",
+    "化解": "settled",
+    "调解成功": "settled",
+    "已调解": "settled",
+    "已调结": "settled",
+    "resolved": "settled",
+    "升级": "escalated",
+    "已升级": "escalated",
+    "转警情": "escalated",
+    "激化": "escalated",
+    "移交诉讼": "referred",
+    "转诉讼": "referred",
+    "诉讼": "referred",
+    "仲裁": "referred",
+    "转仲裁": "referred",
+    "移交仲裁": "referred",
+    "诉调对接": "referred",
+    "激化转警情": "escalated",
+    "移交诉讼/仲裁": "referred",
     # lead channels
-    "热线": "phone_line", "电话": "phone_line", "举报电话": "phone_line", "110": "phone_line",
-    "12345": "phone_line", "phone": "phone_line", "hotline": "phone_line",
-    "phone line": "phone_line", "手机app": "app", "平台": "app", "小程序": "app", "网上": "app",
-    "快递员": "courier", "外卖员": "courier", "快递小哥": "courier", "快递外卖员": "courier",
-    "举报热线": "phone_line", "网上/APP": "app", "群众来访": "walk_in",
-    "来访": "walk_in", "上门": "walk_in", "走访": "walk_in", "walk in": "walk_in",
+    "热线": "phone_line",
+    "电话": "phone_line",
+    "举报电话": "phone_line",
+    "110": "phone_line",
+    "12345": "phone_line",
+    "phone": "phone_line",
+    "hotline": "phone_line",
+    "phone line": "phone_line",
+    "手机app": "app",
+    "平台": "app",
+    "小程序": "app",
+    "网上": "app",
+    "快递员": "courier",
+    "外卖员": "courier",
+    "快递小哥": "courier",
+    "快递外卖员": "courier",
+    "举报热线": "phone_line",
+    "网上/APP": "app",
+    "群众来访": "walk_in",
+    "来访": "walk_in",
+    "上门": "walk_in",
+    "走访": "walk_in",
+    "walk in": "walk_in",
     "walk-in": "walk_in",
     # lead topics
-    "养老诈骗": "elder_fraud", "涉老诈骗": "elder_fraud", "诈骗老人": "elder_fraud",
-    "elder fraud": "elder_fraud", "隐患": "hazard", "安全隐患": "hazard",
+    "养老诈骗": "elder_fraud",
+    "涉老诈骗": "elder_fraud",
+    "诈骗老人": "elder_fraud",
+    "elder fraud": "elder_fraud",
+    "隐患": "hazard",
+    "安全隐患": "hazard",
     # lead statuses
-    "核查中": "verifying", "正在核查": "verifying", "待核查": "verifying", "已办结": "closed",
-    "办结": "closed", "已核实": "closed", "查实": "closed", "不实": "unfounded",
-    "查无实据": "unfounded", "未查实": "unfounded", "经查不实": "unfounded",
+    "核查中": "verifying",
+    "正在核查": "verifying",
+    "待核查": "verifying",
+    "已办结": "closed",
+    "办结": "closed",
+    "已核实": "closed",
+    "查实": "closed",
+    "不实": "unfounded",
+    "查无实据": "unfounded",
+    "未查实": "unfounded",
+    "经查不实": "unfounded",
 }
 
 

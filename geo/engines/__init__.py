@@ -38,16 +38,30 @@ from geo.engines.dask_engine import DaskEngine
 from geo.engines.local import LocalEngine
 from geo.engines.sinks import DigestSink, Sink, StoreSink
 
-__all__ = ["ENGINES", "DigestSink", "Engine", "Job", "LocalEngine", "Sink", "StoreSink",
-           "open_engine", "plan_job", "rollup_files"]
+__all__ = [
+    "ENGINES",
+    "DigestSink",
+    "Engine",
+    "Job",
+    "LocalEngine",
+    "Sink",
+    "StoreSink",
+    "open_engine",
+    "plan_job",
+    "rollup_files",
+]
 
 ENGINES = ("local", "dask")
 
 
-def open_engine(name: str = "local", *, scheduler: str | None = None,
-                workers: int | None = None) -> Engine:
-    """An engine by name: ``"local"`` or ``"dask"`` (``scheduler`` address, or ``workers``
-    local processes, 2 by default). Close it (or use ``with``) to stop a cluster it started."""
+def open_engine(
+    name: str = "local", *, scheduler: str | None = None, workers: int | None = None
+) -> Engine:
+    """An engine by name: ``"local"`` or ``"dask"``.
+
+    For ``"dask"``: a ``scheduler`` address, or ``workers`` local processes (2 by default). Close
+    it (or use ``with``) to stop a cluster it started.
+    """
     if name == "local":
         if scheduler or workers:
             msg = "--scheduler and --workers go with --engine dask"
@@ -62,18 +76,27 @@ def open_engine(name: str = "local", *, scheduler: str | None = None,
     raise ValueError(msg)
 
 
-def rollup_files(engine: Engine, pattern: str, *, db: sa.Engine | None = None,
-                 sink: Sink | None = None, shifts_file: str | None = None,
-                 spill_dir: str | None = None, crs: str = "wgs84",
-                 progress: bool = True, **plan: Any) -> dict[str, Any]:
+def rollup_files(
+    engine: Engine,
+    pattern: str,
+    *,
+    db: sa.Engine | None = None,
+    sink: Sink | None = None,
+    shifts_file: str | None = None,
+    spill_dir: str | None = None,
+    crs: str = "wgs84",
+    progress: bool = True,
+    **plan: Any,
+) -> dict[str, Any]:
     """Roll up the ping files matching ``pattern`` with ``engine`` into the store ``db``.
 
     ``sink`` replaces the store (e.g. :class:`DigestSink`); unit kinds are still read from
     ``db`` when it is given. Raises ValueError on bad input (no file matches, a file lacks
     columns, ...). Returns the job summary.
     """
-    job = plan_job(pattern, engine=db, shifts_file=shifts_file, spill_dir=spill_dir, crs=crs,
-                   **plan)
+    job = plan_job(
+        pattern, engine=db, shifts_file=shifts_file, spill_dir=spill_dir, crs=crs, **plan
+    )
     if sink is not None:
         return engine.rollup(job, sink, progress=progress)
     if db is None:

@@ -50,8 +50,16 @@ from geo.domain.period import parse_night
 from geo.store import records as store_records
 from geo.store import rollups
 
-__all__ = ["BATCH_MAX_PINGS", "BUCKET_PINGS", "CHUNK_ROWS", "InputFile", "Job", "plan_job",
-           "roll_bucket", "split_file"]
+__all__ = [
+    "BATCH_MAX_PINGS",
+    "BUCKET_PINGS",
+    "CHUNK_ROWS",
+    "InputFile",
+    "Job",
+    "plan_job",
+    "roll_bucket",
+    "split_file",
+]
 
 CHUNK_ROWS = 1_000_000  # rows read from an input file at a time
 BUCKET_PINGS = 1_500_000  # target fixes per bucket (one pass-2 task)
@@ -146,8 +154,14 @@ def _describe(path: str, encoding: str | None) -> InputFile:
         exact = False
     mapping = ingest.map_headers(schema.kind("pings"), headers, file_name=name)
     wanted = ("shift_id", "unit_id", "ts", "lat", "lng")
-    return InputFile(path=path, fmt=fmt, columns={c: mapping[c] for c in wanted if c in mapping},
-                     encoding=enc, rows=rows, exact_rows=exact)
+    return InputFile(
+        path=path,
+        fmt=fmt,
+        columns={c: mapping[c] for c in wanted if c in mapping},
+        encoding=enc,
+        rows=rows,
+        exact_rows=exact,
+    )
 
 
 def expand(pattern: str) -> list[str]:
@@ -170,8 +184,14 @@ def _read_shift_file(path: str) -> pd.DataFrame:
     if "shift_id" not in mapping and "unit_id" not in mapping:
         msg = f"{os.path.basename(path)}: a shifts file needs a shift_id or unit_id column"
         raise ValueError(msg)
-    kind_col = next((c for c in raw.columns if ingest.norm_header(c) in
-                     ("unitkind", "kind", "单元类型", "类型")), None)
+    kind_col = next(
+        (
+            c
+            for c in raw.columns
+            if ingest.norm_header(c) in ("unitkind", "kind", "单元类型", "类型")
+        ),
+        None,
+    )
     out = pd.DataFrame(index=raw.index)
     for c in ("shift_id", "unit_id"):
         out[c] = raw[mapping[c]].astype("string").str.strip() if c in mapping else pd.NA
@@ -204,9 +224,16 @@ def _stack(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([a.astype(object), b.astype(object)], ignore_index=True)
 
 
-def plan_job(pattern: str, *, engine: Any = None, shifts_file: str | None = None,
-             spill_dir: str | None = None, crs: str = "wgs84", encoding: str | None = None,
-             bucket_pings: int = BUCKET_PINGS) -> Job:
+def plan_job(
+    pattern: str,
+    *,
+    engine: Any = None,
+    shifts_file: str | None = None,
+    spill_dir: str | None = None,
+    crs: str = "wgs84",
+    encoding: str | None = None,
+    bucket_pings: int = BUCKET_PINGS,
+) -> Job:
     """Describe the input files and decide the buckets; raises ValueError on bad input.
 
     Unit kinds and the shifts of unit-only fixes come from the store (``engine``: shifts joined
@@ -218,25 +245,34 @@ def plan_job(pattern: str, *, engine: Any = None, shifts_file: str | None = None
     n_buckets = max(1, math.ceil(total / bucket_pings))
     cols = ["shift_id", "unit_id", "start_ns", "end_ns", "unit_kind"]
     shifts = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    units = pd.DataFrame({"unit_id": pd.Series(dtype=object),
-                          "unit_kind": pd.Series(dtype=object)})
+    units = pd.DataFrame({"unit_id": pd.Series(dtype=object), "unit_kind": pd.Series(dtype=object)})
     if engine is not None:
         shifts, units = _store_shifts(engine)
     if shifts_file:
         extra = _read_shift_file(shifts_file)
         with_id = extra.loc[extra["shift_id"].notna(), cols]
         shifts = _stack(shifts[~shifts["shift_id"].isin(with_id["shift_id"])], with_id)
-        unit_rows = extra.loc[extra["shift_id"].isna() & extra["unit_kind"].notna(),
-                              ["unit_id", "unit_kind"]]
+        unit_rows = extra.loc[
+            extra["shift_id"].isna() & extra["unit_kind"].notna(), ["unit_id", "unit_kind"]
+        ]
         units = _stack(units[~units["unit_id"].isin(unit_rows["unit_id"])], unit_rows)
     shifts = shifts[cols].astype({"start_ns": "int64", "end_ns": "int64"}).reset_index(drop=True)
-    shifts["unit_kind"] = shifts["unit_kind"].astype(object).where(shifts["unit_kind"].notna(),
-                                                                    None)
+    shifts["unit_kind"] = (
+        shifts["unit_kind"].astype(object).where(shifts["unit_kind"].notna(), None)
+    )
     # a folder of its own inside the one given: the job deletes it when it ends
     spill = os.path.join(spill_dir or tempfile.gettempdir(), f"qy-rollup-{uuid.uuid4().hex[:12]}")
-    return Job(files=files, spill_dir=str(spill), n_buckets=n_buckets, tz=settings.tz,
-               crs=coords.normalise_crs_name(crs), region=settings.region,
-               night_end_hour=parse_night(settings.night)[1], shifts=shifts, units=units)
+    return Job(
+        files=files,
+        spill_dir=str(spill),
+        n_buckets=n_buckets,
+        tz=settings.tz,
+        crs=coords.normalise_crs_name(crs),
+        region=settings.region,
+        night_end_hour=parse_night(settings.night)[1],
+        shifts=shifts,
+        units=units,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,9 +288,15 @@ def _chunks(f: InputFile) -> Any:
         return
     ids = [f.columns[c] for c in ("shift_id", "unit_id") if c in f.columns]
     dtype = dict.fromkeys(ids, str)
-    yield from pd.read_csv(f.path, usecols=headers, dtype=dtype, encoding=f.encoding,
-                           chunksize=CHUNK_ROWS, skipinitialspace=True,
-                           float_precision="round_trip")  # the exact double a file spells
+    yield from pd.read_csv(
+        f.path,
+        usecols=headers,
+        dtype=dtype,
+        encoding=f.encoding,
+        chunksize=CHUNK_ROWS,
+        skipinitialspace=True,
+        float_precision="round_trip",
+    )  # the exact double a file spells
 
 
 def _ts_ns(s: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
@@ -297,8 +339,7 @@ def _ts_ns(s: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
     return ns, given & (ns == _NS_MIN)
 
 
-def _track_keys(frame: pd.DataFrame, ts_ns: np.ndarray, job: Job) -> tuple[np.ndarray,
-                                                                            np.ndarray]:
+def _track_keys(frame: pd.DataFrame, ts_ns: np.ndarray, job: Job) -> tuple[np.ndarray, np.ndarray]:
     """Track key (shift id) and unit kind of every fix.
 
     A fix with a shift id is that shift's. A fix with only a unit id belongs to the unit's shift
@@ -321,30 +362,47 @@ def _track_keys(frame: pd.DataFrame, ts_ns: np.ndarray, job: Job) -> tuple[np.nd
             sh = job.shifts[job.shifts["unit_id"].notna() & (job.shifts["start_ns"] != _NS_MIN)]
             found = np.full(idx.size, None, dtype=object)
             if len(sh):
-                left = pd.DataFrame({"i": np.arange(idx.size), "unit_id": uid[idx].astype(str),
-                                     "ts": ts_ns[idx]}).sort_values("ts", kind="stable")
-                right = sh[["unit_id", "start_ns", "end_ns", "shift_id"]].astype(
-                    {"unit_id": str}).sort_values(["start_ns", "shift_id"], kind="stable")
-                m = pd.merge_asof(left, right, left_on="ts", right_on="start_ns", by="unit_id",
-                                  direction="backward")
+                left = pd.DataFrame(
+                    {"i": np.arange(idx.size), "unit_id": uid[idx].astype(str), "ts": ts_ns[idx]}
+                ).sort_values("ts", kind="stable")
+                right = (
+                    sh[["unit_id", "start_ns", "end_ns", "shift_id"]]
+                    .astype({"unit_id": str})
+                    .sort_values(["start_ns", "shift_id"], kind="stable")
+                )
+                m = pd.merge_asof(
+                    left,
+                    right,
+                    left_on="ts",
+                    right_on="start_ns",
+                    by="unit_id",
+                    direction="backward",
+                )
                 ok = m["shift_id"].notna() & ((m["end_ns"] == _NS_MIN) | (m["ts"] <= m["end_ns"]))
                 found[m.loc[ok, "i"].to_numpy()] = m.loc[ok, "shift_id"].to_numpy(dtype=object)
             rest = pd.isna(found)
             if rest.any():
-                local = pd.DatetimeIndex(ts_ns[idx][rest].view("datetime64[ns]")).tz_localize(
-                    "UTC").tz_convert(job.tz).tz_localize(None)
+                local = (
+                    pd.DatetimeIndex(ts_ns[idx][rest].view("datetime64[ns]"))
+                    .tz_localize("UTC")
+                    .tz_convert(job.tz)
+                    .tz_localize(None)
+                )
                 day = (local - pd.Timedelta(hours=job.night_end_hour)).strftime("%Y-%m-%d")
-                found[rest] = np.char.add(np.char.add(uid[idx][rest].astype(str), "@"),
-                                          np.asarray(day, dtype=str)).astype(object)
+                found[rest] = np.char.add(
+                    np.char.add(uid[idx][rest].astype(str), "@"), np.asarray(day, dtype=str)
+                ).astype(object)
             key[idx] = found
     # unit kinds: by shift, else by unit
     kinds = pd.Series(job.shifts["unit_kind"].to_numpy(), index=job.shifts["shift_id"].to_numpy())
     kinds = kinds[~kinds.index.duplicated(keep="last")]
-    kind = pd.Index(key).map(kinds).to_numpy(dtype=object) if len(kinds) else np.full(n, None,
-                                                                                       object)
+    kind = (
+        pd.Index(key).map(kinds).to_numpy(dtype=object) if len(kinds) else np.full(n, None, object)
+    )
     if "unit_id" in frame:
-        by_unit = pd.Series(job.units["unit_kind"].to_numpy(),
-                            index=job.units["unit_id"].astype(str).to_numpy())
+        by_unit = pd.Series(
+            job.units["unit_kind"].to_numpy(), index=job.units["unit_id"].astype(str).to_numpy()
+        )
         by_unit = by_unit[~by_unit.index.duplicated(keep="last")]
         miss = pd.isna(kind)
         if miss.any() and len(by_unit):
@@ -376,10 +434,19 @@ def _normalise(raw: pd.DataFrame, f: InputFile, job: Job) -> tuple[pd.DataFrame,
         lng, lat = np.asarray(lng, np.float64), np.asarray(lat, np.float64)
     key, kind = _track_keys(frame, ts, job)
     x0, y0, x1, y1 = job.region
-    ok = ((ts != _NS_MIN) & np.isfinite(lat) & np.isfinite(lng) & ~pd.isna(key)
-          & (lng >= x0) & (lng <= x1) & (lat >= y0) & (lat <= y1))
-    out = pd.DataFrame({"key": key[ok], "kind": kind[ok], "ts": ts[ok], "lat": lat[ok],
-                        "lng": lng[ok]})
+    ok = (
+        (ts != _NS_MIN)
+        & np.isfinite(lat)
+        & np.isfinite(lng)
+        & ~pd.isna(key)
+        & (lng >= x0)
+        & (lng <= x1)
+        & (lat >= y0)
+        & (lat <= y1)
+    )
+    out = pd.DataFrame(
+        {"key": key[ok], "kind": kind[ok], "ts": ts[ok], "lat": lat[ok], "lng": lng[ok]}
+    )
     return out, int((~ok).sum())
 
 
@@ -417,13 +484,15 @@ def split_file(job: Job, index: int) -> dict[str, Any]:
             cuts = np.flatnonzero(np.diff(bs)) + 1
             starts = np.concatenate(([0], cuts))
             ends = np.concatenate((cuts, [bs.size]))
-            table = pa.table({
-                "key": pa.array(norm["key"].to_numpy(dtype=object)[order], pa.string()),
-                "kind": pa.array(norm["kind"].to_numpy(dtype=object)[order], pa.string()),
-                "ts": pa.array(norm["ts"].to_numpy()[order], pa.int64()),
-                "lat": pa.array(norm["lat"].to_numpy()[order], pa.float64()),
-                "lng": pa.array(norm["lng"].to_numpy()[order], pa.float64()),
-            })
+            table = pa.table(
+                {
+                    "key": pa.array(norm["key"].to_numpy(dtype=object)[order], pa.string()),
+                    "kind": pa.array(norm["kind"].to_numpy(dtype=object)[order], pa.string()),
+                    "ts": pa.array(norm["ts"].to_numpy()[order], pa.int64()),
+                    "lat": pa.array(norm["lat"].to_numpy()[order], pa.float64()),
+                    "lng": pa.array(norm["lng"].to_numpy()[order], pa.float64()),
+                }
+            )
             del norm
             for s, e in zip(starts, ends, strict=True):
                 bucket = int(bs[s])
@@ -447,16 +516,21 @@ TABLES = rollups.TABLES
 def _read_bucket(paths: list[str]) -> pa.Table:
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
-        msg = (f"spill file {missing[0]} is not visible here: give --spill a folder that the "
-               "client and every worker share")
+        msg = (
+            f"spill file {missing[0]} is not visible here: give --spill a folder that the "
+            "client and every worker share"
+        )
         raise FileNotFoundError(msg)
     return pa.concat_tables([feather.read_table(p, memory_map=False) for p in sorted(paths)])
 
 
-def batches(counts: np.ndarray, first_ts: np.ndarray, limit: int = BATCH_MAX_PINGS) -> list[
-        np.ndarray]:
-    """Tracks (by code, sorted by key) in batches: ordered by first fix, then key; whole tracks,
-    at most ``limit`` fixes each unless one track alone is longer."""
+def batches(
+    counts: np.ndarray, first_ts: np.ndarray, limit: int = BATCH_MAX_PINGS
+) -> list[np.ndarray]:
+    """Tracks (by code, sorted by key) in batches of whole tracks, ordered by first fix, then key.
+
+    A batch holds at most ``limit`` fixes unless one track alone is longer.
+    """
     order = np.lexsort((np.arange(counts.size), first_ts))
     out: list[np.ndarray] = []
     start = 0
@@ -472,8 +546,7 @@ def batches(counts: np.ndarray, first_ts: np.ndarray, limit: int = BATCH_MAX_PIN
     return out
 
 
-def roll_bucket(job: Job, bucket: int, paths: list[str], summarise: bool = False) -> dict[
-        str, Any]:
+def roll_bucket(job: Job, bucket: int, paths: list[str], summarise: bool = False) -> dict[str, Any]:
     """Pass 2: stitch the bucket's tracks (sort by key, time, position) and roll them up.
 
     Returns the store rows (``coverage``, ``stops``, ``track_quality`` frames), or with
@@ -507,19 +580,31 @@ def roll_bucket(job: Job, bucket: int, paths: list[str], summarise: bool = False
         rows = np.repeat(lo - np.concatenate(([0], np.cumsum(n_each)[:-1])), n_each)
         rows += np.arange(int(n_each.sum()))
         ids = shift_ids[codes[rows]]
-        pings = pd.DataFrame({"shift_id": ids, "ts": ts[rows].view("datetime64[ns]"),
-                              "lat": lat[rows], "lng": lng[rows]})
+        pings = pd.DataFrame(
+            {
+                "shift_id": ids,
+                "ts": ts[rows].view("datetime64[ns]"),
+                "lat": lat[rows],
+                "lng": lng[rows],
+            }
+        )
         labels = rollups.rollup_labels(shift_ids[batch], kinds[lo])
         result = cov.rollup(pings, labels, tz=job.tz)
         parts.append(rollups.rows_of(result, pd.Series(n_each, index=shift_ids[batch])))
         del pings, result
     out: dict[str, Any] = {
-        name: (pd.concat([p[name] for p in parts], ignore_index=True) if parts else
-               _empty(name)) for name in TABLES}
+        name: (pd.concat([p[name] for p in parts], ignore_index=True) if parts else _empty(name))
+        for name in TABLES
+    }
     del parts
-    info = {"bucket": bucket, "pings": int(codes.size), "shifts": int(counts.size),
-            "batches": len(groups), "counts": {name: len(out[name]) for name in TABLES},
-            "dwell_s": float(out["coverage"]["dwell_s"].sum()) if len(out["coverage"]) else 0.0}
+    info = {
+        "bucket": bucket,
+        "pings": int(codes.size),
+        "shifts": int(counts.size),
+        "batches": len(groups),
+        "counts": {name: len(out[name]) for name in TABLES},
+        "dwell_s": float(out["coverage"]["dwell_s"].sum()) if len(out["coverage"]) else 0.0,
+    }
     if summarise:
         return {**info, "digests": {name: digest(out[name]) for name in TABLES}}
     return {**out, **info}
@@ -536,8 +621,11 @@ def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _empty(name: str) -> pd.DataFrame:
-    cols = {"coverage": rollups.COVERAGE_COLUMNS, "stops": rollups.STOPS_COLUMNS,
-            "track_quality": rollups.QUALITY_COLUMNS}[name]
+    cols = {
+        "coverage": rollups.COVERAGE_COLUMNS,
+        "stops": rollups.STOPS_COLUMNS,
+        "track_quality": rollups.QUALITY_COLUMNS,
+    }[name]
     return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
 
 

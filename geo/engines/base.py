@@ -44,8 +44,9 @@ class Engine(ABC):
         return 1
 
     @abstractmethod
-    def _run_tasks(self, fn: Callable[..., Any], job: _job.Job,
-                   args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
+    def _run_tasks(
+        self, fn: Callable[..., Any], job: _job.Job, args: Sequence[tuple[Any, ...]]
+    ) -> Iterator[Any]:
         """Run ``fn(job, *a)`` for every ``a`` in ``args``; yield results as they finish."""
 
     def rollup(self, job: _job.Job, sink: Sink, *, progress: bool = True) -> dict[str, Any]:
@@ -60,8 +61,7 @@ class Engine(ABC):
         read = kept = rejected = 0
         try:
             bar.set_description("split")
-            for res in self._run_tasks(_job.split_file, job, [(i,) for i in
-                                                              range(len(job.files))]):
+            for res in self._run_tasks(_job.split_file, job, [(i,) for i in range(len(job.files))]):
                 read += res["read"]
                 kept += res["kept"]
                 rejected += res["rejected"]
@@ -77,8 +77,9 @@ class Engine(ABC):
             dwell_s = 0.0
             rows = dict.fromkeys(_job.TABLES, 0)
             summarise = bool(getattr(sink, "summarise_on_worker", False))
-            for res in self._run_tasks(_job.roll_bucket, job,
-                                       [(b, spill[b], summarise) for b in buckets]):
+            for res in self._run_tasks(
+                _job.roll_bucket, job, [(b, spill[b], summarise) for b in buckets]
+            ):
                 sink.write(res)
                 shifts += res["shifts"]
                 batches += res["batches"]
@@ -91,13 +92,29 @@ class Engine(ABC):
         finally:
             bar.close()
             _job.remove_spill(job)
-        return {"engine": self.name, "workers": self.workers, "files": len(job.files),
-                "pings_read": read, "pings": used, "rejected": rejected, "shifts": shifts,
-                "buckets": len(buckets), "batches": batches, "rows": rows,
-                "dwell_h": round(dwell_s / 3600.0, 1), "split_s": round(t1 - t0, 2),
-                "rollup_s": round(t2 - t1, 2)}
+        return {
+            "engine": self.name,
+            "workers": self.workers,
+            "files": len(job.files),
+            "pings_read": read,
+            "pings": used,
+            "rejected": rejected,
+            "shifts": shifts,
+            "buckets": len(buckets),
+            "batches": batches,
+            "rows": rows,
+            "dwell_h": round(dwell_s / 3600.0, 1),
+            "split_s": round(t1 - t0, 2),
+            "rollup_s": round(t2 - t1, 2),
+        }
 
 
 def _bar(total: int, enabled: bool) -> Any:
-    return tqdm(total=total, unit="task", file=sys.stderr, disable=not enabled, leave=False,
-                dynamic_ncols=True)
+    return tqdm(
+        total=total,
+        unit="task",
+        file=sys.stderr,
+        disable=not enabled,
+        leave=False,
+        dynamic_ncols=True,
+    )

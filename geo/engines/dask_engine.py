@@ -24,8 +24,10 @@ __all__ = ["DaskEngine"]
 
 
 def _single_threaded_kernels() -> None:
-    """Make geo.domain.hexes and geo.domain.coverage run on the calling thread only (once per
-    worker process)."""
+    """Make geo.domain.hexes and geo.domain.coverage run on the calling thread only.
+
+    Done once per worker process.
+    """
     if getattr(hexes, "_engine_single_thread", False):
         return
     hexes._n_workers = lambda: 1  # read by geo.domain.coverage before it fans out over its pool
@@ -42,8 +44,13 @@ class DaskEngine(Engine):
 
     name = "dask"
 
-    def __init__(self, *, scheduler: str | None = None, workers: int = 2,
-                 memory_limit: str | float | int | None = "auto") -> None:
+    def __init__(
+        self,
+        *,
+        scheduler: str | None = None,
+        workers: int = 2,
+        memory_limit: str | float | int | None = "auto",
+    ) -> None:
         # heavy (Dask's distributed): loaded only when a Dask engine is opened
         from distributed import Client, LocalCluster
 
@@ -54,9 +61,14 @@ class DaskEngine(Engine):
             if workers < 1:
                 msg = f"--workers must be at least 1, got {workers}"
                 raise ValueError(msg)
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR,
-                                        memory_limit=memory_limit)
+            self.cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+                memory_limit=memory_limit,
+            )
             self.client = Client(self.cluster)
         self._job_key: tuple[int, Any] | None = None
 
@@ -80,8 +92,9 @@ class DaskEngine(Engine):
             self._job_key = (id(job), fut)
         return self._job_key[1]
 
-    def _run_tasks(self, fn: Callable[..., Any], job: _job.Job,
-                   args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
+    def _run_tasks(
+        self, fn: Callable[..., Any], job: _job.Job, args: Sequence[tuple[Any, ...]]
+    ) -> Iterator[Any]:
         # distributed is loaded with the Dask engine only
         from distributed import as_completed
 

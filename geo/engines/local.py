@@ -19,7 +19,8 @@ class LocalEngine(Engine):
 
     name = "local"
 
-    def _run_tasks(self, fn: Callable[..., Any], job: _job.Job,
-                   args: Sequence[tuple[Any, ...]]) -> Iterator[Any]:
+    def _run_tasks(
+        self, fn: Callable[..., Any], job: _job.Job, args: Sequence[tuple[Any, ...]]
+    ) -> Iterator[Any]:
         for a in args:
             yield fn(job, *a)

@@ -79,5 +79,7 @@ class DigestSink:
 
     def result(self) -> dict[str, Any]:
         """Fingerprints (hex) and row counts."""
-        return {"digests": {k: f"{v:016x}" for k, v in self.digests.items()},
-                "rows": dict(self.rows)}
+        return {
+            "digests": {k: f"{v:016x}" for k, v in self.digests.items()},
+            "rows": dict(self.rows),
+        }

@@ -1,5 +1,8 @@
-"""A file's headers onto a record kind's canonical columns: English and Chinese aliases of
-:mod:`geo.domain.schema`, and the user's own choices."""
+"""Mapping a file's headers onto a record kind's canonical columns.
+
+Headers are matched by the English and Chinese aliases of :mod:`geo.domain.schema` and by the
+user's own choices.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +16,23 @@ __all__ = ["map_headers", "norm_header", "suggest_mapping"]
 
 
 def norm_header(text: object) -> str:
+    """A header in the form headers and aliases are compared in.
+
+    Lower case, full-width parentheses made ASCII, and spaces, underscores, hyphens, colons
+    (also full-width), slashes, backslashes, dots and middle dots dropped.
+
+    >>> norm_header(" Shift_ID ")
+    'shiftid'
+    >>> norm_header("开始时间（北京）")
+    '开始时间(北京)'
+    """
     s = str(text).strip().lower().replace("（", "(").replace("）", ")")
     return re.sub(r"[\s_\-:：/\\.·]+", "", s)
 
 
-def suggest_mapping(kind: schema.Kind, headers: list[str], *,
-                    overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+def suggest_mapping(
+    kind: schema.Kind, headers: list[str], *, overrides: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Canonical column -> file header, from ``overrides`` and the alias table; never raises.
 
     Columns that cannot be matched are absent; :func:`map_headers` checks the result.
@@ -43,9 +57,14 @@ def suggest_mapping(kind: schema.Kind, headers: list[str], *,
     return mapping
 
 
-def map_headers(kind: schema.Kind, headers: list[str], *, file_name: str = "",
-                overrides: Mapping[str, str] | None = None,
-                has_geometry: bool = False) -> dict[str, str]:
+def map_headers(
+    kind: schema.Kind,
+    headers: list[str],
+    *,
+    file_name: str = "",
+    overrides: Mapping[str, str] | None = None,
+    has_geometry: bool = False,
+) -> dict[str, str]:
     """Map canonical column -> file header. Raises FileError naming missing and found columns.
 
     ``overrides`` maps canonical column -> header and wins over the alias table (the app's manual
@@ -69,8 +88,9 @@ def map_headers(kind: schema.Kind, headers: list[str], *, file_name: str = "",
                 labels.append(m)
         found = [h if len(h) <= 30 else h[:30] + "…" for h in map(str, headers[:12])]
         found += [f"… ({len(headers) - 12} more)"] if len(headers) > 12 else []
-        msg = (f"{file_name}: cannot import as {kind.name}: missing required column(s) "
-               f"{', '.join(labels)}; found: {', '.join(found) or 'no columns'}")
+        msg = (
+            f"{file_name}: cannot import as {kind.name}: missing required column(s) "
+            f"{', '.join(labels)}; found: {', '.join(found) or 'no columns'}"
+        )
         raise FileError(msg)
     return mapping
-

@@ -1,5 +1,7 @@
-"""Reading files as users bring them: CSV (UTF-8, BOM, GBK/GB18030 or a named encoding), XLSX (a
-chosen sheet), GeoJSON, GeoPackage, Shapefile (zipped or not) and Parquet (plain or GeoParquet).
+"""Reading files as users bring them: CSV, XLSX, GeoJSON, GeoPackage, Shapefile and Parquet.
+
+CSV (UTF-8, BOM, GBK/GB18030 or a named encoding), XLSX (a chosen sheet), GeoJSON, GeoPackage,
+Shapefile (zipped or not) and Parquet (plain or GeoParquet).
 
 Zip containers (XLSX, zipped Shapefiles) are checked before anything unpacks them: a zip bomb
 declares a huge unpacked size, or packs a member far tighter than real data ever packs.
@@ -21,8 +23,15 @@ import pyarrow.parquet as pq
 
 from geo.ingest.report import FileError
 
-__all__ = ["MAX_MEMBERS", "MAX_RATIO", "MAX_UNPACKED", "TABLE_SUFFIXES", "VECTOR_SUFFIXES",
-           "read_table", "sheet_names"]
+__all__ = [
+    "MAX_MEMBERS",
+    "MAX_RATIO",
+    "MAX_UNPACKED",
+    "TABLE_SUFFIXES",
+    "VECTOR_SUFFIXES",
+    "read_table",
+    "sheet_names",
+]
 
 VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip"}
 
@@ -64,8 +73,11 @@ def _decode_csv(raw: bytes, encoding: str | None, name: str) -> str:
 
 
 def _check_zip(path: Path, name: str, what: str) -> list[str]:
-    """Member names of a zip container, after checking it is no zip bomb (read from its directory,
-    before anything is unpacked). Raises FileError naming the file."""
+    """Member names of a zip container, after checking it is no zip bomb.
+
+    The check reads the container's directory, before anything is unpacked. Raises FileError
+    naming the file.
+    """
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -77,14 +89,18 @@ def _check_zip(path: Path, name: str, what: str) -> list[str]:
         raise FileError(msg)
     total = sum(i.file_size for i in infos)
     if total > MAX_UNPACKED:
-        msg = (f"{name}: the {what} file unpacks to {total / 1024**2:,.0f} MiB, more than "
-               f"{MAX_UNPACKED / 1024**2:,.0f} MiB; refused (a zip bomb?)")
+        msg = (
+            f"{name}: the {what} file unpacks to {total / 1024**2:,.0f} MiB, more than "
+            f"{MAX_UNPACKED / 1024**2:,.0f} MiB; refused (a zip bomb?)"
+        )
         raise FileError(msg)
     for i in infos:
         if i.file_size > 1024**2 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-            msg = (f"{name}: part {i.filename[:80]!r} of the {what} file unpacks "
-                   f"{i.file_size / max(i.compress_size, 1):,.0f} times its packed size; "
-                   "refused (a zip bomb?)")
+            msg = (
+                f"{name}: part {i.filename[:80]!r} of the {what} file unpacks "
+                f"{i.file_size / max(i.compress_size, 1):,.0f} times its packed size; "
+                "refused (a zip bomb?)"
+            )
             raise FileError(msg)
     return [i.filename for i in infos]
 
@@ -108,8 +124,13 @@ def _read_vector(path: Path, name: str) -> tuple[pd.DataFrame, Any]:
     return gdf, gdf.crs
 
 
-def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | None = None,
-               name: str | None = None) -> tuple[pd.DataFrame, Any, int]:
+def read_table(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    name: str | None = None,
+) -> tuple[pd.DataFrame, Any, int]:
     """Read a file into a frame of raw values.
 
     Returns ``(frame, crs, first_row)``: ``crs`` is the file's declared CRS (vector files and
@@ -139,32 +160,51 @@ def read_table(path: str | Path, *, sheet: str | None = None, encoding: str | No
     if suffix in VECTOR_SUFFIXES:
         gdf, crs = _read_vector(path, name)
         return gdf, crs, 1
-    msg = (f"{name}: unsupported file type {suffix!r}; use CSV, XLSX, GeoJSON, GeoPackage, "
-           "zipped Shapefile or Parquet")
+    msg = (
+        f"{name}: unsupported file type {suffix!r}; use CSV, XLSX, GeoJSON, GeoPackage, "
+        "zipped Shapefile or Parquet"
+    )
     raise FileError(msg)
 
 
 def _parse_csv(text: str, name: str, *, sniff: bool) -> pd.DataFrame:
-    """CSV text -> frame of strings. A row with more values than the header is an error: pandas
-    would otherwise take the extra leading values of a first such row as an index and shift
-    every value of the file one column over, silently."""
+    """CSV text -> frame of strings.
+
+    A row with more values than the header is an error: pandas would otherwise take the extra
+    leading values of a first such row as an index and shift every value of the file one column
+    over, silently.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                               skipinitialspace=True, index_col=False,
-                               sep=None if sniff else ",", engine="python" if sniff else "c")
+            return pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                index_col=False,
+                sep=None if sniff else ",",
+                engine="python" if sniff else "c",
+            )
     except pd.errors.ParserWarning:
-        msg = (f"{name}: not a consistent table: the first data row has more values than the "
-               "header has columns")
+        msg = (
+            f"{name}: not a consistent table: the first data row has more values than the "
+            "header has columns"
+        )
         raise FileError(msg) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError,
-            OverflowError) as e:
+    except (
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        csv.Error,
+        ValueError,
+        OverflowError,
+    ) as e:
         detail = (str(e).splitlines() or [type(e).__name__])[0]
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", detail)
         if m:
-            detail = (f"line {m.group(2)} has {m.group(3)} values but the header has "
-                      f"{m.group(1)} columns")
+            detail = (
+                f"line {m.group(2)} has {m.group(3)} values but the header has {m.group(1)} columns"
+            )
         msg = f"{name}: not a readable CSV file: {detail[:200]}"
         raise FileError(msg) from None
 
@@ -233,4 +273,3 @@ def _read_xlsx(path: Path, sheet: str | None, name: str) -> pd.DataFrame:
     while data and all(v is None or str(v).strip() == "" for v in data[-1]):
         data.pop()
     return pd.DataFrame(data, columns=cols, dtype=object)
-

@@ -1,5 +1,6 @@
-"""Importing one file of a record kind into the store, all or nothing: read, map headers,
-validate, convert coordinates, store in one transaction, report every reject.
+"""Importing one file of a record kind into the store, all or nothing.
+
+Read, map headers, validate, convert coordinates, store in one transaction, report every reject.
 
 A vector file's own CRS wins over the ``crs`` flag when it declares one other than WGS-84
 geographic; a GCJ-02 or BD-09 offset cannot be declared in a file, so for a WGS-84 (or
@@ -37,84 +38,164 @@ def _file_crs(declared: Any, flag: str) -> str:
     return coords.normalise_crs_name(flag) if name == "wgs84" else name
 
 
-def import_frame(engine: sa.Engine, kind_name: str, raw: pd.DataFrame, *, file_name: str,
-                 file_sha256: str = "", crs: str = "wgs84", first_row: int = 2,
-                 geometry: Any = None, mapping: Mapping[str, str] | None = None,
-                 settings: Settings | None = None, user: str | None = None) -> ImportSummary:
+def import_frame(
+    engine: sa.Engine,
+    kind_name: str,
+    raw: pd.DataFrame,
+    *,
+    file_name: str,
+    file_sha256: str = "",
+    crs: str = "wgs84",
+    first_row: int = 2,
+    geometry: Any = None,
+    mapping: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
+    user: str | None = None,
+) -> ImportSummary:
     """Validate and store raw rows of one kind, in one transaction. See :func:`import_file`."""
     settings = settings or get_settings()
     kind = schema.kind(kind_name)
     headers = [str(c) for c in raw.columns if c != "geometry" or geometry is None]
     raw = raw.copy()
     raw.columns = [str(c) for c in raw.columns]
-    col_map = map_headers(kind, headers, file_name=file_name, overrides=mapping,
-                          has_geometry=geometry is not None)
-    summary = ImportSummary(kind=kind_name, file=file_name, read=len(raw), crs=crs,
-                            mapping=dict(col_map))
-    good, rejects = validate(kind, raw, col_map, crs=crs, settings=settings, first_row=first_row,
-                             geometry=geometry)
+    col_map = map_headers(
+        kind, headers, file_name=file_name, overrides=mapping, has_geometry=geometry is not None
+    )
+    summary = ImportSummary(
+        kind=kind_name, file=file_name, read=len(raw), crs=crs, mapping=dict(col_map)
+    )
+    good, rejects = validate(
+        kind, raw, col_map, crs=crs, settings=settings, first_row=first_row, geometry=geometry
+    )
     try:
-        return _store_rows(engine, kind, good, rejects, summary, col_map, file_name=file_name,
-                           file_sha256=file_sha256, crs=crs, user=user)
+        return _store_rows(
+            engine,
+            kind,
+            good,
+            rejects,
+            summary,
+            col_map,
+            file_name=file_name,
+            file_sha256=file_sha256,
+            crs=crs,
+            user=user,
+        )
     except sa.exc.OperationalError as e:
         if not store_engine.is_locked(e):
             raise
         wait_s = store_engine.BUSY_TIMEOUT_MS / 1000
-        msg = (f"{file_name}: another import is being stored and did not end within "
-               f"{wait_s:g} s; nothing of this file was stored: import it again when that one "
-               "has ended")
+        msg = (
+            f"{file_name}: another import is being stored and did not end within "
+            f"{wait_s:g} s; nothing of this file was stored: import it again when that one "
+            "has ended"
+        )
         raise StoreBusy(msg) from e
 
 
-def _store_rows(engine: sa.Engine, kind: schema.Kind, good: pd.DataFrame,
-                rejects: pd.DataFrame, summary: ImportSummary, col_map: Mapping[str, str], *,
-                file_name: str, file_sha256: str, crs: str, user: str | None) -> ImportSummary:
+def _store_rows(
+    engine: sa.Engine,
+    kind: schema.Kind,
+    good: pd.DataFrame,
+    rejects: pd.DataFrame,
+    summary: ImportSummary,
+    col_map: Mapping[str, str],
+    *,
+    file_name: str,
+    file_sha256: str,
+    crs: str,
+    user: str | None,
+) -> ImportSummary:
     """Store the validated rows of one file in one transaction (see :func:`import_frame`)."""
     kind_name = kind.name
     with engine.begin() as conn:
         import_id = store_write.begin_import(
-            conn, kind=kind_name, file_name=file_name, file_sha256=file_sha256, crs=crs, user=user,
-            now_ms=int(time.time() * 1000))
+            conn,
+            kind=kind_name,
+            file_name=file_name,
+            file_sha256=file_sha256,
+            crs=crs,
+            user=user,
+            now_ms=int(time.time() * 1000),
+        )
         if kind_name == "pings":
             good = store_write.resolve_ping_shifts(conn, good)
             unresolved = good["shift_id"].isna()
             if unresolved.any():
                 col = col_map.get("unit_id", "unit_id")
-                rejects = pd.concat([rejects, reject_frame(
-                    good.loc[unresolved, "source_row"], col, good.loc[unresolved, "unit_id"],
-                    why("no_shift"))], ignore_index=True)
+                rejects = pd.concat(
+                    [
+                        rejects,
+                        reject_frame(
+                            good.loc[unresolved, "source_row"],
+                            col,
+                            good.loc[unresolved, "unit_id"],
+                            why("no_shift"),
+                        ),
+                    ],
+                    ignore_index=True,
+                )
                 good = good.loc[~unresolved]
-        res = store_write.write_records(conn, kind_name, good, import_id=import_id,
-                                  source_file=file_name)
+        res = store_write.write_records(
+            conn, kind_name, good, import_id=import_id, source_file=file_name
+        )
         for r in res.rejected.itertuples(index=False):  # a few rows at most per check
-            reason = why("no_place", columns=r.other) if r.column == "lat" else \
-                why("reference", column=r.column, other=r.other)
-            rejects = pd.concat([rejects, reject_frame(
-                pd.Series([r.source_row]), col_map.get(r.column, r.column), pd.Series([r.value]),
-                reason)], ignore_index=True)
+            reason = (
+                why("no_place", columns=r.other)
+                if r.column == "lat"
+                else why("reference", column=r.column, other=r.other)
+            )
+            rejects = pd.concat(
+                [
+                    rejects,
+                    reject_frame(
+                        pd.Series([r.source_row]),
+                        col_map.get(r.column, r.column),
+                        pd.Series([r.value]),
+                        reason,
+                    ),
+                ],
+                ignore_index=True,
+            )
         if len(res.conflicts):
             key_col = col_map.get(kind.key[0], "") if kind.key else ""
             for code in res.conflicts["code"].unique():
                 part = res.conflicts[res.conflicts["code"] == code]
-                rejects = pd.concat([rejects, reject_frame(
-                    part["source_row"], key_col, part["key"], why(code))], ignore_index=True)
+                rejects = pd.concat(
+                    [rejects, reject_frame(part["source_row"], key_col, part["key"], why(code))],
+                    ignore_index=True,
+                )
         summary.accepted = res.accepted
         summary.duplicates = res.duplicates
         summary.conflicts = len(res.conflicts)
         summary.rejected = len(rejects) - len(res.conflicts)
         summary.import_id = import_id
         store_write.finish_import(
-            conn, import_id, read=summary.read, accepted=summary.accepted,
-            duplicates=summary.duplicates, conflicts=summary.conflicts, rejected=summary.rejected)
+            conn,
+            import_id,
+            read=summary.read,
+            accepted=summary.accepted,
+            duplicates=summary.duplicates,
+            conflicts=summary.conflicts,
+            rejected=summary.rejected,
+        )
     rejects.insert(0, "file", file_name)
     summary.rejects = rejects.sort_values("row", kind="stable").reset_index(drop=True)
     return summary
 
 
-def import_file(engine: sa.Engine, kind_name: str, path: str | Path, *, crs: str = "wgs84",
-                sheet: str | None = None, encoding: str | None = None,
-                mapping: Mapping[str, str] | None = None, settings: Settings | None = None,
-                name: str | None = None, user: str | None = None) -> ImportSummary:
+def import_file(
+    engine: sa.Engine,
+    kind_name: str,
+    path: str | Path,
+    *,
+    crs: str = "wgs84",
+    sheet: str | None = None,
+    encoding: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    settings: Settings | None = None,
+    name: str | None = None,
+    user: str | None = None,
+) -> ImportSummary:
     """Import one file of a record kind into the store, all or nothing.
 
     Parameters
@@ -157,7 +238,16 @@ def import_file(engine: sa.Engine, kind_name: str, path: str | Path, *, crs: str
         geometry = np.asarray(raw[geo_col].values, dtype=object)
         raw = pd.DataFrame(raw.drop(columns=geo_col))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return import_frame(engine, kind_name, raw, file_name=name, file_sha256=digest, crs=file_crs,
-                        first_row=first_row, geometry=geometry, mapping=mapping,
-                        settings=settings, user=user)
-
+    return import_frame(
+        engine,
+        kind_name,
+        raw,
+        file_name=name,
+        file_sha256=digest,
+        crs=file_crs,
+        first_row=first_row,
+        geometry=geometry,
+        mapping=mapping,
+        settings=settings,
+        user=user,
+    )

@@ -1,6 +1,8 @@
-"""Validating rows: required values present and readable, coordinates inside the configured region
-(and not swapped), known categories, sane times and texts, polygons that are areas. Every problem
-of a row is a reject naming its row, column and reason; the rest goes on to the store.
+"""Validating rows: every problem of a row is a reject naming its row, column and reason.
+
+The checks: required values present and readable, coordinates inside the configured region (and
+not swapped), known categories, sane times and texts, polygons that are areas. Rows without a
+problem go on to the store.
 
 Coordinates: ``crs`` names the coordinates of the file (``wgs84``, ``gcj02``, ``bd09`` or any EPSG
 code); they are converted to WGS-84 here.
@@ -36,9 +38,16 @@ __all__ = ["MAX_AREA_KM2", "validate"]
 MAX_AREA_KM2 = 20_000
 
 
-def validate(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str], *, crs: str,
-             settings: Settings, first_row: int = 2,
-             geometry: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def validate(
+    kind: schema.Kind,
+    raw: pd.DataFrame,
+    mapping: Mapping[str, str],
+    *,
+    crs: str,
+    settings: Settings,
+    first_row: int = 2,
+    geometry: Any = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Parse and check every row of ``raw``; return (canonical rows, rejects).
 
     Canonical rows carry ``source_row``. Rejects have row, column (the file's header), value and
@@ -51,8 +60,7 @@ def validate(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str], *
     bad_any = pd.Series(False, index=raw.index)
     rejects: list[pd.DataFrame] = []
 
-    def fail(mask: pd.Series, column: str, values: pd.Series,
-             reason: tuple[str, str, str]) -> None:
+    def fail(mask: pd.Series, column: str, values: pd.Series, reason: tuple[str, str, str]) -> None:
         nonlocal bad_any
         mask = mask & ~bad_any
         if mask.any():
@@ -98,8 +106,12 @@ def validate(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str], *
         empty = pd.Series(True, index=raw.index)
         for g in present:
             empty &= _blank_parsed(out[g])
-        fail(empty, mapping[present[0]], raw[mapping[present[0]]],
-             why("one_of", columns=" / ".join(group)))
+        fail(
+            empty,
+            mapping[present[0]],
+            raw[mapping[present[0]]],
+            why("one_of", columns=" / ".join(group)),
+        )
 
     if "lat" in kind.names:
         _validate_points(kind, raw, mapping, out, crs, settings, geometry, fail)
@@ -107,15 +119,18 @@ def validate(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str], *
         _validate_polygons(raw, mapping, out, crs, settings, geometry, fail)
 
     if kind.name == "shifts":
-        fail(out["end"].notna() & out["start"].notna() & (out["end"] <= out["start"]),
-             mapping["end"], raw[mapping["end"]], why("shift_order"))
+        fail(
+            out["end"].notna() & out["start"].notna() & (out["end"] <= out["start"]),
+            mapping["end"],
+            raw[mapping["end"]],
+            why("shift_order"),
+        )
 
     for col in kind.columns:
         if col.type == "ts" and col.name in out:
             out[col.name] = pd.to_datetime(out[col.name], utc=True).dt.tz_convert(settings.tz)
     good = out.loc[~bad_any].copy()
-    rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(
-        columns=REJECT_COLUMNS)
+    rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
     return good, rej.sort_values("row", kind="stable").reset_index(drop=True)
 
 
@@ -123,9 +138,16 @@ def _blank_parsed(v: pd.Series) -> pd.Series:
     return v.isna() | v.astype("string").fillna("").str.strip().eq("")
 
 
-def _validate_points(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str],
-                     out: pd.DataFrame, crs: str, settings: Settings, geometry: Any,
-                     fail: Any) -> None:
+def _validate_points(
+    kind: schema.Kind,
+    raw: pd.DataFrame,
+    mapping: Mapping[str, str],
+    out: pd.DataFrame,
+    crs: str,
+    settings: Settings,
+    geometry: Any,
+    fail: Any,
+) -> None:
     # lat/lng may be optional (disputes located at a venue, leads without a place): a row with
     # neither is kept unlocated; the store locates it or keeps it so (see Kind.places)
     optional = not kind.column("lat").required
@@ -135,8 +157,10 @@ def _validate_points(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str,
         return
     unlocated = pd.Series(False, index=raw.index)
     if optional and geometry is not None and not has_xy:
-        unlocated = pd.Series(shapely.is_missing(np.asarray(geometry)) |
-                              shapely.is_empty(np.asarray(geometry)), index=raw.index)
+        unlocated = pd.Series(
+            shapely.is_missing(np.asarray(geometry)) | shapely.is_empty(np.asarray(geometry)),
+            index=raw.index,
+        )
     elif optional:
         unlocated = is_blank(raw[mapping["lat"]]) & is_blank(raw[mapping["lng"]])
     if unlocated.any():
@@ -148,9 +172,12 @@ def _validate_points(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str,
         y = np.where(is_point, shapely.get_y(geoms), np.nan)
         xs, ys = pd.Series(x, index=raw.index), pd.Series(y, index=raw.index)
         lng_h, lat_h = "geometry", "geometry"
-        fail(pd.Series(~is_point, index=raw.index), "geometry",
-             pd.Series(shapely.get_type_id(geoms), index=raw.index).astype(str),
-             why("not_point"))
+        fail(
+            pd.Series(~is_point, index=raw.index),
+            "geometry",
+            pd.Series(shapely.get_type_id(geoms), index=raw.index).astype(str),
+            why("not_point"),
+        )
     else:
         lng_h, lat_h = mapping["lng"], mapping["lat"]
         xs, bad_x = parse_float(raw[lng_h])
@@ -164,57 +191,86 @@ def _validate_points(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str,
     inside = lng.between(min_lng, max_lng) & lat.between(min_lat, max_lat)
     finite = np.isfinite(lng) & np.isfinite(lat)
     swapped = ~inside & finite & xs.between(min_lat, max_lat) & ys.between(min_lng, max_lng)
-    shown = raw[lat_h].astype("string") + "," + raw[lng_h].astype("string") if lat_h != lng_h \
+    shown = (
+        raw[lat_h].astype("string") + "," + raw[lng_h].astype("string")
+        if lat_h != lng_h
         else pd.Series([f"{a},{b}" for a, b in zip(ys, xs, strict=True)], index=raw.index)
-    fail(swapped & (crs in ("wgs84", "gcj02", "bd09")), lat_h, shown,
-         why("swapped"))
+    )
+    fail(swapped & (crs in ("wgs84", "gcj02", "bd09")), lat_h, shown, why("swapped"))
     fail(~finite, lat_h, shown, why("convert"))
-    fail(~inside, lat_h, shown,
-         why("region", region=", ".join(f"{v:g}" for v in settings.region)))
+    fail(~inside, lat_h, shown, why("region", region=", ".join(f"{v:g}" for v in settings.region)))
     out["lat"] = lat.where(~unlocated)
     out["lng"] = lng.where(~unlocated)
 
 
 def _skipping(fail: Any, skip: pd.Series) -> Any:
     """``fail`` that ignores the rows of ``skip`` (rows without coordinates, where allowed)."""
+
     def inner(mask: pd.Series, *args: Any) -> None:
         fail(mask & ~skip, *args)
 
     return inner
 
 
-def _validate_polygons(raw: pd.DataFrame, mapping: Mapping[str, str], out: pd.DataFrame,
-                       crs: str, settings: Settings, geometry: Any, fail: Any) -> None:
+def _validate_polygons(
+    raw: pd.DataFrame,
+    mapping: Mapping[str, str],
+    out: pd.DataFrame,
+    crs: str,
+    settings: Settings,
+    geometry: Any,
+    fail: Any,
+) -> None:
     if geometry is not None:
         geoms = np.asarray(geometry, dtype=object)
         header = "geometry"
     else:
         header = mapping["geometry"]
         text = raw[header].astype("string").fillna("")
-        geoms = np.array(shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore"),
-                         dtype=object)
+        geoms = np.array(
+            shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore"), dtype=object
+        )
     geom_s = pd.Series(geoms, index=raw.index)
     kind_ok = geom_s.map(lambda g: g is not None and g.geom_type in ("Polygon", "MultiPolygon"))
-    fail(~kind_ok, header, geom_s.map(lambda g: "" if g is None else g.geom_type),
-         why("not_polygon"))
+    fail(
+        ~kind_ok, header, geom_s.map(lambda g: "" if g is None else g.geom_type), why("not_polygon")
+    )
 
     def convert(g: Any) -> Any:
         if g is None or g.geom_type not in ("Polygon", "MultiPolygon"):
             return None
-        g = shapely.transform(g, lambda xy: np.column_stack(coords.to_wgs84(xy[:, 0], xy[:, 1],
-                                                                            crs)))
+        g = shapely.transform(
+            g, lambda xy: np.column_stack(coords.to_wgs84(xy[:, 0], xy[:, 1], crs))
+        )
         return shapely.make_valid(g) if not g.is_valid else g
 
     conv = geom_s.map(convert)
     min_lng, min_lat, max_lng, max_lat = settings.region
-    inside = conv.map(lambda g: g is not None and not g.is_empty and bool(
-        min_lng <= g.bounds[0] and g.bounds[2] <= max_lng and min_lat <= g.bounds[1]
-        and g.bounds[3] <= max_lat))
-    fail(kind_ok & ~inside, header, conv.map(lambda g: "" if g is None else str(g.bounds)),
-         why("polygon_region"))
+    inside = conv.map(
+        lambda g: (
+            g is not None
+            and not g.is_empty
+            and bool(
+                min_lng <= g.bounds[0]
+                and g.bounds[2] <= max_lng
+                and min_lat <= g.bounds[1]
+                and g.bounds[3] <= max_lat
+            )
+        )
+    )
+    fail(
+        kind_ok & ~inside,
+        header,
+        conv.map(lambda g: "" if g is None else str(g.bounds)),
+        why("polygon_region"),
+    )
     area_km2 = pd.Series([_area_km2(g) for g in conv], index=raw.index, dtype=float)
-    fail(area_km2 > MAX_AREA_KM2, header, area_km2.round(0).astype("string") + " km2",
-         why("polygon_large", n=f"{MAX_AREA_KM2:,}"))
+    fail(
+        area_km2 > MAX_AREA_KM2,
+        header,
+        area_km2.round(0).astype("string") + " km2",
+        why("polygon_large", n=f"{MAX_AREA_KM2:,}"),
+    )
     out["geometry"] = conv
 
 
@@ -224,4 +280,3 @@ def _area_km2(g: Any) -> float:
         return 0.0
     lat = (g.bounds[1] + g.bounds[3]) / 2
     return float(g.area * 111.32**2 * np.cos(np.radians(lat))) if np.isfinite(lat) else 0.0
-

@@ -1,5 +1,7 @@
-"""Parsing a column's text into values, vectorised: each parser returns the parsed values and a
-mask of the non-empty values it could not read."""
+"""Parsing a column's text into values, vectorised.
+
+Each parser returns the parsed values and a mask of the non-empty values it could not read.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +12,19 @@ import pandas as pd
 
 from geo.domain import schema
 
-__all__ = ["EARLIEST", "LATEST", "MAX_TEXT", "has_control", "is_blank", "parse_enum", "parse_float",
-           "parse_id", "parse_int", "parse_text", "parse_ts"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "MAX_TEXT",
+    "has_control",
+    "is_blank",
+    "parse_enum",
+    "parse_float",
+    "parse_id",
+    "parse_int",
+    "parse_text",
+    "parse_ts",
+]
 
 EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")
 
@@ -27,12 +40,19 @@ MAX_TEXT = 2000  # characters kept in a free-text field
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-_CN_DATE = [(re.compile(r"[年/.]"), "-"), (re.compile(r"月"), "-"), (re.compile(r"日"), " "),
-            (re.compile(r"[时點点]"), ":"), (re.compile(r"分"), ":"), (re.compile(r"秒"), ""),
-            (re.compile(r"T"), " ")]
+_CN_DATE = [
+    (re.compile(r"[年/.]"), "-"),
+    (re.compile(r"月"), "-"),
+    (re.compile(r"日"), " "),
+    (re.compile(r"[时點点]"), ":"),
+    (re.compile(r"分"), ":"),
+    (re.compile(r"秒"), ""),
+    (re.compile(r"T"), " "),
+]
 
 
 def is_blank(s: pd.Series) -> pd.Series:
+    """Boolean Series: the value is missing (None, NaN) or only whitespace."""
     return s.isna() | s.astype("string").str.strip().fillna("").eq("")
 
 
@@ -46,8 +66,10 @@ def parse_ts(s: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
     blank = is_blank(s)
     todo = ~blank
     # datetime objects straight from Excel
-    is_dt = s.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or
-                  hasattr(v, "isoformat")) & todo
+    is_dt = (
+        s.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat"))
+        & todo
+    )
     if is_dt.any():
         dt = pd.to_datetime(s[is_dt].astype(object), errors="coerce")
         out[is_dt] = _localise(pd.Series(dt, index=s[is_dt].index), tz)
@@ -114,9 +136,25 @@ def _to_datetime_mixed(text: pd.Series, tz: str) -> pd.Series:
 
 
 def parse_float(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse numbers; thousands separators (``,``) and degree signs (``°``) are dropped.
+
+    Returns
+    -------
+    values : pandas.Series
+        Floats; NaN where blank, unreadable or not finite.
+    bad : pandas.Series
+        The non-blank values that are unreadable or not finite (``inf``).
+
+    >>> parse_float(pd.Series(["1,234.5", "31°", "x"]))[0].tolist()
+    [1234.5, 31.0, nan]
+    """
     blank = is_blank(s)
-    text = s.astype("string").str.strip().str.replace(",", "", regex=False).str.replace(
-        "°", "", regex=False)
+    text = (
+        s.astype("string")
+        .str.strip()
+        .str.replace(",", "", regex=False)
+        .str.replace("°", "", regex=False)
+    )
     v = pd.to_numeric(text, errors="coerce").astype(float)
     bad = ~blank & (v.isna() | ~np.isfinite(v.fillna(0.0)))
     v[~np.isfinite(v.fillna(np.nan))] = np.nan
@@ -124,6 +162,15 @@ def parse_float(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse whole numbers (as :func:`parse_float` reads numbers) into an ``Int64`` Series.
+
+    Returns
+    -------
+    values : pandas.Series
+        ``Int64``; missing where blank or bad.
+    bad : pandas.Series
+        The non-blank values that are unreadable, fractional, negative or over 10**12.
+    """
     v, bad = parse_float(s)
     frac = v.notna() & ((v % 1) != 0)
     neg = v.notna() & (v < 0)
@@ -134,6 +181,16 @@ def parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_id(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse ids as stripped text; a whole float (``12.0``, as Excel gives it) becomes ``"12"``.
+
+    Returns
+    -------
+    values : pandas.Series
+        Object Series of str; None where blank or longer than 200 characters.
+    bad : pandas.Series
+        The ids longer than 200 characters.
+    """
+
     def one(v: object) -> object:
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return None
@@ -149,8 +206,22 @@ def parse_id(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    out = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                else (str(v).strip() or None)).astype(object)
+    """Parse free text: stripped, None where blank.
+
+    Returns
+    -------
+    values : pandas.Series
+        Object Series of str or None (long texts are kept whole).
+    bad : pandas.Series
+        The texts longer than :data:`MAX_TEXT` characters.
+    """
+    out = s.map(
+        lambda v: (
+            None
+            if v is None or (isinstance(v, float) and np.isnan(v))
+            else (str(v).strip() or None)
+        )
+    ).astype(object)
     too_long = out.map(lambda v: v is not None and len(v) > MAX_TEXT)
     return out, too_long
 
@@ -161,6 +232,21 @@ def has_control(v: pd.Series) -> pd.Series:
 
 
 def parse_enum(s: pd.Series, choices: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
+    """Parse category values into one of ``choices``.
+
+    Case is ignored, ``-`` or a space reads as ``_``, and the zh/en synonyms in
+    :data:`geo.domain.schema.ENUM_ALIASES` are accepted too.
+
+    Returns
+    -------
+    values : pandas.Series
+        Object Series of the choices; None where blank or unknown.
+    bad : pandas.Series
+        The non-blank values that are no known choice.
+
+    >>> parse_enum(pd.Series(["High", "zz"]), ("low", "medium", "high"))[0].tolist()
+    ['high', None]
+    """
     blank = is_blank(s)
     text = s.astype("string").str.strip().str.lower().str.replace("-", "_", regex=False)
     lookup = {c: c for c in choices}
@@ -169,4 +255,3 @@ def parse_enum(s: pd.Series, choices: tuple[str, ...]) -> tuple[pd.Series, pd.Se
     out = text.map(lookup).astype(object)
     bad = ~blank & out.isna()
     return out.where(out.notna(), None), bad
-

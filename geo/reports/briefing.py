@@ -1,5 +1,6 @@
-"""Briefings as documents: the period's figures of an area, in the style of campaign reports, as
-PDF, DOCX, HTML and Markdown.
+"""Briefings as documents: the period's figures of an area as PDF, DOCX, HTML and Markdown.
+
+A briefing is written in the style of campaign reports, in two steps:
 
 1. :func:`compose` turns the figures (:func:`geo.services.briefing.figures`) into a
    :class:`Briefing` in one language: title, the lead sentence
@@ -32,7 +33,7 @@ import functools
 import html
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,19 +47,34 @@ from shapely import wkt as shapely_wkt
 
 from geo.domain import hexes
 from geo.domain.disputes import sentences
+from geo.domain.hotspots import HOTSPOT_COLOURS
 from geo.escape import md_escape
 from geo.i18n import t
 from geo.reports import fonts
 
-__all__ = ["FORMATS", "MIME", "SECTION_BUILDERS", "Briefing", "OptionalSection", "Section",
-           "Table", "compose", "file_name", "render", "write"]
+__all__ = [
+    "FORMATS",
+    "MIME",
+    "SECTION_BUILDERS",
+    "Briefing",
+    "OptionalSection",
+    "Section",
+    "Table",
+    "compose",
+    "file_name",
+    "render",
+    "write",
+]
 
 FORMATS = ("pdf", "docx", "html", "md")
 
 
-MIME = {"pdf": "application/pdf",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "html": "text/html", "md": "text/markdown"}
+MIME = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "html": "text/html",
+    "md": "text/markdown",
+}
 
 
 # East Asian font named in the DOCX styles (not embedded: Word and WPS on Chinese systems have it,
@@ -72,15 +88,11 @@ DOCX_LATIN_FONT = "Arial"
 TOP_ROWS = 10  # rows of the hot-spot and gap tables
 
 
-# Colours of the pictures (the same as the map layers').
+# Colours of the pictures, the same as the map layers' (hot spot classes: HOTSPOT_COLOURS).
 COVERAGE_COLOURS = ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"]
 
 
 NOT_PATROLLED = "#eeeeee"
-
-
-HOTSPOT_COLOURS = {-3: "#4575b5", -2: "#849eba", -1: "#c0ccbe", 0: "#ffffbf", 1: "#fab984",
-                   2: "#ed7551", 3: "#d62f27"}
 
 
 @dataclass(frozen=True)
@@ -135,25 +147,44 @@ class Briefing:
 def _plan_section(value: dict[str, Any], lang: str) -> Section:
     rate = "—" if value["compliance"] is None else f"{value['compliance']:.1%}"
     visited = "—" if value["visited"] is None else f"{value['visited']:.1%}"
-    return Section(t("brief.plan.title", lang), paragraphs=[t(
-        "brief.plan.text", lang, plans=value["plans"], stops=value["stops"], full=value["full"],
-        brief=value["brief"], missed=value["missed"], rate=rate, visited=visited)])
+    return Section(
+        t("brief.plan.title", lang),
+        paragraphs=[
+            t(
+                "brief.plan.text",
+                lang,
+                plans=value["plans"],
+                stops=value["stops"],
+                full=value["full"],
+                brief=value["brief"],
+                missed=value["missed"],
+                rate=rate,
+                visited=visited,
+            )
+        ],
+    )
 
 
 def _disputes_section(value: dict[str, Any], lang: str) -> Section:
-    return Section(t("brief.disputes.title", lang),
-                   paragraphs=["，".join(sentences(value, lang)) + "。" if lang != "en"
-                               else "; ".join(sentences(value, lang)) + "."])
+    return Section(
+        t("brief.disputes.title", lang),
+        paragraphs=[
+            "，".join(sentences(value, lang)) + "。"
+            if lang != "en"
+            else "; ".join(sentences(value, lang)) + "."
+        ],
+    )
 
 
 def _site_visits_section(value: dict[str, Any], lang: str) -> Section:
     return Section(t("brief.duty.title", lang), paragraphs=[t("brief.duty.text", lang, **value)])
 
 
-
 SECTION_BUILDERS: dict[str, Callable[[dict[str, Any], str], Section]] = {
-    "disputes": _disputes_section, "site_visits": _site_visits_section,
-    "plan_compliance": _plan_section}
+    "disputes": _disputes_section,
+    "site_visits": _site_visits_section,
+    "plan_compliance": _plan_section,
+}
 """How each optional section of the fixed set is written (by the key of its figures)."""
 
 
@@ -201,10 +232,35 @@ def _signed(v: int, lang: str) -> str:
     return ("+" if v > 0 else "") + _int(v, lang)
 
 
-def compose(figs: dict[str, Any], lang: str = "zh-CN", *, campaign: str | None = None,
-            pictures: bool = True,
-            builders: Mapping[str, Callable[[dict[str, Any], str], Section]] | None = None
-            ) -> Briefing:
+def _section(
+    lang: str,
+    name: str,
+    text: str,
+    columns: Sequence[str] = (),
+    rows: list[list[str]] | None = None,
+    images: list[str] | None = None,
+) -> Section:
+    """Section ``brief.sec.<name>``: one paragraph, then a table when ``rows`` has any.
+
+    ``columns`` are the keys of the table's headings (``brief.col.<key>``); ``images`` as
+    :attr:`Section.images`.
+    """
+    return Section(
+        t(f"brief.sec.{name}", lang),
+        [text],
+        [Table([t(f"brief.col.{c}", lang) for c in columns], rows)] if rows else [],
+        images or [],
+    )
+
+
+def compose(
+    figs: dict[str, Any],
+    lang: str = "zh-CN",
+    *,
+    campaign: str | None = None,
+    pictures: bool = True,
+    builders: Mapping[str, Callable[[dict[str, Any], str], Section]] | None = None,
+) -> Briefing:
     """The briefing of :func:`geo.services.briefing.figures` in ``lang`` (zh-CN or en).
 
     ``builders`` writes the optional sections present in ``figs["optional"]`` (default
@@ -218,11 +274,29 @@ def compose(figs: dict[str, Any], lang: str = "zh-CN", *, campaign: str | None =
     per, key = figs["period"], figs["key"]
     area = figs["area"]["name"] or t("brief.area_all", lang)
     title = t("brief.title", lang, area=area)
-    head = [t("brief.period", lang, start=per["start"], end=per["end"], days=n(per["days"]),
-              prev_start=per["prev_start"], prev_end=per["prev_end"]),
-            t("brief.scope", lang, area=area)]
-    numbers = {k: n(key[k]) for k in ("police_aux", "volunteers", "people_checked",
-                                      "venues_inspected", "site_patrols", "hazards_rectified")}
+    head = [
+        t(
+            "brief.period",
+            lang,
+            start=per["start"],
+            end=per["end"],
+            days=n(per["days"]),
+            prev_start=per["prev_start"],
+            prev_end=per["prev_end"],
+        ),
+        t("brief.scope", lang, area=area),
+    ]
+    numbers = {
+        k: n(key[k])
+        for k in (
+            "police_aux",
+            "volunteers",
+            "people_checked",
+            "venues_inspected",
+            "site_patrols",
+            "hazards_rectified",
+        )
+    }
     campaign = (campaign or "").strip()
     if campaign:
         lead = t("brief.lead.campaign", lang, campaign=campaign, **numbers)
@@ -232,102 +306,196 @@ def compose(figs: dict[str, Any], lang: str = "zh-CN", *, campaign: str | None =
     images: dict[str, bytes] = {}
     captions: dict[str, str] = {}
     if pictures:
-        for name, png in (("coverage", _map_png(figs, "coverage", lang)),
-                          ("hotspots", _map_png(figs, "hotspots", lang)),
-                          ("trend", _trend_png(figs, lang))):
+        for name, png in (
+            ("coverage", _map_png(figs, "coverage", lang)),
+            ("hotspots", _map_png(figs, "hotspots", lang)),
+            ("trend", _trend_png(figs, lang)),
+        ):
             if png is not None:
                 images[name] = png
 
-    sections: list[Section] = []
-    p = figs["patrol"]
-    sections.append(Section(
-        t("brief.sec.patrol", lang),
-        [t("brief.patrol.text", lang, shifts=n(p["shifts"]), police=n(p["police"]),
-           auxiliaries=n(p["auxiliaries"]), volunteers=n(p["volunteers"]),
-           patrol_h=d(p["patrol_h"]), night=p["night"], night_patrol_h=d(p["night_patrol_h"]),
-           cells_covered=n(p["cells_covered"]), dwell_h=d(p["dwell_h"]),
-           outreach=n(p["outreach"]))],
-        [Table([t("brief.col.kind", lang), t("brief.col.shifts", lang),
-                t("brief.col.person_times", lang), t("brief.col.hours", lang)],
-               [[_label("unit", r["kind"], lang), n(r["shifts"]), n(r["person_times"]),
-                 d(r["hours"])] for r in p["by_kind"]])] if p["by_kind"] else []))
-    c = figs["checks"]
-    sections.append(Section(t("brief.sec.checks", lang), [t(
-        "brief.checks.text", lang, people_checked=n(c["people_checked"]),
-        venues_inspected=n(c["venues_inspected"]), inspections=n(c["inspections"]),
-        with_findings=n(c["with_findings"]), rectify=n(c["rectify"]), fail=n(c["fail"]),
-        sites=n(c["sites"]), site_patrols=n(c["site_patrols"]))]))
-    h = figs["hazards"]
-    sections.append(Section(
-        t("brief.sec.hazards", lang),
-        [t("brief.hazards.text", lang, found=n(h["found"]), rectified=n(h["rectified"]),
-           rate=_pct(h["rate"]), end=per["end"], open=n(h["open"]), overdue=n(h["overdue"]))],
-        [Table([t("brief.col.category", lang), t("brief.col.found", lang),
-                t("brief.col.rectified", lang), t("brief.col.open", lang),
-                t("brief.col.overdue", lang)],
-               [[_label("hazard", r["category"], lang), n(r["found"]), n(r["rectified"]),
-                 n(r["open"]), n(r["overdue"])] for r in h["by_category"]])]
-        if h["by_category"] else []))
-    i = figs["incidents"]
-    rows = [[_label("incident", r["category"], lang), n(r["count"]), n(r["previous"]),
-             _signed(r["change"], lang)] for r in i["by_category"]]
+    p, c, h, i = figs["patrol"], figs["checks"], figs["hazards"], figs["incidents"]
+    rows = [
+        [
+            _label("incident", r["category"], lang),
+            n(r["count"]),
+            n(r["previous"]),
+            _signed(r["change"], lang),
+        ]
+        for r in i["by_category"]
+    ]
     if rows:
-        rows.append([t("brief.col.total", lang), n(i["count"]), n(i["previous"]),
-                     _signed(i["change"], lang)])
-    sections.append(Section(
-        t("brief.sec.incidents", lang),
-        [t("brief.incidents.text", lang, incidents=n(i["count"]), previous=n(i["previous"]),
-           prev_start=per["prev_start"], prev_end=per["prev_end"],
-           change=_change(i["count"], i["previous"], lang))],
-        [Table([t("brief.col.category", lang), t("brief.col.now", lang),
-                t("brief.col.prev", lang), t("brief.col.change", lang)], rows)] if rows else [],
-        [k for k in ("trend",) if k in images]))
-    hs = figs["hotspots"]
+        rows.append(
+            [
+                t("brief.col.total", lang),
+                n(i["count"]),
+                n(i["previous"]),
+                _signed(i["change"], lang),
+            ]
+        )
+    hs, g = figs["hotspots"], figs["gaps"]
     if hs["n_hot"]:
-        text = t("brief.hotspots.text", lang, n_hot=n(hs["n_hot"]), n_hot99=n(hs["n_hot99"]),
-                 nights=n(hs["nights"]), avg_nights=d(hs["avg_nights"]),
-                 unpatrolled=n(hs["unpatrolled"]))
+        hot_text = t(
+            "brief.hotspots.text",
+            lang,
+            n_hot=n(hs["n_hot"]),
+            n_hot99=n(hs["n_hot99"]),
+            nights=n(hs["nights"]),
+            avg_nights=d(hs["avg_nights"]),
+            unpatrolled=n(hs["unpatrolled"]),
+        )
         if hs["n_hot"] > TOP_ROWS:
-            text += t("brief.hotspots.more", lang, n=n(TOP_ROWS))
+            hot_text += t("brief.hotspots.more", lang, n=n(TOP_ROWS))
     else:
-        text = t("brief.hotspots.none", lang)
-    sections.append(Section(
-        t("brief.sec.hotspots", lang), [text],
-        [Table([t("brief.col.cell", lang), t("brief.col.incidents", lang),
-                t("brief.col.class", lang), t("brief.col.nights", lang)],
-               [[r["h3"], n(r["count"]), _label("bin", r["gi_bin"], lang), n(r["nights"])]
-                for r in hs["cells"][:TOP_ROWS]])] if hs["cells"] else [],
-        [k for k in ("coverage", "hotspots") if k in images]))
-    g = figs["gaps"]
-    sections.append(Section(
-        t("brief.sec.gaps", lang),
-        [t("brief.gaps.text", lang, n=n(len(g))) if g else t("brief.gaps.none", lang)],
-        [Table([t("brief.col.rank", lang), t("brief.col.cell", lang),
-                t("brief.col.risk_pct", lang), t("brief.col.dwell_min", lang),
-                t("brief.col.nights", lang)],
-               [[n(r["rank"]), r["h3"], f"{r['risk_pct']:.2f}", d(r["dwell_min"]),
-                 n(r["nights"])] for r in g])] if g else []))
+        hot_text = t("brief.hotspots.none", lang)
+    sections = [
+        _section(
+            lang,
+            "patrol",
+            t(
+                "brief.patrol.text",
+                lang,
+                shifts=n(p["shifts"]),
+                police=n(p["police"]),
+                auxiliaries=n(p["auxiliaries"]),
+                volunteers=n(p["volunteers"]),
+                patrol_h=d(p["patrol_h"]),
+                night=p["night"],
+                night_patrol_h=d(p["night_patrol_h"]),
+                cells_covered=n(p["cells_covered"]),
+                dwell_h=d(p["dwell_h"]),
+                outreach=n(p["outreach"]),
+            ),
+            ("kind", "shifts", "person_times", "hours"),
+            [
+                [
+                    _label("unit", r["kind"], lang),
+                    n(r["shifts"]),
+                    n(r["person_times"]),
+                    d(r["hours"]),
+                ]
+                for r in p["by_kind"]
+            ],
+        ),
+        _section(
+            lang,
+            "checks",
+            t(
+                "brief.checks.text",
+                lang,
+                people_checked=n(c["people_checked"]),
+                venues_inspected=n(c["venues_inspected"]),
+                inspections=n(c["inspections"]),
+                with_findings=n(c["with_findings"]),
+                rectify=n(c["rectify"]),
+                fail=n(c["fail"]),
+                sites=n(c["sites"]),
+                site_patrols=n(c["site_patrols"]),
+            ),
+        ),
+        _section(
+            lang,
+            "hazards",
+            t(
+                "brief.hazards.text",
+                lang,
+                found=n(h["found"]),
+                rectified=n(h["rectified"]),
+                rate=_pct(h["rate"]),
+                end=per["end"],
+                open=n(h["open"]),
+                overdue=n(h["overdue"]),
+            ),
+            ("category", "found", "rectified", "open", "overdue"),
+            [
+                [
+                    _label("hazard", r["category"], lang),
+                    n(r["found"]),
+                    n(r["rectified"]),
+                    n(r["open"]),
+                    n(r["overdue"]),
+                ]
+                for r in h["by_category"]
+            ],
+        ),
+        _section(
+            lang,
+            "incidents",
+            t(
+                "brief.incidents.text",
+                lang,
+                incidents=n(i["count"]),
+                previous=n(i["previous"]),
+                prev_start=per["prev_start"],
+                prev_end=per["prev_end"],
+                change=_change(i["count"], i["previous"], lang),
+            ),
+            ("category", "now", "prev", "change"),
+            rows,
+            [k for k in ("trend",) if k in images],
+        ),
+        _section(
+            lang,
+            "hotspots",
+            hot_text,
+            ("cell", "incidents", "class", "nights"),
+            [
+                [r["h3"], n(r["count"]), _label("bin", r["gi_bin"], lang), n(r["nights"])]
+                for r in hs["cells"][:TOP_ROWS]
+            ],
+            [k for k in ("coverage", "hotspots") if k in images],
+        ),
+        _section(
+            lang,
+            "gaps",
+            t("brief.gaps.text", lang, n=n(len(g))) if g else t("brief.gaps.none", lang),
+            ("rank", "cell", "risk_pct", "dwell_min", "nights"),
+            [
+                [
+                    n(r["rank"]),
+                    r["h3"],
+                    f"{r['risk_pct']:.2f}",
+                    d(r["dwell_min"]),
+                    n(r["nights"]),
+                ]
+                for r in g
+            ],
+        ),
+    ]
     builders = SECTION_BUILDERS if builders is None else builders
     for key, value in figs.get("optional", {}).items():
         if key in builders:
             sections.append(builders[key](value, lang))
-    sections.append(Section(t("brief.sec.method", lang),
-                            [t("brief.method.text", lang, night=per["night"], res=per["res"])],
-                            numbered=False))
+    sections.append(
+        Section(
+            t("brief.sec.method", lang),
+            [t("brief.method.text", lang, night=per["night"], res=per["res"])],
+            numbered=False,
+        )
+    )
     k = 0
     for s in sections:
         if s.numbered:
             k += 1
-            s.title = t("brief.section", lang, n=_zh_number(k) if lang == "zh-CN" else k,
-                        title=s.title)
+            s.title = t(
+                "brief.section", lang, n=_zh_number(k) if lang == "zh-CN" else k, title=s.title
+            )
     fig_no = 0
     for s in sections:
         for name in s.images:
             fig_no += 1
             captions[name] = t(f"brief.fig.{name}", lang, n=fig_no)
-    return Briefing(lang=lang, title=title, head=head,
-                    notice=t("brief.demo", lang) if figs["demo"] else None, lead=lead,
-                    sections=sections, images=images, captions=captions, figures=figs)
+    return Briefing(
+        lang=lang,
+        title=title,
+        head=head,
+        notice=t("brief.demo", lang) if figs["demo"] else None,
+        lead=lead,
+        sections=sections,
+        images=images,
+        captions=captions,
+        figures=figs,
+    )
 
 
 def file_name(start: str, end: str, area: str | None, fmt: str) -> str:
@@ -342,9 +510,17 @@ def _png(draw: Callable[[Any], None], size: tuple[float, float]) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with fonts.mpl_lock, mpl.rc_context({"font.family": "sans-serif",
-                                         "font.sans-serif": [fonts.mpl_family(), "DejaVu Sans"],
-                                         "axes.unicode_minus": False, "font.size": 9}):
+    with (
+        fonts.mpl_lock,
+        mpl.rc_context(
+            {
+                "font.family": "sans-serif",
+                "font.sans-serif": [fonts.mpl_family(), "DejaVu Sans"],
+                "axes.unicode_minus": False,
+                "font.size": 9,
+            }
+        ),
+    ):
         fig = Figure(figsize=size, layout="constrained")
         FigureCanvasAgg(fig)
         draw(fig)
@@ -378,8 +554,9 @@ def _map_png(figs: dict[str, Any], which: str, lang: str) -> bytes | None:
     tr = Transformer.from_crs("EPSG:4326", _utm(float(lng0[0]), float(lat0[0])), always_xy=True)
 
     def project(geoms: Any) -> Any:
-        return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0],
-                                                                                xy[:, 1])))
+        return shapely.transform(
+            geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
+        )
 
     polys = project(polys)
     verts = [np.asarray(p.exterior.coords) for p in polys]
@@ -393,36 +570,64 @@ def _map_png(figs: dict[str, Any], which: str, lang: str) -> bytes | None:
         pos = minutes[minutes > 0]
         edges = np.unique(np.quantile(pos, [0.2, 0.4, 0.6, 0.8])) if pos.size else np.array([])
         cls = np.searchsorted(edges, minutes, side="right")
-        colours = [NOT_PATROLLED if m <= 0 else COVERAGE_COLOURS[min(c, 4)]
-                   for m, c in zip(minutes, cls, strict=True)]
+        colours = [
+            NOT_PATROLLED if m <= 0 else COVERAGE_COLOURS[min(c, 4)]
+            for m, c in zip(minutes, cls, strict=True)
+        ]
         bounds = [0.0, *edges.tolist(), float(pos.max()) if pos.size else 0.0]
-        handles = [Patch(facecolor=NOT_PATROLLED, edgecolor="#999999",
-                         label=t("brief.map.none", lang))]
+        handles = [
+            Patch(facecolor=NOT_PATROLLED, edgecolor="#999999", label=t("brief.map.none", lang))
+        ]
         for j in range(len(bounds) - 1):
             if pos.size:
-                handles.append(Patch(facecolor=COVERAGE_COLOURS[min(j, 4)], edgecolor="#999999",
-                                     label=t("brief.map.minutes", lang, lo=f"{bounds[j]:.0f}",
-                                             hi=f"{bounds[j + 1]:.0f}")))
+                handles.append(
+                    Patch(
+                        facecolor=COVERAGE_COLOURS[min(j, 4)],
+                        edgecolor="#999999",
+                        label=t(
+                            "brief.map.minutes",
+                            lang,
+                            lo=f"{bounds[j]:.0f}",
+                            hi=f"{bounds[j + 1]:.0f}",
+                        ),
+                    )
+                )
     else:
         bins = cells["gi_bin"].to_numpy(int)
         colours = [HOTSPOT_COLOURS[int(b)] for b in bins]
-        handles = [Patch(facecolor=HOTSPOT_COLOURS[b], edgecolor="#999999",
-                         label=t(f"v.bin.{b}", lang)) for b in range(3, -4, -1)]
+        handles = [
+            Patch(facecolor=HOTSPOT_COLOURS[b], edgecolor="#999999", label=t(f"v.bin.{b}", lang))
+            for b in range(3, -4, -1)
+        ]
 
     def draw(fig: Any) -> None:
         ax = fig.add_subplot()
-        ax.add_collection(PolyCollection(verts, facecolors=colours, edgecolors="#ffffff",
-                                         linewidths=0.3))
+        ax.add_collection(
+            PolyCollection(verts, facecolors=colours, edgecolors="#ffffff", linewidths=0.3)
+        )
         for level, name, geom in outlines:
             parts = getattr(geom, "geoms", [geom])
             for part in parts:
                 x, y = part.exterior.xy
-                ax.plot(x, y, color="#222222" if level == "station" else "#555555",
-                        linewidth=1.6 if level == "station" else 0.7)
+                ax.plot(
+                    x,
+                    y,
+                    color="#222222" if level == "station" else "#555555",
+                    linewidth=1.6 if level == "station" else 0.7,
+                )
             if level == "grid" and len(outlines) <= 30:
                 pt = geom.representative_point()
-                ax.text(pt.x, pt.y, name, fontsize=6.5, ha="center", va="center",
-                        color="#333333", alpha=0.85, parse_math=False)  # "$" is no TeX here
+                ax.text(
+                    pt.x,
+                    pt.y,
+                    name,
+                    fontsize=6.5,
+                    ha="center",
+                    va="center",
+                    color="#333333",
+                    alpha=0.85,
+                    parse_math=False,
+                )  # "$" is no TeX here
         xs = np.concatenate([v[:, 0] for v in verts])
         ys = np.concatenate([v[:, 1] for v in verts])
         x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
@@ -434,18 +639,27 @@ def _map_png(figs: dict[str, Any], which: str, lang: str) -> bytes | None:
         # scale bar (metres: the axes are UTM) and north arrow
         length = _nice_length(x1 - x0)
         bx, by = x0, y0 - 2 * pad
-        ax.plot([bx, bx + length], [by, by], color="#000000", linewidth=2.5,
-                solid_capstyle="butt")
+        ax.plot([bx, bx + length], [by, by], color="#000000", linewidth=2.5, solid_capstyle="butt")
         for xx in (bx, bx + length):
             ax.plot([xx, xx], [by - pad * 0.3, by + pad * 0.3], color="#000000", linewidth=1)
-        label = (t("brief.map.km", lang, n=f"{length / 1000:g}") if length >= 1000
-                 else t("brief.map.m", lang, n=f"{length:g}"))
+        label = (
+            t("brief.map.km", lang, n=f"{length / 1000:g}")
+            if length >= 1000
+            else t("brief.map.m", lang, n=f"{length:g}")
+        )
         ax.text(bx + length / 2, by + pad * 0.45, label, ha="center", va="bottom", fontsize=8)
-        ax.annotate(t("brief.map.north", lang), xy=(x1, y1), xytext=(x1, y1 - 2.5 * pad),
-                    ha="center", va="center", fontsize=9,
-                    arrowprops={"arrowstyle": "-|>", "color": "#000000"})
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,
-                  frameon=False)
+        ax.annotate(
+            t("brief.map.north", lang),
+            xy=(x1, y1),
+            xytext=(x1, y1 - 2.5 * pad),
+            ha="center",
+            va="center",
+            fontsize=9,
+            arrowprops={"arrowstyle": "-|>", "color": "#000000"},
+        )
+        ax.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False
+        )
 
     return _png(draw, (7.2, 5.6))
 
@@ -469,16 +683,32 @@ def _trend_png(figs: dict[str, Any], lang: str) -> bytes | None:
                 bar.set_hatch("///")
         ax.set_ylabel(t("brief.trend.incidents", lang))
         ax.set_xlabel(t("brief.trend.week", lang))
-        ax.set_xticks(x, labels, rotation=45 if len(labels) > 8 else 0, ha="right"
-                      if len(labels) > 8 else "center")
+        ax.set_xticks(
+            x,
+            labels,
+            rotation=45 if len(labels) > 8 else 0,
+            ha="right" if len(labels) > 8 else "center",
+        )
         ax2 = ax.twinx()
-        (line,) = ax2.plot(x, hours, color="#08519c", marker="o", markersize=3,
-                           label=t("brief.trend.patrol_h", lang))
+        (line,) = ax2.plot(
+            x,
+            hours,
+            color="#08519c",
+            marker="o",
+            markersize=3,
+            label=t("brief.trend.patrol_h", lang),
+        )
         ax2.set_ylabel(t("brief.trend.patrol_h", lang))
         ax.set_ylim(bottom=0)
         ax2.set_ylim(bottom=0)
-        ax.legend(handles=[bars, line], loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
-                  fontsize=7.5, frameon=False)
+        ax.legend(
+            handles=[bars, line],
+            loc="lower center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncol=2,
+            fontsize=7.5,
+            frameon=False,
+        )
         ax.spines["top"].set_visible(False)
         ax2.spines["top"].set_visible(False)
 
@@ -538,11 +768,14 @@ figcaption{color:#444;font-size:.92em}
 
 def _html(b: Briefing) -> str:
     e = html.escape
-    out = ["<!DOCTYPE html>", f'<html lang="{"en" if b.lang == "en" else "zh-CN"}">',
-           '<head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{e(b.title)}</title><style>{_HTML_CSS}</style></head><body><main>",
-           f"<h1>{e(b.title)}</h1>"]
+    out = [
+        "<!DOCTYPE html>",
+        f'<html lang="{"en" if b.lang == "en" else "zh-CN"}">',
+        '<head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(b.title)}</title><style>{_HTML_CSS}</style></head><body><main>",
+        f"<h1>{e(b.title)}</h1>",
+    ]
     out += [f'<p class="head">{e(line)}</p>' for line in b.head]
     if b.notice:
         out.append(f'<p class="notice">{e(b.notice)}</p>')
@@ -551,15 +784,19 @@ def _html(b: Briefing) -> str:
         out.append(f"<section><h2>{e(s.title)}</h2>")
         out += [f"<p>{e(p)}</p>" for p in s.paragraphs]
         for tb in s.tables:
-            out.append("<table><thead><tr>" + "".join(f"<th>{e(c)}</th>" for c in tb.columns)
-                       + "</tr></thead><tbody>")
-            out += ["<tr>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>"
-                    for row in tb.rows]
+            out.append(
+                "<table><thead><tr>"
+                + "".join(f"<th>{e(c)}</th>" for c in tb.columns)
+                + "</tr></thead><tbody>"
+            )
+            out += ["<tr>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in tb.rows]
             out.append("</tbody></table>")
         for name in s.images:
             cap = e(b.captions.get(name, name))
-            out.append(f'<figure><img src="{_data_uri(b.images[name])}" alt="{cap}">'
-                       f"<figcaption>{cap}</figcaption></figure>")
+            out.append(
+                f'<figure><img src="{_data_uri(b.images[name])}" alt="{cap}">'
+                f"<figcaption>{cap}</figcaption></figure>"
+            )
         out.append("</section>")
     out.append("</main></body></html>")
     return "\n".join(out) + "\n"
@@ -617,27 +854,66 @@ def _pdf(b: Briefing) -> bytes:
     font = fonts.reportlab_font()
     zh = b.lang != "en"
     wrap = "CJK" if zh else None
-    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=17, wordWrap=wrap,
-                          firstLineIndent=21 if zh else 0, spaceAfter=4)
+    body = ParagraphStyle(
+        "body",
+        fontName=font,
+        fontSize=10.5,
+        leading=17,
+        wordWrap=wrap,
+        firstLineIndent=21 if zh else 0,
+        spaceAfter=4,
+    )
     styles = {
-        "title": ParagraphStyle("title", parent=body, fontSize=18, leading=26, alignment=TA_CENTER,
-                                firstLineIndent=0, spaceAfter=6, textColor=colors.HexColor(
-                                    "#8b0000")),
-        "head": ParagraphStyle("head", parent=body, fontSize=9.5, leading=14, alignment=TA_CENTER,
-                               firstLineIndent=0, textColor=colors.HexColor("#555555")),
-        "notice": ParagraphStyle("notice", parent=body, fontSize=9.5, leading=14,
-                                 firstLineIndent=0, textColor=colors.HexColor("#a33333"),
-                                 borderColor=colors.HexColor("#d9480f"), borderWidth=0.6,
-                                 borderPadding=5, backColor=colors.HexColor("#fff4e6"),
-                                 spaceBefore=8, spaceAfter=10),
+        "title": ParagraphStyle(
+            "title",
+            parent=body,
+            fontSize=18,
+            leading=26,
+            alignment=TA_CENTER,
+            firstLineIndent=0,
+            spaceAfter=6,
+            textColor=colors.HexColor("#8b0000"),
+        ),
+        "head": ParagraphStyle(
+            "head",
+            parent=body,
+            fontSize=9.5,
+            leading=14,
+            alignment=TA_CENTER,
+            firstLineIndent=0,
+            textColor=colors.HexColor("#555555"),
+        ),
+        "notice": ParagraphStyle(
+            "notice",
+            parent=body,
+            fontSize=9.5,
+            leading=14,
+            firstLineIndent=0,
+            textColor=colors.HexColor("#a33333"),
+            borderColor=colors.HexColor("#d9480f"),
+            borderWidth=0.6,
+            borderPadding=5,
+            backColor=colors.HexColor("#fff4e6"),
+            spaceBefore=8,
+            spaceAfter=10,
+        ),
         "lead": ParagraphStyle("lead", parent=body, fontSize=11.5, leading=19),
-        "h2": ParagraphStyle("h2", parent=body, fontSize=13.5, leading=20, firstLineIndent=0,
-                             spaceBefore=10, spaceAfter=4,
-                             textColor=colors.HexColor("#8b0000")),
-        "caption": ParagraphStyle("caption", parent=body, fontSize=9, leading=13,
-                                  alignment=TA_CENTER, firstLineIndent=0),
-        "cell": ParagraphStyle("cell", parent=body, fontSize=9, leading=12, firstLineIndent=0,
-                               spaceAfter=0),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=body,
+            fontSize=13.5,
+            leading=20,
+            firstLineIndent=0,
+            spaceBefore=10,
+            spaceAfter=4,
+            textColor=colors.HexColor("#8b0000"),
+        ),
+        "caption": ParagraphStyle(
+            "caption", parent=body, fontSize=9, leading=13, alignment=TA_CENTER, firstLineIndent=0
+        ),
+        "cell": ParagraphStyle(
+            "cell", parent=body, fontSize=9, leading=12, firstLineIndent=0, spaceAfter=0
+        ),
     }
 
     def para(text: str, style: str = "body") -> Any:
@@ -658,17 +934,24 @@ def _pdf(b: Briefing) -> bytes:
             data = [[para(c, "cell") for c in tb.columns]]
             data += [[para(v, "cell") for v in row] for row in tb.rows]
             table = RLTable(data, repeatRows=1, hAlign="LEFT")
-            table.setStyle(TableStyle([
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f3f5")),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f3f5")),
+                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                        ("TOPPADDING", (0, 0), (-1, -1), 2),
+                        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                    ]
+                )
+            )
             story += [Spacer(1, 4), table, Spacer(1, 6)]
         for name in s.images:
             w, h = _png_size(b.images[name])
             img = Image(io.BytesIO(b.images[name]), width=width, height=width * h / w)
-            story.append(KeepTogether([Spacer(1, 4), img,
-                                       para(b.captions.get(name, name), "caption")]))
+            story.append(
+                KeepTogether([Spacer(1, 4), img, para(b.captions.get(name, name), "caption")])
+            )
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
@@ -678,11 +961,21 @@ def _pdf(b: Briefing) -> bytes:
         canvas.restoreState()
 
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm,
-                            topMargin=18 * mm, bottomMargin=20 * mm, title=b.title,
-                            author=t("app.title", b.lang), creator=t("app.title", b.lang),
-                            subject=b.head[0], lang="en" if b.lang == "en" else "zh-CN",
-                            initialFontName=font, initialFontSize=10.5)
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=20 * mm,
+        title=b.title,
+        author=t("app.title", b.lang),
+        creator=t("app.title", b.lang),
+        subject=b.head[0],
+        lang="en" if b.lang == "en" else "zh-CN",
+        initialFontName=font,
+        initialFontSize=10.5,
+    )
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()
 
@@ -752,4 +1045,3 @@ def _docx(b: Briefing) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
-

@@ -31,8 +31,12 @@ def write_cells(result: pd.DataFrame, out: str | Path) -> int:
         msg = f"{out.name}: output must be .geojson, .csv or .parquet"
         raise ValueError(msg)
     cells = result["cell"].to_numpy().astype(np.uint64)
-    table = pd.DataFrame({"h3": hexes.cells_to_str(cells),
-                          "res": hexes.cell_resolution(cells).astype(int) if len(cells) else []})
+    table = pd.DataFrame(
+        {
+            "h3": hexes.cells_to_str(cells),
+            "res": hexes.cell_resolution(cells).astype(int) if len(cells) else [],
+        }
+    )
     for col in result.columns:
         if col in ("cell", "res"):
             continue
@@ -50,4 +54,3 @@ def write_cells(result: pd.DataFrame, out: str | Path) -> int:
         gdf = gpd.GeoDataFrame(table, geometry=list(geoms), crs="EPSG:4326")
         out.write_text(gdf.to_json(drop_id=True, ensure_ascii=False), encoding="utf-8")
     return len(table)
-

@@ -12,8 +12,7 @@ import functools
 import threading
 from pathlib import Path
 
-__all__ = ["FONT_FILES", "FontMissingError", "cjk_font", "mpl_family", "mpl_lock",
-           "reportlab_font"]
+__all__ = ["FONT_FILES", "FontMissingError", "cjk_font", "mpl_family", "mpl_lock", "reportlab_font"]
 
 # TrueType CJK fonts, first found wins: (path, index in the collection, family name).
 FONT_FILES: tuple[tuple[str, int, str], ...] = (
@@ -38,8 +37,10 @@ def cjk_font() -> tuple[str, int, str]:
     for path, index, family in FONT_FILES:
         if Path(path).is_file():
             return path, index, family
-    msg = ("no TrueType CJK font found; install Debian's fonts-wqy-microhei "
-           "(scripts/setup-and-run.sh does)")
+    msg = (
+        "no TrueType CJK font found; install Debian's fonts-wqy-microhei "
+        "(scripts/setup-and-run.sh does)"
+    )
     raise FontMissingError(msg)
 
 

@@ -35,6 +35,18 @@ __all__ = ["FORMATS", "to_csv", "to_gpx", "to_html", "to_json", "to_kml", "to_pd
 FORMATS = (".json", ".csv", ".gpx", ".kml", ".html", ".pdf")
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 KML_NS = "http://www.opengis.net/kml/2.2"
+_STOP_FIELDS = (
+    "seq",
+    "h3",
+    "lat",
+    "lng",
+    "landmark",
+    "arrive",
+    "leave",
+    "latest_arrive",
+    "value",
+    "must",
+)  # the fields of a planned stop that stops_frame gives, in its column order
 
 
 def to_json(plan: dict[str, Any]) -> str:
@@ -43,15 +55,22 @@ def to_json(plan: dict[str, Any]) -> str:
 
 
 def stops_frame(plan: dict[str, Any]) -> pd.DataFrame:
-    """One row per planned stop: plan_id, unit_id, kind, seq, h3, lat, lng, landmark, arrive,
-    leave, latest_arrive, value, must."""
-    rows = [{"plan_id": plan["plan_id"], "unit_id": u["unit_id"], "kind": u["kind"], **{
-        k: s.get(k) for k in ("seq", "h3", "lat", "lng", "landmark", "arrive", "leave",
-                              "latest_arrive", "value", "must")}}
-        for u in plan["units"] for s in u["stops"]]
-    cols = ["plan_id", "unit_id", "kind", "seq", "h3", "lat", "lng", "landmark", "arrive",
-            "leave", "latest_arrive", "value", "must"]
-    return pd.DataFrame(rows, columns=cols)
+    """One row per planned stop of a plan document.
+
+    Columns: plan_id, unit_id, kind, seq, h3, lat, lng, landmark, arrive, leave, latest_arrive,
+    value, must.
+    """
+    rows = [
+        {
+            "plan_id": plan["plan_id"],
+            "unit_id": u["unit_id"],
+            "kind": u["kind"],
+            **{k: s.get(k) for k in _STOP_FIELDS},
+        }
+        for u in plan["units"]
+        for s in u["stops"]
+    ]
+    return pd.DataFrame(rows, columns=["plan_id", "unit_id", "kind", *_STOP_FIELDS])
 
 
 def to_csv(plan: dict[str, Any]) -> str:
@@ -114,8 +133,11 @@ def to_kml(plan: dict[str, Any]) -> bytes:
         for s in u["stops"]:
             pm = _sub(folder, f"{q}Placemark")
             _sub(pm, f"{q}name", _stop_name(u, s))
-            _sub(pm, f"{q}description",
-                 f"{_hhmm(s['arrive'])}-{_hhmm(s['leave'])}; h3 {s['h3']}; value {s['value']}")
+            _sub(
+                pm,
+                f"{q}description",
+                f"{_hhmm(s['arrive'])}-{_hhmm(s['leave'])}; h3 {s['h3']}; value {s['value']}",
+            )
             span = _sub(pm, f"{q}TimeSpan")
             _sub(span, f"{q}begin", _utc(s["arrive"]))
             _sub(span, f"{q}end", _utc(s["leave"]))
@@ -130,16 +152,24 @@ def to_kml(plan: dict[str, Any]) -> bytes:
 
 
 def route_sketch(unit: dict[str, Any], *, width_in: float = 5.5) -> bytes:
-    """PNG of one unit's route: start point, numbered stops and straight legs, with a scale bar
-    (no basemap, so that it prints offline)."""
+    """PNG of one unit's route: start point, numbered stops and straight legs, with a scale bar.
+
+    No basemap, so that it prints offline.
+    """
     # matplotlib loads only when a route sketch is drawn
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    lat = [unit["start_point"]["lat"], *(s["lat"] for s in unit["stops"]),
-           unit["start_point"]["lat"]]
-    lng = [unit["start_point"]["lng"], *(s["lng"] for s in unit["stops"]),
-           unit["start_point"]["lng"]]
+    lat = [
+        unit["start_point"]["lat"],
+        *(s["lat"] for s in unit["stops"]),
+        unit["start_point"]["lat"],
+    ]
+    lng = [
+        unit["start_point"]["lng"],
+        *(s["lng"] for s in unit["stops"]),
+        unit["start_point"]["lng"],
+    ]
     k = np.cos(np.radians(np.mean(lat)))
     x = (np.array(lng) - lng[0]) * 111_320.0 * k
     y = (np.array(lat) - lat[0]) * 110_540.0
@@ -158,22 +188,75 @@ def _draw_route(ax: Any, x: Any, y: Any) -> None:
     ax.plot(x, y, "-", color="#1f5fa8", lw=1.4, zorder=1)
     ax.scatter(x[1:-1], y[1:-1], s=150, color="#d8442c", zorder=2, edgecolor="white")
     for i in range(1, len(x) - 1):
-        ax.text(x[i], y[i], str(i), color="white", ha="center", va="center", fontsize=7,
-                zorder=3, fontweight="bold")
+        ax.text(
+            x[i],
+            y[i],
+            str(i),
+            color="white",
+            ha="center",
+            va="center",
+            fontsize=7,
+            zorder=3,
+            fontweight="bold",
+        )
     ax.scatter([x[0]], [y[0]], marker="s", s=90, color="#222", zorder=3)
     span = max(float(np.ptp(x)), float(np.ptp(y)), 200.0)
     bar = 10 ** np.floor(np.log10(span / 3))
     bar *= 5 if span / bar > 12 else 2 if span / bar > 6 else 1
     x0, y0 = float(x.min()), float(y.min()) - 0.08 * span
     ax.plot([x0, x0 + bar], [y0, y0], color="#222", lw=3)
-    ax.text(x0 + bar / 2, y0 + 0.02 * span, f"{bar:.0f} m" if bar < 1000 else
-            f"{bar / 1000:.0f} km", ha="center", va="bottom", fontsize=7)
+    ax.text(
+        x0 + bar / 2,
+        y0 + 0.02 * span,
+        f"{bar:.0f} m" if bar < 1000 else f"{bar / 1000:.0f} km",
+        ha="center",
+        va="bottom",
+        fontsize=7,
+    )
     ax.set_aspect("equal")
     ax.set_axis_off()
 
 
-def _kind(kind: str, lang: str) -> str:
-    return t(f"plan.kind.{kind}", lang)
+_SHEET_COLUMNS = (
+    "plan.col.seq",
+    "plan.col.arrive",
+    "plan.col.leave",
+    "plan.col.landmark",
+    "plan.col.h3",
+    "plan.col.latlng",
+)  # headings of a unit's table of stops on the printable sheet
+
+
+def _summary(plan: dict[str, Any], lang: str) -> str:
+    """The sheet's summary line: plan, window, units, stops and the share of risk covered."""
+    pct = 100 * plan["risk_covered"] / plan["risk_total"] if plan["risk_total"] else 0.0
+    return t(
+        "plan.sheet_summary",
+        lang,
+        plan_id=plan["plan_id"],
+        window=plan["window"],
+        units=len(plan["units"]),
+        stops=sum(len(u["stops"]) for u in plan["units"]),
+        pct=f"{pct:.0f}",
+    )
+
+
+def _unit_head(u: dict[str, Any], lang: str) -> str:
+    """A unit's heading on the sheet: id, name, kind and shift."""
+    return t(
+        "plan.unit_head",
+        lang,
+        unit=u["unit_id"],
+        name=u.get("name", ""),
+        kind=t(f"plan.kind.{u['kind']}", lang),
+        start=_hhmm(u["shift"][0]),
+        end=_hhmm(u["shift"][1]),
+    )
+
+
+def _unit_foot(u: dict[str, Any], lang: str) -> str:
+    """The line under a unit's stops: when it is back and its minutes on the road."""
+    return t("plan.unit_foot", lang, back=_hhmm(u["back"]), minutes=f"{u['travel_s'] / 60:.0f}")
 
 
 def to_html(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) -> str:
@@ -191,21 +274,13 @@ def to_html(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) ->
     ]
     if demo:
         parts.append(f"<p class='demo'>{e(t('plan.demo_note', lang))}</p>")
-    pct = 100 * plan["risk_covered"] / plan["risk_total"] if plan["risk_total"] else 0.0
-    parts.append("<p>" + e(t("plan.sheet_summary", lang, plan_id=plan["plan_id"],
-                             window=plan["window"], units=len(plan["units"]),
-                             stops=sum(len(u["stops"]) for u in plan["units"]),
-                             pct=f"{pct:.0f}")) + "</p>")
+    parts.append("<p>" + e(_summary(plan, lang)) + "</p>")
     for w in plan.get("warnings", []):
         parts.append(f"<p class='demo'>{e(w)}</p>")
-    head = "".join(f"<th>{e(t(k, lang))}</th>" for k in
-                   ("plan.col.seq", "plan.col.arrive", "plan.col.leave", "plan.col.landmark",
-                    "plan.col.h3", "plan.col.latlng"))
+    head = "".join(f"<th>{e(t(k, lang))}</th>" for k in _SHEET_COLUMNS)
     for u in plan["units"]:
         parts.append("<div class='unit'>")
-        parts.append("<h2>" + e(t("plan.unit_head", lang, unit=u["unit_id"], name=u.get("name", ""),
-                                  kind=_kind(u["kind"], lang), start=_hhmm(u["shift"][0]),
-                                  end=_hhmm(u["shift"][1]))) + "</h2>")
+        parts.append("<h2>" + e(_unit_head(u, lang)) + "</h2>")
         if not u["stops"]:
             parts.append(f"<p>{e(t('plan.no_stops', lang))}</p></div>")
             continue
@@ -216,10 +291,10 @@ def to_html(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) ->
             parts.append(
                 f"<tr><td>{s['seq']}</td><td>{e(_hhmm(s['arrive']))}</td>"
                 f"<td>{e(_hhmm(s['leave']))}</td><td>{e(s.get('landmark') or '')}</td>"
-                f"<td>{e(s['h3'])}</td><td>{s['lat']:.5f}, {s['lng']:.5f}</td></tr>")
+                f"<td>{e(s['h3'])}</td><td>{s['lat']:.5f}, {s['lng']:.5f}</td></tr>"
+            )
         parts.append("</table>")
-        parts.append("<p>" + e(t("plan.unit_foot", lang, back=_hhmm(u["back"]),
-                                 minutes=f"{u['travel_s'] / 60:.0f}")) + "</p></div>")
+        parts.append("<p>" + e(_unit_foot(u, lang)) + "</p></div>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -250,51 +325,65 @@ def to_pdf(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) -> 
     story: list[Any] = [Paragraph(e(t("plan.sheet_title", lang, date=plan["date"])), h1)]
     if demo:
         story.append(Paragraph(e(t("plan.demo_note", lang)), red))
-    pct = 100 * plan["risk_covered"] / plan["risk_total"] if plan["risk_total"] else 0.0
-    story.append(Paragraph(e(t("plan.sheet_summary", lang, plan_id=plan["plan_id"],
-                                window=plan["window"], units=len(plan["units"]),
-                                stops=sum(len(u["stops"]) for u in plan["units"]),
-                                pct=f"{pct:.0f}")), body))
+    story.append(Paragraph(e(_summary(plan, lang)), body))
     for w in plan.get("warnings", []):
         story.append(Paragraph(e(w), red))
-    head = [t(k, lang) for k in ("plan.col.seq", "plan.col.arrive", "plan.col.leave",
-                                 "plan.col.landmark", "plan.col.h3", "plan.col.latlng")]
+    head = [t(k, lang) for k in _SHEET_COLUMNS]
     for i, u in enumerate(plan["units"]):
         if i:
             story.append(PageBreak())
-        story.append(Paragraph(e(t("plan.unit_head", lang, unit=u["unit_id"],
-                                    name=u.get("name", ""), kind=_kind(u["kind"], lang),
-                                    start=_hhmm(u["shift"][0]), end=_hhmm(u["shift"][1]))), h2))
+        story.append(Paragraph(e(_unit_head(u, lang)), h2))
         if not u["stops"]:
             story.append(Paragraph(e(t("plan.no_stops", lang)), body))
             continue
         story.append(Image(io.BytesIO(route_sketch(u)), width=150 * mm, height=93 * mm))
         story.append(Spacer(1, 4 * mm))
-        rows = [head] + [[str(s["seq"]), _hhmm(s["arrive"]), _hhmm(s["leave"]),
-                          Paragraph(e(s.get("landmark") or ""), body), s["h3"],
-                          f"{s['lat']:.5f}, {s['lng']:.5f}"] for s in u["stops"]]
-        table = Table(rows, colWidths=[10 * mm, 16 * mm, 16 * mm, 48 * mm, 36 * mm, 40 * mm],
-                      repeatRows=1)
-        table.setStyle(TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+        rows = [head] + [
+            [
+                str(s["seq"]),
+                _hhmm(s["arrive"]),
+                _hhmm(s["leave"]),
+                Paragraph(e(s.get("landmark") or ""), body),
+                s["h3"],
+                f"{s['lat']:.5f}, {s['lng']:.5f}",
+            ]
+            for s in u["stops"]
+        ]
+        table = Table(
+            rows, colWidths=[10 * mm, 16 * mm, 16 * mm, 48 * mm, 36 * mm, 40 * mm], repeatRows=1
+        )
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONTNAME", (0, 0), (-1, -1), font),
+                    ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+                    ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ]
+            )
+        )
         story.append(table)
         story.append(Spacer(1, 3 * mm))
-        story.append(Paragraph(e(t("plan.unit_foot", lang, back=_hhmm(u["back"]),
-                                    minutes=f"{u['travel_s'] / 60:.0f}")), body))
+        story.append(Paragraph(e(_unit_foot(u, lang)), body))
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=14 * mm, rightMargin=14 * mm,
-                            topMargin=14 * mm, bottomMargin=14 * mm,
-                            title=t("plan.sheet_title", lang, date=plan["date"]),
-                            author="Qingyun Patrol")
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=14 * mm,
+        rightMargin=14 * mm,
+        topMargin=14 * mm,
+        bottomMargin=14 * mm,
+        title=t("plan.sheet_title", lang, date=plan["date"]),
+        author="Qingyun Patrol",
+    )
     doc.build(story)
     return buf.getvalue()
 
 
-def write(plan: dict[str, Any], out: str | Path, lang: str = "zh-CN", *,
-          demo: bool = False) -> Path:
+def write(
+    plan: dict[str, Any], out: str | Path, lang: str = "zh-CN", *, demo: bool = False
+) -> Path:
     """Write the plan in the format of ``out``'s suffix (:data:`FORMATS`)."""
     out = Path(out)
     suffix = out.suffix.lower()

@@ -38,16 +38,51 @@ from geo.store.info import is_demo
 from geo.store.scope import PAGES, ROLES, VIEWER_HIDDEN_COLUMNS, VIEWER_ROW_KINDS, Principal
 
 __all__ = [
-    "ACTIONS", "DEMO_USERS", "PAGES", "ROLES", "VIEWER_HIDDEN_COLUMNS", "VIEWER_ROW_KINDS",
-    "LoginError", "Principal", "Session", "add_user",
-    "audit", "audit_filter_dates", "audit_log", "bootstrap", "clock", "login", "logout",
-    "may_disable", "may_open", "now_ms",
-    "principal_of", "resume", "set_disabled", "set_password", "set_role", "users",
+    "ACTIONS",
+    "DEMO_USERS",
+    "PAGES",
+    "ROLES",
+    "VIEWER_HIDDEN_COLUMNS",
+    "VIEWER_ROW_KINDS",
+    "LoginError",
+    "Principal",
+    "Session",
+    "add_user",
+    "audit",
+    "audit_filter_dates",
+    "audit_log",
+    "bootstrap",
+    "clock",
+    "login",
+    "logout",
+    "may_disable",
+    "may_open",
+    "now_ms",
+    "principal_of",
+    "resume",
+    "set_disabled",
+    "set_password",
+    "set_role",
+    "users",
 ]
 
-ACTIONS = ("login", "login_failed", "lockout", "logout", "session_timeout", "import", "export",
-           "download", "plan", "user_add", "user_role", "user_disable", "user_enable",
-           "user_password", "settings")
+ACTIONS = (
+    "login",
+    "login_failed",
+    "lockout",
+    "logout",
+    "session_timeout",
+    "import",
+    "export",
+    "download",
+    "plan",
+    "user_add",
+    "user_role",
+    "user_disable",
+    "user_enable",
+    "user_password",
+    "settings",
+)
 MIN_PASSWORD = 8
 _NAME = re.compile(r"^[\w.@\-\u4e00-\u9fff]{1,64}$")
 
@@ -139,9 +174,17 @@ def _check_areas(conn: sa.Connection, role: str, areas: Sequence[str]) -> list[s
     return areas
 
 
-def add_user(engine: sa.Engine, name: str, password: str, role: str,
-             areas: Sequence[str] = (), *, by: str | None = None, demo: bool = False,
-             now: int | None = None) -> None:
+def add_user(
+    engine: sa.Engine,
+    name: str,
+    password: str,
+    role: str,
+    areas: Sequence[str] = (),
+    *,
+    by: str | None = None,
+    demo: bool = False,
+    now: int | None = None,
+) -> None:
     """Create a user (ValueError for a bad name, role, area or password, or a taken name)."""
     name = str(name).strip()
     if not _NAME.match(name):
@@ -157,8 +200,15 @@ def add_user(engine: sa.Engine, name: str, password: str, role: str,
         if accounts.user_row(conn, name) is not None:
             msg = f"user {name!r} exists"
             raise ValueError(msg)
-        accounts.insert_user(conn, name=name, role=role, areas=areas,
-                             password_hash=_hash(password), demo=demo, now_ms=now)
+        accounts.insert_user(
+            conn,
+            name=name,
+            role=role,
+            areas=areas,
+            password_hash=_hash(password),
+            demo=demo,
+            now_ms=now,
+        )
         audit(conn, by, "user_add", name, role=role, areas=areas, demo=demo, now=now)
 
 
@@ -167,16 +217,29 @@ def users(engine: sa.Engine) -> pd.DataFrame:
     rows = accounts.list_users(engine)
     now = now_ms()
     tz = get_settings().tz
-    return pd.DataFrame({
-        "user_name": [r.user_name for r in rows], "role": [r.role for r in rows],
-        "areas": [json.loads(r.areas) for r in rows],
-        "disabled": [bool(r.disabled) for r in rows], "demo": [bool(r.demo) for r in rows],
-        "locked": [bool(r.locked_until_ms and r.locked_until_ms > now) for r in rows],
-        "created": ms_to_ts(pd.Series([r.created_ms for r in rows], dtype="int64"), tz)})
+    return pd.DataFrame(
+        {
+            "user_name": [r.user_name for r in rows],
+            "role": [r.role for r in rows],
+            "areas": [json.loads(r.areas) for r in rows],
+            "disabled": [bool(r.disabled) for r in rows],
+            "demo": [bool(r.demo) for r in rows],
+            "locked": [bool(r.locked_until_ms and r.locked_until_ms > now) for r in rows],
+            "created": ms_to_ts(pd.Series([r.created_ms for r in rows], dtype="int64"), tz),
+        }
+    )
 
 
-def _update(engine: sa.Engine, name: str, action: str, values: dict[str, Any], *,
-            by: str | None, now: int, **detail: Any) -> None:
+def _update(
+    engine: sa.Engine,
+    name: str,
+    action: str,
+    values: dict[str, Any],
+    *,
+    by: str | None,
+    now: int,
+    **detail: Any,
+) -> None:
     with engine.begin() as conn:
         if accounts.user_row(conn, name) is None:
             msg = f"no user {name!r}"
@@ -185,12 +248,24 @@ def _update(engine: sa.Engine, name: str, action: str, values: dict[str, Any], *
         audit(conn, by, action, name, now=now, **detail)
 
 
-def set_disabled(engine: sa.Engine, name: str, disabled: bool = True, *, by: str | None = None,
-                 now: int | None = None) -> None:
+def set_disabled(
+    engine: sa.Engine,
+    name: str,
+    disabled: bool = True,
+    *,
+    by: str | None = None,
+    now: int | None = None,
+) -> None:
     """Disable (or enable again) a user; a disabled user's sessions end at their next step."""
     now = now_ms() if now is None else now
-    _update(engine, name, "user_disable" if disabled else "user_enable",
-            {"disabled": bool(disabled), "failed": 0, "locked_until_ms": None}, by=by, now=now)
+    _update(
+        engine,
+        name,
+        "user_disable" if disabled else "user_enable",
+        {"disabled": bool(disabled), "failed": 0, "locked_until_ms": None},
+        by=by,
+        now=now,
+    )
 
 
 def may_disable(name: str, by: str | None) -> bool:
@@ -198,18 +273,36 @@ def may_disable(name: str, by: str | None) -> bool:
     return name != by
 
 
-def set_password(engine: sa.Engine, name: str, password: str, *, by: str | None = None,
-                 now: int | None = None) -> None:
+def set_password(
+    engine: sa.Engine, name: str, password: str, *, by: str | None = None, now: int | None = None
+) -> None:
     """Set a new password; it ends the user's sessions and lifts a lockout."""
     _check_password(password)
     now = now_ms() if now is None else now
-    _update(engine, name, "user_password", {"password_hash": _hash(password), "password_ms": now,
-                                            "failed": 0, "locked_until_ms": None},
-            by=by, now=now)
+    _update(
+        engine,
+        name,
+        "user_password",
+        {
+            "password_hash": _hash(password),
+            "password_ms": now,
+            "failed": 0,
+            "locked_until_ms": None,
+        },
+        by=by,
+        now=now,
+    )
 
 
-def set_role(engine: sa.Engine, name: str, role: str, areas: Sequence[str] = (), *,
-             by: str | None = None, now: int | None = None) -> None:
+def set_role(
+    engine: sa.Engine,
+    name: str,
+    role: str,
+    areas: Sequence[str] = (),
+    *,
+    by: str | None = None,
+    now: int | None = None,
+) -> None:
     """Change a user's role and areas (checked as in :func:`add_user`)."""
     if role not in ROLES:
         msg = f"unknown role {role!r}; expected one of {', '.join(ROLES)}"
@@ -217,8 +310,16 @@ def set_role(engine: sa.Engine, name: str, role: str, areas: Sequence[str] = (),
     now = now_ms() if now is None else now
     with engine.connect() as conn:
         areas = _check_areas(conn, role, areas)
-    _update(engine, name, "user_role", {"role": role, "areas": areas}, by=by,
-            now=now, role=role, areas=areas)
+    _update(
+        engine,
+        name,
+        "user_role",
+        {"role": role, "areas": areas},
+        by=by,
+        now=now,
+        role=role,
+        areas=areas,
+    )
 
 
 def _principal_from_row(row: Any) -> Principal:
@@ -248,8 +349,14 @@ def principal_of(engine: sa.Engine, name: str, *, settings: Settings | None = No
 # Login, sessions, lockout
 
 
-def login(engine: sa.Engine, name: str, password: str, *, now: int | None = None,
-          settings: Settings | None = None) -> Session:
+def login(
+    engine: sa.Engine,
+    name: str,
+    password: str,
+    *,
+    now: int | None = None,
+    settings: Settings | None = None,
+) -> Session:
     """Check a user's password and start a session; every attempt is audited.
 
     Raises :class:`LoginError`: ``bad`` for an unknown, disabled or demo-outside-demo user or a
@@ -274,8 +381,15 @@ def login(engine: sa.Engine, name: str, password: str, *, now: int | None = None
         with engine.connect() as conn:
             row = accounts.user_row(conn, name) if name else None
         key = (str(engine.url), name)
-        state = {"failed": int(row.failed or 0), "locked_until_ms": row.locked_until_ms,
-                 **_counters_to_write.get(key, (None, {}))[1]} if row is not None else {}
+        state = (
+            {
+                "failed": int(row.failed or 0),
+                "locked_until_ms": row.locked_until_ms,
+                **_counters_to_write.get(key, (None, {}))[1],
+            }
+            if row is not None
+            else {}
+        )
         if not _usable(row, settings):
             _dummy_hash = _dummy_hash or _hash("not a password of anyone")
             try:  # the same work as a real check: no timing hint that the name is unknown
@@ -299,8 +413,10 @@ def login(engine: sa.Engine, name: str, password: str, *, now: int | None = None
                 values = {"failed": failed, "locked_until_ms": state["locked_until_ms"]}
                 events.append((name, "login_failed", {"reason": "bad", "failed": failed}))
                 if failed >= settings.login_attempts:
-                    values = {"failed": 0,
-                              "locked_until_ms": now + int(settings.lockout_minutes * 60_000)}
+                    values = {
+                        "failed": 0,
+                        "locked_until_ms": now + int(settings.lockout_minutes * 60_000),
+                    }
                     events.append((name, "lockout", {"minutes": settings.lockout_minutes}))
                 error = LoginError("bad", "unknown user or wrong password")
             else:
@@ -324,16 +440,23 @@ def login(engine: sa.Engine, name: str, password: str, *, now: int | None = None
                     del _counters_to_write[key]
 
         if written is not None:
-            _counters_to_write[key] = (attempt, {"failed": written["failed"],
-                                                 "locked_until_ms": written["locked_until_ms"]})
+            _counters_to_write[key] = (
+                attempt,
+                {"failed": written["failed"], "locked_until_ms": written["locked_until_ms"]},
+            )
         write_soon(engine, write, after=applied)
     if error is not None:
         raise error
     return Session(user=name, started_ms=now, last_ms=now)
 
 
-def resume(engine: sa.Engine, session: Session | None, *, now: int | None = None,
-           settings: Settings | None = None) -> tuple[Principal, Session] | None:
+def resume(
+    engine: sa.Engine,
+    session: Session | None,
+    *,
+    now: int | None = None,
+    settings: Settings | None = None,
+) -> tuple[Principal, Session] | None:
     """The principal and the refreshed session of a live session, else None.
 
     A session ends after ``settings.session_minutes`` without activity, when its user is
@@ -349,8 +472,14 @@ def resume(engine: sa.Engine, session: Session | None, *, now: int | None = None
     if not _usable(row, settings) or row.password_ms > session.started_ms:
         return None
     if now - session.last_ms > settings.session_minutes * 60_000:
-        audit(engine, session.user, "session_timeout", session.user, now=now,
-              idle_min=round((now - session.last_ms) / 60_000, 1))
+        audit(
+            engine,
+            session.user,
+            "session_timeout",
+            session.user,
+            now=now,
+            idle_min=round((now - session.last_ms) / 60_000, 1),
+        )
         return None
     return _principal_from_row(row), replace(session, last_ms=now)
 
@@ -362,9 +491,11 @@ def logout(engine: sa.Engine, session: Session | None, *, now: int | None = None
 
 
 def bootstrap(engine: sa.Engine, settings: Settings | None = None) -> list[str]:
-    """On start: the admin from ``QY_ADMIN_USER``/``QY_ADMIN_PASSWORD`` when the store has no
-    user yet, and the demo users while demo mode is on and the demo city is loaded. Returns the
-    names created."""
+    """Create the start-up users and return the names created.
+
+    On start: the admin from ``QY_ADMIN_USER``/``QY_ADMIN_PASSWORD`` when the store has no user
+    yet, and the demo users while demo mode is on and the demo city is loaded.
+    """
     settings = settings or get_settings()
     created: list[str] = []
     have = accounts.user_names(engine)
@@ -384,41 +515,71 @@ def bootstrap(engine: sa.Engine, settings: Settings | None = None) -> list[str]:
 # Audit log
 
 
-def audit(target: sa.Engine | sa.Connection, user: str | None, action: str, what: object = "",
-          *, rows: int | None = None, now: int | None = None, **detail: Any) -> None:
-    """Record one audited event: who (``user``; None for nobody logged in), when, what (a file,
-    plan, user or page), how many rows, and a JSON ``detail``. Never pass a password."""
+def audit(
+    target: sa.Engine | sa.Connection,
+    user: str | None,
+    action: str,
+    what: object = "",
+    *,
+    rows: int | None = None,
+    now: int | None = None,
+    **detail: Any,
+) -> None:
+    """Record one audited event in the audit log.
+
+    Who (``user``; None for nobody logged in), when, what (a file, plan, user or page), how many
+    rows, and a JSON ``detail``. Never pass a password.
+    """
     if action not in ACTIONS:
         msg = f"unknown audit action {action!r}"
         raise ValueError(msg)
-    values = {"ts_ms": now_ms() if now is None else now,
-              "user_name": None if user is None else str(user)[:64], "action": action,
-              "what": str(what)[:500], "rows": None if rows is None else int(rows),
-              "detail": json.dumps(detail, ensure_ascii=False, default=str)}
+    values = {
+        "ts_ms": now_ms() if now is None else now,
+        "user_name": None if user is None else str(user)[:64],
+        "action": action,
+        "what": str(what)[:500],
+        "rows": None if rows is None else int(rows),
+        "detail": json.dumps(detail, ensure_ascii=False, default=str),
+    }
     accounts.insert_audit(target, values)  # on its own (an engine): never kept waiting
 
 
-def audit_filter_dates(days: int = 30, *, now: int | None = None,
-                       tz: str | None = None) -> tuple[dt.date, dt.date]:
-    """The audit log's default date filter: the local dates (``tz``, default the configured
-    zone) from ``days`` days before today to today, by :func:`now_ms` (or ``now``, epoch ms)."""
+def audit_filter_dates(
+    days: int = 30, *, now: int | None = None, tz: str | None = None
+) -> tuple[dt.date, dt.date]:
+    """The audit log's default date filter: ``days`` days before today to today (local dates).
+
+    Local dates in ``tz`` (default the configured zone); today is by :func:`now_ms` (or ``now``,
+    epoch ms).
+    """
     now = now_ms() if now is None else now
     today = pd.Timestamp(now, unit="ms", tz="UTC").tz_convert(tz or get_settings().tz).date()
     return today - dt.timedelta(days=days), today
 
 
-def audit_log(engine: sa.Engine, *, user: str | None = None, actions: Sequence[str] | None = None,
-              start: str | None = None, end: str | None = None, text: str | None = None,
-              limit: int = 2000) -> pd.DataFrame:
+def audit_log(
+    engine: sa.Engine,
+    *,
+    user: str | None = None,
+    actions: Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    text: str | None = None,
+    limit: int = 2000,
+) -> pd.DataFrame:
     """Audited events, newest first: audit_id, ts, user_name, action, what, rows, detail.
 
     ``start``/``end`` are local dates (inclusive); ``text`` matches ``what`` (a bound LIKE).
     """
     tz = get_settings().tz
     lo, hi = epoch_ms_bounds(start, end, tz)
-    df = accounts.audit_rows(engine, user=user, actions=actions, start_ms=lo, end_ms=hi,
-                             text=text, limit=limit)
-    df.insert(1, "ts", ms_to_ts(df.pop("ts_ms"), tz) if len(df) else
-              pd.Series(dtype=f"datetime64[ns, {tz}]"))
+    df = accounts.audit_rows(
+        engine, user=user, actions=actions, start_ms=lo, end_ms=hi, text=text, limit=limit
+    )
+    df.insert(
+        1,
+        "ts",
+        ms_to_ts(df.pop("ts_ms"), tz) if len(df) else pd.Series(dtype=f"datetime64[ns, {tz}]"),
+    )
     df["rows"] = df["rows"].astype("Int64")
     return df

@@ -1,5 +1,7 @@
-"""The areas a user works in: the stations and grids they may see, where on the map they lie,
-and the dates the store holds data for."""
+"""The areas a user works in: the stations and grids they may see.
+
+Also where on the map they lie, and the dates the store holds data for.
+"""
 
 from __future__ import annotations
 
@@ -27,24 +29,31 @@ AREA_COLUMNS = ["area_id", "name", "level", "parent_id"]
 
 
 def visible_areas(engine: sa.Engine, scope: store.Reader) -> pd.DataFrame:
-    """The areas ``scope`` may see (area_id, name, level, parent_id), stations first, then by
-    id (what area pickers offer)."""
+    """The areas ``scope`` may see (area_id, name, level, parent_id), stations first.
+
+    Stations come first, then by id (what area pickers offer).
+    """
     areas = store.read(engine, "areas", scope, columns=AREA_COLUMNS)
-    return areas.sort_values(["level", "area_id"], ascending=[False, True]).reset_index(
-        drop=True)
+    return areas.sort_values(["level", "area_id"], ascending=[False, True]).reset_index(drop=True)
 
 
 def area_choices(engine: sa.Engine, scope: store.Reader) -> dict[str, str]:
-    """What an area picker offers ``scope``: area_id -> ``"name (area_id)"``, stations first,
-    then by id (as :func:`visible_areas`)."""
+    """What an area picker offers ``scope``: area_id -> ``"name (area_id)"``.
+
+    Stations first, then by id (as :func:`visible_areas`).
+    """
     areas = visible_areas(engine, scope)
     return {str(a): f"{n} ({a})" for a, n in zip(areas["area_id"], areas["name"], strict=True)}
 
 
-def area_bounds(engine: sa.Engine, scope: store.Reader, area: str | None = None
-                ) -> tuple[tuple[float, float], tuple[float, float]] | None:
-    """``((south, west), (north, east))`` of the scope's areas (narrowed to ``area``), or of its
-    incidents when no area is stored; None when there is neither (degrees, WGS-84)."""
+def area_bounds(
+    engine: sa.Engine, scope: store.Reader, area: str | None = None
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """Map bounds ``((south, west), (north, east))`` of the scope's areas (degrees, WGS-84).
+
+    The bounds of the scope's areas (narrowed to ``area``), or of its incidents when no area is
+    stored; None when there is neither.
+    """
     ids = store.effective_scope(engine, scope, area)
     poly = store.area_polygon(engine, ids)
     if poly is not None:
@@ -53,13 +62,17 @@ def area_bounds(engine: sa.Engine, scope: store.Reader, area: str | None = None
     inc = store.read(engine, "incidents", "all" if ids is None else ids, columns=["lat", "lng"])
     if inc.empty:
         return None
-    return ((float(inc["lat"].min()), float(inc["lng"].min())),
-            (float(inc["lat"].max()), float(inc["lng"].max())))
+    return (
+        (float(inc["lat"].min()), float(inc["lng"].min())),
+        (float(inc["lat"].max()), float(inc["lng"].max())),
+    )
 
 
 def data_period(engine: sa.Engine, *, today: dt.date | None = None) -> tuple[str, str]:
-    """First and last local dates (YYYY-MM-DD) of the stored incidents and shifts; the 30 days
-    up to ``today`` when the store holds neither."""
+    """First and last local dates (YYYY-MM-DD) of the stored incidents and shifts.
+
+    The 30 days up to ``today`` when the store holds neither.
+    """
     found = store.data_period(engine, get_settings().tz)
     if found is not None:
         return found
@@ -68,16 +81,20 @@ def data_period(engine: sa.Engine, *, today: dt.date | None = None) -> tuple[str
 
 
 def outlines(engine: sa.Engine, scope: store.Reader, area: str | None = None) -> pd.DataFrame:
-    """The areas of the scope narrowed to ``area`` (ValueError when unknown), with their
-    geometry (WKT): what a map outlines."""
+    """The areas a map outlines: the scope's areas narrowed to ``area``, with geometry (WKT).
+
+    Raises ValueError when ``area`` is unknown.
+    """
     return store.read(engine, "areas", store.narrowed(engine, scope, area))
 
 
 @dataclass(frozen=True)
 class PeriodChoice:
-    """What the period filter offers: the first and last dates with data, the default start (the
-    last 30 days with data) and the latest date that may be picked (today, or the last date with
-    data when that is later)."""
+    """What the period filter offers: the dates with data, the default start and the latest pick.
+
+    The first and last dates with data, the default start (the last 30 days with data) and the
+    latest date that may be picked (today, or the last date with data when that is later).
+    """
 
     first: dt.date
     last: dt.date
@@ -85,10 +102,12 @@ class PeriodChoice:
     latest: dt.date
 
 
-def period_choice(engine: sa.Engine, *, today: dt.date | None = None,
-                  default_days: int = 30) -> PeriodChoice:
+def period_choice(
+    engine: sa.Engine, *, today: dt.date | None = None, default_days: int = 30
+) -> PeriodChoice:
     """The period filter's bounds and default (see :class:`PeriodChoice`)."""
     today = today or dt.date.today()
     first, last = (dt.date.fromisoformat(d) for d in data_period(engine, today=today))
-    return PeriodChoice(first, last, max(first, last - dt.timedelta(days=default_days - 1)),
-                        max(last, today))
+    return PeriodChoice(
+        first, last, max(first, last - dt.timedelta(days=default_days - 1)), max(last, today)
+    )

@@ -1,5 +1,7 @@
-"""Briefings of a user's scope: every figure of a period and area from raw rows, then the
-document in one language and its files (writing: :mod:`geo.reports.briefing`).
+"""Briefings of a user's scope: every figure of a period and area, the document and its files.
+
+The figures come from raw rows, then the document is made in one language with its files
+(writing: :mod:`geo.reports.briefing`).
 
 :func:`figures` computes every number from raw rows read through the user's scope (narrowed to
 ``area``). The key figures (police and auxiliary person-times, volunteers, people checked, venues
@@ -47,59 +49,81 @@ from geo.reports.briefing import (
 from geo.services import disputes, duty, plan
 from geo.services.coverage import coverage_cells
 from geo.services.hotspots import hotspot_cells
+from geo.services.overview import figure_frames
 from geo.services.risk import risk_cells
 
-__all__ = ["FORMATS", "MIME", "OPTIONAL_SECTIONS", "build", "figures", "file_name", "render",
-           "write"]
+__all__ = [
+    "FORMATS",
+    "MIME",
+    "OPTIONAL_SECTIONS",
+    "build",
+    "figures",
+    "file_name",
+    "render",
+    "write",
+]
 
 
-def _plan_compliance(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-                     area: str | None = None, **_: Any) -> dict[str, Any] | None:
+def _plan_compliance(
+    engine: sa.Engine, scope: store.Reader, start: str, end: str, area: str | None = None, **_: Any
+) -> dict[str, Any] | None:
     """Compliance with the saved patrol plans of the period's nights (None without plans)."""
     ids = store.effective_scope(engine, scope, area)
     return plan.period_compliance(engine, "all" if ids is None else ids, start, end)
 
 
-def _disputes(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-              area: str | None = None, **_: Any) -> dict[str, Any] | None:
+def _disputes(
+    engine: sa.Engine, scope: store.Reader, start: str, end: str, area: str | None = None, **_: Any
+) -> dict[str, Any] | None:
     """Disputes screened and settled, leads received and concluded (None when there are none)."""
     figs = disputes.figures(engine, scope, start, end, area)
     return figs if figs["disputes_discovered"] or figs["leads_received"] else None
 
 
-def _site_visits(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-                 area: str | None = None, **_: Any) -> dict[str, Any] | None:
+def _site_visits(
+    engine: sa.Engine, scope: store.Reader, start: str, end: str, area: str | None = None, **_: Any
+) -> dict[str, Any] | None:
     """Key-site visits from GPS and check-ins, duplicates removed (None without any)."""
     figs = duty.site_visit_figures(engine, scope, start, end, area)
     return figs if figs["gps"] or figs["checks"] else None
 
 
-
 OPTIONAL_SECTIONS: list[OptionalSection] = [
     OptionalSection("disputes", _disputes, SECTION_BUILDERS["disputes"]),
     OptionalSection("site_visits", _site_visits, SECTION_BUILDERS["site_visits"]),
-    OptionalSection("plan_compliance", _plan_compliance, SECTION_BUILDERS["plan_compliance"])]
+    OptionalSection("plan_compliance", _plan_compliance, SECTION_BUILDERS["plan_compliance"]),
+]
 
 
-def _frames(engine: sa.Engine, sc: store.Scope, start: str, end: str) -> dict[str, pd.DataFrame]:
-    """Scoped raw rows of ``start``..``end`` (local dates) for the figures."""
-    nxt = (dt.date.fromisoformat(end) + dt.timedelta(days=1)).isoformat()
-    return {
-        "incidents": store.read(engine, "incidents", sc, start=start, end=end,
-                                columns=["incident_id", "ts", "category"]),
-        # a night's shift may start after midnight of the next calendar date
-        "shifts": store.read(engine, "shifts", sc, start=start, end=nxt,
-                             columns=["shift_id", "unit_id", "start", "end", "police",
-                                      "auxiliaries", "volunteers", "people_checked", "outreach"]),
-        "inspections": store.read(engine, "inspections", sc, start=start, end=end,
-                                  columns=["venue_id", "ts", "result"]),
-        "site_checks": store.read(engine, "site_checks", sc, start=start, end=end,
-                                  columns=["site_id", "ts"]),
-        "hazards": store.read(engine, "hazards", sc, end=end,
-                              columns=["hazard_id", "category", "severity", "found_at", "status",
-                                       "rectified_at", "deadline", "lat", "lng"]),
-        "units": store.read(engine, "units", sc, columns=["unit_id", "kind"]),
-    }
+_FRAME_COLUMNS: dict[str, list[str]] = {
+    "incidents": ["incident_id", "ts", "category"],
+    "shifts": [
+        "shift_id",
+        "unit_id",
+        "start",
+        "end",
+        "police",
+        "auxiliaries",
+        "volunteers",
+        "people_checked",
+        "outreach",
+    ],
+    "inspections": ["venue_id", "ts", "result"],
+    "site_checks": ["site_id", "ts"],
+    "hazards": [
+        "hazard_id",
+        "category",
+        "severity",
+        "found_at",
+        "status",
+        "rectified_at",
+        "deadline",
+        "lat",
+        "lng",
+    ],
+    "units": ["unit_id", "kind"],
+}
+"""The raw rows a briefing's figures come from: kind -> columns (read by :func:`figure_frames`)."""
 
 
 def _area_label(areas: pd.DataFrame, ids: frozenset[str] | None, area: str | None) -> str | None:
@@ -115,13 +139,20 @@ def _area_label(areas: pd.DataFrame, ids: frozenset[str] | None, area: str | Non
 
 
 def _shift_hours(sh: pd.DataFrame, start: str, end: str) -> float:
-    return float(figures_from_frames({"shifts": sh}, start, end,
-                                              night=None)["night_patrol_h"])
+    return float(figures_from_frames({"shifts": sh}, start, end, night=None)["night_patrol_h"])
 
 
-def figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-            area: str | None = None, *, night: str = DEFAULT_NIGHT, res: int = DEFAULT_RES,
-            top: int = TOP_ROWS) -> dict[str, Any]:
+def figures(
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    area: str | None = None,
+    *,
+    night: str = DEFAULT_NIGHT,
+    res: int = DEFAULT_RES,
+    top: int = TOP_ROWS,
+) -> dict[str, Any]:
     """Every figure of a briefing for ``start``..``end`` (local dates, inclusive) in the scope.
 
     Parameters
@@ -151,7 +182,7 @@ def figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
     ids = store.effective_scope(engine, scope, area)  # unknown area -> ValueError
     sc: store.Scope = "all" if ids is None else ids
     p0, p1 = previous_period(start, end)
-    frames = _frames(engine, sc, p0, end)
+    frames = figure_frames(engine, sc, p0, end, _FRAME_COLUMNS)
     key = figures_from_frames(frames, start, end, night=night)
     previous = figures_from_frames(frames, p0, p1, night=night)
 
@@ -170,19 +201,30 @@ def figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
     for kind in ("police_car", "foot", "auxiliary", "volunteer", "unknown"):
         part = sh.loc[sh["kind"] == kind] if len(sh) else sh
         if len(part):
-            by_kind.append({"kind": kind, "shifts": len(part),
-                            "person_times": sum(total(part, c) for c in
-                                                ("police", "auxiliaries", "volunteers")),
-                            "hours": _shift_hours(part, start, end)})
-    cov = coverage_cells(engine, scope, start=start, end=end, night=night, res=res,
-                                  area=area)
-    patrol = {"shifts": key["shifts"], "police": total(sh, "police"),
-              "auxiliaries": total(sh, "auxiliaries"), "volunteers": key["volunteers"],
-              "outreach": total(sh, "outreach"), "patrol_h": _shift_hours(sh, start, end),
-              "night_patrol_h": key["night_patrol_h"], "night": night,
-              "cells_covered": int((cov["dwell_s"] > 0).sum()) if len(cov) else 0,
-              "dwell_h": round(float(cov["dwell_s"].sum()) / 3600, 1) if len(cov) else 0.0,
-              "by_kind": by_kind}
+            by_kind.append(
+                {
+                    "kind": kind,
+                    "shifts": len(part),
+                    "person_times": sum(
+                        total(part, c) for c in ("police", "auxiliaries", "volunteers")
+                    ),
+                    "hours": _shift_hours(part, start, end),
+                }
+            )
+    cov = coverage_cells(engine, scope, start=start, end=end, night=night, res=res, area=area)
+    patrol = {
+        "shifts": key["shifts"],
+        "police": total(sh, "police"),
+        "auxiliaries": total(sh, "auxiliaries"),
+        "volunteers": key["volunteers"],
+        "outreach": total(sh, "outreach"),
+        "patrol_h": _shift_hours(sh, start, end),
+        "night_patrol_h": key["night_patrol_h"],
+        "night": night,
+        "cells_covered": int((cov["dwell_s"] > 0).sum()) if len(cov) else 0,
+        "dwell_h": round(float(cov["dwell_s"].sum()) / 3600, 1) if len(cov) else 0.0,
+        "by_kind": by_kind,
+    }
 
     def in_period(f: pd.DataFrame, col: str, a: dt.date, b: dt.date) -> pd.DataFrame:
         if not len(f):
@@ -193,12 +235,16 @@ def figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
     ins = in_period(frames["inspections"], "ts", lo, hi)
     results = ins["result"].value_counts().to_dict() if len(ins) else {}
     checks_ = in_period(frames["site_checks"], "ts", lo, hi)
-    checks = {"people_checked": key["people_checked"], "venues_inspected": key["venues_inspected"],
-              "inspections": len(ins),
-              "with_findings": int(results.get("rectify", 0) + results.get("fail", 0)),
-              "rectify": int(results.get("rectify", 0)), "fail": int(results.get("fail", 0)),
-              "site_patrols": key["site_patrols"],
-              "sites": int(checks_["site_id"].nunique()) if len(checks_) else 0}
+    checks = {
+        "people_checked": key["people_checked"],
+        "venues_inspected": key["venues_inspected"],
+        "inspections": len(ins),
+        "with_findings": int(results.get("rectify", 0) + results.get("fail", 0)),
+        "rectify": int(results.get("rectify", 0)),
+        "fail": int(results.get("fail", 0)),
+        "site_patrols": key["site_patrols"],
+        "sites": int(checks_["site_id"].nunique()) if len(checks_) else 0,
+    }
 
     hz = frames["hazards"]
     end_ts = pd.Timestamp(hi + dt.timedelta(days=1), tz=tz)
@@ -206,96 +252,182 @@ def figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
     by_cat = []
     if len(board["by_category"]):
         for row in board["by_category"].itertuples(index=False):
-            by_cat.append({"category": row.group, "found": int(row.found),
-                           "rectified": int(row.rectified),
-                           "open": int(row.open + row.rectifying), "overdue": int(row.overdue)})
-    hazard_figs = {"found": key["hazards_found"], "rectified": key["hazards_rectified"],
-                   "rate": (key["hazards_rectified"] / key["hazards_found"]
-                            if key["hazards_found"] else None),
-                   "open": key["hazards_open"], "overdue": board["overdue"],
-                   "by_category": by_cat}
+            by_cat.append(
+                {
+                    "category": row.group,
+                    "found": int(row.found),
+                    "rectified": int(row.rectified),
+                    "open": int(row.open + row.rectifying),
+                    "overdue": int(row.overdue),
+                }
+            )
+    hazard_figs = {
+        "found": key["hazards_found"],
+        "rectified": key["hazards_rectified"],
+        "rate": (key["hazards_rectified"] / key["hazards_found"] if key["hazards_found"] else None),
+        "open": key["hazards_open"],
+        "overdue": board["overdue"],
+        "by_category": by_cat,
+    }
 
     inc_now = in_period(frames["incidents"], "ts", lo, hi)
-    inc_before = in_period(frames["incidents"], "ts", dt.date.fromisoformat(p0),
-                           dt.date.fromisoformat(p1))
+    inc_before = in_period(
+        frames["incidents"], "ts", dt.date.fromisoformat(p0), dt.date.fromisoformat(p1)
+    )
     now_c = inc_now["category"].value_counts() if len(inc_now) else pd.Series(dtype=int)
     before_c = inc_before["category"].value_counts() if len(inc_before) else pd.Series(dtype=int)
-    cats = sorted(set(now_c.index) | set(before_c.index),
-                  key=lambda c: (-int(now_c.get(c, 0)), str(c)))
-    incidents = {"count": key["incidents"], "previous": previous["incidents"],
-                 "change": key["incidents"] - previous["incidents"],
-                 "by_category": [{"category": c, "count": int(now_c.get(c, 0)),
-                                  "previous": int(before_c.get(c, 0)),
-                                  "change": int(now_c.get(c, 0)) - int(before_c.get(c, 0))}
-                                 for c in cats]}
+    cats = sorted(
+        set(now_c.index) | set(before_c.index), key=lambda c: (-int(now_c.get(c, 0)), str(c))
+    )
+    incidents = {
+        "count": key["incidents"],
+        "previous": previous["incidents"],
+        "change": key["incidents"] - previous["incidents"],
+        "by_category": [
+            {
+                "category": c,
+                "count": int(now_c.get(c, 0)),
+                "previous": int(before_c.get(c, 0)),
+                "change": int(now_c.get(c, 0)) - int(before_c.get(c, 0)),
+            }
+            for c in cats
+        ],
+    }
 
     hot = hotspot_cells(engine, scope, start=start, end=end, res=res, area=area)
     nights_of = dict(zip(cov["cell"], cov["nights"], strict=True)) if len(cov) else {}
     dwell_of = dict(zip(cov["cell"], cov["dwell_s"], strict=True)) if len(cov) else {}
-    cells = pd.DataFrame({"cell": hot["cell"].to_numpy(), "count": hot["count"].to_numpy(),
-                          "gi_bin": hot["gi_bin"].to_numpy()})
+    cells = pd.DataFrame(
+        {
+            "cell": hot["cell"].to_numpy(),
+            "count": hot["count"].to_numpy(),
+            "gi_bin": hot["gi_bin"].to_numpy(),
+        }
+    )
     cells["dwell_s"] = [float(dwell_of.get(c, 0.0)) for c in cells["cell"]]
     cells["nights"] = [int(nights_of.get(c, 0)) for c in cells["cell"]]
     hot_cells = cells.loc[cells["gi_bin"] > 0].sort_values(
-        ["gi_bin", "count", "cell"], ascending=[False, False, True])
+        ["gi_bin", "count", "cell"], ascending=[False, False, True]
+    )
     n_nights = (hi - lo).days + 1
-    hotspots = {"n_hot": len(hot_cells), "n_hot99": int((hot_cells["gi_bin"] == 3).sum()),
-                "nights": n_nights,
-                "avg_nights": round(float(hot_cells["nights"].mean()), 1) if len(hot_cells)
-                else 0.0,
-                "unpatrolled": int((hot_cells["nights"] == 0).sum()),
-                "cells": [{"h3": h, "count": int(c), "gi_bin": int(b), "nights": int(n)}
-                          for h, c, b, n in zip(hexes.cells_to_str(hot_cells["cell"].to_numpy()),
-                                                hot_cells["count"], hot_cells["gi_bin"],
-                                                hot_cells["nights"], strict=True)]}
+    hotspots = {
+        "n_hot": len(hot_cells),
+        "n_hot99": int((hot_cells["gi_bin"] == 3).sum()),
+        "nights": n_nights,
+        "avg_nights": round(float(hot_cells["nights"].mean()), 1) if len(hot_cells) else 0.0,
+        "unpatrolled": int((hot_cells["nights"] == 0).sum()),
+        "cells": [
+            {"h3": h, "count": int(c), "gi_bin": int(b), "nights": int(n)}
+            for h, c, b, n in zip(
+                hexes.cells_to_str(hot_cells["cell"].to_numpy()),
+                hot_cells["count"],
+                hot_cells["gi_bin"],
+                hot_cells["nights"],
+                strict=True,
+            )
+        ],
+    }
 
-    risk = risk_cells(engine, scope, start=start, end=end, res=res, area=area,
-                               night=night)
+    risk = risk_cells(engine, scope, start=start, end=end, res=res, area=area, night=night)
     risk = risk.loc[risk["gap"] > 0].head(top) if len(risk) else risk
-    gaps = [{"rank": int(r), "h3": h, "risk_pct": round(float(p), 2),
-             "dwell_min": round(float(d) / 60, 1), "nights": int(n)}
-            for r, h, p, d, n in zip(risk["rank"], hexes.cells_to_str(risk["cell"].to_numpy()),
-                                     risk["risk_pct"], risk["dwell_s"], risk["nights"],
-                                     strict=True)] if len(risk) else []
+    gaps = (
+        [
+            {
+                "rank": int(r),
+                "h3": h,
+                "risk_pct": round(float(p), 2),
+                "dwell_min": round(float(d) / 60, 1),
+                "nights": int(n),
+            }
+            for r, h, p, d, n in zip(
+                risk["rank"],
+                hexes.cells_to_str(risk["cell"].to_numpy()),
+                risk["risk_pct"],
+                risk["dwell_s"],
+                risk["nights"],
+                strict=True,
+            )
+        ]
+        if len(risk)
+        else []
+    )
 
     weekly = []  # 7-day blocks from the first day (the last one may be shorter)
     a = lo
     while a <= hi:
         b = min(a + dt.timedelta(days=6), hi)
         w = figures_from_frames(frames, a.isoformat(), b.isoformat(), night=night)
-        weekly.append({"week": a.isoformat(), "days": (b - a).days + 1,
-                       "incidents": w["incidents"], "night_patrol_h": w["night_patrol_h"]})
+        weekly.append(
+            {
+                "week": a.isoformat(),
+                "days": (b - a).days + 1,
+                "incidents": w["incidents"],
+                "night_patrol_h": w["night_patrol_h"],
+            }
+        )
         a += dt.timedelta(days=7)
 
-    areas = store.read(engine, "areas", sc, columns=["area_id", "name", "level", "parent_id",
-                                                     "geometry"])
+    areas = store.read(
+        engine, "areas", sc, columns=["area_id", "name", "level", "parent_id", "geometry"]
+    )
     optional: dict[str, Any] = {}
     for opt in OPTIONAL_SECTIONS:
         value = opt.compute(engine, scope, start, end, area, night=night, res=res)
         if value is not None:
             optional[opt.key] = value
     return {
-        "period": {"start": start, "end": end, "days": n_nights, "prev_start": p0,
-                   "prev_end": p1, "night": night, "res": res},
+        "period": {
+            "start": start,
+            "end": end,
+            "days": n_nights,
+            "prev_start": p0,
+            "prev_end": p1,
+            "night": night,
+            "res": res,
+        },
         "area": {"id": area, "name": _area_label(areas, ids, area)},
         "demo": store.is_demo(engine),
-        "key": key, "previous": previous, "patrol": patrol, "checks": checks,
-        "hazards": hazard_figs, "incidents": incidents, "hotspots": hotspots, "gaps": gaps,
-        "weekly": weekly, "optional": optional, "cells": cells, "areas": areas,
+        "key": key,
+        "previous": previous,
+        "patrol": patrol,
+        "checks": checks,
+        "hazards": hazard_figs,
+        "incidents": incidents,
+        "hotspots": hotspots,
+        "gaps": gaps,
+        "weekly": weekly,
+        "optional": optional,
+        "cells": cells,
+        "areas": areas,
     }
 
 
-def build(engine: sa.Engine, scope: store.Reader, start: str, end: str, area: str | None = None,
-          *, lang: str = "zh-CN", campaign: str | None = None, night: str = DEFAULT_NIGHT,
-          res: int = DEFAULT_RES, pictures: bool = True, formats: tuple[str, ...] = ()) -> Briefing:
+def build(
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    area: str | None = None,
+    *,
+    lang: str = "zh-CN",
+    campaign: str | None = None,
+    night: str = DEFAULT_NIGHT,
+    res: int = DEFAULT_RES,
+    pictures: bool = True,
+    formats: tuple[str, ...] = (),
+) -> Briefing:
     """:func:`figures` then :func:`compose`: the briefing of a period and area in ``lang``.
 
     ``formats`` (e.g. :data:`FORMATS`) are rendered into ``Briefing.files`` (one call for a page
     that offers every download).
     """
     figs = figures(engine, scope, start, end, area, night=night, res=res)
-    b = compose(figs, lang, campaign=campaign, pictures=pictures,
-                builders={o.key: o.build for o in OPTIONAL_SECTIONS})
+    b = compose(
+        figs,
+        lang,
+        campaign=campaign,
+        pictures=pictures,
+        builders={o.key: o.build for o in OPTIONAL_SECTIONS},
+    )
     b.files = {fmt: render(b, fmt) for fmt in formats}
     return b
-

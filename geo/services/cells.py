@@ -42,14 +42,16 @@ def _as_cell(cell: int | str) -> int:
 
 def _children10(cells: list[int]) -> list[int]:
     res = int(hexes.cell_resolution(cells)[0])
-    kids = np.array(cells, np.uint64) if res == ROLLUP_RES else hexes.change_res(
-        cells, ROLLUP_RES)
+    kids = np.array(cells, np.uint64) if res == ROLLUP_RES else hexes.change_res(cells, ROLLUP_RES)
     return sorted({int(c) for c in np.asarray(kids, np.uint64).astype(np.int64)})
 
 
 def _near(cell: int) -> list[int]:
-    """Res-10 cells that may hold a point of ``cell``: H3 cells do not nest exactly, so a point
-    near the edge can sit in a res-10 cell whose parent is a neighbour."""
+    """Res-10 cells that may hold a point of ``cell``.
+
+    H3 cells do not nest exactly, so a point near the edge can sit in a res-10 cell whose parent
+    is a neighbour.
+    """
     return _children10(sorted(int(c) for c in h3i.grid_disk(int(cell), 1)))
 
 
@@ -61,11 +63,51 @@ def _inside(frame: pd.DataFrame, cell: int, res: int) -> pd.DataFrame:
     return frame.loc[np.asarray(c, np.uint64) == np.uint64(cell)].reset_index(drop=True)
 
 
-def _night_coverage(engine: sa.Engine, sc: store.Scope, kids: list[int], cell: int, res: int,
-                    start: str, end: str, night: str | None) -> dict[str, object]:
+def _row_counts(
+    engine: sa.Engine,
+    sc: store.Scope,
+    kind: str,
+    places: pd.DataFrame,
+    key: str,
+    start: str,
+    end: str,
+) -> pd.Series:
+    """How many rows of ``kind`` dated ``start``..``end`` each of ``places`` has (by ``key``).
+
+    Inspections of venues, check-ins of key sites: int64, aligned with ``places``.
+    """
+    if not len(places):
+        return pd.Series(dtype=np.int64)
+    rows = store.read(
+        engine,
+        kind,
+        sc,
+        start=start,
+        end=end,
+        columns=[key, "ts"],
+        where={key: places[key].tolist()},
+    )
+    return places[key].map(rows.groupby(key).size()).fillna(0).astype(np.int64)
+
+
+def _night_coverage(
+    engine: sa.Engine,
+    sc: store.Scope,
+    kids: list[int],
+    cell: int,
+    res: int,
+    start: str,
+    end: str,
+    night: str | None,
+) -> dict[str, object]:
     rows = rollups.coverage_rollup(engine, sc, start=start, end=end, cells=kids)
-    empty = {"dwell_min": 0.0, "nights": 0, "stops": 0, "last_visit": None,
-             "by_unit_kind": pd.DataFrame(columns=["unit_kind", "dwell_min"])}
+    empty = {
+        "dwell_min": 0.0,
+        "nights": 0,
+        "stops": 0,
+        "last_visit": None,
+        "by_unit_kind": pd.DataFrame(columns=["unit_kind", "dwell_min"]),
+    }
     if rows.empty:
         return empty
     total = coverage.query(rows, start=start, end=end, night=night, res=res)
@@ -78,13 +120,24 @@ def _night_coverage(engine: sa.Engine, sc: store.Scope, kids: list[int], cell: i
         if len(q):
             kinds.append({"unit_kind": kind, "dwell_min": round(float(q["dwell_s"].sum()) / 60, 1)})
     r = total.iloc[0]
-    return {"dwell_min": round(float(r["dwell_s"]) / 60.0, 1), "nights": int(r["nights"]),
-            "stops": int(r["stops"]), "last_visit": r["last_visit"],
-            "by_unit_kind": pd.DataFrame(kinds, columns=["unit_kind", "dwell_min"])}
+    return {
+        "dwell_min": round(float(r["dwell_s"]) / 60.0, 1),
+        "nights": int(r["nights"]),
+        "stops": int(r["stops"]),
+        "last_visit": r["last_visit"],
+        "by_unit_kind": pd.DataFrame(kinds, columns=["unit_kind", "dwell_min"]),
+    }
 
 
-def cell_details(engine: sa.Engine, scope: store.Reader, cell: int | str, res: int, start: str,
-                 end: str, night: str | None = DEFAULT_NIGHT) -> dict[str, object]:
+def cell_details(
+    engine: sa.Engine,
+    scope: store.Reader,
+    cell: int | str,
+    res: int,
+    start: str,
+    end: str,
+    night: str | None = DEFAULT_NIGHT,
+) -> dict[str, object]:
     """Everything the details panel shows for one cell over the period ``start``..``end``.
 
     Parameters
@@ -115,43 +168,78 @@ def cell_details(engine: sa.Engine, scope: store.Reader, cell: int | str, res: i
     sc: store.Scope = "all" if ids is None else ids
     kids = _children10([cell])
     where = {"cell": _near(cell)}
-    inc = _inside(store.read(engine, "incidents", sc, start=start, end=end,
-                             columns=["incident_id", "ts", "category", "priority", "lat", "lng"],
-                             where=where), cell, res)
+    inc = _inside(
+        store.read(
+            engine,
+            "incidents",
+            sc,
+            start=start,
+            end=end,
+            columns=["incident_id", "ts", "category", "priority", "lat", "lng"],
+            where=where,
+        ),
+        cell,
+        res,
+    )
     inc = inc.sort_values("ts", ascending=False).reset_index(drop=True)
-    by_cat = (inc.groupby("category").size().rename("count").reset_index()
-              .sort_values(["count", "category"], ascending=[False, True])
-              .reset_index(drop=True)) if len(inc) else pd.DataFrame(columns=["category",
-                                                                              "count"])
-    venues = _inside(store.read(engine, "venues", sc, columns=["venue_id", "name", "category",
-                                                               "risk_level", "lat", "lng"],
-                                where=where), cell, res)
-    if len(venues):
-        ins = store.read(engine, "inspections", sc, start=start, end=end,
-                         columns=["venue_id", "ts"],
-                         where={"venue_id": venues["venue_id"].tolist()})
-        venues["inspections"] = venues["venue_id"].map(ins.groupby("venue_id").size()) \
-            .fillna(0).astype(np.int64)
-    else:
-        venues["inspections"] = pd.Series(dtype=np.int64)
-    hazards = _inside(store.read(engine, "hazards", sc, end=end,
-                                 columns=["hazard_id", "category", "severity", "status",
-                                          "found_at", "rectified_at", "deadline", "lat", "lng"],
-                                 where=where), cell, res)
+    by_cat = (
+        (
+            inc.groupby("category")
+            .size()
+            .rename("count")
+            .reset_index()
+            .sort_values(["count", "category"], ascending=[False, True])
+            .reset_index(drop=True)
+        )
+        if len(inc)
+        else pd.DataFrame(columns=["category", "count"])
+    )
+    venues = _inside(
+        store.read(
+            engine,
+            "venues",
+            sc,
+            columns=["venue_id", "name", "category", "risk_level", "lat", "lng"],
+            where=where,
+        ),
+        cell,
+        res,
+    )
+    venues["inspections"] = _row_counts(engine, sc, "inspections", venues, "venue_id", start, end)
+    hazards = _inside(
+        store.read(
+            engine,
+            "hazards",
+            sc,
+            end=end,
+            columns=[
+                "hazard_id",
+                "category",
+                "severity",
+                "status",
+                "found_at",
+                "rectified_at",
+                "deadline",
+                "lat",
+                "lng",
+            ],
+            where=where,
+        ),
+        cell,
+        res,
+    )
     hazards = hazards.sort_values("found_at", ascending=False).reset_index(drop=True)
     if len(hazards):
         end_ts = pd.Timestamp(end, tz=get_settings().tz) + pd.Timedelta(days=1)
         hazards["status"] = hazard_status_at(hazards, end_ts)
-    sites = _inside(store.read(engine, "sites", sc,
-                               columns=["site_id", "name", "category", "lat", "lng"],
-                               where=where), cell, res)
-    if len(sites):
-        checks = store.read(engine, "site_checks", sc, start=start, end=end,
-                            columns=["site_id", "ts"], where={"site_id": sites["site_id"].tolist()})
-        sites["checks"] = sites["site_id"].map(checks.groupby("site_id").size()).fillna(0) \
-            .astype(np.int64)
-    else:
-        sites["checks"] = pd.Series(dtype=np.int64)
+    sites = _inside(
+        store.read(
+            engine, "sites", sc, columns=["site_id", "name", "category", "lat", "lng"], where=where
+        ),
+        cell,
+        res,
+    )
+    sites["checks"] = _row_counts(engine, sc, "site_checks", sites, "site_id", start, end)
     cov = _night_coverage(engine, sc, kids, cell, res, start, end, night)
     disputes, leads = _disputes_and_leads(engine, sc, where, cell, res, start, end)
     # counts above come from every row in scope; rows of kinds the role may not read stay here
@@ -162,37 +250,69 @@ def cell_details(engine: sa.Engine, scope: store.Reader, cell: int | str, res: i
     if not store.may_read(scope, "leads"):
         leads = leads.iloc[0:0]
     return {
-        "cell": cell, "h3": str(hexes.cells_to_str([cell])[0]), "res": res,
+        "cell": cell,
+        "h3": str(hexes.cells_to_str([cell])[0]),
+        "res": res,
         "incidents": inc[["incident_id", "ts", "category", "priority"]],
         "by_category": by_cat,
         **cov,
         "venues": venues[["venue_id", "name", "category", "risk_level", "inspections"]],
-        "hazards": hazards[["hazard_id", "category", "severity", "status", "found_at",
-                            "deadline"]],
+        "hazards": hazards[["hazard_id", "category", "severity", "status", "found_at", "deadline"]],
         "sites": sites[["site_id", "name", "category", "checks"]],
         "disputes": disputes,
         "leads": leads,
     }
 
 
-def _disputes_and_leads(engine: sa.Engine, sc: store.Scope, where: dict[str, list[int]],
-                        cell: int, res: int, start: str,
-                        end: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _disputes_and_leads(
+    engine: sa.Engine,
+    sc: store.Scope,
+    where: dict[str, list[int]],
+    cell: int,
+    res: int,
+    start: str,
+    end: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     at = pd.Timestamp(end, tz=get_settings().tz) + pd.Timedelta(days=1)
-    d = _inside(store.read(engine, "disputes", sc, start=start, end=end,
-                           columns=["dispute_id", "category", "status", "reported_at",
-                                    "settled_at", "mediator", "lat", "lng"], where=where),
-                cell, res)
+    d = _inside(
+        store.read(
+            engine,
+            "disputes",
+            sc,
+            start=start,
+            end=end,
+            columns=[
+                "dispute_id",
+                "category",
+                "status",
+                "reported_at",
+                "settled_at",
+                "mediator",
+                "lat",
+                "lng",
+            ],
+            where=where,
+        ),
+        cell,
+        res,
+    )
     if len(d):
         d["status"] = status_at(d, at)
     d = d.sort_values("reported_at", ascending=False).reset_index(drop=True)
-    ld = store.read(engine, "leads", sc, start=start, end=end,
-                    columns=["lead_id", "topic", "channel", "status", "received_at", "closed_at",
-                             "lat", "lng"], where=where)
+    ld = store.read(
+        engine,
+        "leads",
+        sc,
+        start=start,
+        end=end,
+        columns=["lead_id", "topic", "channel", "status", "received_at", "closed_at", "lat", "lng"],
+        where=where,
+    )
     ld = _inside(ld.loc[ld["lat"].notna()], cell, res)
     if len(ld):
         ld["status"] = lead_status_at(ld, at)
     ld = ld.sort_values("received_at", ascending=False).reset_index(drop=True)
-    return (d[["dispute_id", "category", "status", "reported_at", "mediator"]],
-            ld[["lead_id", "topic", "channel", "status", "received_at"]])
-
+    return (
+        d[["dispute_id", "category", "status", "reported_at", "mediator"]],
+        ld[["lead_id", "topic", "channel", "status", "received_at"]],
+    )

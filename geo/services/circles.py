@@ -32,15 +32,24 @@ __all__ = ["POSITION_MAX_AGE_S", "readiness", "response_circles", "unit_position
 POSITION_MAX_AGE_S = 900
 
 
-def unit_positions(engine: sa.Engine, scope: store.Reader, at: pd.Timestamp, *,
-                   area: str | None = None, max_age_s: float = POSITION_MAX_AGE_S
-                   ) -> pd.DataFrame:
-    """Each unit's last GPS fix at most ``max_age_s`` before ``at`` (unit_id, kind, ts, lat,
-    lng); a unit whose last fix is older is not placed."""
+def unit_positions(
+    engine: sa.Engine,
+    scope: store.Reader,
+    at: pd.Timestamp,
+    *,
+    area: str | None = None,
+    max_age_s: float = POSITION_MAX_AGE_S,
+) -> pd.DataFrame:
+    """Each unit's last GPS fix at most ``max_age_s`` seconds before ``at``.
+
+    Columns unit_id, kind, ts, lat, lng; a unit whose last fix is older is not placed.
+    """
     ids = store.effective_scope(engine, scope, area)
     at = pd.Timestamp(at)
-    lo, hi = int((at - pd.Timedelta(seconds=max_age_s)).value // 1_000_000), \
-        int(at.value // 1_000_000)
+    lo, hi = (
+        int((at - pd.Timedelta(seconds=max_age_s)).value // 1_000_000),
+        int(at.value // 1_000_000),
+    )
     df = last_fixes(engine, lo, hi)
     cols = ["unit_id", "kind", "ts", "lat", "lng"]
     if df.empty:
@@ -48,8 +57,9 @@ def unit_positions(engine: sa.Engine, scope: store.Reader, at: pd.Timestamp, *,
     if ids is not None:
         poly = store.area_polygon(engine, ids)
         if poly is not None:
-            df = df.loc[shapely.contains_xy(poly, df["lng"].to_numpy(float),
-                                            df["lat"].to_numpy(float))]
+            df = df.loc[
+                shapely.contains_xy(poly, df["lng"].to_numpy(float), df["lat"].to_numpy(float))
+            ]
     df = df.sort_values(["unit_id", "ts"]).groupby("unit_id").tail(1)
     units = store.read(engine, "units", "all", columns=["unit_id", "kind"])
     df = df.merge(units, on="unit_id", how="left")
@@ -57,11 +67,20 @@ def unit_positions(engine: sa.Engine, scope: store.Reader, at: pd.Timestamp, *,
     return df[cols].sort_values("unit_id").reset_index(drop=True)
 
 
-def readiness(engine: sa.Engine, scope: store.Reader, *, area: str | None = None,
-              at: pd.Timestamp | str | None = None, kind: str = "police_car",
-              res: int = DEFAULT_RES, network: str | Path | routing.RoadNetwork | None = None,
-              rules: Mapping[str, Any] | None = None, optimise: int | None = None,
-              time_limit_s: float = 10.0, history_days: int = 28) -> dict[str, Any]:
+def readiness(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    area: str | None = None,
+    at: pd.Timestamp | str | None = None,
+    kind: str = "police_car",
+    res: int = DEFAULT_RES,
+    network: str | Path | routing.RoadNetwork | None = None,
+    rules: Mapping[str, Any] | None = None,
+    optimise: int | None = None,
+    time_limit_s: float = 10.0,
+    history_days: int = 28,
+) -> dict[str, Any]:
     """Response circles of the area from the posts (and, with ``at``, the units' last fixes).
 
     ``optimise`` (a number of units) also runs :func:`geo.domain.circles.where_to_stand` over
@@ -79,35 +98,71 @@ def readiness(engine: sa.Engine, scope: store.Reader, *, area: str | None = None
     ids = store.effective_scope(engine, scope, area)
     sc: store.Scope = "all" if ids is None else ids
     net = road_network(network)
-    sites = store.read(engine, "sites", sc, columns=["site_id", "name", "category", "lat", "lng"]
-                       ).sort_values("site_id").reset_index(drop=True)
+    sites = (
+        store.read(engine, "sites", sc, columns=["site_id", "name", "category", "lat", "lng"])
+        .sort_values("site_id")
+        .reset_index(drop=True)
+    )
     posts = sites.loc[sites["category"] == "post"]
-    src = pd.DataFrame({"source": "post", "id": posts["site_id"].to_numpy(),
-                        "lat": posts["lat"].to_numpy(float), "lng": posts["lng"].to_numpy(float)})
+    src = pd.DataFrame(
+        {
+            "source": "post",
+            "id": posts["site_id"].to_numpy(),
+            "lat": posts["lat"].to_numpy(float),
+            "lng": posts["lng"].to_numpy(float),
+        }
+    )
     if at is not None:
         tz = get_settings().tz
         at_ts = pd.Timestamp(at)
         at_ts = at_ts.tz_localize(tz) if at_ts.tzinfo is None else at_ts
         pos = unit_positions(engine, scope, at_ts, area=area)
-        src = pd.concat([src, pd.DataFrame({"source": "unit", "id": pos["unit_id"].to_numpy(),
-                                            "lat": pos["lat"].to_numpy(float),
-                                            "lng": pos["lng"].to_numpy(float)})],
-                        ignore_index=True)
+        src = pd.concat(
+            [
+                src,
+                pd.DataFrame(
+                    {
+                        "source": "unit",
+                        "id": pos["unit_id"].to_numpy(),
+                        "lat": pos["lat"].to_numpy(float),
+                        "lng": pos["lng"].to_numpy(float),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
     cells = study_cells(engine, scope, res=res, area=area)
     end = pd.Timestamp.now(tz=get_settings().tz) if at is None else pd.Timestamp(at)
     d1 = end.date().isoformat()
     d0 = (end - pd.Timedelta(days=history_days)).date().isoformat()
     risk = risk_cells(engine, scope, start=d0, end=d1, res=res, area=area)
-    risk_of = pd.Series(risk["risk"].to_numpy(float),
-                        index=risk["cell"].to_numpy().astype(np.uint64))
+    risk_of = pd.Series(
+        risk["risk"].to_numpy(float), index=risk["cell"].to_numpy().astype(np.uint64)
+    )
     cell_risk = risk_of.reindex(cells.astype(np.uint64)).fillna(0.0).to_numpy()
-    return readiness_of(sites, src, cells, cell_risk, res=res, tiers=rules["tiers"], kind=kind,
-                        net=net, optimise=optimise, time_limit_s=time_limit_s)
+    return readiness_of(
+        sites,
+        src,
+        cells,
+        cell_risk,
+        res=res,
+        tiers=rules["tiers"],
+        kind=kind,
+        net=net,
+        optimise=optimise,
+        time_limit_s=time_limit_s,
+    )
 
 
-def response_circles(engine: sa.Engine, scope: store.Reader, *, area: str | None = None,
-                     at: str | None = None, kind: str = "police_car", res: int = DEFAULT_RES
-                     ) -> dict[str, Any]:
+def response_circles(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    area: str | None = None,
+    at: str | None = None,
+    kind: str = "police_car",
+    res: int = DEFAULT_RES,
+) -> dict[str, Any]:
     """The response circles (:func:`readiness`) as the Duty & readiness page shows them.
 
     Parameters
@@ -133,8 +188,12 @@ def response_circles(engine: sa.Engine, scope: store.Reader, *, area: str | None
     """
     r = readiness(engine, scope, area=area, at=at, kind=kind, res=res)
     s = r["summary"]
-    return r | {"outside": r["sites"].loc[~r["sites"]["inside"]],
-                "n_default": max(s["sources"]["post"], 1),
-                "metrics": {"sites_inside": f"{s['sites_inside']}/{s['sites']}",
-                            "risk_inside": f"{s['high_risk_inside']}/{s['high_risk_cells']}",
-                            "sources": f"{s['sources']['post']} / {s['sources']['unit']}"}}
+    return r | {
+        "outside": r["sites"].loc[~r["sites"]["inside"]],
+        "n_default": max(s["sources"]["post"], 1),
+        "metrics": {
+            "sites_inside": f"{s['sites_inside']}/{s['sites']}",
+            "risk_inside": f"{s['high_risk_inside']}/{s['high_risk_cells']}",
+            "sources": f"{s['sources']['post']} / {s['sources']['unit']}",
+        },
+    }

@@ -1,5 +1,6 @@
-"""Patrol coverage for a user's scope: dwell per cell over a period of nights, one night's shifts
-and tracks, and where GPS tracks broke.
+"""Patrol coverage for a user's scope: dwell per cell, one night's shifts and tracks, breaks.
+
+Dwell per cell is over a period of nights; breaks are where GPS tracks broke.
 
 Coverage per cell is read from the rollups aggregated in the database
 (:func:`geo.store.rollups.coverage_cells`); shifts and tracks through the store's scoped reads (a
@@ -20,112 +21,161 @@ from geo import store
 from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES, period_dates, shift_night
 from geo.store import rollups
 
-__all__ = ["DwellMap", "coverage_cells", "dwell_map", "may_see_tracks", "night_tracks",
-           "shift_labels", "shifts_of_night", "track_breaks"]
+__all__ = [
+    "DwellMap",
+    "coverage_cells",
+    "dwell_map",
+    "may_see_tracks",
+    "night_tracks",
+    "shift_labels",
+    "shifts_of_night",
+    "track_breaks",
+]
 
 
 def may_see_tracks(scope: store.Reader) -> bool:
-    """True when ``scope`` may read GPS tracks (and so units, shifts and their breaks); a viewer
-    sees the dwell cells only."""
+    """True when ``scope`` may read GPS tracks (and so units, shifts and their breaks).
+
+    A viewer sees the dwell cells only.
+    """
     return store.may_read(scope, "pings")
 
 
-def coverage_cells(engine: sa.Engine, scope: store.Reader, *, start: str | None = None,
-                   end: str | None = None, night: str | None = DEFAULT_NIGHT,
-                   res: int = DEFAULT_RES, area: str | None = None,
-                   unit_kinds: Sequence[str] | None = None) -> pd.DataFrame:
+def coverage_cells(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    night: str | None = DEFAULT_NIGHT,
+    res: int = DEFAULT_RES,
+    area: str | None = None,
+    unit_kinds: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Patrol coverage per cell at ``res`` for a period of nights.
 
-    Parameters
-    ----------
-    start, end
-        Local dates (YYYY-MM-DD), inclusive, of the nights (a night belongs to the date it starts
-        on); with ``night`` None or ``"all"`` calendar dates of whole days.
-    night
-        Night window ``HH:MM-HH:MM`` (whole hours).
-
-    Returns
-    -------
-    DataFrame: cell, res, dwell_s (seconds), nights, stops, koper_stops, last_visit.
+    The parameters, columns and errors are those of :func:`geo.store.rollups.coverage_cells`
+    (aggregated in the database).
     """
-    return rollups.coverage_cells(engine, scope, start=start, end=end, night=night, res=res,
-                                  area=area, unit_kinds=unit_kinds)
+    return rollups.coverage_cells(
+        engine, scope, start=start, end=end, night=night, res=res, area=area, unit_kinds=unit_kinds
+    )
 
 
 @dataclass(frozen=True)
 class DwellMap:
-    """Night patrol dwell per cell: ``cells`` is :func:`coverage_cells` with dwell_min (minutes,
-    one decimal); ``hours`` the total of dwell_min in whole hours."""
+    """Night patrol dwell per cell, and the total in whole hours.
+
+    ``cells`` is :func:`coverage_cells` with dwell_min (minutes, one decimal); ``hours`` the total
+    of dwell_min in whole hours.
+    """
 
     cells: pd.DataFrame
     hours: int
 
 
-def dwell_map(engine: sa.Engine, scope: store.Reader, *, start: str | None = None,
-              end: str | None = None, night: str | None = DEFAULT_NIGHT, res: int = DEFAULT_RES,
-              area: str | None = None, unit_kinds: Sequence[str] | None = None) -> DwellMap:
+def dwell_map(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    night: str | None = DEFAULT_NIGHT,
+    res: int = DEFAULT_RES,
+    area: str | None = None,
+    unit_kinds: Sequence[str] | None = None,
+) -> DwellMap:
     """:func:`coverage_cells` (same parameters) ready for the Coverage map and its summary."""
-    cells = coverage_cells(engine, scope, start=start, end=end, night=night, res=res, area=area,
-                           unit_kinds=unit_kinds)
+    cells = coverage_cells(
+        engine, scope, start=start, end=end, night=night, res=res, area=area, unit_kinds=unit_kinds
+    )
     if not len(cells):
         return DwellMap(cells=cells, hours=0)
     cells = cells.assign(dwell_min=(cells["dwell_s"] / 60).round(1))
     return DwellMap(cells=cells, hours=round(cells["dwell_min"].sum() / 60))
 
 
-def shifts_of_night(engine: sa.Engine, scope: store.Reader, night: str,
-                    area: str | None = None) -> pd.DataFrame:
+def shifts_of_night(
+    engine: sa.Engine, scope: store.Reader, night: str, area: str | None = None
+) -> pd.DataFrame:
     """Shifts of one night (local date ``YYYY-MM-DD``) with their unit's name and kind.
 
     Returns shift_id, unit_id, unit_name, unit_kind, start, end, police, auxiliaries, volunteers.
     """
     d = dt.date.fromisoformat(night)
     sc = store.narrowed(engine, scope, area)  # a principal keeps its row rules
-    sh = store.read(engine, "shifts", sc, start=night,
-                    end=(d + dt.timedelta(days=1)).isoformat(),
-                    columns=["shift_id", "unit_id", "start", "end", "police", "auxiliaries",
-                             "volunteers"])
+    sh = store.read(
+        engine,
+        "shifts",
+        sc,
+        start=night,
+        end=(d + dt.timedelta(days=1)).isoformat(),
+        columns=["shift_id", "unit_id", "start", "end", "police", "auxiliaries", "volunteers"],
+    )
     if len(sh):
         sh = sh.loc[(shift_night(sh["start"]) == d).to_numpy()]
     units = store.read(engine, "units", sc, columns=["unit_id", "name", "kind"]).rename(
-        columns={"name": "unit_name", "kind": "unit_kind"})
+        columns={"name": "unit_name", "kind": "unit_kind"}
+    )
     out = sh.merge(units, on="unit_id", how="left")
-    cols = ["shift_id", "unit_id", "unit_name", "unit_kind", "start", "end", "police",
-            "auxiliaries", "volunteers"]
+    cols = [
+        "shift_id",
+        "unit_id",
+        "unit_name",
+        "unit_kind",
+        "start",
+        "end",
+        "police",
+        "auxiliaries",
+        "volunteers",
+    ]
     return out[cols].sort_values(["start", "shift_id"]).reset_index(drop=True)
 
 
-def shift_labels(engine: sa.Engine, scope: store.Reader, night: str,
-                 area: str | None = None) -> dict[str, str]:
-    """The shifts of one night (:func:`shifts_of_night`) as shift_id -> ``"unit · HH:MM"`` (the
-    unit's name, else its id, and the local start time), in start order."""
+def shift_labels(
+    engine: sa.Engine, scope: store.Reader, night: str, area: str | None = None
+) -> dict[str, str]:
+    """The shifts of one night as shift_id -> ``"unit · HH:MM"``, in start order.
+
+    The shifts are :func:`shifts_of_night`; the label is the unit's name, else its id, and the
+    local start time.
+    """
     sh = shifts_of_night(engine, scope, night, area)
-    labels = sh["unit_name"].fillna(sh["unit_id"]).astype(str) + " · " + \
-        sh["start"].dt.strftime("%H:%M")
+    labels = (
+        sh["unit_name"].fillna(sh["unit_id"]).astype(str) + " · " + sh["start"].dt.strftime("%H:%M")
+    )
     return dict(zip(sh["shift_id"], labels, strict=True))
 
 
-def night_tracks(engine: sa.Engine, scope: store.Reader, shift_ids: Sequence[str]
-                 ) -> pd.DataFrame:
+def night_tracks(engine: sa.Engine, scope: store.Reader, shift_ids: Sequence[str]) -> pd.DataFrame:
     """GPS pings (shift_id, ts, lat, lng) of the given shifts, in time order.
 
     Only shifts the scope can see are returned (a shift is in scope when a ping of it is).
     """
     if not shift_ids:
         return pd.DataFrame(columns=["shift_id", "ts", "lat", "lng"])
-    visible = store.read(engine, "shifts", scope, columns=["shift_id"],
-                         where={"shift_id": list(shift_ids)})
+    visible = store.read(
+        engine, "shifts", scope, columns=["shift_id"], where={"shift_id": list(shift_ids)}
+    )
     ids = visible["shift_id"].tolist()
     if not ids:
         return pd.DataFrame(columns=["shift_id", "ts", "lat", "lng"])
     # the pings inside the scope only: a shift that crossed into another grid shows its part here
-    pings = store.read(engine, "pings", scope, columns=["shift_id", "ts", "lat", "lng"],
-                       where={"shift_id": ids})
+    pings = store.read(
+        engine, "pings", scope, columns=["shift_id", "ts", "lat", "lng"], where={"shift_id": ids}
+    )
     return pings.sort_values(["shift_id", "ts"]).reset_index(drop=True)
 
 
-def track_breaks(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-                 area: str | None = None, *, only_breaks: bool = True) -> pd.DataFrame:
+def track_breaks(
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    area: str | None = None,
+    *,
+    only_breaks: bool = True,
+) -> pd.DataFrame:
     """GPS quality per shift of the period's nights: where tracks were not joined.
 
     ``gap_breaks`` counts gaps over 5 minutes between fixes, ``jump_breaks`` jumps faster than
@@ -136,24 +186,38 @@ def track_breaks(engine: sa.Engine, scope: store.Reader, start: str, end: str,
     """
     lo, hi = period_dates(start, end)
     sc = store.narrowed(engine, scope, area)  # a principal keeps its row rules
-    sh = store.read(engine, "shifts", sc, start=start,
-                    end=(hi + dt.timedelta(days=1)).isoformat(),
-                    columns=["shift_id", "unit_id", "start"])
-    cols = ["shift_id", "unit_id", "unit_name", "unit_kind", "night", "pings", "gap_breaks",
-            "jump_breaks"]
+    sh = store.read(
+        engine,
+        "shifts",
+        sc,
+        start=start,
+        end=(hi + dt.timedelta(days=1)).isoformat(),
+        columns=["shift_id", "unit_id", "start"],
+    )
+    cols = [
+        "shift_id",
+        "unit_id",
+        "unit_name",
+        "unit_kind",
+        "night",
+        "pings",
+        "gap_breaks",
+        "jump_breaks",
+    ]
     if sh.empty:
         return pd.DataFrame(columns=cols)
     sh["night"] = shift_night(sh["start"])
     sh = sh.loc[((sh["night"] >= lo) & (sh["night"] <= hi)).to_numpy()]
     q = rollups.shift_quality(engine, sh["shift_id"].tolist())
     units = store.read(engine, "units", sc, columns=["unit_id", "name", "kind"]).rename(
-        columns={"name": "unit_name", "kind": "unit_kind"})
+        columns={"name": "unit_name", "kind": "unit_kind"}
+    )
     out = sh.merge(q, on="shift_id", how="inner").merge(units, on="unit_id", how="left")
     for c in ("pings", "gap_breaks", "jump_breaks"):
         out[c] = out[c].astype(np.int64)
     if only_breaks:
         out = out.loc[(out["gap_breaks"] + out["jump_breaks"]) > 0]
     out = out.assign(_n=out["gap_breaks"] + out["jump_breaks"]).sort_values(
-        ["_n", "night", "shift_id"], ascending=[False, True, True])
+        ["_n", "night", "shift_id"], ascending=[False, True, True]
+    )
     return out[cols].reset_index(drop=True)
-

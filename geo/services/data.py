@@ -1,5 +1,7 @@
-"""Data in and about the store: importing users' files (audited), what a file holds before it is
-imported, the import history, rows per record kind, rebuilding and batch-rolling up coverage.
+"""Data in and about the store: importing users' files, the import history, rebuilding coverage.
+
+Importing users' files (audited), what a file holds before it is imported, the import history,
+rows per record kind, rebuilding and batch-rolling up coverage.
 
 The import itself (read, map headers, validate, store in one transaction, report every reject)
 is :mod:`geo.ingest`.
@@ -25,14 +27,42 @@ from geo.ingest import FileError, ImportSummary, StoreBusy, read_table, rejects_
 from geo.ingest import suggest_mapping as _suggest_mapping
 from geo.services import access
 
-__all__ = ["HISTORY_COLUMNS", "UPLOAD_TYPES", "FileError", "FilePreview", "ImportSummary",
-           "RejectsReport", "StoreBusy", "fits_upload", "import_file", "import_history",
-           "import_table", "preview_file", "read_table", "rebuild", "record_counts",
-           "rejects_csv", "rejects_report", "rollup_files", "save_upload", "sheet_names",
-           "suggest_mapping", "upload_sheets"]
+__all__ = [
+    "HISTORY_COLUMNS",
+    "UPLOAD_TYPES",
+    "FileError",
+    "FilePreview",
+    "ImportSummary",
+    "RejectsReport",
+    "StoreBusy",
+    "fits_upload",
+    "import_file",
+    "import_history",
+    "import_table",
+    "preview_file",
+    "read_table",
+    "rebuild",
+    "record_counts",
+    "rejects_csv",
+    "rejects_report",
+    "rollup_files",
+    "save_upload",
+    "sheet_names",
+    "suggest_mapping",
+    "upload_sheets",
+]
 
-HISTORY_COLUMNS = ["import_id", "file_name", "kind", "crs", "read", "accepted", "duplicates",
-                   "conflicts", "rejected"]
+HISTORY_COLUMNS = [
+    "import_id",
+    "file_name",
+    "kind",
+    "crs",
+    "read",
+    "accepted",
+    "duplicates",
+    "conflicts",
+    "rejected",
+]
 """The columns of the import history the Data page shows."""
 UPLOAD_TYPES = ("csv", "txt", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip", "parquet")
 """File types the Data page's uploader takes (suffixes)."""
@@ -41,24 +71,56 @@ PREVIEW_ROWS = 20
 WORKBOOKS = (".xlsx", ".xlsm")
 
 
-def import_file(engine: sa.Engine, kind: str, path: str | Path, *, user: str | None,
-                crs: str = "wgs84", sheet: str | None = None, encoding: str | None = None,
-                mapping: Mapping[str, str] | None = None, name: str | None = None,
-                **audit_detail: Any) -> ImportSummary:
-    """Import one file of a record kind (:func:`geo.ingest.import_file`) and audit it under
-    ``user`` (``audit_detail`` joins the audit row's detail). FileError/StoreBusy as the ingest.
+def import_file(
+    engine: sa.Engine,
+    kind: str,
+    path: str | Path,
+    *,
+    user: str | None,
+    crs: str = "wgs84",
+    sheet: str | None = None,
+    encoding: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    name: str | None = None,
+    **audit_detail: Any,
+) -> ImportSummary:
+    """Import one file of a record kind and audit it under ``user``.
+
+    The import is :func:`geo.ingest.import_file`; ``audit_detail`` joins the audit row's detail.
+    Raises FileError/StoreBusy as the ingest.
     """
-    summary = ingest.import_file(engine, kind, path, crs=crs, sheet=sheet, encoding=encoding,
-                                 mapping=mapping, name=name, user=user)
-    access.audit(engine, user, "import", name or Path(path).name, rows=summary.accepted,
-                 kind=kind, read=summary.read, duplicates=summary.duplicates,
-                 conflicts=summary.conflicts, rejected=summary.rejected, **audit_detail)
+    summary = ingest.import_file(
+        engine,
+        kind,
+        path,
+        crs=crs,
+        sheet=sheet,
+        encoding=encoding,
+        mapping=mapping,
+        name=name,
+        user=user,
+    )
+    access.audit(
+        engine,
+        user,
+        "import",
+        name or Path(path).name,
+        rows=summary.accepted,
+        kind=kind,
+        read=summary.read,
+        duplicates=summary.duplicates,
+        conflicts=summary.conflicts,
+        rejected=summary.rejected,
+        **audit_detail,
+    )
     return summary
 
 
 def suggest_mapping(kind: str, headers: list[str]) -> dict[str, str]:
-    """The file header each column of record kind ``kind`` is read from, as far as the aliases
-    know them (canonical column -> header)."""
+    """The file header each column of record kind ``kind`` is read from (column -> header).
+
+    As far as the aliases know them; keys are the canonical columns.
+    """
     return _suggest_mapping(schema.kind(kind), headers)
 
 
@@ -68,8 +130,10 @@ def import_history(engine: sa.Engine) -> pd.DataFrame:
 
 
 def import_table(engine: sa.Engine) -> pd.DataFrame:
-    """Every import, newest first, with the columns the Data page shows
-    (:data:`HISTORY_COLUMNS`: import_id, file_name, kind, crs and the row counts)."""
+    """Every import, newest first, with the columns the Data page shows.
+
+    The columns are :data:`HISTORY_COLUMNS`: import_id, file_name, kind, crs and the row counts.
+    """
     return store.import_history(engine)[HISTORY_COLUMNS].copy()
 
 
@@ -78,14 +142,15 @@ def import_table(engine: sa.Engine) -> pd.DataFrame:
 
 
 def fits_upload(size: int) -> bool:
-    """True when an upload of ``size`` bytes is within the configured limit
-    (``QY_MAX_UPLOAD_MB``)."""
+    """True when an upload of ``size`` bytes is within the limit (``QY_MAX_UPLOAD_MB``)."""
     return size <= get_settings().max_upload_mb * 1024**2
 
 
 def save_upload(name: str, data: bytes) -> Path:
-    """Write an uploaded file's bytes into a new private temporary folder, under its own base
-    name (``upload`` when it has none), and return the file's path."""
+    """Write an uploaded file's bytes into a new private temporary folder; return its path.
+
+    The file keeps its own base name (``upload`` when it has none).
+    """
     folder = Path(tempfile.mkdtemp(prefix="qy-upload-"))
     path = folder / (Path(name).name or "upload")
     path.write_bytes(data)
@@ -116,8 +181,14 @@ class FilePreview:
     complete: bool
 
 
-def preview_file(path: str | Path, kind: str, *, sheet: str | None = None,
-                 encoding: str | None = None, name: str | None = None) -> FilePreview:
+def preview_file(
+    path: str | Path,
+    kind: str,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    name: str | None = None,
+) -> FilePreview:
     """Read an uploaded file of record kind ``kind`` for its preview and column mapping.
 
     Parameters
@@ -125,7 +196,7 @@ def preview_file(path: str | Path, kind: str, *, sheet: str | None = None,
     path
         The saved upload (:func:`save_upload`).
     sheet, encoding
-        XLSX sheet name; CSV encoding (None: UTF-8, UTF-8 with BOM, then GB18030).
+        As for :func:`geo.ingest.import_file`.
     name
         The file name the user knows (in messages).
 
@@ -138,8 +209,9 @@ def preview_file(path: str | Path, kind: str, *, sheet: str | None = None,
     suggested = suggest_mapping(kind, headers)
     complete = all(c.name in suggested for c in schema.kind(kind).columns if c.required)
     head = pd.DataFrame(raw.drop(columns="geometry", errors="ignore")).head(PREVIEW_ROWS)
-    return FilePreview(rows=len(raw), head=head, headers=headers, suggested=suggested,
-                       complete=complete)
+    return FilePreview(
+        rows=len(raw), head=head, headers=headers, suggested=suggested, complete=complete
+    )
 
 
 @dataclass(frozen=True)
@@ -156,23 +228,35 @@ class RejectsReport:
 
 
 def rejects_report(summary: ImportSummary, lang: str) -> RejectsReport:
-    """The rejected rows of an import with each reason in ``lang`` (from its code and
-    parameters, not the English text stored with it)."""
+    """The rejected rows of an import with each reason in ``lang``.
+
+    The reason is made from its code and parameters, not the English text stored with it.
+    """
     shown = summary.rejects.copy()
-    shown["reason"] = [t(f"reject.{c}", lang, **json.loads(p))
-                       for c, p in zip(shown["code"], shown["params"], strict=True)]
+    shown["reason"] = [
+        t(f"reject.{c}", lang, **json.loads(p))
+        for c, p in zip(shown["code"], shown["params"], strict=True)
+    ]
     table = shown[["file", "row", "column", "value", "reason"]]
-    return RejectsReport(table=table, csv=rejects_csv(shown).encode("utf-8-sig"),
-                         file_name=f"rejects-{Path(summary.file).stem}.csv")
+    return RejectsReport(
+        table=table,
+        csv=rejects_csv(shown).encode("utf-8-sig"),
+        file_name=f"rejects-{Path(summary.file).stem}.csv",
+    )
 
 
 def record_counts(engine: sa.Engine, scope: store.Reader = "all") -> dict[str, int]:
-    """Rows per record kind: all of them, or those ``scope`` may read (kinds it may not read as
-    rows are left out)."""
+    """Rows per record kind: all of them, or those ``scope`` may read.
+
+    Kinds ``scope`` may not read as rows are left out.
+    """
     if scope == "all":
         return store.counts(engine)
-    return {k: len(store.read(engine, k, scope, columns=[schema.kind(k).names[0]]))
-            for k in store.RECORD_TABLES if store.may_read(scope, k)}
+    return {
+        k: len(store.read(engine, k, scope, columns=[schema.kind(k).names[0]]))
+        for k in store.RECORD_TABLES
+        if store.may_read(scope, k)
+    }
 
 
 def rebuild(engine: sa.Engine) -> int:
@@ -180,12 +264,29 @@ def rebuild(engine: sa.Engine) -> int:
     return store.rebuild_coverage(engine)
 
 
-def rollup_files(engine: sa.Engine, pattern: str, *, engine_name: str = "local",
-                 scheduler: str | None = None, workers: int | None = None,
-                 shifts_file: str | None = None, spill_dir: str | None = None,
-                 crs: str = "wgs84", progress: bool = True) -> dict[str, Any]:
-    """Batch coverage rollup of archive-size ping files with the local engine or on a Dask
-    cluster (:mod:`geo.engines`), written into the store's per-shift rollups."""
+def rollup_files(
+    engine: sa.Engine,
+    pattern: str,
+    *,
+    engine_name: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    shifts_file: str | None = None,
+    spill_dir: str | None = None,
+    crs: str = "wgs84",
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Batch coverage rollup of archive-size ping files into the store's per-shift rollups.
+
+    Runs with the local engine or on a Dask cluster (:mod:`geo.engines`).
+    """
     with engines.open_engine(engine_name, scheduler=scheduler, workers=workers) as eng:
-        return engines.rollup_files(eng, pattern, db=engine, shifts_file=shifts_file,
-                                    spill_dir=spill_dir, crs=crs, progress=progress)
+        return engines.rollup_files(
+            eng,
+            pattern,
+            db=engine,
+            shifts_file=shifts_file,
+            spill_dir=spill_dir,
+            crs=crs,
+            progress=progress,
+        )

@@ -1,6 +1,8 @@
-"""Disputes and leads for a user's scope: the period's figures a briefing quotes, the mediation
-board and lists a page shows, per-grid rates, places with repeated disputes and Gi* hot spots
-(rules in :mod:`geo.domain.disputes`)."""
+"""Disputes and leads for a user's scope: figures, the mediation board, rates and hot spots.
+
+The period's figures a briefing quotes, the mediation board and lists a page shows, per-grid
+rates, places with repeated disputes and Gi* hot spots (rules in :mod:`geo.domain.disputes`).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geo import store
-from geo.domain import hexes, schema
-from geo.domain import hotspots as hs
+from geo.domain import schema
 from geo.domain.disputes import (
     DEFAULT_OVERDUE_DAYS,
     dispute_board,
@@ -26,20 +27,29 @@ from geo.domain.disputes import (
     status_at,
 )
 from geo.domain.period import DEFAULT_RES, period_instants
-from geo.services.hotspots import HotspotMap, significant, study_cells
+from geo.services.hotspots import HotspotMap, point_hotspots, significant, study_cells
 
-__all__ = ["DisputesBoard", "disputes_board", "figures", "grid_table", "hot_map",
-           "hotspot_cells", "repeated_places"]
+__all__ = [
+    "DisputesBoard",
+    "disputes_board",
+    "figures",
+    "grid_table",
+    "hot_map",
+    "hotspot_cells",
+    "repeated_places",
+]
 
 
-def _read(engine: sa.Engine, kind: str, scope: store.Reader, area: str | None,
-          **kw: Any) -> pd.DataFrame:
+def _read(
+    engine: sa.Engine, kind: str, scope: store.Reader, area: str | None, **kw: Any
+) -> pd.DataFrame:
     ids = store.effective_scope(engine, scope, area)
     return store.read(engine, kind, "all" if ids is None else ids, **kw)
 
 
-def figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-            area: str | None = None) -> dict[str, Any]:
+def figures(
+    engine: sa.Engine, scope: store.Reader, start: str, end: str, area: str | None = None
+) -> dict[str, Any]:
     """The period's dispute and lead figures a briefing quotes, from raw rows.
 
     ``start``, ``end`` are local dates, inclusive; statuses are taken at the end of ``end``.
@@ -58,18 +68,30 @@ def figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
     b = dispute_board(d, lo, hi)
     lb = lead_board(leads, lo, hi)
     return {
-        "disputes_discovered": b["discovered"], "disputes_settled": b["settled"],
-        "resolution_rate": b["rate"], "disputes_escalated": b["escalated"],
-        "disputes_referred": b["referred"], "disputes_open": b["open"],
-        "leads_received": lb["received"], "leads_closed": lb["closed"],
-        "leads_unfounded": lb["unfounded"], "leads_concluded": lb["concluded"],
+        "disputes_discovered": b["discovered"],
+        "disputes_settled": b["settled"],
+        "resolution_rate": b["rate"],
+        "disputes_escalated": b["escalated"],
+        "disputes_referred": b["referred"],
+        "disputes_open": b["open"],
+        "leads_received": lb["received"],
+        "leads_closed": lb["closed"],
+        "leads_unfounded": lb["unfounded"],
+        "leads_concluded": lb["concluded"],
         "leads_verifying": lb["verifying"],
     }
 
 
-def grid_table(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-               area: str | None = None, *, by_category: bool = False,
-               escalated_only: bool = False) -> pd.DataFrame:
+def grid_table(
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    area: str | None = None,
+    *,
+    by_category: bool = False,
+    escalated_only: bool = False,
+) -> pd.DataFrame:
     """Per-grid (and per category) resolution and escalation rates of the period's disputes.
 
     Columns: ``grid``, ``name`` (and ``category``), then discovered, settled, rate, escalated,
@@ -84,13 +106,19 @@ def grid_table(engine: sa.Engine, scope: store.Reader, start: str, end: str,
     out = rates_by(d, lo, hi, ["grid", "category"] if by_category else "grid")
     names = dict(zip(areas["area_id"], areas["name"], strict=True)) if len(areas) else {}
     out.insert(1, "name", out["grid"].map(lambda g: names.get(g, g)))
-    out = out.sort_values(["grid", "category"] if by_category else ["grid"]).reset_index(
-        drop=True)
+    out = out.sort_values(["grid", "category"] if by_category else ["grid"]).reset_index(drop=True)
     return out.loc[out["escalated"] > 0] if escalated_only and len(out) else out
 
 
-def repeated_places(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-                    area: str | None = None, *, min_count: int = 2) -> pd.DataFrame:
+def repeated_places(
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    area: str | None = None,
+    *,
+    min_count: int = 2,
+) -> pd.DataFrame:
     """Markets, venues and key sites named by ``min_count`` or more disputes in the period.
 
     Columns: place (venue or site), place_id, name, category, disputes, settled, open,
@@ -103,14 +131,23 @@ def repeated_places(engine: sa.Engine, scope: store.Reader, start: str, end: str
     return places(d, venues, sites, min_count)
 
 
-def hotspot_cells(engine: sa.Engine, scope: store.Reader, *, kind: str = "disputes",
-                  start: str | None = None, end: str | None = None, res: int = DEFAULT_RES,
-                  k: int = 1, area: str | None = None, categories: Sequence[str] | None = None,
-                  fdr: bool = False) -> pd.DataFrame:
+def hotspot_cells(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    kind: str = "disputes",
+    start: str | None = None,
+    end: str | None = None,
+    res: int = DEFAULT_RES,
+    k: int = 1,
+    area: str | None = None,
+    categories: Sequence[str] | None = None,
+    fdr: bool = False,
+) -> pd.DataFrame:
     """Getis-Ord Gi* of dispute (or located lead) counts on the study cells, as for incidents.
 
-    ``categories`` filters dispute categories (or lead topics). Returns cell, res, count, gi_z,
-    gi_p, gi_bin (see :func:`geo.domain.hotspots.hotspots`).
+    ``categories`` filters dispute categories (or lead topics). Returns the columns of
+    :func:`geo.services.hotspots.point_hotspots`.
     """
     if kind not in ("disputes", "leads"):
         msg = f"kind must be 'disputes' or 'leads', got {kind!r}"
@@ -118,20 +155,23 @@ def hotspot_cells(engine: sa.Engine, scope: store.Reader, *, kind: str = "disput
     cells = study_cells(engine, scope, res=res, area=area)
     col = "category" if kind == "disputes" else "topic"
     where = {col: list(categories)} if categories else None
-    pts = _read(engine, kind, scope, area, start=start, end=end, where=where,
-                columns=["lat", "lng"])
+    pts = _read(
+        engine, kind, scope, area, start=start, end=end, where=where, columns=["lat", "lng"]
+    )
     pts = pts.loc[pts["lat"].notna() & pts["lng"].notna()]
-    counts = hexes.counts_in_cells(cells, pts["lat"].to_numpy(float),
-                                    pts["lng"].to_numpy(float), res)
-    out = hs.hotspots(cells, counts, k=k, fdr=fdr)
-    out.insert(1, "res", res)
-    return out
+    return point_hotspots(cells, pts, res, k=k, fdr=fdr)
 
 
-
-def hot_map(engine: sa.Engine, scope: store.Reader, *, kind: str = "disputes",
-            start: str | None = None, end: str | None = None, res: int = DEFAULT_RES,
-            area: str | None = None) -> HotspotMap:
+def hot_map(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    kind: str = "disputes",
+    start: str | None = None,
+    end: str | None = None,
+    res: int = DEFAULT_RES,
+    area: str | None = None,
+) -> HotspotMap:
     """Gi* hot spots of the period's disputes (or located leads) ready for a map.
 
     Parameters
@@ -149,8 +189,9 @@ def hot_map(engine: sa.Engine, scope: store.Reader, *, kind: str = "disputes",
     -------
     HotspotMap of :func:`hotspot_cells`: the significant cells, the count and the hot cells.
     """
-    return significant(hotspot_cells(engine, scope, kind=kind, start=start, end=end, res=res,
-                                     area=area))
+    return significant(
+        hotspot_cells(engine, scope, kind=kind, start=start, end=end, res=res, area=area)
+    )
 
 
 @dataclass(frozen=True)
@@ -202,9 +243,15 @@ class DisputesBoard:
     lead_list: pd.DataFrame
 
 
-def disputes_board(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-                   area: str | None = None, *, days: int = DEFAULT_OVERDUE_DAYS
-                   ) -> DisputesBoard:
+def disputes_board(
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    area: str | None = None,
+    *,
+    days: int = DEFAULT_OVERDUE_DAYS,
+) -> DisputesBoard:
     """The mediation board, the leads and the lists of the local dates ``start``..``end``.
 
     Disputes and leads are read up to the end of ``end`` through the user's scope narrowed to
@@ -229,9 +276,13 @@ def disputes_board(engine: sa.Engine, scope: store.Reader, start: str, end: str,
     leads = store.read(engine, "leads", store.narrowed(engine, scope, area), end=end)
     board = dispute_board(disputes, lo, hi, days=days)
     lboard = lead_board(leads, lo, hi)
-    figs = {"disputes_discovered": board["discovered"], "resolution_rate": board["rate"],
-            "leads_received": lboard["received"], "leads_concluded": lboard["concluded"],
-            "leads_verifying": lboard["verifying"]}
+    figs = {
+        "disputes_discovered": board["discovered"],
+        "resolution_rate": board["rate"],
+        "leads_received": lboard["received"],
+        "leads_concluded": lboard["concluded"],
+        "leads_verifying": lboard["verifying"],
+    }
     in_period = disputes.loc[disputes["reported_at"] >= lo].copy()
     in_period["status"] = status_at(in_period, hi)
     shown = leads.loc[leads["received_at"] >= lo].copy()
@@ -243,11 +294,25 @@ def disputes_board(engine: sa.Engine, scope: store.Reader, start: str, end: str,
     by_cat = by_cat.set_index("category").loc[order].reset_index() if len(by_cat) else by_cat
     topics = pd.DataFrame(columns=["topic", "received", "concluded", "verifying"])
     if len(shown):
-        topics = shown.groupby("topic")["status"].agg(
-            received="size", concluded=lambda s: int(s.isin(["closed", "unfounded"]).sum()),
-            verifying=lambda s: int(s.eq("verifying").sum())).reset_index()
+        topics = (
+            shown.groupby("topic")["status"]
+            .agg(
+                received="size",
+                concluded=lambda s: int(s.isin(["closed", "unfounded"]).sum()),
+                verifying=lambda s: int(s.eq("verifying").sum()),
+            )
+            .reset_index()
+        )
     return DisputesBoard(
-        empty=disputes.empty and leads.empty, board=board, leads=lboard, figures=figs,
-        disputes=in_period, located_leads=located, unlocated=len(shown) - len(located),
-        by_category=by_cat, overdue=overdue(disputes, hi, days=days), topics=topics,
-        lead_list=shown.sort_values("received_at", ascending=False))
+        empty=disputes.empty and leads.empty,
+        board=board,
+        leads=lboard,
+        figures=figs,
+        disputes=in_period,
+        located_leads=located,
+        unlocated=len(shown) - len(located),
+        by_category=by_cat,
+        overdue=overdue(disputes, hi, days=days),
+        topics=topics,
+        lead_list=shown.sort_values("received_at", ascending=False),
+    )

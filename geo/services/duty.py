@@ -1,6 +1,9 @@
-"""Duty and readiness for a user's scope: the stored duty rules, the night's key-point visits
-(GPS and check-ins, each visit once), compliance over a period, the venue inspection schedule,
-the night's alerts and the grid assessment (rules and tables in :mod:`geo.domain.duty`)."""
+"""Duty and readiness for a user's scope: duty rules, visits, compliance, alerts, assessment.
+
+The stored duty rules, the night's key-point visits (GPS and check-ins, each visit once),
+compliance over a period, the venue inspection schedule, the night's alerts and the grid
+assessment (rules and tables in :mod:`geo.domain.duty`).
+"""
 
 from __future__ import annotations
 
@@ -42,10 +45,29 @@ from geo.services.coverage import night_tracks, shifts_of_night
 from geo.services.risk import risk_cells
 from geo.store.records import pings_between
 
-__all__ = ["AT_DEFAULT_MIN", "AT_STEP_MIN", "GRID_RATES", "RULES_META", "alerts", "get_rules",
-           "grid_assessment", "grid_percent", "import_rules", "month_bounds", "month_schedule",
-           "night_alerts", "night_duty", "night_shown", "reset_rules", "save_rules", "set_rules",
-           "site_compliance", "site_visit_figures", "venue_schedule_for", "visits_between"]
+__all__ = [
+    "AT_DEFAULT_MIN",
+    "AT_STEP_MIN",
+    "GRID_RATES",
+    "RULES_META",
+    "alerts",
+    "get_rules",
+    "grid_assessment",
+    "grid_percent",
+    "import_rules",
+    "month_bounds",
+    "month_schedule",
+    "night_alerts",
+    "night_duty",
+    "night_shown",
+    "reset_rules",
+    "save_rules",
+    "set_rules",
+    "site_compliance",
+    "site_visit_figures",
+    "venue_schedule_for",
+    "visits_between",
+]
 
 RULES_META = "duty_rules"
 
@@ -64,25 +86,35 @@ def set_rules(engine: sa.Engine, rules: Mapping[str, Any]) -> dict[str, list[dic
     return clean
 
 
-def save_rules(engine: sa.Engine, rules: Mapping[str, Any], *, user: str | None,
-               **detail: Any) -> dict[str, list[dict[str, Any]]]:
-    """Validate and store duty rules (:func:`set_rules`) and audit it as ``user``'s change of
-    the ``duty_rules`` setting, with ``detail``. ValueError (nothing stored) when invalid."""
+def save_rules(
+    engine: sa.Engine, rules: Mapping[str, Any], *, user: str | None, **detail: Any
+) -> dict[str, list[dict[str, Any]]]:
+    """Validate and store duty rules (:func:`set_rules`), audited; returns what was stored.
+
+    Audited as ``user``'s change of the ``duty_rules`` setting, with ``detail``. ValueError
+    (nothing stored) when invalid.
+    """
     clean = set_rules(engine, rules)
     audit(engine, user or None, "settings", "duty_rules", **detail)
     return clean
 
 
-def import_rules(engine: sa.Engine, content: str | bytes, *, user: str | None, name: str
-                 ) -> dict[str, list[dict[str, Any]]]:
-    """Store the duty rules of a TOML file (``content``, named ``name``), audited as imported
-    by ``user``. ValueError (nothing stored) when the file or its rules are not valid."""
+def import_rules(
+    engine: sa.Engine, content: str | bytes, *, user: str | None, name: str
+) -> dict[str, list[dict[str, Any]]]:
+    """Store the duty rules of a TOML file (``content``, named ``name``), audited.
+
+    Audited as imported by ``user``. ValueError (nothing stored) when the file or its rules are
+    not valid.
+    """
     return save_rules(engine, rules_from_toml(content), user=user, imported=name)
 
 
 def reset_rules(engine: sa.Engine, *, user: str | None) -> dict[str, list[dict[str, Any]]]:
-    """Store the default duty rules (:data:`geo.domain.duty.DEFAULT_RULES`), audited as a reset
-    by ``user``."""
+    """Store the default duty rules, audited as a reset by ``user``; returns what was stored.
+
+    The defaults are :data:`geo.domain.duty.DEFAULT_RULES`.
+    """
     return save_rules(engine, DEFAULT_RULES, user=user, reset=True)
 
 
@@ -96,21 +128,30 @@ def _sites(engine: sa.Engine, sc: store.Scope, rules: Mapping[str, Any]) -> pd.D
     return site_rules(sites.sort_values("site_id"), rules)
 
 
-def _pings_near_sites(engine: sa.Engine, sites: pd.DataFrame, lo_ms: int, hi_ms: int,
-                      shift_ids: Sequence[str] | None = None) -> pd.DataFrame:
-    """Fixes between two instants (UTC ms) near any site (res-10 cells within the geofence plus
-    a ring), or every fix of ``shift_ids``. Fixes are read unscoped: the visits are of sites in
-    scope."""
+def _pings_near_sites(
+    engine: sa.Engine,
+    sites: pd.DataFrame,
+    lo_ms: int,
+    hi_ms: int,
+    shift_ids: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """GPS fixes between two instants (UTC ms) near any site, or every fix of ``shift_ids``.
+
+    Near a site means in the res-10 cells within its geofence plus a ring. Fixes are read
+    unscoped: the visits are of sites in scope.
+    """
     if shift_ids is None and not len(sites):
         return pd.DataFrame(columns=["shift_id", "unit_id", "ts", "lat", "lng"])
     near = None
     if shift_ids is None:
-        cells = hexes.latlng_to_cells(sites["lat"].to_numpy(float), sites["lng"].to_numpy(float),
-                                      ROLLUP_RES)
+        cells = hexes.latlng_to_cells(
+            sites["lat"].to_numpy(float), sites["lng"].to_numpy(float), ROLLUP_RES
+        )
         # a res-10 cell is ~66 m across its edge: k rings cover the largest fence plus a ring
         k = int(np.ceil(float(sites["radius_m"].max()) / 65.0)) + 1
-        near = sorted({h3.str_to_int(c) for x in hexes.cells_to_str(cells)
-                       for c in h3.grid_disk(str(x), k)})
+        near = sorted(
+            {h3.str_to_int(c) for x in hexes.cells_to_str(cells) for c in h3.grid_disk(str(x), k)}
+        )
     return pings_between(engine, lo_ms, hi_ms, cells=near, shift_ids=shift_ids)
 
 
@@ -118,9 +159,16 @@ def _ms(ts: pd.Timestamp) -> int:
     return int(pd.Timestamp(ts).value // 1_000_000)
 
 
-def visits_between(engine: sa.Engine, scope: store.Reader, lo: pd.Timestamp, hi: pd.Timestamp,
-                   *, area: str | None = None, rules: Mapping[str, Any] | None = None,
-                   window_s: float = DEDUP_WINDOW_S) -> dict[str, pd.DataFrame]:
+def visits_between(
+    engine: sa.Engine,
+    scope: store.Reader,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    *,
+    area: str | None = None,
+    rules: Mapping[str, Any] | None = None,
+    window_s: float = DEDUP_WINDOW_S,
+) -> dict[str, pd.DataFrame]:
     """GPS visits, check-ins and the merged visits of the scope's sites between two instants.
 
     Returns a dict: ``sites`` (with their rules), ``gps`` (:func:`gps_visits`), ``checks``
@@ -135,19 +183,35 @@ def visits_between(engine: sa.Engine, scope: store.Reader, lo: pd.Timestamp, hi:
     tz = get_settings().tz
     d0 = lo.tz_convert(tz).date().isoformat()
     d1 = (hi - pd.Timedelta(milliseconds=1)).tz_convert(tz).date().isoformat()
-    checks = store.read(engine, "site_checks", sc, start=d0, end=d1,
-                        columns=["site_id", "ts", "unit_id"])
-    checks = checks.loc[(checks["ts"] >= lo) & (checks["ts"] < hi)
-                        & checks["site_id"].isin(sites["site_id"])] if len(checks) else checks
+    checks = store.read(
+        engine, "site_checks", sc, start=d0, end=d1, columns=["site_id", "ts", "unit_id"]
+    )
+    checks = (
+        checks.loc[
+            (checks["ts"] >= lo) & (checks["ts"] < hi) & checks["site_id"].isin(sites["site_id"])
+        ]
+        if len(checks)
+        else checks
+    )
     merged = merge_visits(gps, checks, window_s=window_s)
-    return {"sites": sites, "gps": gps.reset_index(drop=True),
-            "checks": checks.reset_index(drop=True), "merged": merged}
+    return {
+        "sites": sites,
+        "gps": gps.reset_index(drop=True),
+        "checks": checks.reset_index(drop=True),
+        "merged": merged,
+    }
 
 
-def night_duty(engine: sa.Engine, scope: store.Reader, night: str, *,
-               window: str | None = None, area: str | None = None,
-               rules: Mapping[str, Any] | None = None, at: pd.Timestamp | None = None
-               ) -> dict[str, Any]:
+def night_duty(
+    engine: sa.Engine,
+    scope: store.Reader,
+    night: str,
+    *,
+    window: str | None = None,
+    area: str | None = None,
+    rules: Mapping[str, Any] | None = None,
+    at: pd.Timestamp | None = None,
+) -> dict[str, Any]:
     """The duty of one night (the local date it starts on) in the scope.
 
     ``window`` is the night window (default: the configured night). With ``at`` (an instant
@@ -172,23 +236,43 @@ def night_duty(engine: sa.Engine, scope: store.Reader, night: str, *,
         due_by_now = np.floor((end - w0).value * np.maximum(n, 1) / length).astype(np.int64)
         due_by_now = np.minimum(due_by_now, n)
         sites["missed"] = np.clip(due_by_now - sites["done"] - sites["late"], 0, None)
-        sites["status"] = np.select([sites["required"] == 0, sites["missed"] > 0,
-                                     sites["done"] + sites["late"] < sites["required"],
-                                     sites["late"] > 0],
-                                    ["none", "missed", "pending", "late"], "done")
+        sites["status"] = np.select(
+            [
+                sites["required"] == 0,
+                sites["missed"] > 0,
+                sites["done"] + sites["late"] < sites["required"],
+                sites["late"] > 0,
+            ],
+            ["none", "missed", "pending", "late"],
+            "done",
+        )
     m = got["merged"]
     req = sites.loc[sites["required"] > 0]
     summary = {
-        "required": int(req["required"].sum()), "done": int(req["done"].sum()),
-        "late": int(req["late"].sum()), "missed": int(req["missed"].sum()),
-        "sites": len(req), "sites_done": int((req["status"] == "done").sum()),
+        "required": int(req["required"].sum()),
+        "done": int(req["done"].sum()),
+        "late": int(req["late"].sum()),
+        "missed": int(req["missed"].sum()),
+        "sites": len(req),
+        "sites_done": int((req["status"] == "done").sum()),
         "sites_missed": int((req["status"] == "missed").sum()),
-        "gps_visits": len(got["gps"]), "checks": len(got["checks"]), "merged": len(m),
+        "gps_visits": len(got["gps"]),
+        "checks": len(got["checks"]),
+        "merged": len(m),
         "both": int((m["source"] == "both").sum()) if len(m) else 0,
         "units": int(shifts["unit_id"].nunique()) if len(shifts) else 0,
     }
-    return {"night": night, "window": window, "start": w0, "end": w1, "summary": summary,
-            "sites": sites, "units": units, "visits": m, "shifts": shifts}
+    return {
+        "night": night,
+        "window": window,
+        "start": w0,
+        "end": w1,
+        "summary": summary,
+        "sites": sites,
+        "units": units,
+        "visits": m,
+        "shifts": shifts,
+    }
 
 
 def _nights(start: str, end: str) -> list[str]:
@@ -196,11 +280,21 @@ def _nights(start: str, end: str) -> list[str]:
     return [(lo + dt.timedelta(days=i)).isoformat() for i in range((hi - lo).days + 1)]
 
 
-def site_compliance(engine: sa.Engine, scope: store.Reader, start: str, end: str, *,
-                    area: str | None = None, window: str | None = None,
-                    rules: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Per site, the nights ``start``..``end`` together: required, done, late, missed and
-    ``compliance`` (done on time / required; NaN when nothing is required), worst first."""
+def site_compliance(
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    *,
+    area: str | None = None,
+    window: str | None = None,
+    rules: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Per site, key-point visit compliance over the nights ``start``..``end``, worst first.
+
+    The nights together: required, done, late, missed and ``compliance`` (done on time /
+    required; NaN when nothing is required).
+    """
     window = window or get_settings().night
     rules = get_rules(engine) if rules is None else rules
     w_first = window_bounds(start, window)[0]
@@ -208,8 +302,9 @@ def site_compliance(engine: sa.Engine, scope: store.Reader, start: str, end: str
     got = visits_between(engine, scope, w_first, w_last, area=area, rules=rules)
     sc = _scope(engine, scope, area)
     nxt = (dt.date.fromisoformat(end) + dt.timedelta(days=1)).isoformat()
-    sh = store.read(engine, "shifts", sc, start=start, end=nxt, columns=["shift_id", "unit_id",
-                                                                         "start"])
+    sh = store.read(
+        engine, "shifts", sc, start=start, end=nxt, columns=["shift_id", "unit_id", "start"]
+    )
     sh["night"] = shift_night(sh["start"]).astype(str) if len(sh) else []
     sh = sh.assign(unit_name="", unit_kind="")
     parts = []
@@ -219,21 +314,30 @@ def site_compliance(engine: sa.Engine, scope: store.Reader, start: str, end: str
         parts.append(s)
     allp = pd.concat(parts, ignore_index=True)
     g = allp.groupby("site_id")[["required", "done", "late", "missed", "visits"]].sum()
-    out = got["sites"][["site_id", "name", "category", "lat", "lng"]].merge(
-        g, left_on="site_id", right_index=True, how="left").fillna(
-        {"required": 0, "done": 0, "late": 0, "missed": 0, "visits": 0})
+    out = (
+        got["sites"][["site_id", "name", "category", "lat", "lng"]]
+        .merge(g, left_on="site_id", right_index=True, how="left")
+        .fillna({"required": 0, "done": 0, "late": 0, "missed": 0, "visits": 0})
+    )
     for c in ("required", "done", "late", "missed", "visits"):
         out[c] = out[c].astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["compliance"] = np.where(out["required"] > 0,
-                                     out["done"] / out["required"].clip(lower=1), np.nan)
+        out["compliance"] = np.where(
+            out["required"] > 0, out["done"] / out["required"].clip(lower=1), np.nan
+        )
     out = out.sort_values(["compliance", "site_id"], kind="stable", na_position="last")
     return out.reset_index(drop=True)
 
 
-def site_visit_figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-                       area: str | None = None, *,
-                       window_s: float = DEDUP_WINDOW_S) -> dict[str, Any]:
+def site_visit_figures(
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    area: str | None = None,
+    *,
+    window_s: float = DEDUP_WINDOW_S,
+) -> dict[str, Any]:
     """Key-site visits of the period's local dates from both sources, and how they were merged.
 
     ``checks`` is the ledger's figure (explicit check-ins: what the campaign sentence quotes),
@@ -245,11 +349,16 @@ def site_visit_figures(engine: sa.Engine, scope: store.Reader, start: str, end: 
     got = visits_between(engine, scope, lo, hi, area=area, window_s=window_s)
     m = got["merged"]
     src = m["source"].value_counts() if len(m) else pd.Series(dtype=np.int64)
-    return {"checks": len(got["checks"]), "gps": len(got["gps"]), "merged": len(m),
-            "both": int(src.get("both", 0)), "gps_only": int(src.get("gps", 0)),
-            "check_only": int(src.get("check", 0)),
-            "sites": int(m["site_id"].nunique()) if len(m) else 0,
-            "window_min": round(window_s / 60)}
+    return {
+        "checks": len(got["checks"]),
+        "gps": len(got["gps"]),
+        "merged": len(m),
+        "both": int(src.get("both", 0)),
+        "gps_only": int(src.get("gps", 0)),
+        "check_only": int(src.get("check", 0)),
+        "sites": int(m["site_id"].nunique()) if len(m) else 0,
+        "window_min": round(window_s / 60),
+    }
 
 
 def month_bounds(day: str) -> tuple[str, str]:
@@ -259,25 +368,45 @@ def month_bounds(day: str) -> tuple[str, str]:
     return month0.isoformat(), month1.isoformat()
 
 
-def venue_schedule_for(engine: sa.Engine, scope: store.Reader, start: str, end: str, *,
-                       area: str | None = None, at: pd.Timestamp | None = None,
-                       rules: Mapping[str, Any] | None = None
-                       ) -> tuple[pd.DataFrame, dict[str, int]]:
+def venue_schedule_for(
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    *,
+    area: str | None = None,
+    at: pd.Timestamp | None = None,
+    rules: Mapping[str, Any] | None = None,
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """:func:`venue_schedule` on the scope's venues and inspections."""
     sc = _scope(engine, scope, area)
-    venues = store.read(engine, "venues", sc, columns=["venue_id", "name", "category",
-                                                        "risk_level", "lat", "lng"])
-    ins = store.read(engine, "inspections", sc, start=start, end=end,
-                     columns=["venue_id", "ts", "result"])
-    return venue_schedule(venues, ins, start, end, at=at,
-                          rules=get_rules(engine) if rules is None else rules)
+    venues = store.read(
+        engine, "venues", sc, columns=["venue_id", "name", "category", "risk_level", "lat", "lng"]
+    )
+    ins = store.read(
+        engine, "inspections", sc, start=start, end=end, columns=["venue_id", "ts", "result"]
+    )
+    return venue_schedule(
+        venues, ins, start, end, at=at, rules=get_rules(engine) if rules is None else rules
+    )
 
 
-def alerts(engine: sa.Engine, scope: store.Reader, night: str, *, at: pd.Timestamp | None = None,
-           area: str | None = None, window: str | None = None,
-           long_stop_min: float = LONG_STOP_MIN, hot_hours: float = HOT_CELL_HOURS,
-           hot_top: int = HOT_CELL_TOP, res: int = 9) -> pd.DataFrame:
-    """What needs attention on ``night`` (at ``at``, default the end of the night window):
+def alerts(
+    engine: sa.Engine,
+    scope: store.Reader,
+    night: str,
+    *,
+    at: pd.Timestamp | None = None,
+    area: str | None = None,
+    window: str | None = None,
+    long_stop_min: float = LONG_STOP_MIN,
+    hot_hours: float = HOT_CELL_HOURS,
+    hot_top: int = HOT_CELL_TOP,
+    res: int = 9,
+) -> pd.DataFrame:
+    """What needs attention on ``night``, the most severe first.
+
+    As of ``at`` (default the end of the night window):
 
     - ``long_stop``: a stop of ``long_stop_min``+ minutes more than :data:`POST_RADIUS_M` from
       any post;
@@ -296,24 +425,49 @@ def alerts(engine: sa.Engine, scope: store.Reader, night: str, *, at: pd.Timesta
     at = w1 if at is None else min(max(pd.Timestamp(at), w0), w1)
     rows: list[dict[str, Any]] = []
     sc = _scope(engine, scope, area)
-    duty = night_duty(engine, scope, night, window=window, area=area,
-                      at=None if at >= w1 else at)
+    duty = night_duty(engine, scope, night, window=window, area=area, at=None if at >= w1 else at)
     for r in duty["sites"].loc[duty["sites"]["missed"] > 0].itertuples(index=False):
-        rows.append({"kind": "missed_point", "severity": 2, "what": r.category, "id": r.site_id,
-                     "name": r.name, "since": None, "detail": f"{r.missed}/{r.required}",
-                     "lat": r.lat, "lng": r.lng})
+        rows.append(
+            {
+                "kind": "missed_point",
+                "severity": 2,
+                "what": r.category,
+                "id": r.site_id,
+                "name": r.name,
+                "since": None,
+                "detail": f"{r.missed}/{r.required}",
+                "lat": r.lat,
+                "lng": r.lng,
+            }
+        )
     shifts = duty["shifts"]
-    pings = night_tracks(engine, scope, shifts["shift_id"].tolist()) if len(shifts) \
+    pings = (
+        night_tracks(engine, scope, shifts["shift_id"].tolist())
+        if len(shifts)
         else pd.DataFrame(columns=["shift_id", "ts", "lat", "lng"])
+    )
     pings = pings.loc[pings["ts"] <= at] if len(pings) else pings
     if len(pings):
-        pings = pings.assign(unit_id=pings["shift_id"].map(
-            dict(zip(shifts["shift_id"], shifts["unit_id"], strict=True))))
+        pings = pings.assign(
+            unit_id=pings["shift_id"].map(
+                dict(zip(shifts["shift_id"], shifts["unit_id"], strict=True))
+            )
+        )
     posts = duty["sites"].loc[duty["sites"]["category"] == "post"]
     for r in long_stops(pings, posts, min_minutes=long_stop_min).itertuples(index=False):
-        rows.append({"kind": "long_stop", "severity": 2, "what": "stop", "id": r.unit_id,
-                     "name": r.shift_id, "since": r.start, "detail": f"{r.minutes:g} min",
-                     "lat": r.lat, "lng": r.lng})
+        rows.append(
+            {
+                "kind": "long_stop",
+                "severity": 2,
+                "what": "stop",
+                "id": r.unit_id,
+                "name": r.shift_id,
+                "since": r.start,
+                "detail": f"{r.minutes:g} min",
+                "lat": r.lat,
+                "lng": r.lng,
+            }
+        )
     # hot cells: the riskiest cells and when the night's tracks were last in them
     d0 = (dt.date.fromisoformat(night) - dt.timedelta(days=28)).isoformat()
     d1 = (dt.date.fromisoformat(night) - dt.timedelta(days=1)).isoformat()
@@ -322,8 +476,9 @@ def alerts(engine: sa.Engine, scope: store.Reader, night: str, *, at: pd.Timesta
     if len(hot):
         last = pd.Series(dtype=object)
         if len(pings):
-            pc = hexes.latlng_to_cells(pings["lat"].to_numpy(float),
-                                       pings["lng"].to_numpy(float), res).astype(np.uint64)
+            pc = hexes.latlng_to_cells(
+                pings["lat"].to_numpy(float), pings["lng"].to_numpy(float), res
+            ).astype(np.uint64)
             inwin = (pings["ts"] >= w0).to_numpy()
             last = pd.Series(pings["ts"].to_numpy()[inwin]).groupby(pc[inwin]).max()
         cells = hot["cell"].to_numpy().astype(np.uint64)
@@ -333,47 +488,105 @@ def alerts(engine: sa.Engine, scope: store.Reader, night: str, *, at: pd.Timesta
         for c, n, la, lo, rk in zip(cells, names, lat, lng, hot["risk"], strict=True):
             seen = last.get(c)
             seen = None if seen is None or pd.isna(seen) else pd.Timestamp(seen).tz_convert(tz)
-            if (seen is None and at - w0 >= pd.Timedelta(hours=hot_hours)) or \
-                    (seen is not None and seen < limit):
-                rows.append({"kind": "hot_cell", "severity": 1, "what": "cell", "id": str(n),
-                             "name": str(n), "since": seen, "detail": f"{rk:.2f}",
-                             "lat": la, "lng": lo})
+            if (seen is None and at - w0 >= pd.Timedelta(hours=hot_hours)) or (
+                seen is not None and seen < limit
+            ):
+                rows.append(
+                    {
+                        "kind": "hot_cell",
+                        "severity": 1,
+                        "what": "cell",
+                        "id": str(n),
+                        "name": str(n),
+                        "since": seen,
+                        "detail": f"{rk:.2f}",
+                        "lat": la,
+                        "lng": lo,
+                    }
+                )
     # venues behind schedule this month, hazards past their deadline
     month0, month1 = month_bounds(night)
-    sched, _ = venue_schedule_for(engine, scope, month0, month1,
-                                  area=area, at=at)
+    sched, _ = venue_schedule_for(engine, scope, month0, month1, area=area, at=at)
     for r in sched.loc[sched["overdue"] > 0].itertuples(index=False):
-        rows.append({"kind": "venue_overdue", "severity": 1, "what": r.category,
-                     "id": r.venue_id, "name": r.name, "since": r.last_inspection,
-                     "detail": f"{r.done}/{r.due} ({r.grade})", "lat": r.lat, "lng": r.lng})
-    hz = store.read(engine, "hazards", sc, columns=["hazard_id", "category", "severity",
-                                                     "lat", "lng", "found_at", "status",
-                                                     "rectified_at", "deadline"])
+        rows.append(
+            {
+                "kind": "venue_overdue",
+                "severity": 1,
+                "what": r.category,
+                "id": r.venue_id,
+                "name": r.name,
+                "since": r.last_inspection,
+                "detail": f"{r.done}/{r.due} ({r.grade})",
+                "lat": r.lat,
+                "lng": r.lng,
+            }
+        )
+    hz = store.read(
+        engine,
+        "hazards",
+        sc,
+        columns=[
+            "hazard_id",
+            "category",
+            "severity",
+            "lat",
+            "lng",
+            "found_at",
+            "status",
+            "rectified_at",
+            "deadline",
+        ],
+    )
     table = hazards.hazard_table(hz, at)
     for r in table.loc[table["overdue"]].itertuples(index=False) if len(table) else []:
-        rows.append({"kind": "hazard_overdue", "severity": 3 if r.severity in ("major", "high")
-                     else 2, "what": r.category, "id": r.hazard_id, "name": r.hazard_id,
-                     "since": r.deadline, "detail": r.severity, "lat": r.lat, "lng": r.lng})
+        rows.append(
+            {
+                "kind": "hazard_overdue",
+                "severity": 3 if r.severity in ("major", "high") else 2,
+                "what": r.category,
+                "id": r.hazard_id,
+                "name": r.hazard_id,
+                "since": r.deadline,
+                "detail": r.severity,
+                "lat": r.lat,
+                "lng": r.lng,
+            }
+        )
     out = pd.DataFrame(rows, columns=ALERT_COLUMNS)
-    order = {"hazard_overdue": 0, "long_stop": 1, "missed_point": 2, "hot_cell": 3,
-             "venue_overdue": 4}
+    order = {
+        "hazard_overdue": 0,
+        "long_stop": 1,
+        "missed_point": 2,
+        "hot_cell": 3,
+        "venue_overdue": 4,
+    }
     out = out.assign(_o=out["kind"].map(order)).sort_values(
-        ["_o", "severity", "id"], ascending=[True, False, True], kind="stable")
+        ["_o", "severity", "id"], ascending=[True, False, True], kind="stable"
+    )
     return out.drop(columns="_o").reset_index(drop=True)
 
 
-def grid_assessment(engine: sa.Engine, scope: store.Reader, start: str, end: str, *,
-                    window: str | None = None,
-                    rules: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Per grid (网格) in the scope, over local dates ``start``..``end``: key-point visits done
-    on time against required, hazards found and closed on time (rectified by their deadline, or
-    within 30 days without one), venue inspections done against the schedule, disputes settled
-    (:func:`geo.services.disputes.figures`) and ``score``, the mean of the four rates that apply.
+def grid_assessment(
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    *,
+    window: str | None = None,
+    rules: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Per grid (网格) in the scope, the assessment over local dates ``start``..``end``.
+
+    Key-point visits done on time against required, hazards found and closed on time (rectified
+    by their deadline, or within 30 days without one), venue inspections done against the
+    schedule, disputes settled (:func:`geo.services.disputes.figures`) and ``score``, the mean of
+    the four rates that apply.
     """
     rules = get_rules(engine) if rules is None else rules
     sc = _scope(engine, scope, None)
-    areas = store.read(engine, "areas", sc, columns=["area_id", "name", "level", "owner",
-                                                     "geometry"])
+    areas = store.read(
+        engine, "areas", sc, columns=["area_id", "name", "level", "owner", "geometry"]
+    )
     grids = areas.loc[areas["level"] == "grid"].sort_values("area_id").reset_index(drop=True)
     if grids.empty:
         return pd.DataFrame(columns=GRID_COLUMNS)
@@ -388,14 +601,20 @@ def grid_assessment(engine: sa.Engine, scope: store.Reader, start: str, end: str
 
     comp = site_compliance(engine, scope, start, end, window=window, rules=rules)
     g_site = grid_of(comp["lat"], comp["lng"]) if len(comp) else np.array([], int)
-    hz = store.read(engine, "hazards", sc, start=start, end=end,
-                    columns=["hazard_id", "lat", "lng", "found_at", "status", "rectified_at",
-                             "deadline"])
+    hz = store.read(
+        engine,
+        "hazards",
+        sc,
+        start=start,
+        end=end,
+        columns=["hazard_id", "lat", "lng", "found_at", "status", "rectified_at", "deadline"],
+    )
     g_hz = grid_of(hz["lat"], hz["lng"]) if len(hz) else np.array([], int)
     if len(hz):
         due = hz["deadline"].fillna(hz["found_at"] + pd.Timedelta(days=30))
-        on_time = (hz["status"].eq("rectified") & hz["rectified_at"].notna()
-                   & (hz["rectified_at"] <= due)).to_numpy()
+        on_time = (
+            hz["status"].eq("rectified") & hz["rectified_at"].notna() & (hz["rectified_at"] <= due)
+        ).to_numpy()
     else:
         on_time = np.array([], bool)
     sched, _ = venue_schedule_for(engine, scope, start, end, rules=rules)
@@ -408,23 +627,39 @@ def grid_assessment(engine: sa.Engine, scope: store.Reader, start: str, end: str
         v = sched.loc[g_v == k]
         v_req, v_done = int(v["required"].sum()), int(np.minimum(v["done"], v["required"]).sum())
         dfig = disputes.figures(engine, scope, start, end, str(g["area_id"]))
-        rates = [done / req if req else None, n_ok / n_hz if n_hz else None,
-                 v_done / v_req if v_req else None, dfig["resolution_rate"]]
+        rates = [
+            done / req if req else None,
+            n_ok / n_hz if n_hz else None,
+            v_done / v_req if v_req else None,
+            dfig["resolution_rate"],
+        ]
         used = [r for r in rates if r is not None]
-        rows.append({"area_id": g["area_id"], "name": g["name"], "owner": g["owner"],
-                     "checkin_required": req, "checkin_done": done, "checkin_rate": rates[0],
-                     "hazards_found": n_hz, "hazards_closed_on_time": n_ok,
-                     "hazard_rate": rates[1], "inspections_required": v_req,
-                     "inspections_done": v_done, "inspection_rate": rates[2],
-                     "disputes": dfig["disputes_discovered"],
-                     "disputes_settled": dfig["disputes_settled"], "dispute_rate": rates[3],
-                     "score": round(float(np.mean(used)), 4) if used else None})
+        rows.append(
+            {
+                "area_id": g["area_id"],
+                "name": g["name"],
+                "owner": g["owner"],
+                "checkin_required": req,
+                "checkin_done": done,
+                "checkin_rate": rates[0],
+                "hazards_found": n_hz,
+                "hazards_closed_on_time": n_ok,
+                "hazard_rate": rates[1],
+                "inspections_required": v_req,
+                "inspections_done": v_done,
+                "inspection_rate": rates[2],
+                "disputes": dfig["disputes_discovered"],
+                "disputes_settled": dfig["disputes_settled"],
+                "dispute_rate": rates[3],
+                "score": round(float(np.mean(used)), 4) if used else None,
+            }
+        )
     out = pd.DataFrame(rows, columns=GRID_COLUMNS)
     for c in ("checkin_rate", "hazard_rate", "inspection_rate", "dispute_rate", "score"):
         out[c] = pd.to_numeric(out[c], errors="coerce").round(4)
-    return out.sort_values(["score", "area_id"], ascending=[False, True], na_position="last",
-                           kind="stable").reset_index(drop=True)
-
+    return out.sort_values(
+        ["score", "area_id"], ascending=[False, True], na_position="last", kind="stable"
+    ).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -436,18 +671,17 @@ AT_STEP_MIN = 15
 """Minutes between the moments the response circles can be drawn for."""
 
 
-def night_shown(engine: sa.Engine, scope: store.Reader, night: str, *,
-                window: str | None = None, area: str | None = None) -> dict[str, Any]:
+def night_shown(
+    engine: sa.Engine,
+    scope: store.Reader,
+    night: str,
+    *,
+    window: str | None = None,
+    area: str | None = None,
+) -> dict[str, Any]:
     """The duty of one night (:func:`night_duty`) as the Duty & readiness page shows it.
 
-    Parameters
-    ----------
-    night
-        Local date (YYYY-MM-DD) the night starts on.
-    window
-        The night window ``HH:MM-HH:MM`` (default: the configured night).
-    area
-        Narrow the scope to this area.
+    ``night``, ``window`` and ``area`` are those of :func:`night_duty`.
 
     Returns
     -------
@@ -461,38 +695,55 @@ def night_shown(engine: sa.Engine, scope: store.Reader, night: str, *,
     d = night_duty(engine, scope, night, window=window, area=area)
     w0, w1 = d["start"], d["end"]
     return d | {
-        "sites": d["sites"].loc[d["sites"]["required"] > 0], "dedup_min": DEDUP_WINDOW_S // 60,
+        "sites": d["sites"].loc[d["sites"]["required"] > 0],
+        "dedup_min": DEDUP_WINDOW_S // 60,
         "at_min": w0.to_pydatetime().replace(tzinfo=None),
         "at_max": w1.to_pydatetime().replace(tzinfo=None),
-        "at_default": (w0 + pd.Timedelta(minutes=AT_DEFAULT_MIN)).to_pydatetime().replace(
-            tzinfo=None),
-        "at_step": dt.timedelta(minutes=AT_STEP_MIN)}
+        "at_default": (w0 + pd.Timedelta(minutes=AT_DEFAULT_MIN))
+        .to_pydatetime()
+        .replace(tzinfo=None),
+        "at_step": dt.timedelta(minutes=AT_STEP_MIN),
+    }
 
 
-def month_schedule(engine: sa.Engine, scope: store.Reader, night: str, *,
-                   window: str = DEFAULT_NIGHT, area: str | None = None
-                   ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The venue inspection schedule (:func:`venue_schedule_for`) of the month of ``night`` (a
-    local date, YYYY-MM-DD), as it stands at the end of that night's ``window``."""
+def month_schedule(
+    engine: sa.Engine,
+    scope: store.Reader,
+    night: str,
+    *,
+    window: str = DEFAULT_NIGHT,
+    area: str | None = None,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The venue inspection schedule of the month of ``night`` (a local date, YYYY-MM-DD).
+
+    The schedule is :func:`venue_schedule_for`, as it stands at the end of that night's
+    ``window``.
+    """
     month0, month1 = month_bounds(night)
-    return venue_schedule_for(engine, scope, month0, month1, area=area,
-                              at=window_bounds(night, window)[1])
+    return venue_schedule_for(
+        engine, scope, month0, month1, area=area, at=window_bounds(night, window)[1]
+    )
 
 
 GRID_RATES = ("checkin_rate", "hazard_rate", "inspection_rate", "dispute_rate", "score")
 """Columns of the grid assessment that are shares (0-1)."""
 
 
-def grid_percent(engine: sa.Engine, scope: store.Reader, start: str, end: str, *,
-                 window: str | None = None) -> pd.DataFrame:
-    """The grid assessment (:func:`grid_assessment`) over local dates ``start``..``end`` with
-    its rates and score as percentages (0-100, one decimal)."""
+def grid_percent(
+    engine: sa.Engine, scope: store.Reader, start: str, end: str, *, window: str | None = None
+) -> pd.DataFrame:
+    """The grid assessment over local dates ``start``..``end``, rates and score in percent.
+
+    The assessment is :func:`grid_assessment`, with its rates and score as percentages (0-100,
+    one decimal).
+    """
     grid = grid_assessment(engine, scope, start, end, window=window)
     return grid.assign(**{c: (grid[c] * 100).round(1) for c in GRID_RATES})
 
 
-def night_alerts(engine: sa.Engine, scope: store.Reader, night: str, *, area: str | None = None,
-                 limit: int = 50) -> dict[str, Any]:
+def night_alerts(
+    engine: sa.Engine, scope: store.Reader, night: str, *, area: str | None = None, limit: int = 50
+) -> dict[str, Any]:
     """The night's alerts (:func:`alerts`, the most severe first) for a list.
 
     Returns a dict: ``table`` (the first ``limit`` alerts), ``n`` (how many in all) and
@@ -500,5 +751,8 @@ def night_alerts(engine: sa.Engine, scope: store.Reader, night: str, *, area: st
     """
     table = alerts(engine, scope, night, area=area)
     counts = table["kind"].value_counts()
-    return {"table": table.head(limit), "n": len(table),
-            "counts": {str(k): int(v) for k, v in counts.items()}}
+    return {
+        "table": table.head(limit),
+        "n": len(table),
+        "counts": {str(k): int(v) for k, v in counts.items()},
+    }

@@ -1,6 +1,7 @@
-"""Safety hazards for a user's scope: the status board of a period (found, rectified, the
-rectification rate, open, rectifying and overdue, by category and by severity) and the hazard
-list (rules in :mod:`geo.domain.hazards`).
+"""Safety hazards for a user's scope: the status board of a period and the hazard list.
+
+The board counts found, rectified, the rectification rate, open, rectifying and overdue, by
+category and by severity (rules in :mod:`geo.domain.hazards`).
 
 Hazards are read through the store's scoped reads with the user's principal, narrowed to an area
 (a viewer may read hazard rows: they are places); an unknown area or one outside the user's scope
@@ -66,10 +67,12 @@ def _in_order(by: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     return by.reset_index()
 
 
-def hazard_board(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-                 area: str | None = None) -> HazardBoard:
-    """The hazard board of the local dates ``start``..``end`` (inclusive), with the state at the
-    end of ``end``.
+def hazard_board(
+    engine: sa.Engine, scope: store.Reader, start: str, end: str, area: str | None = None
+) -> HazardBoard:
+    """The hazard board of the local dates ``start``..``end`` (inclusive).
+
+    The state of each hazard is as at the end of ``end``.
 
     Parameters
     ----------
@@ -96,7 +99,10 @@ def hazard_board(engine: sa.Engine, scope: store.Reader, start: str, end: str,
     # the open ones, and everything found in the period
     table = table.loc[(table["status"] != "rectified") | (table["found_at"] >= lo)]
     return HazardBoard(
-        known=len(found), figures={k: board[k] for k in BOARD_FIGURES},
+        known=len(found),
+        figures={k: board[k] for k in BOARD_FIGURES},
         by_category=_in_order(board["by_category"], schema.HAZARD_CATEGORIES),
         by_severity=_in_order(board["by_severity"], schema.HAZARD_SEVERITIES[::-1]),
-        table=table, overdue=table.loc[table["overdue"]])
+        table=table,
+        overdue=table.loc[table["overdue"]],
+    )

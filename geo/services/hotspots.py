@@ -1,7 +1,9 @@
-"""Hot spots of incidents for a user's scope: the study cells of an area and Getis-Ord Gi* of the
-period's incident counts on them (zero-count cells included), with the weekly emerging patterns;
-the hot spots ready for a map (:func:`hotspot_map`: significant cells, counts, the pattern table)
-and the incidents of a clicked cell (:func:`cell_incidents`, for roles that may read them).
+"""Hot spots of incidents for a user's scope: Getis-Ord Gi* per cell, maps and a cell's incidents.
+
+The study cells of an area and Getis-Ord Gi* of the period's incident counts on them (zero-count
+cells included), with the weekly emerging patterns; the hot spots ready for a map
+(:func:`hotspot_map`: significant cells, counts, the pattern table) and the incidents of a
+clicked cell (:func:`cell_incidents`, for roles that may read them).
 """
 
 from __future__ import annotations
@@ -22,8 +24,15 @@ from geo.domain import hotspots as hs
 from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES
 from geo.services.cells import cell_details
 
-__all__ = ["HotspotMap", "cell_incidents", "hotspot_cells", "hotspot_map", "significant",
-           "study_cells"]
+__all__ = [
+    "HotspotMap",
+    "cell_incidents",
+    "hotspot_cells",
+    "hotspot_map",
+    "point_hotspots",
+    "significant",
+    "study_cells",
+]
 
 
 @dataclass(frozen=True)
@@ -86,17 +95,33 @@ def significant(cells: pd.DataFrame, *, emerging_short: bool = False) -> Hotspot
         counts = cells.loc[cells["trend"] != "none", "trend"].value_counts()
         patterns = pd.DataFrame({"trend": counts.index, "cells": counts.to_numpy()})
     if len(cells) == 0 or "gi_bin" not in cells:
-        return HotspotMap(True, cells, cells, 0, 0, 0, trends=trends,
-                          emerging_short=emerging_short, patterns=patterns)
+        return HotspotMap(
+            True,
+            cells,
+            cells,
+            0,
+            0,
+            0,
+            trends=trends,
+            emerging_short=emerging_short,
+            patterns=patterns,
+        )
     return HotspotMap(
-        testable=True, cells=cells, shown=cells.loc[cells["gi_bin"] != 0],
-        count=int(cells["count"].sum()), hot=int((cells["gi_bin"] > 0).sum()),
-        cold=int((cells["gi_bin"] < 0).sum()), trends=trends, emerging_short=emerging_short,
-        patterns=patterns)
+        testable=True,
+        cells=cells,
+        shown=cells.loc[cells["gi_bin"] != 0],
+        count=int(cells["count"].sum()),
+        hot=int((cells["gi_bin"] > 0).sum()),
+        cold=int((cells["gi_bin"] < 0).sum()),
+        trends=trends,
+        emerging_short=emerging_short,
+        patterns=patterns,
+    )
 
 
-def study_cells(engine: sa.Engine, scope: store.Reader, *, res: int = DEFAULT_RES,
-                area: str | None = None) -> np.ndarray:
+def study_cells(
+    engine: sa.Engine, scope: store.Reader, *, res: int = DEFAULT_RES, area: str | None = None
+) -> np.ndarray:
     """Cells (uint64) of the study area at ``res``: cells whose centre lies in the scope's areas.
 
     Without any stored area, the cells covering the incidents' extent.
@@ -112,10 +137,35 @@ def study_cells(engine: sa.Engine, scope: store.Reader, *, res: int = DEFAULT_RE
     return hs.extent_cells(inc["lat"].to_numpy(float), inc["lng"].to_numpy(float), res)
 
 
-def hotspot_cells(engine: sa.Engine, scope: store.Reader, *, start: str | None = None,
-                  end: str | None = None, res: int = DEFAULT_RES, k: int = 1,
-                  area: str | None = None, categories: Sequence[str] | None = None,
-                  fdr: bool = False, emerging: bool = False, step: str = "W") -> pd.DataFrame:
+def point_hotspots(
+    cells: np.ndarray, points: pd.DataFrame, res: int, *, k: int = 1, fdr: bool = False
+) -> pd.DataFrame:
+    """Getis-Ord Gi* of the counts of ``points`` (lat, lng) on the study ``cells`` at ``res``.
+
+    Returns cell, res, count, gi_z, gi_p, gi_bin (see :func:`geo.domain.hotspots.hotspots`).
+    """
+    counts = hexes.counts_in_cells(
+        cells, points["lat"].to_numpy(float), points["lng"].to_numpy(float), res
+    )
+    out = hs.hotspots(cells, counts, k=k, fdr=fdr)
+    out.insert(1, "res", res)
+    return out
+
+
+def hotspot_cells(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    res: int = DEFAULT_RES,
+    k: int = 1,
+    area: str | None = None,
+    categories: Sequence[str] | None = None,
+    fdr: bool = False,
+    emerging: bool = False,
+    step: str = "W",
+) -> pd.DataFrame:
     """Getis-Ord Gi* of incident counts on the study cells (zero-count cells included).
 
     Returns cell, res, count, gi_z, gi_p, gi_bin and, with ``emerging``, ``trend`` (the emerging
@@ -128,12 +178,10 @@ def hotspot_cells(engine: sa.Engine, scope: store.Reader, *, start: str | None =
     if area is not None and len(inc):
         poly = store.area_polygon(engine, store.effective_scope(engine, scope, area))
         if poly is not None:
-            inc = inc.loc[shapely.contains_xy(poly, inc["lng"].to_numpy(float),
-                                              inc["lat"].to_numpy(float))]
-    counts = hexes.counts_in_cells(cells, inc["lat"].to_numpy(float),
-                                    inc["lng"].to_numpy(float), res)
-    out = hs.hotspots(cells, counts, k=k, fdr=fdr)
-    out.insert(1, "res", res)
+            inc = inc.loc[
+                shapely.contains_xy(poly, inc["lng"].to_numpy(float), inc["lat"].to_numpy(float))
+            ]
+    out = point_hotspots(cells, inc, res, k=k, fdr=fdr)
     if emerging and len(inc):
         tz = get_settings().tz
         period = inc["ts"].dt.tz_convert(tz).dt.tz_localize(None).dt.to_period(step)
@@ -150,13 +198,23 @@ def hotspot_cells(engine: sa.Engine, scope: store.Reader, *, start: str | None =
     return out
 
 
+def hotspot_map(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    res: int = DEFAULT_RES,
+    k: int = 1,
+    area: str | None = None,
+    categories: Sequence[str] | None = None,
+    fdr: bool = False,
+    emerging: bool = False,
+) -> HotspotMap:
+    """Gi* hot spots of the period's incidents for a map, with the weekly emerging patterns.
 
-def hotspot_map(engine: sa.Engine, scope: store.Reader, *, start: str | None = None,
-                end: str | None = None, res: int = DEFAULT_RES, k: int = 1,
-                area: str | None = None, categories: Sequence[str] | None = None,
-                fdr: bool = False, emerging: bool = False) -> HotspotMap:
-    """Gi* hot spots of the period's incidents for a map, with the weekly emerging patterns when
-    asked and the period allows (two weeks at least; otherwise without, ``emerging_short``).
+    The emerging patterns are added when asked and the period allows (two weeks at least;
+    otherwise without, ``emerging_short``).
 
     Parameters
     ----------
@@ -179,12 +237,31 @@ def hotspot_map(engine: sa.Engine, scope: store.Reader, *, start: str | None = N
     """
     if len(study_cells(engine, scope, res=res, area=area)) < 2:  # nothing to test
         empty = pd.DataFrame(columns=["cell", "res", "count", "gi_z", "gi_p", "gi_bin"])
-        return HotspotMap(False, empty, empty, 0, 0, 0, trends=False, emerging_short=False,
-                          patterns=pd.DataFrame(columns=["trend", "cells"]))
+        return HotspotMap(
+            False,
+            empty,
+            empty,
+            0,
+            0,
+            0,
+            trends=False,
+            emerging_short=False,
+            patterns=pd.DataFrame(columns=["trend", "cells"]),
+        )
 
     def gi(with_trends: bool) -> pd.DataFrame:
-        return hotspot_cells(engine, scope, start=start, end=end, res=res, k=k, area=area,
-                             categories=categories, fdr=fdr, emerging=with_trends)
+        return hotspot_cells(
+            engine,
+            scope,
+            start=start,
+            end=end,
+            res=res,
+            k=k,
+            area=area,
+            categories=categories,
+            fdr=fdr,
+            emerging=with_trends,
+        )
 
     try:
         return significant(gi(emerging))
@@ -194,9 +271,16 @@ def hotspot_map(engine: sa.Engine, scope: store.Reader, *, start: str | None = N
     return significant(gi(False), emerging_short=True)
 
 
-def cell_incidents(engine: sa.Engine, scope: store.Reader, cell: int, res: int, start: str,
-                   end: str, night: str | None = DEFAULT_NIGHT,
-                   categories: Sequence[str] | None = None) -> pd.DataFrame | None:
+def cell_incidents(
+    engine: sa.Engine,
+    scope: store.Reader,
+    cell: int,
+    res: int,
+    start: str,
+    end: str,
+    night: str | None = DEFAULT_NIGHT,
+    categories: Sequence[str] | None = None,
+) -> pd.DataFrame | None:
     """The incidents of one clicked cell over the period, of the chosen categories.
 
     Parameters

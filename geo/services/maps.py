@@ -1,5 +1,7 @@
-"""What a standalone offline map of a user's scope shows: the cells or points of one layer and
-the area outlines (drawn by :func:`layers.standalone.standalone_map`)."""
+"""What a standalone offline map of a user's scope shows: one layer and the area outlines.
+
+The layer is cells or points; the map is drawn by :func:`layers.standalone.standalone_map`.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ MAP_LAYERS = (*CELL_LAYERS, "venues", "hazards")
 
 @dataclass(frozen=True)
 class MapData:
-    """One layer's rows (cells: a per-cell result; points: venue or hazard records), the areas'
-    outlines, and whether the demo city is loaded."""
+    """One layer's rows, the areas' outlines, and whether the demo city is loaded.
+
+    The rows are a per-cell result for cells, venue or hazard records for points.
+    """
 
     layer: str
     frame: pd.DataFrame
@@ -31,19 +35,35 @@ class MapData:
     demo: bool
 
 
-def map_data(engine: sa.Engine, scope: store.Reader, layer: str, *, start: str | None = None,
-             end: str | None = None, res: int = DEFAULT_RES, area: str | None = None,
-             night: str = DEFAULT_NIGHT) -> MapData:
-    """The rows of ``layer`` (one of :data:`MAP_LAYERS`) in the scope narrowed to ``area``
-    (ValueError for an unknown area), over local dates ``start``..``end``.
+def map_data(
+    engine: sa.Engine,
+    scope: store.Reader,
+    layer: str,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    res: int = DEFAULT_RES,
+    area: str | None = None,
+    night: str = DEFAULT_NIGHT,
+) -> MapData:
+    """The rows of ``layer`` (one of :data:`MAP_LAYERS`) over local dates ``start``..``end``.
+
+    Rows in the scope narrowed to ``area`` (ValueError for an unknown area).
 
     Cells at ``res``: ``coverage`` (night dwell; ``night`` ``"all"`` or empty for whole days),
     ``hotspots`` (Gi*), ``risk`` and ``gap``; points: ``venues`` and ``hazards``.
     """
     narrowed = store.narrowed(engine, scope, area)  # unknown area -> ValueError
     if layer == "coverage":
-        frame = coverage_cells(engine, scope, start=start, end=end, res=res, area=area,
-                               night=None if night in ("all", "") else night)
+        frame = coverage_cells(
+            engine,
+            scope,
+            start=start,
+            end=end,
+            res=res,
+            area=area,
+            night=None if night in ("all", "") else night,
+        )
     elif layer == "hotspots":
         frame = hotspot_cells(engine, scope, start=start, end=end, res=res, area=area)
     elif layer in ("risk", "gap"):

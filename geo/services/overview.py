@@ -1,10 +1,14 @@
-"""The Overview page: the period's key figures for a user's scope against the previous period of
-the same length (definitions in :mod:`geo.domain.figures`), and the map of risk, gaps and night
-coverage with the top patrol gaps."""
+"""The Overview page: the period's key figures for a user's scope and the map of risk and gaps.
+
+The key figures are against the previous period of the same length (definitions in
+:mod:`geo.domain.figures`); the map shows risk, gaps and night coverage with the top patrol
+gaps.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,8 +20,20 @@ from geo.domain.figures import FIGURES, figures_from_frames
 from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES, period_dates, previous_period
 from geo.services.risk import risk_cells
 
-__all__ = ["FEWER_IS_BETTER", "LAYERS", "TOP_COLUMNS", "TOP_GAPS", "Figures", "GapMap", "compare",
-           "figures", "gap_map", "period_figures"]
+__all__ = [
+    "FEWER_IS_BETTER",
+    "FIGURE_COLUMNS",
+    "LAYERS",
+    "TOP_COLUMNS",
+    "TOP_GAPS",
+    "Figures",
+    "GapMap",
+    "compare",
+    "figure_frames",
+    "figures",
+    "gap_map",
+    "period_figures",
+]
 
 FEWER_IS_BETTER = ("incidents", "hazards_open")
 """Figures that improve when they fall."""
@@ -27,38 +43,73 @@ TOP_GAPS = 15
 """Rows of the Overview's top-gaps table."""
 TOP_COLUMNS = ["rank", "h3", "risk", "dwell_min", "nights", "gap"]
 """Columns of the top-gaps table (h3 is the cell's id string, dwell_min night dwell in minutes)."""
+FIGURE_COLUMNS: dict[str, list[str]] = {
+    "incidents": ["incident_id", "ts", "lat", "lng"],
+    "shifts": ["shift_id", "start", "end", "police", "auxiliaries", "volunteers", "people_checked"],
+    "inspections": ["venue_id", "ts"],
+    "site_checks": ["site_id", "ts"],
+    "hazards": ["hazard_id", "found_at", "status", "rectified_at", "lat", "lng"],
+}
+"""The kinds and columns :func:`period_figures` reads (:func:`figure_frames`)."""
 
 
-def period_figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-                   area: str | None = None, *,
-                   night: str | None = DEFAULT_NIGHT) -> dict[str, int | float]:
+def figure_frames(
+    engine: sa.Engine,
+    sc: store.Reader,
+    start: str,
+    end: str,
+    columns: Mapping[str, Sequence[str]] = FIGURE_COLUMNS,
+) -> dict[str, pd.DataFrame]:
+    """Scoped raw rows of the kinds in ``columns`` (kind -> columns read) for a period's figures.
+
+    Incidents, inspections and site checks of the local dates ``start``..``end`` (inclusive);
+    shifts to the day after ``end``, as a night's shift may start after midnight of the next
+    calendar date; hazards found by the end of ``end`` (an open one of any found date counts);
+    any other kind (units) whole.
+    """
+    nxt = (period_dates(start, end)[1] + dt.timedelta(days=1)).isoformat()
+    dates: dict[str, tuple[str | None, str | None]] = {
+        "incidents": (start, end),
+        "shifts": (start, nxt),
+        "inspections": (start, end),
+        "site_checks": (start, end),
+        "hazards": (None, end),
+    }
+    frames = {}
+    for kind, cols in columns.items():
+        first, last = dates.get(kind, (None, None))
+        frames[kind] = store.read(engine, kind, sc, start=first, end=last, columns=cols)
+    return frames
+
+
+def period_figures(
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    area: str | None = None,
+    *,
+    night: str | None = DEFAULT_NIGHT,
+) -> dict[str, int | float]:
     """Key figures of the period ``start``..``end`` (local dates, inclusive) in the scope.
 
     Keys are :data:`FIGURES`; see the module docstring for each definition.
     """
     lo, hi = period_dates(start, end)
     sc = store.narrowed(engine, store.figures_scope(scope), area)  # figures only
-    nxt = (hi + dt.timedelta(days=1)).isoformat()
-    frames = {
-        "incidents": store.read(engine, "incidents", sc, start=start, end=end,
-                                columns=["incident_id", "ts", "lat", "lng"]),
-        # a night's shift may start after midnight of the next calendar date
-        "shifts": store.read(engine, "shifts", sc, start=start, end=nxt,
-                             columns=["shift_id", "start", "end", "police", "auxiliaries",
-                                      "volunteers", "people_checked"]),
-        "inspections": store.read(engine, "inspections", sc, start=start, end=end,
-                                  columns=["venue_id", "ts"]),
-        "site_checks": store.read(engine, "site_checks", sc, start=start, end=end,
-                                  columns=["site_id", "ts"]),
-        "hazards": store.read(engine, "hazards", sc, end=end,
-                              columns=["hazard_id", "found_at", "status", "rectified_at", "lat",
-                                       "lng"]),
-    }
+    frames = figure_frames(engine, sc, start, end)
     return figures_from_frames(frames, lo.isoformat(), hi.isoformat(), night=night)
 
 
-def compare(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-            area: str | None = None, *, night: str | None = DEFAULT_NIGHT) -> pd.DataFrame:
+def compare(
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    area: str | None = None,
+    *,
+    night: str | None = DEFAULT_NIGHT,
+) -> pd.DataFrame:
     """Figures of the period against the previous period of the same length.
 
     Returns
@@ -68,26 +119,43 @@ def compare(engine: sa.Engine, scope: store.Reader, start: str, end: str,
     now = period_figures(engine, scope, start, end, area, night=night)
     p0, p1 = previous_period(start, end)
     before = period_figures(engine, scope, p0, p1, area, night=night)
-    rows = [{"figure": k, "value": now[k], "previous": before[k],
-             "change": round(now[k] - before[k], 1) if isinstance(now[k], float)
-             else now[k] - before[k]} for k in FIGURES]
+    rows = [
+        {
+            "figure": k,
+            "value": now[k],
+            "previous": before[k],
+            "change": round(now[k] - before[k], 1)
+            if isinstance(now[k], float)
+            else now[k] - before[k],
+        }
+        for k in FIGURES
+    ]
     return pd.DataFrame(rows, columns=["figure", "value", "previous", "change"], dtype=object)
-
 
 
 @dataclass(frozen=True)
 class Figures:
-    """The Overview's figures: ``table`` has figure (a :data:`FIGURES` key), value, previous,
-    change and fewer_is_better (True where a fall is good news); ``previous_start`` and
-    ``previous_end`` are the previous period's local dates (YYYY-MM-DD)."""
+    """The Overview's key figures of the period against the previous period.
+
+    ``table`` has figure (a :data:`FIGURES` key), value, previous, change and fewer_is_better
+    (True where a fall is good news); ``previous_start`` and ``previous_end`` are the previous
+    period's local dates (YYYY-MM-DD).
+    """
 
     table: pd.DataFrame
     previous_start: str
     previous_end: str
 
 
-def figures(engine: sa.Engine, scope: store.Reader, start: str, end: str,
-            area: str | None = None, *, night: str | None = DEFAULT_NIGHT) -> Figures:
+def figures(
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    area: str | None = None,
+    *,
+    night: str | None = DEFAULT_NIGHT,
+) -> Figures:
     """:func:`compare` with the previous period's dates and which figures are better lower.
 
     Parameters
@@ -123,11 +191,21 @@ class GapMap:
         return self.cells.loc[self.cells[value] > 0] if len(self.cells) else self.cells
 
 
-def gap_map(engine: sa.Engine, scope: store.Reader, *, start: str, end: str,
-            res: int = DEFAULT_RES, area: str | None = None, night: str | None = DEFAULT_NIGHT,
-            top: int = TOP_GAPS) -> GapMap:
-    """The Overview map's cells and its top-gaps table for the period (local dates, inclusive),
-    at H3 resolution ``res``, in the scope narrowed to ``area`` (per-cell figures only)."""
+def gap_map(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    start: str,
+    end: str,
+    res: int = DEFAULT_RES,
+    area: str | None = None,
+    night: str | None = DEFAULT_NIGHT,
+    top: int = TOP_GAPS,
+) -> GapMap:
+    """The Overview map's cells and its top-gaps table for the period (local dates, inclusive).
+
+    Cells at H3 resolution ``res``, in the scope narrowed to ``area`` (per-cell figures only).
+    """
     cells = risk_cells(engine, scope, start=start, end=end, res=res, area=area, night=night)
     if not len(cells):
         return GapMap(cells=cells, top=pd.DataFrame(columns=TOP_COLUMNS))

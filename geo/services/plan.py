@@ -1,5 +1,6 @@
-"""Tonight's patrol plan for a user's scope: routes for every unit over the riskiest gaps, saved
-plans, and the plan against what was driven.
+"""Tonight's patrol plan for a user's scope: unit routes over the riskiest gaps, saved plans.
+
+Routes for every unit over the riskiest gaps, saved plans, and the plan against what was driven.
 
 A plan is made for one night (the date it starts on) and a shift window (the night window by
 default). Candidate cells are the top of the gap ranking (:func:`geo.services.risk.risk_cells` over
@@ -35,18 +36,43 @@ from geo.services.coverage import night_tracks, shifts_of_night
 from geo.services.risk import risk_cells
 from geo.store import saved_plans
 
-__all__ = ["UNIT_COLUMNS", "NoUnitsError", "PlanActual", "PlanShown", "actual", "against_actual",
-           "cells_from_text", "gap_window", "list_plans", "load_plan", "make_from_rows",
-           "make_plan", "period_compliance", "plan_choices", "plan_files", "plan_shown",
-           "save_plan", "units_from_rows", "units_on_duty", "units_table"]
+__all__ = [
+    "UNIT_COLUMNS",
+    "NoUnitsError",
+    "PlanActual",
+    "PlanShown",
+    "actual",
+    "against_actual",
+    "cells_from_text",
+    "gap_window",
+    "list_plans",
+    "load_plan",
+    "make_from_rows",
+    "make_plan",
+    "period_compliance",
+    "plan_choices",
+    "plan_files",
+    "plan_shown",
+    "save_plan",
+    "units_from_rows",
+    "units_on_duty",
+    "units_table",
+]
 
 UNIT_COLUMNS = ("on", "unit_id", "name", "kind", "start_h", "shift_h", "lat", "lng")
 """Columns of the units table the plan page edits (:func:`units_table`)."""
 
 
-def units_on_duty(engine: sa.Engine, scope: store.Reader, *, unit_ids: Sequence[str] | None = None,
-                  n: int | None = None, area: str | None = None, night: str | None = None,
-                  window: str = DEFAULT_NIGHT) -> list[Unit]:
+def units_on_duty(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    unit_ids: Sequence[str] | None = None,
+    n: int | None = None,
+    area: str | None = None,
+    night: str | None = None,
+    window: str = DEFAULT_NIGHT,
+) -> list[Unit]:
     """Units from the store with a start point and shift.
 
     When shifts of ``night`` are stored (a night being reviewed or rostered ahead), the units on
@@ -79,8 +105,13 @@ def units_on_duty(engine: sa.Engine, scope: store.Reader, *, unit_ids: Sequence[
     if units.empty:
         msg = "no units on duty in these areas"
         raise ValueError(msg)
-    posts = store.read(engine, "sites", sc, columns=["site_id", "category", "lat", "lng"],
-                       where={"category": ["post"]}).sort_values("site_id")
+    posts = store.read(
+        engine,
+        "sites",
+        sc,
+        columns=["site_id", "category", "lat", "lng"],
+        where={"category": ["post"]},
+    ).sort_values("site_id")
     w0 = w1 = None
     if night is not None:
         w0, w1 = window_bounds(night, window)
@@ -104,13 +135,28 @@ def units_on_duty(engine: sa.Engine, scope: store.Reader, *, unit_ids: Sequence[
             if b > a:
                 start_h = (a - w0).total_seconds() / 3600
                 shift_h = (b - a).total_seconds() / 3600
-        out.append(Unit(str(u.unit_id), routing.plan_kind(u.kind), lat, lng, shift_h=shift_h,
-                        start_h=start_h, name=str(u.name)))
+        out.append(
+            Unit(
+                str(u.unit_id),
+                routing.plan_kind(u.kind),
+                lat,
+                lng,
+                shift_h=shift_h,
+                start_h=start_h,
+                name=str(u.name),
+            )
+        )
     return out
 
 
-def units_table(engine: sa.Engine, scope: store.Reader, *, night: str,
-                window: str = DEFAULT_NIGHT, area: str | None = None) -> pd.DataFrame:
+def units_table(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    night: str,
+    window: str = DEFAULT_NIGHT,
+    area: str | None = None,
+) -> pd.DataFrame:
     """The units on duty (:func:`units_on_duty`) as the plan page's editor shows them.
 
     Parameters
@@ -129,26 +175,51 @@ def units_table(engine: sa.Engine, scope: store.Reader, *, night: str,
     A ValueError when no unit is on duty (its message says why).
     """
     units = units_on_duty(engine, scope, night=night, window=window, area=area)
-    return pd.DataFrame([{"on": True, "unit_id": u.unit_id, "name": u.name, "kind": u.kind,
-                          "start_h": round(u.start_h, 2),
-                          "shift_h": None if u.shift_h is None else round(u.shift_h, 2),
-                          "lat": round(u.lat, 6), "lng": round(u.lng, 6)} for u in units])
+    return pd.DataFrame(
+        [
+            {
+                "on": True,
+                "unit_id": u.unit_id,
+                "name": u.name,
+                "kind": u.kind,
+                "start_h": round(u.start_h, 2),
+                "shift_h": None if u.shift_h is None else round(u.shift_h, 2),
+                "lat": round(u.lat, 6),
+                "lng": round(u.lng, 6),
+            }
+            for u in units
+        ]
+    )
 
 
 def _iso(start: pd.Timestamp, seconds: int) -> str:
     return (start + pd.Timedelta(seconds=int(seconds))).isoformat(timespec="minutes")
 
 
-def make_plan(engine: sa.Engine, scope: store.Reader, *, night: str,
-              window: str = DEFAULT_NIGHT, units: Sequence[Unit] | None = None,
-              unit_ids: Sequence[str] | None = None, n_units: int | None = None,
-              dwell_min: float = DWELL_MIN, n_candidates: int = 150,
-              must: Sequence[int | str] = (), avoid: Sequence[int | str] = (),
-              res: int = DEFAULT_RES, area: str | None = None, value: str = "gap",
-              history_days: int = 28, seed: int | None = None, time_limit_s: float = 9.0,
-              network: str | Path | routing.RoadNetwork | None = None,
-              detour: float = routing.DETOUR, night_filter: str = DEFAULT_NIGHT,
-              gaps: pd.DataFrame | None = None) -> dict[str, Any]:
+def make_plan(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    night: str,
+    window: str = DEFAULT_NIGHT,
+    units: Sequence[Unit] | None = None,
+    unit_ids: Sequence[str] | None = None,
+    n_units: int | None = None,
+    dwell_min: float = DWELL_MIN,
+    n_candidates: int = 150,
+    must: Sequence[int | str] = (),
+    avoid: Sequence[int | str] = (),
+    res: int = DEFAULT_RES,
+    area: str | None = None,
+    value: str = "gap",
+    history_days: int = 28,
+    seed: int | None = None,
+    time_limit_s: float = 9.0,
+    network: str | Path | routing.RoadNetwork | None = None,
+    detour: float = routing.DETOUR,
+    night_filter: str = DEFAULT_NIGHT,
+    gaps: pd.DataFrame | None = None,
+) -> dict[str, Any]:
     """Tonight's plan for the units on duty (see the module docstring).
 
     Parameters
@@ -195,18 +266,35 @@ def make_plan(engine: sa.Engine, scope: store.Reader, *, night: str,
     w0, w1 = window_bounds(night, window, tz)
     horizon = int((w1 - w0).total_seconds())
     if units is None:
-        units = units_on_duty(engine, scope, unit_ids=unit_ids, n=n_units, area=area,
-                              night=night, window=window)
-    units = [Unit(u.unit_id, routing.plan_kind(u.kind), float(u.lat), float(u.lng), u.shift_h,
-                  u.start_h, u.name) for u in units]
+        units = units_on_duty(
+            engine, scope, unit_ids=unit_ids, n=n_units, area=area, night=night, window=window
+        )
+    units = [
+        Unit(
+            u.unit_id,
+            routing.plan_kind(u.kind),
+            float(u.lat),
+            float(u.lng),
+            u.shift_h,
+            u.start_h,
+            u.name,
+        )
+        for u in units
+    ]
     if len({u.unit_id for u in units}) != len(units):
         msg = "a unit is listed twice"
         raise ValueError(msg)
     if gaps is None:
         d = dt.date.fromisoformat(night)
         gaps = risk_cells(
-            engine, scope, start=(d - dt.timedelta(days=history_days)).isoformat(),
-            end=(d - dt.timedelta(days=1)).isoformat(), res=res, area=area, night=night_filter)
+            engine,
+            scope,
+            start=(d - dt.timedelta(days=history_days)).isoformat(),
+            end=(d - dt.timedelta(days=1)).isoformat(),
+            res=res,
+            area=area,
+            night=night_filter,
+        )
     must_c = cells_at(must, res, "must-visit")
     avoid_c = cells_at(avoid, res, "avoided")
     cand = candidates(gaps, n_candidates, value=value, must=must_c, avoid=avoid_c)
@@ -234,19 +322,23 @@ def make_plan(engine: sa.Engine, scope: store.Reader, *, night: str,
         net = network if isinstance(network, routing.RoadNetwork) else routing.RoadNetwork(network)
         travel = {k: net.travel_s(lat, lng, k, detour=detour) for k in kinds}
         if net.fallbacks:
-            warnings.append(f"{net.fallbacks} trips are not connected on the road network; "
-                            "they use the straight line")
+            warnings.append(
+                f"{net.fallbacks} trips are not connected on the road network; "
+                "they use the straight line"
+            )
         model = {"model": "network", "file": net.path.name, "detour": detour}
     else:
-        travel = {k: routing.straight_line_s(lat, lng, routing.SPEED_MPS[k], detour=detour)
-                  for k in kinds}
+        travel = {
+            k: routing.straight_line_s(lat, lng, routing.SPEED_MPS[k], detour=detour) for k in kinds
+        }
         model = {"model": "straight", "detour": detour}
     model["speeds_kmh"] = {k: round(routing.SPEED_MPS[k] * 3.6, 1) for k in kinds}
     dwell_s = round(dwell_min * 60)
     must_mask = cand["must"].to_numpy(bool)
     budget = max(time_limit_s - (time.perf_counter() - t_begin), 0.5)
-    routes = routing.solve_routes(solve_values, travel, vehicles, dwell_s=dwell_s, must=must_mask,
-                                  time_limit_s=budget)
+    routes = routing.solve_routes(
+        solve_values, travel, vehicles, dwell_s=dwell_s, must=must_mask, time_limit_s=budget
+    )
     problems = routing.check_routes(routes, travel, vehicles, dwell_s=dwell_s)
     if problems:  # the solver's own constraints should make this impossible
         msg = "the route search returned an infeasible plan: " + "; ".join(problems[:3])
@@ -255,14 +347,17 @@ def make_plan(engine: sa.Engine, scope: store.Reader, *, night: str,
     visited = {s.cell for r in routes for s in r.stops}
     missed_must = [int(c) for c in np.flatnonzero(must_mask) if c not in visited]
     if missed_must:
-        warnings.append(f"{len(missed_must)} must-visit cell(s) cannot be reached within the "
-                        "units' shifts")
+        warnings.append(
+            f"{len(missed_must)} must-visit cell(s) cannot be reached within the units' shifts"
+        )
     sc: store.Scope = "all"
     ids = store.effective_scope(engine, scope, area)
     if ids is not None:
         sc = ids
-    places = pd.concat([store.read(engine, k, sc, columns=["name", "lat", "lng"])
-                        for k in ("sites", "venues")], ignore_index=True)
+    places = pd.concat(
+        [store.read(engine, k, sc, columns=["name", "lat", "lng"]) for k in ("sites", "venues")],
+        ignore_index=True,
+    )
     names, dist = landmarks(cand["lat"].to_numpy(), cand["lng"].to_numpy(), places)
     h3s = hexes.cells_to_str(cand["cell"].to_numpy())
     out_units: list[dict[str, Any]] = []
@@ -270,41 +365,69 @@ def make_plan(engine: sa.Engine, scope: store.Reader, *, night: str,
         stops = []
         for k, s in enumerate(r.stops):
             c = s.cell
-            stops.append({
-                "seq": k + 1, "h3": str(h3s[c]), "lat": round(float(cand.at[c, "lat"]), 6),
-                "lng": round(float(cand.at[c, "lng"]), 6), "landmark": names[c],
-                "landmark_m": None if np.isnan(dist[c]) else float(dist[c]),
-                "arrive": _iso(w0, s.arrive_s), "leave": _iso(w0, s.arrive_s + dwell_s),
-                "latest_arrive": _iso(w0, s.latest_s), "value": round(float(values[c]), 4),
-                "rank": int(cand.at[c, "rank"]), "risk": round(float(cand.at[c, "risk"]), 4),
-                "must": bool(must_mask[c])})
+            stops.append(
+                {
+                    "seq": k + 1,
+                    "h3": str(h3s[c]),
+                    "lat": round(float(cand.at[c, "lat"]), 6),
+                    "lng": round(float(cand.at[c, "lng"]), 6),
+                    "landmark": names[c],
+                    "landmark_m": None if np.isnan(dist[c]) else float(dist[c]),
+                    "arrive": _iso(w0, s.arrive_s),
+                    "leave": _iso(w0, s.arrive_s + dwell_s),
+                    "latest_arrive": _iso(w0, s.latest_s),
+                    "value": round(float(values[c]), 4),
+                    "rank": int(cand.at[c, "rank"]),
+                    "risk": round(float(cand.at[c, "risk"]), 4),
+                    "must": bool(must_mask[c]),
+                }
+            )
         v = vehicles[len(out_units)]
-        out_units.append({
-            "unit_id": u.unit_id, "name": u.name, "kind": u.kind,
-            "start_point": {"lat": round(u.lat, 6), "lng": round(u.lng, 6)},
-            "shift": [_iso(w0, v.start_s), _iso(w0, v.end_s)],
-            "back": _iso(w0, r.end_s), "stops": stops, "travel_s": int(r.travel_s),
-            "value": round(float(sum(values[s.cell] for s in r.stops)), 4)})
+        out_units.append(
+            {
+                "unit_id": u.unit_id,
+                "name": u.name,
+                "kind": u.kind,
+                "start_point": {"lat": round(u.lat, 6), "lng": round(u.lng, 6)},
+                "shift": [_iso(w0, v.start_s), _iso(w0, v.end_s)],
+                "back": _iso(w0, r.end_s),
+                "stops": stops,
+                "travel_s": int(r.travel_s),
+                "value": round(float(sum(values[s.cell] for s in r.stops)), 4),
+            }
+        )
     covered = routing.routes_value(routes, values)
     return {
         "plan_id": f"P{night.replace('-', '')}-{uuid.uuid4().hex[:6]}",
-        "date": night, "window": f"{w0:%H:%M}-{w1:%H:%M}", "start": w0.isoformat(),
-        "end": w1.isoformat(), "area": area, "res": int(res), "value": value,
-        "dwell_s": dwell_s, "candidates": len(cand),
-        "risk_covered": round(covered, 4), "risk_total": round(float(values.sum()), 4),
+        "date": night,
+        "window": f"{w0:%H:%M}-{w1:%H:%M}",
+        "start": w0.isoformat(),
+        "end": w1.isoformat(),
+        "area": area,
+        "res": int(res),
+        "value": value,
+        "dwell_s": dwell_s,
+        "candidates": len(cand),
+        "risk_covered": round(covered, 4),
+        "risk_total": round(float(values.sum()), 4),
         "greedy_covered": round(routing.routes_value(greedy, values), 4),
-        "seed": seed, "travel": model, "units": out_units,
-        "cells": [{"h3": str(h), "value": round(float(v), 4)} for h, v in zip(h3s, values,
-                                                                               strict=True)],
-        "missed_must": [str(h3s[c]) for c in missed_must], "warnings": warnings,
+        "seed": seed,
+        "travel": model,
+        "units": out_units,
+        "cells": [
+            {"h3": str(h), "value": round(float(v), 4)} for h, v in zip(h3s, values, strict=True)
+        ],
+        "missed_must": [str(h3s[c]) for c in missed_must],
+        "warnings": warnings,
         "avoid": [str(x) for x in hexes.cells_to_str(avoid_c)] if len(avoid_c) else [],
         "created": pd.Timestamp.now(tz=tz).isoformat(timespec="seconds"),
         "solve_s": round(time.perf_counter() - t_begin, 2),
     }
 
 
-def save_plan(engine: sa.Engine, plan: dict[str, Any], *, user: str | None = None,
-              scope: store.Reader = "all") -> str:
+def save_plan(
+    engine: sa.Engine, plan: dict[str, Any], *, user: str | None = None, scope: store.Reader = "all"
+) -> str:
     """Store a plan document (its ``plan_id`` is the key; saving it again replaces it).
 
     The plan is seen by whoever sees its area; a plan made without an area is kept with the
@@ -326,46 +449,71 @@ def load_plan(engine: sa.Engine, plan_id: str, scope: store.Reader = "all") -> d
     return saved_plans.load_plan(engine, plan_id, scope)
 
 
-def list_plans(engine: sa.Engine, scope: store.Reader = "all", *, start: str | None = None,
-               end: str | None = None) -> pd.DataFrame:
-    """Saved plans (plan_id, night, created, user_name, area, risk_covered, risk_total), newest
-    night first, optionally for nights ``start``..``end``."""
+def list_plans(
+    engine: sa.Engine,
+    scope: store.Reader = "all",
+    *,
+    start: str | None = None,
+    end: str | None = None,
+) -> pd.DataFrame:
+    """Saved plans, newest night first, optionally for nights ``start``..``end``.
+
+    Columns plan_id, night, created, user_name, area, risk_covered, risk_total.
+    """
     return saved_plans.list_plans(engine, scope, start=start, end=end, tz=get_settings().tz)
 
 
-def actual(engine: sa.Engine, scope: store.Reader, plan: dict[str, Any] | str, **kwargs: Any
-           ) -> dict[str, Any]:
-    """Plan against actual for a saved plan (by id) or a plan document, from the stored tracks
-    of the plan's units on its night (read through ``scope``)."""
+def actual(
+    engine: sa.Engine, scope: store.Reader, plan: dict[str, Any] | str, **kwargs: Any
+) -> dict[str, Any]:
+    """Plan against actual for a saved plan (by id) or a plan document.
+
+    Measured on the stored tracks of the plan's units on its night (read through ``scope``).
+    """
     if isinstance(plan, str):
         plan = load_plan(engine, plan, scope)
     w0, w1 = pd.Timestamp(plan["start"]), pd.Timestamp(plan["end"])
     unit_ids = [u["unit_id"] for u in plan["units"]]
     lo = (w0 - pd.Timedelta(days=1)).date().isoformat()
     hi = w1.date().isoformat()
-    shifts = store.read(engine, "shifts", scope, start=lo, end=hi,
-                        columns=["shift_id", "unit_id", "start", "end"],
-                        where={"unit_id": unit_ids})
+    shifts = store.read(
+        engine,
+        "shifts",
+        scope,
+        start=lo,
+        end=hi,
+        columns=["shift_id", "unit_id", "start", "end"],
+        where={"unit_id": unit_ids},
+    )
     if len(shifts):
         shifts = shifts.loc[(shifts["start"] < w1) & (shifts["end"] > w0)]
     if shifts.empty:
         pings = pd.DataFrame(columns=["unit_id", "shift_id", "ts", "lat", "lng"])
     else:
-        pings = store.read(engine, "pings", scope, columns=["shift_id", "ts", "lat", "lng"],
-                           where={"shift_id": shifts["shift_id"].tolist()})
+        pings = store.read(
+            engine,
+            "pings",
+            scope,
+            columns=["shift_id", "ts", "lat", "lng"],
+            where={"shift_id": shifts["shift_id"].tolist()},
+        )
         ids = store.resolve_scope(engine, scope)
         if ids is not None and len(pings):  # only the part of the tracks inside the scope
             poly = store.area_polygon(engine, ids)
             if poly is not None:
-                pings = pings.loc[shapely.contains_xy(poly, pings["lng"].to_numpy(float),
-                                                      pings["lat"].to_numpy(float))]
+                pings = pings.loc[
+                    shapely.contains_xy(
+                        poly, pings["lng"].to_numpy(float), pings["lat"].to_numpy(float)
+                    )
+                ]
         pings = pings.merge(shifts[["shift_id", "unit_id"]], on="shift_id")
         pings = pings.sort_values(["shift_id", "ts"]).reset_index(drop=True)
     return plan_vs_actual(plan, pings, **kwargs)
 
 
-def period_compliance(engine: sa.Engine, scope: store.Reader, start: str, end: str
-                      ) -> dict[str, Any] | None:
+def period_compliance(
+    engine: sa.Engine, scope: store.Reader, start: str, end: str
+) -> dict[str, Any] | None:
     """Plan compliance over the saved plans of nights ``start``..``end`` (for the briefing).
 
     Returns None when no plan exists for the period; else plans, stops, full, brief, missed,
@@ -380,9 +528,10 @@ def period_compliance(engine: sa.Engine, scope: store.Reader, start: str, end: s
         for k in ("stops", "full", "brief", "missed"):
             tot[k] += int(o[k])
     n = tot["stops"]
-    return tot | {"compliance": round(tot["full"] / n, 4) if n else None,
-                  "visited": round((tot["full"] + tot["brief"]) / n, 4) if n else None}
-
+    return tot | {
+        "compliance": round(tot["full"] / n, 4) if n else None,
+        "visited": round((tot["full"] + tot["brief"]) / n, 4) if n else None,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -406,11 +555,18 @@ def units_from_rows(rows: pd.DataFrame) -> list[Unit]:
     row's numbers are not numbers.
     """
     on = rows.loc[rows["on"].fillna(False).astype(bool)] if len(rows) else rows
-    units = [Unit(str(r.unit_id), str(r.kind), float(r.lat), float(r.lng),
-                  shift_h=None if pd.isna(r.shift_h) else float(r.shift_h),
-                  start_h=0.0 if pd.isna(r.start_h) else float(r.start_h),
-                  name="" if pd.isna(r.name) else str(r.name))
-             for r in on.itertuples(index=False)]
+    units = [
+        Unit(
+            str(r.unit_id),
+            str(r.kind),
+            float(r.lat),
+            float(r.lng),
+            shift_h=None if pd.isna(r.shift_h) else float(r.shift_h),
+            start_h=0.0 if pd.isna(r.start_h) else float(r.start_h),
+            name="" if pd.isna(r.name) else str(r.name),
+        )
+        for r in on.itertuples(index=False)
+    ]
     if not units:
         msg = "no units"
         raise NoUnitsError(msg)
@@ -418,19 +574,35 @@ def units_from_rows(rows: pd.DataFrame) -> list[Unit]:
 
 
 def gap_window(night: str, history_days: int = 28) -> tuple[str, str]:
-    """The local dates (YYYY-MM-DD, inclusive) whose incidents and patrols rank a night's gaps:
-    the ``history_days`` days before ``night``."""
+    """The ``history_days`` days before ``night`` whose incidents and patrols rank its gaps.
+
+    Returns the first and last local dates (YYYY-MM-DD, inclusive).
+    """
     d = dt.date.fromisoformat(night)
-    return (d - dt.timedelta(days=history_days)).isoformat(), \
-        (d - dt.timedelta(days=1)).isoformat()
+    return (d - dt.timedelta(days=history_days)).isoformat(), (d - dt.timedelta(days=1)).isoformat()
 
 
-def make_from_rows(engine: sa.Engine, scope: store.Reader, *, rows: pd.DataFrame, night: str,
-                   window: str, user: str, dwell_min: float = DWELL_MIN,
-                   n_candidates: int = 150, must: str = "", avoid: str = "",
-                   res: int = DEFAULT_RES, area: str | None = None, value: str = "gap",
-                   seed: int | None = None, time_limit_s: float = 9.0, network: str = "",
-                   night_filter: str = DEFAULT_NIGHT, history_days: int = 28) -> dict[str, Any]:
+def make_from_rows(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    rows: pd.DataFrame,
+    night: str,
+    window: str,
+    user: str,
+    dwell_min: float = DWELL_MIN,
+    n_candidates: int = 150,
+    must: str = "",
+    avoid: str = "",
+    res: int = DEFAULT_RES,
+    area: str | None = None,
+    value: str = "gap",
+    seed: int | None = None,
+    time_limit_s: float = 9.0,
+    network: str = "",
+    night_filter: str = DEFAULT_NIGHT,
+    history_days: int = 28,
+) -> dict[str, Any]:
     """Make, save and audit a plan from the plan page's edited units table.
 
     Parameters
@@ -460,14 +632,35 @@ def make_from_rows(engine: sa.Engine, scope: store.Reader, *, rows: pd.DataFrame
     units = units_from_rows(rows)
     start, end = gap_window(night, history_days)
     gaps = risk_cells(engine, scope, start=start, end=end, res=res, area=area, night=night_filter)
-    made = make_plan(engine, scope, night=night, window=window, units=units, dwell_min=dwell_min,
-                     n_candidates=n_candidates, must=cells_from_text(must),
-                     avoid=cells_from_text(avoid), res=res, area=area, value=value, seed=seed,
-                     time_limit_s=time_limit_s, network=network.strip() or None, gaps=gaps)
+    made = make_plan(
+        engine,
+        scope,
+        night=night,
+        window=window,
+        units=units,
+        dwell_min=dwell_min,
+        n_candidates=n_candidates,
+        must=cells_from_text(must),
+        avoid=cells_from_text(avoid),
+        res=res,
+        area=area,
+        value=value,
+        seed=seed,
+        time_limit_s=time_limit_s,
+        network=network.strip() or None,
+        gaps=gaps,
+    )
     save_plan(engine, made, user=user, scope=scope)
-    audit(engine, user or None, "plan", made["plan_id"],
-          rows=sum(len(u["stops"]) for u in made["units"]), night=made["date"], area=area,
-          units=len(made["units"]))
+    audit(
+        engine,
+        user or None,
+        "plan",
+        made["plan_id"],
+        rows=sum(len(u["stops"]) for u in made["units"]),
+        night=made["date"],
+        area=area,
+        units=len(made["units"]),
+    )
     return made
 
 
@@ -492,32 +685,56 @@ def plan_shown(plan: dict[str, Any]) -> PlanShown:
     n_stops = sum(len(u["stops"]) for u in plan["units"])
     share = plan["risk_covered"] / plan["risk_total"] if plan["risk_total"] else 0.0
     gain = plan["risk_covered"] / plan["greedy_covered"] - 1 if plan["greedy_covered"] else 0.0
-    units = pd.DataFrame([{"unit_id": u["unit_id"], "kind": u["kind"],
-                           "shift": f"{u['shift'][0][11:16]}–{u['shift'][1][11:16]}",
-                           "stops": len(u["stops"]), "travel_min": round(u["travel_s"] / 60),
-                           "value": u["value"]} for u in plan["units"]])
+    units = pd.DataFrame(
+        [
+            {
+                "unit_id": u["unit_id"],
+                "kind": u["kind"],
+                "shift": f"{u['shift'][0][11:16]}–{u['shift'][1][11:16]}",
+                "stops": len(u["stops"]),
+                "travel_min": round(u["travel_s"] / 60),
+                "value": u["value"],
+            }
+            for u in plan["units"]
+        ]
+    )
     stops = plan_sheets.stops_frame(plan)
     if len(stops):
-        stops = stops.assign(arrive=stops["arrive"].str[11:16], leave=stops["leave"].str[11:16],
-                             latest_arrive=stops["latest_arrive"].str[11:16])
-    return PlanShown({"units": len(plan["units"]), "stops": n_stops, "covered": f"{share:.0%}",
-                      "vs_greedy": f"{gain:+.0%}"}, units, stops)
+        stops = stops.assign(
+            arrive=stops["arrive"].str[11:16],
+            leave=stops["leave"].str[11:16],
+            latest_arrive=stops["latest_arrive"].str[11:16],
+        )
+    return PlanShown(
+        {
+            "units": len(plan["units"]),
+            "stops": n_stops,
+            "covered": f"{share:.0%}",
+            "vs_greedy": f"{gain:+.0%}",
+        },
+        units,
+        stops,
+    )
 
 
-def plan_files(engine: sa.Engine, plan: dict[str, Any], lang: str
-               ) -> dict[str, tuple[Callable[[], str | bytes], str, str]]:
-    """The plan's files for the field: ``{label: (make, mime type, extension)}`` for PDF, HTML,
-    GPX, KML, CSV (with a BOM, for Excel) and JSON. ``make()`` makes the file when called (the
-    PDF and HTML sheets take about a second); the sheets say so when the demo city is loaded."""
+def plan_files(
+    engine: sa.Engine, plan: dict[str, Any], lang: str
+) -> dict[str, tuple[Callable[[], str | bytes], str, str]]:
+    """The plan's files for the field: ``{label: (make, mime type, extension)}``.
+
+    For PDF, HTML, GPX, KML, CSV (with a BOM, for Excel) and JSON. ``make()`` makes the file
+    when called (the PDF and HTML sheets take about a second); the sheets say so when the demo
+    city is loaded.
+    """
     demo = store.is_demo(engine)
     return {
         "PDF": (lambda: plan_sheets.to_pdf(plan, lang, demo=demo), "application/pdf", "pdf"),
         "HTML": (lambda: plan_sheets.to_html(plan, lang, demo=demo), "text/html", "html"),
         "GPX": (lambda: plan_sheets.to_gpx(plan), "application/gpx+xml", "gpx"),
-        "KML": (lambda: plan_sheets.to_kml(plan), "application/vnd.google-earth.kml+xml",
-                "kml"),
+        "KML": (lambda: plan_sheets.to_kml(plan), "application/vnd.google-earth.kml+xml", "kml"),
         "CSV": (lambda: "\ufeff" + plan_sheets.to_csv(plan), "text/csv", "csv"),
-        "JSON": (lambda: plan_sheets.to_json(plan), "application/json", "json")}
+        "JSON": (lambda: plan_sheets.to_json(plan), "application/json", "json"),
+    }
 
 
 def plan_choices(engine: sa.Engine, scope: store.Reader) -> dict[str, str]:
@@ -554,10 +771,12 @@ def _pct(v: float | None) -> str:
     return "—" if v is None or pd.isna(v) else f"{v:.0%}"
 
 
-def against_actual(engine: sa.Engine, scope: store.Reader, plan_id: str, *,
-                   area: str | None = None) -> PlanActual:
-    """A saved plan (by id) against the stored tracks of its night (:func:`actual`), with the
-    tracks of its units' shifts that night in ``area`` (read through ``scope``).
+def against_actual(
+    engine: sa.Engine, scope: store.Reader, plan_id: str, *, area: str | None = None
+) -> PlanActual:
+    """A saved plan (by id) against the stored tracks of its night (:func:`actual`).
+
+    With the tracks of its units' shifts that night in ``area`` (read through ``scope``).
 
     ValueError when the plan is unknown or outside the scope.
     """
@@ -573,13 +792,22 @@ def against_actual(engine: sa.Engine, scope: store.Reader, plan_id: str, *,
     stops = pd.DataFrame(result["stops"])
     if len(stops):
         stops = stops.assign(
-            arrive=stops["arrive"].str[11:16], dwell_min=(stops["dwell_s"] / 60).round(1),
-            first_in=stops["first_in"].map(lambda v: v[11:16] if isinstance(v, str) else "—"))
+            arrive=stops["arrive"].str[11:16],
+            dwell_min=(stops["dwell_s"] / 60).round(1),
+            first_in=stops["first_in"].map(lambda v: v[11:16] if isinstance(v, str) else "—"),
+        )
     return PlanActual(
-        plan=plan, full_pct=f"{result['full_ratio']:.0%}".rstrip("%"),
+        plan=plan,
+        full_pct=f"{result['full_ratio']:.0%}".rstrip("%"),
         brief_s=int(result["brief_s"]),
-        metrics={"compliance": _pct(o["compliance"]), "visited": _pct(o["visited"]),
-                 "in_plan": f"{o['dwell_in_plan_min']:.0f}",
-                 "outside": f"{o['dwell_outside_min']:.0f}"},
+        metrics={
+            "compliance": _pct(o["compliance"]),
+            "visited": _pct(o["visited"]),
+            "in_plan": f"{o['dwell_in_plan_min']:.0f}",
+            "outside": f"{o['dwell_outside_min']:.0f}",
+        },
         status={(s["unit_id"], int(s["seq"])): s["status"] for s in result["stops"]},
-        tracks=tracks, units=units, stops=stops)
+        tracks=tracks,
+        units=units,
+        stops=stops,
+    )

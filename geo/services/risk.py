@@ -21,8 +21,14 @@ from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES
 from geo.services.coverage import coverage_cells
 from geo.services.hotspots import study_cells
 
-__all__ = ["backtest", "risk_cells", "risk_weights", "set_risk_weights", "set_unsettled_days",
-           "stored_unsettled_days"]
+__all__ = [
+    "backtest",
+    "risk_cells",
+    "risk_weights",
+    "set_risk_weights",
+    "set_unsettled_days",
+    "stored_unsettled_days",
+]
 
 
 def risk_weights(engine: sa.Engine) -> pd.DataFrame:
@@ -49,10 +55,19 @@ def set_unsettled_days(engine: sa.Engine, days: int) -> None:
         store.set_meta(conn, "dispute_unsettled_days", int(days))
 
 
-def risk_cells(engine: sa.Engine, scope: store.Reader, *, start: str | None = None,
-               end: str | None = None, res: int = DEFAULT_RES, area: str | None = None,
-               night: str | None = DEFAULT_NIGHT, history_weight: float = 0.5,
-               top: int | None = None, unsettled_days: float | None = None) -> pd.DataFrame:
+def risk_cells(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    res: int = DEFAULT_RES,
+    area: str | None = None,
+    night: str | None = DEFAULT_NIGHT,
+    history_weight: float = 0.5,
+    top: int | None = None,
+    unsettled_days: float | None = None,
+) -> pd.DataFrame:
     """Risk, night coverage and gap per study cell, ranked by gap (rank 1 = the largest gap).
 
     Risk terrain uses the venues and key sites in scope and the hazards open at the end of the
@@ -71,16 +86,29 @@ def risk_cells(engine: sa.Engine, scope: store.Reader, *, start: str | None = No
     at = (pd.Timestamp(end, tz=tz) + pd.Timedelta(days=1)) if end else pd.Timestamp.now(tz=tz)
     hazards = hazards.loc[hazards["found_at"] < at] if len(hazards) else hazards
     weights = risk_weights(engine)
-    disputes = store.read(engine, "disputes", scope, end=end,
-                          columns=["category", "lat", "lng", "status", "reported_at",
-                                   "settled_at"])
+    disputes = store.read(
+        engine,
+        "disputes",
+        scope,
+        end=end,
+        columns=["category", "lat", "lng", "status", "reported_at", "settled_at"],
+    )
     if unsettled_days is None:
         unsettled_days = stored_unsettled_days(engine)
-    exp = risk.exposure(cells, venues, sites, hazards, weights, at=at, disputes=disputes,
-                        unsettled_days=unsettled_days)
+    exp = risk.exposure(
+        cells,
+        venues,
+        sites,
+        hazards,
+        weights,
+        at=at,
+        disputes=disputes,
+        unsettled_days=unsettled_days,
+    )
     inc = store.read(engine, "incidents", scope, start=start, end=end, columns=["lat", "lng"])
-    history = hexes.counts_in_cells(cells, inc["lat"].to_numpy(float),
-                                    inc["lng"].to_numpy(float), res)
+    history = hexes.counts_in_cells(
+        cells, inc["lat"].to_numpy(float), inc["lng"].to_numpy(float), res
+    )
     surface = risk.risk_surface(cells, exp, weights, history, history_weight=history_weight)
     cov = coverage_cells(engine, scope, start=start, end=end, night=night, res=res, area=area)
     ranked = risk.gaps(surface, cov, top=None)
@@ -90,9 +118,16 @@ def risk_cells(engine: sa.Engine, scope: store.Reader, *, start: str | None = No
     return out.head(top) if top else out
 
 
-def backtest(engine: sa.Engine, scope: store.Reader, *, start: str, end: str,
-             res: int = DEFAULT_RES, area: str | None = None,
-             methods: Sequence[str] | None = None) -> dict:
+def backtest(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    start: str,
+    end: str,
+    res: int = DEFAULT_RES,
+    area: str | None = None,
+    methods: Sequence[str] | None = None,
+) -> dict:
     """Rolling weekly forecasts over the stored incidents: hit rate, PAI and PEI per method."""
     scope = store.figures_scope(scope)  # scores only
     cells = study_cells(engine, scope, res=res, area=area)
@@ -101,7 +136,15 @@ def backtest(engine: sa.Engine, scope: store.Reader, *, start: str, end: str,
     if methods:
         kwargs["methods"] = tuple(methods)
     return evaluate.backtest(
-        inc, cells, start=start, end=end, res=res, venues=store.read(engine, "venues", scope),
-        sites=store.read(engine, "sites", scope), hazards=store.read(engine, "hazards", scope),
-        weights=risk_weights(engine), tz=get_settings().tz, **kwargs)
-
+        inc,
+        cells,
+        start=start,
+        end=end,
+        res=res,
+        venues=store.read(engine, "venues", scope),
+        sites=store.read(engine, "sites", scope),
+        hazards=store.read(engine, "hazards", scope),
+        weights=risk_weights(engine),
+        tz=get_settings().tz,
+        **kwargs,
+    )

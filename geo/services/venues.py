@@ -1,6 +1,7 @@
-"""Venues and their inspections for a user's scope: the register with each venue's inspection
-status at the end of a period, the venues overdue, and one venue's inspection history (rules in
-:mod:`geo.domain.venues`).
+"""Venues and their inspections for a user's scope: status, the overdue, one venue's history.
+
+The register with each venue's inspection status at the end of a period, the venues overdue,
+and one venue's inspection history (rules in :mod:`geo.domain.venues`).
 
 Records are read through the store's scoped reads with the user's principal, narrowed to an area:
 a role that may not read venue or inspection rows is refused (``PermissionError``), an unknown
@@ -20,6 +21,7 @@ from geo.domain import venues as venue_rules
 from geo.domain.period import period_instants
 
 __all__ = ["VenueStatus", "venue_history", "venue_status"]
+
 
 @dataclass(frozen=True)
 class VenueStatus:
@@ -50,8 +52,13 @@ class VenueStatus:
     choices: pd.DataFrame
 
 
-def venue_status(engine: sa.Engine, scope: store.Reader, end: str, area: str | None = None,
-                 categories: Sequence[str] | None = None) -> VenueStatus:
+def venue_status(
+    engine: sa.Engine,
+    scope: store.Reader,
+    end: str,
+    area: str | None = None,
+    categories: Sequence[str] | None = None,
+) -> VenueStatus:
     """Inspection status of the venues in the scope at the end of local date ``end``.
 
     Parameters
@@ -80,16 +87,26 @@ def venue_status(engine: sa.Engine, scope: store.Reader, end: str, area: str | N
     if categories:
         status = status.loc[status["category"].isin(list(categories))]
     recent = status.sort_values("last_inspection", ascending=False, na_position="last")
-    choices = pd.DataFrame({"venue_id": recent["venue_id"].to_numpy(),
-                            "label": (recent["name"] + " (" + recent["venue_id"] + ")").to_numpy()})
+    choices = pd.DataFrame(
+        {
+            "venue_id": recent["venue_id"].to_numpy(),
+            "label": (recent["name"] + " (" + recent["venue_id"] + ")").to_numpy(),
+        }
+    )
     return VenueStatus(
-        registered=len(register), status=status, overdue=venue_rules.overdue_venues(status),
-        total=len(status), n_overdue=int(status["overdue"].sum()),
-        n_follow_up=int(status["open_follow_up"].sum()), choices=choices)
+        registered=len(register),
+        status=status,
+        overdue=venue_rules.overdue_venues(status),
+        total=len(status),
+        n_overdue=int(status["overdue"].sum()),
+        n_follow_up=int(status["open_follow_up"].sum()),
+        choices=choices,
+    )
 
 
-def venue_history(engine: sa.Engine, scope: store.Reader, venue_id: str | None, end: str,
-                  area: str | None = None) -> pd.DataFrame:
+def venue_history(
+    engine: sa.Engine, scope: store.Reader, venue_id: str | None, end: str, area: str | None = None
+) -> pd.DataFrame:
     """The inspections of one venue up to the end of local date ``end``, newest first.
 
     Parameters
@@ -106,7 +123,11 @@ def venue_history(engine: sa.Engine, scope: store.Reader, venue_id: str | None, 
     DataFrame of inspection records (ts in local time, unit_id, result, findings,
     follow_up_due...).
     """
-    rows = store.read(engine, "inspections", store.narrowed(engine, scope, area), end=end,
-                      where={"venue_id": [] if venue_id is None else [str(venue_id)]})
+    rows = store.read(
+        engine,
+        "inspections",
+        store.narrowed(engine, scope, area),
+        end=end,
+        where={"venue_id": [] if venue_id is None else [str(venue_id)]},
+    )
     return rows.sort_values("ts", ascending=False)
-

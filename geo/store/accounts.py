@@ -16,8 +16,17 @@ import sqlalchemy as sa
 from geo.store.engine import write_soon
 from geo.store.tables import RECORD_TABLES, audit, users
 
-__all__ = ["AUDIT_COLUMNS", "area_levels", "audit_rows", "insert_audit", "insert_user",
-           "list_users", "update_user", "user_names", "user_row"]
+__all__ = [
+    "AUDIT_COLUMNS",
+    "area_levels",
+    "audit_rows",
+    "insert_audit",
+    "insert_user",
+    "list_users",
+    "update_user",
+    "user_names",
+    "user_row",
+]
 
 AUDIT_COLUMNS = ["audit_id", "ts_ms", "user_name", "action", "what", "rows", "detail"]
 
@@ -33,13 +42,31 @@ def user_names(engine: sa.Engine) -> set[str]:
         return {r[0] for r in conn.execute(sa.select(users.c.user_name))}
 
 
-def insert_user(conn: sa.Connection, *, name: str, role: str, areas: Sequence[str],
-                password_hash: str, demo: bool, now_ms: int) -> None:
+def insert_user(
+    conn: sa.Connection,
+    *,
+    name: str,
+    role: str,
+    areas: Sequence[str],
+    password_hash: str,
+    demo: bool,
+    now_ms: int,
+) -> None:
     """Store a new, enabled user without failed logins."""
-    conn.execute(users.insert().values(
-        user_name=name, role=role, areas=json.dumps(list(areas)), password_hash=password_hash,
-        disabled=False, demo=demo, failed=0, locked_until_ms=None, created_ms=now_ms,
-        password_ms=now_ms))
+    conn.execute(
+        users.insert().values(
+            user_name=name,
+            role=role,
+            areas=json.dumps(list(areas)),
+            password_hash=password_hash,
+            disabled=False,
+            demo=demo,
+            failed=0,
+            locked_until_ms=None,
+            created_ms=now_ms,
+            password_ms=now_ms,
+        )
+    )
 
 
 def update_user(conn: sa.Connection, name: str, **values: Any) -> None:
@@ -50,39 +77,65 @@ def update_user(conn: sa.Connection, name: str, **values: Any) -> None:
 
 
 def list_users(engine: sa.Engine) -> list[Any]:
-    """Every user's name, role, areas (JSON text), disabled, demo, locked_until_ms and created_ms
-    (no hashes), by name."""
+    """Every user's account row (no password hashes), ordered by name.
+
+    Each row: name, role, areas (JSON text), disabled, demo, locked_until_ms and created_ms.
+    """
     u = users
     with engine.connect() as conn:
-        return list(conn.execute(sa.select(u.c.user_name, u.c.role, u.c.areas, u.c.disabled,
-                                           u.c.demo, u.c.locked_until_ms, u.c.created_ms)
-                                 .order_by(u.c.user_name)).all())
+        return list(
+            conn.execute(
+                sa.select(
+                    u.c.user_name,
+                    u.c.role,
+                    u.c.areas,
+                    u.c.disabled,
+                    u.c.demo,
+                    u.c.locked_until_ms,
+                    u.c.created_ms,
+                ).order_by(u.c.user_name)
+            ).all()
+        )
 
 
 def area_levels(conn: sa.Connection, ids: Sequence[str]) -> tuple[dict[str, str], bool]:
     """``({area_id: level}`` of the stored ``ids``, whether any area is stored at all)."""
     a = RECORD_TABLES["areas"]
-    known = {r[0]: r[1] for r in conn.execute(
-        sa.select(a.c.area_id, a.c.level).where(a.c.area_id.in_(list(ids))))}
+    known = {
+        r[0]: r[1]
+        for r in conn.execute(sa.select(a.c.area_id, a.c.level).where(a.c.area_id.in_(list(ids))))
+    }
     any_area = conn.execute(sa.select(a.c.area_id).limit(1)).first() is not None
     return known, any_area
 
 
 def insert_audit(target: sa.Engine | sa.Connection, values: dict[str, Any]) -> None:
-    """Store one audit row: in ``target``'s transaction when it is a connection, else on its
-    own through :func:`geo.store.engine.write_soon` (never kept waiting behind an import)."""
+    """Store one audit row, in ``target``'s transaction when it is a connection.
+
+    Otherwise the row is stored on its own through :func:`geo.store.engine.write_soon` (never
+    kept waiting behind an import).
+    """
     if isinstance(target, sa.Engine):
         write_soon(target, lambda conn: conn.execute(audit.insert().values(**values)))
     else:
         target.execute(audit.insert().values(**values))
 
 
-def audit_rows(engine: sa.Engine, *, user: str | None = None,
-               actions: Sequence[str] | None = None, start_ms: int | None = None,
-               end_ms: int | None = None, text: str | None = None,
-               limit: int = 2000) -> pd.DataFrame:
-    """Audit rows, newest first, with :data:`AUDIT_COLUMNS` (``ts_ms`` in ``[start_ms,
-    end_ms)``; ``text`` matches ``what`` as a bound LIKE with its wildcards escaped)."""
+def audit_rows(
+    engine: sa.Engine,
+    *,
+    user: str | None = None,
+    actions: Sequence[str] | None = None,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+    text: str | None = None,
+    limit: int = 2000,
+) -> pd.DataFrame:
+    """Audit rows, newest first, with :data:`AUDIT_COLUMNS`.
+
+    Rows with ``ts_ms`` in ``[start_ms, end_ms)``; ``text`` matches ``what`` as a bound LIKE with
+    its wildcards escaped.
+    """
     a = audit
     stmt = sa.select(a).order_by(a.c.ts_ms.desc(), a.c.audit_id.desc()).limit(int(limit))
     if user:

@@ -20,8 +20,17 @@ import sqlalchemy as sa
 
 from geo.config import get_settings
 
-__all__ = ["BUSY_TIMEOUT_MS", "QUICK_WAIT_S", "connect", "dispose_all", "forget", "is_locked",
-           "migrate", "write_soon", "writes_waiting"]
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "QUICK_WAIT_S",
+    "connect",
+    "dispose_all",
+    "forget",
+    "is_locked",
+    "migrate",
+    "write_soon",
+    "writes_waiting",
+]
 
 BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a write waits for the write lock of another
 
@@ -29,7 +38,6 @@ _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 _engines: dict[str, sa.Engine] = {}
-
 
 
 def _alembic_config(url: str) -> Any:
@@ -65,6 +73,7 @@ def connect(url: str | None = None, *, migrate_schema: bool = True) -> sa.Engine
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
+
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
@@ -72,11 +81,11 @@ def connect(url: str | None = None, *, migrate_schema: bool = True) -> sa.Engine
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cur.close()
+
     if migrate_schema:
         migrate(engine)
     _engines[url] = engine
     return engine
-
 
 
 def forget(url: str) -> None:
@@ -104,14 +113,18 @@ def is_locked(err: sa.exc.OperationalError) -> bool:
 
 
 class _LaterWriter:
-    """One background thread that applies, in the order they came, small writes that found the
-    SQLite store's write lock held (an import holds it until its file is stored, which can take
-    minutes). Each write runs in its own transaction and is retried until the lock frees."""
+    """One background thread applying the small writes that found SQLite's write lock held.
+
+    It applies them in the order they came (an import holds the lock until its file is stored,
+    which can take minutes). Each write runs in its own transaction and is retried until the lock
+    frees.
+    """
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._jobs: list[tuple[sa.Engine, Callable[[sa.Connection], object],
-                               Callable[[], None] | None]] = []
+        self._jobs: list[
+            tuple[sa.Engine, Callable[[sa.Connection], object], Callable[[], None] | None]
+        ] = []
         self._waiting: dict[str, int] = {}
         self._thread: threading.Thread | None = None
 
@@ -121,15 +134,20 @@ class _LaterWriter:
                 return sum(self._waiting.values())
             return self._waiting.get(str(engine.url), 0)
 
-    def submit(self, engine: sa.Engine, fn: Callable[[sa.Connection], object],
-               after: Callable[[], None] | None) -> None:
+    def submit(
+        self,
+        engine: sa.Engine,
+        fn: Callable[[sa.Connection], object],
+        after: Callable[[], None] | None,
+    ) -> None:
         with self._cond:
             self._jobs.append((engine, fn, after))
             key = str(engine.url)
             self._waiting[key] = self._waiting.get(key, 0) + 1
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="qy-later-writes",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="qy-later-writes", daemon=True
+                )
                 self._thread.start()
             self._cond.notify_all()
 
@@ -186,9 +204,14 @@ def _set_busy_timeout(conn: sa.Connection, ms: int) -> None:
     conn.connection.dbapi_connection.execute(f"PRAGMA busy_timeout={int(ms)}")  # type: ignore[union-attr]
 
 
-def write_soon(engine: sa.Engine, fn: Callable[[sa.Connection], object], *,
-               after: Callable[[], None] | None = None) -> bool:
+def write_soon(
+    engine: sa.Engine,
+    fn: Callable[[sa.Connection], object],
+    *,
+    after: Callable[[], None] | None = None,
+) -> bool:
     """Run the writes of ``fn(conn)`` in one transaction now, or as soon as the store allows.
+
     What ``fn`` returns is ignored.
 
     For small writes that a user must not wait for (audit rows, a login's counters). On
@@ -228,8 +251,10 @@ def write_soon(engine: sa.Engine, fn: Callable[[sa.Connection], object], *,
 
 
 def writes_waiting(engine: sa.Engine | None = None, *, wait: float | None = None) -> int:
-    """Deferred small writes not yet applied (of ``engine``'s store, or of all stores). With
-    ``wait``, first wait up to that many seconds for them to be applied."""
+    """How many deferred small writes are not yet applied (of ``engine``'s store, or of all).
+
+    With ``wait``, first wait up to that many seconds for them to be applied.
+    """
     if wait is not None:
         _later.drain(wait)
     return _later.waiting(engine)
@@ -240,4 +265,3 @@ def dispose_all() -> None:
     for e in _engines.values():
         e.dispose()
     _engines.clear()
-

@@ -1,5 +1,4 @@
-"""Small stored values (settings users edit, the demo marker), row counts and the import history.
-"""
+"""Small stored values (settings users edit, the demo marker), row counts and the import history."""
 
 from __future__ import annotations
 
@@ -35,8 +34,10 @@ def get_meta(engine_or_conn: sa.Engine | sa.Connection, name: str, default: obje
 def counts(engine: sa.Engine) -> dict[str, int]:
     """Row count of every record table (for status lines and tests)."""
     with engine.connect() as conn:
-        return {name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
-                for name, t in RECORD_TABLES.items()}
+        return {
+            name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+            for name, t in RECORD_TABLES.items()
+        }
 
 
 def import_history(engine: sa.Engine) -> pd.DataFrame:
@@ -45,15 +46,16 @@ def import_history(engine: sa.Engine) -> pd.DataFrame:
         return pd.read_sql(sa.select(imports).order_by(imports.c.import_id.desc()), conn)
 
 
-
 def is_demo(engine: sa.Engine) -> bool:
     """True while the demo city is loaded in this store (pages and briefings then say so)."""
     return get_meta(engine, "demo") is not None
 
 
 def data_period(engine: sa.Engine, tz: str) -> tuple[str, str] | None:
-    """First and last local dates (YYYY-MM-DD) of the stored incidents and shifts; None when the
-    store holds neither."""
+    """First and last local dates (YYYY-MM-DD) of the stored incidents and shifts.
+
+    None when the store holds neither.
+    """
     lo, hi = [], []
     for kind, col in (("incidents", "ts"), ("shifts", "start")):
         c = RECORD_TABLES[kind].c[col]

@@ -29,9 +29,16 @@ def _located_parent(kind: str) -> tuple[str, str] | None:
     return {"site_checks": ("sites", "site_id"), "inspections": ("venues", "venue_id")}.get(kind)
 
 
-def read(engine: sa.Engine, kind_name: str, scope: Reader, *, start: str | None = None,
-         end: str | None = None, columns: Sequence[str] | None = None,
-         where: Mapping[str, Sequence[Any]] | None = None) -> pd.DataFrame:
+def read(
+    engine: sa.Engine,
+    kind_name: str,
+    scope: Reader,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    columns: Sequence[str] | None = None,
+    where: Mapping[str, Sequence[Any]] | None = None,
+) -> pd.DataFrame:
     """Records of one kind inside ``scope``, optionally within local dates ``start``..``end``.
 
     Parameters
@@ -93,24 +100,37 @@ def read(engine: sa.Engine, kind_name: str, scope: Reader, *, start: str | None 
             if poly is None:
                 stmt = stmt.where(sa.false())
             elif may_be_unlocated(k):  # unlocated rows: by their area_id, else "all" only
-                stmt = stmt.where(sa.or_(t.c.cell.in_(cell_sub), sa.and_(
-                    t.c.cell.is_(None), t.c.area_id.in_(sorted(ids)))))
+                stmt = stmt.where(
+                    sa.or_(
+                        t.c.cell.in_(cell_sub),
+                        sa.and_(t.c.cell.is_(None), t.c.area_id.in_(sorted(ids))),
+                    )
+                )
             elif k.located:
                 stmt = stmt.where(t.c.cell.in_(cell_sub))
             elif (parent := _located_parent(kind_name)) is not None:
                 pt = RECORD_TABLES[parent[0]]
-                stmt = stmt.add_columns(pt.c.lat.label("_lat"), pt.c.lng.label("_lng")).join(
-                    pt, pt.c[parent[1]] == t.c[parent[1]]).where(pt.c.cell.in_(cell_sub))
+                stmt = (
+                    stmt.add_columns(pt.c.lat.label("_lat"), pt.c.lng.label("_lng"))
+                    .join(pt, pt.c[parent[1]] == t.c[parent[1]])
+                    .where(pt.c.cell.in_(cell_sub))
+                )
             elif kind_name == "shifts":
-                stmt = stmt.where(t.c.shift_id.in_(sorted(_shift_ids_in_scope(conn, poly,
-                                                                              cell_sub))))
+                stmt = stmt.where(
+                    t.c.shift_id.in_(sorted(_shift_ids_in_scope(conn, poly, cell_sub)))
+                )
             elif kind_name == "units":
                 shifts_in = _shift_ids_in_scope(conn, poly, cell_sub)
                 s = RECORD_TABLES["shifts"]
-                units_with = {r[0] for r in conn.execute(
-                    sa.select(s.c.unit_id).where(s.c.shift_id.in_(sorted(shifts_in))).distinct())}
-                stmt = stmt.where(sa.or_(t.c.unit_id.in_(sorted(units_with)),
-                                         t.c.station.in_(sorted(ids))))
+                units_with = {
+                    r[0]
+                    for r in conn.execute(
+                        sa.select(s.c.unit_id).where(s.c.shift_id.in_(sorted(shifts_in))).distinct()
+                    )
+                }
+                stmt = stmt.where(
+                    sa.or_(t.c.unit_id.in_(sorted(units_with)), t.c.station.in_(sorted(ids)))
+                )
             elif kind_name == "areas":
                 stmt = stmt.where(t.c.area_id.in_(sorted(ids)))
         rows = conn.execute(stmt).all()
@@ -132,29 +152,37 @@ def read(engine: sa.Engine, kind_name: str, scope: Reader, *, start: str | None 
     df = df.reset_index(drop=True)
     for c in k.columns:
         if c.name in df and c.type == "ts":
-            df[c.name] = ms_to_ts(df[c.name], tz) if len(df) else pd.Series(
-                dtype=f"datetime64[ns, {tz}]")
+            df[c.name] = (
+                ms_to_ts(df[c.name], tz) if len(df) else pd.Series(dtype=f"datetime64[ns, {tz}]")
+            )
     return df
 
 
-def _shift_ids_in_scope(conn: sa.Connection, poly: shapely.Geometry,
-                        cell_sub: sa.Select[Any]) -> set[str]:
+def _shift_ids_in_scope(
+    conn: sa.Connection, poly: shapely.Geometry, cell_sub: sa.Select[Any]
+) -> set[str]:
     p = RECORD_TABLES["pings"]
-    df = pd.DataFrame(conn.execute(sa.select(p.c.shift_id, p.c.lat, p.c.lng)
-                                   .where(p.c.cell.in_(cell_sub))).all(),
-                      columns=["shift_id", "lat", "lng"])
+    df = pd.DataFrame(
+        conn.execute(sa.select(p.c.shift_id, p.c.lat, p.c.lng).where(p.c.cell.in_(cell_sub))).all(),
+        columns=["shift_id", "lat", "lng"],
+    )
     if df.empty:
         return set()
     keep = shapely.contains_xy(poly, df["lng"].to_numpy(float), df["lat"].to_numpy(float))
     return set(df.loc[keep, "shift_id"].unique())
 
 
+def pings_between(
+    engine: sa.Engine,
+    lo_ms: int,
+    hi_ms: int,
+    *,
+    cells: Sequence[int] | None = None,
+    shift_ids: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """GPS pings between two instants in the given res-10 ``cells`` or of the given shifts.
 
-def pings_between(engine: sa.Engine, lo_ms: int, hi_ms: int, *,
-                  cells: Sequence[int] | None = None,
-                  shift_ids: Sequence[str] | None = None) -> pd.DataFrame:
-    """GPS fixes (shift_id, unit_id, ts, lat, lng) between two instants (UTC epoch ms,
-    ``[lo_ms, hi_ms)``) in the given res-10 ``cells`` or of the given shifts.
+    Fixes (shift_id, unit_id, ts, lat, lng) in ``[lo_ms, hi_ms)`` (UTC epoch ms).
 
     Unscoped: for services that count visits of places in a user's scope (the fixes never leave
     the service). A fix keyed by its shift gets its shift's unit.
@@ -167,43 +195,61 @@ def pings_between(engine: sa.Engine, lo_ms: int, hi_ms: int, *,
     if cells is not None:
         stmt = stmt.where(p.c.cell.in_([int(c) for c in cells]))
     with engine.connect() as conn:
-        df = pd.DataFrame(conn.execute(stmt).all(),
-                          columns=["shift_id", "unit_id", "ts", "lat", "lng"])
+        df = pd.DataFrame(
+            conn.execute(stmt).all(), columns=["shift_id", "unit_id", "ts", "lat", "lng"]
+        )
     tz = get_settings().tz
     df["ts"] = ms_to_ts(df["ts"], tz) if len(df) else pd.Series(dtype=f"datetime64[ns, {tz}]")
     if len(df) and df["unit_id"].isna().any():  # fixes keyed by shift: the shift's unit
         s = RECORD_TABLES["shifts"]
         ids = sorted(set(df.loc[df["unit_id"].isna(), "shift_id"].dropna()))
         with engine.connect() as conn:
-            units = dict(conn.execute(sa.select(s.c.shift_id, s.c.unit_id)
-                                      .where(s.c.shift_id.in_(ids))).all())
+            units = dict(
+                conn.execute(
+                    sa.select(s.c.shift_id, s.c.unit_id).where(s.c.shift_id.in_(ids))
+                ).all()
+            )
         df["unit_id"] = df["unit_id"].fillna(df["shift_id"].map(units))
     return df
 
 
 def shift_kinds(engine: sa.Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every stored shift with its unit's kind (shift_id, unit_id, start_ms, end_ms, unit_kind)
-    and every unit's kind (unit_id, unit_kind): what a batch rollup labels its tracks with.
+    """Every stored shift's and every unit's unit kind: what a batch rollup labels tracks with.
+
+    Returns the shifts (shift_id, unit_id, start_ms, end_ms, unit_kind) and the units (unit_id,
+    unit_kind).
 
     Unscoped: for the batch engines, which write rollups, never rows a user sees.
     """
     s, u = RECORD_TABLES["shifts"], RECORD_TABLES["units"]
     with engine.connect() as conn:
-        sh = pd.DataFrame(conn.execute(
-            sa.select(s.c.shift_id, s.c.unit_id, s.c.start, s.c.end, u.c.kind)
-            .select_from(s.outerjoin(u, s.c.unit_id == u.c.unit_id))).all(),
-            columns=["shift_id", "unit_id", "start_ms", "end_ms", "unit_kind"])
-        un = pd.DataFrame(conn.execute(sa.select(u.c.unit_id, u.c.kind)).all(),
-                          columns=["unit_id", "unit_kind"])
+        sh = pd.DataFrame(
+            conn.execute(
+                sa.select(s.c.shift_id, s.c.unit_id, s.c.start, s.c.end, u.c.kind).select_from(
+                    s.outerjoin(u, s.c.unit_id == u.c.unit_id)
+                )
+            ).all(),
+            columns=["shift_id", "unit_id", "start_ms", "end_ms", "unit_kind"],
+        )
+        un = pd.DataFrame(
+            conn.execute(sa.select(u.c.unit_id, u.c.kind)).all(), columns=["unit_id", "unit_kind"]
+        )
     return sh, un
 
 
 def last_fixes(engine: sa.Engine, lo_ms: int, hi_ms: int) -> pd.DataFrame:
-    """GPS fixes with ``lo_ms <= ts <= hi_ms`` (UTC epoch ms) with their shift's unit: shift_id,
-    unit_id, ts (epoch ms), lat, lng. Unscoped: the caller keeps what lies in a user's areas."""
+    """GPS pings with ``lo_ms <= ts <= hi_ms`` (UTC epoch ms), with their shift's unit.
+
+    Columns: shift_id, unit_id, ts (epoch ms), lat, lng. Unscoped: the caller keeps what lies in
+    a user's areas.
+    """
     p, s = RECORD_TABLES["pings"], RECORD_TABLES["shifts"]
-    stmt = (sa.select(p.c.shift_id, s.c.unit_id, p.c.ts, p.c.lat, p.c.lng)
-            .join(s, s.c.shift_id == p.c.shift_id).where(p.c.ts >= lo_ms, p.c.ts <= hi_ms))
+    stmt = (
+        sa.select(p.c.shift_id, s.c.unit_id, p.c.ts, p.c.lat, p.c.lng)
+        .join(s, s.c.shift_id == p.c.shift_id)
+        .where(p.c.ts >= lo_ms, p.c.ts <= hi_ms)
+    )
     with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(stmt).all(),
-                            columns=["shift_id", "unit_id", "ts", "lat", "lng"])
+        return pd.DataFrame(
+            conn.execute(stmt).all(), columns=["shift_id", "unit_id", "ts", "lat", "lng"]
+        )

@@ -1,5 +1,4 @@
-"""Coverage rollups: the one writer and the one reader of the ``coverage``, ``stops`` and
-``track_quality`` tables.
+"""Coverage rollups: the one writer and reader of ``coverage``, ``stops`` and ``track_quality``.
 
 Rows are kept per shift (a shift's rollup is replaced when more of its pings arrive, and plans are
 checked against what each shift drove), per res-10 cell, local date, hour and unit kind.
@@ -38,14 +37,26 @@ from geo.store.scope import Reader, area_polygon, effective_scope
 from geo.store.tables import RECORD_TABLES, area_cells, coverage, stops, track_quality
 from geo.store.values import ms_to_ts
 
-__all__ = ["COVERAGE_COLUMNS", "QUALITY_COLUMNS", "STOPS_COLUMNS", "TABLES", "coverage_cells",
-           "coverage_rollup", "parent_masks", "rebuild_coverage", "refresh_coverage", "replace",
-           "rollup_labels", "rows_of", "shift_quality"]
+__all__ = [
+    "COVERAGE_COLUMNS",
+    "QUALITY_COLUMNS",
+    "STOPS_COLUMNS",
+    "TABLES",
+    "coverage_cells",
+    "coverage_rollup",
+    "parent_masks",
+    "rebuild_coverage",
+    "refresh_coverage",
+    "replace",
+    "rollup_labels",
+    "rows_of",
+    "shift_quality",
+]
 
-COVERAGE_COLUMNS = ["shift_id", "cell", "date", "hour", "unit_kind", "dwell_s", "stops", "stop_s",
-                    "koper_stops", "last_ms"]
-STOPS_COLUMNS = ["shift_id", "cell", "start_ms", "end_ms", "duration_s", "koper"]
-QUALITY_COLUMNS = ["shift_id", "pings", "gap_breaks", "jump_breaks"]
+# the columns of the stored rows, in the tables' order (geo.store.tables)
+COVERAGE_COLUMNS = [c.name for c in coverage.columns]
+STOPS_COLUMNS = [c.name for c in stops.columns]
+QUALITY_COLUMNS = [c.name for c in track_quality.columns]
 TABLES = ("coverage", "stops", "track_quality")
 SEP = "\x1f"  # joins shift id and unit kind into one rollup label (rows per shift)
 WORK_MEM = "64MB"  # per sort/hash node of the coverage read on PostgreSQL
@@ -59,8 +70,10 @@ _TABLE = {"coverage": coverage, "stops": stops, "track_quality": track_quality}
 
 
 def rollup_labels(shift_ids: Any, unit_kinds: Any) -> pd.DataFrame:
-    """The ``shifts`` frame :func:`geo.domain.coverage.rollup` takes so that its rows stay per
-    shift: each shift's unit kind is the label ``shift_id + SEP + unit_kind``."""
+    """The ``shifts`` frame for :func:`geo.domain.coverage.rollup` that keeps its rows per shift.
+
+    Each shift's unit kind is the label ``shift_id + SEP + unit_kind``.
+    """
     ids = pd.Series(np.asarray(shift_ids, dtype=object)).astype(str).astype(object)
     kinds = pd.Series(np.asarray(unit_kinds, dtype=object)).astype(str).astype(object)
     return pd.DataFrame({"shift_id": ids.to_numpy(), "unit_kind": (ids + SEP + kinds).to_numpy()})
@@ -82,37 +95,52 @@ def rows_of(result: dict, counts: pd.Series) -> dict[str, pd.DataFrame]:
     kind_of = np.asarray([b for _, b in parts] or [], dtype=object)
     label = {0: shift_of[codes], 1: kind_of[codes]}
     last = cells["last_ts"]
-    coverage = pd.DataFrame({
-        "shift_id": label[0],
-        "cell": np.asarray(cells["cell"]).astype(np.uint64).astype(np.int64),
-        "date": pd.to_datetime(cells["date"]).to_numpy(dtype="datetime64[ns]"),
-        "hour": cells["hour"].to_numpy().astype(np.int64),
-        "unit_kind": label[1],
-        "dwell_s": cells["dwell_s"].to_numpy(dtype=np.float64),
-        "stops": cells["stops"].to_numpy().astype(np.int64),
-        "stop_s": cells["stop_s"].to_numpy(dtype=np.float64),
-        "koper_stops": cells["koper_stops"].to_numpy().astype(np.int64),
-        "last_ms": _ns(last) // _MS,
-    }, columns=COVERAGE_COLUMNS)
+    coverage = pd.DataFrame(
+        {
+            "shift_id": label[0],
+            "cell": np.asarray(cells["cell"]).astype(np.uint64).astype(np.int64),
+            "date": pd.to_datetime(cells["date"]).to_numpy(dtype="datetime64[ns]"),
+            "hour": cells["hour"].to_numpy().astype(np.int64),
+            "unit_kind": label[1],
+            "dwell_s": cells["dwell_s"].to_numpy(dtype=np.float64),
+            "stops": cells["stops"].to_numpy().astype(np.int64),
+            "stop_s": cells["stop_s"].to_numpy(dtype=np.float64),
+            "koper_stops": cells["koper_stops"].to_numpy().astype(np.int64),
+            "last_ms": _ns(last) // _MS,
+        },
+        columns=COVERAGE_COLUMNS,
+    )
     st = result["stops"]
-    stops = pd.DataFrame({
-        "shift_id": st["shift_id"].to_numpy(dtype=object),
-        "cell": np.asarray(st["cell"]).astype(np.uint64).astype(np.int64),
-        "start_ms": _ns(st["start"]) // _MS,
-        "end_ms": _ns(st["end"]) // _MS,
-        "duration_s": st["duration_s"].to_numpy(dtype=np.float64),
-        "koper": st["koper"].to_numpy(dtype=bool),
-    }, columns=STOPS_COLUMNS)
+    stops = pd.DataFrame(
+        {
+            "shift_id": st["shift_id"].to_numpy(dtype=object),
+            "cell": np.asarray(st["cell"]).astype(np.uint64).astype(np.int64),
+            "start_ms": _ns(st["start"]) // _MS,
+            "end_ms": _ns(st["end"]) // _MS,
+            "duration_s": st["duration_s"].to_numpy(dtype=np.float64),
+            "koper": st["koper"].to_numpy(dtype=bool),
+        },
+        columns=STOPS_COLUMNS,
+    )
     br = result["breaks"].set_index("shift_id")
-    quality = pd.DataFrame({
-        "shift_id": counts.index.to_numpy(dtype=object),
-        "pings": counts.to_numpy().astype(np.int64),
-        "gap_breaks": br["gap_breaks"].reindex(counts.index).fillna(0).to_numpy().astype(np.int64),
-        "jump_breaks": br["jump_breaks"].reindex(counts.index).fillna(0).to_numpy()
-        .astype(np.int64),
-    }, columns=QUALITY_COLUMNS)
+    quality = pd.DataFrame(
+        {
+            "shift_id": counts.index.to_numpy(dtype=object),
+            "pings": counts.to_numpy().astype(np.int64),
+            "gap_breaks": br["gap_breaks"]
+            .reindex(counts.index)
+            .fillna(0)
+            .to_numpy()
+            .astype(np.int64),
+            "jump_breaks": br["jump_breaks"]
+            .reindex(counts.index)
+            .fillna(0)
+            .to_numpy()
+            .astype(np.int64),
+        },
+        columns=QUALITY_COLUMNS,
+    )
     return {"coverage": coverage, "stops": stops, "track_quality": quality}
-
 
 
 def _python_columns(frame: pd.DataFrame) -> list[Sequence[Any]]:
@@ -130,8 +158,10 @@ def _python_columns(frame: pd.DataFrame) -> list[Sequence[Any]]:
 
 
 def _insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, chunk: int = 50_000) -> None:
-    """Insert rollup rows; on PostgreSQL with ``COPY ... FROM STDIN`` (an order of magnitude
-    faster than INSERTs)."""
+    """Insert rollup rows; on PostgreSQL with ``COPY ... FROM STDIN``.
+
+    ``COPY`` is an order of magnitude faster than INSERTs.
+    """
     names = list(frame.columns)
     cols = _python_columns(frame)
     if conn.dialect.name == "postgresql":
@@ -145,19 +175,22 @@ def _insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, chunk: in
         return
     rows = list(zip(*cols, strict=True))
     for i in range(0, len(rows), chunk):
-        conn.execute(table.insert(), [dict(zip(names, r, strict=True))
-                                      for r in rows[i:i + chunk]])
+        conn.execute(
+            table.insert(), [dict(zip(names, r, strict=True)) for r in rows[i : i + chunk]]
+        )
 
 
-def replace(conn: sa.Connection, rows: dict[str, pd.DataFrame],
-            shift_ids: Sequence[str] | None = None) -> dict[str, int]:
-    """Replace the rollups of ``shift_ids`` (default: the shifts of ``rows["track_quality"]``)
-    by ``rows`` (:func:`rows_of`), inside ``conn``'s transaction. Returns rows written per table.
+def replace(
+    conn: sa.Connection, rows: dict[str, pd.DataFrame], shift_ids: Sequence[str] | None = None
+) -> dict[str, int]:
+    """Replace the rollups of ``shift_ids`` by ``rows``, inside ``conn``'s transaction.
+
+    ``shift_ids`` defaults to the shifts of ``rows["track_quality"]``; ``rows`` is
+    :func:`rows_of` output. Returns rows written per table.
     """
-    ids = [str(s) for s in (rows["track_quality"]["shift_id"] if shift_ids is None
-                            else shift_ids)]
+    ids = [str(s) for s in (rows["track_quality"]["shift_id"] if shift_ids is None else shift_ids)]
     for i in range(0, len(ids), 5000):
-        chunk = ids[i:i + 5000]
+        chunk = ids[i : i + 5000]
         for t in _TABLE.values():
             conn.execute(t.delete().where(t.c.shift_id.in_(chunk)))
     written = dict.fromkeys(TABLES, 0)
@@ -170,18 +203,23 @@ def replace(conn: sa.Connection, rows: dict[str, pd.DataFrame],
 
 
 def refresh_coverage(conn: sa.Connection, shift_ids: Sequence[str]) -> None:
-    """Recompute the coverage rollups of ``shift_ids`` from their stored pings (same transaction).
+    """Recompute the coverage rollups of ``shift_ids`` from their stored pings.
+
+    Runs in ``conn``'s transaction.
     """
     tz = get_settings().tz
     s, u, p = RECORD_TABLES["shifts"], RECORD_TABLES["units"], RECORD_TABLES["pings"]
     wanted = [str(x) for x in shift_ids]
     info = pd.DataFrame(columns=["shift_id", "unit_kind", "start"])
     for i in range(0, len(wanted), 5000):
-        part = pd.DataFrame(conn.execute(
-            sa.select(s.c.shift_id, u.c.kind, s.c.start)
-            .select_from(s.outerjoin(u, s.c.unit_id == u.c.unit_id))
-            .where(s.c.shift_id.in_(wanted[i : i + 5000]))).all(),
-            columns=["shift_id", "unit_kind", "start"])
+        part = pd.DataFrame(
+            conn.execute(
+                sa.select(s.c.shift_id, u.c.kind, s.c.start)
+                .select_from(s.outerjoin(u, s.c.unit_id == u.c.unit_id))
+                .where(s.c.shift_id.in_(wanted[i : i + 5000]))
+            ).all(),
+            columns=["shift_id", "unit_kind", "start"],
+        )
         info = part if info.empty else pd.concat([info, part], ignore_index=True)
     info["unit_kind"] = info["unit_kind"].fillna("unknown")
     # chunks of shifts close in time keep the rollup's packed keys small
@@ -189,9 +227,12 @@ def refresh_coverage(conn: sa.Connection, shift_ids: Sequence[str]) -> None:
     for i in range(0, len(info), 400):
         chunk = info.iloc[i : i + 400]
         ids = chunk["shift_id"].tolist()
-        pings = pd.DataFrame(conn.execute(
-            sa.select(p.c.shift_id, p.c.ts, p.c.lat, p.c.lng).where(p.c.shift_id.in_(ids))
-        ).all(), columns=["shift_id", "ts", "lat", "lng"])
+        pings = pd.DataFrame(
+            conn.execute(
+                sa.select(p.c.shift_id, p.c.ts, p.c.lat, p.c.lng).where(p.c.shift_id.in_(ids))
+            ).all(),
+            columns=["shift_id", "ts", "lat", "lng"],
+        )
         if pings.empty:
             replace(conn, {name: pd.DataFrame() for name in TABLES}, ids)
             continue
@@ -208,7 +249,6 @@ def rebuild_coverage(engine: sa.Engine) -> int:
         ids = [r[0] for r in conn.execute(sa.select(p.c.shift_id).distinct())]
         refresh_coverage(conn, ids)
     return len(ids)
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,8 +281,15 @@ def _area_cells(engine: sa.Engine, ids: frozenset[str]) -> tuple[list[int], list
         return [], [], False
     ac = area_cells
     with engine.connect() as conn:
-        cells = np.asarray([r[0] for r in conn.execute(
-            sa.select(ac.c.cell).where(ac.c.area_id.in_(sorted(ids))).distinct())], np.int64)
+        cells = np.asarray(
+            [
+                r[0]
+                for r in conn.execute(
+                    sa.select(ac.c.cell).where(ac.c.area_id.in_(sorted(ids))).distinct()
+                )
+            ],
+            np.int64,
+        )
     if cells.size == 0:
         return [], [], True
     lat, lng = hexes.cell_centres(cells.astype(np.uint64))
@@ -250,13 +297,20 @@ def _area_cells(engine: sa.Engine, ids: frozenset[str]) -> tuple[list[int], list
     return cells[inside].tolist(), cells[~inside].tolist(), True
 
 
+def coverage_rollup(
+    engine: sa.Engine,
+    scope: Reader,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    area: str | None = None,
+    unit_kinds: Sequence[str] | None = None,
+    cells: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Res-10 coverage rows summed over shifts, for cells whose centre lies in the scope.
 
-def coverage_rollup(engine: sa.Engine, scope: Reader, *, start: str | None = None,
-                    end: str | None = None, area: str | None = None,
-                    unit_kinds: Sequence[str] | None = None,
-                    cells: Sequence[int] | None = None) -> pd.DataFrame:
-    """Res-10 coverage rows (cell, date, hour, unit_kind, dwell_s, stops, stop_s, koper_stops,
-    last_ts) summed over shifts, for cells whose centre lies in the scope (and ``area``).
+    Columns: cell, date, hour, unit_kind, dwell_s, stops, stop_s, koper_stops, last_ts; only
+    cells whose centre also lies in ``area`` when one is given.
 
     ``start``/``end`` are local dates of nights (the rows of ``end + 1`` are read too, for the
     night's hours after midnight); ``cells`` keeps only these res-10 cells.
@@ -264,8 +318,13 @@ def coverage_rollup(engine: sa.Engine, scope: Reader, *, start: str | None = Non
     ids = effective_scope(engine, scope, area)
     c = coverage
     stmt = sa.select(
-        c.c.cell, c.c.date, c.c.hour, c.c.unit_kind, sa.func.sum(c.c.dwell_s).label("dwell_s"),
-        sa.func.sum(c.c.stops).label("stops"), sa.func.sum(c.c.stop_s).label("stop_s"),
+        c.c.cell,
+        c.c.date,
+        c.c.hour,
+        c.c.unit_kind,
+        sa.func.sum(c.c.dwell_s).label("dwell_s"),
+        sa.func.sum(c.c.stops).label("stops"),
+        sa.func.sum(c.c.stop_s).label("stop_s"),
         sa.func.sum(c.c.koper_stops).label("koper_stops"),
         sa.func.max(c.c.last_ms).label("last_ms"),
     ).group_by(c.c.cell, c.c.date, c.c.hour, c.c.unit_kind)
@@ -284,18 +343,23 @@ def coverage_rollup(engine: sa.Engine, scope: Reader, *, start: str | None = Non
         if poly is None:
             stmt = stmt.where(sa.false())
         else:
-            stmt = stmt.where(c.c.cell.in_(sa.select(area_cells.c.cell)
-                                           .where(area_cells.c.area_id.in_(sorted(ids)))))
+            stmt = stmt.where(
+                c.c.cell.in_(
+                    sa.select(area_cells.c.cell).where(area_cells.c.area_id.in_(sorted(ids)))
+                )
+            )
     with engine.connect() as conn:
-        df = pd.DataFrame(conn.execute(stmt).all(),
-                          columns=["cell", "date", "hour", "unit_kind", "dwell_s", "stops",
-                                   "stop_s", "koper_stops", "last_ms"])
+        result = conn.execute(stmt)
+        df = pd.DataFrame(result.all(), columns=list(result.keys()))
     if poly is not None and len(df):
         lat, lng = hexes.cell_centres(df["cell"].to_numpy().astype(np.uint64))
         df = df.loc[shapely.contains_xy(poly, lng, lat)].reset_index(drop=True)
     df["date"] = pd.to_datetime(df["date"])
-    df["last_ts"] = ms_to_ts(df.pop("last_ms"), get_settings().tz) if len(df) else \
-        pd.Series(dtype=f"datetime64[ns, {get_settings().tz}]")
+    df["last_ts"] = (
+        ms_to_ts(df.pop("last_ms"), get_settings().tz)
+        if len(df)
+        else pd.Series(dtype=f"datetime64[ns, {get_settings().tz}]")
+    )
     for col in ("stops", "koper_stops", "hour"):
         df[col] = df[col].astype(np.int64)
     df["dwell_s"] = df["dwell_s"].astype(float)
@@ -303,11 +367,17 @@ def coverage_rollup(engine: sa.Engine, scope: Reader, *, start: str | None = Non
     return df
 
 
-
-def coverage_cells(engine: sa.Engine, scope: Reader, *, start: str | None = None,
-                       end: str | None = None, night: str | None = DEFAULT_NIGHT,
-                       res: int = 9, area: str | None = None,
-                       unit_kinds: Sequence[str] | None = None) -> pd.DataFrame:
+def coverage_cells(
+    engine: sa.Engine,
+    scope: Reader,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    night: str | None = DEFAULT_NIGHT,
+    res: int = 9,
+    area: str | None = None,
+    unit_kinds: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Coverage per cell at ``res``, aggregated in the database.
 
     Parameters
@@ -384,37 +454,56 @@ def coverage_cells(engine: sa.Engine, scope: Reader, *, start: str | None = None
             where.append(c.c.date <= last)
     clear, setbits = parent_masks(res)
     parent = c.c.cell.op("&")(sa.literal(clear, sa.BigInteger)).op("|")(
-        sa.literal(setbits, sa.BigInteger))
-    inner = (sa.select(parent.label("cell"), day.label("day"),
-                       sa.func.sum(c.c.dwell_s).label("dwell_s"),
-                       sa.func.sum(c.c.stops).label("stops"),
-                       sa.func.sum(c.c.koper_stops).label("koper_stops"),
-                       sa.func.max(c.c.last_ms).label("last_ms"))
-             .where(*where).group_by(parent, day).subquery())
-    stmt = (sa.select(inner.c.cell, sa.func.sum(inner.c.dwell_s),
-                      sa.func.sum(sa.case((inner.c.dwell_s > 0, 1), else_=0)),
-                      sa.func.sum(inner.c.stops), sa.func.sum(inner.c.koper_stops),
-                      sa.func.max(inner.c.last_ms))
-            .group_by(inner.c.cell).order_by(inner.c.cell))
+        sa.literal(setbits, sa.BigInteger)
+    )
+    inner = (
+        sa.select(
+            parent.label("cell"),
+            day.label("day"),
+            sa.func.sum(c.c.dwell_s).label("dwell_s"),
+            sa.func.sum(c.c.stops).label("stops"),
+            sa.func.sum(c.c.koper_stops).label("koper_stops"),
+            sa.func.max(c.c.last_ms).label("last_ms"),
+        )
+        .where(*where)
+        .group_by(parent, day)
+        .subquery()
+    )
+    stmt = (
+        sa.select(
+            inner.c.cell,
+            sa.func.sum(inner.c.dwell_s),
+            sa.func.sum(sa.case((inner.c.dwell_s > 0, 1), else_=0)),
+            sa.func.sum(inner.c.stops),
+            sa.func.sum(inner.c.koper_stops),
+            sa.func.max(inner.c.last_ms),
+        )
+        .group_by(inner.c.cell)
+        .order_by(inner.c.cell)
+    )
     with engine.begin() as conn:
         if pg:  # room to hash-aggregate a month of rows in memory instead of sorting on disk
             conn.execute(sa.text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
         rows = conn.execute(stmt).all()
     tz = get_settings().tz
-    df = pd.DataFrame(rows, columns=["cell", "dwell_s", "nights", "stops", "koper_stops",
-                                     "last_ms"])
-    out = pd.DataFrame({
-        "cell": df["cell"].to_numpy(dtype=np.int64),
-        "res": np.full(len(df), res, np.int64),
-        "dwell_s": df["dwell_s"].to_numpy(dtype=np.float64),
-        "nights": df["nights"].to_numpy(dtype=np.int64),
-        "stops": df["stops"].to_numpy(dtype=np.int64),
-        "koper_stops": df["koper_stops"].to_numpy(dtype=np.int64),
-        "last_visit": ms_to_ts(df["last_ms"], tz) if len(df) else
-        pd.Series(dtype=f"datetime64[ns, {tz}]"),
-    }, columns=cov.QUERY_COLUMNS)
+    df = pd.DataFrame(
+        rows, columns=["cell", "dwell_s", "nights", "stops", "koper_stops", "last_ms"]
+    )
+    out = pd.DataFrame(
+        {
+            "cell": df["cell"].to_numpy(dtype=np.int64),
+            "res": np.full(len(df), res, np.int64),
+            "dwell_s": df["dwell_s"].to_numpy(dtype=np.float64),
+            "nights": df["nights"].to_numpy(dtype=np.int64),
+            "stops": df["stops"].to_numpy(dtype=np.int64),
+            "koper_stops": df["koper_stops"].to_numpy(dtype=np.int64),
+            "last_visit": ms_to_ts(df["last_ms"], tz)
+            if len(df)
+            else pd.Series(dtype=f"datetime64[ns, {tz}]"),
+        },
+        columns=cov.QUERY_COLUMNS,
+    )
     return out
-
 
 
 def shift_quality(engine: sa.Engine, shift_ids: Sequence[str]) -> pd.DataFrame:
@@ -424,9 +513,14 @@ def shift_quality(engine: sa.Engine, shift_ids: Sequence[str]) -> pd.DataFrame:
     parts = []
     with engine.connect() as conn:
         for i in range(0, len(ids), 5000):
-            parts.append(pd.DataFrame(conn.execute(
-                sa.select(tq.c.shift_id, tq.c.pings, tq.c.gap_breaks, tq.c.jump_breaks)
-                .where(tq.c.shift_id.in_(ids[i : i + 5000]))).all(),
-                columns=QUALITY_COLUMNS))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=QUALITY_COLUMNS)
+            parts.append(
+                pd.DataFrame(
+                    conn.execute(
+                        sa.select(
+                            tq.c.shift_id, tq.c.pings, tq.c.gap_breaks, tq.c.jump_breaks
+                        ).where(tq.c.shift_id.in_(ids[i : i + 5000]))
+                    ).all(),
+                    columns=QUALITY_COLUMNS,
+                )
+            )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=QUALITY_COLUMNS)

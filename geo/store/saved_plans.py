@@ -21,14 +21,23 @@ from geo.store.values import ms_to_ts
 __all__ = ["list_plans", "load_plan", "save_plan", "visible"]
 
 
-def save_plan(engine: sa.Engine, plan: dict[str, Any], *, scope: str, user: str | None,
-              now_ms: int) -> str:
-    """Store a plan document under its ``plan_id`` (saving it again replaces it); ``scope`` is
-    the comma-joined area ids it is kept with, or ``all``."""
-    row = {"plan_id": plan["plan_id"], "night": dt.date.fromisoformat(plan["date"]),
-           "created_ms": int(now_ms), "user_name": user, "scope": scope,
-           "risk_covered": float(plan["risk_covered"]), "risk_total": float(plan["risk_total"]),
-           "body": json.dumps(plan, ensure_ascii=False)}
+def save_plan(
+    engine: sa.Engine, plan: dict[str, Any], *, scope: str, user: str | None, now_ms: int
+) -> str:
+    """Store a plan document under its ``plan_id``; saving it again replaces it.
+
+    ``scope`` is the comma-joined area ids it is kept with, or ``all``.
+    """
+    row = {
+        "plan_id": plan["plan_id"],
+        "night": dt.date.fromisoformat(plan["date"]),
+        "created_ms": int(now_ms),
+        "user_name": user,
+        "scope": scope,
+        "risk_covered": float(plan["risk_covered"]),
+        "risk_total": float(plan["risk_total"]),
+        "body": json.dumps(plan, ensure_ascii=False),
+    }
     with engine.begin() as conn:
         conn.execute(sa.delete(plans).where(plans.c.plan_id == row["plan_id"]))
         conn.execute(sa.insert(plans), row)
@@ -54,22 +63,45 @@ def load_plan(engine: sa.Engine, plan_id: str, scope: Reader = "all") -> dict[st
     return json.loads(row.body)
 
 
-def list_plans(engine: sa.Engine, scope: Reader = "all", *, start: str | None = None,
-               end: str | None = None, tz: str = "UTC") -> pd.DataFrame:
-    """Saved plans (plan_id, night, created, user_name, area, risk_covered, risk_total), newest
-    night first, optionally for nights ``start``..``end``; ``created`` in ``tz``."""
+def list_plans(
+    engine: sa.Engine,
+    scope: Reader = "all",
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    tz: str = "UTC",
+) -> pd.DataFrame:
+    """Saved plans, newest night first, optionally for nights ``start``..``end``.
+
+    Columns: plan_id, night, created (in ``tz``), user_name, area, risk_covered, risk_total.
+    """
     p = plans
-    stmt = sa.select(p.c.plan_id, p.c.night, p.c.created_ms, p.c.user_name, p.c.scope,
-                     p.c.risk_covered, p.c.risk_total).order_by(p.c.night.desc(),
-                                                                p.c.created_ms.desc())
+    stmt = sa.select(
+        p.c.plan_id,
+        p.c.night,
+        p.c.created_ms,
+        p.c.user_name,
+        p.c.scope,
+        p.c.risk_covered,
+        p.c.risk_total,
+    ).order_by(p.c.night.desc(), p.c.created_ms.desc())
     if start:
         stmt = stmt.where(p.c.night >= dt.date.fromisoformat(start))
     if end:
         stmt = stmt.where(p.c.night <= dt.date.fromisoformat(end))
     with engine.connect() as conn:
-        df = pd.DataFrame(conn.execute(stmt).all(),
-                          columns=["plan_id", "night", "created_ms", "user_name", "area",
-                                   "risk_covered", "risk_total"])
+        df = pd.DataFrame(
+            conn.execute(stmt).all(),
+            columns=[
+                "plan_id",
+                "night",
+                "created_ms",
+                "user_name",
+                "area",
+                "risk_covered",
+                "risk_total",
+            ],
+        )
     if len(df):
         df = df.loc[[visible(engine, scope, a) for a in df["area"]]].reset_index(drop=True)
     df["created"] = ms_to_ts(df.pop("created_ms"), tz) if len(df) else pd.Series(dtype=object)

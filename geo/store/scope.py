@@ -31,9 +31,24 @@ from shapely import wkt as shapely_wkt
 
 from geo.store.tables import RECORD_TABLES
 
-__all__ = ["ALL", "PAGES", "ROLES", "VIEWER_HIDDEN_COLUMNS", "VIEWER_ROW_KINDS", "Principal",
-           "Reader", "Scope", "area_polygon", "effective_scope", "figures_scope", "may_read",
-           "narrowed", "principal", "resolve_scope", "scope_polygon"]
+__all__ = [
+    "ALL",
+    "PAGES",
+    "ROLES",
+    "VIEWER_HIDDEN_COLUMNS",
+    "VIEWER_ROW_KINDS",
+    "Principal",
+    "Reader",
+    "Scope",
+    "area_polygon",
+    "effective_scope",
+    "figures_scope",
+    "may_read",
+    "narrowed",
+    "principal",
+    "resolve_scope",
+    "scope_polygon",
+]
 
 Scope = Literal["all"] | frozenset[str] | set[str] | list[str] | tuple[str, ...]
 ALL: Literal["all"] = "all"
@@ -48,14 +63,26 @@ VIEWER_ROW_KINDS = frozenset({"areas", "sites", "venues", "hazards"})
 VIEWER_HIDDEN_COLUMNS: dict[str, tuple[str, ...]] = {"areas": ("owner",)}
 
 
+# the pages of the work in the areas (commanders and grid managers open these)
+_AREA_PAGES = frozenset(
+    {
+        "overview",
+        "coverage",
+        "hotspots",
+        "venues",
+        "hazards",
+        "disputes",
+        "plan",
+        "duty",
+        "briefing",
+    }
+)
+
 # pages each role may open (keys of app.py's PAGES)
 PAGES: dict[str, frozenset[str]] = {
-    "admin": frozenset({"overview", "coverage", "hotspots", "venues", "hazards", "disputes",
-                        "plan", "duty", "briefing", "data", "settings", "admin"}),
-    "commander": frozenset({"overview", "coverage", "hotspots", "venues", "hazards", "disputes",
-                            "plan", "duty", "briefing"}),
-    "grid_manager": frozenset({"overview", "coverage", "hotspots", "venues", "hazards",
-                               "disputes", "plan", "duty", "briefing"}),
+    "admin": _AREA_PAGES | {"data", "settings", "admin"},
+    "commander": _AREA_PAGES,
+    "grid_manager": _AREA_PAGES,
     "viewer": frozenset({"overview", "coverage", "hotspots", "hazards", "briefing"}),
 }
 
@@ -103,7 +130,6 @@ class Principal:
         return page in PAGES[self.role]
 
 
-
 Reader: TypeAlias = Scope | Principal
 """Who reads: a plain scope, or a user (a :class:`Principal`: role and areas)."""
 
@@ -131,8 +157,9 @@ def may_read(scope: Any, kind_name: str) -> bool:
 
 
 def resolve_scope(engine: sa.Engine, scope: Any) -> frozenset[str] | None:
-    """Area ids a scope (or a principal's areas) covers, children included; ``None`` for
-    everything.
+    """Area ids a scope (or a principal's areas) covers, children included.
+
+    ``None`` for everything.
 
     A station's scope covers its grids; unknown area ids are ignored (they cover nothing).
     """
@@ -147,17 +174,19 @@ def resolve_scope(engine: sa.Engine, scope: Any) -> frozenset[str] | None:
     a = RECORD_TABLES["areas"]
     with engine.connect() as conn:
         while True:
-            children = {r[0] for r in conn.execute(
-                sa.select(a.c.area_id).where(a.c.parent_id.in_(sorted(ids))))}
+            children = {
+                r[0]
+                for r in conn.execute(sa.select(a.c.area_id).where(a.c.parent_id.in_(sorted(ids))))
+            }
             if children <= ids:
                 break
             ids |= children
     return frozenset(ids)
 
 
-
-def effective_scope(engine: sa.Engine, scope: Reader,
-                    area: str | None = None) -> frozenset[str] | None:
+def effective_scope(
+    engine: sa.Engine, scope: Reader, area: str | None = None
+) -> frozenset[str] | None:
     """The area ids a query covers: the user's scope narrowed to ``area`` when one is given.
 
     Raises ValueError when ``area`` is unknown or outside the user's scope.
@@ -186,27 +215,30 @@ def narrowed(engine: sa.Engine, scope: Reader, area: str | None = None) -> Reade
     return "all" if ids is None else ids
 
 
-def area_polygon(engine: sa.Engine, ids: Iterable[str] | None) -> shapely.Geometry | None:
-    """Union of the areas' polygons (WGS-84); all areas when ``ids`` is None; None if no areas."""
+def _union(conn: sa.Connection, ids: Iterable[str] | None) -> shapely.Geometry | None:
+    """:func:`area_polygon` read through ``conn``."""
     a = RECORD_TABLES["areas"]
     stmt = sa.select(a.c.geometry)
     if ids is not None:
         stmt = stmt.where(a.c.area_id.in_(sorted(ids)))
-    with engine.connect() as conn:
-        texts = [r[0] for r in conn.execute(stmt)]
+    texts = [r[0] for r in conn.execute(stmt)]
     if not texts:
         return None
     return shapely.union_all([shapely_wkt.loads(t) for t in texts])
 
 
+def area_polygon(engine: sa.Engine, ids: Iterable[str] | None) -> shapely.Geometry | None:
+    """Union of the areas' polygons (WGS-84); all areas when ``ids`` is None; None if no areas."""
+    with engine.connect() as conn:
+        return _union(conn, ids)
+
 
 def scope_polygon(conn: sa.Connection, ids: frozenset[str]) -> shapely.Geometry | None:
-    a = RECORD_TABLES["areas"]
-    stmt = sa.select(a.c.geometry).where(a.c.area_id.in_(sorted(ids)))
-    texts = [r[0] for r in conn.execute(stmt)]
-    if not texts:
-        return None
-    geom = shapely.union_all([shapely_wkt.loads(t) for t in texts])
-    shapely.prepare(geom)
-    return geom
+    """Union of the polygons (WGS-84) of areas ``ids``, prepared for fast spatial tests.
 
+    Read through ``conn`` (the caller's connection); None when none of ``ids`` is a stored area.
+    """
+    geom = _union(conn, ids)
+    if geom is not None:
+        shapely.prepare(geom)
+    return geom

@@ -40,16 +40,32 @@ metadata = sa.MetaData()
 
 
 _SA_TYPES: dict[str, Any] = {
-    "id": sa.Text, "str": sa.Text, "enum": sa.Text, "int": sa.BigInteger, "float": sa.Float,
-    "lat": sa.Float, "lng": sa.Float, "ts": sa.BigInteger, "geometry": sa.Text,
+    "id": sa.Text,
+    "str": sa.Text,
+    "enum": sa.Text,
+    "int": sa.BigInteger,
+    "float": sa.Float,
+    "lat": sa.Float,
+    "lng": sa.Float,
+    "ts": sa.BigInteger,
+    "geometry": sa.Text,
 }
 
 
 # Time column that places a row in a period, per kind (None: not time-bound).
 TIME_COLUMN: dict[str, str | None] = {
-    "units": None, "shifts": "start", "pings": "ts", "sites": None, "site_checks": "ts",
-    "venues": None, "inspections": "ts", "hazards": "found_at", "incidents": "ts", "areas": None,
-    "disputes": "reported_at", "leads": "received_at",
+    "units": None,
+    "shifts": "start",
+    "pings": "ts",
+    "sites": None,
+    "site_checks": "ts",
+    "venues": None,
+    "inspections": "ts",
+    "hazards": "found_at",
+    "incidents": "ts",
+    "areas": None,
+    "disputes": "reported_at",
+    "leads": "received_at",
 }
 
 
@@ -88,7 +104,8 @@ RECORD_TABLES: dict[str, sa.Table] = {name: _record_table(k) for name, k in sche
 
 
 imports = sa.Table(
-    "imports", metadata,
+    "imports",
+    metadata,
     sa.Column("import_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("file_name", sa.Text, nullable=False),
@@ -105,7 +122,8 @@ imports = sa.Table(
 
 
 area_cells = sa.Table(
-    "area_cells", metadata,
+    "area_cells",
+    metadata,
     sa.Column("area_id", sa.Text, primary_key=True),
     sa.Column("cell", sa.BigInteger, primary_key=True),
     sa.Index("ix_area_cells_cell", "cell"),
@@ -113,7 +131,8 @@ area_cells = sa.Table(
 
 
 coverage = sa.Table(
-    "coverage", metadata,
+    "coverage",
+    metadata,
     sa.Column("shift_id", sa.Text, nullable=False, index=True),
     sa.Column("cell", sa.BigInteger, nullable=False, index=True),
     sa.Column("date", sa.Date, nullable=False),
@@ -129,7 +148,8 @@ coverage = sa.Table(
 
 
 stops = sa.Table(
-    "stops", metadata,
+    "stops",
+    metadata,
     sa.Column("shift_id", sa.Text, nullable=False, index=True),
     sa.Column("cell", sa.BigInteger, nullable=False),
     sa.Column("start_ms", sa.BigInteger, nullable=False),
@@ -140,7 +160,8 @@ stops = sa.Table(
 
 
 track_quality = sa.Table(
-    "track_quality", metadata,
+    "track_quality",
+    metadata,
     sa.Column("shift_id", sa.Text, primary_key=True),
     sa.Column("pings", sa.Integer, nullable=False),
     sa.Column("gap_breaks", sa.Integer, nullable=False),
@@ -149,7 +170,8 @@ track_quality = sa.Table(
 
 
 plans = sa.Table(
-    "plans", metadata,
+    "plans",
+    metadata,
     sa.Column("plan_id", sa.Text, primary_key=True),
     sa.Column("night", sa.Date, nullable=False, index=True),
     sa.Column("created_ms", sa.BigInteger, nullable=False),
@@ -162,16 +184,17 @@ plans = sa.Table(
 
 
 meta = sa.Table(
-    "meta", metadata,
+    "meta",
+    metadata,
     sa.Column("name", sa.Text, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
 
 
-
 # Users and the audit trail (geo/services/access.py keeps them; migration 0006)
 users = sa.Table(
-    "users", metadata,
+    "users",
+    metadata,
     sa.Column("user_name", sa.Text, primary_key=True),
     sa.Column("role", sa.Text, nullable=False),
     sa.Column("areas", sa.Text, nullable=False),  # JSON list of area ids ([] for admin)
@@ -186,7 +209,8 @@ users = sa.Table(
 
 
 audit = sa.Table(
-    "audit", metadata,
+    "audit",
+    metadata,
     sa.Column("audit_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("ts_ms", sa.BigInteger, nullable=False, index=True),
     sa.Column("user_name", sa.Text, index=True),
@@ -195,4 +219,3 @@ audit = sa.Table(
     sa.Column("rows", sa.Integer),
     sa.Column("detail", sa.Text, nullable=False),  # JSON object
 )
-

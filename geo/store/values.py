@@ -1,8 +1,8 @@
-"""Conversions between canonical frames and stored values: times, content hashes, natural keys,
-cells.
+"""Conversions between canonical frames and stored values.
 
-Times are stored as UTC epoch milliseconds (BIGINT) on every backend and come back from reads as
-tz-aware pandas timestamps in the configured zone.
+Times, content hashes, natural keys and cells. Times are stored as UTC epoch milliseconds
+(BIGINT) on every backend and come back from reads as tz-aware pandas timestamps in the configured
+zone.
 """
 
 from __future__ import annotations
@@ -85,6 +85,6 @@ def natural_keys(kind: schema.Kind, db: pd.DataFrame, hashes: np.ndarray) -> np.
 
 def cells_of(lat: np.ndarray, lng: np.ndarray, res: int = ROLLUP_RES) -> np.ndarray:
     """H3 cells (int64) of WGS-84 points (degrees) at ``res``."""
-    return np.asarray(hexes.latlng_to_cells(np.asarray(lat, float), np.asarray(lng, float), res),
-                      dtype=np.uint64).astype(np.int64)
-
+    return np.asarray(
+        hexes.latlng_to_cells(np.asarray(lat, float), np.asarray(lng, float), res), dtype=np.uint64
+    ).astype(np.int64)

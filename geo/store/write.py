@@ -1,5 +1,6 @@
-"""Writes of imported records: idempotent, inside the caller's transaction (an import is all or
-nothing).
+"""Writes of imported records: idempotent, inside the caller's transaction.
+
+An import is all or nothing.
 
 Rows whose natural key exists with the same content are duplicates; with other content they are
 conflicts and are not written; rows that point at records the store does not hold (a ping of an
@@ -25,8 +26,14 @@ from geo.store import rollups
 from geo.store.tables import RECORD_TABLES, area_cells, imports
 from geo.store.values import cells_of, content_hashes, natural_keys, ts_to_ms
 
-__all__ = ["WriteResult", "begin_import", "finish_import", "insert_records",
-           "resolve_ping_shifts", "write_records"]
+__all__ = [
+    "WriteResult",
+    "begin_import",
+    "finish_import",
+    "insert_records",
+    "resolve_ping_shifts",
+    "write_records",
+]
 
 
 @dataclass
@@ -44,8 +51,9 @@ def _existing_hashes(conn: sa.Connection, table: sa.Table, keys: Sequence[str]) 
     keys = list(keys)
     for i in range(0, len(keys), 5000):
         chunk = keys[i : i + 5000]
-        rows = conn.execute(sa.select(table.c.key, table.c.content_hash)
-                            .where(table.c.key.in_(chunk))).all()
+        rows = conn.execute(
+            sa.select(table.c.key, table.c.content_hash).where(table.c.key.in_(chunk))
+        ).all()
         out.update({r[0]: r[1] for r in rows})
     return out
 
@@ -56,19 +64,27 @@ def _existing_ids(conn: sa.Connection, kind: str, column: str, values: Iterable[
     found: set[str] = set()
     for i in range(0, len(vals), 5000):
         chunk = vals[i : i + 5000]
-        found.update(r[0] for r in conn.execute(sa.select(table.c[column])
-                                                .where(table.c[column].in_(chunk))))
+        found.update(
+            r[0] for r in conn.execute(sa.select(table.c[column]).where(table.c[column].in_(chunk)))
+        )
     return found
 
 
 def _reject_rows(frame: pd.DataFrame, mask: np.ndarray, column: str, other: str) -> pd.DataFrame:
     bad = frame.loc[mask]
-    return pd.DataFrame({"source_row": bad["source_row"].to_numpy(), "column": column,
-                         "value": bad[column].astype("string").to_numpy(), "other": other})
+    return pd.DataFrame(
+        {
+            "source_row": bad["source_row"].to_numpy(),
+            "column": column,
+            "value": bad[column].astype("string").to_numpy(),
+            "other": other,
+        }
+    )
 
 
-def _referential_checks(conn: sa.Connection, kind: str,
-                        frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _referential_checks(
+    conn: sa.Connection, kind: str, frame: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reject rows that point at records the store does not hold. Returns (kept, rejected)."""
     checks: list[tuple[str, str, str]] = {
         "shifts": [("unit_id", "units", "unit_id")],
@@ -93,19 +109,29 @@ def _referential_checks(conn: sa.Connection, kind: str,
             shown = bad[places[0][0]].astype("string")
             for col, _ in places[1:]:
                 shown = shown.fillna(bad[col].astype("string"))
-            rejected.append(pd.DataFrame({
-                "source_row": bad["source_row"].to_numpy(), "column": "lat",
-                "value": shown.fillna("").to_numpy(),
-                "other": " / ".join(p[0] for p in places)}))
+            rejected.append(
+                pd.DataFrame(
+                    {
+                        "source_row": bad["source_row"].to_numpy(),
+                        "column": "lat",
+                        "value": shown.fillna("").to_numpy(),
+                        "other": " / ".join(p[0] for p in places),
+                    }
+                )
+            )
             frame = frame.loc[~unplaced]
     rej = pd.concat(rejected, ignore_index=True) if rejected else _empty_rejects()
     return frame, rej
 
 
-def _locate_at_places(conn: sa.Connection, frame: pd.DataFrame,
-                      places: Sequence[tuple[str, str]]) -> tuple[pd.DataFrame, pd.Series]:
-    """Give rows without lat/lng the stored location of their site or venue (``Kind.places``,
-    first match wins). Returns the frame and a mask of the rows still without a location."""
+def _locate_at_places(
+    conn: sa.Connection, frame: pd.DataFrame, places: Sequence[tuple[str, str]]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Give rows without lat/lng the stored location of their site or venue.
+
+    The places are ``Kind.places``, first match wins. Returns the frame and a mask of the rows
+    still without a location.
+    """
     frame = frame.copy()
     missing = frame["lat"].isna() | frame["lng"].isna()
     for col, other in places:
@@ -116,8 +142,14 @@ def _locate_at_places(conn: sa.Connection, frame: pd.DataFrame,
         ids = sorted({str(v) for v in frame.loc[need, col]})
         found: dict[str, tuple[float, float]] = {}
         for i in range(0, len(ids), 5000):
-            found.update({r[0]: (r[1], r[2]) for r in conn.execute(
-                sa.select(t.c[col], t.c.lat, t.c.lng).where(t.c[col].in_(ids[i : i + 5000])))})
+            found.update(
+                {
+                    r[0]: (r[1], r[2])
+                    for r in conn.execute(
+                        sa.select(t.c[col], t.c.lat, t.c.lng).where(t.c[col].in_(ids[i : i + 5000]))
+                    )
+                }
+            )
         hit = need & frame[col].isin(list(found))
         if hit.any():
             xy = frame.loc[hit, col].map(found)
@@ -128,8 +160,14 @@ def _locate_at_places(conn: sa.Connection, frame: pd.DataFrame,
 
 
 def _empty_rejects() -> pd.DataFrame:
-    return pd.DataFrame({"source_row": pd.Series(dtype="int64"), "column": pd.Series(dtype=str),
-                         "value": pd.Series(dtype=str), "other": pd.Series(dtype=str)})
+    return pd.DataFrame(
+        {
+            "source_row": pd.Series(dtype="int64"),
+            "column": pd.Series(dtype=str),
+            "value": pd.Series(dtype=str),
+            "other": pd.Series(dtype=str),
+        }
+    )
 
 
 def _to_db_frame(kind: schema.Kind, frame: pd.DataFrame) -> pd.DataFrame:
@@ -139,8 +177,9 @@ def _to_db_frame(kind: schema.Kind, frame: pd.DataFrame) -> pd.DataFrame:
         if c.type == "ts":
             out[c.name] = ts_to_ms(v)
         elif c.type == "geometry":
-            out[c.name] = [g if isinstance(g, str) else shapely_wkt.dumps(g, rounding_precision=7)
-                           for g in v]
+            out[c.name] = [
+                g if isinstance(g, str) else shapely_wkt.dumps(g, rounding_precision=7) for g in v
+            ]
         elif c.type == "int":
             out[c.name] = pd.to_numeric(v).astype("Int64")
         elif c.type in ("float", "lat", "lng"):
@@ -173,12 +212,15 @@ def _lock_kind(conn: sa.Connection, kind_name: str) -> None:
     second import waits on busy_timeout) before anything is read.
     """
     if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
-                     {"k": zlib.crc32(f"qy-write:{kind_name}".encode())})
+        conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:k)"),
+            {"k": zlib.crc32(f"qy-write:{kind_name}".encode())},
+        )
 
 
-def write_records(conn: sa.Connection, kind_name: str, frame: pd.DataFrame, *, import_id: int,
-                  source_file: str) -> WriteResult:
+def write_records(
+    conn: sa.Connection, kind_name: str, frame: pd.DataFrame, *, import_id: int, source_file: str
+) -> WriteResult:
     """Insert validated canonical rows of one kind, inside ``conn``'s transaction.
 
     ``frame`` holds canonical columns (times tz-aware, coordinates WGS-84) and ``source_row``.
@@ -206,16 +248,22 @@ def write_records(conn: sa.Connection, kind_name: str, frame: pd.DataFrame, *, i
             if firsts[keys[i]] == hashes[i]:
                 dup_in_file += 1
             else:
-                conflicts.append({"source_row": int(db["source_row"].iat[i]), "key": keys[i],
-                                  "code": "conflict_in_file"})
+                conflicts.append(
+                    {
+                        "source_row": int(db["source_row"].iat[i]),
+                        "key": keys[i],
+                        "code": "conflict_in_file",
+                    }
+                )
         db = db.loc[first]
     existing = _existing_hashes(conn, table, db["key"].tolist())
     known = db["key"].map(existing)
     same = (known == db["content_hash"]).to_numpy()
     differs = (known.notna() & (known != db["content_hash"])).to_numpy()
     for _, row in db.loc[differs].iterrows():
-        conflicts.append({"source_row": int(row["source_row"]), "key": row["key"],
-                          "code": "conflict_in_store"})
+        conflicts.append(
+            {"source_row": int(row["source_row"]), "key": row["key"], "code": "conflict_in_store"}
+        )
     new = db.loc[~same & ~differs].copy()
     if k.located and len(new):
         has = (new["lat"].notna() & new["lng"].notna()).to_numpy()
@@ -244,30 +292,62 @@ def _write_area_cells(conn: sa.Connection, areas: pd.DataFrame) -> None:
     for area_id, text in zip(areas["area_id"], areas["geometry"], strict=True):
         geom = shapely_wkt.loads(text)
         cells = hexes.polygon_to_cells(geom, ROLLUP_RES, contain="overlap")
-        rows.extend({"area_id": area_id, "cell": int(np.int64(c))} for c in
-                    np.asarray(cells, dtype=np.uint64).astype(np.int64))
+        rows.extend(
+            {"area_id": area_id, "cell": int(np.int64(c))}
+            for c in np.asarray(cells, dtype=np.uint64).astype(np.int64)
+        )
     for i in range(0, len(rows), 20000):
         conn.execute(area_cells.insert(), rows[i : i + 20000])
 
 
-
-def begin_import(conn: sa.Connection, *, kind: str, file_name: str, file_sha256: str, crs: str,
-                 user: str | None, now_ms: int) -> int:
+def begin_import(
+    conn: sa.Connection,
+    *,
+    kind: str,
+    file_name: str,
+    file_sha256: str,
+    crs: str,
+    user: str | None,
+    now_ms: int,
+) -> int:
     """Record the start of an import in the history; returns its import id."""
-    result = conn.execute(imports.insert().values(
-        kind=kind, file_name=file_name, file_sha256=file_sha256, crs=crs, started_ms=now_ms,
-        user_name=user))
+    result = conn.execute(
+        imports.insert().values(
+            kind=kind,
+            file_name=file_name,
+            file_sha256=file_sha256,
+            crs=crs,
+            started_ms=now_ms,
+            user_name=user,
+        )
+    )
     key = result.inserted_primary_key
     assert key is not None  # an INSERT of one row has its primary key
     return int(key[0])
 
 
-def finish_import(conn: sa.Connection, import_id: int, *, read: int, accepted: int,
-                  duplicates: int, conflicts: int, rejected: int) -> None:
+def finish_import(
+    conn: sa.Connection,
+    import_id: int,
+    *,
+    read: int,
+    accepted: int,
+    duplicates: int,
+    conflicts: int,
+    rejected: int,
+) -> None:
     """Record what an import did (same transaction as its rows)."""
-    conn.execute(imports.update().where(imports.c.import_id == import_id).values(
-        read=read, accepted=accepted, duplicates=duplicates, conflicts=conflicts,
-        rejected=rejected))
+    conn.execute(
+        imports.update()
+        .where(imports.c.import_id == import_id)
+        .values(
+            read=read,
+            accepted=accepted,
+            duplicates=duplicates,
+            conflicts=conflicts,
+            rejected=rejected,
+        )
+    )
 
 
 def resolve_ping_shifts(conn: sa.Connection, rows: pd.DataFrame) -> pd.DataFrame:
@@ -277,14 +357,24 @@ def resolve_ping_shifts(conn: sa.Connection, rows: pd.DataFrame) -> pd.DataFrame
         return rows
     shifts = RECORD_TABLES["shifts"]
     units = sorted(rows.loc[need, "unit_id"].unique())
-    sh = pd.DataFrame(conn.execute(sa.select(shifts.c.shift_id, shifts.c.unit_id, shifts.c.start,
-                                             shifts.c.end).where(shifts.c.unit_id.in_(units))).all(),
-                      columns=["shift_id", "unit_id", "start", "end"])
+    sh = pd.DataFrame(
+        conn.execute(
+            sa.select(shifts.c.shift_id, shifts.c.unit_id, shifts.c.start, shifts.c.end).where(
+                shifts.c.unit_id.in_(units)
+            )
+        ).all(),
+        columns=["shift_id", "unit_id", "start", "end"],
+    )
     if sh.empty:
         return rows
     ping_ms = ts_to_ms(rows.loc[need, "ts"]).astype("int64")
-    cand = pd.DataFrame({"idx": rows.index[need], "unit_id": rows.loc[need, "unit_id"].to_numpy(),
-                         "ms": ping_ms.to_numpy()}).merge(sh, on="unit_id")
+    cand = pd.DataFrame(
+        {
+            "idx": rows.index[need],
+            "unit_id": rows.loc[need, "unit_id"].to_numpy(),
+            "ms": ping_ms.to_numpy(),
+        }
+    ).merge(sh, on="unit_id")
     cand = cand[(cand["ms"] >= cand["start"]) & (cand["ms"] <= cand["end"])]
     cand = cand.drop_duplicates("idx")
     rows = rows.copy()

@@ -9,39 +9,49 @@ STRINGS: dict[str, dict[str, str]] = {
     "auth.submit": {"zh-CN": "登录", "en": "Log in"},
     "auth.logout": {"zh-CN": "退出登录", "en": "Log out"},
     "auth.signed_in": {"zh-CN": "当前用户：{user}（{role}）", "en": "Signed in: {user} ({role})"},
-    "auth.session_ended": {"zh-CN": "登录已超时或已失效，请重新登录。",
-                           "en": "Your session has ended; please log in again."},
+    "auth.session_ended": {
+        "zh-CN": "登录已超时或已失效，请重新登录。",
+        "en": "Your session has ended; please log in again.",
+    },
     "auth.no_users": {
         "zh-CN": "系统还没有用户。请在服务器上运行 python -m geo users add 用户名 --role admin "
-                 "创建第一个管理员，或设置 QY_ADMIN_USER / QY_ADMIN_PASSWORD 后重启。",
+        "创建第一个管理员，或设置 QY_ADMIN_USER / QY_ADMIN_PASSWORD 后重启。",
         "en": "There are no users yet. On the server, run python -m geo users add NAME --role "
-              "admin to create the first admin, or set QY_ADMIN_USER / QY_ADMIN_PASSWORD and "
-              "restart."},
+        "admin to create the first admin, or set QY_ADMIN_USER / QY_ADMIN_PASSWORD and "
+        "restart.",
+    },
     "auth.error.bad": {"zh-CN": "用户名或密码错误。", "en": "Unknown user or wrong password."},
-    "auth.error.locked": {"zh-CN": "登录失败次数过多，账号已暂时锁定，请稍后再试。",
-                          "en": "Too many failed logins: this account is locked for a while. "
-                                "Try again later."},
-    "auth.demo_hint": {"zh-CN": "演示模式：演示账号及密码见 README。",
-                       "en": "Demo mode: the demo users and their passwords are listed in the "
-                             "README."},
-    "auth.forbidden": {"zh-CN": "您的角色无权查看此页面。",
-                       "en": "Your role may not open this page."},
+    "auth.error.locked": {
+        "zh-CN": "登录失败次数过多，账号已暂时锁定，请稍后再试。",
+        "en": "Too many failed logins: this account is locked for a while. Try again later.",
+    },
+    "auth.demo_hint": {
+        "zh-CN": "演示模式：演示账号及密码见 README。",
+        "en": "Demo mode: the demo users and their passwords are listed in the README.",
+    },
+    "auth.forbidden": {
+        "zh-CN": "您的角色无权查看此页面。",
+        "en": "Your role may not open this page.",
+    },
     "auth.role.admin": {"zh-CN": "管理员", "en": "admin"},
     "auth.role.commander": {"zh-CN": "指挥员", "en": "commander"},
     "auth.role.grid_manager": {"zh-CN": "网格员", "en": "grid manager"},
     "auth.role.viewer": {"zh-CN": "查看者", "en": "viewer"},
-    "auth.viewer_no_tracks": {"zh-CN": "您的角色只能查看汇总数据，不显示轨迹和巡逻单元。",
-                              "en": "Your role sees aggregated figures only: no tracks or "
-                                    "patrol units."},
+    "auth.viewer_no_tracks": {
+        "zh-CN": "您的角色只能查看汇总数据，不显示轨迹和巡逻单元。",
+        "en": "Your role sees aggregated figures only: no tracks or patrol units.",
+    },
     "page.admin": {"zh-CN": "系统管理", "en": "Admin"},
     "admin.users": {"zh-CN": "用户", "en": "Users"},
     "admin.add": {"zh-CN": "新增用户", "en": "Add a user"},
     "admin.change": {"zh-CN": "修改用户", "en": "Change a user"},
     "admin.role": {"zh-CN": "角色", "en": "Role"},
     "admin.areas": {"zh-CN": "辖区 / 网格", "en": "Areas"},
-    "admin.areas_help": {"zh-CN": "指挥员选派出所，网格员选网格，查看者任选；管理员不选。",
-                         "en": "Stations for a commander, grids for a grid manager, any for a "
-                               "viewer; none for an admin."},
+    "admin.areas_help": {
+        "zh-CN": "指挥员选派出所，网格员选网格，查看者任选；管理员不选。",
+        "en": "Stations for a commander, grids for a grid manager, any for a "
+        "viewer; none for an admin.",
+    },
     "admin.new_password": {"zh-CN": "新密码（至少 8 位）", "en": "New password (8+ characters)"},
     "admin.create": {"zh-CN": "创建", "en": "Create"},
     "admin.created": {"zh-CN": "已创建用户 {user}。", "en": "User {user} created."},
@@ -53,16 +63,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "admin.done": {"zh-CN": "已保存：{user}。", "en": "Saved: {user}."},
     "admin.not_self": {"zh-CN": "不能停用自己的账号。", "en": "You cannot disable yourself."},
     "admin.audit": {"zh-CN": "审计日志", "en": "Audit log"},
-    "admin.audit_help": {"zh-CN": "登录（含失败）、导入、导出与下载、巡逻方案、用户和设置变更。",
-                         "en": "Logins (and failures), imports, exports and downloads, plans, "
-                               "user and settings changes."},
+    "admin.audit_help": {
+        "zh-CN": "登录（含失败）、导入、导出与下载、巡逻方案、用户和设置变更。",
+        "en": "Logins (and failures), imports, exports and downloads, plans, "
+        "user and settings changes.",
+    },
     "admin.f_user": {"zh-CN": "用户", "en": "User"},
     "admin.f_actions": {"zh-CN": "操作", "en": "Actions"},
     "admin.f_text": {"zh-CN": "对象包含", "en": "Object contains"},
     "admin.f_from": {"zh-CN": "起始日期", "en": "From"},
     "admin.f_to": {"zh-CN": "截止日期", "en": "To"},
-    "admin.n_events": {"zh-CN": "共 {n} 条记录（最多显示 2000 条）。",
-                       "en": "{n} events (at most 2,000 shown)."},
+    "admin.n_events": {
+        "zh-CN": "共 {n} 条记录（最多显示 2000 条）。",
+        "en": "{n} events (at most 2,000 shown).",
+    },
     "col.when": {"zh-CN": "时间", "en": "When"},
     "col.user": {"zh-CN": "用户", "en": "User"},
     "col.action": {"zh-CN": "操作", "en": "Action"},

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
     "app.title": {"zh-CN": "青云巡防", "en": "Qingyun Patrol"},
-    "app.subtitle": {"zh-CN": "巡防覆盖、热点与风险一张图",
-                     "en": "Patrol coverage, hotspots and risk on one map"},
+    "app.subtitle": {
+        "zh-CN": "巡防覆盖、热点与风险一张图",
+        "en": "Patrol coverage, hotspots and risk on one map",
+    },
     "app.language": {"zh-CN": "语言", "en": "Language"},
     "app.demo_banner": {
         "zh-CN": "演示数据：当前加载的是合成的演示辖区（南昌市青山湖区罗家一带）。其中的人员、巡逻单元和场所均为虚构，"
-                 "地名与百日行动战果数字取自公开报道。",
+        "地名与百日行动战果数字取自公开报道。",
         "en": "Demo data: the store holds the synthetic demo jurisdiction (Luojia, Qingshanhu "
-              "district, Nanchang). Its people, units and venues are made up; the places and the "
-              "campaign figures come from public reports.",
+        "district, Nanchang). Its people, units and venues are made up; the places and the "
+        "campaign figures come from public reports.",
     },
-    "app.store_busy": {"zh-CN": "数据库正在写入一次导入，本次保存未能等到它完成，未写入任何内容。请在导入完成后重试。",
-                       "en": "The store is busy storing an import and this change could not wait "
-                             "for it: nothing was saved. Try again once the import has ended."},
-    "app.building_demo": {"zh-CN": "首次启动：正在生成演示辖区数据（约半分钟）……",
-                          "en": "First start: building the demo jurisdiction (about half a "
-                                "minute)..."},
+    "app.store_busy": {
+        "zh-CN": "数据库正在写入一次导入，本次保存未能等到它完成，未写入任何内容。请在导入完成后重试。",
+        "en": "The store is busy storing an import and this change could not wait "
+        "for it: nothing was saved. Try again once the import has ended.",
+    },
+    "app.building_demo": {
+        "zh-CN": "首次启动：正在生成演示辖区数据（约半分钟）……",
+        "en": "First start: building the demo jurisdiction (about half a minute)...",
+    },
     "app.records": {"zh-CN": "数据概况", "en": "Records in the store"},
     "app.kind": {"zh-CN": "数据类型", "en": "Record kind"},
     "app.rows": {"zh-CN": "条数", "en": "Rows"},

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
     "data.kind": {"zh-CN": "数据类型", "en": "Record kind"},
-    "data.file": {"zh-CN": "上传文件（CSV、Excel、GeoJSON、GeoPackage、Shapefile压缩包、Parquet；不超过 {mb} MB）",
-                  "en": "Upload a file (CSV, Excel, GeoJSON, GeoPackage, zipped Shapefile, "
-                        "Parquet; at most {mb} MB)"},
+    "data.file": {
+        "zh-CN": "上传文件（CSV、Excel、GeoJSON、GeoPackage、Shapefile压缩包、Parquet；不超过 {mb} MB）",
+        "en": "Upload a file (CSV, Excel, GeoJSON, GeoPackage, zipped Shapefile, "
+        "Parquet; at most {mb} MB)",
+    },
     "data.crs": {"zh-CN": "坐标系", "en": "Coordinates"},
     "data.crs.wgs84": {"zh-CN": "WGS-84（GPS原始坐标）", "en": "WGS-84 (raw GPS)"},
     "data.crs.gcj02": {"zh-CN": "GCJ-02（高德/腾讯）", "en": "GCJ-02 (Amap/Tencent)"},
@@ -16,16 +18,22 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.encoding": {"zh-CN": "文本编码", "en": "Text encoding"},
     "data.encoding.auto": {"zh-CN": "自动识别（UTF-8 / GBK）", "en": "Detect (UTF-8 / GBK)"},
     "data.sheet": {"zh-CN": "工作表", "en": "Sheet"},
-    "data.too_large": {"zh-CN": "{name} 超过 {mb} MB 的上传上限，未导入。",
-                       "en": "{name} is larger than the upload limit of {mb} MB; not imported."},
-    "data.busy": {"zh-CN": "另一个文件正在写入数据库，{file} 等待超时，未导入任何行。请在那次导入完成后重新导入。",
-                  "en": "Another file is being stored and {file} could not wait for it: nothing "
-                        "of it was imported. Import it again once that import has ended."},
+    "data.too_large": {
+        "zh-CN": "{name} 超过 {mb} MB 的上传上限，未导入。",
+        "en": "{name} is larger than the upload limit of {mb} MB; not imported.",
+    },
+    "data.busy": {
+        "zh-CN": "另一个文件正在写入数据库，{file} 等待超时，未导入任何行。请在那次导入完成后重新导入。",
+        "en": "Another file is being stored and {file} could not wait for it: nothing "
+        "of it was imported. Import it again once that import has ended.",
+    },
     "data.preview": {"zh-CN": "预览（共 {rows} 行）", "en": "Preview ({rows} rows)"},
     "data.mapping": {"zh-CN": "字段对应", "en": "Column mapping"},
-    "data.mapping_help": {"zh-CN": "带 * 的字段必填。能识别的中英文表头已自动对应，其余请手动选择。",
-                          "en": "Fields with * are required. Known Chinese and English headers "
-                                "are matched already; choose the others by hand."},
+    "data.mapping_help": {
+        "zh-CN": "带 * 的字段必填。能识别的中英文表头已自动对应，其余请手动选择。",
+        "en": "Fields with * are required. Known Chinese and English headers "
+        "are matched already; choose the others by hand.",
+    },
     "data.unmapped": {"zh-CN": "（不导入）", "en": "(not imported)"},
     "data.import": {"zh-CN": "导入", "en": "Import"},
     "data.report": {"zh-CN": "校验报告：{file}", "en": "Validation report: {file}"},
@@ -36,64 +44,94 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.download_rejects": {"zh-CN": "下载拒收行（CSV）", "en": "Download rejected rows (CSV)"},
     "data.no_rejects": {"zh-CN": "没有被拒收的行。", "en": "No row was rejected."},
     "settings.night": {"zh-CN": "默认夜间时段", "en": "Default night window"},
-    "settings.night_help": {"zh-CN": "夜间归属于开始的那一天（如 周六20:00—周日06:00 算周六夜）。",
-                            "en": "A night belongs to the date it starts on (20:00 Sat - 06:00 "
-                                  "Sun is Saturday's night)."},
+    "settings.night_help": {
+        "zh-CN": "夜间归属于开始的那一天（如 周六20:00—周日06:00 算周六夜）。",
+        "en": "A night belongs to the date it starts on (20:00 Sat - 06:00 "
+        "Sun is Saturday's night).",
+    },
     "settings.basemap": {"zh-CN": "底图", "en": "Basemap"},
     "settings.tiles.none": {"zh-CN": "无底图（离线网络）", "en": "None (offline networks)"},
     "settings.tiles.osm": {"zh-CN": "OpenStreetMap", "en": "OpenStreetMap"},
     "settings.tiles.amap": {"zh-CN": "高德地图（GCJ-02）", "en": "Amap (GCJ-02)"},
     "settings.tiles.tianditu": {"zh-CN": "天地图（需令牌）", "en": "Tianditu (needs a token)"},
     "settings.tiles.custom": {"zh-CN": "内网瓦片服务", "en": "Internal tile server"},
-    "settings.tiles_url": {"zh-CN": "瓦片地址模板（如 http://10.0.0.5/tiles/{{z}}/{{x}}/{{y}}.png）",
-                           "en": "Tile URL template (e.g. http://10.0.0.5/tiles/{{z}}/{{x}}/{{y}}.png)"},
+    "settings.tiles_url": {
+        "zh-CN": "瓦片地址模板（如 http://10.0.0.5/tiles/{{z}}/{{x}}/{{y}}.png）",
+        "en": "Tile URL template (e.g. http://10.0.0.5/tiles/{{z}}/{{x}}/{{y}}.png)",
+    },
     "settings.token": {"zh-CN": "天地图令牌", "en": "Tianditu token"},
     "settings.weights": {"zh-CN": "风险权重", "en": "Risk weights"},
-    "settings.weights_help": {"zh-CN": "每个风险因子的影响半径（米）与相对风险权重，用于风险地形分析。",
-                              "en": "Influence radius (metres) and relative risk weight of each "
-                                    "factor, used by the risk terrain."},
+    "settings.weights_help": {
+        "zh-CN": "每个风险因子的影响半径（米）与相对风险权重，用于风险地形分析。",
+        "en": "Influence radius (metres) and relative risk weight of each "
+        "factor, used by the risk terrain.",
+    },
     "settings.save": {"zh-CN": "保存设置", "en": "Save settings"},
     "settings.saved": {"zh-CN": "设置已保存。", "en": "Settings saved."},
     "settings.reset_weights": {"zh-CN": "恢复默认权重", "en": "Restore default weights"},
 }
 
 # Why a row was rejected (geo.ingest.why). English is also the text of the CLI's reports.
-STRINGS.update({
-    "reject.time": {"zh-CN": "不是有效的日期时间，或不在1990—2099年之间",
-                    "en": "not a date/time, or outside 1990-2099"},
-    "reject.whole_number": {"zh-CN": "不是大于等于0的整数", "en": "not a whole number >= 0"},
-    "reject.number": {"zh-CN": "不是数字", "en": "not a number"},
-    "reject.enum": {"zh-CN": "无法识别的{column}取值；可用取值：{choices}",
-                    "en": "unknown {column}; expected one of: {choices}"},
-    "reject.id_long": {"zh-CN": "编号超过{n}个字符", "en": "id longer than {n} characters"},
-    "reject.text_long": {"zh-CN": "文本超过{n}个字符", "en": "text longer than {n} characters"},
-    "reject.missing": {"zh-CN": "必填值为空", "en": "required value is missing"},
-    "reject.one_of": {"zh-CN": "{columns} 至少填写一项", "en": "one of {columns} is required"},
-    "reject.shift_order": {"zh-CN": "班次结束时间早于开始时间", "en": "shift ends before it starts"},
-    "reject.not_point": {"zh-CN": "几何不是点", "en": "geometry is not a point"},
-    "reject.lng": {"zh-CN": "经度为空或不是数字", "en": "longitude missing or not a number"},
-    "reject.lat": {"zh-CN": "纬度为空或不是数字", "en": "latitude missing or not a number"},
-    "reject.swapped": {"zh-CN": "经纬度疑似填反", "en": "latitude and longitude look swapped"},
-    "reject.convert": {"zh-CN": "坐标无法转换", "en": "coordinates could not be converted"},
-    "reject.region": {"zh-CN": "坐标超出允许范围（经度/纬度，WGS-84：{region}）",
-                      "en": "coordinates outside the accepted region ({region}; lng/lat, "
-                            "WGS-84)"},
-    "reject.not_polygon": {"zh-CN": "几何不是面（需要 POLYGON/MULTIPOLYGON 或面图层）",
-                           "en": "geometry is not a polygon (WKT POLYGON/MULTIPOLYGON or a "
-                                 "polygon layer)"},
-    "reject.polygon_region": {"zh-CN": "面超出允许范围", "en": "polygon outside the accepted region"},
-    "reject.reference": {"zh-CN": "库中找不到该{column}（{other}），请先导入{other}",
-                         "en": "{column} not found in {other}; import {other} first"},
-    "reject.no_shift": {"zh-CN": "该巡逻单元在此时间没有班次，请先导入班次",
-                        "en": "no shift of this unit runs at this time; import shifts first"},
-    "reject.conflict_in_file": {"zh-CN": "冲突：同一编号在文件前面出现过且内容不同",
-                                "en": "conflict: same id appears earlier in the file with other "
-                                      "content"},
-    "reject.conflict_in_store": {"zh-CN": "冲突：库中已有该编号且内容不同，未覆盖",
-                                 "en": "conflict: id exists in the store with other content; "
-                                       "not overwritten"},
-    "reject.control": {"zh-CN": "含有控制字符（如 NUL、ESC），无法保存",
-                       "en": "holds control characters (such as NUL or ESC) that cannot be stored"},
-    "reject.polygon_large": {"zh-CN": "面积超过 {n} 平方公里，不像辖区或网格",
-                             "en": "larger than {n} km2: not a jurisdiction or grid"},
-})
+STRINGS.update(
+    {
+        "reject.time": {
+            "zh-CN": "不是有效的日期时间，或不在1990—2099年之间",
+            "en": "not a date/time, or outside 1990-2099",
+        },
+        "reject.whole_number": {"zh-CN": "不是大于等于0的整数", "en": "not a whole number >= 0"},
+        "reject.number": {"zh-CN": "不是数字", "en": "not a number"},
+        "reject.enum": {
+            "zh-CN": "无法识别的{column}取值；可用取值：{choices}",
+            "en": "unknown {column}; expected one of: {choices}",
+        },
+        "reject.id_long": {"zh-CN": "编号超过{n}个字符", "en": "id longer than {n} characters"},
+        "reject.text_long": {"zh-CN": "文本超过{n}个字符", "en": "text longer than {n} characters"},
+        "reject.missing": {"zh-CN": "必填值为空", "en": "required value is missing"},
+        "reject.one_of": {"zh-CN": "{columns} 至少填写一项", "en": "one of {columns} is required"},
+        "reject.shift_order": {
+            "zh-CN": "班次结束时间早于开始时间",
+            "en": "shift ends before it starts",
+        },
+        "reject.not_point": {"zh-CN": "几何不是点", "en": "geometry is not a point"},
+        "reject.lng": {"zh-CN": "经度为空或不是数字", "en": "longitude missing or not a number"},
+        "reject.lat": {"zh-CN": "纬度为空或不是数字", "en": "latitude missing or not a number"},
+        "reject.swapped": {"zh-CN": "经纬度疑似填反", "en": "latitude and longitude look swapped"},
+        "reject.convert": {"zh-CN": "坐标无法转换", "en": "coordinates could not be converted"},
+        "reject.region": {
+            "zh-CN": "坐标超出允许范围（经度/纬度，WGS-84：{region}）",
+            "en": "coordinates outside the accepted region ({region}; lng/lat, WGS-84)",
+        },
+        "reject.not_polygon": {
+            "zh-CN": "几何不是面（需要 POLYGON/MULTIPOLYGON 或面图层）",
+            "en": "geometry is not a polygon (WKT POLYGON/MULTIPOLYGON or a polygon layer)",
+        },
+        "reject.polygon_region": {
+            "zh-CN": "面超出允许范围",
+            "en": "polygon outside the accepted region",
+        },
+        "reject.reference": {
+            "zh-CN": "库中找不到该{column}（{other}），请先导入{other}",
+            "en": "{column} not found in {other}; import {other} first",
+        },
+        "reject.no_shift": {
+            "zh-CN": "该巡逻单元在此时间没有班次，请先导入班次",
+            "en": "no shift of this unit runs at this time; import shifts first",
+        },
+        "reject.conflict_in_file": {
+            "zh-CN": "冲突：同一编号在文件前面出现过且内容不同",
+            "en": "conflict: same id appears earlier in the file with other content",
+        },
+        "reject.conflict_in_store": {
+            "zh-CN": "冲突：库中已有该编号且内容不同，未覆盖",
+            "en": "conflict: id exists in the store with other content; not overwritten",
+        },
+        "reject.control": {
+            "zh-CN": "含有控制字符（如 NUL、ESC），无法保存",
+            "en": "holds control characters (such as NUL or ESC) that cannot be stored",
+        },
+        "reject.polygon_large": {
+            "zh-CN": "面积超过 {n} 平方公里，不像辖区或网格",
+            "en": "larger than {n} km2: not a jurisdiction or grid",
+        },
+    }
+)

@@ -13,19 +13,22 @@ STRINGS: dict[str, dict[str, str]] = {
     "brief.duty.title": {"zh-CN": "重点部位巡查核验", "en": "Key-site visits checked"},
     "brief.duty.text": {
         "zh-CN": "巡查重点部位签到记录{checks}次；GPS轨迹显示在重点部位电子围栏内停留达标的到访{gps}次。"
-                 "同一巡逻单元在同一部位{window_min}分钟内的轨迹到访与签到合并计为一次，去重后共到访{merged}次"
-                 "（涉及{sites}处部位），其中轨迹与签到相互印证{both}次、仅有轨迹{gps_only}次、仅有签到{check_only}次。"
-                 "正文巡查重点部位数字按签到台账统计。",
+        "同一巡逻单元在同一部位{window_min}分钟内的轨迹到访与签到合并计为一次，去重后共到访{merged}次"
+        "（涉及{sites}处部位），其中轨迹与签到相互印证{both}次、仅有轨迹{gps_only}次、仅有签到{check_only}次。"
+        "正文巡查重点部位数字按签到台账统计。",
         "en": "Key-site check-ins numbered {checks}; the GPS tracks show {gps} visits that stayed "
-              "inside a site's geofence long enough. A track visit and check-ins of the same "
-              "unit at the same site within {window_min} minutes count once: {merged} visits "
-              "after removing duplicates ({sites} sites), {both} seen in both, {gps_only} in "
-              "the tracks only and {check_only} checked in only. The key-site figure above "
-              "counts the check-in ledger."},
+        "inside a site's geofence long enough. A track visit and check-ins of the same "
+        "unit at the same site within {window_min} minutes count once: {merged} visits "
+        "after removing duplicates ({sites} sites), {both} seen in both, {gps_only} in "
+        "the tracks only and {check_only} checked in only. The key-site figure above "
+        "counts the check-in ledger.",
+    },
     # the page
     "duty.night": {"zh-CN": "勤务夜", "en": "Night"},
-    "duty.window": {"zh-CN": "时段 {window}（{start} 至 {end}）",
-                    "en": "Window {window} ({start} to {end})"},
+    "duty.window": {
+        "zh-CN": "时段 {window}（{start} 至 {end}）",
+        "en": "Window {window} ({start} to {end})",
+    },
     "duty.points": {"zh-CN": "必巡点到访", "en": "Key-point visits"},
     "duty.m.required": {"zh-CN": "应巡（次）", "en": "Required"},
     "duty.m.done": {"zh-CN": "按时完成", "en": "Done on time"},
@@ -34,7 +37,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "duty.dedup": {
         "zh-CN": "GPS轨迹到访{gps}次、签到{checks}次；同一单元同一部位{window_min}分钟内合并计为一次，共{merged}次（相互印证{both}次）。",
         "en": "{gps} GPS visits and {checks} check-ins; the same unit at the same site within "
-              "{window_min} minutes counts once: {merged} visits ({both} seen in both)."},
+        "{window_min} minutes counts once: {merged} visits ({both} seen in both).",
+    },
     "duty.sites": {"zh-CN": "各点位情况", "en": "Per key point"},
     "duty.units": {"zh-CN": "各巡逻单元", "en": "Per unit"},
     "duty.circles": {"zh-CN": "1-3-5分钟快速反应圈", "en": "1-3-5 minute response circles"},
@@ -46,8 +50,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "duty.m.sources": {"zh-CN": "屯警点/单元", "en": "Posts / units"},
     "duty.outside": {"zh-CN": "未在要求时间内到达的重点部位", "en": "Key sites outside their tier"},
     "duty.inside": {"zh-CN": "在要求时间内可达的重点部位", "en": "Key sites inside their tier"},
-    "duty.all_inside": {"zh-CN": "所有重点部位均在要求时间内可达。",
-                        "en": "Every key site is inside its tier."},
+    "duty.all_inside": {
+        "zh-CN": "所有重点部位均在要求时间内可达。",
+        "en": "Every key site is inside its tier.",
+    },
     "duty.tier": {"zh-CN": "{m}分钟圈", "en": "{m}-minute tier"},
     "duty.beyond": {"zh-CN": "超出", "en": "beyond"},
     "duty.optimise": {"zh-CN": "今晚屯警点位优化", "en": "Where to stand tonight"},
@@ -56,16 +62,23 @@ STRINGS: dict[str, dict[str, str]] = {
     "duty.optimise_result": {
         "zh-CN": "现有{n}个屯警点覆盖权重{posts}（重点部位{posts_sites}处）；优化后覆盖{covered}/{total}（重点部位{sites}处）。",
         "en": "The {n} posts as they are reach weight {posts} ({posts_sites} key sites); the "
-              "best {n} points reach {covered} of {total} ({sites} key sites)."},
-    "duty.schedule": {"zh-CN": "场所检查计划（本月）", "en": "Venue inspection schedule (this month)"},
+        "best {n} points reach {covered} of {total} ({sites} key sites).",
+    },
+    "duty.schedule": {
+        "zh-CN": "场所检查计划（本月）",
+        "en": "Venue inspection schedule (this month)",
+    },
     "duty.schedule_sum": {
         "zh-CN": "应检{required}家次，截至目前应完成{due}家次，已检{done}家次，逾期{overdue_visits}家次；"
-                 "共{venues}家场所，逾期{venues_overdue}家。",
+        "共{venues}家场所，逾期{venues_overdue}家。",
         "en": "{required} venue-visits required, {due} due so far, {done} done, "
-              "{overdue_visits} overdue; {venues} venues, {venues_overdue} behind schedule."},
+        "{overdue_visits} overdue; {venues} venues, {venues_overdue} behind schedule.",
+    },
     "duty.grid": {"zh-CN": "网格考核", "en": "Grid assessment"},
-    "duty.rules_note": {"zh-CN": "勤务规范可在“设置”页修改。",
-                        "en": "Duty rules are edited on the Settings page."},
+    "duty.rules_note": {
+        "zh-CN": "勤务规范可在“设置”页修改。",
+        "en": "Duty rules are edited on the Settings page.",
+    },
     # columns
     "duty.col.required": {"zh-CN": "应巡", "en": "Required"},
     "duty.col.done": {"zh-CN": "按时", "en": "On time"},
@@ -94,28 +107,51 @@ STRINGS: dict[str, dict[str, str]] = {
     "alerts.title": {"zh-CN": "勤务提醒（{night}夜）", "en": "Alerts (night of {night})"},
     "alerts.none": {"zh-CN": "当前没有需要处理的提醒。", "en": "Nothing needs attention."},
     "alerts.counts": {"zh-CN": "共{n}条：{parts}", "en": "{n} in all: {parts}"},
-    "alerts.link": {"zh-CN": "在勤务与战备页查看地图", "en": "See them on the Duty & readiness map"},
+    "alerts.link": {
+        "zh-CN": "在勤务与战备页查看地图",
+        "en": "See them on the Duty & readiness map",
+    },
     # rules in Settings
     "settings.duty": {"zh-CN": "勤务规范", "en": "Duty rules"},
     "settings.duty_help": {
         "zh-CN": "必巡点（按类别或部位编号）每夜/每班次应巡次数、电子围栏半径、最短停留；场所按等级每月检查次数；"
-                 "1-3-5分钟反应圈。每行注明来源。也可导入/导出TOML文件。",
+        "1-3-5分钟反应圈。每行注明来源。也可导入/导出TOML文件。",
         "en": "Key points (by category or site id): visits per night or shift, geofence radius, "
-              "minimum dwell; venue inspections per month by grade; the 1-3-5 minute response "
-              "tiers. Each row says where it comes from. Import or export them as a TOML file."},
+        "minimum dwell; venue inspections per month by grade; the 1-3-5 minute response "
+        "tiers. Each row says where it comes from. Import or export them as a TOML file.",
+    },
     "settings.duty_save": {"zh-CN": "保存勤务规范", "en": "Save duty rules"},
     "settings.duty_saved": {"zh-CN": "勤务规范已保存。", "en": "Duty rules saved."},
     "settings.duty_reset": {"zh-CN": "恢复默认勤务规范", "en": "Default duty rules"},
     "settings.duty_file": {"zh-CN": "导入勤务规范（TOML）", "en": "Import duty rules (TOML)"},
     "settings.duty_export": {"zh-CN": "导出勤务规范（TOML）", "en": "Export duty rules (TOML)"},
-    **_enum("dstat", {"done": ("完成", "done"), "late": ("超时", "late"),
-                      "missed": ("漏巡", "missed"), "pending": ("待巡", "pending"),
-                      "none": ("不作要求", "not required")}),
-    **_enum("vsched", {"overdue": ("逾期", "overdue"), "complete": ("已完成", "complete"),
-                       "on_schedule": ("按计划", "on schedule"), "none": ("不作要求", "none")}),
-    **_enum("alert", {"long_stop": ("长时间停留（非屯警点）", "long stop outside a post"),
-                      "missed_point": ("必巡点漏巡", "key point missed"),
-                      "hot_cell": ("高风险区域久未巡逻", "hot cell not patrolled"),
-                      "venue_overdue": ("场所检查逾期", "venue inspection overdue"),
-                      "hazard_overdue": ("隐患整改逾期", "hazard past deadline")}),
+    **_enum(
+        "dstat",
+        {
+            "done": ("完成", "done"),
+            "late": ("超时", "late"),
+            "missed": ("漏巡", "missed"),
+            "pending": ("待巡", "pending"),
+            "none": ("不作要求", "not required"),
+        },
+    ),
+    **_enum(
+        "vsched",
+        {
+            "overdue": ("逾期", "overdue"),
+            "complete": ("已完成", "complete"),
+            "on_schedule": ("按计划", "on schedule"),
+            "none": ("不作要求", "none"),
+        },
+    ),
+    **_enum(
+        "alert",
+        {
+            "long_stop": ("长时间停留（非屯警点）", "long stop outside a post"),
+            "missed_point": ("必巡点漏巡", "key point missed"),
+            "hot_cell": ("高风险区域久未巡逻", "hot cell not patrolled"),
+            "venue_overdue": ("场所检查逾期", "venue inspection overdue"),
+            "hazard_overdue": ("隐患整改逾期", "hazard past deadline"),
+        },
+    ),
 }

@@ -9,9 +9,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "filter.area": {"zh-CN": "辖区/网格", "en": "Area"},
     "filter.all_areas": {"zh-CN": "全部辖区", "en": "All areas"},
     "filter.res": {"zh-CN": "六边形分辨率", "en": "Hexagon resolution"},
-    "filter.res_help": {"zh-CN": "H3 分辨率：7 约 5 平方公里，8 约 0.7，9 约 0.1，10 约 0.015 平方公里",
-                        "en": "H3 resolution: 7 is about 5 km², 8 about 0.7, 9 about 0.1, "
-                              "10 about 0.015 km²"},
+    "filter.res_help": {
+        "zh-CN": "H3 分辨率：7 约 5 平方公里，8 约 0.7，9 约 0.1，10 约 0.015 平方公里",
+        "en": "H3 resolution: 7 is about 5 km², 8 about 0.7, 9 about 0.1, 10 about 0.015 km²",
+    },
     "page.overview": {"zh-CN": "总览", "en": "Overview"},
     "page.coverage": {"zh-CN": "巡防覆盖", "en": "Coverage"},
     "page.hotspots": {"zh-CN": "警情热点", "en": "Hotspots"},

@@ -12,8 +12,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "maps.layer.areas": {"zh-CN": "辖区与网格", "en": "Stations and grids"},
     "maps.layer.tracks": {"zh-CN": "巡逻轨迹", "en": "Patrol tracks"},
     "maps.legend.coverage": {"zh-CN": "夜间巡防停留（小时）", "en": "Night patrol dwell (hours)"},
-    "maps.legend.hotspots": {"zh-CN": "热点分析 Gi*（置信度）",
-                             "en": "Hot spot analysis Gi* (confidence)"},
+    "maps.legend.hotspots": {
+        "zh-CN": "热点分析 Gi*（置信度）",
+        "en": "Hot spot analysis Gi* (confidence)",
+    },
     "maps.legend.risk": {"zh-CN": "风险指数", "en": "Risk score"},
     "maps.legend.gap": {"zh-CN": "缺口（高风险、低覆盖）", "en": "Gap (high risk, low coverage)"},
     "maps.legend.venues": {"zh-CN": "场所风险等级", "en": "Venue risk level"},

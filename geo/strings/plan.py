@@ -8,21 +8,32 @@ STRINGS: dict[str, dict[str, str]] = {
     "plan.kind.e_bike": {"zh-CN": "电动车巡", "en": "e-bike"},
     "plan.kind.foot": {"zh-CN": "步巡", "en": "foot"},
     # printable sheet
-    "plan.sheet_title": {"zh-CN": "{date} 夜间巡逻方案", "en": "Patrol plan for the night of {date}"},
-    "plan.demo_note": {"zh-CN": "演示数据：单位、场所和人员均为虚构。",
-                       "en": "Demo data: units, venues and people are made up."},
+    "plan.sheet_title": {
+        "zh-CN": "{date} 夜间巡逻方案",
+        "en": "Patrol plan for the night of {date}",
+    },
+    "plan.demo_note": {
+        "zh-CN": "演示数据：单位、场所和人员均为虚构。",
+        "en": "Demo data: units, venues and people are made up.",
+    },
     "plan.sheet_summary": {
         "zh-CN": "方案编号 {plan_id}，时段 {window}，{units} 个巡逻单元，共 {stops} 个巡逻点，"
-                 "覆盖候选区域风险值的 {pct}%。",
+        "覆盖候选区域风险值的 {pct}%。",
         "en": "Plan {plan_id}, window {window}, {units} units, {stops} stops, covering {pct}% "
-              "of the candidate cells' risk value."},
-    "plan.unit_head": {"zh-CN": "{unit} {name}（{kind}，{start}–{end}）",
-                       "en": "{unit} {name} ({kind}, {start}–{end})"},
-    "plan.unit_foot": {"zh-CN": "预计 {back} 返回出发点，途中行驶约 {minutes} 分钟。",
-                       "en": "Back at the start point by {back}; about {minutes} minutes on the "
-                             "move."},
-    "plan.no_stops": {"zh-CN": "本时段无巡逻点（机动备勤）。",
-                      "en": "No stops in this window (on standby)."},
+        "of the candidate cells' risk value.",
+    },
+    "plan.unit_head": {
+        "zh-CN": "{unit} {name}（{kind}，{start}–{end}）",
+        "en": "{unit} {name} ({kind}, {start}–{end})",
+    },
+    "plan.unit_foot": {
+        "zh-CN": "预计 {back} 返回出发点，途中行驶约 {minutes} 分钟。",
+        "en": "Back at the start point by {back}; about {minutes} minutes on the move.",
+    },
+    "plan.no_stops": {
+        "zh-CN": "本时段无巡逻点（机动备勤）。",
+        "en": "No stops in this window (on standby).",
+    },
     "plan.col.seq": {"zh-CN": "序号", "en": "#"},
     "plan.col.arrive": {"zh-CN": "到达", "en": "Arrive"},
     "plan.col.leave": {"zh-CN": "离开", "en": "Leave"},
@@ -55,21 +66,31 @@ STRINGS: dict[str, dict[str, str]] = {
     "plan.units": {"zh-CN": "在岗巡逻单元", "en": "Units on duty"},
     "plan.units_help": {
         "zh-CN": "默认取当晚已排班的单元；没有排班时取辖区内全部单元。",
-        "en": "Defaults to the units rostered that night; with no roster, every unit in the area."},
+        "en": "Defaults to the units rostered that night; with no roster, every unit in the area.",
+    },
     "plan.dwell": {"zh-CN": "每点停留（分钟）", "en": "Dwell per stop (minutes)"},
     "plan.candidates": {"zh-CN": "候选六边形数", "en": "Candidate cells"},
     "plan.value": {"zh-CN": "按何排序", "en": "Rank cells by"},
-    "plan.value.gap": {"zh-CN": "巡防空白（风险高、巡逻少）", "en": "gap (high risk, little patrol)"},
+    "plan.value.gap": {
+        "zh-CN": "巡防空白（风险高、巡逻少）",
+        "en": "gap (high risk, little patrol)",
+    },
     "plan.value.risk": {"zh-CN": "风险", "en": "risk"},
-    "plan.must": {"zh-CN": "必到六边形（如活动地点，逗号分隔）",
-                  "en": "Must-visit cells (e.g. an event; comma-separated H3 ids)"},
+    "plan.must": {
+        "zh-CN": "必到六边形（如活动地点，逗号分隔）",
+        "en": "Must-visit cells (e.g. an event; comma-separated H3 ids)",
+    },
     "plan.avoid": {"zh-CN": "避开的六边形（逗号分隔）", "en": "Cells to avoid (comma-separated)"},
-    "plan.randomise": {"zh-CN": "随机变化（避免每晚路线雷同）",
-                       "en": "Randomise (so patrols are not predictable)"},
+    "plan.randomise": {
+        "zh-CN": "随机变化（避免每晚路线雷同）",
+        "en": "Randomise (so patrols are not predictable)",
+    },
     "plan.seed": {"zh-CN": "随机种子", "en": "Seed"},
     "plan.time_limit": {"zh-CN": "求解时限（秒）", "en": "Solver time limit (s)"},
-    "plan.network": {"zh-CN": "路网文件（服务器上的 OSM .pbf，可留空）",
-                     "en": "Road network (an OSM .pbf on the server; optional)"},
+    "plan.network": {
+        "zh-CN": "路网文件（服务器上的 OSM .pbf，可留空）",
+        "en": "Road network (an OSM .pbf on the server; optional)",
+    },
     "plan.run": {"zh-CN": "生成方案", "en": "Make the plan"},
     "plan.solving": {"zh-CN": "正在求解巡逻路线…", "en": "Solving the routes…"},
     "plan.failed": {"zh-CN": "无法生成方案：{reason}", "en": "No plan: {reason}"},
@@ -79,8 +100,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "plan.m.stops": {"zh-CN": "巡逻点", "en": "Stops"},
     "plan.m.covered": {"zh-CN": "覆盖风险值", "en": "Risk covered"},
     "plan.m.vs_greedy": {"zh-CN": "较就近贪心法", "en": "vs greedy"},
-    "plan.m.cover_help": {"zh-CN": "方案覆盖的候选六边形风险值之和 / 全部候选之和",
-                          "en": "Value of the visited candidate cells over all candidates"},
+    "plan.m.cover_help": {
+        "zh-CN": "方案覆盖的候选六边形风险值之和 / 全部候选之和",
+        "en": "Value of the visited candidate cells over all candidates",
+    },
     "plan.map": {"zh-CN": "方案路线", "en": "Routes"},
     "plan.layer.candidates": {"zh-CN": "候选六边形", "en": "Candidate cells"},
     "plan.layer.routes": {"zh-CN": "巡逻路线", "en": "Routes"},
@@ -96,22 +119,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "plan.none_saved": {"zh-CN": "还没有保存的方案。", "en": "No saved plans yet."},
     "plan.actual_caption": {
         "zh-CN": "以当晚 GPS 轨迹对照：在六边形内停留达到计划时长的 {pct}% 为足时到位，"
-                 "停留至少 {brief} 秒为短暂经过，否则为未到。",
+        "停留至少 {brief} 秒为短暂经过，否则为未到。",
         "en": "Compared with the night's GPS tracks: {pct}% of the planned dwell in the cell is a "
-              "full visit, at least {brief} s a brief one, less is missed."},
+        "full visit, at least {brief} s a brief one, less is missed.",
+    },
     "plan.m.compliance": {"zh-CN": "足时到位率", "en": "Full-dwell compliance"},
     "plan.m.visited": {"zh-CN": "到访率", "en": "Visited"},
     "plan.m.in_plan": {"zh-CN": "方案区域内停留", "en": "Dwell in plan cells"},
     "plan.m.outside": {"zh-CN": "方案区域外停留", "en": "Dwell outside"},
     "plan.minutes": {"zh-CN": "{n} 分钟", "en": "{n} min"},
-    "plan.no_units_scope": {"zh-CN": "您的辖区内没有可排班的巡逻单元。",
-                            "en": "There are no patrol units in your areas."},
+    "plan.no_units_scope": {
+        "zh-CN": "您的辖区内没有可排班的巡逻单元。",
+        "en": "There are no patrol units in your areas.",
+    },
     # briefing section
     "brief.plan.title": {"zh-CN": "巡逻方案执行情况", "en": "Patrol plan compliance"},
     "brief.plan.text": {
         "zh-CN": "期间共制定夜间巡逻方案{plans}份，计划巡逻点{stops}个，经 GPS 轨迹核对，足时到位"
-                 "{full}个、短暂经过{brief}个、未到{missed}个，足时到位率{rate}，到访率{visited}。",
+        "{full}个、短暂经过{brief}个、未到{missed}个，足时到位率{rate}，到访率{visited}。",
         "en": "Night patrol plans made: {plans}, with {stops} planned stops. Checked against the "
-              "GPS tracks, {full} had the full dwell, {brief} a brief visit and {missed} were "
-              "missed: {rate} full-dwell compliance, {visited} visited."},
+        "GPS tracks, {full} had the full dwell, {brief} a brief visit and {missed} were "
+        "missed: {rate} full-dwell compliance, {visited} visited.",
+    },
 }

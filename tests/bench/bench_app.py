@@ -23,8 +23,16 @@ from typing import Any
 from tests.browser.conftest import wait_for_run
 
 ROOT = Path(__file__).resolve().parents[2]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _serve(url_db: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -32,10 +40,25 @@ def _serve(url_db: str) -> tuple[subprocess.Popen[bytes], str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "QY_DATABASE_URL": url_db}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                             "--server.headless", "true", "--server.port", str(port),
-                             "--server.fileWatcherType", "none"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(180):
         try:
@@ -99,7 +122,8 @@ def run(quick: bool = False) -> dict[str, Any]:
             page.goto_login = page.goto  # the app opens at its login form
             log_in(page, f"{base}/coverage")
             page.locator("iframe[title='streamlit_folium.st_folium']").first.wait_for(
-                timeout=120_000)
+                timeout=120_000
+            )
             wait_for_run(page, timeout=120_000)
             try:
                 cold = [_choose_night_from(page, h) for h in (19, 21)]

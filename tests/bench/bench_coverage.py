@@ -92,12 +92,14 @@ def patrol_pings(n_pings: int, n_shifts: int, seed: int = 1) -> tuple[pd.DataFra
     ts_ns = np.repeat(shift_start, per) + (np.cumsum(dt) * 1e9).astype(np.int64)
     ts_ns -= np.repeat(ts_ns[first] - shift_start, per)
     ids = np.array([f"SH{i:06d}" for i in range(n_shifts)], dtype=object)
-    pings = pd.DataFrame({
-        "shift_id": ids[shift_of],
-        "ts": pd.to_datetime(ts_ns, utc=True).tz_convert(TZ),
-        "lat": lat,
-        "lng": lng,
-    })
+    pings = pd.DataFrame(
+        {
+            "shift_id": ids[shift_of],
+            "ts": pd.to_datetime(ts_ns, utc=True).tz_convert(TZ),
+            "lat": lat,
+            "lng": lng,
+        }
+    )
     shifts = pd.DataFrame({"shift_id": ids, "unit_kind": kinds[shift_kind]})
     return pings, shifts
 
@@ -130,8 +132,9 @@ def _index_rates(n: int, n_slow: int, rounds: int) -> dict:
         t_h3pd = min(t_h3pd, _best(lambda: df.h3.geo_to_h3(RES, lat_col="lat", lng_col="lng"), 1))
     # same answers on the shared points
     ours = latlng_to_cells(lat[:1000], lng[:1000], RES)
-    assert [h3.int_to_str(int(c)) for c in ours] == [f(a, b, RES) for a, b in
-                                                       zip(ls[:1000], gs[:1000], strict=True)]
+    assert [h3.int_to_str(int(c)) for c in ours] == [
+        f(a, b, RES) for a, b in zip(ls[:1000], gs[:1000], strict=True)
+    ]
     return {
         "index_points": n,
         "baseline_points": n_slow,
@@ -198,13 +201,16 @@ def _rollup_child(n_pings: int, n_shifts: int, pairs: int) -> dict:
 
 
 def _rollup_in_subprocess(n_pings: int, n_shifts: int, pairs: int) -> dict:
-    code = (f"import json; from tests.bench.bench_coverage import _rollup_child; "
-            f"print(json.dumps(_rollup_child({n_pings}, {n_shifts}, {pairs})))")
+    code = (
+        f"import json; from tests.bench.bench_coverage import _rollup_child; "
+        f"print(json.dumps(_rollup_child({n_pings}, {n_shifts}, {pairs})))"
+    )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ)
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
-                         env=env, check=True)
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, env=env, check=True
+    )
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 

@@ -115,20 +115,30 @@ def _child(pattern: str, shifts: str, engine: str, workers: int) -> dict:
             peaks = [client_peak]
     finally:
         eng.close()
-    return {"time_s": round(wall, 2), "pings": summary["pings"], "shifts": summary["shifts"],
-            "buckets": summary["buckets"], "split_s": summary["split_s"],
-            "rollup_s": summary["rollup_s"], "peak_gib_per_worker": [round(x, 3) for x in peaks],
-            "client_peak_gib": round(client_peak or 0.0, 3), **sink.result()}
+    return {
+        "time_s": round(wall, 2),
+        "pings": summary["pings"],
+        "shifts": summary["shifts"],
+        "buckets": summary["buckets"],
+        "split_s": summary["split_s"],
+        "rollup_s": summary["rollup_s"],
+        "peak_gib_per_worker": [round(x, 3) for x in peaks],
+        "client_peak_gib": round(client_peak or 0.0, 3),
+        **sink.result(),
+    }
 
 
 def _run_child(pattern: str, shifts: str, engine: str, workers: int) -> dict:
-    code = ("import json; from tests.bench.bench_growth import _child; "
-            f"print(json.dumps(_child({pattern!r}, {shifts!r}, {engine!r}, {workers})))")
+    code = (
+        "import json; from tests.bench.bench_growth import _child; "
+        f"print(json.dumps(_child({pattern!r}, {shifts!r}, {engine!r}, {workers})))"
+    )
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ)
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
-                         env=env, check=False)
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, env=env, check=False
+    )
     if res.returncode:
         msg = f"{engine}/{workers}: {res.stderr.strip().splitlines()[-1:]}"
         raise RuntimeError(msg)
@@ -145,8 +155,10 @@ def _exponent(sizes: list[int], times: list[float]) -> float:
 # PostgreSQL: a month of a district's coverage out of a year of rollups
 
 DISTRICT_BOX = (115.85, 28.62, 116.05, 28.78)  # lng/lat: about 20 x 18 km
-COVER_INDEX = ("CREATE INDEX IF NOT EXISTS ix_coverage_cover ON coverage "
-               "(date, hour, cell, unit_kind, dwell_s, stops, koper_stops, last_ms)")
+COVER_INDEX = (
+    "CREATE INDEX IF NOT EXISTS ix_coverage_cover ON coverage "
+    "(date, hour, cell, unit_kind, dwell_s, stops, koper_stops, last_ms)"
+)
 
 
 def _pg_fill(engine, rows: int) -> int:
@@ -159,19 +171,31 @@ def _pg_fill(engine, rows: int) -> int:
     from geo.domain import hexes
 
     poly = shapely.box(*DISTRICT_BOX)
-    cells = np.asarray(hexes.polygon_to_cells(poly, 10, contain="overlap"),
-                       np.uint64).astype(np.int64)
+    cells = np.asarray(hexes.polygon_to_cells(poly, 10, contain="overlap"), np.uint64).astype(
+        np.int64
+    )
     cells.sort()
     a = store.RECORD_TABLES["areas"]
     with engine.begin() as conn:
-        conn.execute(a.insert().values(key="D1", content_hash="0", import_id=0,
-                                       source_file="bench", source_row=1, area_id="D1",
-                                       name="district", level="station", geometry=poly.wkt))
+        conn.execute(
+            a.insert().values(
+                key="D1",
+                content_hash="0",
+                import_id=0,
+                source_file="bench",
+                source_row=1,
+                area_id="D1",
+                name="district",
+                level="station",
+                geometry=poly.wkt,
+            )
+        )
         raw = conn.connection.dbapi_connection
         with raw.cursor() as cur, cur.copy("COPY area_cells (area_id, cell) FROM STDIN") as cp:
             for c in cells.tolist():
                 cp.write_row(("D1", c))
-        conn.execute(sa.text("""
+        conn.execute(
+            sa.text("""
             INSERT INTO coverage (shift_id, cell, date, hour, unit_kind, dwell_s, stops, stop_s,
                                   koper_stops, last_ms)
             SELECT 'S' || (g / 450)::text,
@@ -184,7 +208,9 @@ def _pg_fill(engine, rows: int) -> int:
                    1704067200000 + (g::bigint * 366 / :n) * 86400000 + 72000000
             FROM (SELECT array_agg(cell ORDER BY cell) AS a, count(*)::int AS n
                   FROM area_cells) c, generate_series(0, :n - 1) g
-        """), {"n": rows})
+        """),
+            {"n": rows},
+        )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("VACUUM ANALYZE coverage"))
         conn.execute(sa.text("VACUUM ANALYZE area_cells"))
@@ -231,25 +257,38 @@ def pg_month(url: str | None, rows: int) -> dict:
 
         def both(tag: str) -> None:
             def pandas_read() -> pd.DataFrame:  # every res-10 row of the month into pandas
-                rows = rollups.coverage_rollup(engine, "all", start=month["start"],
-                                                end=month["end"], area=month["area"])
-                return coverage.query(rows, start=month["start"], end=month["end"],
-                                      res=month["res"])
+                rows = rollups.coverage_rollup(
+                    engine, "all", start=month["start"], end=month["end"], area=month["area"]
+                )
+                return coverage.query(
+                    rows, start=month["start"], end=month["end"], res=month["res"]
+                )
 
             t_old, old = _best_of(pandas_read)
             t_sql, new = _best_of(lambda: coverage_svc.coverage_cells(engine, "all", **month))
             assert isinstance(old, pd.DataFrame) and isinstance(new, pd.DataFrame)
-            same = (len(old) == len(new) and bool((old["cell"].to_numpy() ==
-                                                   new["cell"].to_numpy()).all())
-                    and bool(np.allclose(old["dwell_s"], new["dwell_s"], rtol=1e-9))
-                    and bool((old["nights"].to_numpy() == new["nights"].to_numpy()).all()))
-            out[tag] = {"pandas_read_s": round(t_old, 3), "sql_read_s": round(t_sql, 3),
-                        "cells": len(new), "same_result": same}
+            same = (
+                len(old) == len(new)
+                and bool((old["cell"].to_numpy() == new["cell"].to_numpy()).all())
+                and bool(np.allclose(old["dwell_s"], new["dwell_s"], rtol=1e-9))
+                and bool((old["nights"].to_numpy() == new["nights"].to_numpy()).all())
+            )
+            out[tag] = {
+                "pandas_read_s": round(t_old, 3),
+                "sql_read_s": round(t_sql, 3),
+                "cells": len(new),
+                "same_result": same,
+            }
 
         with engine.connect() as conn:
-            out["month_rows_res10"] = int(conn.execute(sa.text(
-                "SELECT count(*) FROM coverage WHERE date BETWEEN '2024-06-01' AND '2024-07-01'"
-            )).scalar_one())
+            out["month_rows_res10"] = int(
+                conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM coverage "
+                        "WHERE date BETWEEN '2024-06-01' AND '2024-07-01'"
+                    )
+                ).scalar_one()
+            )
         both("existing_indexes")
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text(COVER_INDEX))
@@ -261,8 +300,12 @@ def pg_month(url: str | None, rows: int) -> dict:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     best = out["existing_indexes"]["sql_read_s"]
-    out["target"] = {"target": "< 1 s", "value": best, "met": best < 1.0,
-                     "missed_by": None if best < 1.0 else round(best - 1.0, 3)}
+    out["target"] = {
+        "target": "< 1 s",
+        "value": best,
+        "met": best < 1.0,
+        "missed_by": None if best < 1.0 else round(best - 1.0, 3),
+    }
     return out
 
 
@@ -285,14 +328,15 @@ def run(quick: bool = False) -> dict:
             k = n // PER_NIGHT
             folder = os.path.join(base, f"n{n}")
             os.makedirs(folder)
-            for name in files[:k + 1]:
+            for name in files[: k + 1]:
                 src = os.path.join(data, name)
                 if name == files[k]:  # cut the last date to the mornings of night k-1
                     f = pd.read_parquet(src)
                     local = f["ts"].dt.tz_convert(TZ)
                     first_day = pd.Timestamp("2024-01-01", tz=TZ) + pd.Timedelta(days=k)
                     f[local < first_day + pd.Timedelta(hours=12)].to_parquet(
-                        os.path.join(folder, name), index=False)
+                        os.path.join(folder, name), index=False
+                    )
                 else:
                     os.symlink(src, os.path.join(folder, name))
             pattern = os.path.join(folder, "*.parquet")
@@ -300,46 +344,65 @@ def run(quick: bool = False) -> dict:
             for engine, workers in CONFIGS:
                 label = engine if engine == "local" else f"dask_{workers}w"
                 results[str(n)][label] = _run_child(pattern, shifts, engine, workers)
-                print(f"growth {n:>11,} {label:8} {results[str(n)][label]['time_s']:8.1f} s",
-                      file=sys.stderr)
+                print(
+                    f"growth {n:>11,} {label:8} {results[str(n)][label]['time_s']:8.1f} s",
+                    file=sys.stderr,
+                )
     finally:
         shutil.rmtree(base, ignore_errors=True)
     top = results[str(max(sizes))]
     speedup = top["dask_1w"]["time_s"] / top["dask_2w"]["time_s"]
-    equal = all(len({json.dumps(r[c]["digests"], sort_keys=True) for c in r}) == 1
-                for r in results.values())
-    exps = {label: _exponent(list(sizes), [results[str(n)][label]["time_s"] for n in sizes])
-            for label in ("local", "dask_1w", "dask_2w")}
+    equal = all(
+        len({json.dumps(r[c]["digests"], sort_keys=True) for c in r}) == 1 for r in results.values()
+    )
+    exps = {
+        label: _exponent(list(sizes), [results[str(n)][label]["time_s"] for n in sizes])
+        for label in ("local", "dask_1w", "dask_2w")
+    }
     peak = max(max(top[c]["peak_gib_per_worker"]) for c in top)
     targets = {
         "dask_equals_local": {"target": "identical fingerprints", "met": equal},
-        "dask_2w_vs_1w": {"target": ">= 1.6", "value": round(speedup, 3),
-                          "met": speedup >= 1.6,
-                          "missed_by": None if speedup >= 1.6 else round(1.6 - speedup, 3)},
-        "exponent": {"target": "<= 1.0", "value": {k: round(v, 3) for k, v in exps.items()},
-                     "met": max(exps.values()) <= 1.0,
-                     "missed_by": None if max(exps.values()) <= 1.0 else
-                     round(max(exps.values()) - 1.0, 3)},
-        "peak_gib_per_worker": {"target": "< 2.0", "value": round(peak, 3), "met": peak < 2.0,
-                                "missed_by": None if peak < 2.0 else round(peak - 2.0, 3)},
+        "dask_2w_vs_1w": {
+            "target": ">= 1.6",
+            "value": round(speedup, 3),
+            "met": speedup >= 1.6,
+            "missed_by": None if speedup >= 1.6 else round(1.6 - speedup, 3),
+        },
+        "exponent": {
+            "target": "<= 1.0",
+            "value": {k: round(v, 3) for k, v in exps.items()},
+            "met": max(exps.values()) <= 1.0,
+            "missed_by": None if max(exps.values()) <= 1.0 else round(max(exps.values()) - 1.0, 3),
+        },
+        "peak_gib_per_worker": {
+            "target": "< 2.0",
+            "value": round(peak, 3),
+            "met": peak < 2.0,
+            "missed_by": None if peak < 2.0 else round(peak - 2.0, 3),
+        },
     }
     figures = {
-        "sizes": list(sizes), "generate_s": round(gen_s, 1), "nights": nights,
+        "sizes": list(sizes),
+        "generate_s": round(gen_s, 1),
+        "nights": nights,
         "time_s": {n: {c: r[c]["time_s"] for c in r} for n, r in results.items()},
-        "peak_gib_per_worker": {n: {c: r[c]["peak_gib_per_worker"] for c in r}
-                                for n, r in results.items()},
-        "client_peak_gib": {n: {c: r[c]["client_peak_gib"] for c in r}
-                            for n, r in results.items()},
+        "peak_gib_per_worker": {
+            n: {c: r[c]["peak_gib_per_worker"] for c in r} for n, r in results.items()
+        },
+        "client_peak_gib": {n: {c: r[c]["client_peak_gib"] for c in r} for n, r in results.items()},
         "exponent": {k: round(v, 3) for k, v in exps.items()},
         "runs": results,
         "targets": targets,
-        "note": ("sizes larger than memory per worker run in bounded memory: pass 1 reads "
-                 f"{1_000_000:,} rows at a time, pass 2 one bucket of about 1.5 million fixes; "
-                 "the sink is a fingerprint, not the database (store writes are not timed); "
-                 "the machine is shared with other sessions, so times carry their load"),
+        "note": (
+            "sizes larger than memory per worker run in bounded memory: pass 1 reads "
+            f"{1_000_000:,} rows at a time, pass 2 one bucket of about 1.5 million fixes; "
+            "the sink is a fingerprint, not the database (store writes are not timed); "
+            "the machine is shared with other sessions, so times carry their load"
+        ),
     }
-    figures["pg_month"] = pg_month(os.environ.get("QY_TEST_PG_URL"),
-                                   PG_ROWS_QUICK if quick else PG_ROWS)
+    figures["pg_month"] = pg_month(
+        os.environ.get("QY_TEST_PG_URL"), PG_ROWS_QUICK if quick else PG_ROWS
+    )
     return {"ratios": {"dask_2w_vs_1w": speedup}, "figures": figures}
 
 

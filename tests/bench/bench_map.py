@@ -34,9 +34,16 @@ CENTRE = (28.70, 115.98)  # Nanchang
 RES = 9
 VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 _PAINTED = """
 window.addEventListener('load', () => requestAnimationFrame(() => setTimeout(() => {
   window.__painted = performance.now();
@@ -73,8 +80,14 @@ def _ours(frame: pd.DataFrame, path: Path) -> int:
 
     centre, zoom = _view(frame)
     m = new_map(center=centre, zoom=zoom, height=f"{VIEWPORT['height']}px")
-    cells_layer(frame, value="dwell_h", name="coverage", palette="coverage",
-                legend_title="dwell (h)", tooltip=[("dwell_h", "dwell (h)")]).add_to(m)
+    cells_layer(
+        frame,
+        value="dwell_h",
+        name="coverage",
+        palette="coverage",
+        legend_title="dwell (h)",
+        tooltip=[("dwell_h", "dwell (h)")],
+    ).add_to(m)
     return save(m, path)
 
 
@@ -92,17 +105,33 @@ def _plain(frame: pd.DataFrame, path: Path) -> int:
     polys = hexes.cell_polygons(cells)
     edges = np.quantile(frame["dwell_h"], [0.2, 0.4, 0.6, 0.8])
     colours = np.asarray(PALETTES["coverage"])[np.searchsorted(edges, frame["dwell_h"])]
-    features = [{"type": "Feature", "properties": {"h3": h, "dwell_h": float(v), "fill": str(c)},
-                 "geometry": {"type": "Polygon",
-                              "coordinates": [[list(xy) for xy in p.exterior.coords]]}}
-                for h, v, c, p in zip(hexes.cells_to_str(cells), frame["dwell_h"], colours, polys,
-                                      strict=True)]
-    m = OfflineMap(location=list(centre), zoom_start=zoom, tiles=None,
-                   height=f"{VIEWPORT['height']}px")
-    folium.GeoJson({"type": "FeatureCollection", "features": features}, name="coverage",
-                   style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#fff",
-                                             "weight": 0.5, "fillOpacity": 0.65},
-                   tooltip=folium.GeoJsonTooltip(fields=["dwell_h"])).add_to(m)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"h3": h, "dwell_h": float(v), "fill": str(c)},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[list(xy) for xy in p.exterior.coords]],
+            },
+        }
+        for h, v, c, p in zip(
+            hexes.cells_to_str(cells), frame["dwell_h"], colours, polys, strict=True
+        )
+    ]
+    m = OfflineMap(
+        location=list(centre), zoom_start=zoom, tiles=None, height=f"{VIEWPORT['height']}px"
+    )
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="coverage",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "color": "#fff",
+            "weight": 0.5,
+            "fillOpacity": 0.65,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["dwell_h"]),
+    ).add_to(m)
     return save(m, path)
 
 
@@ -115,7 +144,9 @@ def _draw_s(browser: Any, path: Path, *, ours: bool) -> dict[str, float]:
     def route(r: Any) -> None:
         url = r.request.url
         if url.startswith(("file:", "data:", "blob:")) or urlparse(url).hostname in (
-                "localhost", "127.0.0.1"):
+            "localhost",
+            "127.0.0.1",
+        ):
             r.continue_()
         else:
             blocked.append(url)
@@ -158,8 +189,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         msg = f"{CHROMIUM} not found (apt-get install -y chromium)"
         raise RuntimeError(msg)
     sizes = [10_000] if quick else [10_000, 50_000]
-    figures: dict[str, Any] = {"viewport": f"{VIEWPORT['width']}x{VIEWPORT['height']}",
-                               "res": RES}
+    figures: dict[str, Any] = {"viewport": f"{VIEWPORT['width']}x{VIEWPORT['height']}", "res": RES}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -187,10 +217,12 @@ def run(quick: bool = False) -> dict[str, Any]:
             browser.close()
     key = "10k" if quick else "50k"
     ratios = {
-        "map50k_bytes": round(figures[f"map{key}_ours_bytes"] / figures[f"map{key}_plain_bytes"],
-                              4),
-        "map50k_draw_s": round(figures[f"map{key}_ours_draw_s"]
-                               / figures[f"map{key}_plain_draw_s"], 4),
+        "map50k_bytes": round(
+            figures[f"map{key}_ours_bytes"] / figures[f"map{key}_plain_bytes"], 4
+        ),
+        "map50k_draw_s": round(
+            figures[f"map{key}_ours_draw_s"] / figures[f"map{key}_plain_draw_s"], 4
+        ),
     }
     return {"ratios": ratios, "figures": figures}
 

@@ -51,18 +51,22 @@ def instance(seed: int) -> tuple[np.ndarray, dict[str, np.ndarray], list[routing
     plat, plng = hexes.cell_centres(area[posts])
     start = rng.choice([0, 0, 1800, 3600], len(KINDS))
     length = rng.choice([4 * 3600, 5 * 3600, 6 * 3600], len(KINDS))
-    vehicles = [routing.Vehicle(k, int(s), int(min(s + n, 6 * 3600)))
-                for k, s, n in zip(KINDS, start, length, strict=True)]
+    vehicles = [
+        routing.Vehicle(k, int(s), int(min(s + n, 6 * 3600)))
+        for k, s, n in zip(KINDS, start, length, strict=True)
+    ]
     home = np.arange(len(KINDS)) % 4
     all_lat = np.r_[plat[home], lat]
     all_lng = np.r_[plng[home], lng]
-    travel = {k: routing.straight_line_s(all_lat, all_lng, routing.SPEED_MPS[k])
-              for k in set(KINDS)}
+    travel = {
+        k: routing.straight_line_s(all_lat, all_lng, routing.SPEED_MPS[k]) for k in set(KINDS)
+    }
     return values, travel, vehicles
 
 
-def highest_first(values: np.ndarray, travel: dict[str, np.ndarray],
-                  vehicles: list[routing.Vehicle]) -> list[routing.Route]:
+def highest_first(
+    values: np.ndarray, travel: dict[str, np.ndarray], vehicles: list[routing.Vehicle]
+) -> list[routing.Route]:
     """Naive baseline: units in turn take the most valuable reachable cell, distance ignored."""
     order = np.argsort(-values, kind="stable")
     n_v = len(vehicles)
@@ -102,38 +106,53 @@ def run(quick: bool = False) -> dict[str, Any]:
     for seed in seeds:
         values, travel, vehicles = instance(seed)
         t0 = time.perf_counter()
-        plan = routing.solve_routes(values, travel, vehicles, dwell_s=DWELL_S,
-                                    time_limit_s=budget - 0.3)
+        plan = routing.solve_routes(
+            values, travel, vehicles, dwell_s=DWELL_S, time_limit_s=budget - 0.3
+        )
         solve_s = time.perf_counter() - t0
         greedy = routing.greedy_routes(values, travel, vehicles, dwell_s=DWELL_S)
         naive = highest_first(values, travel, vehicles)
         bound = routing.capture_bound(values, travel, vehicles, dwell_s=DWELL_S)
-        problems = [p for r in (plan, greedy, naive)
-                    for p in routing.check_routes(r, travel, vehicles, dwell_s=DWELL_S)]
-        rows.append({
-            "seed": seed, "solve_s": round(solve_s, 2), "feasible": not problems,
-            "plan_value": round(routing.routes_value(plan, values), 3),
-            "greedy_value": round(routing.routes_value(greedy, values), 3),
-            "highest_first_value": round(routing.routes_value(naive, values), 3),
-            "bound_value": round(bound, 3),
-            "total_value": round(float(values.sum()), 3),
-            "plan_stops": sum(len(r.stops) for r in plan),
-            "greedy_stops": sum(len(r.stops) for r in greedy)})
+        problems = [
+            p
+            for r in (plan, greedy, naive)
+            for p in routing.check_routes(r, travel, vehicles, dwell_s=DWELL_S)
+        ]
+        rows.append(
+            {
+                "seed": seed,
+                "solve_s": round(solve_s, 2),
+                "feasible": not problems,
+                "plan_value": round(routing.routes_value(plan, values), 3),
+                "greedy_value": round(routing.routes_value(greedy, values), 3),
+                "highest_first_value": round(routing.routes_value(naive, values), 3),
+                "bound_value": round(bound, 3),
+                "total_value": round(float(values.sum()), 3),
+                "plan_stops": sum(len(r.stops) for r in plan),
+                "greedy_stops": sum(len(r.stops) for r in greedy),
+            }
+        )
     ratio = float(np.mean([r["plan_value"] / r["greedy_value"] for r in rows]))
     naive_ratio = float(np.mean([r["plan_value"] / r["highest_first_value"] for r in rows]))
     for r in rows:
         r["bound_vs_greedy"] = round(r["bound_value"] / r["greedy_value"], 3)
         r["plan_vs_bound"] = round(r["plan_value"] / r["bound_value"], 3)
-    return {"ratios": {"plan_vs_greedy": round(ratio, 3)},
-            "figures": {"instances": rows, "units": len(KINDS), "candidates": 300,
-                        "budget_s": budget, "max_solve_s": max(r["solve_s"] for r in rows),
-                        "all_feasible": all(r["feasible"] for r in rows),
-                        "plan_vs_highest_first": round(naive_ratio, 3),
-                        "bound_vs_greedy": round(float(np.mean(
-                            [r["bound_vs_greedy"] for r in rows])), 3),
-                        "plan_vs_bound": round(float(np.mean(
-                            [r["plan_vs_bound"] for r in rows])), 3),
-                        "target_plan_vs_greedy": 1.15, "target_solve_s": 10.0}}
+    return {
+        "ratios": {"plan_vs_greedy": round(ratio, 3)},
+        "figures": {
+            "instances": rows,
+            "units": len(KINDS),
+            "candidates": 300,
+            "budget_s": budget,
+            "max_solve_s": max(r["solve_s"] for r in rows),
+            "all_feasible": all(r["feasible"] for r in rows),
+            "plan_vs_highest_first": round(naive_ratio, 3),
+            "bound_vs_greedy": round(float(np.mean([r["bound_vs_greedy"] for r in rows])), 3),
+            "plan_vs_bound": round(float(np.mean([r["plan_vs_bound"] for r in rows])), 3),
+            "target_plan_vs_greedy": 1.15,
+            "target_solve_s": 10.0,
+        },
+    }
 
 
 if __name__ == "__main__":

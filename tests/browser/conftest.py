@@ -23,9 +23,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", ""}
 
 
@@ -68,14 +75,31 @@ def serve_app(db: Path, log_dir: Path, **env: str) -> Iterator[str]:
     """Serve app.py with Streamlit on the store file ``db`` (extra environment ``env``) and
     yield its URL; the server log goes to ``log_dir``."""
     port = _free_port()
-    full_env = {**os.environ, "QY_DATABASE_URL": f"sqlite:///{db}", "PYTHONPATH": str(ROOT),
-                **env}
+    full_env = {**os.environ, "QY_DATABASE_URL": f"sqlite:///{db}", "PYTHONPATH": str(ROOT), **env}
     with open(log_dir / "server.log", "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless",
-             "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
         try:
@@ -144,8 +168,10 @@ def log_in(page: object, url: str, *, user: str = "admin", **goto: object) -> ob
     form.wait_for(timeout=90_000)
     form.locator('input[type="text"]').fill(user)
     form.locator('input[type="password"]').fill(password)
-    form.locator('[data-testid="stBaseButton-secondaryFormSubmit"], '
-                 '[data-testid="stBaseButton-primaryFormSubmit"]').first.click()
+    form.locator(
+        '[data-testid="stBaseButton-secondaryFormSubmit"], '
+        '[data-testid="stBaseButton-primaryFormSubmit"]'
+    ).first.click()
     page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=90_000)  # type: ignore[attr-defined]
     return response
 

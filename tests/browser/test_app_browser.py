@@ -40,10 +40,12 @@ def test_upload_with_bad_rows_shows_reasons(offline_page: object, app_url: str) 
     page.get_by_label(t("data.kind", "zh-CN")).first.click()  # type: ignore[attr-defined]
     page.get_by_role("option", name=t("kind.hazards", "zh-CN")).click()  # type: ignore[attr-defined]
     page.locator("input[type=file]").set_input_files(  # type: ignore[attr-defined]
-        str(ROOT / "data" / "samples" / "hazards_bad_rows.csv"))
+        str(ROOT / "data" / "samples" / "hazards_bad_rows.csv")
+    )
     page.get_by_role("button", name=t("data.import", "zh-CN")).click(timeout=60_000)  # type: ignore[attr-defined]
     page.get_by_text(t("data.report", "zh-CN", file="hazards_bad_rows.csv")).wait_for(
-        timeout=60_000)
+        timeout=60_000
+    )
     grid = page.locator("[data-testid='stDataFrame']").first  # type: ignore[attr-defined]
     grid.wait_for(timeout=30_000)
     screenshot(page, "data-upload-rejects")
@@ -64,8 +66,9 @@ def _map_frame(page: object) -> object:
 
 
 @pytest.mark.parametrize("name", ["overview", "coverage", "hotspots"])
-def test_maps_draw_cells_and_a_click_shows_the_cell(offline_page: object, app_url: str,
-                                                     name: str) -> None:
+def test_maps_draw_cells_and_a_click_shows_the_cell(
+    offline_page: object, app_url: str, name: str
+) -> None:
     page = offline_page
     path = "" if name == "overview" else name
     _open(page, f"{app_url}/{path}", t(f"page.{name}", "zh-CN"))
@@ -76,8 +79,9 @@ def test_maps_draw_cells_and_a_click_shows_the_cell(offline_page: object, app_ur
     assert inner.evaluate("window.__qy.cells") > 0
     box = handle.bounding_box()
     # click the middle of the jurisdiction (the map is fitted to it)
-    frame.locator(".leaflet-container").click(position={"x": box["width"] / 2,
-                                                         "y": box["height"] / 2})
+    frame.locator(".leaflet-container").click(
+        position={"x": box["width"] / 2, "y": box["height"] / 2}
+    )
     period = t("cell.period", "zh-CN", start="@", end="@", night="@").split("@")[0]
     page.get_by_text(re.compile("^" + re.escape(period))).first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
     wait_for_run(page, timeout=60_000)

@@ -27,8 +27,9 @@ def demo_engine(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory):
     store.forget(url)
 
 
-def test_briefing_page_and_downloads(offline_page: object, app_url: str, demo_engine,
-                                     tmp_path: Path) -> None:
+def test_briefing_page_and_downloads(
+    offline_page: object, app_url: str, demo_engine, tmp_path: Path
+) -> None:
     from pypdf import PdfReader
 
     page = offline_page
@@ -38,8 +39,9 @@ def test_briefing_page_and_downloads(offline_page: object, app_url: str, demo_en
     assert page.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
     # the period the sidebar chose, as the briefing states it
     start, end = re.search(r"统计时段：(\d{4}-\d\d-\d\d) 至 (\d{4}-\d\d-\d\d)", body).groups()
-    want = briefing.compose(briefing_svc.figures(demo_engine, "all", start, end), "zh-CN",
-                            pictures=False)
+    want = briefing.compose(
+        briefing_svc.figures(demo_engine, "all", start, end), "zh-CN", pictures=False
+    )
     assert want.lead in body
     assert t("brief.demo", "zh-CN") in body
     assert page.locator("[data-testid='stImage'] img").count() == 3  # type: ignore[attr-defined]

@@ -28,8 +28,14 @@ def test_disputes_page_draws_board_map_and_cell(offline_page: object, app_url: s
     body = page.inner_text("body")  # type: ignore[attr-defined]
     assert "Traceback" not in body
     assert page.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
-    for key in ("dsp.board", "dsp.discovered", "dsp.rate", "dsp.received", "dsp.by_grid",
-                "dsp.places"):
+    for key in (
+        "dsp.board",
+        "dsp.discovered",
+        "dsp.rate",
+        "dsp.received",
+        "dsp.by_grid",
+        "dsp.places",
+    ):
         assert t(key, "zh-CN") in body, key
     # the map: Leaflet in the component frame, dispute points drawn on its canvas
     handle = page.locator("iframe[title='streamlit_folium.st_folium']").first  # type: ignore[attr-defined]
@@ -38,7 +44,9 @@ def test_disputes_page_draws_board_map_and_cell(offline_page: object, app_url: s
     inner.wait_for_selector(".leaflet-container", timeout=60_000)
     inner.wait_for_function(
         "() => document.querySelectorAll('.leaflet-overlay-pane canvas, "
-        ".leaflet-overlay-pane path').length > 0", timeout=60_000)
+        ".leaflet-overlay-pane path').length > 0",
+        timeout=60_000,
+    )
     legend = inner.inner_text("body")
     assert t("v.dstatus.settled", "zh-CN") in legend  # the status legend
     screenshot(page, "page-disputes-zh")
@@ -47,8 +55,9 @@ def test_disputes_page_draws_board_map_and_cell(offline_page: object, app_url: s
     page.screenshot(path=str(screenshot(page, "page-disputes-map-zh")))  # type: ignore[attr-defined]
     # a click in the middle of the jurisdiction opens the cell panel with its disputes
     box = handle.bounding_box()
-    inner.locator(".leaflet-container").click(position={"x": box["width"] / 2,
-                                                        "y": box["height"] / 2})
+    inner.locator(".leaflet-container").click(
+        position={"x": box["width"] / 2, "y": box["height"] / 2}
+    )
     period = t("cell.period", "zh-CN", start="@", end="@", night="@").split("@")[0]
     page.get_by_text(re.compile("^" + re.escape(period))).first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
     _idle(page)

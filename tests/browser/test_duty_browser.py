@@ -23,8 +23,11 @@ def test_duty_page_draws_circles_offline(offline_page: object, app_url: str) -> 
     assert t("v.dstat.missed", "zh-CN") in body  # the demo night has missed points
     frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first  # type: ignore[attr-defined]
     frame.locator(".leaflet-container").wait_for(timeout=60_000)
-    inner = page.locator("iframe[title='streamlit_folium.st_folium']").first.element_handle(
-    ).content_frame()  # type: ignore[attr-defined]
+    inner = (
+        page.locator("iframe[title='streamlit_folium.st_folium']")
+        .first.element_handle()
+        .content_frame()
+    )  # type: ignore[attr-defined]
     inner.wait_for_function("() => window.__qy && window.__qy.drawn > 0", timeout=60_000)
     assert inner.evaluate("() => window.__qy.cells") > 100  # the station's cells, by tier
     legend = inner.evaluate("() => document.body.innerText")
@@ -33,6 +36,16 @@ def test_duty_page_draws_circles_offline(offline_page: object, app_url: str) -> 
     shot = page.locator("iframe[title='streamlit_folium.st_folium']").first  # type: ignore[attr-defined]
     shot.screenshot(path=str(screenshot(page, "duty-page").with_name("duty-circles.png")))
     page.get_by_role("button", name=t("duty.optimise_run", "zh-CN")).click()  # type: ignore[attr-defined]
-    page.get_by_text(t("duty.optimise_result", "zh-CN", n=4, posts="", posts_sites="",
-                       covered="", total="", sites="")[:4]).first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
+    page.get_by_text(
+        t(
+            "duty.optimise_result",
+            "zh-CN",
+            n=4,
+            posts="",
+            posts_sites="",
+            covered="",
+            total="",
+            sites="",
+        )[:4]
+    ).first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
     assert page.blocked == []  # type: ignore[attr-defined]

@@ -45,15 +45,38 @@ def hostile_db(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     grid = areas[areas["level"] == "grid"].iloc[0]
     p = shapely_wkt.loads(grid["geometry"]).representative_point()
     files = {
-        "venues": pd.DataFrame({"venue_id": ["HX1"], "name": [NAME], "category": ["ktv"],
-                                "lat": [p.y], "lng": [p.x], "licence": [XSS],
-                                "risk_level": ["high"]}),
-        "hazards": pd.DataFrame({"hazard_id": [f"HZ{XSS}"], "category": ["fire"],
-                                 "severity": ["high"], "lat": [p.y + 0.002], "lng": [p.x],
-                                 "found_at": ["2022-07-01 21:00"], "status": ["open"],
-                                 "deadline": ["2022-07-20"]}),
-        "sites": pd.DataFrame({"site_id": ["SX1"], "name": [NAME], "category": ["school"],
-                               "lat": [p.y - 0.002], "lng": [p.x]}),
+        "venues": pd.DataFrame(
+            {
+                "venue_id": ["HX1"],
+                "name": [NAME],
+                "category": ["ktv"],
+                "lat": [p.y],
+                "lng": [p.x],
+                "licence": [XSS],
+                "risk_level": ["high"],
+            }
+        ),
+        "hazards": pd.DataFrame(
+            {
+                "hazard_id": [f"HZ{XSS}"],
+                "category": ["fire"],
+                "severity": ["high"],
+                "lat": [p.y + 0.002],
+                "lng": [p.x],
+                "found_at": ["2022-07-01 21:00"],
+                "status": ["open"],
+                "deadline": ["2022-07-20"],
+            }
+        ),
+        "sites": pd.DataFrame(
+            {
+                "site_id": ["SX1"],
+                "name": [NAME],
+                "category": ["school"],
+                "lat": [p.y - 0.002],
+                "lng": [p.x],
+            }
+        ),
     }
     for kind, frame in files.items():
         path = folder / f"{kind}.csv"
@@ -62,8 +85,7 @@ def hostile_db(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         assert s.accepted == 1, s.rejects
     with engine.begin() as conn:  # the grid's name as a user typed it
         t_areas = store.RECORD_TABLES["areas"]
-        conn.execute(t_areas.update().where(t_areas.c.area_id == grid["area_id"]).values(
-            name=NAME))
+        conn.execute(t_areas.update().where(t_areas.c.area_id == grid["area_id"]).values(name=NAME))
     store.forget(f"sqlite:///{db}")
     engine.dispose()
     return db
@@ -71,8 +93,9 @@ def hostile_db(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @pytest.fixture(scope="module")
 def hostile_app(hostile_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_app(hostile_db, tmp_path_factory.mktemp("hostile-app"),
-                   QY_MAX_UPLOAD_MB=str(LIMIT_MB)) as url:
+    with serve_app(
+        hostile_db, tmp_path_factory.mktemp("hostile-app"), QY_MAX_UPLOAD_MB=str(LIMIT_MB)
+    ) as url:
         yield url
 
 
@@ -117,15 +140,19 @@ def _pwned(page: object) -> list[object]:
 
 
 @pytest.mark.parametrize(("name", "kind"), [("venues", "venues"), ("hazards", "hazards")])
-def test_pages_show_hostile_names_as_text(offline_page: object, hostile_app: str, name: str,
-                                          kind: str) -> None:
+def test_pages_show_hostile_names_as_text(
+    offline_page: object, hostile_app: str, name: str, kind: str
+) -> None:
     page = offline_page
     _open(page, f"{hostile_app}/{name}", t(f"page.{name}", "zh-CN"))
     frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first  # type: ignore[attr-defined]
     frame.locator(".leaflet-container").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]
-    inner = next(f for f in page.frames  # type: ignore[attr-defined]
-                 if f != page.main_frame and f.evaluate("() => !!window.L && !!window.L.Map"))  # type: ignore[attr-defined]
+    inner = next(
+        f
+        for f in page.frames  # type: ignore[attr-defined]
+        if f != page.main_frame and f.evaluate("() => !!window.L && !!window.L.Map")
+    )  # type: ignore[attr-defined]
     points = inner.evaluate(_FIND)
     assert points, "the hostile record is not on the map"
     container = frame.locator(".leaflet-container").first
@@ -136,7 +163,8 @@ def test_pages_show_hostile_names_as_text(offline_page: object, hostile_app: str
         page.wait_for_timeout(500)  # type: ignore[attr-defined]
         shown += inner.evaluate(
             "() => [...document.querySelectorAll('.leaflet-popup-content, .leaflet-tooltip,"
-            " .qy-area-label')].map(e => e.innerText)")
+            " .qy-area-label')].map(e => e.innerText)"
+        )
     body_map = " ".join(shown)
     if kind == "venues":  # the venue popup holds the name, literally
         assert NAME in body_map
@@ -147,14 +175,30 @@ def test_pages_show_hostile_names_as_text(offline_page: object, hostile_app: str
     assert page.blocked == []  # type: ignore[attr-defined]
 
 
-def test_standalone_map_shows_hostile_names_as_text(browser: object, hostile_db: Path,
-                                                    tmp_path: Path) -> None:
+def test_standalone_map_shows_hostile_names_as_text(
+    browser: object, hostile_db: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "venues.html"
     work = tmp_path / "store.db"
     shutil.copyfile(hostile_db, work)
-    subprocess.run([sys.executable, "-m", "geo", "map", "--layer", "venues", "--db",
-                    f"sqlite:///{work}", "--out", str(out)], cwd=ROOT, check=True,
-                   env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "geo",
+            "map",
+            "--layer",
+            "venues",
+            "--db",
+            f"sqlite:///{work}",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+    )
     context = browser.new_context(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
     try:
@@ -165,10 +209,12 @@ def test_standalone_map_shows_hostile_names_as_text(browser: object, hostile_db:
         venue = store.read(engine, "venues", "all", where={"venue_id": ["HX1"]}).iloc[0]
         store.forget(f"sqlite:///{work}")
         engine.dispose()
-        page.evaluate("([lat, lng]) => Object.values(window).find(v => { try { return v "
-                      "instanceof L.Map; } catch (e) { return false; } })"
-                      ".setView([lat, lng], 19, {animate: false})",
-                      [float(venue["lat"]), float(venue["lng"])])
+        page.evaluate(
+            "([lat, lng]) => Object.values(window).find(v => { try { return v "
+            "instanceof L.Map; } catch (e) { return false; } })"
+            ".setView([lat, lng], 19, {animate: false})",
+            [float(venue["lat"]), float(venue["lng"])],
+        )
         page.wait_for_timeout(1000)
         points = page.evaluate(_FIND)
         assert [pt for pt in points if pt["popup"]], points  # the venue's own marker
@@ -178,8 +224,10 @@ def test_standalone_map_shows_hostile_names_as_text(browser: object, hostile_db:
             container.hover(position={"x": pt["x"], "y": pt["y"]})
             container.click(position={"x": pt["x"], "y": pt["y"]})
             page.wait_for_timeout(400)
-            popups += page.evaluate("() => [...document.querySelectorAll("
-                                    "'.leaflet-popup-content')].map(e => e.innerText)")
+            popups += page.evaluate(
+                "() => [...document.querySelectorAll("
+                "'.leaflet-popup-content')].map(e => e.innerText)"
+            )
         assert any(NAME in x for x in popups), popups
         assert page.evaluate("() => window.__pwned") is None
         assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
@@ -188,9 +236,9 @@ def test_standalone_map_shows_hostile_names_as_text(browser: object, hostile_db:
         context.close()
 
 
-def test_upload_over_the_limit_is_refused_in_the_users_language(offline_page: object,
-                                                                hostile_app: str,
-                                                                tmp_path: Path) -> None:
+def test_upload_over_the_limit_is_refused_in_the_users_language(
+    offline_page: object, hostile_app: str, tmp_path: Path
+) -> None:
     page = offline_page
     _open(page, f"{hostile_app}/data", t("page.data", "zh-CN"))
     big = tmp_path / "大文件.csv"
@@ -203,16 +251,27 @@ def test_upload_over_the_limit_is_refused_in_the_users_language(offline_page: ob
 
 def _far_areas(path: Path, n: int) -> Path:
     """Grids far from the demo city whose res-10 cover takes the import a long while."""
-    rows = [{"area_id": f"FAR{i}", "name": f"远端{i}", "level": "grid",
-             "geometry": box(80 + (i % 10) * 0.4, 40 + (i // 10) * 0.4, 80.3 + (i % 10) * 0.4,
-                             40.3 + (i // 10) * 0.4).wkt} for i in range(n)]
+    rows = [
+        {
+            "area_id": f"FAR{i}",
+            "name": f"远端{i}",
+            "level": "grid",
+            "geometry": box(
+                80 + (i % 10) * 0.4,
+                40 + (i // 10) * 0.4,
+                80.3 + (i % 10) * 0.4,
+                40.3 + (i // 10) * 0.4,
+            ).wkt,
+        }
+        for i in range(n)
+    ]
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
 
 
-def test_app_keeps_serving_while_an_import_runs(browser: object, offline_page: object,
-                                                hostile_app: str, hostile_db: Path,
-                                                tmp_path: Path) -> None:
+def test_app_keeps_serving_while_an_import_runs(
+    browser: object, offline_page: object, hostile_app: str, hostile_db: Path, tmp_path: Path
+) -> None:
     """Runs last in this module: the far-off grids it imports widen the maps' extent."""
     n = 40
     path = _far_areas(tmp_path / "far_areas.csv", n)
@@ -233,18 +292,21 @@ def test_app_keeps_serving_while_an_import_runs(browser: object, offline_page: o
             # another user, meanwhile: the health endpoint and a whole page answer
             assert healthy(hostile_app)
             offline_page.locator("[data-testid='stSidebarNav']").get_by_text(  # type: ignore[attr-defined]
-                t("page.hazards", "zh-CN"), exact=True).click()
+                t("page.hazards", "zh-CN"), exact=True
+            ).click()
             offline_page.get_by_role("heading", name=t("page.hazards", "zh-CN")).first.wait_for(  # type: ignore[attr-defined]
-                timeout=120_000)
+                timeout=120_000
+            )
             offline_page.frame_locator(  # type: ignore[attr-defined]
-                "iframe[title='streamlit_folium.st_folium']").first.locator(
-                ".leaflet-container").first.wait_for(timeout=60_000)
+                "iframe[title='streamlit_folium.st_folium']"
+            ).first.locator(".leaflet-container").first.wait_for(timeout=60_000)
             assert healthy(hostile_app)
             newcomer = ctx.new_page()
             newcomer.goto_login = newcomer.goto  # type: ignore[attr-defined]
             log_in(newcomer, f"{hostile_app}/hazards", user="commander")
             newcomer.get_by_role("heading", name=t("page.hazards", "zh-CN")).first.wait_for(
-                timeout=120_000)
+                timeout=120_000
+            )
             # ... all while the import had not ended (its rows are not committed yet)
             history = store.import_history(engine)
             assert "far_areas.csv" not in set(history["file_name"]), "the import ended first"

@@ -31,7 +31,8 @@ def test_log_in_see_pages_log_out(offline_page: object, app_url: str) -> None:
     for closed in ("page.data", "page.settings", "page.admin"):
         assert t(closed, "zh-CN") not in "".join(links)
     page.get_by_role("heading", name=t("page.overview", "zh-CN")).first.wait_for(  # type: ignore[attr-defined]
-        timeout=90_000)
+        timeout=90_000
+    )
     page.get_by_role("button", name=t("auth.logout", "zh-CN")).click()  # type: ignore[attr-defined]
     page.locator('[data-testid="stForm"]').wait_for(timeout=60_000)  # type: ignore[attr-defined]
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0  # type: ignore[attr-defined]

@@ -36,18 +36,36 @@ def _map_file(tmp_path: Path, *, tiles: str = "none") -> Path:
     centre = h3.latlng_to_cell(*CENTRE, 9)
     cells = np.array(sorted(h3.str_to_int(c) for c in h3.grid_disk(centre, 30)), dtype=np.uint64)
     rng = np.random.default_rng(5)
-    frame = pd.DataFrame({"cell": cells, "dwell_s": rng.gamma(1.0, 3600, cells.size),
-                          "name": HOSTILE})
+    frame = pd.DataFrame(
+        {"cell": cells, "dwell_s": rng.gamma(1.0, 3600, cells.size), "name": HOSTILE}
+    )
     m = new_map(center=CENTRE, zoom=14, tiles=tiles)
-    cells_layer(frame, value="dwell_s", name="覆盖", legend_title=HOSTILE,
-                tooltip=[("name", HOSTILE), ("dwell_s", "停留")],
-                shift_gcj02=tiles == "amap").add_to(m)
-    pts = pd.DataFrame({"lat": CENTRE[0] + rng.normal(0, 0.004, 50),
-                        "lng": CENTRE[1] + rng.normal(0, 0.004, 50), "name": HOSTILE})
+    cells_layer(
+        frame,
+        value="dwell_s",
+        name="覆盖",
+        legend_title=HOSTILE,
+        tooltip=[("name", HOSTILE), ("dwell_s", "停留")],
+        shift_gcj02=tiles == "amap",
+    ).add_to(m)
+    pts = pd.DataFrame(
+        {
+            "lat": CENTRE[0] + rng.normal(0, 0.004, 50),
+            "lng": CENTRE[1] + rng.normal(0, 0.004, 50),
+            "name": HOSTILE,
+        }
+    )
     points_layer(pts, name="场所", popup=[("name", "名称")]).add_to(m)
-    areas = pd.DataFrame({"area_id": ["a"], "name": ["青云谱派出所"], "level": ["station"],
-                          "geometry": ["POLYGON((115.87 28.665,115.91 28.665,115.91 28.695,"
-                                       "115.87 28.695,115.87 28.665))"]})
+    areas = pd.DataFrame(
+        {
+            "area_id": ["a"],
+            "name": ["青云谱派出所"],
+            "level": ["station"],
+            "geometry": [
+                "POLYGON((115.87 28.665,115.91 28.665,115.91 28.695,115.87 28.695,115.87 28.665))"
+            ],
+        }
+    )
     areas_layer(areas, name="辖区").add_to(m)
     add_layer_control(m)
     out = tmp_path / "map.html"

@@ -15,8 +15,9 @@ from tests.browser.conftest import screenshot, wait_for_run
 from tests.browser.test_app_browser import _open
 
 
-def test_plan_page_draws_routes_and_exports(offline_page: object, app_url: str,
-                                            app_store: Path) -> None:
+def test_plan_page_draws_routes_and_exports(
+    offline_page: object, app_url: str, app_store: Path
+) -> None:
     page = offline_page
     _open(page, f"{app_url}/plan", t("page.plan", "zh-CN"))
     page.get_by_role("button", name=t("plan.run", "zh-CN")).click()  # type: ignore[attr-defined]
@@ -28,8 +29,11 @@ def test_plan_page_draws_routes_and_exports(offline_page: object, app_url: str,
     frame.locator(".qy-stop").first.wait_for(timeout=60_000)
     assert frame.locator(".qy-stop").count() > 10 and frame.locator(".qy-start").count() > 0
     # route lines: the map draws vectors on a canvas (prefer_canvas); Leaflet keeps the layers
-    inner = page.locator("iframe[title='streamlit_folium.st_folium']").first.element_handle(
-    ).content_frame()  # type: ignore[attr-defined]
+    inner = (
+        page.locator("iframe[title='streamlit_folium.st_folium']")
+        .first.element_handle()
+        .content_frame()
+    )  # type: ignore[attr-defined]
     lines = inner.evaluate("""() => { let n = 0; for (const k in window) { const o = window[k];
         if (o && o instanceof L.Map) o.eachLayer(l => { if (l instanceof L.Polyline &&
             !(l instanceof L.Polygon)) n++; }); } return n; }""")

@@ -22,8 +22,17 @@ SOURCE = PATH.parent / "qyh3.c"
 H3_VERSION = "4.5.0"  # the H3 C library that h3-py 4.5.0 vendors (requirements pin h3==4.5.0)
 SDIST_SHA256 = "a1e279a1674fc799445c710e35bc4b1b388a406c881d8b5e59a9b8bebeb5bb43"
 # No -ffast-math and no FMA contraction: the cells must equal h3-py's bit for bit.
-CFLAGS = ["-O3", "-fPIC", "-std=gnu99", "-ffp-contract=off", "-fvisibility=hidden",
-          "-DH3_HAVE_VLA", "-DH3_HAVE_ALLOCA", "-DNDEBUG", "-w"]
+CFLAGS = [
+    "-O3",
+    "-fPIC",
+    "-std=gnu99",
+    "-ffp-contract=off",
+    "-fvisibility=hidden",
+    "-DH3_HAVE_VLA",
+    "-DH3_HAVE_ALLOCA",
+    "-DNDEBUG",
+    "-w",
+]
 LDFLAGS = ["-shared", "-lm"]
 
 
@@ -48,8 +57,13 @@ def load(path: Path = PATH) -> ctypes.CDLL | None:
             return None  # stale build: qyh3.c, the sdist pin or the flags changed since
         f = lib.qyh3_latlng_to_cells
         f.restype = None
-        f.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int,
-                      ctypes.c_void_p]
+        f.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_int64,
+            ctypes.c_int,
+            ctypes.c_void_p,
+        ]
     except (OSError, AttributeError, UnicodeDecodeError):
         return None
     return lib
@@ -58,8 +72,14 @@ def load(path: Path = PATH) -> ctypes.CDLL | None:
 LIB = load()
 
 
-def latlng_to_cells_into(lat: np.ndarray, lng: np.ndarray, res: int, out: np.ndarray,
-                         start: int = 0, stop: int | None = None) -> None:
+def latlng_to_cells_into(
+    lat: np.ndarray,
+    lng: np.ndarray,
+    res: int,
+    out: np.ndarray,
+    start: int = 0,
+    stop: int | None = None,
+) -> None:
     """Index ``lat[start:stop], lng[start:stop]`` (C-contiguous float64, degrees) into ``out``.
 
     ``out`` is a C-contiguous uint64 array of the same length; NaN/inf points give 0. Releases the
@@ -73,5 +93,6 @@ def latlng_to_cells_into(lat: np.ndarray, lng: np.ndarray, res: int, out: np.nda
     if n <= 0:
         return
     off = 8 * start
-    LIB.qyh3_latlng_to_cells(lat.ctypes.data + off, lng.ctypes.data + off, n, res,
-                             out.ctypes.data + off)
+    LIB.qyh3_latlng_to_cells(
+        lat.ctypes.data + off, lng.ctypes.data + off, n, res, out.ctypes.data + off
+    )

@@ -1,7 +1,7 @@
-"""Build ``geo/domain/_h3c/libqyh3.so``: the official H3 C library (v4.5.0) plus a tiny indexing
-loop.
+"""Build ``libqyh3.so``: the official H3 C library (v4.5.0) plus a tiny indexing loop.
 
-Run ``python -m geo.domain._h3c.build [--force] [--quiet]``. Steps:
+Run ``python -m geo.domain._h3c.build [--force] [--quiet]``; the library is written to
+``geo/domain/_h3c/libqyh3.so``. Steps:
 
 1. Get the pinned h3-py sdist (``h3==4.5.0``, which vendors the H3 C library under ``src/h3lib``)
    into a cache directory with pip (``pip download --no-deps --no-binary h3``; pip's own HTTP cache
@@ -65,8 +65,20 @@ def fetch_sdist(dest: Path) -> Path:
         path.unlink()  # damaged: pip would keep a file already there
     # --no-binary h3 only (not :all:): pip prepares the sdist's metadata, and its build tools
     # (scikit-build-core, Cython) must come as wheels or that step compiles Cython for minutes.
-    cmd = [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
-           "--no-deps", "--no-binary", "h3", f"h3=={H3_VERSION}", "-d", str(dest)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "-q",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--no-binary",
+        "h3",
+        f"h3=={H3_VERSION}",
+        "-d",
+        str(dest),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if res.returncode:
         last = [ln for ln in res.stderr.splitlines() if ln.strip()][-1:] or ["?"]
@@ -84,8 +96,11 @@ def _extract_h3lib(sdist: Path, work: Path) -> Path:
     """Unpack ``src/h3lib`` of the sdist into ``work``; return the h3lib source root."""
     prefix = f"h3-{H3_VERSION}/src/h3lib/"
     with tarfile.open(sdist) as tar:
-        members = [m for m in tar.getmembers()
-                   if m.name.startswith(prefix) and m.isfile() and ".." not in m.name]
+        members = [
+            m
+            for m in tar.getmembers()
+            if m.name.startswith(prefix) and m.isfile() and ".." not in m.name
+        ]
         if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
             tar.extractall(work, members=members, filter="data")
         else:  # pragma: no cover - members were checked above
@@ -107,8 +122,17 @@ def _compile(root: Path, out: Path, key: str) -> None:
     """One gcc run: the h3lib sources and qyh3.c into one shared library."""
     cc = os.environ.get("CC", "gcc")
     srcs = [*sorted(str(p) for p in (root / "lib").glob("*.c")), str(SOURCE)]
-    cmd = [cc, *CFLAGS, "-I", str(root / "include"), f'-DQYH3_KEY="{key}"', *srcs, *LDFLAGS,
-           "-o", str(out)]
+    cmd = [
+        cc,
+        *CFLAGS,
+        "-I",
+        str(root / "include"),
+        f'-DQYH3_KEY="{key}"',
+        *srcs,
+        *LDFLAGS,
+        "-o",
+        str(out),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if res.returncode:
         msg = f"{cc} failed: {res.stderr.strip()[-500:]}"
@@ -144,8 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         path = build(force="--force" in args)
     except Exception as e:  # any failure means "use the fallback"
         why = " ".join(str(e).split())  # one line
-        print(f"geo.domain._h3c: H3 C library not built ({type(e).__name__}: {why}); "
-              "H3 indexing falls back to h3ronpy", file=sys.stderr)
+        print(
+            f"geo.domain._h3c: H3 C library not built ({type(e).__name__}: {why}); "
+            "H3 indexing falls back to h3ronpy",
+            file=sys.stderr,
+        )
         return 1
     if not quiet:
         print(f"geo.domain._h3c: built {path}")

@@ -16,12 +16,18 @@ def run_migrations() -> None:
     if connection is None:
         engine = sa.create_engine(config.get_main_option("sqlalchemy.url"))
         with engine.begin() as conn:
-            context.configure(connection=conn, target_metadata=metadata,
-                              render_as_batch=conn.dialect.name == "sqlite")
+            context.configure(
+                connection=conn,
+                target_metadata=metadata,
+                render_as_batch=conn.dialect.name == "sqlite",
+            )
             context.run_migrations()
         return
-    context.configure(connection=connection, target_metadata=metadata,
-                      render_as_batch=connection.dialect.name == "sqlite")
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
     context.run_migrations()
 
 
