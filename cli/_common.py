@@ -23,10 +23,15 @@ __all__ = [
     "Handler",
     "Parser",
     "UsageError",
+    "add_area",
     "add_as",
     "add_cells",
     "add_db",
+    "add_network",
+    "add_night_date",
     "add_period",
+    "add_res",
+    "add_time_limit",
     "audit",
     "date",
     "doc",
@@ -99,13 +104,14 @@ def add_as(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_period(p: argparse.ArgumentParser) -> None:
-    """``--from`` and ``--to``: a period of local dates."""
+def add_period(p: argparse.ArgumentParser, *, required: bool = False) -> None:
+    """``--from`` and ``--to``: a period of local dates (both ``required`` or both optional)."""
     p.add_argument(
         "--from",
         dest="date_from",
         type=date,
         metavar="D",
+        required=required,
         help="first local date, YYYY-MM-DD (inclusive)",
     )
     p.add_argument(
@@ -113,7 +119,50 @@ def add_period(p: argparse.ArgumentParser) -> None:
         dest="date_to",
         type=date,
         metavar="D",
+        required=required,
         help="last local date, YYYY-MM-DD (inclusive)",
+    )
+
+
+def add_night_date(p: argparse.ArgumentParser) -> None:
+    """``--date D`` (required): the night, by the local date it starts on."""
+    p.add_argument(
+        "--date",
+        type=date,
+        required=True,
+        metavar="D",
+        help="the night, as the local date it starts on (YYYY-MM-DD)",
+    )
+
+
+def add_area(p: argparse.ArgumentParser) -> None:
+    """``--area ID``: a station or grid."""
+    p.add_argument("--area", help="area id (station or grid)")
+
+
+def add_res(p: argparse.ArgumentParser) -> None:
+    """``--res N``: the H3 resolution (default 9)."""
+    p.add_argument("--res", type=int, default=9, choices=list(RESOLUTIONS), help="H3 resolution")
+
+
+def add_network(p: argparse.ArgumentParser) -> None:
+    """``--network F.pbf``: the road network of travel times."""
+    p.add_argument(
+        "--network",
+        metavar="F.pbf",
+        help="OpenStreetMap .osm.pbf road network (default: straight line x detour factor)",
+    )
+
+
+def add_time_limit(p: argparse.ArgumentParser, default: float, search: str) -> None:
+    """``--time-limit S``: seconds for the solver's ``search`` (e.g. "route")."""
+    p.add_argument(
+        "--time-limit",
+        dest="time_limit",
+        type=float,
+        default=default,
+        metavar="S",
+        help=f"seconds for the {search} search (default {default:g})",
     )
 
 
@@ -122,8 +171,8 @@ def add_cells(p: argparse.ArgumentParser) -> None:
     add_db(p)
     add_as(p)
     add_period(p)
-    p.add_argument("--res", type=int, default=9, choices=list(RESOLUTIONS), help="H3 resolution")
-    p.add_argument("--area", help="area id (station or grid)")
+    add_res(p)
+    add_area(p)
 
 
 def engine(args: argparse.Namespace) -> sa.Engine:

@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import sqlalchemy as sa
+
 from cli._common import UsageError, add_cells, audit, doc, engine, who, write_csv_or_json
 from geo.domain import evaluate, hexes, schema
 from geo.domain.period import DEFAULT_NIGHT
@@ -14,6 +17,13 @@ from geo.reports.cells import write_cells
 from geo.services import coverage, hotspots, risk
 
 __all__ = ["add_coverage", "add_evaluate", "add_hotspots", "add_risk"]
+
+
+def _export(args: argparse.Namespace, eng: sa.Engine, cells: pd.DataFrame) -> int:
+    """Write ``cells`` to ``--out`` and audit the export; the number of cells written."""
+    written = write_cells(cells, args.out)
+    audit(args, eng, "export", Path(args.out).name, rows=written, area=args.area)
+    return written
 
 
 def cmd_coverage(args: argparse.Namespace) -> dict[str, Any]:
@@ -33,8 +43,7 @@ def cmd_coverage(args: argparse.Namespace) -> dict[str, Any]:
         area=args.area,
         unit_kinds=units,
     )
-    written = write_cells(result, args.out)
-    audit(args, eng, "export", Path(args.out).name, rows=written, area=args.area)
+    written = _export(args, eng, result)
     return {
         "command": "coverage",
         "out": str(args.out),
@@ -88,8 +97,7 @@ def cmd_hotspots(args: argparse.Namespace) -> dict[str, Any]:
         fdr=args.fdr,
         emerging=args.emerging,
     )
-    written = write_cells(result, args.out)
-    audit(args, eng, "export", Path(args.out).name, rows=written, area=args.area)
+    written = _export(args, eng, result)
     bins = result["gi_bin"].value_counts().to_dict()
     out: dict[str, Any] = {
         "command": "hotspots",
@@ -135,8 +143,7 @@ def cmd_risk(args: argparse.Namespace) -> dict[str, Any]:
         night=args.night,
         top=args.top,
     )
-    written = write_cells(result, args.out)
-    audit(args, eng, "export", Path(args.out).name, rows=written, area=args.area)
+    written = _export(args, eng, result)
     top = result.head(5)
     return {
         "command": "risk",

@@ -9,8 +9,12 @@ from typing import Any
 
 from cli._common import (
     UsageError,
+    add_area,
     add_db,
-    date,
+    add_network,
+    add_night_date,
+    add_res,
+    add_time_limit,
     doc,
     engine,
     frame_records,
@@ -18,7 +22,6 @@ from cli._common import (
     write_csv_or_json,
 )
 from geo.domain.duty import rules_from_toml
-from geo.domain.period import RESOLUTIONS
 from geo.reports.cells import write_cells
 from geo.services import circles, duty
 
@@ -55,15 +58,9 @@ def cmd_duty(args: argparse.Namespace) -> dict[str, Any]:
 def add_duty(sub: Any) -> None:
     p = sub.add_parser("duty", help=doc(cmd_duty).split(":")[0], description=doc(cmd_duty))
     add_db(p)
-    p.add_argument(
-        "--date",
-        type=date,
-        required=True,
-        metavar="D",
-        help="the night, as the local date it starts on (YYYY-MM-DD)",
-    )
+    add_night_date(p)
     p.add_argument("--window", help="night window HH:MM-HH:MM (default: the configured night)")
-    p.add_argument("--area", help="area id (station or grid)")
+    add_area(p)
     p.add_argument(
         "--rules",
         metavar="F.toml",
@@ -122,27 +119,16 @@ def add_circles(sub: Any) -> None:
         default="police_car",
         help="unit kind travelling: police_car (default), e_bike or foot",
     )
-    p.add_argument(
-        "--network",
-        metavar="F.pbf",
-        help="OpenStreetMap .osm.pbf road network (default: straight line x detour factor)",
-    )
+    add_network(p)
     p.add_argument(
         "--optimise",
         type=int,
         metavar="N",
         help="also place N units where they reach the most key sites and risk",
     )
-    p.add_argument(
-        "--time-limit",
-        dest="time_limit",
-        type=float,
-        default=10.0,
-        metavar="S",
-        help="seconds for the placement search (default 10)",
-    )
-    p.add_argument("--area", help="area id (station or grid)")
-    p.add_argument("--res", type=int, default=9, choices=list(RESOLUTIONS), help="H3 resolution")
+    add_time_limit(p, 10.0, "placement")
+    add_area(p)
+    add_res(p)
     p.add_argument("--out", required=True, help="output .geojson, .csv or .parquet")
     p.set_defaults(func=cmd_circles)
 
@@ -167,13 +153,7 @@ def cmd_alerts(args: argparse.Namespace) -> dict[str, Any]:
 def add_alerts(sub: Any) -> None:
     p = sub.add_parser("alerts", help=doc(cmd_alerts).split(":")[0], description=doc(cmd_alerts))
     add_db(p)
-    p.add_argument(
-        "--date",
-        type=date,
-        required=True,
-        metavar="D",
-        help="the night, as the local date it starts on (YYYY-MM-DD)",
-    )
+    add_night_date(p)
     p.add_argument("--at", metavar="TIME", help="a moment in the night (default: its end)")
     p.add_argument(
         "--hours",
@@ -181,6 +161,6 @@ def add_alerts(sub: Any) -> None:
         default=4.0,
         help="hot cells not patrolled for this many hours (default 4)",
     )
-    p.add_argument("--area", help="area id (station or grid)")
+    add_area(p)
     p.add_argument("--out", help="write the alerts as .csv or .json")
     p.set_defaults(func=cmd_alerts)

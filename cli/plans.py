@@ -10,9 +10,23 @@ from typing import Any
 
 import pandas as pd
 
-from cli._common import UsageError, add_as, add_db, audit, date, doc, engine, who, write_csv_or_json
+from cli._common import (
+    UsageError,
+    add_area,
+    add_as,
+    add_db,
+    add_network,
+    add_night_date,
+    add_res,
+    add_time_limit,
+    audit,
+    doc,
+    engine,
+    who,
+    write_csv_or_json,
+)
 from geo.config import get_settings
-from geo.domain.period import DEFAULT_NIGHT, RESOLUTIONS
+from geo.domain.period import DEFAULT_NIGHT
 from geo.domain.plan import PLAN_KEYS
 from geo.reports import plan_sheets
 from geo.services import plan as plans
@@ -85,23 +99,13 @@ def add_plan(sub: Any) -> None:
     p = sub.add_parser("plan", help=doc(cmd_plan).split(":")[0], description=doc(cmd_plan))
     add_db(p)
     add_as(p)
-    p.add_argument(
-        "--date",
-        type=date,
-        required=True,
-        metavar="D",
-        help="the night, as the local date it starts on (YYYY-MM-DD)",
-    )
+    add_night_date(p)
     p.add_argument("--units", type=int, metavar="N", help="the first N units on duty")
     p.add_argument("--unit", nargs="+", metavar="ID", help="these units (ids)")
     p.add_argument(
         "--window", default=DEFAULT_NIGHT, help="shift window HH:MM-HH:MM (default 20:00-06:00)"
     )
-    p.add_argument(
-        "--network",
-        metavar="F.pbf",
-        help="OpenStreetMap .osm.pbf road network (default: straight line x detour factor)",
-    )
+    add_network(p)
     p.add_argument(
         "--dwell", type=float, default=15, metavar="MIN", help="minutes per stop (default 15)"
     )
@@ -118,16 +122,9 @@ def add_plan(sub: Any) -> None:
         "--value", choices=["gap", "risk"], default="gap", help="value of a cell (default gap)"
     )
     p.add_argument("--seed", type=int, help="a randomised variant with this seed")
-    p.add_argument(
-        "--time-limit",
-        dest="time_limit",
-        type=float,
-        default=9.0,
-        metavar="S",
-        help="seconds for the route search (default 9)",
-    )
-    p.add_argument("--area", help="area id (station or grid)")
-    p.add_argument("--res", type=int, default=9, choices=list(RESOLUTIONS), help="H3 resolution")
+    add_time_limit(p, 9.0, "route")
+    add_area(p)
+    add_res(p)
     p.add_argument("--lang", choices=["zh-CN", "en"], help="language of .html/.pdf sheets")
     p.add_argument("--out", required=True, help="output .json, .gpx, .kml, .csv, .html or .pdf")
     p.set_defaults(func=cmd_plan)

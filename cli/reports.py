@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from cli._common import UsageError, add_as, add_db, audit, date, doc, engine, who
+from cli._common import UsageError, add_as, add_db, add_period, audit, doc, engine, who
 from geo.config import get_settings
 from geo.domain.period import DEFAULT_NIGHT, RESOLUTIONS
+from geo.reports.briefing import LEAD_FIGURES
 from geo.services import briefing
 
 __all__ = ["add_brief"]
@@ -57,18 +58,7 @@ def cmd_brief(args: argparse.Namespace) -> dict[str, Any]:
         "to": args.date_to,
         "area": args.area,
         "demo": b.figures["demo"],
-        "figures": {
-            k: key[k]
-            for k in (
-                "police_aux",
-                "volunteers",
-                "people_checked",
-                "venues_inspected",
-                "site_patrols",
-                "hazards_rectified",
-                "incidents",
-            )
-        },
+        "figures": {k: key[k] for k in (*LEAD_FIGURES, "incidents")},
     }
 
 
@@ -76,22 +66,7 @@ def add_brief(sub: Any) -> None:
     p = sub.add_parser("brief", help=doc(cmd_brief).split(":")[0], description=doc(cmd_brief))
     add_db(p)
     add_as(p)
-    p.add_argument(
-        "--from",
-        dest="date_from",
-        type=date,
-        metavar="D",
-        required=True,
-        help="first local date, YYYY-MM-DD (inclusive)",
-    )
-    p.add_argument(
-        "--to",
-        dest="date_to",
-        type=date,
-        metavar="D",
-        required=True,
-        help="last local date, YYYY-MM-DD (inclusive)",
-    )
+    add_period(p, required=True)
     p.add_argument("--area", help="area id (station or grid; default: all areas)")
     p.add_argument(
         "--lang", choices=["zh", "zh-CN", "en"], help="language (default: QY_LANG, zh-CN)"

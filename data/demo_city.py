@@ -46,7 +46,7 @@ from scipy.sparse.csgraph import connected_components, shortest_path
 from shapely import union_all
 from shapely.geometry import Polygon
 
-from geo.domain.schema import KINDS
+from geo.domain.schema import DISPUTE_CATEGORIES, INCIDENT_CATEGORIES, KINDS
 
 __all__ = [
     "CAMPAIGN",
@@ -1148,21 +1148,7 @@ def _hazards(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFram
 # incidents
 # ----------------------------------------------------------------------------------------------
 
-_CATS = np.array(
-    [
-        "theft",
-        "burglary",
-        "robbery",
-        "fraud",
-        "fight",
-        "disturbance",
-        "dispute",
-        "traffic",
-        "drugs",
-        "gambling",
-        "other",
-    ]
-)
+_CATS = np.array(INCIDENT_CATEGORIES)  # the demo draws every category the store knows
 
 
 def _mix(**kw: float) -> np.ndarray:
@@ -1421,18 +1407,7 @@ MEDIATION_FIGURES = {
 """Dispute and lead figures of the campaign period (reported/received 2022-06-25..2022-10-02,
 statuses at the end of 2022-10-02), exact by construction as the patrol figures are."""
 
-_DCATS = np.array(
-    [
-        "neighbours",
-        "family",
-        "wages",
-        "market_trade",
-        "property_management",
-        "consumer",
-        "traffic",
-        "other",
-    ]
-)
+_DCATS = np.array(DISPUTE_CATEGORIES)
 _DCAT_P = np.array([0.30, 0.14, 0.09, 0.18, 0.14, 0.08, 0.04, 0.03])
 # mean days to settle, per category (gamma, shape 1.5); the market's room settles on the spot
 _DCAT_DAYS = {

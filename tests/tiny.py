@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
+from geo.services.demo import LOAD_ORDER
+
 TZ = "Asia/Shanghai"
 
 
@@ -148,18 +150,8 @@ def frames() -> dict[str, pd.DataFrame]:
     }
 
 
-ORDER = (
-    "areas",
-    "units",
-    "sites",
-    "venues",
-    "shifts",
-    "pings",
-    "site_checks",
-    "inspections",
-    "hazards",
-    "incidents",
-)
+ORDER = tuple(k for k in LOAD_ORDER if k not in ("disputes", "leads"))
+"""The demo's load order (referenced kinds first) of the kinds tiny has (no mediation records)."""
 
 
 def load(engine: object, folder: object) -> None:

@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from geo.services.disputes import DisputesBoard
-from layers.points import points_layer
 from views import _common as ui
 from views import _map
 
@@ -55,44 +54,30 @@ def draw_points(m: folium.Map, b: DisputesBoard) -> None:
             state=d["status"].map(lambda s: _map.label("dstatus", s)),
             when=d["reported_at"].dt.strftime("%Y-%m-%d"),
         )
-        points_layer(
+        _map.add_points(
+            m,
             pts,
-            name=ui.tr("dsp.disputes_layer"),
-            popup=[
-                ("dispute_id", ui.tr("col.id")),
-                ("cat", ui.tr("col.category")),
-                ("state", ui.tr("col.status")),
-                ("when", ui.tr("col.reported_at")),
-                ("mediator", ui.tr("col.mediator")),
-            ],
+            "dsp.disputes_layer",
+            _map.columns("dispute_id=id cat=category state=status when=reported_at mediator"),
             color_by="status",
             colors=STATUS_COLOURS,
             color_labels={k: _map.label("dstatus", k) for k in STATUS_COLOURS},
-            legend_title=ui.tr("dsp.disputes_layer"),
-            cluster=False,
             radius=5,
-            shift_gcj02=_map.shift_gcj02(),
-        ).add_to(m)
+        )
     located = b.located_leads
     if len(located):
         pts = located.assign(
             top=located["topic"].map(lambda c: _map.label("topic", c)),
             state=located["status"].map(lambda s: _map.label("lstatus", s)),
         )
-        points_layer(
+        _map.add_points(
+            m,
             pts,
-            name=ui.tr("dsp.leads_layer"),
-            popup=[
-                ("lead_id", ui.tr("col.id")),
-                ("top", ui.tr("col.topic")),
-                ("state", ui.tr("col.status")),
-            ],
+            "dsp.leads_layer",
+            _map.columns("lead_id=id top=topic state=status"),
             color="#0b7285",
-            legend_title=ui.tr("dsp.leads_layer"),
-            cluster=False,
             radius=8,
-            shift_gcj02=_map.shift_gcj02(),
-        ).add_to(m)
+        )
     if b.unlocated:
         st.caption(ui.tr("dsp.unlocated", n=b.unlocated))
 

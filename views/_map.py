@@ -24,9 +24,11 @@ from geo.i18n import STRINGS, t
 from geo.services import areas, cells
 from layers.areas import areas_layer
 from layers.basemap import DEFAULT_CENTER, is_gcj02, new_map
+from layers.points import points_layer
 from views import _common as ui
 
 __all__ = [
+    "add_points",
     "base_map",
     "cached",
     "cell_panel",
@@ -227,6 +229,25 @@ def add_areas(m: folium.Map, area: str | None) -> None:
         ).add_to(m)
 
 
+def add_points(
+    m: folium.Map, frame: pd.DataFrame, name: str, popup: dict[str, str], **style: Any
+) -> None:
+    """Draw the points of ``frame`` on ``m`` as one layer, not clustered (shifted to GCJ-02 with
+    an Amap basemap): the layer and its legend are named by the string ``name``; the popup shows
+    ``{column: string key}`` (as :func:`table`'s headers); ``style`` goes to
+    :func:`layers.points.points_layer` (``color_by``, ``colors``, ``color_labels``, ``color``,
+    ``radius``)."""
+    points_layer(
+        frame,
+        name=ui.tr(name),
+        popup=[(col, ui.tr(key)) for col, key in popup.items()],
+        legend_title=ui.tr(name),
+        cluster=False,
+        shift_gcj02=shift_gcj02(),
+        **style,
+    ).add_to(m)
+
+
 def show_map(m: folium.Map, *, key: str, height: int = 560) -> int | None:
     """Draw ``m``; return the cell (at the sidebar resolution) the user last clicked, or None.
 
@@ -265,6 +286,12 @@ def details(cell: int) -> dict[str, Any]:
     return cached(cells.cell_details, int(cell), f.res, f.start, f.end, f.night)
 
 
+def _listing(title: str, frame: pd.DataFrame, cols: dict[str, str], **kwargs: Any) -> None:
+    """The bold heading ``title`` (a string key) over :func:`table_or` (``cell.none`` if empty)."""
+    st.markdown("**" + ui.tr(title) + "**")
+    table_or(frame, cols, "cell.none", **kwargs)
+
+
 def cell_panel(cell: int | None) -> None:
     """Show what is in ``cell`` over the filters' period; a hint when nothing is chosen."""
     if cell is None:
@@ -287,54 +314,31 @@ def cell_panel(cell: int | None) -> None:
     )
     left, right = st.columns(2)
     with left:
-        st.markdown("**" + ui.tr("cell.by_category") + "**")
-        if len(d["by_category"]):
-            table(
-                d["by_category"],
-                {"category": "col.category", "count": "col.count"},
-                enums={"category": "incident"},
-            )
-        else:
-            st.caption(ui.tr("cell.none"))
-        st.markdown("**" + ui.tr("cell.sites") + "**")
-        if len(d["sites"]):
-            table(
-                d["sites"],
-                {"name": "col.name", "category": "col.category", "checks": "col.checks"},
-                enums={"category": "site"},
-            )
-        else:
-            st.caption(ui.tr("cell.none"))
+        _listing(
+            "cell.by_category",
+            d["by_category"],
+            columns("category count"),
+            enums={"category": "incident"},
+        )
+        _listing(
+            "cell.sites",
+            d["sites"],
+            columns("name category checks"),
+            enums={"category": "site"},
+        )
     with right:
-        st.markdown("**" + ui.tr("cell.venues") + "**")
-        if len(d["venues"]):
-            table(
-                d["venues"],
-                {
-                    "name": "col.name",
-                    "category": "col.category",
-                    "risk_level": "col.risk_level",
-                    "inspections": "col.inspections",
-                },
-                enums={"category": "venue", "risk_level": "risk"},
-            )
-        else:
-            st.caption(ui.tr("cell.none"))
-        st.markdown("**" + ui.tr("cell.hazards") + "**")
-        if len(d["hazards"]):
-            table(
-                d["hazards"],
-                {
-                    "hazard_id": "col.id",
-                    "category": "col.category",
-                    "severity": "col.severity",
-                    "status": "col.status",
-                    "found_at": "col.found_at",
-                },
-                enums={"category": "hazard", "severity": "severity", "status": "hstatus"},
-            )
-        else:
-            st.caption(ui.tr("cell.none"))
+        _listing(
+            "cell.venues",
+            d["venues"],
+            columns("name category risk_level inspections"),
+            enums={"category": "venue", "risk_level": "risk"},
+        )
+        _listing(
+            "cell.hazards",
+            d["hazards"],
+            columns("hazard_id=id category severity status found_at"),
+            enums={"category": "hazard", "severity": "severity", "status": "hstatus"},
+        )
         if len(d.get("disputes", ())) or len(d.get("leads", ())):
             st.markdown("**" + ui.tr("cell.disputes") + f" ({len(d['disputes'])})**")
             if len(d["disputes"]):

@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from geo.services import hazards as hazards_svc
-from layers.points import points_layer
 from views import _common as ui
 from views import _map
 
@@ -53,24 +52,15 @@ if len(table):
         state=table["status"].map(lambda s: _map.label("hstatus", s)),
         found=table["found_at"].dt.strftime("%Y-%m-%d"),
     )
-    popup = [
-        ("hazard_id", ui.tr("col.id")),
-        ("cat", ui.tr("col.category")),
-        ("sev", ui.tr("col.severity")),
-        ("state", ui.tr("col.status")),
-        ("found", ui.tr("col.found_at")),
-    ]
-    points_layer(
+    _map.add_points(
+        m,
         pts,
-        name=ui.tr("haz.map"),
-        popup=popup,
+        "haz.map",
+        _map.columns("hazard_id=id cat=category sev=severity state=status found=found_at"),
         color_by="status",
         colors={"open": "#c92a2a", "rectifying": "#e8590c", "rectified": "#2b8a3e"},
         color_labels={k: _map.label("hstatus", k) for k in ("open", "rectifying", "rectified")},
-        legend_title=ui.tr("haz.map"),
-        cluster=False,
-        shift_gcj02=_map.shift_gcj02(),
-    ).add_to(m)
+    )
 _map.cell_panel(_map.show_map(m, key="haz_map"))
 
 st.subheader(ui.tr("haz.table"))

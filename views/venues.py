@@ -7,7 +7,6 @@ import streamlit as st
 
 from geo.domain import schema
 from geo.services import venues as venues_svc
-from layers.points import points_layer
 from views import _common as ui
 from views import _map
 
@@ -40,23 +39,15 @@ if len(status):
         risk_label=status["risk_level"].map(lambda r: _map.label("risk", r)),
         last=status["last_inspection"].dt.strftime("%Y-%m-%d").fillna("—"),
     )
-    popup = [
-        ("name", ui.tr("col.name")),
-        ("cat_label", ui.tr("col.category")),
-        ("risk_label", ui.tr("col.risk_level")),
-        ("last", ui.tr("col.last_inspection")),
-    ]
-    points_layer(
+    _map.add_points(
+        m,
         pts,
-        name=ui.tr("ven.layer"),
-        popup=popup,
+        "ven.layer",
+        _map.columns("name cat_label=category risk_label=risk_level last=last_inspection"),
         color_by="overdue",
         colors={True: "#c92a2a", False: "#2b8a3e"},
-        legend_title=ui.tr("ven.layer"),
         color_labels={True: ui.tr("ven.n_overdue"), False: ui.tr("ven.ok")},
-        cluster=False,
-        shift_gcj02=_map.shift_gcj02(),
-    ).add_to(m)
+    )
 _map.cell_panel(_map.show_map(m, key="ven_map"))
 
 st.subheader(ui.tr("ven.overdue"))

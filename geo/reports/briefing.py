@@ -54,6 +54,7 @@ from geo.reports import fonts
 
 __all__ = [
     "FORMATS",
+    "LEAD_FIGURES",
     "MIME",
     "SECTION_BUILDERS",
     "Briefing",
@@ -75,6 +76,16 @@ MIME = {
     "html": "text/html",
     "md": "text/markdown",
 }
+
+# The key figures the lead sentence quotes, in its order.
+LEAD_FIGURES = (
+    "police_aux",
+    "volunteers",
+    "people_checked",
+    "venues_inspected",
+    "site_patrols",
+    "hazards_rectified",
+)
 
 
 # East Asian font named in the DOCX styles (not embedded: Word and WPS on Chinese systems have it,
@@ -286,17 +297,7 @@ def compose(
         ),
         t("brief.scope", lang, area=area),
     ]
-    numbers = {
-        k: n(key[k])
-        for k in (
-            "police_aux",
-            "volunteers",
-            "people_checked",
-            "venues_inspected",
-            "site_patrols",
-            "hazards_rectified",
-        )
-    }
+    numbers = {k: n(key[k]) for k in LEAD_FIGURES}
     campaign = (campaign or "").strip()
     if campaign:
         lead = t("brief.lead.campaign", lang, campaign=campaign, **numbers)
