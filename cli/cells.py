@@ -44,11 +44,24 @@ def cmd_coverage(args: argparse.Namespace) -> dict[str, Any]:
         unit_kinds=units,
     )
     written = _export(args, eng, result)
+    whole_days = args.night in ("all", "")
     return {
         "command": "coverage",
         "out": str(args.out),
         "cells": written,
         "dwell_h": round(float(result["dwell_s"].sum()) / 3600, 1) if len(result) else 0.0,
+        # the Overview's, Coverage page's and briefing's figure (None for whole days)
+        "night_patrol_h": None
+        if whole_days
+        else coverage.night_patrol_hours(
+            eng,
+            who(args, eng),
+            start=args.date_from,
+            end=args.date_to,
+            night=args.night,
+            area=args.area,
+            unit_kinds=units,
+        ),
         "res": args.res,
         "from": args.date_from,
         "to": args.date_to,
@@ -131,7 +144,8 @@ def add_hotspots(sub: Any) -> None:
 
 
 def cmd_risk(args: argparse.Namespace) -> dict[str, Any]:
-    """Risk terrain, night coverage and gap per cell, ranked by gap."""
+    """Risk (expected incidents per week, the jurisdiction's model), its percentile in the area
+    (risk_pct), night coverage and gap (a ranking within the area) per cell, ranked by gap."""
     eng = engine(args)
     result = risk.risk_cells(
         eng,
@@ -151,9 +165,20 @@ def cmd_risk(args: argparse.Namespace) -> dict[str, Any]:
         "cells": written,
         "res": args.res,
         "top_gaps": [
-            {"h3": h, "gap": round(float(g), 3), "reason": r}
-            for h, g, r in zip(
-                hexes.cells_to_str(top["cell"].to_numpy()), top["gap"], top["reason"], strict=True
+            {
+                "h3": h,
+                "risk": round(float(k), 3),
+                "risk_pct": round(float(p), 2),
+                "gap": round(float(g), 3),
+                "reason": r,
+            }
+            for h, k, p, g, r in zip(
+                hexes.cells_to_str(top["cell"].to_numpy()),
+                top["risk"],
+                top["risk_pct"],
+                top["gap"],
+                top["reason"],
+                strict=True,
             )
         ],
     }

@@ -58,7 +58,12 @@ def cmd_brief(args: argparse.Namespace) -> dict[str, Any]:
         "to": args.date_to,
         "area": args.area,
         "demo": b.figures["demo"],
-        "figures": {k: key[k] for k in (*LEAD_FIGURES, "incidents")},
+        "figures": {k: key[k] for k in (*LEAD_FIGURES, "incidents", "night_patrol_h")}
+        | {
+            "hazards_open": b.figures["hazards"]["open"],
+            "hazards_overdue": b.figures["hazards"]["overdue"],
+            "venues_overdue": b.figures["checks"]["venues_overdue"],
+        },
     }
 
 

@@ -72,7 +72,8 @@ def base36(values: Iterable[int]) -> str:
 
 def fmt(value: object, *, digits: int = 2) -> str:
     """A value as short escaped display text: integers plain, floats to ``digits`` decimals
-    (trailing zeros dropped), times as ``YYYY-MM-DD HH:MM``, missing as ""."""
+    (more below 1 to keep two significant digits, e.g. 0.0042 incidents a week; trailing zeros
+    dropped), times as ``YYYY-MM-DD HH:MM``, missing as ""."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return ""
     if isinstance(value, (bool, np.bool_)):
@@ -85,6 +86,8 @@ def fmt(value: object, *, digits: int = 2) -> str:
             return ""
         if f == int(f) and abs(f) < 1e15:
             return str(int(f))
+        if abs(f) < 1:
+            digits = max(digits, min(8, 1 - math.floor(math.log10(abs(f)))))
         return f"{f:.{digits}f}".rstrip("0").rstrip(".")
     if isinstance(value, (pd.Timestamp, dt.datetime)):
         return value.strftime("%Y-%m-%d %H:%M")

@@ -162,6 +162,7 @@ def standalone_map(
             "gi_z",
             "gi_p",
             "risk",
+            "risk_pct",
             "gap",
             "rank",
             "name",
@@ -199,7 +200,7 @@ def standalone_map(
                 "labels": {b: t(f"maps.bin.{b}", lang) for b in range(-3, 4)},
             }
         else:
-            df["risk"] = df["risk"].round(3)
+            df["risk_pct"] = df["risk_pct"].round(2)  # risk: fmt keeps two significant digits
             df["gap"] = df["gap"].round(3)
             opts = {
                 "value": layer,
@@ -207,6 +208,7 @@ def standalone_map(
                 "tooltip": [
                     (layer, col[layer]),
                     *([("risk", col["risk"])] if layer == "gap" else []),
+                    ("risk_pct", col["risk_pct"]),
                     ("rank", col["rank"]),
                 ],
             }

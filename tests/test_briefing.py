@@ -220,14 +220,6 @@ def expected(frames: dict[str, pd.DataFrame], start: str, end: str, ids: list[st
     cur = sh.loc[(sh["night"] >= lo) & (sh["night"] <= hi)]
     prev = sh.loc[(sh["night"] >= p0) & (sh["night"] <= p1)]
 
-    def night_h(rows: pd.DataFrame) -> float:
-        total = 0.0
-        for r in rows.itertuples():
-            w0 = pd.Timestamp(r.night, tz=TZ) + pd.Timedelta(hours=20)
-            w1 = w0 + pd.Timedelta(hours=10)
-            total += max(0.0, (min(r.end, w1) - max(r.start, w0)).total_seconds() / 3600)
-        return round(total, 1)
-
     inc = frames["incidents"].loc[_inside(poly, frames["incidents"])]
     inc_day = np.array([_day(x) for x in inc["ts"]])
     now = inc.loc[(inc_day >= lo) & (inc_day <= hi)]
@@ -252,9 +244,10 @@ def expected(frames: dict[str, pd.DataFrame], start: str, end: str, ids: list[st
     overdue = [
         not d and pd.notna(dl) and dl < end_ts for d, dl in zip(done, hz["deadline"], strict=True)
     ]
-    # night coverage in the scope's res-10 cells (centre inside), summed to res 9: the path of
-    # every shift (consecutive fixes under 5 minutes apart, inside the night window), sampled
-    # every metre or so; nights = distinct nights through a cell, dwell = time over the samples
+    # night coverage in the scope's res-9 cells (centre inside), by the res-9 cell of each point
+    # (a res-9 cell is not the sum of the res-10 cells whose parent it is): the path of every
+    # shift (consecutive fixes under 5 minutes apart, inside the night window), sampled every
+    # metre or so; nights = distinct nights through a cell, dwell = time over the samples
     win = (
         frames["pings"]
         .loc[
@@ -270,25 +263,29 @@ def expected(frames: dict[str, pd.DataFrame], start: str, end: str, ids: list[st
     visits = []
     for _, track in win.groupby("shift_id"):
         rows = list(track.itertuples())
-        visits += [(h3.latlng_to_cell(r.lat, r.lng, 10), r.night, 0.0) for r in rows]
+        visits += [(r.lat, r.lng, r.night, 0.0) for r in rows]
         for a, b in itertools.pairwise(rows):
             secs = (b.ts - a.ts).total_seconds()
             if secs <= 300:
                 visits += [
-                    (
-                        h3.latlng_to_cell(
-                            a.lat + f * (b.lat - a.lat), a.lng + f * (b.lng - a.lng), 10
-                        ),
-                        a.night,
-                        secs / 50,
-                    )
+                    (a.lat + f * (b.lat - a.lat), a.lng + f * (b.lng - a.lng), a.night, secs / 50)
                     for f in (np.arange(50) + 0.5) / 50
                 ]
-    v = pd.DataFrame(visits, columns=["cell", "night", "dwell_s"])
-    if poly is not None and len(v):
-        centres = [h3.cell_to_latlng(c) for c in v["cell"]]
-        v = v.loc[shapely.contains_xy(poly, [c[1] for c in centres], [c[0] for c in centres])]
-    v = v.assign(cell=[h3.cell_to_parent(c, 9) for c in v["cell"]])
+    pts = pd.DataFrame(visits, columns=["lat", "lng", "night", "dwell_s"])
+
+    def in_scope(res: int) -> pd.DataFrame:
+        """The points by their cell at ``res``, in the cells whose centre lies in the scope."""
+        v = pts.assign(
+            cell=[h3.latlng_to_cell(y, x, res) for y, x in zip(pts.lat, pts.lng, strict=True)]
+        )
+        if poly is not None and len(v):
+            centres = [h3.cell_to_latlng(c) for c in v["cell"]]
+            v = v.loc[shapely.contains_xy(poly, [c[1] for c in centres], [c[0] for c in centres])]
+        return v
+
+    # night patrol hours: inside the area's res-10 cells (the finest, whatever the map's res)
+    dwell_h = float(in_scope(10)["dwell_s"].sum()) / 3600 if len(pts) else 0.0
+    v = in_scope(9)
     nights_by_cell = v.groupby("cell")["night"].nunique().to_dict() if len(v) else {}
     return {
         "police": int(cur["police"].sum()),
@@ -299,7 +296,6 @@ def expected(frames: dict[str, pd.DataFrame], start: str, end: str, ids: list[st
         "outreach": int(cur["outreach"].sum()),
         "shifts": len(cur),
         "patrol_h": round(float((cur["end"] - cur["start"]).dt.total_seconds().sum()) / 3600, 1),
-        "night_patrol_h": night_h(cur),
         "prev_police_aux": int(prev["police"].sum() + prev["auxiliaries"].sum()),
         "incidents": len(now),
         "previous_incidents": len(before),
@@ -322,7 +318,7 @@ def expected(frames: dict[str, pd.DataFrame], start: str, end: str, ids: list[st
         "hazards_open": len(hz) - sum(done),
         "hazards_overdue": sum(overdue),
         "nights_by_cell": nights_by_cell,
-        "dwell_h": float(v["dwell_s"].sum()) / 3600 if len(v) else 0.0,
+        "dwell_h": dwell_h,
     }
 
 
@@ -353,7 +349,11 @@ def test_every_figure_recomputed_from_raw_rows(loaded, scope, area, start, end) 
         exp["outreach"],
         exp["shifts"],
     )
-    assert (p["patrol_h"], k["night_patrol_h"]) == (exp["patrol_h"], exp["night_patrol_h"])
+    assert p["patrol_h"] == exp["patrol_h"]  # rostered hours of whole shifts
+    # night patrol hours: the tracks' night dwell inside the area (res-10 cells, centre inside),
+    # the Overview's and the Coverage page's figure
+    assert k["night_patrol_h"] == pytest.approx(exp["dwell_h"], abs=0.051)
+    assert p["night_patrol_h"] == k["night_patrol_h"]
     assert got["previous"]["police_aux"] == exp["prev_police_aux"]
     assert (c["inspections"], k["venues_inspected"], c["with_findings"], c["fail"]) == (
         exp["inspections"],

@@ -293,3 +293,33 @@ def test_haversine_vectorised_and_nan() -> None:
     assert d.shape == (3,)
     assert np.isnan(d[1])
     assert d[2] == pytest.approx(haversine_m(0.0, 40.0, 116.0, 39.0))
+
+
+def test_gcj02_inverse_converges_next_to_the_china_box_edge() -> None:
+    """Within ~600 m of the box edge the forward formula jumps (shifted inside, not outside);
+    the inverse round-trips every point that can round-trip, on both sides of each edge."""
+    from geo.domain.coords import _CHINA_BBOX_DEG, _in_china
+
+    lng_min, lng_max, lat_min, lat_max = _CHINA_BBOX_DEG
+    off = np.linspace(-0.02, 0.02, 401)  # about +-2 km across each edge
+    cases = [
+        (lng_min + off, np.full(off.size, 40.0)),
+        (lng_max + off, np.full(off.size, 45.0)),
+        (np.full(off.size, 110.0), lat_min + off),
+        (np.full(off.size, 120.0), lat_max + off),
+    ]
+    for lng, lat in cases:
+        gx, gy = wgs84_to_gcj02(lng, lat)
+        bx, by = gcj02_to_wgs84(gx, gy)
+        # WGS-84 -> GCJ-02 -> WGS-84 holds unless the shift carried a point out of the box
+        # (its image is then also the image of itself, outside: it comes back as that)
+        can = ~(_in_china(lng, lat) & ~_in_china(gx, gy))
+        assert can.mean() > 0.8
+        assert haversine_m(lng[can], lat[can], bx[can], by[can]).max() < 1e-3
+        # GCJ-02 -> WGS-84 -> GCJ-02 holds wherever a WGS-84 point maps there at all
+        wx, wy = gcj02_to_wgs84(lng, lat)
+        fx, fy = wgs84_to_gcj02(wx, wy)
+        hit = haversine_m(lng, lat, fx, fy) < 1e-3
+        reachable = ~_in_china(lng, lat) | _in_china(wx, wy)
+        assert (hit == reachable).all()
+        assert reachable.mean() > 0.85  # the strip no point maps to is a few hundred metres

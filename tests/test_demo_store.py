@@ -117,31 +117,39 @@ def test_readme_sample_imports_into_the_demo(demo_engine: sa.Engine, tmp_path) -
     assert d.max() < 1.0
 
 
-def test_demo_coverage_res9_is_sum_of_res10_children(demo_engine: sa.Engine) -> None:
+def test_demo_coverage_each_resolution_holds_the_same_dwell(demo_engine: sa.Engine) -> None:
+    """Every resolution splits the same tracks, so the totals agree; the cells are the
+    resolution's own (a res-9 cell is not the sum of the res-10 cells whose parent it is)."""
     from geo.domain import hexes
     from geo.services import coverage
 
     kw = {"start": "2022-07-01", "end": "2022-07-31", "night": "20:00-06:00"}
-    r10 = coverage.coverage_cells(demo_engine, "all", res=10, **kw)
-    r9 = coverage.coverage_cells(demo_engine, "all", res=9, **kw).set_index("cell")
+    by_res = {r: coverage.coverage_cells(demo_engine, "all", res=r, **kw) for r in (7, 8, 9, 10)}
+    total = by_res[10]["dwell_s"].sum()
+    for res, frame in by_res.items():
+        # the same seconds, but a piece between two fixes counts in the hour of its middle, and
+        # the pieces differ between resolutions: the night's edges move a few seconds
+        assert frame["dwell_s"].sum() == pytest.approx(total, rel=1e-3), res
+        assert (hexes.cell_resolution(frame["cell"].to_numpy()) == res).all()
+    r10, r9 = by_res[10], by_res[9].set_index("cell")
     parents = hexes.to_parent(r10["cell"].to_numpy().astype("uint64"), 9).astype("int64")
-    summed = r10.groupby(parents)["dwell_s"].sum()
-    assert set(summed.index) == set(r9.index.astype("int64"))
-    np_r9 = r9["dwell_s"].groupby(r9.index.astype("int64")).sum()
-    assert (abs(summed.sort_index() - np_r9.sort_index()) < 1e-6).all()
+    summed = r10.groupby(parents)["dwell_s"].sum().reindex(r9.index).fillna(0.0)
+    off = (summed - r9["dwell_s"]).abs() > 0.02 * r9["dwell_s"]
+    assert off.sum() > 0.1 * len(r9)  # summing children would have put these cells' time wrong
     assert (r9["nights"] <= 31).all() and r9["nights"].max() > 5
 
 
 def _coverage_reference(engine: sa.Engine, scope: object, **kw: object) -> pd.DataFrame:
-    """Coverage per cell the long way: every res-10 cell-hour row of the period read into pandas
+    """Coverage per cell the long way: every cell-hour row of the period at the resolution read
+    into pandas
     (:func:`geo.store.rollups.coverage_rollup`, an exact polygon test on the cells' centres), then
-    :func:`geo.domain.coverage.query` (night dates, parents, sums, distinct nights)."""
+    :func:`geo.domain.coverage.query` (night dates, sums, distinct nights)."""
     from geo.domain import coverage
     from geo.store import rollups
 
     night = kw.pop("night", "20:00-06:00")
     res = kw.pop("res", 9)
-    rows = rollups.coverage_rollup(engine, scope, **kw)  # type: ignore[arg-type]
+    rows = rollups.coverage_rollup(engine, scope, res=res, **kw)  # type: ignore[arg-type]
     return coverage.query(
         rows,
         start=kw.get("start"),
@@ -168,7 +176,7 @@ def test_demo_coverage_read_in_the_database_equals_the_rollup_query(
     demo_engine: sa.Engine, opts: dict[str, object]
 ) -> None:
     """What the app's pages, the briefing and the CLI read (aggregated in SQL) is what the
-    res-10 rows aggregated in pandas give, for every window, resolution, kind filter and area."""
+    rows aggregated in pandas give, for every window, resolution, kind filter and area."""
     from geo.services import access, coverage
 
     got = coverage.coverage_cells(demo_engine, "all", **opts)  # type: ignore[arg-type]

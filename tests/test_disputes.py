@@ -368,14 +368,18 @@ def test_unsettled_dispute_raises_risk_on_a_constructed_case() -> None:
     assert risk.exposure(cs, None, None, None, wages, at=at, disputes=d, unsettled_days=3)[
         "dispute:wages"
     ].tolist() == [1, 0, 0]
-    # the effect on risk: A, otherwise like B and C, is the riskiest cell; without the factor
-    # (or without the dispute) all three are alike
-    surface = risk.risk_surface(cs, ex, table).set_index("cell")["risk"]
-    assert surface.loc[cs[0]] == 1.0 and surface.loc[cs[1]] == surface.loc[cs[2]] == 0.0
-    flat = risk.risk_surface(cs, risk.exposure(cs, None, None, None, table, at=at), table)
-    assert flat["risk"].eq(0.0).all()
+    # the effect on risk: A, otherwise like B and C, is the riskiest cell (its relative risk is
+    # the factor's, 1.5, and it expects that much more of the incidents); without the factor (or
+    # without the dispute) all three are alike
+    hist = np.array([1.0, 1.0, 1.0])
+    surface = risk.risk_surface(cs, ex, table, hist, history_weight=0.0).set_index("cell")
+    assert surface.loc[cs[0], "rtm"] == 1.5 and surface.loc[cs[1], "rtm"] == 1.0
+    assert surface.loc[cs[0], "risk"] == pytest.approx(1.5 * surface.loc[cs[1], "risk"])
+    assert surface.loc[cs[1], "risk"] == surface.loc[cs[2], "risk"]
+    flat = risk.risk_surface(cs, risk.exposure(cs, None, None, None, table, at=at), table, hist)
+    assert flat["rtm"].eq(1.0).all() and flat["risk"].nunique() == 1
     drop = table.loc[table["factor"] != "dispute:unsettled"]
-    assert risk.risk_surface(cs, ex, drop)["risk"].eq(0.0).all()
+    assert risk.risk_surface(cs, ex, drop)["rtm"].eq(1.0).all()
     with pytest.raises(ValueError, match="unknown dispute category"):
         risk.weights_from_records([{"factor": "dispute:noise", "radius_m": 100, "weight": 1.2}])
 

@@ -5,12 +5,15 @@ rules as TOML, and the demo city's duty night."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from cli import main
 from geo.domain import circles, duty, routing
+from geo.domain import venues as venue_rules
 from geo.services import circles as circles_svc
 from geo.services import duty as duty_svc
 
@@ -176,21 +179,42 @@ def test_the_overdue_venue_is_flagged() -> None:
         venues, ins, "2022-07-01", "2022-07-31", rules=duty.DEFAULT_RULES
     )
     by = table.set_index("venue_id")
-    assert by.loc["V1", ["grade", "required", "done", "overdue"]].tolist() == ["A", 1, 1, 0]
-    assert by.loc["V2", ["grade", "required", "done", "overdue"]].tolist() == ["C", 5, 5, 0]
-    assert by.loc["V3", ["grade", "required", "done", "overdue"]].tolist() == ["B", 3, 1, 2]
+    cols = ["grade", "interval_days", "required", "done", "overdue"]
+    # at the end of 07-31: V1 (A, 30 days) inspected 07-03, due 08-02; V2 (C, 6 days) last on
+    # 07-26, due 08-01; V3 (B, 10 days) last on 07-05, due 07-15: 16 days overdue
+    assert by.loc["V1", cols].tolist() == ["A", 30, 1, 1, False]
+    assert by.loc["V2", cols].tolist() == ["C", 6, 5, 5, False]
+    assert by.loc["V3", cols].tolist() == ["B", 10, 3, 1, True]
+    assert by.loc["V3", "overdue_days"] == 16 and by.loc["V3", "next_due"] == dt.date(2022, 7, 15)
     assert by.loc["V3", "status"] == "overdue" and table["venue_id"].iloc[0] == "V3"
-    assert (tot["required"], tot["done"], tot["overdue_visits"], tot["venues_overdue"]) == (
-        9,
-        7,
-        2,
-        1,
-    )
-    # mid-month only what is due by then counts: V3's first inspection (due 07-11) is done
+    assert tot == {
+        "required": 9,
+        "done": 7,
+        "venues": 3,
+        "venues_overdue": 1,
+        "venues_on_schedule": 2,
+    }
+    # the one rule of an overdue venue: the Venues page's status counts the same venues
+    status = venue_rules.venue_status(venues, ins, "2022-07-31")
+    assert set(status.loc[status["overdue"], "venue_id"]) == {"V3"}
+    # on 07-15 V3 is due that day, not yet overdue; its one inspection counts as done
     mid, _ = duty.venue_schedule(
-        venues, ins, "2022-07-01", "2022-07-31", at=_ts("2022-07-15"), rules=duty.DEFAULT_RULES
+        venues, ins, "2022-07-01", "2022-07-31", on="2022-07-15", rules=duty.DEFAULT_RULES
     )
-    assert mid.set_index("venue_id").loc["V3", "overdue"] == 0
+    assert mid.set_index("venue_id").loc["V3", ["done", "overdue"]].tolist() == [1, False]
+    later, _ = duty.venue_schedule(
+        venues, ins, "2022-07-01", "2022-07-31", on="2022-07-16", rules=duty.DEFAULT_RULES
+    )
+    assert later.set_index("venue_id").loc["V3", "overdue"]
+    # an inspection before the period counts as the last one: inspected 06-28, B, due 07-08
+    before = ins.loc[ins["venue_id"] != "V3"]
+    before = pd.concat(
+        [before, pd.DataFrame({"venue_id": ["V3"], "ts": [_ts("2022-06-28")], "result": "pass"})]
+    )
+    early, _ = duty.venue_schedule(
+        venues, before, "2022-07-01", "2022-07-31", on="2022-07-05", rules=duty.DEFAULT_RULES
+    )
+    assert early.set_index("venue_id").loc["V3", ["done", "overdue"]].tolist() == [0, False]
 
 
 # ---------------------------------------------------------------------------- circles
@@ -317,3 +341,22 @@ def test_cli_duty_circles_alerts(demo_db_url, tmp_path, capsys) -> None:
     out = json.loads(capsys.readouterr().out)
     assert out["by_kind"]["long_stop"] == 1
     assert main(["alerts", "--db", demo_db_url, "--date", "2022-02-30"]) == 2
+
+
+def test_the_covering_model_counts_small_weights() -> None:
+    """One heavy point and many light ones: weights rounded to 1/1000 of the largest drop the
+    light ones, and a worse choice came back flagged optimal. Every weight counts now."""
+    # candidate 0 reaches the heavy point only; candidate 1 reaches it and the light ones
+    heavy, light = 1000.0, 0.3
+    w = np.r_[heavy, np.full(5, light)]
+    t = np.array([[10.0, 999, 999, 999, 999, 999], [10.0, 10, 10, 10, 10, 10]])
+    req = np.full(6, 60.0)
+    best = circles.where_to_stand(t, req, w, 1, time_limit_s=5)
+    assert best["chosen"] == [1] and best["optimal"]
+    assert best["covered"] == pytest.approx(heavy + 5 * light)
+    assert 0.0 <= best["gap"] < 1e-6 and best["bound"] == pytest.approx(best["covered"], rel=1e-6)
+    # a tie stays a tie (both reach the same weight), and weights far apart still add up
+    w2 = np.r_[1e9, 1e-3, 1e-3]
+    t2 = np.array([[10.0, 10, 999], [10.0, 999, 10], [999.0, 10, 10]])
+    two = circles.where_to_stand(t2, np.full(3, 60.0), w2, 1, time_limit_s=5)
+    assert two["chosen"] in ([0], [1]) and two["covered"] == pytest.approx(1e9 + 1e-3)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from cli import main
 from geo import store
 from geo.domain import coverage
+from geo.domain.period import RESOLUTIONS
 from geo.engines import DigestSink, open_engine, rollup_files
 from geo.services import coverage as coverage_svc
 from geo.store import rollups
@@ -59,14 +60,15 @@ def day_files(
 
 
 def _expected(p: pd.DataFrame, shifts: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The rows of one rollup of all fixes at once (as the store keeps them per shift)."""
+    """The rows of one rollup of all fixes at once (as the store keeps them: per shift, at every
+    served resolution)."""
     labels = pd.DataFrame(
         {
             "shift_id": shifts["shift_id"],
             "unit_kind": shifts["shift_id"] + SEP + shifts["unit_kind"],
         }
     )
-    res = coverage.rollup(p, labels, tz=TZ)
+    res = coverage.rollup(p, labels, tz=TZ, resolutions=RESOLUTIONS)
     counts = p.groupby("shift_id").size()
     return rollups.rows_of(res, counts)
 
@@ -100,7 +102,9 @@ def _canon(df: pd.DataFrame) -> pd.DataFrame:
             df[c] = df[c].astype(np.int64)
         else:
             df[c] = df[c].astype(str)
-    keys = [c for c in ("shift_id", "cell", "date", "hour", "unit_kind", "start_ms") if c in df]
+    keys = [
+        c for c in ("shift_id", "res", "cell", "date", "hour", "unit_kind", "start_ms") if c in df
+    ]
     return df.sort_values(keys).reset_index(drop=True)
 
 
@@ -118,7 +122,7 @@ def test_tracks_cross_partitions_and_naive_split_differs(
     files_per_shift = p.assign(day=day).groupby("shift_id")["day"].nunique()
     assert (files_per_shift >= 2).all()  # every night track is in two files
     # rolling each file up on its own (no stitching) loses the segments across midnight
-    whole = _expected(p, shifts)["coverage"]
+    whole = _expected(p, shifts)["coverage"].query("res == 10")
     naive = [coverage.rollup(g, None, tz=TZ)["cells"] for _, g in p.groupby(day)]
     naive_dwell = sum(float(c["dwell_s"].sum()) for c in naive)
     assert naive_dwell < float(whole["dwell_s"].sum()) - 60.0
@@ -154,8 +158,8 @@ def test_dask_equals_local_equals_all_at_once(
         pd.testing.assert_frame_equal(local[name], expected[name], check_exact=True, obj=name)
     assert set(local["coverage"]["unit_kind"]) == set(shifts["unit_kind"])  # kinds from the file
     assert (local["track_quality"]["pings"] == 1500).all()
-    # the read aggregated in the database (what the app reads) gives what the res-10 rows
-    # aggregated in pandas give
+    # the read aggregated in the database (what the app reads) gives what the rows of the
+    # resolution aggregated in pandas give
     for opts in (
         {"start": "2024-06-05", "end": "2024-06-20"},
         {"res": 10, "night": "22:00-02:00", "unit_kinds": ["foot", "police_car"]},
@@ -167,6 +171,7 @@ def test_dask_equals_local_equals_all_at_once(
             start=opts.get("start"),
             end=opts.get("end"),
             unit_kinds=opts.get("unit_kinds"),
+            res=opts.get("res", 9),
         )
         want = coverage.query(
             rows,

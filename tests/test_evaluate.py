@@ -157,6 +157,33 @@ def test_backtest_perfect_forecast_has_pei_one_and_means_over_weeks():
     assert len(w) == 3 * len(ev.METHODS) * 3
 
 
+def test_backtest_risk_model_over_larger_cells_scores_the_study_cells_only():
+    model = _disk(3)
+    cells = _disk(1)  # the study area: the middle of the model's cells
+    away = np.setdiff1d(model, cells)
+    days = pd.date_range("2022-05-25", "2022-06-30", freq="7D").strftime("%Y-%m-%d")
+    # two incidents a week in the area's cell 0, five a week outside it
+    inc = pd.concat(
+        [
+            _incidents(cells, {d: {0: 2} for d in days}),
+            _incidents(away, {d: {0: 5} for d in days}),
+        ],
+        ignore_index=True,
+    )
+    kw = {"start": "2022-06-01", "end": "2022-06-21", "area_fractions": (0.2,)}
+    alone = backtest(inc, cells, **kw)
+    wide = backtest(inc, cells, model_cells=model, **kw)
+    assert (wide["params"]["study_cells"], wide["params"]["model_cells"]) == (7, len(model))
+    assert wide["params"]["incidents_in_area"] == alone["params"]["incidents_in_area"]
+    # the incidents outside the area count for no method's score
+    assert weekly_table(wide)["N"].tolist() == weekly_table(alone)["N"].tolist()
+    a = summary_table(alone).set_index("method")
+    w = summary_table(wide).set_index("method")
+    assert_allclose(w["pai"], a["pai"])  # same forecasts: cell 0 holds every incident
+    with pytest.raises(ValueError, match="model cells"):
+        backtest(inc, cells, model_cells=_disk(1, res=10), **kw)
+
+
 def test_backtest_weeks_without_incidents_are_left_out_and_bad_input():
     cells = _disk(1)
     inc = _incidents(cells, {"2022-06-02": {0: 2}, "2022-06-16": {0: 1}})

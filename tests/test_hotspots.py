@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import ndtr
 
+from geo.domain import hexes
 from geo.domain import hotspots as hs
 from geo.domain.hexes import kring_weights as _kring_weights
 from geo.domain.hotspots import (
@@ -357,3 +358,12 @@ def test_kde_zero_beyond_bandwidth_and_empty():
 def test_module_doctests():
     result = doctest.testmod(hs, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_a_study_area_of_one_cell_has_no_hot_spot():
+    """Gi* compares a cell with the others: with fewer than two there is nothing to compare, and
+    a briefing of a store with one located record must still come out."""
+    one = hexes.latlng_to_cells(np.array([28.7]), np.array([115.9]), 9)
+    out = hs.hotspots(one, np.array([3]))
+    assert out[["count", "gi_z", "gi_p", "gi_bin"]].values.tolist() == [[3, 0.0, 1.0, 0]]
+    assert hs.hotspots(one[:0], np.array([], np.int64)).empty

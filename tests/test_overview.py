@@ -16,7 +16,9 @@ TINY_0702 = {
     "police_aux": 3,
     "volunteers": 6,
     "people_checked": 4,
-    "night_patrol_h": 6.5,
+    # GPS dwell in the night window, not the rostered 6.5 h: S1's fixes span 59 x 20 s, S2's
+    # 29 x 30 s (the tracks, not the shifts, are the night patrol)
+    "night_patrol_h": round((59 * 20 + 29 * 30) / 3600, 1),
     "venues_inspected": 2,
     "site_patrols": 3,
     "hazards_found": 2,
@@ -47,6 +49,14 @@ def test_period_figures_area_and_scope(loaded):
     assert (g1["incidents"], g1["venues_inspected"], g1["site_patrols"]) == (1, 1, 1)
     assert (g1["hazards_found"], g1["hazards_open"]) == (1, 1)
     assert overview.period_figures(loaded, ["G1"], "2022-07-01", "2022-07-02") == g1
+    # night patrol hours follow the area: G1 and G2 split the tracks' time between them
+    g2 = overview.period_figures(loaded, "all", "2022-07-01", "2022-07-02", "G2")
+    both = g1["night_patrol_h"] + g2["night_patrol_h"]
+    assert 0 < g1["night_patrol_h"] < TINY_0702["night_patrol_h"]
+    assert both == pytest.approx(TINY_0702["night_patrol_h"], abs=0.1)  # each rounded to 0.1 h
+    assert g1["night_patrol_h"] == coverage.night_patrol_hours(
+        loaded, "all", start="2022-07-01", end="2022-07-02", area="G1"
+    )
     with pytest.raises(ValueError, match="unknown area"):
         overview.period_figures(loaded, ["G1"], "2022-07-01", "2022-07-02", "G2")
 
@@ -57,7 +67,8 @@ def test_compare_previous_period(loaded):
     assert list(t.columns) == ["value", "previous", "change"]
     assert t.loc["police_aux"].tolist() == [0, 3, -3]
     assert t.loc["incidents"].tolist() == [1, 2, -1]
-    assert t.loc["night_patrol_h"].tolist() == [0.0, 6.5, -6.5]
+    night = TINY_0702["night_patrol_h"]
+    assert t.loc["night_patrol_h"].tolist() == [0.0, night, -night]
     assert isinstance(t.loc["shifts", "value"], int)
 
 
@@ -89,12 +100,16 @@ def test_night_date_and_night_hours():
     ]
     got = figures_rules.figures_from_frames({"shifts": shifts}, "2022-07-02", "2022-07-02")
     assert (got["shifts"], got["police_aux"]) == (2, 3)
-    # A: 01:00-06:00 inside the window (5 h); B: 20:00-23:00 (3 h)
-    assert got["night_patrol_h"] == 8.0
-    whole = figures_rules.figures_from_frames(
-        {"shifts": shifts}, "2022-07-02", "2022-07-02", night=None
+    # night patrol hours are the tracks' night dwell, not the roster: no tracks, none
+    assert got["night_patrol_h"] == 0.0
+    cov = pd.DataFrame({"cell": [1, 2], "dwell_s": [5400.0, 3600.0]})
+    frames = {"shifts": shifts, "night_coverage": cov}
+    assert (
+        figures_rules.figures_from_frames(frames, "2022-07-02", "2022-07-02")["night_patrol_h"]
+        == 2.5
     )
-    assert whole["night_patrol_h"] == 12.0
+    # the rostered hours of whole shifts (the briefing's patrol hours): A 7 h + B 5 h
+    assert figures_rules.shift_hours(shifts.iloc[:2]) == 12.0
     with pytest.raises(ValueError, match="before its start"):
         figures_rules.figures_from_frames({}, "2022-07-02", "2022-07-01")
 

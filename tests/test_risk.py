@@ -307,48 +307,71 @@ def _toy_exposure(cells):
     return ex
 
 
-def test_risk_surface_rtm_is_scaled_product_of_relative_risks():
+def test_risk_surface_rtm_is_the_product_of_relative_risks():
     cells = _disk(1)
     ex = _toy_exposure(cells)
     w = _table(("venue:bar", 300, 3.0), ("site:hub", 400, 1.5))
     out = risk_surface(cells, ex, w)
     assert list(out.columns) == ["cell", "rtm", "history", "risk"]
     assert_array_equal(out["cell"].to_numpy(), cells)
-    top = math.log(3.0 * 1.5)
-    assert_allclose(out["rtm"], [1.0, math.log(3) / top, math.log(1.5) / top, 0, 0, 0, 0])
-    assert_allclose(out["risk"], out["rtm"])
-    assert (out["history"] == 0).all()
+    # the RTM composite relative risk, unscaled: 1 for an unexposed cell
+    assert_allclose(out["rtm"], [4.5, 3.0, 1.5, 1, 1, 1, 1])
+    # no incident history: no expected incident anywhere (the rtm column still ranks the cells)
+    assert (out["risk"] == 0).all() and (out["history"] == 0).all()
+    assert_allclose(rk.risk_percentile(out["risk"], out["rtm"]), [1, 5 / 6, 4 / 6, 0, 0, 0, 0])
     # a fit result: only selected factors count
     fit = pd.DataFrame(
         {"factor": ["venue:bar", "site:hub"], "rr": [3.0, 1.5], "selected": [False, True]}
     )
     out2 = risk_surface(cells, ex, fit)
-    assert_allclose(out2["rtm"], [1, 0, 1, 0, 0, 0, 0])
+    assert_allclose(out2["rtm"], [1.5, 1, 1.5, 1, 1, 1, 1])
 
 
-def test_risk_surface_history_blend_ranges_and_monotonic():
+def test_risk_is_expected_incidents_per_week_adding_up_to_the_observed_rate():
     cells = _disk(2)
     ex = _toy_exposure(cells)
     w = _table(("venue:bar", 300, 3.0), ("site:hub", 400, 1.5))
     hist = np.zeros(len(cells))
     hist[10] = 8
     hist[11] = 2
+    weeks = rk.period_weeks(14)  # 10 incidents in two weeks: 5 a week
+    assert weeks == 2.0 and rk.period_weeks(0) == 1 / 7
     for hw in (0.0, 0.3, 0.5, 1.0):
-        out = risk_surface(cells, ex, w, hist, history_weight=hw)
-        assert out[["rtm", "history", "risk"]].apply(lambda s: s.between(0, 1).all()).all()
-        assert_allclose(out["risk"], (1 - hw) * out["rtm"] + hw * out["history"])
+        out = risk_surface(cells, ex, w, hist, history_weight=hw, weeks=weeks)
+        assert (out["risk"] >= 0).all() and (out["rtm"] > 0).all()
+        assert_allclose(out["risk"].sum(), 10 / 2)
+        rr, s = out["rtm"].to_numpy(), out["history"].to_numpy()
+        expected = ((1 - hw) * 10 * rr / rr.sum() + hw * 10 * s / s.sum()) / 2
+        assert_allclose(out["risk"], expected)
+    # all RTM: the observed rate spread by relative risk (cell 0 is 4.5 times an unexposed one)
+    rtm_only = risk_surface(cells, ex, w, hist, history_weight=0.0, weeks=weeks)
+    assert_allclose(rtm_only["risk"].iloc[0] / rtm_only["risk"].iloc[5], 4.5)
     out = risk_surface(cells, ex, w, hist, history_k=0)
-    assert out["history"].iloc[10] == 1.0 and out["history"].iloc[11] == 0.25
+    assert out["history"].iloc[10] == 8 and out["history"].iloc[11] == 2  # the raw counts
     smooth = risk_surface(cells, ex, w, hist, history_k=1)
-    assert smooth["history"].max() == 1.0 and (smooth["history"] > 0).sum() > 2
-    # more history never lowers risk
+    assert (smooth["history"] > 0).sum() > 2 and smooth["history"].max() < 8  # k-ring means
+    # a week of the same incidents is twice the rate of two weeks
+    one = risk_surface(cells, ex, w, hist, weeks=1.0)["risk"].to_numpy()
+    assert_allclose(one, 2 * risk_surface(cells, ex, w, hist, weeks=2.0)["risk"].to_numpy())
+    # more history in a cell raises its share of the expected incidents
     more = hist.copy()
     more[3] += 5
-    a = risk_surface(cells, ex, w, hist, history_k=0)["risk"].to_numpy()
-    b = risk_surface(cells, ex, w, more, history_k=0)["risk"].to_numpy()
-    assert b[3] > a[3]
+    a = risk_surface(cells, ex, w, hist, history_k=0)
+    b = risk_surface(cells, ex, w, more, history_k=0)
+    assert b["risk"].iloc[3] / b["risk"].sum() > a["risk"].iloc[3] / a["risk"].sum()
     with pytest.raises(ValueError, match="history_weight"):
         risk_surface(cells, ex, w, hist, history_weight=1.5)
+    with pytest.raises(ValueError, match="weeks"):
+        risk_surface(cells, ex, w, hist, weeks=0)
+
+
+def test_risk_percentile_is_the_share_of_lower_cells_ties_by_relative_risk():
+    risk = np.array([0.5, 0.5, 0.2, 0.0, 0.5])
+    rr = np.array([2.0, 1.0, 9.0, 1.0, 2.0])
+    # 0.5/2.0 twice: above 0.5/1.0, 0.2 and 0.0 (3 of 4 others); equal cells share a percentile
+    assert_allclose(rk.risk_percentile(risk, rr), [3 / 4, 2 / 4, 1 / 4, 0, 3 / 4])
+    assert_allclose(rk.risk_percentile([1.0], [1.0]), [0.0])
+    assert rk.risk_percentile([], []).shape == (0,)
 
 
 # ----------------------------------------------------------------------------------------------

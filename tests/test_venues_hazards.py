@@ -3,6 +3,7 @@ them to the pages on the tiny jurisdiction."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -55,43 +56,63 @@ def _inspections() -> pd.DataFrame:
     )
 
 
-def test_interval_rules():
-    assert venues.INSPECTION_RULES["ktv"] == 30 and venues.INSPECTION_RULES["restaurant"] == 180
-    got = venues.interval_days(
-        pd.Series(["ktv", "market", "hotel", "unknown"]), pd.Series(["high", "high", None, "low"])
-    )
-    assert got.tolist() == [15, 45, 30, venues.DEFAULT_INTERVAL_DAYS]
-    custom = venues.interval_days(pd.Series(["ktv"]), pd.Series(["low"]), {"ktv": 7})
-    assert custom.tolist() == [7]
+def test_grade_intervals():
+    # a month divided by the grade's inspections per month, whole days (A 1, B 3, C 5 a month)
+    assert venues.interval_days([1, 3, 5]).tolist() == [30, 10, 6]
+    assert pd.isna(venues.interval_days([0]).iloc[0])  # none required: no interval
+    table = venues.grade_table()
+    assert table.loc[["low", "medium", "high"], "grade"].tolist() == ["A", "B", "C"]
+    assert table.loc[["low", "medium", "high"], "interval_days"].tolist() == [30, 10, 6]
+    custom = venues.grade_table([{"grade": "X", "risk_level": "high", "per_month": 2}])
+    assert custom.loc["high", "interval_days"] == 15
 
 
 def test_venue_status():
-    at = ts("2022-08-01 00:00")
-    s = venue_status = venues.venue_status(_venues(), _inspections(), at).set_index("venue_id")
-    assert list(venue_status.reset_index().columns) == venues.STATUS_COLUMNS
-    # KTV, high risk: 15 days after 07-01 10:00 -> due 07-16, 15 whole days overdue; owes follow-up
+    s = venue_status = venues.venue_status(_venues(), _inspections(), "2022-07-31")
+    assert list(venue_status.columns) == venues.STATUS_COLUMNS
+    s = s.set_index("venue_id")
+    assert s["grade"].to_dict() == {"K": "C", "B": "A", "M": "B", "R": "B", "N": "B"}
+    # KTV, high risk (grade C, 6 days) after 07-01: due 07-07, 24 days overdue; owes follow-up
     assert s.loc["K", "inspections"] == 2
-    assert s.loc["K", "due"] == ts("2022-07-16 10:00")
-    assert s.loc["K", "overdue_days"] == 15 and s.loc["K", "overdue"]
+    assert s.loc["K", "due"] == dt.date(2022, 7, 7)
+    assert s.loc["K", "overdue_days"] == 24 and s.loc["K", "overdue"]
     assert s.loc["K", "last_result"] == "rectify" and s.loc["K", "open_follow_up"]
     assert s.loc["K", "follow_up_due"] == ts("2022-07-08 00:00")
-    # bar, 30 days after 07-20: not due yet
-    assert s.loc["B", "overdue_days"] == 0 and not s.loc["B", "overdue"]
-    # market, 90 days after 05-01: due 07-30, 1 day over; failed last time
-    assert s.loc["M", "overdue_days"] == 1 and s.loc["M", "open_follow_up"]
-    # restaurant: the September inspection is after `at` and ignored; 180 days from 03-01
-    assert s.loc["R", "inspections"] == 1 and s.loc["R", "overdue_days"] == 0
+    # bar, low risk (grade A, 30 days) after 07-20: due 08-19, not yet
+    assert pd.isna(s.loc["B", "overdue_days"]) and not s.loc["B", "overdue"]
+    # market, medium (grade B, 10 days) after 05-01: due 05-11, 81 days over; failed last time
+    assert s.loc["M", "overdue_days"] == 81 and s.loc["M", "open_follow_up"]
+    # restaurant without a risk level: graded B; the September inspection is after the day
+    assert s.loc["R", "inspections"] == 1 and s.loc["R", "overdue_days"] == 142
     # never inspected: overdue, no due date
     assert s.loc["N", "overdue"] and pd.isna(s.loc["N", "due"]) and s.loc["N", "inspections"] == 0
-    order = venues.venue_status(_venues(), _inspections(), at)["venue_id"].tolist()
-    assert order[:3] == ["N", "K", "M"]
-    due = venues.overdue_venues(venues.venue_status(_venues(), _inspections(), at))
-    assert due["venue_id"].tolist() == ["N", "K", "M"]
+    assert venue_status["venue_id"].tolist() == ["N", "R", "M", "K", "B"]
+    due = venues.overdue_venues(venue_status)
+    assert due["venue_id"].tolist() == ["N", "R", "M", "K"]
+
+
+def test_overdue_is_counted_in_whole_local_days():
+    # inspected 07-01 10:00 with a 6-day interval: due 07-07; overdue from 07-08, not before
+    one = _venues().iloc[[0]]
+    ins = _inspections().iloc[[1]]
+    on_due_day = venues.venue_status(one, ins, "2022-07-07").iloc[0]
+    assert not on_due_day["overdue"] and pd.isna(on_due_day["overdue_days"])
+    day_after = venues.venue_status(one, ins, "2022-07-08").iloc[0]
+    assert day_after["overdue"] and day_after["overdue_days"] == 1
+    # an inspection late on the day counts on that day; one the next morning does not
+    late = ins.assign(ts=[ts("2022-07-08 23:59")])
+    assert not venues.venue_status(one, late, "2022-07-08").iloc[0]["overdue"]
+    nxt = ins.assign(ts=[ts("2022-07-09 00:00")])
+    assert venues.venue_status(one, nxt, "2022-07-08").iloc[0]["inspections"] == 0
+    # a grade that requires no inspection is never overdue, even never inspected
+    none = [{"grade": "A", "risk_level": "high", "per_month": 0}]
+    free = venues.venue_status(one, ins.iloc[0:0], "2022-07-08", grades=none).iloc[0]
+    assert not free["overdue"] and pd.isna(free["interval_days"])
 
 
 def test_venue_status_without_inspections():
     empty = _inspections().iloc[0:0]
-    s = venues.venue_status(_venues(), empty, ts("2022-08-01"))
+    s = venues.venue_status(_venues(), empty, "2022-07-31")
     assert s["overdue"].all() and (s["inspections"] == 0).all()
     assert not s["open_follow_up"].any()
 
@@ -155,9 +176,19 @@ def test_hazard_board():
     assert b["rate"] == pytest.approx(1 / 3)
     assert (b["open"], b["rectifying"], b["rectified_total"], b["overdue"]) == (2, 1, 1, 2)
     cat = b["by_category"].set_index("group")
-    assert cat.loc["fire", ["found", "rectified", "open", "overdue"]].tolist() == [1, 1, 1, 1]
+    assert cat.loc["fire", ["found", "rectified", "not_rectified", "overdue"]].tolist() == [
+        1,
+        1,
+        1,
+        1,
+    ]
     assert cat.loc["fire", "rate"] == 1.0
-    assert cat.loc["gas", ["found", "rectified", "open"]].tolist() == [1, 0, 1]
+    assert cat.loc["gas", ["found", "rectified", "not_rectified"]].tolist() == [1, 0, 1]
+    # one definition each: not rectified = open + rectifying, and every overdue one is in it
+    assert b["not_rectified"] == b["open"] + b["rectifying"] == 3
+    for by in (b["by_category"], b["by_severity"]):
+        assert (by["overdue"] <= by["not_rectified"]).all()
+        assert (by["rectifying"] <= by["not_rectified"]).all()
     sev = b["by_severity"].set_index("group")
     assert sev["found"].sum() == 3 and sev.loc["major", "overdue"] == 1
     # at a later instant, everything found by then
@@ -174,7 +205,7 @@ VIEWER = store.Principal("v", "viewer", frozenset({"ST"}))
 def test_venue_services(engine: sa.Engine, tmp_path: Path) -> None:
     tiny.load(engine, tmp_path)
     v = venues_svc.venue_status(engine, "all", "2022-07-05")
-    # V1 (ktv, high risk: 15 days) owes a follow-up after 07-01; V2 passed on 07-02
+    # V1 (ktv, high risk: grade C, 6 days) owes a follow-up after 07-01; V2 passed on 07-02
     assert (v.registered, v.total, v.n_overdue, v.n_follow_up) == (2, 2, 0, 1)
     assert list(v.overdue["venue_id"]) == ["V1"]
     assert list(v.choices["venue_id"]) == ["V2", "V1"]  # the most recently inspected first
@@ -183,6 +214,13 @@ def test_venue_services(engine: sa.Engine, tmp_path: Path) -> None:
     assert (ktv.registered, ktv.total, list(ktv.status["venue_id"])) == (2, 1, ["V1"])
     assert venues_svc.venue_status(engine, ["G2"], "2022-07-05").total == 1
     assert venues_svc.venue_status(engine, "all", "2022-06-30").n_overdue == 2  # never inspected
+    # V1 (grade C, 6 days) after 07-01: due 07-07, overdue from 07-08; V2 (B, 10 days) 07-12
+    assert venues_svc.venue_status(engine, "all", "2022-07-07").n_overdue == 0
+    late = venues_svc.venue_status(engine, "all", "2022-07-08")
+    assert (late.n_overdue, list(late.status.loc[late.status["overdue"], "venue_id"])) == (
+        1,
+        ["V1"],
+    )
     history = venues_svc.venue_history(engine, "all", "V1", "2022-07-05")
     assert list(history["result"]) == ["rectify"]
     assert venues_svc.venue_history(engine, "all", "V1", "2022-06-30").empty
@@ -202,7 +240,7 @@ def test_hazard_board_service(engine: sa.Engine, tmp_path: Path) -> None:
         "found": 2,
         "rectified": 1,
         "rate": 0.5,
-        "open": 1,
+        "not_rectified": 1,
         "rectifying": 0,
         "overdue": 0,
     }

@@ -52,11 +52,13 @@ if names is not None:
 else:
     c3.caption(ui.tr("auth.viewer_no_tracks"))
 
-st.subheader(ui.tr("cov.map"))
+st.subheader(ui.tr("cov.map"), help=ui.tr("help.coverage") + "\n\n" + ui.tr("help.night_patrol_h"))
 m = _map.base_map(f.area)
 _map.add_areas(m, f.area)
 if len(dwell.cells):
-    st.caption(ui.tr("cov.summary", cells=len(dwell.cells), hours=dwell.hours))
+    st.caption(ui.tr("cov.summary", cells=len(dwell.cells), hours=dwell.hours, night=f.night))
+    if kinds:
+        st.caption(ui.tr("cov.kinds_only", kinds=" / ".join(map(_map.formatter("unit"), kinds))))
     _coverage.draw_dwell(m, dwell.cells)
 else:
     st.info(ui.tr("pg.no_data"))

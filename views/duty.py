@@ -78,10 +78,10 @@ if go:
     st.dataframe(points, hide_index=True, key="duty_points")
 
 # ---------------------------------------------------------------- venues and grids
-st.subheader(ui.tr("duty.schedule"))
-sched, tot = _map.cached(duty.month_schedule, night.isoformat(), window=f.night, area=f.area)
+st.subheader(ui.tr("duty.schedule"), help=ui.tr("help.overdue_venue"))
+sched, tot = _map.cached(duty.month_schedule, night.isoformat(), area=f.area)
 st.caption(ui.tr("duty.schedule_sum", **tot))
-spec = "col.name col.category grade required due done overdue next_due status=duty_status"
+spec = "col.name col.category grade required done next_due col.overdue_days status=duty_status"
 enums = {"category": "venue", "status": "vsched"}
 _map.table(sched, _duty.cols(spec), enums=enums, height=260, key="duty_sched")
 st.subheader(ui.tr("duty.grid"))

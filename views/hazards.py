@@ -1,5 +1,5 @@
-"""Hazards: map and status board (open, rectifying, rectified, overdue against deadline, the
-period's rectification rate) by category and severity."""
+"""Hazards: map and status board (not rectified at the end, of them rectifying and overdue
+against deadline, the period's rectification rate) by category and severity."""
 
 from __future__ import annotations
 
@@ -23,11 +23,13 @@ def _pct(rate: float | None) -> str:
     return "—" if rate is None or pd.isna(rate) else f"{rate:.0%}"
 
 
-st.subheader(ui.tr("haz.board"))
+st.subheader(ui.tr("haz.board"), help=ui.tr("help.hazards"))
 st.caption(ui.tr("haz.as_of", date=f.end))
 board = {k: hz.figures[k] for k in hazards_svc.BOARD_FIGURES}
 _map.metrics({**board, "rate": _pct(board["rate"])}, "haz.")
-counts = _map.columns("group=category found rectified rate open rectifying overdue")
+counts = _map.columns(
+    "group=category found rectified rate not_rectified rectifying overdue=past_deadline"
+)
 left, right = st.columns(2)
 for box, key, group, by in (
     (left, "by_category", "hazard", hz.by_category),

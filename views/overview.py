@@ -30,6 +30,7 @@ for i, row in enumerate(figs.table.itertuples(index=False)):
         delta=row.change,
         delta_color="inverse" if row.fewer_is_better else "normal",
         border=True,
+        help=ui.tr(row.help) if row.help else None,
     )
 
 st.subheader(ui.tr("ov.map"))
@@ -39,6 +40,7 @@ layer = st.radio(
     horizontal=True,
     key=ui.relabelled("ov_layer"),
     format_func=_map.formatter(prefix="ov.layer."),
+    help="\n\n".join(ui.tr(f"help.{k}") for k in ("risk", "gap", "coverage")),
 )
 gaps = _map.cached(
     overview.gap_map, start=f.start, end=f.end, res=f.res, area=f.area, night=f.night
@@ -56,6 +58,7 @@ if len(shown):
         shift_gcj02=_map.shift_gcj02(),
         tooltip=[
             ("risk", ui.tr("col.risk")),
+            ("risk_pct", ui.tr("col.risk_pct")),
             ("dwell_min", ui.tr("col.dwell_min")),
             ("gap", ui.tr("col.gap")),
         ],
@@ -72,6 +75,7 @@ if len(gaps.top):
             "rank": "col.rank",
             "h3": "col.h3",
             "risk": "col.risk",
+            "risk_pct": "col.risk_pct",
             "dwell_min": "col.dwell_min",
             "nights": "col.nights",
             "gap": "col.gap",

@@ -50,9 +50,9 @@ if len(status):
     )
 _map.cell_panel(_map.show_map(m, key="ven_map"))
 
-st.subheader(ui.tr("ven.overdue"))
+st.subheader(ui.tr("ven.overdue"), help=ui.tr("help.overdue_venue"))
 cols = _map.columns(
-    "name category risk_level interval_days last_inspection due overdue_days last_result"
+    "name category risk_level grade interval_days last_inspection due overdue_days last_result"
     " follow_up_due"
 )
 enums = {"category": "venue", "risk_level": "risk", "last_result": "result"}

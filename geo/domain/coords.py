@@ -122,10 +122,25 @@ def gcj02_to_wgs84(lng: ArrayLike, lat: ArrayLike) -> LngLat:
     """Convert GCJ-02 to WGS-84 by iterating the forward formula (error far below 1 cm).
 
     The inverse of :func:`wgs84_to_gcj02`: degrees in, degrees out, points outside China unchanged.
+    The forward formula jumps by hundreds of metres at the edge of its China box, so next to the
+    edge the inverse is decided, not iterated across the jump: a point outside the box is its own
+    answer (as the forward formula leaves it); a point inside gets the solution of the shift
+    without the box, which is smooth and converges. Within a few hundred metres of the edge two
+    cases cannot round-trip, and no formula could: a WGS-84 point inside the box that the shift
+    moves outside comes back as itself shifted, and a point inside that no WGS-84 point maps to
+    gets the shift's solution, the nearest there is.
     """
     x, y = _as_arrays(lng, lat)
     with np.errstate(invalid="ignore"):
-        return _invert(wgs84_to_gcj02, x, y, (x, y))
+        sx, sy = _invert(_gcj_shifted, x, y, (x, y))
+        outside = ~_in_china(x, y) & np.isfinite(x)
+    return np.where(outside, x, sx), np.where(outside, y, sy)
+
+
+def _gcj_shifted(lng: FloatArray, lat: FloatArray) -> LngLat:
+    """The GCJ-02 formula applied everywhere (no China box): smooth, for the inverse."""
+    dx, dy = _gcj_delta(lng, lat)
+    return lng + dx, lat + dy
 
 
 def gcj02_to_bd09(lng: ArrayLike, lat: ArrayLike) -> LngLat:

@@ -7,11 +7,13 @@ Conventions (DESIGN.md, "Coverage")
   exceeds :data:`MAX_SPEED_KPH` (reason ``"jump"``: a GPS teleport). Broken segments carry no dwell.
   Pings without coordinates or time are dropped first. Two fixes with the same time and different
   places are a jump; with the same place they join with zero seconds.
-* A joined segment's seconds are split over the resolution-10 cells that its straight path
-  crosses, in proportion to the length inside each cell (:func:`split_dwell`). The split is exact up
-  to floating point: H3 cells are convex, so a segment whose two ends lie in one cell stays in it,
-  and a segment that changes cell is walked from cell to cell, intersecting it with the edges of the
-  h3 cell polygon and stepping to the neighbour across the exit edge. Fractions along a segment are
+* A joined segment's seconds are split over the cells that its straight path crosses, at each
+  resolution by that resolution's own cells (H3 children do not tile their parent, so a coarser
+  cell's dwell is never the sum of finer cells), in proportion to the length inside each cell
+  (:func:`split_dwell`). The split is exact up to floating point: H3 cells are convex, so a
+  segment whose two ends lie in one cell stays in it, and a segment that changes cell is walked
+  from cell to cell, intersecting it with the edges of the h3 cell polygon and stepping to the
+  neighbour across the exit edge. Fractions along a segment are
   affine invariant, so the walk runs in lng/lat degrees; it agrees with a metric CRS to ~1e-5.
 * Seconds are placed in the local date and hour (in ``tz``) of the fix they surround: the seconds a
   unit spends in a fix's cell on the segments just before and after that fix go to the fix's hour,
@@ -20,22 +22,24 @@ Conventions (DESIGN.md, "Coverage")
   hour boundary.
 * A stop is a run of consecutive joined segments each slower than :data:`STOP_MAX_SPEED_MS`
   lasting at least :data:`STOP_MIN_S` in total (first to last fix); a stop of :data:`KOPER_MIN_S`
-  or more is a *Koper* stop (the 10-15 minute visits of hotspot-policing practice). Its cell is the
-  res-10 cell of its first fix, and it is counted in the cell, date and hour where it starts.
+  or more is a *Koper* stop (the 10-15 minute visits of hotspot-policing practice). Its cell at
+  each resolution is the cell of its first fix, and it is counted in the cell, date and hour where
+  it starts.
 * A night belongs to the date it starts on: with a window ``20:00-06:00`` the hours 00-05 of date D
   belong to night D-1 (:func:`geo.domain.period.night_date`).
 
 Frames
 ------
-``rollup(...)["cells"]`` has one row per (cell, date, hour, unit_kind):
+``rollup(...)["cells"]`` has one row per (res, cell, date, hour, unit_kind):
 
-``cell``         int64 H3 index at :data:`ROLLUP_RES`
+``cell``         int64 H3 index at ``res``
 ``date``         local calendar date as a naive ``datetime64[ns]`` at midnight
 ``hour``         local hour 0-23 (int8)
 ``unit_kind``    the shift's unit kind (``"unknown"`` if the shift is not in ``shifts``)
 ``dwell_s``      float seconds
 ``stops``        stops starting in the row (int64); ``stop_s`` their seconds; ``koper_stops``
 ``last_ts``      latest instant seen in the row (end of a dwell piece or start of a stop), tz-aware
+``res``          the H3 resolution of the row (int8)
 
 Everything is vectorised over numpy arrays; no Python loop runs per ping, segment or row.
 """
@@ -95,8 +99,9 @@ CELL_COLUMNS = [
     "stop_s",
     "koper_stops",
     "last_ts",
+    "res",
 ]
-STOP_COLUMNS = ["shift_id", "cell", "start", "end", "duration_s", "koper"]
+STOP_COLUMNS = ["shift_id", "cell", "start", "end", "duration_s", "koper", "res"]
 QUERY_COLUMNS = ["cell", "res", "dwell_s", "nights", "stops", "koper_stops", "last_visit"]
 
 
@@ -815,8 +820,9 @@ def stops(pings: pd.DataFrame, *, res: int = ROLLUP_RES) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``shift_id``, ``cell`` (int64 res-10 cell of the first fix), ``start``, ``end`` (UTC;
-        ``rollup`` gives them in its ``tz``), ``duration_s``, ``koper`` (bool, 10+ minutes).
+        ``shift_id``, ``cell`` (int64 cell of the first fix at ``res``), ``start``, ``end`` (UTC;
+        ``rollup`` gives them in its ``tz``), ``duration_s``, ``koper`` (bool, 10+ minutes),
+        ``res``.
     """
     tr = _Track(pings, res=res)
     return _stops_frame(tr)
@@ -833,6 +839,7 @@ def _stops_frame(tr: _Track) -> pd.DataFrame:
             "end": _utc(tr.ts[b]),
             "duration_s": dur,
             "koper": dur >= KOPER_MIN_S,
+            "res": np.full(a.size, tr.res, np.int8),
         },
         columns=STOP_COLUMNS,
     )
@@ -856,17 +863,30 @@ def _kind_codes(tr: _Track, shifts: pd.DataFrame | None) -> tuple[np.ndarray, np
 
 
 def _cell_key(cells: np.ndarray) -> np.ndarray:
-    """Res-10 cell -> its 37 informative bits (base cell and ten digits)."""
+    """Cell -> its 37 informative bits (base cell and the digits of resolutions 1-10).
+
+    The digits below a cell's resolution are 7s, so the key of a coarser cell is unique too.
+    """
     return ((cells >> np.uint64(15)) & np.uint64((1 << 37) - 1)).astype(np.int64)
 
 
-def _key_cell(k: np.ndarray) -> np.ndarray:
-    head = np.uint64((1 << 59) | (ROLLUP_RES << 52) | 0x7FFF)
+def _key_cell(k: np.ndarray, res: int) -> np.ndarray:
+    head = np.uint64((1 << 59) | (res << 52) | 0x7FFF)
     return (k.astype(np.uint64) << np.uint64(15)) | head
 
 
-def rollup(pings: pd.DataFrame, shifts: pd.DataFrame | None = None, tz: str = DEFAULT_TZ) -> dict:
-    """Dwell seconds and stops per res-10 cell, local date, hour and unit kind.
+def rollup(
+    pings: pd.DataFrame,
+    shifts: pd.DataFrame | None = None,
+    tz: str = DEFAULT_TZ,
+    *,
+    resolutions: Iterable[int] = (ROLLUP_RES,),
+) -> dict:
+    """Dwell seconds and stops per cell, local date, hour and unit kind, at each resolution.
+
+    Each resolution's dwell is the path split by that resolution's own cells, and its stops are
+    located by their first fix's own cell: an H3 cell's children do not tile it, so the coarser
+    figures are never sums of finer cells.
 
     Parameters
     ----------
@@ -876,20 +896,52 @@ def rollup(pings: pd.DataFrame, shifts: pd.DataFrame | None = None, tz: str = DE
         Columns ``shift_id``, ``unit_kind``; shifts missing here get ``"unknown"``.
     tz
         Zone of the local dates and hours.
+    resolutions
+        H3 resolutions to roll up at (each 0-15); the store keeps
+        :data:`geo.domain.period.RESOLUTIONS`.
 
     Returns
     -------
     dict
-        ``"cells"`` (columns in the module docstring), ``"stops"`` (see :func:`stops`) and
-        ``"breaks"`` (``shift_id``, ``gap_breaks``, ``jump_breaks`` per shift).
+        ``"cells"`` (columns in the module docstring, rows of each resolution in the order
+        given), ``"stops"`` (see :func:`stops`, plus ``res``) and ``"breaks"`` (``shift_id``,
+        ``gap_breaks``, ``jump_breaks`` per shift).
     """
-    tr = _Track(pings, res=ROLLUP_RES)
-    assert tr.cells is not None
+    wanted = [hexes._check_res(int(r)) for r in resolutions]
+    if not wanted or len(set(wanted)) != len(wanted):
+        msg = f"resolutions must be distinct and at least one, got {wanted}"
+        raise ValueError(msg)
+    tr = _Track(pings, res=wanted[0])
     kind_of_shift, kind_names = _kind_codes(tr, shifts)
+    local = _LocalClock(tr.ts, tz)
+    a, b, dur = _stop_runs(tr)
+    cell_parts, stop_parts = [], []
+    for i, res in enumerate(wanted):
+        if i:
+            tr.res = res
+            tr.cells = hexes.latlng_to_cells(tr.lat, tr.lng, res)
+        c, s = _rollup_at(tr, kind_of_shift, kind_names, local, tz, (a, b, dur))
+        cell_parts.append(c)
+        stop_parts.append(s)
+    cells_df = cell_parts[0] if len(wanted) == 1 else pd.concat(cell_parts, ignore_index=True)
+    stops_df = stop_parts[0] if len(wanted) == 1 else pd.concat(stop_parts, ignore_index=True)
+    return {"cells": cells_df, "stops": stops_df, "breaks": tr.breaks()}
+
+
+def _rollup_at(
+    tr: _Track,
+    kind_of_shift: np.ndarray,
+    kind_names: np.ndarray,
+    local: _LocalClock,
+    tz: str,
+    stop_runs: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cells and stops frames of :func:`rollup` at ``tr.res`` (``tr.cells`` at that res)."""
+    assert tr.cells is not None
+    res = tr.res
     nk = len(kind_names)
     n = tr.cells.shape[0]
     xi, head, tail, (mseg, mcell, mt0, mt1) = _split(tr)
-    local = _LocalClock(tr.ts, tz)
 
     # pieces strictly between the two ends of a segment, placed in the hour of their midpoint
     mdt = tr.dt[mseg]
@@ -898,7 +950,7 @@ def rollup(pings: pd.DataFrame, shifts: pd.DataFrame | None = None, tz: str = DE
     m_hour = local.hour(tr.ts[mseg] + ((mt0 + mt1) * (0.5 * _NS) * mdt).astype(np.int64))
     m_kind = kind_of_shift[tr.codes[mseg]]
     del mdt, mt0, mt1
-    a, b, dur = _stop_runs(tr)
+    a, b, dur = stop_runs
     s_hour = local.hour(tr.ts[a])
     s_kind = kind_of_shift[tr.codes[a]]
 
@@ -987,7 +1039,7 @@ def rollup(pings: pd.DataFrame, shifts: pd.DataFrame | None = None, tz: str = DE
     del rest, uk
     cells_df = pd.DataFrame(
         {
-            "cell": _key_cell(ck).view(np.int64),
+            "cell": _key_cell(ck, res).view(np.int64),
             "date": ((hour_abs // 24) * (24 * _HOUR_NS)).view("datetime64[ns]"),
             "hour": (hour_abs % 24).astype(np.int8),
             "unit_kind": np.asarray(kind_names, dtype=object)[kind_c],
@@ -996,6 +1048,7 @@ def rollup(pings: pd.DataFrame, shifts: pd.DataFrame | None = None, tz: str = DE
             "stop_s": stop_s,
             "koper_stops": koper,
             "last_ts": _utc(last).tz_convert(tz),
+            "res": np.full(g, res, np.int8),
         },
         columns=CELL_COLUMNS,
         copy=False,
@@ -1008,10 +1061,11 @@ def rollup(pings: pd.DataFrame, shifts: pd.DataFrame | None = None, tz: str = DE
             "end": _utc(tr.ts[b]).tz_convert(tz),
             "duration_s": dur,
             "koper": dur >= KOPER_MIN_S,
+            "res": np.full(a.size, res, np.int8),
         },
         columns=STOP_COLUMNS,
     )
-    return {"cells": cells_df, "stops": stops_df, "breaks": tr.breaks()}
+    return cells_df, stops_df
 
 
 def _group(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1107,7 +1161,7 @@ def query(
     unit_kinds: Iterable[str] | None = None,
     cells_filter: Iterable[int | str] | None = None,
 ) -> pd.DataFrame:
-    """Coverage per cell at ``res`` from res-10 rollup rows.
+    """Coverage per cell at ``res`` from the rollup rows of that resolution.
 
     Parameters
     ----------
@@ -1119,7 +1173,9 @@ def query(
     night
         ``"HH:MM-HH:MM"`` window of hours kept, or ``None`` for whole days.
     res
-        Output resolution, 7..10; coarser cells are parents of the res-10 rows.
+        Output resolution, 7..10; only the rows rolled up at ``res`` are read (the cell's own
+        dwell, never a sum of finer cells). Rows without a ``res`` column are at the resolution
+        of their cells.
     unit_kinds
         Keep only these unit kinds.
     cells_filter
@@ -1136,6 +1192,18 @@ def query(
         msg = f"res must be 7..{ROLLUP_RES}, got {res}"
         raise ValueError(msg)
     df = cells_rollup
+    row_res = (
+        df["res"].to_numpy(dtype=np.int64)
+        if "res" in df
+        else hexes.cell_resolution(df["cell"].to_numpy().astype(np.uint64)).astype(np.int64)
+    )
+    at_res = row_res == res
+    if len(df) and not at_res.any():
+        held = sorted({int(r) for r in np.unique(row_res)})
+        msg = f"the rollup rows hold resolutions {held}, not {res}: roll up at {res} first"
+        raise ValueError(msg)
+    if not at_res.all():
+        df = df.loc[at_res]
     hour = df["hour"].to_numpy(dtype=np.int64)
     day = pd.to_datetime(df["date"]).to_numpy(dtype="datetime64[D]")
     keep = np.ones(len(df), dtype=bool)
@@ -1152,7 +1220,7 @@ def query(
         keep &= day <= _as_day(end)
     if unit_kinds is not None:
         keep &= df["unit_kind"].isin(list(unit_kinds)).to_numpy()
-    cell = hexes.to_parent(df["cell"].to_numpy().astype(np.uint64), res)
+    cell = df["cell"].to_numpy().astype(np.uint64)
     if cells_filter is not None:
         wanted = np.asarray(list(cells_filter), dtype=object)
         if wanted.size and isinstance(wanted[0], str):
@@ -1182,7 +1250,7 @@ def query(
         {
             "cell": cells,
             "res": np.full(g, res, np.int64),
-            "dwell_s": np.bincount(inv, weights=dwell, minlength=g),
+            "dwell_s": np.bincount(inv, weights=dwell, minlength=g).astype(np.float64),
             "nights": nights.astype(np.int64),
             "stops": np.bincount(inv, weights=df["stops"].to_numpy()[keep], minlength=g).astype(
                 np.int64

@@ -14,7 +14,8 @@ station edits them on the Settings page or as a TOML file (:func:`rules_to_toml`
   required per ``night`` or per ``shift``, the geofence ``radius_m`` and the ``min_dwell_s`` a
   GPS visit needs;
 - ``venues``: per venue grade (A/B/C, read from the venue's ``risk_level`` low/medium/high) the
-  inspections required per month;
+  inspections required per month, which also set the grade's inspection interval and so which
+  venues are overdue (the one rule: :mod:`geo.domain.venues`);
 - ``tiers``: the response-circle tiers (minutes, and the site categories each applies to;
   ``high_risk`` names the riskiest cells, ``*`` everything not named elsewhere), used by
   :mod:`geo.domain.circles`.
@@ -46,6 +47,7 @@ the briefing reports it in its own section (:data:`geo.services.briefing.OPTIONA
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Mapping
 from typing import Any
@@ -56,7 +58,8 @@ from scipy.spatial import cKDTree
 
 from geo.config import get_settings
 from geo.domain import coverage, schema
-from geo.domain.period import period_instants
+from geo.domain.period import period_dates, period_instants
+from geo.domain.venues import DEFAULT_GRADES, GRADE_OF_RISK, MONTH_DAYS, venue_status
 
 __all__ = [
     "ALERT_COLUMNS",
@@ -87,10 +90,6 @@ __all__ = [
 
 # A GPS visit and a check-in of the same unit at the same site this close count once.
 DEDUP_WINDOW_S = 1800
-
-
-# Venue grade by its risk level: grade A (low risk) is inspected least often.
-GRADE_OF_RISK = {"low": "A", "medium": "B", "high": "C"}
 
 
 _MAX_GAP_NS = int(coverage.MAX_GAP_S * 1e9)
@@ -178,26 +177,7 @@ DEFAULT_RULES: dict[str, list[dict[str, Any]]] = {
             "source": "posts are where units stand (屯警点), not a point to visit",
         },
     ],
-    "venues": [
-        {
-            "grade": "A",
-            "risk_level": "low",
-            "per_month": 1,
-            "source": "issue 11 norm: grade A at least once a month (分级分类检查)",
-        },
-        {
-            "grade": "B",
-            "risk_level": "medium",
-            "per_month": 3,
-            "source": "issue 11 norm: grade B three times a month",
-        },
-        {
-            "grade": "C",
-            "risk_level": "high",
-            "per_month": 5,
-            "source": "issue 11 norm: grade C five times a month",
-        },
-    ],
+    "venues": [dict(g) for g in DEFAULT_GRADES],
     "tiers": [
         {
             "minutes": 1,
@@ -689,19 +669,17 @@ SCHEDULE_COLUMNS = [
     "category",
     "risk_level",
     "grade",
+    "interval_days",
     "required",
-    "due",
     "done",
-    "overdue",
-    "next_due",
     "last_inspection",
+    "next_due",
+    "overdue",
+    "overdue_days",
     "status",
     "lat",
     "lng",
 ]
-
-
-_MONTH_DAYS = 30.4375
 
 
 def venue_schedule(
@@ -710,77 +688,85 @@ def venue_schedule(
     start: str,
     end: str,
     *,
-    at: pd.Timestamp | None = None,
+    on: str | None = None,
     rules: Mapping[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Inspections due by grade, done and overdue per venue over local dates ``start``..``end``.
+    """The venue inspection schedule of local dates ``start``..``end`` as at the end of ``on``.
 
-    A venue's grade comes from its risk level (:data:`GRADE_OF_RISK`, editable in the rules);
-    ``required`` is its grade's inspections per month scaled to the period (a calendar month:
-    exactly the monthly figure); the ``required`` inspections are due one after the other
-    (inspection ``k`` by ``start + k/required`` of the period); ``due`` counts those due by
-    ``at`` (default: the end of the period), ``overdue`` = due - done when positive. A venue with
-    no risk level is graded as medium.
+    Parameters
+    ----------
+    venues
+        The register (venue_id, name, category, risk_level, lat, lng).
+    inspections
+        Inspections (venue_id, ts, result) of any date up to ``on`` (the last inspection before
+        the period counts for ``overdue``).
+    start, end
+        Local dates (YYYY-MM-DD) of the period, inclusive.
+    on
+        Local date the status is taken at the end of (default ``end``; kept inside the period).
+    rules
+        Duty rules (:func:`validate_rules`); their ``venues`` table holds the grades.
 
-    Returns the table (:data:`SCHEDULE_COLUMNS`, the most overdue first) and totals counted in
-    venue-visits (家次: ``required``, ``due``, ``done``, ``overdue_visits``) and venues (家:
-    ``venues``, ``venues_overdue``, ``venues_on_schedule``).
+    Returns
+    -------
+    The table (:data:`SCHEDULE_COLUMNS`, overdue first, then the most days overdue) and totals.
+    ``required`` is the venue's grade's inspections per month scaled to the period (a calendar
+    month: exactly the monthly figure; a grade requiring none: 0), ``done`` the inspections in
+    the period up to the end of ``on``. ``overdue``, ``overdue_days``, ``next_due`` (the due date
+    of :func:`geo.domain.venues.venue_status`) and ``interval_days`` are the one rule of an
+    overdue venue (:mod:`geo.domain.venues`). ``status`` is ``none`` (no inspection required),
+    ``overdue``, ``complete`` (the period's required inspections done) or ``on_schedule``.
+    Totals: ``required`` and ``done`` in venue-visits (家次); ``venues``, ``venues_overdue``
+    and ``venues_on_schedule`` (required and not overdue) in venues (家).
     """
     rules = validate_rules(rules or {})
+    lo_d, hi_d = period_dates(start, end)
+    day = hi_d if on is None else min(max(dt.date.fromisoformat(str(on)), lo_d), hi_d)
     lo, hi = period_instants(start, end)
-    at = hi if at is None else min(max(pd.Timestamp(at), lo), hi)
+    _, at = period_instants(day.isoformat(), day.isoformat())
+    status = venue_status(venues, inspections, day.isoformat(), grades=rules["venues"])
     table = pd.DataFrame(rules["venues"], columns=VENUE_RULE_COLUMNS).set_index("risk_level")
-    v = venues.reset_index(drop=True)
-    level = v.get("risk_level", pd.Series(None, index=v.index)).astype("string").fillna("medium")
+    level = status["risk_level"].astype("string").fillna("medium")
     days = (hi - lo).total_seconds() / 86400
     per_month = level.map(table["per_month"]).fillna(0).to_numpy(float)
-    required = np.round(per_month * days / _MONTH_DAYS).astype(np.int64)
+    required = np.round(per_month * days / MONTH_DAYS).astype(np.int64)
     required = np.where(per_month > 0, np.maximum(required, 1), 0)
-    frac = (at - lo).value / (hi - lo).value
-    due = np.minimum(np.floor(required * frac + 1e-9).astype(np.int64), required)
     ins = inspections
     if len(ins):
         ins = ins.loc[(ins["ts"] >= lo) & (ins["ts"] < at)]
-    done = v["venue_id"].map(ins.groupby("venue_id").size() if len(ins) else {}).fillna(0)
-    done = done.to_numpy(np.int64)
-    last = v["venue_id"].map(ins.groupby("venue_id")["ts"].max() if len(ins) else {})
-    nxt_k = np.minimum(done + 1, np.maximum(required, 1))
-    next_ns = lo.value + np.ceil(nxt_k * (hi - lo).value / np.maximum(required, 1))
-    overdue = np.clip(due - done, 0, None)
+    done = status["venue_id"].map(ins.groupby("venue_id").size() if len(ins) else {})
+    done = done.fillna(0).to_numpy(np.int64)
+    overdue = status["overdue"].to_numpy(bool)
     out = pd.DataFrame(
         {
-            "venue_id": v["venue_id"],
-            "name": v.get("name"),
-            "category": v.get("category"),
+            "venue_id": status["venue_id"],
+            "name": status["name"],
+            "category": status["category"],
             "risk_level": level.to_numpy(object),
-            "grade": level.map(table["grade"]).fillna("").to_numpy(object),
+            "grade": status["grade"],
+            "interval_days": status["interval_days"],
             "required": required,
-            "due": due,
             "done": done,
+            "last_inspection": status["last_inspection"],
+            "next_due": status["due"],
             "overdue": overdue,
-            "next_due": pd.to_datetime(np.where(done < required, next_ns, np.nan))
-            .tz_localize("UTC")
-            .tz_convert(lo.tz),
-            "last_inspection": pd.to_datetime(last),
+            "overdue_days": status["overdue_days"],
             "status": np.select(
-                [required == 0, overdue > 0, done >= required],
+                [required == 0, overdue, done >= required],
                 ["none", "overdue", "complete"],
                 "on_schedule",
             ),
-            "lat": v.get("lat"),
-            "lng": v.get("lng"),
+            "lat": status["lat"],
+            "lng": status["lng"],
         },
         columns=SCHEDULE_COLUMNS,
     )
-    out = out.sort_values(["overdue", "venue_id"], ascending=[False, True], kind="stable")
     totals = {
         "required": int(required.sum()),
-        "due": int(due.sum()),
         "done": int(done.sum()),
-        "overdue_visits": int(overdue.sum()),
         "venues": len(out),
-        "venues_overdue": int((overdue > 0).sum()),
-        "venues_on_schedule": int(((overdue == 0) & (required > 0)).sum()),
+        "venues_overdue": int(overdue.sum()),
+        "venues_on_schedule": int(((~overdue) & (required > 0)).sum()),
     }
     return out.reset_index(drop=True), totals
 

@@ -26,10 +26,12 @@ Methods (``METHODS``):
 ``gistar``
     Getis-Ord Gi* z of the previous ``history_periods``' counts (binary ``k``-ring weights);
 ``risk``
-    :func:`geo.domain.risk.risk_surface`: RTM exposure to venues, key sites and the hazards open
-    when ``W`` starts, blended with the ``k``-ring smoothed history of the previous
-    ``history_periods``. With ``fit=True`` the relative risks are re-estimated before every period
-    by :func:`geo.domain.risk.fit_weights` (Poisson) on the history counts.
+    :func:`geo.domain.risk.risk_surface`: expected incidents per week from the RTM exposure to
+    venues, key sites and the hazards open when ``W`` starts, blended with the ``k``-ring smoothed
+    history of the previous ``history_periods`` (without history: ranked by the RTM relative
+    risk, :func:`geo.domain.risk.risk_percentile`). With ``fit=True`` the relative risks are
+    re-estimated before every period by :func:`geo.domain.risk.fit_weights` (Poisson) on the
+    history counts.
 
 Ties are broken deterministically by a hash of the cell id (a fixed pseudo-random order that is
 not spatially clustered, unlike the id order itself).
@@ -176,6 +178,7 @@ def backtest(
     history_k: int = 1,
     fit: bool = False,
     exposure_mode: str = "binary",
+    model_cells: Iterable[int] | np.ndarray | None = None,
     tz: str = "Asia/Shanghai",
 ) -> dict[str, Any]:
     """Rolling-origin backtest of hot-spot forecasts on a study area.
@@ -221,6 +224,10 @@ def backtest(
         selected factors only) instead of using ``weights`` as they are.
     exposure_mode
         ``mode`` of :func:`geo.domain.risk.exposure` (``"binary"`` as RTM, or ``"count"``).
+    model_cells
+        Cells the ``risk`` method's model covers (e.g. the whole jurisdiction, so that a cell's
+        forecast is the risk every user reads), at ``res``; ``cells`` are added to them. The
+        forecasts are scored on ``cells`` only. Default: ``cells``.
     tz
         Zone of ``start``, ``end`` and naive times.
 
@@ -268,18 +275,33 @@ def backtest(
     t_ns = ts.dt.tz_convert("UTC").to_numpy(dtype="datetime64[ns]").astype(np.int64)
     lat = pd.to_numeric(incidents["lat"], errors="coerce").to_numpy(np.float64)
     lng = pd.to_numeric(incidents["lng"], errors="coerce").to_numpy(np.float64)
-    idx = pd.Index(cells).get_indexer(hexes.latlng_to_cells(lat, lng, res))
-    keep = (idx >= 0) & ~pd.isna(ts).to_numpy()
-    idx, t_ns, lat, lng = idx[keep], t_ns[keep], lat[keep], lng[keep]
+    model = cells
+    if model_cells is not None:
+        extra = np.asarray(model_cells, dtype=np.uint64)
+        model = np.unique(np.concatenate([cells, extra[extra != 0]]))
+        if np.any(hexes.cell_resolution(model) != res):
+            msg = f"model cells must all be at resolution {res}"
+            raise ValueError(msg)
+    at = hexes.latlng_to_cells(lat, lng, res)
+    idx = pd.Index(cells).get_indexer(at)  # -1: outside the study area, inside the model's
+    idx_m = pd.Index(model).get_indexer(at)
+    keep = (idx_m >= 0) & ~pd.isna(ts).to_numpy()
+    idx, idx_m, t_ns, lat, lng = idx[keep], idx_m[keep], t_ns[keep], lat[keep], lng[keep]
     order = np.argsort(t_ns, kind="stable")
-    idx, t_ns, lat, lng = idx[order], t_ns[order], lat[order], lng[order]
+    idx, idx_m, t_ns = idx[order], idx_m[order], t_ns[order]
+    lat, lng = lat[order], lng[order]
+    pos = pd.Index(model).get_indexer(cells)  # the study cells among the model's
 
     def window(a: pd.Timestamp, b: pd.Timestamp) -> slice:
         lo, hi = np.searchsorted(t_ns, [a.tz_convert("UTC").value, b.tz_convert("UTC").value])
         return slice(int(lo), int(hi))
 
     def counts(sl: slice) -> np.ndarray:
-        return np.bincount(idx[sl], minlength=n_cells).astype(np.float64)
+        i = idx[sl]
+        return np.bincount(i[i >= 0], minlength=n_cells).astype(np.float64)
+
+    def model_counts(sl: slice) -> np.ndarray:
+        return np.bincount(idx_m[sl], minlength=len(model)).astype(np.float64)
 
     table = risk.weights_from_records(risk.DEFAULT_WEIGHTS if weights is None else weights)
     n_flags = {f: max(1, round(f * n_cells)) for f in fractions}
@@ -296,18 +318,27 @@ def backtest(
         if "last_period" in methods:
             scores["last_period"] = counts(window(t - last_periods * step_td, t))
         if "kde" in methods:
-            scores["kde"] = hotspots.kde(lat[hist_sl], lng[hist_sl], cells, bandwidth_m)
+            mine = idx[hist_sl] >= 0
+            scores["kde"] = hotspots.kde(lat[hist_sl][mine], lng[hist_sl][mine], cells, bandwidth_m)
         if "gistar" in methods:
             scores["gistar"] = hotspots.gi_star(hist, w_ring).gi_z
         if "risk" in methods:
-            ex = risk.exposure(cells, venues, sites, hazards, table, at=t, mode=exposure_mode)
+            ex = risk.exposure(model, venues, sites, hazards, table, at=t, mode=exposure_mode)
+            hist_m = model_counts(hist_sl)
             wts: pd.DataFrame = table
             if fit:
-                wts = risk.fit_weights(ex, hist, family="poisson")
+                wts = risk.fit_weights(ex, hist_m, family="poisson")
             surf = risk.risk_surface(
-                cells, ex, wts, hist, history_weight=history_weight, history_k=history_k
+                model,
+                ex,
+                wts,
+                hist_m,
+                history_weight=history_weight,
+                history_k=history_k,
+                weeks=history_periods * step_td / pd.Timedelta(days=7),
             )
-            scores["risk"] = surf["risk"].to_numpy()
+            # expected incidents per week, ties (no history) broken by the RTM relative risk
+            scores["risk"] = risk.risk_percentile(surf["risk"], surf["rtm"])[pos]
         for m in methods:
             ranked = rank_cells(cells, scores[m])
             for f in fractions:
@@ -361,7 +392,8 @@ def backtest(
         "history_k": history_k,
         "fit": fit,
         "exposure_mode": exposure_mode,
-        "incidents_in_area": len(idx),
+        "incidents_in_area": int((idx >= 0).sum()),
+        "model_cells": len(model),
     }
     return {"params": params, "summary": summary, "periods": periods}
 

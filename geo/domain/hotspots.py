@@ -442,12 +442,24 @@ def hotspots(
     -------
     pandas.DataFrame
         Columns ``cell``, ``count``, ``gi_z``, ``gi_p``, ``gi_bin``, in the order of ``cells``.
+        A study area of fewer than two cells has no hot or cold spot: each cell gets
+        ``gi_z = 0``, ``gi_p = 1``, ``gi_bin = 0`` (Gi* compares a cell with the others).
     """
     cells = _as_cells(cells)
     counts = np.asarray(counts)
     if counts.shape != cells.shape:
         msg = f"counts must align with cells, got {counts.shape} and {cells.shape}"
         raise ValueError(msg)
+    if cells.size < 2:
+        return pd.DataFrame(
+            {
+                "cell": cells,
+                "count": counts,
+                "gi_z": np.zeros(cells.size),
+                "gi_p": np.ones(cells.size),
+                "gi_bin": np.zeros(cells.size, np.int64),
+            }
+        )
     w = hexes.kring_weights(cells, k) if weights is None else weights
     res = gi_star(counts, w)
     return pd.DataFrame(

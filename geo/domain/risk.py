@@ -13,8 +13,11 @@ Modeling: Crime Prediction and Risk Reduction*, 2016) in four steps, one functio
 3. :func:`fit_weights` -- a Poisson or negative-binomial regression of incident counts on the
    exposures; the factors with a positive, significant coefficient are selected and their relative
    risk ``rr = exp(coef)`` (RTM's relative risk value, RRV) replaces the expert weight.
-4. :func:`risk_surface` -- the RTM composite (product of the relative risks of the factors present)
-   blended with smoothed incident history; :func:`gaps` sets it against night patrol coverage.
+4. :func:`risk_surface` -- risk, the expected incidents per week in a cell: the period's
+   incidents spread over the cells by the RTM composite (product of the relative risks of the
+   factors present) blended with smoothed incident history. :func:`risk_percentile` ranks it
+   within an area and :func:`gaps` sets that rank against night patrol coverage (the gap, a
+   ranking within the area).
 
 Examples
 --------
@@ -59,6 +62,8 @@ __all__ = [
     "fit_weights",
     "gaps",
     "open_hazards",
+    "period_weeks",
+    "risk_percentile",
     "risk_surface",
     "weights_from_csv",
     "weights_from_records",
@@ -575,16 +580,6 @@ def _align_counts(
 # --------------------------------------------------------------------------------------------
 
 
-def _scale01(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v, dtype=np.float64)
-    if v.size == 0:
-        return v
-    lo, hi = float(v.min()), float(v.max())
-    if hi - lo <= 0:
-        return np.zeros_like(v)
-    return (v - lo) / (hi - lo)
-
-
 def _log_rr(weights: pd.DataFrame) -> pd.Series:
     """Log relative risk per factor from a fit result (rr, selected) or a weights table (weight)."""
     if "rr" in weights:
@@ -611,19 +606,34 @@ def risk_surface(
     *,
     history_weight: float = 0.5,
     history_k: int = 1,
+    weeks: float = 1.0,
 ) -> pd.DataFrame:
-    """Risk per cell: RTM composite blended with smoothed incident history, each on 0..1.
+    """Risk per cell: expected incidents per week, from the RTM composite and incident history.
 
-    * ``rtm``: the RTM composite is the product of the relative risks of the factors a cell is
-      exposed to, ``prod_f rr_f ** x_f`` (``x_f`` is 0/1, or a count with ``mode="count"``);
-      it is taken on the log scale, ``sum_f x_f log rr_f``, and min-max scaled to 0..1 over the
-      cells (0 for all cells when it is constant). Factors missing from ``weights`` count as
+    Risk is an absolute rate, the same number for a cell whoever looks at it, provided ``cells``
+    is always the same study area (the services pass the whole jurisdiction at the resolution,
+    never a user's area, and then keep the user's rows).
+
+    * ``rtm``: the RTM composite relative risk of the cell, ``rr_i = prod_f rr_f ** x_if =
+      exp(sum_f x_if log rr_f)`` (``x_if`` is 0/1, or a count with ``mode="count"``); unitless,
+      > 0, 1 for a cell exposed to no factor. Factors missing from ``weights`` count as
       ``rr = 1``; with a fit result only ``selected`` factors count.
-    * ``history``: incident counts averaged over each cell's ``history_k``-ring (self included,
-      neighbours outside the study area left out), divided by the maximum (0..1); all zero when no
-      history is given or it is all zero.
-    * ``risk = (1 - history_weight) * rtm + history_weight * history``; without history,
-      ``risk = rtm``.
+    * ``history``: the period's incidents averaged over each cell's ``history_k``-ring (self
+      included, neighbours outside ``cells`` left out): incidents in the period, smoothed; 0
+      without history.
+    * ``risk``: expected incidents per week in the cell,
+
+      ``risk_i = [(1 - h) N rr_i / sum(rr) + h N s_i / sum(s)] / W``
+
+      with ``N`` the period's incidents in ``cells``, ``W`` the period in weeks, ``h`` =
+      ``history_weight`` and ``s`` the ``history`` column. The RTM part spreads the observed count
+      over the cells in proportion to their relative risk, which is what a Poisson model
+      ``log E[count_i] = b0 + sum_f b_f x_if`` fitted with an intercept does (its fitted counts
+      add up to the observed total, ``exp(b0) = N / sum(rr)``); the history part spreads it in
+      proportion to the smoothed counts. Both parts add up to ``N``, so the risks add up to the
+      observed rate ``N / W`` over ``cells``. With no incident (``N = 0``, or no history given)
+      the expected rate is 0 everywhere and only ``rtm`` ranks the cells
+      (:func:`risk_percentile` breaks ties of ``risk`` by ``rtm``).
 
     Parameters
     ----------
@@ -635,19 +645,25 @@ def risk_surface(
         A :func:`fit_weights` result (``factor``, ``rr``, ``selected``) or a weights table
         (``factor``, ``weight``).
     incident_history_counts
-        Recent incidents per cell, aligned with ``cells`` or a Series indexed by cell.
+        The period's incidents per cell, aligned with ``cells`` or a Series indexed by cell.
     history_weight
         Share of history in ``risk``, 0..1.
     history_k
         k-ring of the history smoothing (0: no smoothing).
+    weeks
+        Length of the history period in weeks (days / 7), > 0.
 
     Returns
     -------
     pandas.DataFrame
-        ``cell`` (``uint64``), ``rtm``, ``history``, ``risk``, in the order of ``cells``.
+        ``cell`` (``uint64``), ``rtm`` (relative risk), ``history`` (smoothed incidents in the
+        period), ``risk`` (expected incidents per week), in the order of ``cells``.
     """
     if not 0.0 <= history_weight <= 1.0:
         msg = f"history_weight must be in 0..1, got {history_weight}"
+        raise ValueError(msg)
+    if not (math.isfinite(weeks) and weeks > 0):
+        msg = f"weeks must be a positive number, got {weeks}"
         raise ValueError(msg)
     cells = _as_cells(cells)
     n = len(cells)
@@ -662,20 +678,77 @@ def risk_surface(
         if common
         else np.zeros(n)
     )
-    rtm = _scale01(score)
-    if incident_history_counts is None:
-        history = np.zeros(n)
-        w_h = 0.0
-    else:
-        counts = _align_counts(incident_history_counts, pd.Index(cells), n)
-        if history_k > 0 and n:
-            w = hexes.kring_weights(cells, history_k)
-            counts = (w @ counts) / np.asarray(w.sum(axis=1)).ravel()
-        top = counts.max() if n else 0.0
-        history = counts / top if top > 0 else np.zeros(n)
-        w_h = history_weight
-    risk = (1.0 - w_h) * rtm + w_h * history
+    rtm = np.exp(score)
+    counts = (
+        np.zeros(n)
+        if incident_history_counts is None
+        else _align_counts(incident_history_counts, pd.Index(cells), n)
+    )
+    total = float(counts.sum())
+    history = counts
+    if history_k > 0 and n:
+        w = hexes.kring_weights(cells, history_k)
+        history = (w @ counts) / np.asarray(w.sum(axis=1)).ravel()
+    risk = np.zeros(n)
+    if total > 0:
+        risk = (
+            (1.0 - history_weight) * total * rtm / rtm.sum()
+            + history_weight * total * history / history.sum()
+        ) / weeks
     return pd.DataFrame({"cell": cells, "rtm": rtm, "history": history, "risk": risk})
+
+
+def period_weeks(days: float) -> float:
+    """The length of a period in weeks, ``days / 7``, counting at least one day.
+
+    Parameters
+    ----------
+    days
+        Days of the period (local dates, both ends included).
+
+    Returns
+    -------
+    float
+        ``max(days, 1) / 7``.
+    """
+    return max(float(days), 1.0) / 7.0
+
+
+def risk_percentile(
+    risk: Iterable[float] | np.ndarray, rr: Iterable[float] | np.ndarray
+) -> np.ndarray:
+    """Percentile of each cell's risk within a set of cells (e.g. the chosen area), 0..1.
+
+    The share of the other cells with a lower expected rate, ties broken by the relative risk
+    ``rr`` (the ``rtm`` column; so without incidents the cells rank by their RTM relative risk):
+    0 for the lowest cell, 1 for a unique highest, 0 for a single cell. Cells equal in both get
+    the same percentile.
+
+    Parameters
+    ----------
+    risk
+        Expected incidents per week per cell (:func:`risk_surface` ``risk``).
+    rr
+        RTM relative risk per cell (:func:`risk_surface` ``rtm``), aligned with ``risk``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` percentiles in the order of the input.
+    """
+    r = np.asarray(risk, dtype=np.float64)
+    q = np.asarray(rr, dtype=np.float64)
+    n = len(r)
+    if n <= 1:
+        return np.zeros(n)
+    order = np.lexsort((q, r))
+    rs, qs = r[order], q[order]
+    new = np.ones(n, bool)
+    new[1:] = (rs[1:] != rs[:-1]) | (qs[1:] != qs[:-1])
+    first = np.maximum.accumulate(np.where(new, np.arange(n), 0))
+    out = np.empty(n)
+    out[order] = first / (n - 1)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -699,18 +772,26 @@ def gaps(
     top: int | None = 50,
     by: str = "dwell_s",
 ) -> pd.DataFrame:
-    """Cells whose risk is high while night patrol coverage is low, ranked.
+    """Cells whose risk is high while night patrol coverage is low, ranked within the area.
 
-    ``risk_pct`` and ``coverage_pct`` are percentiles among the cells of ``risk_df`` (the area):
-    the share of the other cells with a strictly lower value, so the lowest value (and every cell
-    without dwell) gets 0 and a unique maximum 1. ``gap = risk_pct * (1 - coverage_pct)``.
+    ``risk_df`` holds the cells of the chosen area (their risk is absolute: expected incidents per
+    week, :func:`risk_surface`); the gap is a ranking within them:
+
+    * ``risk_pct``: :func:`risk_percentile`, the share of the area's other cells with a lower
+      expected rate (ties broken by ``rtm`` when ``risk_df`` has it);
+    * ``coverage_pct``: the share of the area's other cells with strictly less night coverage
+      (``by``), 0 for every cell without any;
+    * ``gap = risk_pct * (1 - coverage_pct)``, 0..1: 1 for the area's riskiest cell when it is
+      also among its least patrolled.
+
     Rank 1 is the largest gap; ties go to the higher risk, then the lower dwell, then the smaller
     cell id.
 
     Parameters
     ----------
     risk_df
-        :func:`risk_surface` output (``cell``, ``risk``).
+        :func:`risk_surface` rows of the area (``cell``, ``risk`` and, for the tie-break,
+        ``rtm``).
     coverage_df
         Night coverage per cell at the same resolution, e.g. :func:`geo.domain.coverage.query` with
         the night window (``cell``, ``dwell_s`` seconds, ``nights``). Cells missing from it have no
@@ -741,11 +822,12 @@ def gaps(
         cov = cov.reindex(pd.Index(cells), fill_value=0)
         dwell = cov["dwell_s"].to_numpy(np.float64)
         nights = cov["nights"].to_numpy(np.int64)
-    risk_pct = _pct_below(risk)
+    rr = risk_df["rtm"].to_numpy(np.float64) if "rtm" in risk_df else np.ones(len(cells))
+    risk_pct = risk_percentile(risk, rr)
     measure = dwell if by == "dwell_s" else nights.astype(np.float64)
     coverage_pct = np.where(measure > 0, _pct_below(measure), 0.0)
     gap = risk_pct * (1.0 - coverage_pct)
-    order = np.lexsort((cells, dwell, -risk, -gap))
+    order = np.lexsort((cells, dwell, -rr, -risk, -gap))
     rank = np.empty(len(cells), np.int64)
     rank[order] = np.arange(1, len(cells) + 1)
     reason = [

@@ -46,7 +46,7 @@ from geo import ingest
 from geo.config import get_settings
 from geo.domain import coords, schema
 from geo.domain import coverage as cov
-from geo.domain.period import parse_night
+from geo.domain.period import RESOLUTIONS, ROLLUP_RES, parse_night
 from geo.store import records as store_records
 from geo.store import rollups
 
@@ -589,7 +589,7 @@ def roll_bucket(job: Job, bucket: int, paths: list[str], summarise: bool = False
             }
         )
         labels = rollups.rollup_labels(shift_ids[batch], kinds[lo])
-        result = cov.rollup(pings, labels, tz=job.tz)
+        result = cov.rollup(pings, labels, tz=job.tz, resolutions=RESOLUTIONS)
         parts.append(rollups.rows_of(result, pd.Series(n_each, index=shift_ids[batch])))
         del pings, result
     out: dict[str, Any] = {
@@ -603,11 +603,18 @@ def roll_bucket(job: Job, bucket: int, paths: list[str], summarise: bool = False
         "shifts": int(counts.size),
         "batches": len(groups),
         "counts": {name: len(out[name]) for name in TABLES},
-        "dwell_s": float(out["coverage"]["dwell_s"].sum()) if len(out["coverage"]) else 0.0,
+        "dwell_s": _dwell_s(out["coverage"]),
     }
     if summarise:
         return {**info, "digests": {name: digest(out[name]) for name in TABLES}}
     return {**out, **info}
+
+
+def _dwell_s(coverage: pd.DataFrame) -> float:
+    """Seconds of dwell in the rows (counted once: at res 10, each resolution holds them all)."""
+    if len(coverage) == 0:
+        return 0.0
+    return float(coverage["dwell_s"].to_numpy()[coverage["res"].to_numpy() == ROLLUP_RES].sum())
 
 
 def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:

@@ -392,6 +392,8 @@ def compose(
                 fail=n(c["fail"]),
                 sites=n(c["sites"]),
                 site_patrols=n(c["site_patrols"]),
+                venues_overdue=n(c.get("venues_overdue", 0)),
+                end=per["end"],
             ),
         ),
         _section(
@@ -449,12 +451,14 @@ def compose(
         _section(
             lang,
             "gaps",
-            t("brief.gaps.text", lang, n=n(len(g))) if g else t("brief.gaps.none", lang),
-            ("rank", "cell", "risk_pct", "dwell_min", "nights"),
+            (t("brief.gaps.define", lang) + ("" if lang == "zh-CN" else " "))
+            + (t("brief.gaps.text", lang, n=n(len(g))) if g else t("brief.gaps.none", lang)),
+            ("rank", "cell", "risk", "risk_pct", "dwell_min", "nights"),
             [
                 [
                     n(r["rank"]),
                     r["h3"],
+                    f"{r['risk']:.3f}",
                     f"{r['risk_pct']:.2f}",
                     d(r["dwell_min"]),
                     n(r["nights"]),

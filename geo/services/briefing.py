@@ -5,13 +5,14 @@ The figures come from raw rows, then the document is made in one language with i
 
 :func:`figures` computes every number from raw rows read through the user's scope (narrowed to
 ``area``). The key figures (police and auxiliary person-times, volunteers, people checked, venues
-inspected, key-site patrols, hazards, night patrol hours) are
-:func:`geo.domain.figures.figures_from_frames` on the same frames, so a briefing and the Overview
-page never disagree; the rest (unit kinds, inspections with findings, incidents by category
-against the previous period of the same length, outreach, hot spots and the nights each was
-patrolled, the top gaps, weekly trend) is computed here or by the other services. Names of people
-never appear: units are reported by kind, areas by name, and the owner (grid manager) of an area
-is not read.
+inspected, key-site patrols, hazards) are :func:`geo.domain.figures.figures_from_frames` on the
+same frames, the night patrol hours :func:`geo.services.coverage.night_patrol_hours` and the
+venues overdue :func:`geo.services.venues.venue_status`, so a briefing, the Overview, Coverage
+and Venues pages never disagree; the rest (unit kinds, inspections with findings, incidents by
+category against the previous period of the same length, outreach, hot spots and the nights each
+was patrolled, the top gaps, weekly trend) is computed here or by the other services. Names of
+people never appear: units are reported by kind, areas by name, and the owner (grid manager) of an
+area is not read.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 from geo import store
 from geo.config import get_settings
 from geo.domain import hazards, hexes
-from geo.domain.figures import figures_from_frames
+from geo.domain.figures import figures_from_frames, shift_hours
 from geo.domain.period import (
     DEFAULT_NIGHT,
     DEFAULT_RES,
@@ -47,7 +48,8 @@ from geo.reports.briefing import (
     write,
 )
 from geo.services import disputes, duty, plan
-from geo.services.coverage import coverage_cells
+from geo.services import venues as venues_svc
+from geo.services.coverage import coverage_cells, night_patrol_hours
 from geo.services.hotspots import hotspot_cells
 from geo.services.overview import figure_frames
 from geo.services.risk import risk_cells
@@ -138,10 +140,6 @@ def _area_label(areas: pd.DataFrame, ids: frozenset[str] | None, area: str | Non
     return "、".join(str(n) for n in tops["name"])
 
 
-def _shift_hours(sh: pd.DataFrame, start: str, end: str) -> float:
-    return float(figures_from_frames({"shifts": sh}, start, end, night=None)["night_patrol_h"])
-
-
 def figures(
     engine: sa.Engine,
     scope: store.Reader,
@@ -183,8 +181,12 @@ def figures(
     sc: store.Scope = "all" if ids is None else ids
     p0, p1 = previous_period(start, end)
     frames = figure_frames(engine, sc, p0, end, _FRAME_COLUMNS)
-    key = figures_from_frames(frames, start, end, night=night)
-    previous = figures_from_frames(frames, p0, p1, night=night)
+
+    def patrol_h(a: str, b: str) -> float:  # night patrol hours (the Overview's and Coverage's)
+        return night_patrol_hours(engine, sc, start=a, end=b, night=night)
+
+    key = figures_from_frames(frames, start, end) | {"night_patrol_h": patrol_h(start, end)}
+    previous = figures_from_frames(frames, p0, p1) | {"night_patrol_h": patrol_h(p0, p1)}
 
     # shifts of the period's nights
     sh = frames["shifts"]
@@ -208,7 +210,7 @@ def figures(
                     "person_times": sum(
                         total(part, c) for c in ("police", "auxiliaries", "volunteers")
                     ),
-                    "hours": _shift_hours(part, start, end),
+                    "hours": shift_hours(part),
                 }
             )
     cov = coverage_cells(engine, scope, start=start, end=end, night=night, res=res, area=area)
@@ -218,11 +220,11 @@ def figures(
         "auxiliaries": total(sh, "auxiliaries"),
         "volunteers": key["volunteers"],
         "outreach": total(sh, "outreach"),
-        "patrol_h": _shift_hours(sh, start, end),
+        "patrol_h": shift_hours(sh),
         "night_patrol_h": key["night_patrol_h"],
         "night": night,
         "cells_covered": int((cov["dwell_s"] > 0).sum()) if len(cov) else 0,
-        "dwell_h": round(float(cov["dwell_s"].sum()) / 3600, 1) if len(cov) else 0.0,
+        "dwell_h": key["night_patrol_h"],  # the tracks' night dwell: the night patrol hours
         "by_kind": by_kind,
     }
 
@@ -244,6 +246,8 @@ def figures(
         "fail": int(results.get("fail", 0)),
         "site_patrols": key["site_patrols"],
         "sites": int(checks_["site_id"].nunique()) if len(checks_) else 0,
+        # overdue at the end of the period, the Venues page's rule (geo.domain.venues)
+        "venues_overdue": venues_svc.venue_status(engine, sc, end).n_overdue,
     }
 
     hz = frames["hazards"]
@@ -257,7 +261,7 @@ def figures(
                     "category": row.group,
                     "found": int(row.found),
                     "rectified": int(row.rectified),
-                    "open": int(row.open + row.rectifying),
+                    "open": int(row.not_rectified),
                     "overdue": int(row.overdue),
                 }
             )
@@ -335,13 +339,15 @@ def figures(
             {
                 "rank": int(r),
                 "h3": h,
+                "risk": round(float(k), 3),
                 "risk_pct": round(float(p), 2),
                 "dwell_min": round(float(d) / 60, 1),
                 "nights": int(n),
             }
-            for r, h, p, d, n in zip(
+            for r, h, k, p, d, n in zip(
                 risk["rank"],
                 hexes.cells_to_str(risk["cell"].to_numpy()),
+                risk["risk"],
                 risk["risk_pct"],
                 risk["dwell_s"],
                 risk["nights"],
@@ -356,13 +362,13 @@ def figures(
     a = lo
     while a <= hi:
         b = min(a + dt.timedelta(days=6), hi)
-        w = figures_from_frames(frames, a.isoformat(), b.isoformat(), night=night)
+        w = figures_from_frames(frames, a.isoformat(), b.isoformat())
         weekly.append(
             {
                 "week": a.isoformat(),
                 "days": (b - a).days + 1,
                 "incidents": w["incidents"],
-                "night_patrol_h": w["night_patrol_h"],
+                "night_patrol_h": patrol_h(a.isoformat(), b.isoformat()),
             }
         )
         a += dt.timedelta(days=7)

@@ -3,8 +3,8 @@
 :func:`cell_details` gathers, for one cell at the analysis resolution and a period of nights, the
 incidents by category, the night patrol dwell, and the venues, hazards and key sites located in
 it, read through the user's scope. Located records are matched on their stored resolution-10 cell
-and tested exactly at the analysis resolution, as the hotspot counts are; patrol dwell comes from
-the res-10 rollups by parent, as coverage per cell does.
+and tested exactly at the analysis resolution, as the hotspot counts are; patrol dwell is the
+cell's own rollup at that resolution, as coverage per cell is.
 """
 
 from __future__ import annotations
@@ -93,14 +93,13 @@ def _row_counts(
 def _night_coverage(
     engine: sa.Engine,
     sc: store.Scope,
-    kids: list[int],
     cell: int,
     res: int,
     start: str,
     end: str,
     night: str | None,
 ) -> dict[str, object]:
-    rows = rollups.coverage_rollup(engine, sc, start=start, end=end, cells=kids)
+    rows = rollups.coverage_rollup(engine, sc, start=start, end=end, cells=[cell], res=res)
     empty = {
         "dwell_min": 0.0,
         "nights": 0,
@@ -166,7 +165,6 @@ def cell_details(
         raise ValueError(msg)
     ids = store.resolve_scope(engine, scope)
     sc: store.Scope = "all" if ids is None else ids
-    kids = _children10([cell])
     where = {"cell": _near(cell)}
     inc = _inside(
         store.read(
@@ -240,7 +238,7 @@ def cell_details(
         res,
     )
     sites["checks"] = _row_counts(engine, sc, "site_checks", sites, "site_id", start, end)
-    cov = _night_coverage(engine, sc, kids, cell, res, start, end, night)
+    cov = _night_coverage(engine, sc, cell, res, start, end, night)
     disputes, leads = _disputes_and_leads(engine, sc, where, cell, res, start, end)
     # counts above come from every row in scope; rows of kinds the role may not read stay here
     if not store.may_read(scope, "incidents"):

@@ -18,6 +18,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geo import store
+from geo.domain.figures import NIGHT_PATROL_RES
+from geo.domain.figures import night_patrol_hours as hours_of
 from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES, period_dates, shift_night
 from geo.store import rollups
 
@@ -26,6 +28,7 @@ __all__ = [
     "coverage_cells",
     "dwell_map",
     "may_see_tracks",
+    "night_patrol_hours",
     "night_tracks",
     "shift_labels",
     "shifts_of_night",
@@ -62,16 +65,65 @@ def coverage_cells(
     )
 
 
+def night_patrol_hours(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    night: str | None = DEFAULT_NIGHT,
+    area: str | None = None,
+    unit_kinds: Sequence[str] | None = None,
+) -> float:
+    """Night patrol hours of a period (:func:`geo.domain.figures.night_patrol_hours`).
+
+    The unit-hours the patrol units' GPS tracks spent inside the scope (narrowed to ``area``)
+    in the night window of the nights ``start``..``end``: the coverage rollups' dwell at
+    :data:`geo.domain.figures.NIGHT_PATROL_RES` over the cells whose centre lies in the area,
+    whatever resolution a map shows. The Overview, the Coverage page, the briefing and the CLI
+    read this one function.
+
+    Parameters
+    ----------
+    engine, scope
+        The store and who reads (figures only: a viewer may read them).
+    start, end
+        Local dates (YYYY-MM-DD) of the nights, inclusive.
+    night
+        Night window ``HH:MM-HH:MM`` (None or ``"all"``: whole days).
+    area
+        Narrow the scope to this area (ValueError when unknown or outside the scope).
+    unit_kinds
+        Only these unit kinds (None: every kind).
+
+    Returns
+    -------
+    Unit-hours, one decimal.
+    """
+    cells = coverage_cells(
+        engine,
+        store.figures_scope(scope),
+        start=start,
+        end=end,
+        night=night,
+        res=NIGHT_PATROL_RES,
+        area=area,
+        unit_kinds=unit_kinds,
+    )
+    return hours_of(cells["dwell_s"]) if len(cells) else 0.0
+
+
 @dataclass(frozen=True)
 class DwellMap:
-    """Night patrol dwell per cell, and the total in whole hours.
+    """Night patrol dwell per cell, and the period's night patrol hours.
 
-    ``cells`` is :func:`coverage_cells` with dwell_min (minutes, one decimal); ``hours`` the total
-    of dwell_min in whole hours.
+    ``cells`` is :func:`coverage_cells` with dwell_min (minutes, one decimal); ``hours`` the
+    night patrol hours of the same filters (:func:`night_patrol_hours`: unit-hours, one
+    decimal, the Overview's figure when no unit kind is chosen).
     """
 
     cells: pd.DataFrame
-    hours: int
+    hours: float
 
 
 def dwell_map(
@@ -89,10 +141,12 @@ def dwell_map(
     cells = coverage_cells(
         engine, scope, start=start, end=end, night=night, res=res, area=area, unit_kinds=unit_kinds
     )
+    hours = night_patrol_hours(
+        engine, scope, start=start, end=end, night=night, area=area, unit_kinds=unit_kinds
+    )
     if not len(cells):
-        return DwellMap(cells=cells, hours=0)
-    cells = cells.assign(dwell_min=(cells["dwell_s"] / 60).round(1))
-    return DwellMap(cells=cells, hours=round(cells["dwell_min"].sum() / 60))
+        return DwellMap(cells=cells, hours=hours)
+    return DwellMap(cells=cells.assign(dwell_min=(cells["dwell_s"] / 60).round(1)), hours=hours)
 
 
 def shifts_of_night(

@@ -38,7 +38,7 @@ from geo.domain.duty import (
     validate_rules,
     venue_schedule,
 )
-from geo.domain.period import DEFAULT_NIGHT, ROLLUP_RES, period_instants, shift_night, window_bounds
+from geo.domain.period import ROLLUP_RES, period_instants, shift_night, window_bounds
 from geo.services import disputes
 from geo.services.access import audit
 from geo.services.coverage import night_tracks, shifts_of_night
@@ -375,19 +375,21 @@ def venue_schedule_for(
     end: str,
     *,
     area: str | None = None,
-    at: pd.Timestamp | None = None,
+    on: str | None = None,
     rules: Mapping[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """:func:`venue_schedule` on the scope's venues and inspections."""
+    """:func:`venue_schedule` on the scope's venues and inspections (as at the end of ``on``).
+
+    Every inspection up to the end of ``on`` (default ``end``) is read: the last one before the
+    period decides whether a venue is overdue (:mod:`geo.domain.venues`).
+    """
     sc = _scope(engine, scope, area)
     venues = store.read(
         engine, "venues", sc, columns=["venue_id", "name", "category", "risk_level", "lat", "lng"]
     )
-    ins = store.read(
-        engine, "inspections", sc, start=start, end=end, columns=["venue_id", "ts", "result"]
-    )
+    ins = store.read(engine, "inspections", sc, end=on or end, columns=["venue_id", "ts", "result"])
     return venue_schedule(
-        venues, ins, start, end, at=at, rules=get_rules(engine) if rules is None else rules
+        venues, ins, start, end, on=on, rules=get_rules(engine) if rules is None else rules
     )
 
 
@@ -411,9 +413,12 @@ def alerts(
     - ``long_stop``: a stop of ``long_stop_min``+ minutes more than :data:`POST_RADIUS_M` from
       any post;
     - ``missed_point``: a key point whose required visits due by then were not made;
-    - ``hot_cell``: one of the ``hot_top`` riskiest cells (risk over the 28 nights before) not
-      patrolled in the last ``hot_hours`` hours of the night so far (or not at all);
-    - ``venue_overdue``: a venue behind its inspection schedule for the month so far;
+    - ``hot_cell``: one of the ``hot_top`` riskiest cells (risk, the expected incidents per week
+      from the 28 nights before, in ``detail``) not patrolled in the last ``hot_hours`` hours of
+      the night so far (or not at all);
+    - ``venue_overdue``: a venue overdue for inspection on the night's date (its grade's
+      interval passed since its last inspection, or never inspected: :mod:`geo.domain.venues`);
+      ``detail`` is the month's inspections done/required and the grade;
     - ``hazard_overdue``: an open hazard past its rectification deadline.
 
     Returns a DataFrame of :data:`ALERT_COLUMNS` (``what`` is a short English code; pages label
@@ -499,15 +504,15 @@ def alerts(
                         "id": str(n),
                         "name": str(n),
                         "since": seen,
-                        "detail": f"{rk:.2f}",
+                        "detail": f"{rk:.3f}/wk",  # expected incidents per week
                         "lat": la,
                         "lng": lo,
                     }
                 )
-    # venues behind schedule this month, hazards past their deadline
+    # venues overdue on the night's date (the rule of geo.domain.venues), hazards past deadline
     month0, month1 = month_bounds(night)
-    sched, _ = venue_schedule_for(engine, scope, month0, month1, area=area, at=at)
-    for r in sched.loc[sched["overdue"] > 0].itertuples(index=False):
+    sched, _ = venue_schedule_for(engine, scope, month0, month1, area=area, on=night)
+    for r in sched.loc[sched["overdue"]].itertuples(index=False):
         rows.append(
             {
                 "kind": "venue_overdue",
@@ -516,7 +521,7 @@ def alerts(
                 "id": r.venue_id,
                 "name": r.name,
                 "since": r.last_inspection,
-                "detail": f"{r.done}/{r.due} ({r.grade})",
+                "detail": f"{r.done}/{r.required} ({r.grade})",
                 "lat": r.lat,
                 "lng": r.lng,
             }
@@ -711,18 +716,15 @@ def month_schedule(
     scope: store.Reader,
     night: str,
     *,
-    window: str = DEFAULT_NIGHT,
     area: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """The venue inspection schedule of the month of ``night`` (a local date, YYYY-MM-DD).
 
-    The schedule is :func:`venue_schedule_for`, as it stands at the end of that night's
-    ``window``.
+    The schedule is :func:`venue_schedule_for` as at the end of the night's date, the instant
+    the Venues page takes its status at, so both count the same overdue venues.
     """
     month0, month1 = month_bounds(night)
-    return venue_schedule_for(
-        engine, scope, month0, month1, area=area, at=window_bounds(night, window)[1]
-    )
+    return venue_schedule_for(engine, scope, month0, month1, area=area, on=night)
 
 
 GRID_RATES = ("checkin_rate", "hazard_rate", "inspection_rate", "dispute_rate", "score")

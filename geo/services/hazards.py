@@ -1,7 +1,8 @@
 """Safety hazards for a user's scope: the status board of a period and the hazard list.
 
-The board counts found, rectified, the rectification rate, open, rectifying and overdue, by
-category and by severity (rules in :mod:`geo.domain.hazards`).
+The board counts found, rectified, the rectification rate, not rectified (open or rectifying),
+of those rectifying and overdue (past the deadline), by category and by severity (one definition
+each, in :mod:`geo.domain.hazards`; the Overview's and the briefing's figures are the same).
 
 Hazards are read through the store's scoped reads with the user's principal, narrowed to an area
 (a viewer may read hazard rows: they are places); an unknown area or one outside the user's scope
@@ -24,7 +25,7 @@ from geo.domain.period import period_instants
 
 __all__ = ["BOARD_FIGURES", "HazardBoard", "hazard_board"]
 
-BOARD_FIGURES = ("found", "rectified", "rate", "open", "rectifying", "overdue")
+BOARD_FIGURES = ("found", "rectified", "rate", "not_rectified", "rectifying", "overdue")
 """The board's figures, in the order the page shows them."""
 
 
@@ -38,11 +39,12 @@ class HazardBoard:
         Hazards found by the end of the period in the scope (0: nothing to show).
     figures
         :data:`BOARD_FIGURES` -> value: found and rectified in the period, ``rate`` (rectified /
-        found, 0..1, None when none found), and open, rectifying and overdue at the end of it.
+        found, 0..1, None when none found), and at the end of it not rectified (open or
+        rectifying, any found date), of those rectifying, and of those overdue.
     by_category, by_severity
-        The same counts per group: ``group``, found, rectified, ``rate`` (0..1, NaN without
-        hazards found), open, rectifying, overdue; categories in :data:`schema.HAZARD_CATEGORIES`
-        order, severities from the most severe (groups outside the schema last).
+        The same counts per group (:data:`geo.domain.hazards.GROUP_COLUMNS`; ``rate`` NaN
+        without hazards found); categories in :data:`schema.HAZARD_CATEGORIES` order,
+        severities from the most severe (groups outside the schema last).
     table
         :data:`geo.domain.hazards.TABLE_COLUMNS` of the hazards still open at the end of the
         period and of everything found in it: overdue first, then by severity and found date.

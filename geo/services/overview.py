@@ -16,13 +16,15 @@ import sqlalchemy as sa
 
 from geo import store
 from geo.domain import hexes
-from geo.domain.figures import FIGURES, figures_from_frames
+from geo.domain.figures import FIGURES, NIGHT_PATROL_RES, figures_from_frames
 from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES, period_dates, previous_period
+from geo.services.coverage import coverage_cells
 from geo.services.risk import risk_cells
 
 __all__ = [
     "FEWER_IS_BETTER",
     "FIGURE_COLUMNS",
+    "HELP",
     "LAYERS",
     "TOP_COLUMNS",
     "TOP_GAPS",
@@ -37,12 +39,15 @@ __all__ = [
 
 FEWER_IS_BETTER = ("incidents", "hazards_open")
 """Figures that improve when they fall."""
+HELP = {"night_patrol_h": "help.night_patrol_h", "hazards_open": "help.hazards"}
+"""The string key of the in-app help that defines a figure."""
 LAYERS = {"risk": "risk", "gap": "gap", "coverage": "dwell_min"}
 """The Overview map's layers and the column each one colours cells by."""
 TOP_GAPS = 15
 """Rows of the Overview's top-gaps table."""
-TOP_COLUMNS = ["rank", "h3", "risk", "dwell_min", "nights", "gap"]
-"""Columns of the top-gaps table (h3 is the cell's id string, dwell_min night dwell in minutes)."""
+TOP_COLUMNS = ["rank", "h3", "risk", "risk_pct", "dwell_min", "nights", "gap"]
+"""Columns of the top-gaps table (h3 is the cell's id string, risk expected incidents per week,
+risk_pct its percentile in the area, dwell_min night dwell in minutes, gap within the area)."""
 FIGURE_COLUMNS: dict[str, list[str]] = {
     "incidents": ["incident_id", "ts", "lat", "lng"],
     "shifts": ["shift_id", "start", "end", "police", "auxiliaries", "volunteers", "people_checked"],
@@ -93,12 +98,16 @@ def period_figures(
 ) -> dict[str, int | float]:
     """Key figures of the period ``start``..``end`` (local dates, inclusive) in the scope.
 
-    Keys are :data:`FIGURES`; see the module docstring for each definition.
+    Keys are :data:`FIGURES`; see :mod:`geo.domain.figures` for each definition (the night
+    patrol hours, of the ``night`` window, are the Coverage page's).
     """
     lo, hi = period_dates(start, end)
     sc = store.narrowed(engine, store.figures_scope(scope), area)  # figures only
     frames = figure_frames(engine, sc, start, end)
-    return figures_from_frames(frames, lo.isoformat(), hi.isoformat(), night=night)
+    frames["night_coverage"] = coverage_cells(
+        engine, sc, start=start, end=end, night=night, res=NIGHT_PATROL_RES
+    )
+    return figures_from_frames(frames, lo.isoformat(), hi.isoformat())
 
 
 def compare(
@@ -137,8 +146,9 @@ def compare(
 class Figures:
     """The Overview's key figures of the period against the previous period.
 
-    ``table`` has figure (a :data:`FIGURES` key), value, previous, change and fewer_is_better
-    (True where a fall is good news); ``previous_start`` and ``previous_end`` are the previous
+    ``table`` has figure (a :data:`FIGURES` key), value, previous, change, fewer_is_better
+    (True where a fall is good news) and help (the string key defining it, :data:`HELP`, or
+    None); ``previous_start`` and ``previous_end`` are the previous
     period's local dates (YYYY-MM-DD).
     """
 
@@ -169,6 +179,7 @@ def figures(
     """
     table = compare(engine, scope, start, end, area, night=night)
     table["fewer_is_better"] = table["figure"].isin(FEWER_IS_BETTER)
+    table["help"] = [HELP.get(str(k)) for k in table["figure"]]
     p0, p1 = previous_period(start, end)
     return Figures(table=table, previous_start=p0, previous_end=p1)
 
@@ -178,8 +189,10 @@ class GapMap:
     """Risk, night coverage and gap per study cell of the period, ranked by gap.
 
     ``cells``: :func:`geo.services.risk.risk_cells` with dwell_min (night dwell, minutes, one
-    decimal); ``top``: the first :data:`TOP_GAPS` cells by rank with rank, h3 (string), risk,
-    dwell_min, nights and gap (empty without cells).
+    decimal); ``top``: the first :data:`TOP_GAPS` cells by rank with rank, h3 (string), risk
+    (expected incidents per week, the jurisdiction's model: the same for every user),
+    risk_pct (its percentile in the area), dwell_min, nights and gap (a ranking within the area;
+    empty without cells).
     """
 
     cells: pd.DataFrame
@@ -210,5 +223,11 @@ def gap_map(
     if not len(cells):
         return GapMap(cells=cells, top=pd.DataFrame(columns=TOP_COLUMNS))
     cells = cells.assign(dwell_min=(cells["dwell_s"] / 60).round(1))
-    best = cells.head(top).assign(h3=lambda d: hexes.cells_to_str(d["cell"].to_numpy()))
+    best = cells.head(top).assign(
+        h3=lambda d: hexes.cells_to_str(d["cell"].to_numpy()),
+        # rounded as the briefing rounds them (Python's round, not numpy's)
+        risk=lambda d: [round(float(v), 3) for v in d["risk"]],
+        risk_pct=lambda d: [round(float(v), 2) for v in d["risk_pct"]],
+        gap=lambda d: [round(float(v), 3) for v in d["gap"]],
+    )
     return GapMap(cells=cells, top=best[TOP_COLUMNS].reset_index(drop=True))

@@ -1,15 +1,20 @@
-"""Risk, patrol gaps and backtests for a user's scope.
+"""Risk, patrol gaps and backtests.
 
-Risk terrain uses the venues and key sites in scope, the hazards open at the end of the period and
-the disputes unsettled then; history is the period's incident counts; coverage is night dwell over
-the period; the gap is high risk where night coverage is low (:mod:`geo.domain.risk`). The weights
-users edit are stored in the store (``meta`` ``risk_weights``).
+Risk is one model for the whole jurisdiction (:func:`jurisdiction_risk`): the expected incidents
+per week in a cell, from the risk terrain (venues, key sites, the hazards open at the end of the
+period, the disputes unsettled then) and the period's incidents (:mod:`geo.domain.risk`). Every
+user reads the same number for the same cell; :func:`risk_cells` keeps the cells of the user's
+area and ranks them there: the risk's percentile in the area and the gap (high risk where night
+coverage, night dwell over the period, is low), both rankings within the area. The weights users
+edit are stored in the store (``meta`` ``risk_weights``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -23,6 +28,7 @@ from geo.services.hotspots import study_cells
 
 __all__ = [
     "backtest",
+    "jurisdiction_risk",
     "risk_cells",
     "risk_weights",
     "set_risk_weights",
@@ -55,41 +61,57 @@ def set_unsettled_days(engine: sa.Engine, days: int) -> None:
         store.set_meta(conn, "dispute_unsettled_days", int(days))
 
 
-def risk_cells(
+def _period_days(start: str | None, end: str | None, ts: pd.Series, tz: str) -> int:
+    """Days of the period ``start``..``end`` (local dates, inclusive).
+
+    An open end is taken from the incidents' first or last local date (1 day without any).
+    """
+    local = pd.to_datetime(ts).dt.tz_convert(tz) if len(ts) else pd.Series(dtype=object)
+    d0 = dt.date.fromisoformat(start) if start else (local.min().date() if len(local) else None)
+    d1 = dt.date.fromisoformat(end) if end else (local.max().date() if len(local) else None)
+    if d0 is None or d1 is None:
+        return 1
+    return max((d1 - d0).days + 1, 1)
+
+
+def jurisdiction_risk(
     engine: sa.Engine,
-    scope: store.Reader,
     *,
     start: str | None = None,
     end: str | None = None,
     res: int = DEFAULT_RES,
-    area: str | None = None,
-    night: str | None = DEFAULT_NIGHT,
     history_weight: float = 0.5,
-    top: int | None = None,
     unsettled_days: float | None = None,
 ) -> pd.DataFrame:
-    """Risk, night coverage and gap per study cell, ranked by gap (rank 1 = the largest gap).
+    """The risk model of the whole jurisdiction at ``res``: expected incidents per week per cell.
 
-    Risk terrain uses the venues and key sites in scope and the hazards open at the end of the
-    period, and the disputes unsettled then for ``unsettled_days`` (default: the stored setting
-    ``dispute_unsettled_days``, else 30); history is the period's incident counts. Coverage is
-    night dwell over the period.
-    Returns cell, res, risk, rtm, history, dwell_s, nights, risk_pct, coverage_pct, gap, rank,
-    reason.
+    One model for everyone: the study cells of the jurisdiction (every stored area, never a user's
+    scope), its venues and key sites, the hazards open at the end of the period, the disputes
+    unsettled then for ``unsettled_days`` (default: the stored setting ``dispute_unsettled_days``,
+    else 30), and the period's incidents (``start``..``end``, local dates, inclusive; an open end
+    is the first or last incident's date). It reads every row, but only figures leave it: callers
+    keep the rows of the cells a user may see (:func:`risk_cells`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`geo.domain.risk.risk_surface`: cell, rtm (RTM relative risk), history (smoothed
+        incidents in the period), risk (expected incidents per week); ``attrs`` ``incidents``
+        (N) and ``weeks`` (W), so that ``risk`` adds up to N / W.
     """
-    scope = store.figures_scope(scope)  # per-cell statistics only
     tz = get_settings().tz
-    cells = study_cells(engine, scope, res=res, area=area)
-    venues = store.read(engine, "venues", scope)
-    sites = store.read(engine, "sites", scope)
-    hazards = store.read(engine, "hazards", scope)
+    everyone = store.ALL  # the model is the jurisdiction's; only per-cell figures leave here
+    cells = study_cells(engine, everyone, res=res)
+    venues = store.read(engine, "venues", everyone)
+    sites = store.read(engine, "sites", everyone)
+    hazards = store.read(engine, "hazards", everyone)
     at = (pd.Timestamp(end, tz=tz) + pd.Timedelta(days=1)) if end else pd.Timestamp.now(tz=tz)
     hazards = hazards.loc[hazards["found_at"] < at] if len(hazards) else hazards
     weights = risk_weights(engine)
     disputes = store.read(
         engine,
         "disputes",
-        scope,
+        everyone,
         end=end,
         columns=["category", "lat", "lng", "status", "reported_at", "settled_at"],
     )
@@ -105,14 +127,61 @@ def risk_cells(
         disputes=disputes,
         unsettled_days=unsettled_days,
     )
-    inc = store.read(engine, "incidents", scope, start=start, end=end, columns=["lat", "lng"])
+    inc = store.read(
+        engine, "incidents", everyone, start=start, end=end, columns=["ts", "lat", "lng"]
+    )
     history = hexes.counts_in_cells(
         cells, inc["lat"].to_numpy(float), inc["lng"].to_numpy(float), res
     )
-    surface = risk.risk_surface(cells, exp, weights, history, history_weight=history_weight)
+    weeks = risk.period_weeks(_period_days(start, end, inc["ts"], tz))
+    out = risk.risk_surface(
+        cells, exp, weights, history, history_weight=history_weight, weeks=weeks
+    )
+    out.attrs.update(incidents=int(history.sum()), weeks=weeks)
+    return out
+
+
+def risk_cells(
+    engine: sa.Engine,
+    scope: store.Reader,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    res: int = DEFAULT_RES,
+    area: str | None = None,
+    night: str | None = DEFAULT_NIGHT,
+    history_weight: float = 0.5,
+    top: int | None = None,
+    unsettled_days: float | None = None,
+) -> pd.DataFrame:
+    """Risk, night coverage and gap per cell of the user's area, ranked by gap (rank 1 = largest).
+
+    ``risk`` is the jurisdiction's model (:func:`jurisdiction_risk`): expected incidents per week
+    in the cell, the same number for every user who may see the cell; ``rtm`` is the cell's RTM
+    relative risk, ``history`` its smoothed incidents in the period. The rows are the cells whose
+    centre lies in the scope narrowed to ``area`` (:func:`geo.services.hotspots.study_cells`).
+    Within those cells: ``risk_pct`` (the risk's percentile in the area), ``coverage_pct``
+    (night dwell's percentile in the area; coverage is night dwell over the period) and ``gap =
+    risk_pct * (1 - coverage_pct)`` (:func:`geo.domain.risk.gaps`), rankings within the area.
+
+    Returns cell, res, risk, rtm, history, dwell_s, nights, risk_pct, coverage_pct, gap, rank,
+    reason.
+    """
+    scope = store.figures_scope(scope)  # per-cell statistics only
+    cells = study_cells(engine, scope, res=res, area=area)
+    model = jurisdiction_risk(
+        engine,
+        start=start,
+        end=end,
+        res=res,
+        history_weight=history_weight,
+        unsettled_days=unsettled_days,
+    )
+    mine = model.loc[np.isin(model["cell"].to_numpy(), cells)].reset_index(drop=True)
+    mine = mine[["cell", "risk", "rtm", "history"]]
     cov = coverage_cells(engine, scope, start=start, end=end, night=night, res=res, area=area)
-    ranked = risk.gaps(surface, cov, top=None)
-    out = surface.merge(ranked.drop(columns=["risk"]), on="cell", how="left")
+    ranked = risk.gaps(mine, cov, top=None)
+    out = mine.merge(ranked.drop(columns=["risk"]), on="cell", how="left")
     out = out.sort_values("rank", kind="stable").reset_index(drop=True)
     out.insert(1, "res", res)
     return out.head(top) if top else out
@@ -128,10 +197,16 @@ def backtest(
     area: str | None = None,
     methods: Sequence[str] | None = None,
 ) -> dict:
-    """Rolling weekly forecasts over the stored incidents: hit rate, PAI and PEI per method."""
+    """Rolling weekly forecasts over the stored incidents: hit rate, PAI and PEI per method.
+
+    Forecasts are scored on the cells of the user's area; the ``risk`` method's model is the
+    jurisdiction's (its cells, features and incidents, as :func:`jurisdiction_risk`), so that it
+    ranks the cells as the risk every user reads. Only scores leave here.
+    """
     scope = store.figures_scope(scope)  # scores only
     cells = study_cells(engine, scope, res=res, area=area)
-    inc = store.read(engine, "incidents", scope)
+    everyone = store.ALL  # the jurisdiction's risk model
+    inc = store.read(engine, "incidents", everyone)
     kwargs: dict = {}
     if methods:
         kwargs["methods"] = tuple(methods)
@@ -141,10 +216,11 @@ def backtest(
         start=start,
         end=end,
         res=res,
-        venues=store.read(engine, "venues", scope),
-        sites=store.read(engine, "sites", scope),
-        hazards=store.read(engine, "hazards", scope),
+        venues=store.read(engine, "venues", everyone),
+        sites=store.read(engine, "sites", everyone),
+        hazards=store.read(engine, "hazards", everyone),
         weights=risk_weights(engine),
         tz=get_settings().tz,
+        model_cells=study_cells(engine, everyone, res=res),
         **kwargs,
     )

@@ -1,7 +1,9 @@
 """Venues and their inspections for a user's scope: status, the overdue, one venue's history.
 
 The register with each venue's inspection status at the end of a period, the venues overdue,
-and one venue's inspection history (rules in :mod:`geo.domain.venues`).
+and one venue's inspection history. An overdue venue is the one rule of :mod:`geo.domain.venues`
+(its grade's interval, from the stored duty rules, passed since its last inspection, or never
+inspected); the Duty & readiness schedule, the night's alerts and the briefing count the same.
 
 Records are read through the store's scoped reads with the user's principal, narrowed to an area:
 a role that may not read venue or inspection rows is refused (``PermissionError``), an unknown
@@ -18,7 +20,7 @@ import sqlalchemy as sa
 
 from geo import store
 from geo.domain import venues as venue_rules
-from geo.domain.period import period_instants
+from geo.services.duty import get_rules
 
 __all__ = ["VenueStatus", "venue_history", "venue_status"]
 
@@ -66,8 +68,8 @@ def venue_status(
     engine, scope
         The store and who reads (a principal keeps its row rules).
     end
-        Local date (YYYY-MM-DD): inspections up to its end count; the status is taken at the
-        following midnight.
+        Local date (YYYY-MM-DD): inspections up to its end count; the status is taken at its end
+        (the grades' intervals are the stored duty rules' ``venues`` table).
     area
         Narrow the scope to this area (ValueError when unknown or outside the scope).
     categories
@@ -77,13 +79,12 @@ def venue_status(
     -------
     VenueStatus
     """
-    _, at = period_instants(end, end)
     register = store.read(engine, "venues", store.narrowed(engine, scope, area))
     history = store.read(engine, "inspections", store.narrowed(engine, scope, area), end=end)
     if register.empty:
         empty = pd.DataFrame(columns=venue_rules.STATUS_COLUMNS)
         return VenueStatus(0, empty, empty, 0, 0, 0, pd.DataFrame(columns=["venue_id", "label"]))
-    status = venue_rules.venue_status(register, history, at)
+    status = venue_rules.venue_status(register, history, end, grades=get_rules(engine)["venues"])
     if categories:
         status = status.loc[status["category"].isin(list(categories))]
     recent = status.sort_values("last_inspection", ascending=False, na_position="last")

@@ -1,25 +1,30 @@
 """Coverage rollups: the one writer and reader of ``coverage``, ``stops`` and ``track_quality``.
 
 Rows are kept per shift (a shift's rollup is replaced when more of its pings arrive, and plans are
-checked against what each shift drove), per res-10 cell, local date, hour and unit kind.
+checked against what each shift drove), per resolution, cell, local date, hour and unit kind. Each
+served resolution (:data:`geo.domain.period.RESOLUTIONS`, 7-10) is rolled up by its own cells:
+H3 children do not tile their parent, so a res-9 cell's dwell summed from res-10 rows would put
+time in the wrong hexagon. The figure a user reads for a cell is the time spent inside it.
+Storage: about 1.5 times the rows of res 10 alone (the coarser cells are fewer; the coverage
+benchmark states the rows and bytes per million pings).
 
 Writing: :func:`rows_of` turns a :func:`geo.domain.coverage.rollup` result into the stored rows,
 :func:`replace` swaps a set of shifts' rows (PostgreSQL: ``COPY``), :func:`refresh_coverage` does
 both from the stored pings inside an import's transaction, and the batch engines
 (:mod:`geo.engines`) send their buckets through :func:`replace` too.
 
-Reading: :func:`coverage_cells` aggregates in the database (parent cell by bit arithmetic on the
-H3 index, night dates, sums, distinct nights), so only one row per output cell crosses the wire:
-7-8 times faster than reading every res-10 cell-hour on the demo city's SQLite store, 5.7 s ->
-0.6 s for a month of a district's year on PostgreSQL. The period is plain ranges on
-``(date, hour)`` that the index ``ix_coverage_date_hour`` serves; on PostgreSQL the area's cells
-are one hashed array test in the scan (no join) and the transaction gets ``work_mem`` enough to
-hash-aggregate a month. :func:`coverage_rollup` returns the res-10 rows themselves (the
-reference the tests hold :func:`coverage_cells` against, and the rows of one cell's details).
+Reading: :func:`coverage_cells` aggregates the rows of the asked resolution in the database (night
+dates, sums, distinct nights), so only one row per output cell crosses the wire. The period is
+plain ranges on ``(res, date, hour)`` that the index ``ix_coverage_res_date_hour`` serves; on
+PostgreSQL the area's cells are one hashed array test in the scan (no join) and the transaction
+gets ``work_mem`` enough to hash-aggregate a month. :func:`coverage_rollup` returns the rows of
+one resolution themselves (the reference the tests hold :func:`coverage_cells` against, and the
+rows of one cell's details).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,11 +33,12 @@ import pandas as pd
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
+from tqdm import tqdm
 
 from geo.config import get_settings
 from geo.domain import coverage as cov
 from geo.domain import hexes
-from geo.domain.period import DEFAULT_NIGHT, ROLLUP_RES, parse_night, rollup_days
+from geo.domain.period import DEFAULT_NIGHT, RESOLUTIONS, ROLLUP_RES, parse_night, rollup_days
 from geo.store.scope import Reader, area_polygon, effective_scope
 from geo.store.tables import RECORD_TABLES, area_cells, coverage, stops, track_quality
 from geo.store.values import ms_to_ts
@@ -44,13 +50,13 @@ __all__ = [
     "TABLES",
     "coverage_cells",
     "coverage_rollup",
-    "parent_masks",
     "rebuild_coverage",
     "refresh_coverage",
     "replace",
     "rollup_labels",
     "rows_of",
     "shift_quality",
+    "stored_shifts",
 ]
 
 # the columns of the stored rows, in the tables' order (geo.store.tables)
@@ -60,7 +66,6 @@ QUALITY_COLUMNS = [c.name for c in track_quality.columns]
 TABLES = ("coverage", "stops", "track_quality")
 SEP = "\x1f"  # joins shift id and unit kind into one rollup label (rows per shift)
 WORK_MEM = "64MB"  # per sort/hash node of the coverage read on PostgreSQL
-_RES_SHIFT = 52
 _MS = 1_000_000
 _TABLE = {"coverage": coverage, "stops": stops, "track_quality": track_quality}
 
@@ -107,6 +112,7 @@ def rows_of(result: dict, counts: pd.Series) -> dict[str, pd.DataFrame]:
             "stop_s": cells["stop_s"].to_numpy(dtype=np.float64),
             "koper_stops": cells["koper_stops"].to_numpy().astype(np.int64),
             "last_ms": _ns(last) // _MS,
+            "res": cells["res"].to_numpy().astype(np.int64),
         },
         columns=COVERAGE_COLUMNS,
     )
@@ -119,6 +125,7 @@ def rows_of(result: dict, counts: pd.Series) -> dict[str, pd.DataFrame]:
             "end_ms": _ns(st["end"]) // _MS,
             "duration_s": st["duration_s"].to_numpy(dtype=np.float64),
             "koper": st["koper"].to_numpy(dtype=bool),
+            "res": st["res"].to_numpy().astype(np.int64),
         },
         columns=STOPS_COLUMNS,
     )
@@ -160,7 +167,8 @@ def _python_columns(frame: pd.DataFrame) -> list[Sequence[Any]]:
 def _insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, chunk: int = 50_000) -> None:
     """Insert rollup rows; on PostgreSQL with ``COPY ... FROM STDIN``.
 
-    ``COPY`` is an order of magnitude faster than INSERTs.
+    ``COPY`` is an order of magnitude faster than INSERTs; on SQLite the driver's own
+    ``executemany`` over tuples, inside the same transaction.
     """
     names = list(frame.columns)
     cols = _python_columns(frame)
@@ -172,6 +180,25 @@ def _insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, chunk: in
             with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
                 for row in zip(*cols, strict=True):
                     copy.write_row(row)
+        return
+    if conn.dialect.name == "sqlite":  # the driver's executemany: 5-10x SQLAlchemy's dict rows
+        # dates as SQLAlchemy's Date keeps them on SQLite (ISO text)
+        cols = [
+            [d.isoformat() for d in c] if n == "date" else c
+            for n, c in zip(names, cols, strict=True)
+        ]
+        rows = list(zip(*cols, strict=True))
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        quoted = ", ".join(f'"{n}"' for n in names)
+        marks = ", ".join("?" for _ in names)
+        sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})'
+        cur = raw.cursor()
+        try:
+            for i in range(0, len(rows), chunk):
+                cur.executemany(sql, rows[i : i + chunk])
+        finally:
+            cur.close()
         return
     rows = list(zip(*cols, strict=True))
     for i in range(0, len(rows), chunk):
@@ -202,10 +229,13 @@ def replace(
     return written
 
 
-def refresh_coverage(conn: sa.Connection, shift_ids: Sequence[str]) -> None:
+def refresh_coverage(
+    conn: sa.Connection, shift_ids: Sequence[str], *, progress: bool = False
+) -> None:
     """Recompute the coverage rollups of ``shift_ids`` from their stored pings.
 
-    Runs in ``conn``'s transaction.
+    Rolls up at every served resolution (:data:`~geo.domain.period.RESOLUTIONS`). Runs in
+    ``conn``'s transaction; ``progress`` shows a bar of shifts done on stderr.
     """
     tz = get_settings().tz
     s, u, p = RECORD_TABLES["shifts"], RECORD_TABLES["units"], RECORD_TABLES["pings"]
@@ -224,6 +254,15 @@ def refresh_coverage(conn: sa.Connection, shift_ids: Sequence[str]) -> None:
     info["unit_kind"] = info["unit_kind"].fillna("unknown")
     # chunks of shifts close in time keep the rollup's packed keys small
     info = info.sort_values(["start", "shift_id"]).reset_index(drop=True)
+    bar = tqdm(
+        total=len(info),
+        unit="shift",
+        desc="coverage",
+        file=sys.stderr,
+        disable=not progress or info.empty,
+        leave=False,
+        dynamic_ncols=True,
+    )
     for i in range(0, len(info), 400):
         chunk = info.iloc[i : i + 400]
         ids = chunk["shift_id"].tolist()
@@ -235,19 +274,27 @@ def refresh_coverage(conn: sa.Connection, shift_ids: Sequence[str]) -> None:
         )
         if pings.empty:
             replace(conn, {name: pd.DataFrame() for name in TABLES}, ids)
-            continue
-        pings["ts"] = ms_to_ts(pings["ts"], tz)
-        result = cov.rollup(pings, rollup_labels(chunk["shift_id"], chunk["unit_kind"]), tz=tz)
-        n_pings = pings.groupby("shift_id").size()
-        replace(conn, rows_of(result, n_pings), ids)
+        else:
+            pings["ts"] = ms_to_ts(pings["ts"], tz)
+            labels = rollup_labels(chunk["shift_id"], chunk["unit_kind"])
+            result = cov.rollup(pings, labels, tz=tz, resolutions=RESOLUTIONS)
+            n_pings = pings.groupby("shift_id").size()
+            replace(conn, rows_of(result, n_pings), ids)
+        bar.update(len(ids))
+    bar.close()
 
 
-def rebuild_coverage(engine: sa.Engine) -> int:
-    """Recompute every shift's coverage rollup from the stored pings. Returns the shift count."""
+def stored_shifts(conn: sa.Connection) -> list[str]:
+    """The ids of the shifts that have pings in the store."""
     p = RECORD_TABLES["pings"]
+    return [r[0] for r in conn.execute(sa.select(p.c.shift_id).distinct())]
+
+
+def rebuild_coverage(engine: sa.Engine, *, progress: bool = False) -> int:
+    """Recompute every shift's coverage rollup from the stored pings. Returns the shift count."""
     with engine.begin() as conn:
-        ids = [r[0] for r in conn.execute(sa.select(p.c.shift_id).distinct())]
-        refresh_coverage(conn, ids)
+        ids = stored_shifts(conn)
+        refresh_coverage(conn, ids, progress=progress)
     return len(ids)
 
 
@@ -255,30 +302,21 @@ def rebuild_coverage(engine: sa.Engine) -> int:
 # Reading
 
 
-def parent_masks(res: int) -> tuple[int, int]:
-    """``(clear, set)`` with ``parent = (cell & clear) | set`` for a res-10 H3 cell at ``res``.
+def _area_cells(
+    engine: sa.Engine, ids: frozenset[str], res: int = ROLLUP_RES
+) -> tuple[list[int], list[int], bool]:
+    """Cells at ``res`` of the areas by centre: ``(inside, touching but outside, any area)``.
 
-    The resolution field is bits 52-55; the digit of resolution k is bits 3 * (15 - k) .. + 2,
-    7 when unused. Both masks are signed 64-bit values, as BIGINT columns hold them.
-
-    >>> import h3
-    >>> c = h3.str_to_int(h3.latlng_to_cell(28.7, 115.98, 10))
-    >>> clear, setbits = parent_masks(8)
-    >>> (c & clear) | setbits == h3.str_to_int(h3.cell_to_parent(h3.int_to_str(c), 8))
-    True
+    At res 10 from the store's ``area_cells`` (the cells that touch each area) by an exact test
+    of their centres; coarser cells are those whose centre lies in the areas (h3's polygon fill),
+    as for every other figure served per cell.
     """
-    if not 0 <= res <= ROLLUP_RES:
-        msg = f"res must be 0..{ROLLUP_RES}, got {res}"
-        raise ValueError(msg)
-    digits = sum(7 << (3 * (15 - k)) for k in range(res + 1, ROLLUP_RES + 1))
-    return ~(0xF << _RES_SHIFT), (res << _RES_SHIFT) | digits
-
-
-def _area_cells(engine: sa.Engine, ids: frozenset[str]) -> tuple[list[int], list[int], bool]:
-    """Res-10 cells of the areas by centre: ``(inside, touching but outside, any area)``."""
     poly = area_polygon(engine, ids)
     if poly is None:
         return [], [], False
+    if res != ROLLUP_RES:
+        inside_cells = hexes.polygon_to_cells(poly, res, contain="center")
+        return inside_cells.astype(np.int64).tolist(), [], True
     ac = area_cells
     with engine.connect() as conn:
         cells = np.asarray(
@@ -306,15 +344,17 @@ def coverage_rollup(
     area: str | None = None,
     unit_kinds: Sequence[str] | None = None,
     cells: Sequence[int] | None = None,
+    res: int = ROLLUP_RES,
 ) -> pd.DataFrame:
-    """Res-10 coverage rows summed over shifts, for cells whose centre lies in the scope.
+    """Coverage rows at ``res`` summed over shifts, for cells whose centre lies in the scope.
 
-    Columns: cell, date, hour, unit_kind, dwell_s, stops, stop_s, koper_stops, last_ts; only
-    cells whose centre also lies in ``area`` when one is given.
+    Columns: cell, date, hour, unit_kind, dwell_s, stops, stop_s, koper_stops, last_ts, res;
+    only cells whose centre also lies in ``area`` when one is given.
 
     ``start``/``end`` are local dates of nights (the rows of ``end + 1`` are read too, for the
-    night's hours after midnight); ``cells`` keeps only these res-10 cells.
+    night's hours after midnight); ``cells`` keeps only these cells (at ``res``).
     """
+    res = _served(res)
     ids = effective_scope(engine, scope, area)
     c = coverage
     stmt = sa.select(
@@ -327,7 +367,8 @@ def coverage_rollup(
         sa.func.sum(c.c.stop_s).label("stop_s"),
         sa.func.sum(c.c.koper_stops).label("koper_stops"),
         sa.func.max(c.c.last_ms).label("last_ms"),
-    ).group_by(c.c.cell, c.c.date, c.c.hour, c.c.unit_kind)
+    ).where(c.c.res == res)
+    stmt = stmt.group_by(c.c.cell, c.c.date, c.c.hour, c.c.unit_kind)
     lo, hi = rollup_days(start, end)
     if lo is not None:
         stmt = stmt.where(c.c.date >= lo)
@@ -342,7 +383,7 @@ def coverage_rollup(
         poly = area_polygon(engine, ids)
         if poly is None:
             stmt = stmt.where(sa.false())
-        else:
+        elif res == ROLLUP_RES:
             stmt = stmt.where(
                 c.c.cell.in_(
                     sa.select(area_cells.c.cell).where(area_cells.c.area_id.in_(sorted(ids)))
@@ -364,7 +405,17 @@ def coverage_rollup(
         df[col] = df[col].astype(np.int64)
     df["dwell_s"] = df["dwell_s"].astype(float)
     df["stop_s"] = df["stop_s"].astype(float)
+    df["res"] = np.full(len(df), res, np.int8)
     return df
+
+
+def _served(res: int) -> int:
+    """``res`` as an int if the store serves it, else a ValueError."""
+    res = int(res)
+    if res not in RESOLUTIONS:
+        msg = f"res must be one of {list(RESOLUTIONS)}, got {res}"
+        raise ValueError(msg)
+    return res
 
 
 def coverage_cells(
@@ -394,15 +445,12 @@ def coverage_cells(
     :func:`geo.domain.coverage.query` over :func:`coverage_rollup` (the tests hold the two
     together; sums may differ in the last bits, as the database adds in another order).
     """
-    res = int(res)
-    if not 7 <= res <= ROLLUP_RES:
-        msg = f"res must be 7..{ROLLUP_RES}, got {res}"
-        raise ValueError(msg)
+    res = _served(res)
     if night in ("all", ""):
         night = None
     ids = effective_scope(engine, scope, area)
     c = coverage
-    where: list[sa.ColumnElement[bool]] = []
+    where: list[sa.ColumnElement[bool]] = [c.c.res == res]
     lo, hi = rollup_days(start, end)
     if lo is not None:
         where.append(c.c.date >= lo)
@@ -412,11 +460,13 @@ def coverage_cells(
         where.append(c.c.unit_kind.in_(list(unit_kinds)))
     pg = engine.dialect.name == "postgresql"
     if ids is not None:
-        inside, excluded, any_area = _area_cells(engine, ids)
+        inside, excluded, any_area = _area_cells(engine, ids, res)
         if not any_area:
             where.append(sa.false())
         elif pg:  # one hashed array test in the scan (PostgreSQL >= 14), no join
             where.append(c.c.cell == sa.func.any(sa.literal(inside, ARRAY(sa.BigInteger))))
+        elif res != ROLLUP_RES:
+            where.append(c.c.cell.in_(inside))
         else:
             ac = area_cells
             where.append(c.c.cell.in_(sa.select(ac.c.cell).where(ac.c.area_id.in_(sorted(ids)))))
@@ -452,13 +502,9 @@ def coverage_cells(
             where.append(c.c.date >= first)
         if last is not None:
             where.append(c.c.date <= last)
-    clear, setbits = parent_masks(res)
-    parent = c.c.cell.op("&")(sa.literal(clear, sa.BigInteger)).op("|")(
-        sa.literal(setbits, sa.BigInteger)
-    )
     inner = (
         sa.select(
-            parent.label("cell"),
+            c.c.cell.label("cell"),
             day.label("day"),
             sa.func.sum(c.c.dwell_s).label("dwell_s"),
             sa.func.sum(c.c.stops).label("stops"),
@@ -466,7 +512,7 @@ def coverage_cells(
             sa.func.max(c.c.last_ms).label("last_ms"),
         )
         .where(*where)
-        .group_by(parent, day)
+        .group_by(c.c.cell, day)
         .subquery()
     )
     stmt = (

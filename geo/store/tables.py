@@ -143,7 +143,9 @@ coverage = sa.Table(
     sa.Column("stop_s", sa.Float, nullable=False),
     sa.Column("koper_stops", sa.Integer, nullable=False),
     sa.Column("last_ms", sa.BigInteger, nullable=False),
-    sa.Index("ix_coverage_date_hour", "date", "hour"),
+    # the H3 resolution of the row: each served resolution is rolled up by its own cells
+    sa.Column("res", sa.SmallInteger, nullable=False),
+    sa.Index("ix_coverage_res_date_hour", "res", "date", "hour"),
 )
 
 
@@ -156,6 +158,7 @@ stops = sa.Table(
     sa.Column("end_ms", sa.BigInteger, nullable=False),
     sa.Column("duration_s", sa.Float, nullable=False),
     sa.Column("koper", sa.Boolean, nullable=False),
+    sa.Column("res", sa.SmallInteger, nullable=False),  # the stop's cell's resolution
 )
 
 

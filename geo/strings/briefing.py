@@ -62,22 +62,25 @@ STRINGS: dict[str, dict[str, str]] = {
     "brief.sec.patrol": {"zh-CN": "巡防力量投入", "en": "Patrol forces"},
     "brief.patrol.text": {
         "zh-CN": "期间共安排巡逻班次{shifts}个，出动民警{police}人次、辅警{auxiliaries}人次、群防群治力量{volunteers}人次；"
-        "巡逻总时长{patrol_h}小时，其中夜间（{night}）巡逻{night_patrol_h}小时。夜间巡逻轨迹覆盖六边形单元"
-        "{cells_covered}个，累计停留{dwell_h}小时。宣传走访群众{outreach}人次。",
+        "排班巡逻总时长{patrol_h}小时。夜间（{night}）巡逻轨迹覆盖六边形单元{cells_covered}个，"
+        "夜间巡逻{night_patrol_h}小时（各巡逻单元GPS轨迹在辖区内停留时长之和，台·小时）。宣传走访群众{outreach}人次。",
         "en": "{shifts} patrol shifts were run, with police deployed {police} person-times, "
-        "auxiliaries {auxiliaries} and volunteers {volunteers}; patrols lasted {patrol_h} "
-        "hours in all, {night_patrol_h} of them at night ({night}). Night patrol tracks "
-        "covered {cells_covered} hexagon cells, with {dwell_h} hours spent in them. "
-        "Outreach reached {outreach} residents.",
+        "auxiliaries {auxiliaries} and volunteers {volunteers}; the rostered shifts lasted "
+        "{patrol_h} hours in all. At night ({night}) patrol tracks covered {cells_covered} "
+        "hexagon cells: {night_patrol_h} night patrol hours (unit-hours the units' GPS tracks "
+        "spent inside the area). Outreach reached {outreach} residents.",
     },
     "brief.sec.checks": {"zh-CN": "盘查与场所检查", "en": "Checks and inspections"},
     "brief.checks.text": {
         "zh-CN": "盘查人员{people_checked}人。检查场所{venues_inspected}个、共{inspections}家次，其中发现问题"
-        "{with_findings}家次（责令整改{rectify}家次、检查不合格{fail}家次）。巡查重点部位{sites}处、共{site_patrols}次。",
+        "{with_findings}家次（责令整改{rectify}家次、检查不合格{fail}家次）。巡查重点部位{sites}处、共{site_patrols}次。"
+        "截至{end}，超期未检场所{venues_overdue}家（超过等级检查周期未检或从未检查）。",
         "en": "{people_checked} people were checked. {venues_inspected} venues were inspected "
         "in {inspections} inspections, {with_findings} of which found problems ({rectify} "
         "ordered to rectify, {fail} failed). {sites} key sites were patrolled "
-        "{site_patrols} times.",
+        "{site_patrols} times. At the end of {end}, {venues_overdue} venues were overdue for "
+        "inspection (their grade's interval passed since the last inspection, or never "
+        "inspected).",
     },
     "brief.sec.hazards": {"zh-CN": "安全隐患排查整改", "en": "Safety hazards"},
     "brief.hazards.text": {
@@ -119,6 +122,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "These {n} cells are risky but thinly patrolled at night; they should be patrolled "
         "more in the next period:",
     },
+    "brief.gaps.define": {
+        "zh-CN": "风险为风险模型估计的每周预期警情数（起/周），全辖区统一口径；区域内风险百分位为该单元风险在所选区域各单元中的排位（0–1）；"
+        "缺口 = 区域内风险百分位 ×（1 − 区域内夜间巡逻覆盖百分位），是所选区域内的排序。",
+        "en": "Risk is the expected incidents per week in the cell from the risk model, the same "
+        "for the whole jurisdiction; the risk percentile in area ranks it among the chosen "
+        "area's cells (0-1); gap = risk percentile in area x (1 - night patrol coverage "
+        "percentile in area), a ranking within the area.",
+    },
     "brief.gaps.none": {"zh-CN": "未发现巡防薄弱点。", "en": "No patrol gap found."},
     "brief.sec.method": {"zh-CN": "口径说明", "en": "How the figures are counted"},
     "brief.method.text": {
@@ -137,7 +148,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "brief.col.kind": {"zh-CN": "巡逻方式", "en": "Unit kind"},
     "brief.col.shifts": {"zh-CN": "班次", "en": "Shifts"},
     "brief.col.person_times": {"zh-CN": "人次", "en": "Person-times"},
-    "brief.col.hours": {"zh-CN": "巡逻时长（小时）", "en": "Patrol hours"},
+    "brief.col.hours": {"zh-CN": "排班时长（小时）", "en": "Rostered hours"},
     "brief.col.category": {"zh-CN": "类别", "en": "Category"},
     "brief.col.found": {"zh-CN": "发现", "en": "Found"},
     "brief.col.rectified": {"zh-CN": "已整改", "en": "Rectified"},
@@ -151,7 +162,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "brief.col.class": {"zh-CN": "热点等级", "en": "Hot spot class"},
     "brief.col.nights": {"zh-CN": "巡逻夜数", "en": "Nights patrolled"},
     "brief.col.rank": {"zh-CN": "排名", "en": "Rank"},
-    "brief.col.risk_pct": {"zh-CN": "风险分位", "en": "Risk percentile"},
+    "brief.col.risk": {"zh-CN": "风险（起/周）", "en": "Risk (incidents/week)"},
+    "brief.col.risk_pct": {"zh-CN": "区域内风险百分位", "en": "Risk percentile in area"},
     "brief.col.dwell_min": {"zh-CN": "夜间巡逻（分钟）", "en": "Night patrol (minutes)"},
     "brief.col.total": {"zh-CN": "合计", "en": "Total"},
     # pictures
@@ -173,7 +185,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "brief.map.km": {"zh-CN": "{n} 公里", "en": "{n} km"},
     "brief.map.north": {"zh-CN": "北", "en": "N"},
     "brief.trend.incidents": {"zh-CN": "警情（起）", "en": "Incidents"},
-    "brief.trend.patrol_h": {"zh-CN": "夜间巡逻（小时）", "en": "Night patrol (hours)"},
+    "brief.trend.patrol_h": {
+        "zh-CN": "夜间巡逻（台·小时，轨迹）",
+        "en": "Night patrol (unit-hours, GPS)",
+    },
     "brief.trend.week": {
         "zh-CN": "周（起始日，阴影为不足7天）",
         "en": "Week (first day; hatched: under 7 days)",

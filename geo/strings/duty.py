@@ -69,10 +69,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Venue inspection schedule (this month)",
     },
     "duty.schedule_sum": {
-        "zh-CN": "应检{required}家次，截至目前应完成{due}家次，已检{done}家次，逾期{overdue_visits}家次；"
-        "共{venues}家场所，逾期{venues_overdue}家。",
-        "en": "{required} venue-visits required, {due} due so far, {done} done, "
-        "{overdue_visits} overdue; {venues} venues, {venues_overdue} behind schedule.",
+        "zh-CN": "本月应检{required}家次，已检{done}家次；共{venues}家场所，截至当日超期未检{venues_overdue}家"
+        "（与“场所”页同一口径：超过等级检查周期未检或从未检查）。",
+        "en": "{required} venue-visits required this month, {done} done; {venues} venues, "
+        "{venues_overdue} overdue at the end of the day (as on the Venues page: their grade's "
+        "interval passed since the last inspection, or never inspected).",
     },
     "duty.grid": {"zh-CN": "网格考核", "en": "Grid assessment"},
     "duty.rules_note": {
@@ -114,10 +115,11 @@ STRINGS: dict[str, dict[str, str]] = {
     # rules in Settings
     "settings.duty": {"zh-CN": "勤务规范", "en": "Duty rules"},
     "settings.duty_help": {
-        "zh-CN": "必巡点（按类别或部位编号）每夜/每班次应巡次数、电子围栏半径、最短停留；场所按等级每月检查次数；"
+        "zh-CN": "必巡点（按类别或部位编号）每夜/每班次应巡次数、电子围栏半径、最短停留；场所按等级每月检查次数（同时决定检查周期，即何时算超期未检）；"
         "1-3-5分钟反应圈。每行注明来源。也可导入/导出TOML文件。",
         "en": "Key points (by category or site id): visits per night or shift, geofence radius, "
-        "minimum dwell; venue inspections per month by grade; the 1-3-5 minute response "
+        "minimum dwell; venue inspections per month by grade (which also set the inspection "
+        "interval, so when a venue is overdue); the 1-3-5 minute response "
         "tiers. Each row says where it comes from. Import or export them as a TOML file.",
     },
     "settings.duty_save": {"zh-CN": "保存勤务规范", "en": "Save duty rules"},
@@ -138,7 +140,7 @@ STRINGS: dict[str, dict[str, str]] = {
     **_enum(
         "vsched",
         {
-            "overdue": ("逾期", "overdue"),
+            "overdue": ("超期未检", "overdue"),
             "complete": ("已完成", "complete"),
             "on_schedule": ("按计划", "on schedule"),
             "none": ("不作要求", "none"),
@@ -150,7 +152,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "long_stop": ("长时间停留（非屯警点）", "long stop outside a post"),
             "missed_point": ("必巡点漏巡", "key point missed"),
             "hot_cell": ("高风险区域久未巡逻", "hot cell not patrolled"),
-            "venue_overdue": ("场所检查逾期", "venue inspection overdue"),
+            "venue_overdue": ("场所超期未检", "venue overdue for inspection"),
             "hazard_overdue": ("隐患整改逾期", "hazard past deadline"),
         },
     ),

@@ -78,10 +78,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.nights": {"zh-CN": "夜数", "en": "Nights"},
     "col.rank": {"zh-CN": "排名", "en": "Rank"},
     "col.h3": {"zh-CN": "六边形", "en": "Cell"},
-    "col.risk": {"zh-CN": "风险值", "en": "Risk"},
-    "col.risk_pct": {"zh-CN": "风险百分位", "en": "Risk percentile"},
-    "col.coverage_pct": {"zh-CN": "覆盖百分位", "en": "Coverage percentile"},
-    "col.gap": {"zh-CN": "缺口指数", "en": "Gap"},
+    "col.risk": {"zh-CN": "风险（起/周）", "en": "Risk (incidents/week)"},
+    "col.risk_pct": {"zh-CN": "区域内风险百分位", "en": "Risk percentile in area"},
+    "col.coverage_pct": {"zh-CN": "区域内覆盖百分位", "en": "Coverage percentile in area"},
+    "col.gap": {"zh-CN": "缺口（区域内，0–1）", "en": "Gap (within the area, 0-1)"},
     "col.incident_count": {"zh-CN": "警情数", "en": "Incidents"},
     "col.gi_z": {"zh-CN": "Gi* z 值", "en": "Gi* z"},
     "col.gi_bin": {"zh-CN": "热点等级", "en": "Hotspot class"},
@@ -96,6 +96,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.interval_days": {"zh-CN": "检查周期（天）", "en": "Interval (days)"},
     "col.last_inspection": {"zh-CN": "最近检查", "en": "Last inspection"},
     "col.due": {"zh-CN": "应检日期", "en": "Due"},
+    "col.grade": {"zh-CN": "等级", "en": "Grade"},
     "col.overdue_days": {"zh-CN": "超期天数", "en": "Days overdue"},
     "col.last_result": {"zh-CN": "最近结果", "en": "Last result"},
     "col.open_follow_up": {"zh-CN": "待复查", "en": "Follow-up owed"},
@@ -105,8 +106,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.found": {"zh-CN": "发现", "en": "Found"},
     "col.rectified": {"zh-CN": "已整改", "en": "Rectified"},
     "col.rate": {"zh-CN": "整改率", "en": "Rectification rate"},
-    "col.open": {"zh-CN": "未整改", "en": "Open"},
-    "col.rectifying": {"zh-CN": "整改中", "en": "Rectifying"},
+    "col.not_rectified": {
+        "zh-CN": "期末未整改（含整改中）",
+        "en": "Not rectified at end (incl. rectifying)",
+    },
+    "col.rectifying": {"zh-CN": "其中整改中", "en": "of which rectifying"},
+    "col.past_deadline": {"zh-CN": "其中超过整改期限", "en": "of which past deadline"},
     "col.figure": {"zh-CN": "指标", "en": "Figure"},
     "col.value": {"zh-CN": "本期", "en": "This period"},
     "col.previous": {"zh-CN": "上期", "en": "Previous period"},
@@ -119,9 +124,57 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "ov.map": {"zh-CN": "辖区一张图", "en": "Jurisdiction map"},
     "ov.layer": {"zh-CN": "六边形图层", "en": "Cell layer"},
-    "ov.layer.risk": {"zh-CN": "风险", "en": "Risk"},
+    "ov.layer.risk": {"zh-CN": "风险（起/周）", "en": "Risk (incidents/week)"},
     "ov.layer.coverage": {"zh-CN": "夜间巡逻覆盖", "en": "Night patrol coverage"},
-    "ov.layer.gap": {"zh-CN": "巡防缺口", "en": "Patrol gaps"},
+    "ov.layer.gap": {"zh-CN": "巡防缺口（区域内排序）", "en": "Patrol gaps (within the area)"},
+    # in-app help: what risk and gap mean, one sentence each
+    "help.risk": {
+        "zh-CN": "风险：风险模型估计的该六边形每周预期警情数（起/周），由全辖区的风险地形（场所、重点部位、未整改隐患、"
+        "久拖纠纷）和本期警情得出，各单元之和等于本期实际每周警情数，任何用户看到的同一六边形数值相同。",
+        "en": "Risk: the expected incidents per week in the cell (incidents/week) from the risk "
+        "model of the whole jurisdiction (risk terrain of venues, key sites, open hazards and "
+        "disputes left unsettled, plus the period's incidents); the cells add up to the "
+        "period's observed incidents per week, and every user sees the same value for a cell.",
+    },
+    "help.gap": {
+        "zh-CN": "缺口：区域内风险百分位 ×（1 − 区域内夜间巡逻覆盖百分位），0–1，是所选区域内各六边形之间的排序"
+        "（风险高而夜间巡逻少的排在前面），换一个区域会变。",
+        "en": "Gap: risk percentile in area x (1 - night patrol coverage percentile in area), "
+        "0-1, a ranking among the chosen area's cells (risky and thinly patrolled at night "
+        "first) that changes with the area.",
+    },
+    # in-app help: coverage, night patrol hours, overdue venue and hazards, one sentence each
+    "help.coverage": {
+        "zh-CN": "覆盖：所选时段各夜的夜间时段内，巡逻单元GPS轨迹在该六边形内停留的分钟数（轨迹按六边形边界切分，"
+        "相邻定位间隔超过5分钟或速度超过150公里/小时的不计）及有巡逻的夜数。",
+        "en": "Coverage: the minutes patrol units' GPS tracks spent inside the hexagon during "
+        "the night window of the period's nights (the track split at the hexagon's edges; fixes "
+        "over 5 minutes apart or faster than 150 km/h apart not counted), and the nights it "
+        "was patrolled.",
+    },
+    "help.night_patrol_h": {
+        "zh-CN": "夜间巡逻时长：所选时段各夜的夜间时段内，各巡逻单元GPS轨迹在所选区域内停留时长之和（台·小时，"
+        "两个单元同在一处计两次），总览、巡防覆盖、简报和命令行为同一数值。",
+        "en": "Night patrol hours: the unit-hours the patrol units' GPS tracks spent inside the "
+        "chosen area during the night window of the period's nights (two units in one place "
+        "count twice); the Overview, Coverage, the briefing and the command line show this "
+        "one number.",
+    },
+    "help.overdue_venue": {
+        "zh-CN": "超期未检场所：截至当日，距上次检查已超过其等级检查周期（一个月除以该等级每月应检次数，取整天数），"
+        "或从未检查的场所；场所检查、勤务与战备页和简报按同一口径计数。",
+        "en": "Overdue venue: a venue whose last inspection is more days ago, at the end of the "
+        "day, than its grade's interval (a month divided by the grade's inspections per "
+        "month, in whole days), or that was never inspected; the Venues and Duty pages and "
+        "the briefing count it the same way.",
+    },
+    "help.hazards": {
+        "zh-CN": "期末未整改：期末前发现、期末时尚未整改完成（待整改或整改中）的隐患；超过整改期限：其中期末时已过整改期限的，"
+        "因此不会多于未整改数。",
+        "en": "Not rectified at the end: hazards found before the end of the period and not "
+        "rectified then (open or rectifying); past deadline: those of them whose deadline "
+        "had passed, so never more than the not rectified.",
+    },
     "ov.gaps": {
         "zh-CN": "巡防缺口（风险高、夜间巡逻少）前 {n} 名",
         "en": "Top {n} gaps (high risk, little night patrol)",
@@ -135,19 +188,30 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "fig.volunteers": {"zh-CN": "群防群治力量（人次）", "en": "Volunteers (person-times)"},
     "fig.people_checked": {"zh-CN": "盘查人员", "en": "People checked"},
-    "fig.night_patrol_h": {"zh-CN": "夜间巡逻（小时）", "en": "Night patrol (hours)"},
+    "fig.night_patrol_h": {
+        "zh-CN": "夜间巡逻（台·小时，GPS轨迹）",
+        "en": "Night patrol (unit-hours, GPS tracks)",
+    },
     "fig.venues_inspected": {"zh-CN": "检查场所（家）", "en": "Venues inspected"},
     "fig.site_patrols": {"zh-CN": "重点部位巡查（次）", "en": "Key-site patrols"},
     "fig.hazards_found": {"zh-CN": "发现隐患", "en": "Hazards found"},
     "fig.hazards_rectified": {"zh-CN": "整改隐患", "en": "Hazards rectified"},
-    "fig.hazards_open": {"zh-CN": "未整改隐患（期末）", "en": "Hazards open (end of period)"},
+    "fig.hazards_open": {
+        "zh-CN": "未整改隐患（期末，含整改中）",
+        "en": "Hazards not rectified (end of period, incl. rectifying)",
+    },
     # coverage
     "cov.map": {"zh-CN": "夜间巡逻停留（按六边形）", "en": "Night patrol dwell by cell"},
     "cov.unit_kinds": {"zh-CN": "巡逻方式", "en": "Unit kinds"},
     "cov.legend": {"zh-CN": "夜间巡逻（分钟）", "en": "Night patrol (minutes)"},
     "cov.summary": {
-        "zh-CN": "{cells} 个六边形有夜间巡逻，合计 {hours} 小时。",
-        "en": "{cells} cells patrolled at night, {hours} hours in all.",
+        "zh-CN": "{cells} 个六边形有夜间巡逻；夜间巡逻 {hours} 台·小时（{night}，各巡逻单元GPS轨迹在所选区域内停留之和）。",
+        "en": "{cells} cells patrolled at night; {hours} night patrol hours ({night}; "
+        "unit-hours the units' GPS tracks spent in the chosen area).",
+    },
+    "cov.kinds_only": {
+        "zh-CN": "仅计所选巡逻方式：{kinds}（总览页为全部巡逻方式）。",
+        "en": "Chosen unit kinds only: {kinds} (the Overview counts every kind).",
     },
     "cov.tracks": {"zh-CN": "单夜巡逻轨迹", "en": "One night's tracks"},
     "cov.night": {"zh-CN": "夜间日期", "en": "Night of"},
@@ -202,12 +266,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "ven.table": {"zh-CN": "场所台账与检查状态", "en": "Venues and inspection status"},
     "ven.overdue": {"zh-CN": "超期未检或待复查的场所", "en": "Venues overdue or owing a follow-up"},
     "ven.rules": {
-        "zh-CN": "检查周期：KTV、酒吧、网吧、旅馆、浴室 30 天，养老机构 60 天，"
-        "市场 90 天，餐饮 180 天；"
-        "高风险场所周期减半。以上为默认值，派出所可调整。",
-        "en": "Inspection intervals: KTV, bar, internet cafe, hotel, bathhouse 30 days, "
-        "nursing home 60, market 90, restaurant 180; high-risk venues half that. "
-        "These are defaults the station can change.",
+        "zh-CN": "超期未检：截至当日，距上次检查已超过该场所等级的检查周期，或从未检查。"
+        "检查周期按“设置”页勤务规范中各等级每月检查次数换算（默认A级每月1次即30天、B级3次即10天、"
+        "C级5次即6天）；无风险等级的场所按B级。",
+        "en": "Overdue: at the end of the day, more days since the last inspection than the "
+        "venue's grade interval, or never inspected. The interval is a month divided by the "
+        "grade's inspections per month in the duty rules (Settings; by default grade A once a "
+        "month: 30 days, B three times: 10 days, C five times: 6 days); a venue without a risk "
+        "level is grade B.",
     },
     "ven.as_of": {"zh-CN": "状态截至 {date}。", "en": "Status as of {date}."},
     "ven.history": {"zh-CN": "场所检查记录", "en": "Inspection history"},
@@ -235,9 +301,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "haz.found": {"zh-CN": "本期发现", "en": "Found in period"},
     "haz.rectified": {"zh-CN": "本期整改", "en": "Rectified"},
     "haz.rate": {"zh-CN": "整改率", "en": "Rectification rate"},
-    "haz.open": {"zh-CN": "未整改", "en": "Open"},
-    "haz.rectifying": {"zh-CN": "整改中", "en": "Rectifying"},
-    "haz.overdue": {"zh-CN": "超期未整改", "en": "Overdue"},
+    "haz.not_rectified": {
+        "zh-CN": "期末未整改（含整改中）",
+        "en": "Not rectified at end (incl. rectifying)",
+    },
+    "haz.rectifying": {"zh-CN": "其中整改中", "en": "of which rectifying"},
+    "haz.overdue": {"zh-CN": "其中超过整改期限", "en": "of which past deadline"},
     "haz.by_category": {"zh-CN": "按类别", "en": "By category"},
     "haz.by_severity": {"zh-CN": "按严重程度", "en": "By severity"},
     "haz.table": {"zh-CN": "隐患清单（未整改及本期）", "en": "Hazards (open and found in period)"},

@@ -43,7 +43,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "plan.col.unit": {"zh-CN": "巡逻单元", "en": "Unit"},
     "plan.col.kind": {"zh-CN": "方式", "en": "Kind"},
     "plan.col.stops": {"zh-CN": "巡逻点数", "en": "Stops"},
-    "plan.col.value": {"zh-CN": "风险值", "en": "Value"},
+    "plan.col.value": {"zh-CN": "排序值（缺口或风险）", "en": "Value (gap or risk)"},
     "plan.col.latest": {"zh-CN": "最晚到达", "en": "Latest arrival"},
     "plan.col.travel_min": {"zh-CN": "行驶（分钟）", "en": "Travel (min)"},
     "plan.col.shift": {"zh-CN": "班次", "en": "Shift"},
@@ -72,10 +72,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "plan.candidates": {"zh-CN": "候选六边形数", "en": "Candidate cells"},
     "plan.value": {"zh-CN": "按何排序", "en": "Rank cells by"},
     "plan.value.gap": {
-        "zh-CN": "巡防空白（风险高、巡逻少）",
-        "en": "gap (high risk, little patrol)",
+        "zh-CN": "巡防缺口（区域内排序：风险高、巡逻少）",
+        "en": "gap (ranking within the area: high risk, little patrol)",
     },
-    "plan.value.risk": {"zh-CN": "风险", "en": "risk"},
+    "plan.value.risk": {"zh-CN": "风险（起/周）", "en": "risk (incidents/week)"},
     "plan.must": {
         "zh-CN": "必到六边形（如活动地点，逗号分隔）",
         "en": "Must-visit cells (e.g. an event; comma-separated H3 ids)",

@@ -7,6 +7,15 @@ Ratios, each measured against its baseline in the same run on the same points:
 ``index_vs_h3pandas``  our rate over h3pandas ``df.h3.geo_to_h3(res, lat_col, lng_col)``
 ``rollup_vs_index``    our full ``coverage.rollup`` time over our bare indexing time of the same
                        pings at resolution 10 (lower is better; target <= 3)
+``rollup_all_res_vs_res10``  the rollup at every served resolution (7-10, each split by its own
+                       cells, as the store keeps it since issue 19) over the rollup at res 10
+                       alone (what the store kept before), same pings, same process
+``import_all_res_vs_res10``  the whole import of a pings CSV through the real import path into a
+                       fresh SQLite store (read, validate, store, roll up), every resolution kept,
+                       over the same import keeping res 10 only (issue 19's target: <= 1.5)
+
+Figures also give the storage of the rollups per million pings (coverage rows and bytes, SQLite's
+``dbstat``) with every resolution and with res 10 only.
 
 Points are uniform in a box around Nanchang (115.8-116.1E, 28.6-28.8N); pings are street-like
 random walks (turns at right angles, cars and foot patrols, standstills), one fix every 10-30 s,
@@ -31,6 +40,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from geo.domain.period import RESOLUTIONS
 from tests.bench import reset_peak, rss_gib
 
 BOX = (115.8, 116.1, 28.6, 28.8)  # lng min, lng max, lat min, lat max
@@ -166,11 +176,19 @@ def _rollup_child(n_pings: int, n_shifts: int, pairs: int) -> dict:
     exact_peak = reset_peak()
     t_index = t_rollup = float("inf")
     out: dict = {}
+    t_all = float("inf")
+    rows_all: dict[str, int] = {}
     for _ in range(pairs):
         t_index = min(t_index, _best(lambda: latlng_to_cells(lat, lng, RES), 1))
         t = time.perf_counter()
         out = coverage.rollup(pings, shifts, tz=TZ)
         t_rollup = min(t_rollup, time.perf_counter() - t)
+        del out
+        gc.collect()
+        t = time.perf_counter()
+        out = coverage.rollup(pings, shifts, tz=TZ, resolutions=RESOLUTIONS)
+        t_all = min(t_all, time.perf_counter() - t)
+        rows_all = {str(k): int(v) for k, v in out["cells"].groupby("res").size().items()}
         del out
         gc.collect()
     t = time.perf_counter()
@@ -197,14 +215,82 @@ def _rollup_child(n_pings: int, n_shifts: int, pairs: int) -> dict:
         "rollup_input_rss_gib": input_rss,
         "rollup_peak_rss_gib": peak,
         "rollup_peak_is_rollup_only": exact_peak,
+        "rollup_all_res_time_s": t_all,
+        "rollup_all_res_rows": rows_all,
     }
 
 
-def _rollup_in_subprocess(n_pings: int, n_shifts: int, pairs: int) -> dict:
-    code = (
-        f"import json; from tests.bench.bench_coverage import _rollup_child; "
-        f"print(json.dumps(_rollup_child({n_pings}, {n_shifts}, {pairs})))"
-    )
+def _text(times: pd.Series) -> np.ndarray:
+    """Aware times as a CSV export spells them."""
+    return times.dt.strftime("%Y-%m-%d %H:%M:%S%z").to_numpy()
+
+
+def _import_child(n_pings: int, n_shifts: int, res10_only: bool) -> dict:
+    """Run in a fresh process: import a pings CSV (and its units and shifts) into a new SQLite
+    store through :func:`geo.ingest.import_file`; time the pings file, measure the rollups."""
+    import sqlite3
+    import tempfile
+
+    from geo import ingest, store
+    from geo.store import rollups
+
+    if res10_only:  # the store before issue 19: res-10 rows only
+        rollups.RESOLUTIONS = (RES,)  # type: ignore[misc]
+    os.environ["QY_MAX_UPLOAD_MB"] = "4096"  # a million pings make a 70 MiB file
+    pings, shifts = patrol_pings(n_pings, n_shifts)
+    span = pings.groupby("shift_id")["ts"].agg(["min", "max"])
+    with tempfile.TemporaryDirectory() as tmp:
+        units = pd.DataFrame(
+            {
+                "unit_id": "U" + shifts["shift_id"],
+                "name": "unit " + shifts["shift_id"],
+                "kind": shifts["unit_kind"],
+                "station": "ST",
+            }
+        )
+        table = pd.DataFrame(
+            {
+                "shift_id": shifts["shift_id"],
+                "unit_id": units["unit_id"],
+                "start": span.loc[shifts["shift_id"], "min"]
+                .dt.strftime("%Y-%m-%d %H:%M:%S%z")
+                .values,
+                "end": span.loc[shifts["shift_id"], "max"]
+                .dt.strftime("%Y-%m-%d %H:%M:%S%z")
+                .values,
+            }
+        )
+        files = {}
+        for kind, frame in (("units", units), ("shifts", table)):
+            files[kind] = f"{tmp}/{kind}.csv"
+            frame.to_csv(files[kind], index=False)
+        files["pings"] = f"{tmp}/pings.csv"
+        pings.assign(ts=_text(pings["ts"])).to_csv(files["pings"], index=False)
+        del pings
+        db = f"{tmp}/store.db"
+        engine = store.connect(f"sqlite:///{db}")
+        for kind in ("units", "shifts"):
+            ingest.import_file(engine, kind, files[kind])
+        t = time.perf_counter()
+        summary = ingest.import_file(engine, "pings", files["pings"])
+        t_import = time.perf_counter() - t
+        engine.dispose()
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute("SELECT COUNT(*) FROM coverage").fetchone()[0]
+            size = conn.execute(
+                "SELECT SUM(pgsize) FROM dbstat WHERE name LIKE '%coverage%'"
+            ).fetchone()[0]
+    per_m = 1_000_000 / max(summary.accepted, 1)
+    return {
+        "pings": summary.accepted,
+        "import_s": t_import,
+        "coverage_rows_per_m_pings": rows * per_m,
+        "coverage_mib_per_m_pings": size * per_m / 2**20,
+    }
+
+
+def _in_subprocess(call: str) -> dict:
+    code = f"import json; from tests.bench import bench_coverage as b; print(json.dumps(b.{call}))"
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ)
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
@@ -214,17 +300,46 @@ def _rollup_in_subprocess(n_pings: int, n_shifts: int, pairs: int) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+def _imports(n_pings: int, n_shifts: int) -> dict:
+    """The import with every resolution and with res 10 only, alternating, best of two each."""
+    best: dict[bool, dict] = {}
+    for _ in range(2):
+        for res10_only in (True, False):
+            got = _in_subprocess(f"_import_child({n_pings}, {n_shifts}, {res10_only})")
+            if res10_only not in best or got["import_s"] < best[res10_only]["import_s"]:
+                best[res10_only] = got
+    new, old = best[False], best[True]
+    return {
+        "import_pings": new["pings"],
+        "import_all_res_s": new["import_s"],
+        "import_res10_s": old["import_s"],
+        "import_all_res_rate_pings_s": new["pings"] / new["import_s"],
+        "coverage_rows_per_m_pings": new["coverage_rows_per_m_pings"],
+        "coverage_rows_per_m_pings_res10_only": old["coverage_rows_per_m_pings"],
+        "coverage_mib_per_m_pings": new["coverage_mib_per_m_pings"],
+        "coverage_mib_per_m_pings_res10_only": old["coverage_mib_per_m_pings"],
+    }
+
+
+def _rollup_in_subprocess(n_pings: int, n_shifts: int, pairs: int) -> dict:
+    return _in_subprocess(f"_rollup_child({n_pings}, {n_shifts}, {pairs})")
+
+
 def run(quick: bool = False) -> dict:
     """Run the coverage benchmark; ``quick`` uses 1M pings (well under a minute)."""
     n_pings = 1_000_000 if quick else 10_000_000
     n_shifts = 500 if quick else 5_000
     idx = _index_rates(n=n_pings, n_slow=200_000 if quick else 1_000_000, rounds=3)
     roll = _rollup_in_subprocess(n_pings, n_shifts, pairs=3)
-    figures = {**idx, **roll}
+    # the import path holds every row in memory (issue 23): 1M pings, not 10M, for the import
+    imp = _imports(200_000 if quick else 1_000_000, 100 if quick else 500)
+    figures = {**idx, **roll, **imp}
     ratios = {
         "index_vs_h3_loop": idx["index_rate_pts_s"] / idx["h3_loop_rate_pts_s"],
         "index_vs_h3pandas": idx["index_rate_pts_s"] / idx["h3pandas_rate_pts_s"],
         "rollup_vs_index": roll["rollup_time_s"] / roll["rollup_index_time_s"],
+        "rollup_all_res_vs_res10": roll["rollup_all_res_time_s"] / roll["rollup_time_s"],
+        "import_all_res_vs_res10": imp["import_all_res_s"] / imp["import_res10_s"],
     }
     return {"ratios": ratios, "figures": figures}
 
