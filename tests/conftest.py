@@ -141,3 +141,16 @@ def demo_db_url(demo_db_file: Path, tmp_path: Path) -> str:
     copy = tmp_path / "demo.db"
     shutil.copyfile(demo_db_file, copy)
     return f"sqlite:///{copy}"
+
+
+@pytest.fixture(scope="module")
+def demo_copy(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
+    """A store on a copy of the session's demo store, shared by one test module (its tests may
+    write to it)."""
+    copy = tmp_path_factory.mktemp("demo-copy") / "demo.db"
+    shutil.copyfile(demo_db_file, copy)
+    url = f"sqlite:///{copy}"
+    eng = store.connect(url)
+    yield eng
+    store.forget(url)
+    eng.dispose()

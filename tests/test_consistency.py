@@ -14,8 +14,7 @@ it). Risk and gap rows go into :data:`RISK_GAP_FIGURES`.
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,6 @@ import pytest
 import sqlalchemy as sa
 
 from cli import main
-from geo import store
 from geo.domain import hexes
 from geo.services import briefing, coverage, duty, hazards, maps, overview, venues
 from geo.services.access import DEMO_USERS
@@ -265,15 +263,9 @@ ALL_FIGURES = {**FIGURES, **RISK_GAP_FIGURES}
 
 
 @pytest.fixture(scope="module")
-def demo(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
-    """A copy of the session's demo store, shared by this module's tests."""
-    copy = tmp_path_factory.mktemp("consistency") / "demo.db"
-    shutil.copyfile(demo_db_file, copy)
-    url = f"sqlite:///{copy}"
-    eng = store.connect(url)
-    yield eng
-    store.forget(url)
-    eng.dispose()
+def demo(demo_copy: sa.Engine) -> sa.Engine:
+    """The module's copy of the session's demo store."""
+    return demo_copy
 
 
 _MEMO: dict[tuple[Any, ...], Any] = {}

@@ -225,19 +225,9 @@ def test_campaign_figures_from_frames():
 
 
 @pytest.fixture(scope="module")
-def demo_engine(demo_db_file, tmp_path_factory):
+def demo_engine(demo_copy):
     """A copy of the session's demo store (tests/test_demo_store.py tests loading it)."""
-    import shutil
-
-    from geo import store
-
-    copy = tmp_path_factory.mktemp("demo") / "demo.db"
-    shutil.copyfile(demo_db_file, copy)
-    url = f"sqlite:///{copy}"
-    eng = store.connect(url)
-    yield eng
-    store.forget(url)
-    eng.dispose()
+    return demo_copy
 
 
 @pytest.mark.slow

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from geo import store
 from geo.i18n import t
 from geo.reports import briefing
 from geo.services import briefing as briefing_svc
@@ -19,12 +18,9 @@ from tests.browser.test_app_browser import _open
 
 
 @pytest.fixture(scope="module")
-def demo_engine(demo_db_file: Path, tmp_path_factory: pytest.TempPathFactory):
-    copy = tmp_path_factory.mktemp("brief-browser") / "demo.db"
-    shutil.copyfile(demo_db_file, copy)
-    url = f"sqlite:///{copy}"
-    yield store.connect(url)
-    store.forget(url)
+def demo_engine(demo_copy):
+    """The module's copy of the session's demo store."""
+    return demo_copy
 
 
 def test_briefing_page_and_downloads(
