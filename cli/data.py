@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cli._common import UsageError, add_as, add_db, doc, engine, who
+from geo.config import get_settings
 from geo.domain import schema
 from geo.services import access, data, demo
 from geo.services.access import Principal
@@ -36,7 +37,10 @@ def add_demo(sub: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
-    """Import one file of a record kind."""
+    """Import one file of a record kind. The summary counts rows rejected and rows stored
+    outside every area (flagged, left out of every page and figure); --rejects writes every
+    problem of every rejected row and the rows outside, with reasons in the language of
+    --lang (default: QY_LANG)."""
     path = Path(args.file)
     if not path.exists():
         raise UsageError(f"{args.file}: no such file")
@@ -44,23 +48,27 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
     user = who(args, eng)
     if isinstance(user, Principal) and user.role != "admin":
         raise UsageError(f"import: {args.as_user} is a {user.role}; only an admin imports")
-    summary = data.import_file(
-        eng,
-        args.kind,
-        path,
-        crs=args.crs,
-        sheet=args.sheet,
-        encoding=args.encoding,
-        user=args.as_user or "cli",
-        via="cli",
-        command=args.command,
-    )
+    try:
+        summary = data.import_file(
+            eng,
+            args.kind,
+            path,
+            crs=args.crs,
+            sheet=args.sheet,
+            encoding=args.encoding,
+            user=args.as_user or "cli",
+            via="cli",
+            command=args.command,
+        )
+    except data.FileError as e:  # missing or doubled columns, said in the user's language
+        raise data.FileError(e.text(args.lang or get_settings().lang)) from None
     out = summary.as_dict()
+    report = data.rejects_report(summary, args.lang or get_settings().lang)
     if args.rejects:
-        Path(args.rejects).write_text(data.rejects_csv(summary.rejects), encoding="utf-8-sig")
+        Path(args.rejects).write_bytes(report.csv)  # UTF-8 with BOM, for spreadsheets
         out["rejects_file"] = args.rejects
     elif summary.rejected or summary.conflicts:
-        out["first_rejects"] = summary.rejects.head(5)[["row", "column", "reason"]].to_dict(
+        out["first_rejects"] = report.rejects.head(5)[["row", "column", "reason"]].to_dict(
             "records"
         )
     return out
@@ -69,7 +77,7 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
 def add_import(sub: Any) -> None:
     p = sub.add_parser(
         "import",
-        help=doc(cmd_import),
+        help=doc(cmd_import).split(". ")[0],
         description=doc(cmd_import)
         + " Formats: CSV (UTF-8, BOM, GBK), XLSX, GeoJSON, GeoPackage, zipped "
         "Shapefile, Parquet.",
@@ -85,7 +93,15 @@ def add_import(sub: Any) -> None:
     )
     p.add_argument("--sheet", help="XLSX sheet name (default: the first)")
     p.add_argument("--encoding", help="CSV encoding (default: UTF-8/BOM, then GB18030)")
-    p.add_argument("--rejects", metavar="F.csv", help="write rejected rows with reasons here")
+    p.add_argument(
+        "--rejects",
+        metavar="F.csv",
+        help="write every problem of every rejected row (file, row, column, value, reason) "
+        "and the rows stored outside every area here",
+    )
+    p.add_argument(
+        "--lang", choices=["zh-CN", "en"], help="language of the reasons (default: QY_LANG, zh-CN)"
+    )
     p.add_argument(
         "--as",
         dest="as_user",

@@ -269,7 +269,8 @@ def test_every_csv_export_is_formula_safe(
     ).to_csv(bad, index=False)
     rejects = tmp_path / "rejects.csv"
     assert cli(["import", "venues", str(bad), "--db", url, "--rejects", str(rejects)]) == 0
-    assert len(pd.read_csv(rejects, encoding="utf-8-sig")) == 2 and risky(rejects) == []
+    # every problem of a row: row 2's category and latitude, row 3's category
+    assert len(pd.read_csv(rejects, encoding="utf-8-sig")) == 3 and risky(rejects) == []
     # plan stops (CLI plan --out .csv, the page's CSV download)
     assert (
         cli(

@@ -16,9 +16,9 @@ from geo.services import data
 from views import _common as ui
 from views import _map
 
-__all__ = ["COUNTS", "choice", "mapping_form", "report", "show"]
+__all__ = ["COUNTS", "choice", "mapping_form", "outside_list", "report", "show"]
 
-COUNTS = ("read", "accepted", "duplicates", "conflicts", "rejected")
+COUNTS = ("read", "accepted", "duplicates", "conflicts", "rejected", "outside")
 """The row counts of an import (its report and the import history)."""
 
 
@@ -62,22 +62,62 @@ def mapping_form(kind_name: str, pre: data.FilePreview) -> dict[str, str]:
 
 
 def report(summary: data.ImportSummary) -> None:
-    """The report of an import: its row counts and every rejected row (with their download, which
-    is audited), or that none was rejected."""
+    """The report of an import: its row counts, every problem of every rejected row and the rows
+    stored outside every area (with their download, which is audited), or that none was
+    rejected."""
     st.subheader(ui.tr("data.report", file=md_escape(summary.file)))
     for m, field in zip(st.columns(len(COUNTS)), COUNTS, strict=True):
         m.metric(ui.tr(f"col.{field}"), f"{getattr(summary, field):,}")
-    if not len(summary.rejects):
+    if summary.naive_times:  # how times were read: the zone, and day/month order per column
+        st.caption(ui.tr("data.naive_times", tz=md_escape(summary.naive_times)))
+    for column, rule in (summary.date_order or {}).items():
+        st.caption(ui.tr(f"data.date_order.{rule}", column=md_escape(column)))
+    if not len(summary.rejects) and not len(summary.outside_rows):
         st.success(ui.tr("data.no_rejects"))
         return
-    rejects = data.rejects_report(summary, ui.lang())  # the reasons in the user's language
-    show(rejects.table, {"file": "col.file"} | _map.columns("row column value reason", "data."))
+    rep = data.rejects_report(summary, ui.lang())  # the reasons in the user's language
+    heads = {"file": "col.file"} | _map.columns("row column value reason", "data.")
+    if len(rep.rejects):
+        problems = len(rep.rejects) - summary.conflicts
+        st.caption(ui.tr("data.rejects_caption", rows=summary.rejected, problems=problems))
+        show(rep.rejects, heads)
+    else:
+        st.success(ui.tr("data.no_rejects"))
+    if len(rep.outside):
+        st.warning(ui.tr("data.outside_caption", n=summary.outside))
+        show(rep.outside, heads)
     st.download_button(
         ui.tr("data.download_rejects"),
-        rejects.csv,
-        file_name=rejects.file_name,
+        rep.csv,
+        file_name=rep.file_name,
         mime="text/csv",
         on_click=ui.audit,
         args=("download", f"rejects-{summary.file}"),
-        kwargs={"kind": "rejects", "rows": len(rejects.table)},
+        kwargs={"kind": "rejects", "rows": len(rep.table)},
+    )
+
+
+def outside_list() -> None:
+    """The stored records outside every area (flagged; no page or figure counts them), with
+    their download (audited)."""
+    st.subheader(ui.tr("data.outside_title"))
+    st.caption(ui.tr("data.outside_help"))
+    rep = data.outside_report(ui.engine())
+    if rep.table.empty:
+        st.write(ui.tr("data.no_outside"))
+        return
+    kinds = rep.table["kind"].map(_map.formatter(prefix="kind."))
+    heads = {"kind": "col.kind", "source_file": "col.file"} | _map.columns(
+        "record_id source_row lat lng", "data."
+    )
+    show(rep.table.assign(kind=kinds), heads)
+    st.download_button(
+        ui.tr("data.download_outside"),
+        rep.csv,
+        file_name=rep.file_name,
+        mime="text/csv",
+        key="data_outside_download",
+        on_click=ui.audit,
+        args=("download", rep.file_name),
+        kwargs={"kind": "outside", "rows": len(rep.table)},
     )

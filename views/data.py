@@ -43,7 +43,7 @@ if uploaded is not None:
         )
         pre = data.preview_file(path, kind_name, sheet=sheet, encoding=encoding, name=name)
     except data.FileError as e:
-        st.error(md_escape(str(e)))
+        st.error(md_escape(e.text(ui.lang())))
         st.stop()
     st.subheader(ui.tr("data.preview", rows=pre.rows))
     _data.show(pre.head)
@@ -64,7 +64,7 @@ if uploaded is not None:
         except data.StoreBusy:
             st.warning(ui.tr("data.busy", file=md_escape(name)))
         except data.FileError as e:
-            st.error(md_escape(str(e)))
+            st.error(md_escape(e.text(ui.lang())))
         else:
             st.cache_data.clear()
             st.session_state["data_last"] = summary
@@ -72,6 +72,8 @@ if uploaded is not None:
 last = st.session_state.get("data_last")
 if last is not None:
     _data.report(last)
+
+_data.outside_list()  # records outside every area: stored, flagged, counted nowhere
 
 st.subheader(ui.tr("app.imports"))
 history = data.import_table(ui.engine())

@@ -14,6 +14,13 @@ Column types
 ``ts``       a tz-aware instant; stored as UTC, shown in the configured zone (Asia/Shanghai)
 ``enum``     one of ``Column.choices``; ingest also accepts the zh/en synonyms in ``ENUM_ALIASES``
 ``geometry`` a polygon or multipolygon (areas only), stored as WKT in WGS-84
+
+Header aliases
+--------------
+A column's name and ``aliases`` are its first tier of header names; ``fallback`` holds weaker tiers,
+tried in order only when no header of an earlier tier is in the file (a 110 export's 报警时间 wins
+over its 接警时间, 警情编号 over 编号 and 序号). Two headers of one tier for one column are an
+error, never a silent pick (:func:`geo.ingest.columns.map_headers`).
 """
 
 from __future__ import annotations
@@ -39,6 +46,12 @@ class Column:
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     default: object = None
+    fallback: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def tiers(self) -> tuple[tuple[str, ...], ...]:
+        """Header names in tiers, strongest first: the name and aliases, then ``fallback``."""
+        return ((self.name, *self.aliases), *self.fallback)
 
 
 @dataclass(frozen=True)
@@ -76,23 +89,29 @@ class Kind:
         raise KeyError(msg)
 
 
-# Aliases shared by many kinds. Matching is case-insensitive and ignores spaces, underscores,
-# hyphens and brackets, so "Lat (WGS84)" and "lat_wgs84" both match "lat".
-_LAT = ("latitude", "lat", "y", "纬度", "緯度", "wd", "gps纬度", "纬度(wgs84)", "纬度坐标")
+# Aliases shared by many kinds. Matching ignores case, full-width forms, spaces, underscores,
+# hyphens, brackets and what they hold (units such as "(km/h)"), so "Lat (WGS84)" and "LAT" both
+# match "lat" (geo.ingest.columns.norm_header).
+_LAT = ("latitude", "lat", "纬度", "緯度", "wd", "gps纬度", "纬度坐标", "lat wgs84", "lat_dd")
 _LNG = (
     "longitude",
     "lng",
     "lon",
     "long",
-    "x",
     "经度",
     "經度",
     "jd",
     "gps经度",
-    "经度(wgs84)",
     "经度坐标",
+    "lng wgs84",
+    "lon wgs84",
+    "long_dd",
 )
+# X/Y of GIS exports (ArcGIS's POINT_X/POINT_Y): used when no longitude/latitude header is there
+_LAT_XY = (("y", "point_y", "y坐标", "纵坐标", "coord y", "ycoord"),)
+_LNG_XY = (("x", "point_x", "x坐标", "横坐标", "coord x", "xcoord"),)
 _NAME = ("name", "名称", "名字", "单位名称", "场所名称", "部位名称")
+_NAME_WEAK = (("名称", "名字", "name", "title", "标题"),)
 _CATEGORY = ("category", "type", "类别", "类型", "分类", "种类")
 _STATUS = ("status", "state", "状态", "处理状态", "整改状态")
 _UNIT = (
@@ -100,7 +119,9 @@ _UNIT = (
     "unit",
     "unit id",
     "单位编号",
+    "单元编号",
     "巡逻单元",
+    "巡逻单元编号",
     "巡逻单位",
     "警组",
     "警组编号",
@@ -108,17 +129,15 @@ _UNIT = (
     "巡逻组",
     "巡逻组编号",
 )
-_TS = (
-    "ts",
-    "time",
-    "timestamp",
-    "datetime",
-    "时间",
-    "日期时间",
-    "发生时间",
-    "报警时间",
-    "定位时间",
+# a GPS vendor's export names the unit by its device (the unit ids are the device ids then)
+_UNIT_DEVICE = (("device", "device id", "设备编号", "设备号", "终端编号", "终端号", "车牌号"),)
+# the key of a record kind when its own name for it is not there: 编号 and ID, then a row number
+_KEY_WEAK = (
+    ("编号", "id", "no", "uid", "唯一标识"),
+    ("序号", "objectid", "fid", "object id", "oid", "行号"),
 )
+# times named by no system in particular: used when the kind's own time header is not there
+_TS_WEAK = ("ts", "time", "timestamp", "datetime", "date time", "时间", "日期时间", "时间戳")
 
 UNIT_KINDS = ("police_car", "foot", "auxiliary", "volunteer")
 SITE_CATEGORIES = ("school", "bank", "hub", "market", "hospital", "mall", "government", "post")
@@ -180,14 +199,21 @@ _add(
         label_en="Patrol units",
         key=("unit_id",),
         columns=(
-            Column("unit_id", "id", True, aliases=_UNIT),
-            Column("name", "str", True, aliases=(*_NAME, "单元名称", "警组名称")),
+            Column("unit_id", "id", True, aliases=_UNIT, fallback=(*_UNIT_DEVICE, *_KEY_WEAK)),
+            Column(
+                "name",
+                "str",
+                True,
+                aliases=("单元名称", "警组名称", "unit name", "巡逻单元名称", "呼号"),
+                fallback=(("单位名称", "部位名称", "场所名称"), *_NAME_WEAK),
+            ),
             Column(
                 "kind",
                 "enum",
                 True,
                 UNIT_KINDS,
-                ("kind", "unit kind", "类型", "类别", "单元类型", "巡逻方式"),
+                ("kind", "unit kind", "单元类型", "巡逻方式", "勤务方式"),
+                fallback=(("类型", "类别", "type", "category"),),
             ),
             Column(
                 "station",
@@ -211,19 +237,40 @@ _add(
                 "id",
                 True,
                 aliases=("shift_id", "shift", "班次", "班次编号", "勤务编号", "巡逻编号"),
+                fallback=_KEY_WEAK,
             ),
-            Column("unit_id", "id", True, aliases=_UNIT),
+            Column("unit_id", "id", True, aliases=_UNIT, fallback=_UNIT_DEVICE),
             Column(
                 "start",
                 "ts",
                 True,
-                aliases=("start", "start time", "begin", "开始时间", "上岗时间", "出巡时间"),
+                aliases=(
+                    "start",
+                    "start time",
+                    "begin",
+                    "started at",
+                    "开始时间",
+                    "上岗时间",
+                    "出巡时间",
+                    "出发时间",
+                    "签到时间",
+                ),
             ),
             Column(
                 "end",
                 "ts",
                 True,
-                aliases=("end", "end time", "finish", "结束时间", "下岗时间", "收队时间"),
+                aliases=(
+                    "end",
+                    "end time",
+                    "finish",
+                    "ended at",
+                    "结束时间",
+                    "下岗时间",
+                    "收队时间",
+                    "返回时间",
+                    "签退时间",
+                ),
             ),
             Column(
                 "police",
@@ -286,11 +333,32 @@ _add(
                 False,
                 aliases=("shift_id", "shift", "班次", "班次编号", "勤务编号"),
             ),
-            Column("unit_id", "id", False, aliases=_UNIT),
-            Column("ts", "ts", True, aliases=(*_TS, "gps时间", "fix time")),
-            Column("lat", "lat", True, aliases=_LAT),
-            Column("lng", "lng", True, aliases=_LNG),
-            Column("speed", "float", False, aliases=("speed", "速度", "speed_kph", "速度(km/h)")),
+            Column("unit_id", "id", False, aliases=_UNIT, fallback=_UNIT_DEVICE),
+            Column(
+                "ts",
+                "ts",
+                True,
+                aliases=(
+                    "ts",
+                    "定位时间",
+                    "gps时间",
+                    "fix time",
+                    "gps time",
+                    "采集时间",
+                    "回传时间",
+                    "上报时间",
+                    "report time",
+                ),
+                fallback=(_TS_WEAK, ("接收时间", "创建时间", "记录时间", "receive time")),
+            ),
+            Column("lat", "lat", True, aliases=_LAT, fallback=_LAT_XY),
+            Column("lng", "lng", True, aliases=_LNG, fallback=_LNG_XY),
+            Column(
+                "speed",
+                "float",
+                False,
+                aliases=("speed", "速度", "speed_kph", "车速", "gps速度", "速度km/h", "speed kmh"),
+            ),
             Column("accuracy", "float", False, aliases=("accuracy", "精度", "hdop", "定位精度")),
         ),
     )
@@ -305,12 +373,22 @@ _add(
         located=True,
         columns=(
             Column(
-                "site_id", "id", True, aliases=("site_id", "site", "部位编号", "点位编号", "编号")
+                "site_id",
+                "id",
+                True,
+                aliases=("site_id", "site", "部位编号", "点位编号", "重点部位编号"),
+                fallback=_KEY_WEAK,
             ),
-            Column("name", "str", True, aliases=_NAME),
+            Column(
+                "name",
+                "str",
+                True,
+                aliases=("部位名称", "点位名称", "重点部位名称", "site name"),
+                fallback=(("单位名称", "场所名称"), *_NAME_WEAK),
+            ),
             Column("category", "enum", True, SITE_CATEGORIES, _CATEGORY),
-            Column("lat", "lat", True, aliases=_LAT),
-            Column("lng", "lng", True, aliases=_LNG),
+            Column("lat", "lat", True, aliases=_LAT, fallback=_LAT_XY),
+            Column("lng", "lng", True, aliases=_LNG, fallback=_LNG_XY),
         ),
     )
 )
@@ -322,9 +400,20 @@ _add(
         label_en="Key-site checks",
         key=(),
         columns=(
-            Column("site_id", "id", True, aliases=("site_id", "site", "部位编号", "点位编号")),
-            Column("ts", "ts", True, aliases=(*_TS, "巡查时间", "签到时间")),
-            Column("unit_id", "id", True, aliases=_UNIT),
+            Column(
+                "site_id",
+                "id",
+                True,
+                aliases=("site_id", "site", "部位编号", "点位编号", "重点部位编号"),
+            ),
+            Column(
+                "ts",
+                "ts",
+                True,
+                aliases=("ts", "巡查时间", "签到时间", "打卡时间", "check time", "checked at"),
+                fallback=(_TS_WEAK, ("登记时间", "上报时间", "定位时间")),
+            ),
+            Column("unit_id", "id", True, aliases=_UNIT, fallback=_UNIT_DEVICE),
         ),
     )
 )
@@ -337,13 +426,25 @@ _add(
         key=("venue_id",),
         located=True,
         columns=(
-            Column("venue_id", "id", True, aliases=("venue_id", "venue", "场所编号", "编号")),
-            Column("name", "str", True, aliases=_NAME),
+            Column(
+                "venue_id",
+                "id",
+                True,
+                aliases=("venue_id", "venue", "场所编号", "场所代码", "单位编号"),
+                fallback=_KEY_WEAK,
+            ),
+            Column(
+                "name",
+                "str",
+                True,
+                aliases=("场所名称", "venue name"),
+                fallback=(("单位名称", "店名", "商户名称"), *_NAME_WEAK),
+            ),
             Column(
                 "category", "enum", True, VENUE_CATEGORIES, (*_CATEGORY, "场所类型", "行业类别")
             ),
-            Column("lat", "lat", True, aliases=_LAT),
-            Column("lng", "lng", True, aliases=_LNG),
+            Column("lat", "lat", True, aliases=_LAT, fallback=_LAT_XY),
+            Column("lng", "lng", True, aliases=_LNG, fallback=_LNG_XY),
             Column(
                 "licence",
                 "str",
@@ -372,8 +473,14 @@ _add(
         key=(),
         columns=(
             Column("inspection_id", "id", False, aliases=("inspection_id", "检查编号")),
-            Column("venue_id", "id", True, aliases=("venue_id", "venue", "场所编号")),
-            Column("ts", "ts", True, aliases=(*_TS, "检查时间", "检查日期")),
+            Column("venue_id", "id", True, aliases=("venue_id", "venue", "场所编号", "场所代码")),
+            Column(
+                "ts",
+                "ts",
+                True,
+                aliases=("ts", "检查时间", "检查日期", "inspection time", "inspected at"),
+                fallback=(_TS_WEAK, ("登记时间", "上报时间", "日期", "date")),
+            ),
             Column("unit_id", "id", False, aliases=_UNIT),
             Column(
                 "result",
@@ -406,7 +513,13 @@ _add(
         key=("hazard_id",),
         located=True,
         columns=(
-            Column("hazard_id", "id", True, aliases=("hazard_id", "hazard", "隐患编号", "编号")),
+            Column(
+                "hazard_id",
+                "id",
+                True,
+                aliases=("hazard_id", "hazard", "隐患编号", "隐患代码", "hazard no"),
+                fallback=_KEY_WEAK,
+            ),
             Column(
                 "category", "enum", True, HAZARD_CATEGORIES, (*_CATEGORY, "隐患类别", "隐患类型")
             ),
@@ -417,9 +530,18 @@ _add(
                 HAZARD_SEVERITIES,
                 ("severity", "level", "等级", "隐患等级", "严重程度"),
             ),
-            Column("lat", "lat", True, aliases=_LAT),
-            Column("lng", "lng", True, aliases=_LNG),
-            Column("found_at", "ts", True, aliases=("found at", "found", "发现时间", "排查时间")),
+            Column("lat", "lat", True, aliases=_LAT, fallback=_LAT_XY),
+            Column("lng", "lng", True, aliases=_LNG, fallback=_LNG_XY),
+            Column(
+                "found_at",
+                "ts",
+                True,
+                aliases=("found at", "found", "发现时间", "发现日期", "排查时间", "排查日期"),
+                fallback=(
+                    ("上报时间", "登记时间", "录入时间", "报告时间", "reported at", "report time"),
+                    _TS_WEAK,
+                ),
+            ),
             Column("status", "enum", True, HAZARD_STATUSES, _STATUS),
             Column(
                 "rectified_at",
@@ -444,14 +566,50 @@ _add(
                 "incident_id",
                 "id",
                 True,
-                aliases=("incident_id", "incident", "警情编号", "接警编号", "编号", "案件编号"),
+                aliases=(
+                    "incident_id",
+                    "incident",
+                    "警情编号",
+                    "接警编号",
+                    "接警单号",
+                    "报警编号",
+                    "警情单号",
+                    "事件编号",
+                    "案件编号",
+                    "incident no",
+                    "case id",
+                    "event id",
+                ),
+                fallback=_KEY_WEAK,
             ),
-            Column("ts", "ts", True, aliases=_TS),
             Column(
-                "category", "enum", True, INCIDENT_CATEGORIES, (*_CATEGORY, "警情类别", "案件类别")
+                "ts",
+                "ts",
+                True,
+                aliases=("ts", "报警时间", "报警日期时间", "call time", "alarm time", "报案时间"),
+                fallback=(
+                    ("接警时间", "接报时间", "来电时间", "received at", "receive time"),
+                    ("发生时间", "案发时间", "事发时间", "发案时间", "occurred at", "event time"),
+                    (*_TS_WEAK, "登记时间", "上报时间", "reported at"),
+                ),
             ),
-            Column("lat", "lat", True, aliases=_LAT),
-            Column("lng", "lng", True, aliases=_LNG),
+            Column(
+                "category",
+                "enum",
+                True,
+                INCIDENT_CATEGORIES,
+                (
+                    *_CATEGORY,
+                    "警情类别",
+                    "案件类别",
+                    "警情类型",
+                    "案件类型",
+                    "incident category",
+                    "incident type",
+                ),
+            ),
+            Column("lat", "lat", True, aliases=_LAT, fallback=_LAT_XY),
+            Column("lng", "lng", True, aliases=_LNG, fallback=_LNG_XY),
             Column(
                 "priority",
                 "int",
@@ -471,9 +629,19 @@ _add(
         key=("area_id",),
         columns=(
             Column(
-                "area_id", "id", True, aliases=("area_id", "area", "网格编号", "辖区编号", "编号")
+                "area_id",
+                "id",
+                True,
+                aliases=("area_id", "area", "网格编号", "辖区编号", "网格代码"),
+                fallback=_KEY_WEAK,
             ),
-            Column("name", "str", True, aliases=(*_NAME, "网格名称", "辖区名称")),
+            Column(
+                "name",
+                "str",
+                True,
+                aliases=("网格名称", "辖区名称", "area name"),
+                fallback=(("单位名称",), *_NAME_WEAK),
+            ),
             Column("level", "enum", True, AREA_LEVELS, ("level", "层级", "级别", "类型")),
             Column("owner", "str", False, aliases=("owner", "负责人", "网格员", "责任人")),
             Column("parent_id", "id", False, aliases=("parent_id", "parent", "上级", "所属辖区")),
@@ -502,10 +670,11 @@ _add(
                     "dispute",
                     "纠纷编号",
                     "矛盾纠纷编号",
-                    "编号",
                     "案件编号",
                     "登记编号",
+                    "事件编号",
                 ),
+                fallback=_KEY_WEAK,
             ),
             Column(
                 "reported_at",
@@ -516,11 +685,11 @@ _add(
                     "reported",
                     "report time",
                     "登记时间",
-                    "排查时间",
-                    "发现时间",
-                    "受理时间",
-                    "报告时间",
-                    *_TS,
+                    "登记日期",
+                ),
+                fallback=(
+                    ("受理时间", "上报时间", "报告时间", "排查时间", "发现时间"),
+                    (*_TS_WEAK, "发生时间"),
                 ),
             ),
             Column(
@@ -530,8 +699,8 @@ _add(
                 DISPUTE_CATEGORIES,
                 (*_CATEGORY, "纠纷类型", "纠纷类别", "矛盾类型"),
             ),
-            Column("lat", "lat", False, aliases=_LAT),
-            Column("lng", "lng", False, aliases=_LNG),
+            Column("lat", "lat", False, aliases=_LAT, fallback=_LAT_XY),
+            Column("lng", "lng", False, aliases=_LNG, fallback=_LNG_XY),
             Column(
                 "site_id",
                 "id",
@@ -604,7 +773,13 @@ _add(
         key=("lead_id",),
         located=True,
         columns=(
-            Column("lead_id", "id", True, aliases=("lead_id", "lead", "线索编号", "编号")),
+            Column(
+                "lead_id",
+                "id",
+                True,
+                aliases=("lead_id", "lead", "线索编号", "举报编号"),
+                fallback=_KEY_WEAK,
+            ),
             Column(
                 "received_at",
                 "ts",
@@ -615,10 +790,9 @@ _add(
                     "receive time",
                     "接收时间",
                     "收到时间",
-                    "受理时间",
                     "举报时间",
-                    *_TS,
                 ),
+                fallback=(("受理时间", "登记时间", "上报时间"), _TS_WEAK),
             ),
             Column(
                 "channel",
@@ -634,8 +808,8 @@ _add(
                 LEAD_TOPICS,
                 ("topic", *_CATEGORY, "线索类别", "线索类型", "涉及类型"),
             ),
-            Column("lat", "lat", False, aliases=_LAT),
-            Column("lng", "lng", False, aliases=_LNG),
+            Column("lat", "lat", False, aliases=_LAT, fallback=_LAT_XY),
+            Column("lng", "lng", False, aliases=_LNG, fallback=_LNG_XY),
             Column(
                 "area_id",
                 "id",

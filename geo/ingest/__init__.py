@@ -9,7 +9,9 @@ column and reason).
 Headers in English or Chinese are mapped onto canonical columns by the alias table of
 :mod:`geo.domain.schema`. A row with a missing or unparsable required value, coordinates outside
 the configured region (or with latitude and longitude swapped) or an unknown category is rejected
-with its file, row number, column and reason; the rest lands, all in one transaction. Row numbers
+with its file, row number, column and reason (every problem of the row, one entry per column);
+the rest lands, all in one transaction. A point outside every stored area is no reject: the row
+is stored flagged ``outside`` and listed in the report as such; reads leave it out. Row numbers
 are the ones a user sees: the header is row 1 of a sheet or CSV, the first feature is row 1 of a
 vector file.
 """
@@ -19,7 +21,14 @@ from __future__ import annotations
 from geo.ingest.columns import map_headers, norm_header, suggest_mapping
 from geo.ingest.files import read_table, sheet_names
 from geo.ingest.load import import_file, import_frame
-from geo.ingest.report import FileError, ImportSummary, StoreBusy, rejects_csv, why
+from geo.ingest.report import (
+    FileError,
+    ImportSummary,
+    StoreBusy,
+    in_language,
+    rejects_csv,
+    why,
+)
 from geo.ingest.validate import validate
 from geo.ingest.values import parse_ts
 
@@ -29,6 +38,7 @@ __all__ = [
     "StoreBusy",
     "import_file",
     "import_frame",
+    "in_language",
     "map_headers",
     "norm_header",
     "parse_ts",

@@ -21,9 +21,16 @@ import sqlalchemy as sa
 
 from geo.config import Settings, get_settings
 from geo.domain import coords, schema
-from geo.ingest.columns import map_headers
+from geo.ingest.columns import date_orders, map_headers, with_pairs
 from geo.ingest.files import read_table
-from geo.ingest.report import FileError, ImportSummary, StoreBusy, reject_frame, why
+from geo.ingest.report import (
+    OUTSIDE,
+    FileError,
+    ImportSummary,
+    StoreBusy,
+    reject_frame,
+    why,
+)
 from geo.ingest.validate import validate
 from geo.store import engine as store_engine
 from geo.store import write as store_write
@@ -59,10 +66,22 @@ def import_frame(
     raw = raw.copy()
     raw.columns = [str(c) for c in raw.columns]
     col_map = map_headers(
-        kind, headers, file_name=file_name, overrides=mapping, has_geometry=geometry is not None
+        kind,
+        headers,
+        file_name=file_name,
+        overrides=mapping,
+        has_geometry=geometry is not None,
+        pairs=True,
     )
+    raw = with_pairs(raw, col_map)  # a date and a time column read as one time
     summary = ImportSummary(
-        kind=kind_name, file=file_name, read=len(raw), crs=crs, mapping=dict(col_map)
+        kind=kind_name,
+        file=file_name,
+        read=len(raw),
+        crs=crs,
+        mapping=dict(col_map),
+        naive_times=settings.tz,
+        date_order=date_orders(kind, raw, col_map),
     )
     good, rejects = validate(
         kind, raw, col_map, crs=crs, settings=settings, first_row=first_row, geometry=geometry
@@ -75,6 +94,7 @@ def import_frame(
             rejects,
             summary,
             col_map,
+            raw=raw.set_axis(np.arange(len(raw)) + first_row),  # by row number
             file_name=file_name,
             file_sha256=file_sha256,
             crs=crs,
@@ -100,12 +120,17 @@ def _store_rows(
     summary: ImportSummary,
     col_map: Mapping[str, str],
     *,
+    raw: pd.DataFrame,
     file_name: str,
     file_sha256: str,
     crs: str,
     user: str | None,
 ) -> ImportSummary:
-    """Store the validated rows of one file in one transaction (see :func:`import_frame`)."""
+    """Store the validated rows of one file in one transaction (see :func:`import_frame`).
+
+    ``raw`` is the file's rows as read, indexed by row number (the values shown for rows stored
+    outside every area).
+    """
     kind_name = kind.name
     with engine.begin() as conn:
         import_id = store_write.begin_import(
@@ -138,20 +163,17 @@ def _store_rows(
         res = store_write.write_records(
             conn, kind_name, good, import_id=import_id, source_file=file_name
         )
-        for r in res.rejected.itertuples(index=False):  # a few rows at most per check
+        for (column, other), part in res.rejected.groupby(["column", "other"], sort=False):
             reason = (
-                why("no_place", columns=r.other)
-                if r.column == "lat"
-                else why("reference", column=r.column, other=r.other)
+                why("no_place", columns=other)
+                if column == "lat"
+                else why("reference", column=column, other=other)
             )
             rejects = pd.concat(
                 [
                     rejects,
                     reject_frame(
-                        pd.Series([r.source_row]),
-                        col_map.get(r.column, r.column),
-                        pd.Series([r.value]),
-                        reason,
+                        part["source_row"], col_map.get(column, column), part["value"], reason
                     ),
                 ],
                 ignore_index=True,
@@ -167,7 +189,10 @@ def _store_rows(
         summary.accepted = res.accepted
         summary.duplicates = res.duplicates
         summary.conflicts = len(res.conflicts)
-        summary.rejected = len(rejects) - len(res.conflicts)
+        conflict = rejects["code"].isin(["conflict_in_file", "conflict_in_store"])
+        summary.rejected = int(rejects.loc[~conflict, "row"].nunique())  # rows, not problems
+        summary.outside = len(res.outside)
+        summary.outside_rows = _outside_rows(res.outside, raw, col_map)
         summary.import_id = import_id
         store_write.finish_import(
             conn,
@@ -177,10 +202,36 @@ def _store_rows(
             duplicates=summary.duplicates,
             conflicts=summary.conflicts,
             rejected=summary.rejected,
+            outside=summary.outside,
         )
     rejects.insert(0, "file", file_name)
     summary.rejects = rejects.sort_values("row", kind="stable").reset_index(drop=True)
+    summary.outside_rows.insert(0, "file", file_name)
     return summary
+
+
+def _outside_rows(
+    outside: pd.DataFrame, raw: pd.DataFrame, col_map: Mapping[str, str]
+) -> pd.DataFrame:
+    """Report entries (:data:`~geo.ingest.report.REJECT_COLUMNS`) of rows stored outside.
+
+    The value is the file's latitude and longitude as read; the stored WGS-84 point where the file
+    gave none (a geometry, a dispute placed at its venue).
+    """
+    rows = outside["source_row"].astype("int64")
+    stored = (
+        pd.to_numeric(outside["lat"]).round(6).astype("string")
+        + ","
+        + pd.to_numeric(outside["lng"]).round(6).astype("string")
+    )
+    stored.index = rows.to_numpy()
+    shown = stored
+    column = col_map.get("lat") or col_map.get("venue_id") or col_map.get("site_id") or "geometry"
+    if "lat" in col_map and "lng" in col_map:
+        lat = raw[col_map["lat"]].reindex(rows).astype("string").str.strip()
+        lng = raw[col_map["lng"]].reindex(rows).astype("string").str.strip()
+        shown = (lat + "," + lng).where(lat.fillna("").ne("") & lng.fillna("").ne(""), stored)
+    return reject_frame(rows, column, shown.set_axis(rows.index), why(OUTSIDE))
 
 
 def import_file(

@@ -1,12 +1,14 @@
 """What an import says back: the file-level error, the summary and every rejected row.
 
-Each rejected row comes with its reason (file, row, column, value, reason in the user's
-language).
+Each rejected row comes with every problem it has, one entry per column: file, row, column, the
+value as read and the reason (in the user's language: :func:`in_language`). Rows stored but
+outside every area come in the same report, marked as such (code ``outside``), not as rejects.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +18,12 @@ from geo.escape import neutralise_formulas
 from geo.i18n import t
 
 __all__ = [
+    "OUTSIDE",
     "REJECT_COLUMNS",
     "FileError",
     "ImportSummary",
     "StoreBusy",
+    "in_language",
     "reject_frame",
     "rejects_csv",
     "why",
@@ -28,9 +32,35 @@ __all__ = [
 
 REJECT_COLUMNS = ["row", "column", "value", "reason", "code", "params"]
 
+OUTSIDE = "outside"
+"""The code of a report entry for a row stored but outside every area (not a reject)."""
+
 
 class FileError(ValueError):
-    """The file as a whole cannot be imported (unreadable, wrong kind, required columns missing)."""
+    """The file as a whole cannot be imported (unreadable, wrong kind, required columns missing).
+
+    ``str(error)`` is the English message (the command line's); :meth:`text` gives it in the
+    user's language where the raiser can say it in both.
+    """
+
+    def __init__(self, message: str, render: Callable[[str], str] | None = None) -> None:
+        super().__init__(message)
+        self._render = render
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (zh-CN or en).
+
+        Parameters
+        ----------
+        lang
+            The user's language.
+
+        Returns
+        -------
+        str
+            The message; the English one when the raiser gave no other.
+        """
+        return self._render(lang) if self._render is not None else str(self)
 
 
 class StoreBusy(FileError):
@@ -42,7 +72,17 @@ class StoreBusy(FileError):
 
 @dataclass
 class ImportSummary:
-    """What an import did. ``rejects`` lists every rejected row with its reason."""
+    """What an import did. ``rejects`` lists every problem of every rejected row.
+
+    ``rejected`` counts rows (a row with three problems is one row and three entries);
+    ``outside`` counts the accepted rows stored flagged outside every stored area (pages and
+    figures leave them out), ``outside_rows`` lists them (file, row, column, value, reason, code
+    ``outside``, params).
+
+    ``naive_times`` names the zone that times written without one were read in (the store's,
+    ``Settings.tz``); ``date_order`` says, per column holding dates such as 07/08/2022, how they
+    were read (a code of :data:`geo.ingest.values.DATE_ORDERS`, shown by ``data.date_order.*``).
+    """
 
     kind: str
     file: str
@@ -54,7 +94,13 @@ class ImportSummary:
     import_id: int | None = None
     crs: str = "wgs84"
     mapping: dict[str, str] = field(default_factory=dict)
+    naive_times: str = ""
+    date_order: dict[str, str] = field(default_factory=dict)
     rejects: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["file", *REJECT_COLUMNS])
+    )
+    outside: int = 0
+    outside_rows: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["file", *REJECT_COLUMNS])
     )
 
@@ -68,8 +114,11 @@ class ImportSummary:
             "duplicates": self.duplicates,
             "conflicts": self.conflicts,
             "rejected": self.rejected,
+            "outside": self.outside,
             "import_id": self.import_id,
             "crs": self.crs,
+            "naive_times": self.naive_times,
+            "date_order": dict(self.date_order),
         }
 
 
@@ -113,6 +162,32 @@ def reject_frame(
             "params": params,
         }
     )
+
+
+def in_language(entries: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Report entries with their reason in ``lang`` (made from code and params).
+
+    Parameters
+    ----------
+    entries
+        Rejects or outside rows (columns :data:`REJECT_COLUMNS`, and ``file``).
+    lang
+        ``zh-CN`` or ``en``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy whose ``reason`` is in ``lang``; each distinct reason is translated once.
+    """
+    if entries.empty:
+        return entries.copy()
+    pairs = entries[["code", "params"]].drop_duplicates()
+    pairs["reason"] = [
+        t(f"reject.{c}", lang, **json.loads(p))
+        for c, p in zip(pairs["code"], pairs["params"], strict=True)
+    ]
+    out = entries.drop(columns="reason").merge(pairs, on=["code", "params"], how="left")
+    return out[list(entries.columns)]
 
 
 def rejects_csv(rejects: pd.DataFrame) -> str:

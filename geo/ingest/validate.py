@@ -1,4 +1,8 @@
-"""Validating rows: every problem of a row is a reject naming its row, column and reason.
+"""Validating rows: every problem of a row is a reject entry naming its row, column and reason.
+
+A row with problems in three columns gets three entries (one per row and column: the first
+problem found in that column, with the value as read); a check that follows from others (the
+coordinates' region once a coordinate is unreadable) is not made on a row they already failed.
 
 The checks: required values present and readable, coordinates inside the configured region (and
 not swapped), known categories, sane times and texts, polygons that are areas. Rows without a
@@ -51,21 +55,34 @@ def validate(
     """Parse and check every row of ``raw``; return (canonical rows, rejects).
 
     Canonical rows carry ``source_row``. Rejects have row, column (the file's header), value and
-    reason; a row is rejected for its first problem only once per column.
+    reason: one entry per problem column of a row (its first problem there), so a row may have
+    several; a row with any problem is not stored.
     """
     n = len(raw)
     rows = pd.Series(np.arange(n) + first_row, index=raw.index)
     out = pd.DataFrame(index=raw.index)
     out["source_row"] = rows
     bad_any = pd.Series(False, index=raw.index)
+    bad_in: dict[str, pd.Series] = {}  # file header -> rows with a problem in that column
     rejects: list[pd.DataFrame] = []
 
     def fail(mask: pd.Series, column: str, values: pd.Series, reason: tuple[str, str, str]) -> None:
         nonlocal bad_any
-        mask = mask & ~bad_any
+        done = bad_in.get(column)
+        if done is not None:
+            mask = mask & ~done
         if mask.any():
             rejects.append(reject_frame(rows[mask], column, values[mask], reason))
+            bad_in[column] = mask if done is None else done | mask
             bad_any = bad_any | mask
+
+    def failed(*headers: str) -> pd.Series:
+        """Rows with a problem in any of ``headers`` (checks that follow from them skip these)."""
+        mask = pd.Series(False, index=raw.index)
+        for h in headers:
+            if h in bad_in:
+                mask = mask | bad_in[h]
+        return mask
 
     for col in kind.columns:
         if col.type in ("lat", "lng", "geometry"):
@@ -107,20 +124,23 @@ def validate(
         for g in present:
             empty &= _blank_parsed(out[g])
         fail(
-            empty,
+            empty & ~failed(*(mapping[g] for g in present)),
             mapping[present[0]],
             raw[mapping[present[0]]],
             why("one_of", columns=" / ".join(group)),
         )
 
     if "lat" in kind.names:
-        _validate_points(kind, raw, mapping, out, crs, settings, geometry, fail)
+        _validate_points(kind, raw, mapping, out, crs, settings, geometry, fail, failed)
     if "geometry" in kind.names:
         _validate_polygons(raw, mapping, out, crs, settings, geometry, fail)
 
     if kind.name == "shifts":
         fail(
-            out["end"].notna() & out["start"].notna() & (out["end"] <= out["start"]),
+            out["end"].notna()
+            & out["start"].notna()
+            & (out["end"] <= out["start"])
+            & ~failed(mapping["start"], mapping["end"]),
             mapping["end"],
             raw[mapping["end"]],
             why("shift_order"),
@@ -131,7 +151,11 @@ def validate(
             out[col.name] = pd.to_datetime(out[col.name], utc=True).dt.tz_convert(settings.tz)
     good = out.loc[~bad_any].copy()
     rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=REJECT_COLUMNS)
-    return good, rej.sort_values("row", kind="stable").reset_index(drop=True)
+    # a row's entries in the order of the file's columns (a geometry last)
+    where = {str(h): i for i, h in enumerate(raw.columns)}
+    order = rej["column"].map(where).fillna(len(where))
+    rej = rej.assign(_at=order).sort_values(["row", "_at"], kind="stable")
+    return good, rej.drop(columns="_at").reset_index(drop=True)
 
 
 def _blank_parsed(v: pd.Series) -> pd.Series:
@@ -147,6 +171,7 @@ def _validate_points(
     settings: Settings,
     geometry: Any,
     fail: Any,
+    failed: Any,
 ) -> None:
     # lat/lng may be optional (disputes located at a venue, leads without a place): a row with
     # neither is kept unlocated; the store locates it or keeps it so (see Kind.places)
@@ -184,6 +209,8 @@ def _validate_points(
         ys, bad_y = parse_float(raw[lat_h])
         fail(bad_x | (is_blank(raw[lng_h])), lng_h, raw[lng_h], why("lng"))
         fail(bad_y | (is_blank(raw[lat_h])), lat_h, raw[lat_h], why("lat"))
+    # the point's checks follow from its coordinates: not made where one is unreadable
+    fail = _skipping(fail, failed(lat_h, lng_h))
     lng, lat = coords.to_wgs84(xs.to_numpy(float), ys.to_numpy(float), crs)
     lng = pd.Series(np.asarray(lng, float), index=raw.index)
     lat = pd.Series(np.asarray(lat, float), index=raw.index)

@@ -5,6 +5,7 @@ Each parser returns the parsed values and a mask of the non-empty values it coul
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import numpy as np
@@ -13,9 +14,12 @@ import pandas as pd
 from geo.domain import schema
 
 __all__ = [
+    "DATE_ORDERS",
     "EARLIEST",
     "LATEST",
     "MAX_TEXT",
+    "combine_date_time",
+    "date_order",
     "has_control",
     "is_blank",
     "parse_enum",
@@ -40,15 +44,59 @@ MAX_TEXT = 2000  # characters kept in a free-text field
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-_CN_DATE = [
-    (re.compile(r"[年/.]"), "-"),
-    (re.compile(r"月"), "-"),
-    (re.compile(r"日"), " "),
-    (re.compile(r"[时點点]"), ":"),
-    (re.compile(r"分"), ":"),
-    (re.compile(r"秒"), ""),
-    (re.compile(r"T"), " "),
-]
+# Canonical ISO text: pandas' own parser reads these at C speed; the rest goes through _TEXT.
+_ISO = re.compile(r"^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?$")
+_ISO_ZONED = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)$")
+# Morning/afternoon words and a.m./p.m., made AM/PM before _TEXT reads them.
+_AM = r"(?:上午|凌晨|早上|早晨|清晨|(?<![a-z])a\.?\s?m\.?(?![a-z]))"
+_PM = r"(?:下午|中午|傍晚|晚上|夜晚|(?<![a-z])p\.?\s?m\.?(?![a-z]))"
+# A date (year first, or day and month before a four-digit year), then an optional time of day
+# (21:30, 21:30:07.5, 21时30分07秒, 9:30 PM, PM 9:30) and zone (Z, +08:00, UTC+8).
+_TEXT = (
+    r"^(?:(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*[日号]?"
+    r"|(?P<a>\d{1,2})\s*[-/.]\s*(?P<b>\d{1,2})\s*[-/.]\s*(?P<y2>\d{4}))"
+    r"(?:\s*(?:t|\s)?\s*(?P<p1>AM|PM)?\s*(?P<H>\d{1,2})\s*"
+    r"(?:[:：]\s*(?P<M>\d{1,2})(?:\s*[:：]\s*(?P<S>\d{1,2}(?:\.\d+)?))?"
+    r"|[时時点點]\s*(?:(?P<M2>\d{1,2})\s*分?\s*(?:(?P<S2>\d{1,2}(?:\.\d+)?)\s*秒)?)?)"
+    r"\s*(?P<p2>AM|PM)?"
+    r"\s*(?P<z>z|(?:utc|gmt)?\s*[+-]\d{1,2}(?::?\d{2})?|utc|gmt)?)?\s*$"
+)
+# Day and month before a four-digit year: 15/07/2022, 07.08.2022 (the column decides the order).
+_DMY = r"^\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*\d{4}(?!\d)"
+# A time column's value that holds a whole date too (it stands alone: combine_date_time).
+_HAS_DATE = r"\d{4}\s*[-/.年]\s*\d{1,2}|\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{4}"
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# Common shapes read by pandas' C parser before _TEXT, those a sample of the column shows:
+# year first, then day or month first by the column's rule
+_TIMES = (" %H:%M:%S", " %H:%M", "")
+_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    *(
+        f"%Y{a}%m{b}%d{c}{t}"
+        for a, b, c in (("/", "/", ""), (".", ".", ""), ("-", "-", ""), ("年", "月", "日"))
+        for t in _TIMES
+    ),
+    "%Y年%m月%d日 %H时%M分",
+    "%Y年%m月%d日%H时%M分",
+    "%Y年%m月%d日 %H时%M分%S秒",
+    "%Y-%m-%d %I:%M %p",
+    "%Y-%m-%d %I:%M:%S %p",
+    "%Y/%m/%d %I:%M %p",
+    "%Y/%m/%d %I:%M:%S %p",
+)
+_DAY_FIRST = tuple(f"%d{s}%m{s}%Y{t}" for s in "/.-" for t in _TIMES)
+_MONTH_FIRST = tuple(f"%m{s}%d{s}%Y{t}" for s in "/.-" for t in _TIMES)
+_SAMPLE = 50
+
+DATE_ORDERS = (
+    "day_first",
+    "month_first",
+    "month_first_assumed",
+    "day_first_conflict",
+    "month_first_conflict",
+)
+"""How a column's dates such as 07/08/2022 are read, as :func:`date_order` names it."""
 
 
 def is_blank(s: pd.Series) -> pd.Series:
@@ -56,8 +104,70 @@ def is_blank(s: pd.Series) -> pd.Series:
     return s.isna() | s.astype("string").str.strip().fillna("").eq("")
 
 
+def date_order(s: pd.Series) -> str:
+    """How the column ``s`` reads dates written day and month before the year (07/08/2022).
+
+    One rule for the whole column, never a guess per value: day-first when some values fit only
+    day-first (a first number over 12) and none only month-first; month-first in the reverse
+    case; month-first, said as assumed, when every value reads both ways; when values of both
+    kinds are there, the rule of the most and the others are rejected.
+
+    Parameters
+    ----------
+    s
+        A column of times as the file holds them.
+
+    Returns
+    -------
+    str
+        One of :data:`DATE_ORDERS`, or ``""`` when no value is written that way.
+
+    >>> date_order(pd.Series(["15/07/2022", "07/08/2022"]))
+    'day_first'
+    >>> date_order(pd.Series(["07/08/2022 21:30"]))
+    'month_first_assumed'
+    """
+    if s.empty or pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_numeric_dtype(s):
+        return ""
+    # the starts of the values, each once (a column holds few dates), weighted by their counts
+    heads = s.astype("string").str.slice(0, 10).value_counts()
+    parts = heads.index.to_series().str.normalize("NFKC").str.extract(_DMY).astype(float)
+    first, second, n = parts[0].to_numpy(), parts[1].to_numpy(), heads.to_numpy()
+    if not np.isfinite(first).any():
+        return ""
+    only_day = int(n[(first > 12) & (second <= 12)].sum())
+    only_month = int(n[(second > 12) & (first <= 12)].sum())
+    if only_day and only_month:
+        return "day_first_conflict" if only_day >= only_month else "month_first_conflict"
+    if only_day:
+        return "day_first"
+    if only_month:
+        return "month_first"
+    return "month_first_assumed"
+
+
 def parse_ts(s: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
-    """Parse times (ISO, Chinese formats, Excel serials, datetime objects) to tz-aware UTC."""
+    """Parse a column of times as people write them into tz-aware UTC.
+
+    Read: ISO 8601 (with ``+08:00`` or ``Z``), 2014年9月18日 21时30分, 2014/9/18 21:30, 2014.9.18,
+    15/07/2022 (day and month ordered by :func:`date_order`, one rule for the column), times of
+    day as 13:53, 13:53:07, 1:53 p.m. or 下午1:53, Excel serial numbers (1990-2099), Unix seconds
+    or milliseconds, and datetime cells. A time without a zone is local time of ``tz``.
+
+    Parameters
+    ----------
+    s
+        The column as read from the file.
+    tz
+        The store's time zone (``Settings.tz``), for naive times.
+
+    Returns
+    -------
+    values : pandas.Series
+        ``datetime64[ns, UTC]``; NaT where blank, unreadable or outside 1990-2099.
+    bad : pandas.Series
+        The non-blank values that are unreadable or outside 1990-2099.
+    """
     if pd.api.types.is_datetime64_any_dtype(s):
         conv = _localise(pd.Series(pd.to_datetime(s), index=s.index), tz)
         bad = conv.notna() & ((conv < EARLIEST) | (conv >= LATEST))
@@ -65,12 +175,8 @@ def parse_ts(s: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
     blank = is_blank(s)
     todo = ~blank
-    # datetime objects straight from Excel
-    is_dt = (
-        s.map(lambda v: isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "isoformat"))
-        & todo
-    )
-    if is_dt.any():
+    is_dt = _is_datetime_object(s) & todo
+    if is_dt.any():  # datetime cells straight from Excel
         dt = pd.to_datetime(s[is_dt].astype(object), errors="coerce")
         out[is_dt] = _localise(pd.Series(dt, index=s[is_dt].index), tz)
         todo &= ~is_dt
@@ -78,8 +184,7 @@ def parse_ts(s: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
     num = pd.to_numeric(text, errors="coerce")
     serial = num.notna() & num.between(20000, 80000)
     if serial.any():
-        days = num[serial]
-        naive = pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")
+        naive = _EXCEL_EPOCH + pd.to_timedelta(num[serial], unit="D")
         out[serial[serial].index] = _localise(naive.dt.round("s"), tz)
     epoch = num.notna() & ~serial & num.between(6.3e8, 4.1e12)
     if epoch.any():  # unix seconds or milliseconds
@@ -88,16 +193,21 @@ def parse_ts(s: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
         out[epoch[epoch].index] = pd.to_datetime(ms, unit="ms", utc=True)
     rest = text[num.isna()]
     if len(rest):
-        norm = rest
-        for pat, rep in _CN_DATE:
-            norm = norm.str.replace(pat, rep, regex=True)
-        norm = norm.str.replace(r"\s+", " ", regex=True).str.strip().str.rstrip(":")
-        parsed = _to_datetime_mixed(norm, tz)
+        parsed = _parse_text(rest, tz)
         out[parsed.index] = parsed
     bad = ~blank & out.isna()
     out_of_range = out.notna() & ((out < EARLIEST) | (out >= LATEST))
     out[out_of_range] = pd.NaT
     return out, bad | out_of_range
+
+
+def _is_datetime_object(s: pd.Series) -> pd.Series:
+    """Which values of an object column are date or datetime objects (by their types)."""
+    if s.dtype != object:
+        return pd.Series(False, index=s.index)
+    types = s.map(type)
+    dt_types = [t for t in types.unique() if issubclass(t, (dt.date, np.datetime64))]
+    return types.isin(dt_types)
 
 
 def _localise(naive: pd.Series, tz: str) -> pd.Series:
@@ -107,32 +217,184 @@ def _localise(naive: pd.Series, tz: str) -> pd.Series:
     return local.dt.tz_convert("UTC")
 
 
-def _to_datetime_mixed(text: pd.Series, tz: str) -> pd.Series:
+def _parse_text(text: pd.Series, tz: str) -> pd.Series:
+    """Parse written times (see :func:`parse_ts`); NaT where unreadable."""
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-    has_zone = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
-    for mask, aware in ((~has_zone, False), (has_zone, True)):
-        part = text[mask]
-        if part.empty:
-            continue
-        try:
-            parsed = pd.to_datetime(part, format="ISO8601", errors="coerce", utc=aware)
-        except (ValueError, OverflowError):
-            parsed = pd.Series(pd.NaT, index=part.index)
-        miss = parsed.isna()
-        if miss.any():
-            try:
-                again = pd.to_datetime(part[miss], format="mixed", errors="coerce", utc=aware)
-            except (ValueError, OverflowError):
-                again = pd.Series(pd.NaT, index=part[miss].index)
-            parsed = parsed.astype(again.dtype) if len(again) else parsed
-            parsed[miss] = again
-        parsed = pd.Series(pd.to_datetime(parsed, errors="coerce", utc=aware), index=part.index)
-        ok = parsed.notna()
-        if aware:
-            out[part.index[ok]] = parsed[ok].dt.tz_convert("UTC")
-        else:
-            out[part.index[ok]] = _localise(parsed[ok], tz)
+    rest = _by_formats(text, _FORMATS, tz, out)
+    zoned = rest.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).fillna(False).astype(bool)
+    if zoned.any():  # ISO 8601 with its zone, at C speed
+        hit = pd.to_datetime(rest[zoned], format="ISO8601", errors="coerce", utc=True)
+        ok = pd.Series(hit, index=rest[zoned].index).notna()
+        out[ok[ok].index] = hit[ok.to_numpy()]
+        rest = rest.drop(ok[ok].index)
+    # one day/month rule for the column (year-first values, read above, never take part in it)
+    day_first = date_order(rest).startswith("day_first")
+    rest = _by_formats(rest, _DAY_FIRST if day_first else _MONTH_FIRST, tz, out)
+    if rest.empty:
+        return out
+    rest = rest.str.normalize("NFKC").str.strip()
+    iso = rest.str.match(_ISO)
+    if iso.any():
+        naive = pd.to_datetime(rest[iso], format="ISO8601", errors="coerce")
+        out[iso[iso].index] = _localise(pd.Series(naive, index=rest[iso].index), tz)
+    zoned = ~iso & rest.str.match(_ISO_ZONED)
+    if zoned.any():
+        aware = pd.to_datetime(rest[zoned], format="ISO8601", errors="coerce", utc=True)
+        out[zoned[zoned].index] = aware
+    rest = rest[~iso & ~zoned]
+    if rest.empty:
+        return out
+    rest = rest.str.replace(_AM, "AM", regex=True, flags=re.IGNORECASE)
+    rest = rest.str.replace(_PM, "PM", regex=True, flags=re.IGNORECASE)
+    g = rest.str.extract(_TEXT, flags=re.IGNORECASE).astype("string")
+    num = g[["y", "m", "d", "a", "b", "y2", "H", "M", "M2"]].astype(float)
+    year = num["y"].fillna(num["y2"])
+    month = num["m"].fillna(num["b"] if day_first else num["a"])
+    day = num["d"].fillna(num["a"] if day_first else num["b"])
+    hour = num["H"].fillna(0)
+    ampm = g["p1"].fillna(g["p2"]).str.upper()
+    hour = hour.where(~(ampm.eq("PM").fillna(False) & (hour < 12)), hour + 12)
+    hour = hour.where(~(ampm.eq("AM").fillna(False) & (hour == 12)), 0)
+    minute = num["M"].fillna(num["M2"]).fillna(0)
+    sec = g["S"].fillna(g["S2"]).astype(float).fillna(0)
+    ok = year.notna() & month.notna() & day.notna()
+    parts = pd.DataFrame(
+        {
+            "year": year,
+            "month": month,
+            "day": day,
+            "hour": hour,
+            "minute": minute,
+            "second": np.floor(sec),
+            "microsecond": ((sec % 1) * 1e6).round(),
+        }
+    )[ok]
+    # a value out of its range (month 13, 25 o'clock, 31 June) is unreadable, not rolled over
+    sane = (
+        parts["month"].between(1, 12)
+        & parts["day"].between(1, 31)
+        & parts["hour"].between(0, 23)
+        & parts["minute"].between(0, 59)
+        & parts["second"].between(0, 60)
+    )
+    parts = parts[sane]
+    if parts.empty:
+        return out
+    naive = pd.to_datetime(parts, errors="coerce")
+    zone = g.loc[parts.index, "z"]
+    offset = _zone_minutes(zone)
+    local = naive[offset.isna()]
+    if len(local):
+        out[local.index] = _localise(local, tz)
+    aware = naive[offset.notna()]
+    if len(aware):
+        shifted = aware - pd.to_timedelta(offset[offset.notna()], unit="m")
+        out[aware.index] = shifted.dt.tz_localize("UTC")
     return out
+
+
+def _by_formats(text: pd.Series, formats: tuple[str, ...], tz: str, out: pd.Series) -> pd.Series:
+    """Read into ``out`` the values of ``text`` that one of ``formats`` fits; return the rest.
+
+    A format is tried on the whole column only when it fits a value of the first few left.
+    """
+    rest = text
+    for fmt in formats:
+        if rest.empty:
+            break
+        if pd.to_datetime(rest.head(_SAMPLE), format=fmt, errors="coerce").isna().all():
+            continue
+        hit = pd.Series(pd.to_datetime(rest, format=fmt, errors="coerce"), index=rest.index)
+        ok = hit.notna()
+        out[ok[ok].index] = _localise(hit[ok], tz)
+        rest = rest[~ok]
+    return rest
+
+
+def _zone_minutes(zone: pd.Series) -> pd.Series:
+    """Minutes east of UTC of written zones (Z, UTC, +08:00, +0800, UTC+8); NaN where none."""
+    z = zone.str.upper().str.replace(r"UTC|GMT|\s", "", regex=True)
+    parts = z.str.extract(r"^([+-])(\d{1,2}):?(\d{2})?$").astype({1: float, 2: float})
+    sign = parts[0].map({"+": 1.0, "-": -1.0})
+    minutes = sign * (parts[1] * 60 + parts[2].fillna(0))
+    utc = (zone.notna() & z.isin(["Z", ""])).fillna(False).astype(bool)
+    return minutes.where(~utc, 0.0)
+
+
+def combine_date_time(date: pd.Series, time: pd.Series) -> pd.Series:
+    """One column of times from a date column and a time-of-day column, as text.
+
+    The date as ``YYYY-MM-DD`` where it is a datetime cell or an Excel serial, else as written;
+    the time as ``HH:MM:SS`` where it is a time cell or an Excel fraction of a day, else as
+    written; joined by a space for :func:`parse_ts`. A time value that holds a whole date stands
+    alone; a date without its time reads ``--:--`` after the date, which :func:`parse_ts` rejects
+    (a missing time is not midnight).
+
+    Parameters
+    ----------
+    date, time
+        The two columns as read from the file.
+
+    Returns
+    -------
+    pandas.Series
+        Object Series of text; None where both are blank.
+
+    >>> combine_date_time(pd.Series(["2014/9/18", "44743"]), pd.Series(["21:30", "0.5"])).tolist()
+    ['2014/9/18 21:30', '2022-07-01 12:00:00']
+    """
+    d = _date_text(date)
+    t, full = _time_text(time)
+    out = (d + " " + t).where(~full, t)
+    out = out.where(~(t.eq("") & d.ne("")), d + " --:--")
+    out = out.where(~(d.eq("") & ~full), t)
+    given = out.fillna("").str.strip().ne("").to_numpy(bool)
+    return pd.Series(np.where(given, out.astype(object), None), index=out.index, dtype=object)
+
+
+def _date_text(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return pd.Series(pd.to_datetime(s).dt.strftime("%Y-%m-%d"), index=s.index).fillna("")
+    out = s.astype("string").str.strip().fillna("")
+    is_dt = _is_datetime_object(s)
+    if is_dt.any():
+        days = pd.to_datetime(s[is_dt].astype(object), errors="coerce")
+        out[is_dt] = pd.Series(days, index=s[is_dt].index).dt.strftime("%Y-%m-%d").fillna("")
+    num = pd.to_numeric(out.where(~is_dt), errors="coerce")
+    serial = num.between(20000, 80000)
+    if serial.any():
+        days = _EXCEL_EPOCH + pd.to_timedelta(np.floor(num[serial]), unit="D")
+        out[serial] = days.dt.strftime("%Y-%m-%d")
+    # a date cell written with its midnight (2022-07-01 00:00:00) is the date
+    return out.str.replace(r"\s+0?0:00(?::00)?$", "", regex=True)
+
+
+def _time_text(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Time-of-day text of a time column, and where a value holds a whole date too."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        s = s.astype(object)
+    out = s.astype("string").str.strip().fillna("").astype(object)
+    full = np.zeros(len(s), dtype=bool)
+    is_dt = _is_datetime_object(s).to_numpy(bool)
+    if is_dt.any():  # Excel keeps a time cell as a datetime of 1899-12-30 (or 31)
+        when = pd.Series(pd.to_datetime(s[is_dt].astype(object), errors="coerce"))
+        day_only = when.dt.year.lt(1901).to_numpy(bool)
+        shown = when.dt.strftime("%H:%M:%S").where(day_only, when.dt.strftime("%Y-%m-%d %H:%M:%S"))
+        out[is_dt] = shown.fillna("").to_numpy(object)
+        full[is_dt] = ~day_only
+    num = pd.to_numeric(out.where(~is_dt), errors="coerce")
+    fraction = num.between(0, 1, inclusive="left").to_numpy(bool)
+    if fraction.any():
+        secs = pd.to_timedelta((num[fraction] * 86400).round(), unit="s")
+        out[fraction] = (pd.Timestamp("2000-01-01") + secs).dt.strftime("%H:%M:%S").to_numpy(object)
+    serial = num.between(20000, 80000).to_numpy(bool)
+    if serial.any():
+        when = (_EXCEL_EPOCH + pd.to_timedelta(num[serial], unit="D")).dt.round("s")
+        out[serial] = when.dt.strftime("%Y-%m-%d %H:%M:%S").to_numpy(object)
+    text = out.astype("string").str.normalize("NFKC")
+    written = text.str.contains(_HAS_DATE, regex=True).fillna(False).to_numpy(bool)
+    full |= serial | (~is_dt & ~fraction & written)
+    return out.astype(str), pd.Series(full, index=s.index)
 
 
 def parse_float(s: pd.Series) -> tuple[pd.Series, pd.Series]:

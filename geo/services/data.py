@@ -9,7 +9,6 @@ is :mod:`geo.ingest`.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,8 +21,16 @@ import sqlalchemy as sa
 from geo import engines, ingest, store
 from geo.config import get_settings
 from geo.domain import schema
-from geo.i18n import t
-from geo.ingest import FileError, ImportSummary, StoreBusy, read_table, rejects_csv, sheet_names
+from geo.escape import neutralise_formulas
+from geo.ingest import (
+    FileError,
+    ImportSummary,
+    StoreBusy,
+    in_language,
+    read_table,
+    rejects_csv,
+    sheet_names,
+)
 from geo.ingest import suggest_mapping as _suggest_mapping
 from geo.services import access
 
@@ -39,6 +46,8 @@ __all__ = [
     "import_file",
     "import_history",
     "import_table",
+    "outside_records",
+    "outside_report",
     "preview_file",
     "read_table",
     "rebuild",
@@ -62,6 +71,7 @@ HISTORY_COLUMNS = [
     "duplicates",
     "conflicts",
     "rejected",
+    "outside",
 ]
 """The columns of the import history the Data page shows."""
 UPLOAD_TYPES = ("csv", "txt", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip", "parquet")
@@ -111,6 +121,7 @@ def import_file(
         duplicates=summary.duplicates,
         conflicts=summary.conflicts,
         rejected=summary.rejected,
+        outside=summary.outside,
         **audit_detail,
     )
     return summary
@@ -216,32 +227,109 @@ def preview_file(
 
 @dataclass(frozen=True)
 class RejectsReport:
-    """An import's rejected rows in the user's language.
+    """An import's rejected rows (and rows stored outside the areas) in the user's language.
 
-    ``table``: file, row, column, value, reason (one row per rejected value); ``csv`` the same as
-    formula-safe CSV text (UTF-8 with BOM, for spreadsheets); ``file_name`` the download's name.
+    ``table``: file, row, column, value, reason: one entry per problem of a rejected row (per row
+    and column), then the rows stored outside every area, whose reason says so (they are not
+    rejects); ``rejects`` and ``outside`` the same split in two; ``csv`` the table as formula-safe
+    CSV text (UTF-8 with BOM, for spreadsheets); ``file_name`` the download's name.
     """
 
     table: pd.DataFrame
     csv: bytes
     file_name: str
+    rejects: pd.DataFrame
+    outside: pd.DataFrame
+
+
+REPORT_COLUMNS = ["file", "row", "column", "value", "reason"]
 
 
 def rejects_report(summary: ImportSummary, lang: str) -> RejectsReport:
-    """The rejected rows of an import with each reason in ``lang``.
+    """The rejected rows of an import with each reason in ``lang``, and its rows outside.
 
     The reason is made from its code and parameters, not the English text stored with it.
+
+    Parameters
+    ----------
+    summary
+        What the import did (:func:`import_file`).
+    lang
+        The user's language (``zh-CN`` or ``en``).
+
+    Returns
+    -------
+    RejectsReport
+        Every problem of every rejected row, and the rows stored flagged outside every area.
     """
-    shown = summary.rejects.copy()
-    shown["reason"] = [
-        t(f"reject.{c}", lang, **json.loads(p))
-        for c, p in zip(shown["code"], shown["params"], strict=True)
-    ]
-    table = shown[["file", "row", "column", "value", "reason"]]
+    rejects = in_language(summary.rejects, lang)[REPORT_COLUMNS]
+    outside = in_language(summary.outside_rows, lang)
+    outside = (outside if len(outside) else pd.DataFrame(columns=REPORT_COLUMNS))[REPORT_COLUMNS]
+    both = [f for f in (rejects, outside) if len(f)]
+    table = pd.concat(both, ignore_index=True) if both else rejects.iloc[:0]
     return RejectsReport(
         table=table,
-        csv=rejects_csv(shown).encode("utf-8-sig"),
+        csv=rejects_csv(table).encode("utf-8-sig"),
         file_name=f"rejects-{Path(summary.file).stem}.csv",
+        rejects=rejects.reset_index(drop=True),
+        outside=outside.reset_index(drop=True),
+    )
+
+
+OUTSIDE_COLUMNS = ["kind", "record_id", "source_file", "source_row", "lat", "lng"]
+"""The columns of :func:`outside_records`."""
+
+
+def outside_records(engine: sa.Engine) -> pd.DataFrame:
+    """Every stored record flagged outside every area, of every kind that carries the flag.
+
+    The one read that asks the store for them (pages and figures never see them); admins only
+    (the Data page).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`OUTSIDE_COLUMNS`: kind, record_id (the row's id column), source_file,
+        source_row, lat, lng (WGS-84); by kind, then file and row.
+    """
+    parts = []
+    for name, k in schema.KINDS.items():
+        if not store.may_be_outside(k):
+            continue
+        id_col = k.names[0]
+        got = store.read(
+            engine,
+            name,
+            "all",
+            columns=[id_col, "source_file", "source_row", "lat", "lng"],
+            outside="only",
+        )
+        if len(got):
+            parts.append(got.rename(columns={id_col: "record_id"}).assign(kind=name))
+    if not parts:
+        return pd.DataFrame(columns=OUTSIDE_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)[OUTSIDE_COLUMNS]
+    return out.sort_values(["kind", "source_file", "source_row"], kind="stable").reset_index(
+        drop=True
+    )
+
+
+def outside_report(engine: sa.Engine) -> RejectsReport:
+    """:func:`outside_records` as a download (formula-safe CSV, UTF-8 with BOM).
+
+    Returns
+    -------
+    RejectsReport
+        ``table`` and ``outside`` the records, ``csv`` their CSV, ``rejects`` empty.
+    """
+    table = outside_records(engine)
+    csv = neutralise_formulas(table).to_csv(index=False).encode("utf-8-sig")
+    return RejectsReport(
+        table=table,
+        csv=csv,
+        file_name="outside-jurisdiction.csv",
+        rejects=pd.DataFrame(columns=REPORT_COLUMNS),
+        outside=table,
     )
 
 

@@ -54,13 +54,19 @@ def is_demo(engine: sa.Engine) -> bool:
 def data_period(engine: sa.Engine, tz: str) -> tuple[str, str] | None:
     """First and last local dates (YYYY-MM-DD) of the stored incidents and shifts.
 
+    Incidents flagged outside every area are left out.
+
     None when the store holds neither.
     """
     lo, hi = [], []
     for kind, col in (("incidents", "ts"), ("shifts", "start")):
-        c = RECORD_TABLES[kind].c[col]
+        t = RECORD_TABLES[kind]
+        c = t.c[col]
+        stmt = sa.select(sa.func.min(c), sa.func.max(c))
+        if "outside" in t.c:  # records outside every area are counted nowhere
+            stmt = stmt.where(sa.not_(t.c.outside))
         with engine.connect() as conn:
-            row = conn.execute(sa.select(sa.func.min(c), sa.func.max(c))).first()
+            row = conn.execute(stmt).first()
         if row and row[0] is not None:
             lo.append(row[0])
             hi.append(row[1])

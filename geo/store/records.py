@@ -4,12 +4,16 @@ Located records are first filtered by the scope's area cells in SQL (``area_cell
 exact point-in-polygon test; check-ins and inspections follow their site or venue; shifts are in
 scope when a ping of theirs is; units when they have such a shift or belong to a station in scope.
 A :class:`~geo.store.scope.Principal` adds its role's rules (see :mod:`geo.store.scope`).
+
+Records flagged ``outside`` (their point lies outside every stored area) are left out of every
+read, for every role, unless the caller asks for them (``outside="include"`` or ``"only"``: the
+Data page's list); pages and figures therefore never count them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import shapely
@@ -19,7 +23,13 @@ from geo.config import get_settings
 from geo.domain import schema
 from geo.domain.period import epoch_ms_bounds
 from geo.store.scope import Reader, principal, resolve_scope, scope_polygon
-from geo.store.tables import RECORD_TABLES, TIME_COLUMN, area_cells, may_be_unlocated
+from geo.store.tables import (
+    RECORD_TABLES,
+    TIME_COLUMN,
+    area_cells,
+    may_be_outside,
+    may_be_unlocated,
+)
 from geo.store.values import ms_to_ts
 
 __all__ = ["last_fixes", "pings_between", "read", "shift_kinds"]
@@ -38,6 +48,7 @@ def read(
     end: str | None = None,
     columns: Sequence[str] | None = None,
     where: Mapping[str, Sequence[Any]] | None = None,
+    outside: Literal["exclude", "include", "only"] = "exclude",
 ) -> pd.DataFrame:
     """Records of one kind inside ``scope``, optionally within local dates ``start``..``end``.
 
@@ -58,6 +69,11 @@ def read(
         Local calendar dates (YYYY-MM-DD), inclusive, on the kind's time column.
     where
         Optional ``{column: allowed values}`` filters, sent as bound parameters.
+    outside
+        Records flagged outside every stored area: left out (``"exclude"``, the default for every
+        page and figure, and with them the check-ins and inspections of a flagged site or
+        venue), read with the rest (``"include"``) or alone (``"only"``). A scope of areas holds
+        none of them anyway (their point lies in no area).
 
     Returns
     -------
@@ -91,6 +107,16 @@ def read(
         stmt = stmt.where(t.c[tcol] < hi)
     for col, values in (where or {}).items():
         stmt = stmt.where(t.c[col].in_(list(values)))
+    if may_be_outside(k) and outside == "exclude":
+        stmt = stmt.where(sa.not_(t.c.outside))
+    elif may_be_outside(k) and outside == "only":
+        stmt = stmt.where(t.c.outside)
+    elif outside == "only":  # kinds that carry no flag hold no flagged row
+        stmt = stmt.where(sa.false())
+    if outside == "exclude" and (located_by := _located_parent(kind_name)) is not None:
+        # check-ins and inspections of a flagged site or venue are left out with it
+        pt, ref = RECORD_TABLES[located_by[0]], located_by[1]
+        stmt = stmt.where(t.c[ref].not_in(sa.select(pt.c[ref]).where(pt.c.outside)))
     with engine.connect() as conn:
         poly = None
         if ids is not None:

@@ -43,6 +43,7 @@ __all__ = [
     "area_polygon",
     "effective_scope",
     "figures_scope",
+    "jurisdiction",
     "may_read",
     "narrowed",
     "principal",
@@ -231,6 +232,27 @@ def area_polygon(engine: sa.Engine, ids: Iterable[str] | None) -> shapely.Geomet
     """Union of the areas' polygons (WGS-84); all areas when ``ids`` is None; None if no areas."""
     with engine.connect() as conn:
         return _union(conn, ids)
+
+
+def jurisdiction(conn: sa.Connection) -> shapely.Geometry | None:
+    """Union of every stored area's polygon (WGS-84), prepared; None when no area is stored.
+
+    A located record whose point lies outside it is flagged ``outside`` on write.
+
+    Parameters
+    ----------
+    conn
+        The caller's connection (inside its transaction, areas written there count).
+
+    Returns
+    -------
+    shapely.Geometry or None
+        The union, prepared for fast point tests.
+    """
+    geom = _union(conn, None)
+    if geom is not None:
+        shapely.prepare(geom)
+    return geom
 
 
 def scope_polygon(conn: sa.Connection, ids: frozenset[str]) -> shapely.Geometry | None:

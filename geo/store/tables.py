@@ -2,7 +2,9 @@
 
 - every record row keeps ``key`` (its natural key: the id column, or ``h:<content hash>``),
   ``content_hash``, ``import_id``, ``source_file`` and ``source_row``;
-- located kinds keep ``cell``, the H3 resolution-10 cell of the point (for scoped reads);
+- located kinds keep ``cell``, the H3 resolution-10 cell of the point (for scoped reads), and
+  all of them but pings ``outside``, set when the point lies outside every stored area (reads
+  leave such rows out unless asked);
 - times are stored as UTC epoch milliseconds (BIGINT) on every backend;
 - ``imports`` is the import history, ``area_cells`` the res-10 cells that touch each area (the
   pre-filter of scoped reads), ``coverage`` and ``stops`` the per-shift coverage rollups,
@@ -27,6 +29,7 @@ __all__ = [
     "audit",
     "coverage",
     "imports",
+    "may_be_outside",
     "may_be_unlocated",
     "meta",
     "metadata",
@@ -77,6 +80,16 @@ def may_be_unlocated(k: schema.Kind) -> bool:
     return k.located and not k.column("lat").required and not k.places
 
 
+def may_be_outside(k: schema.Kind) -> bool:
+    """True for a kind whose rows carry the ``outside`` flag: located kinds but GPS pings.
+
+    A row is flagged when its point lies outside every stored area (see
+    :func:`geo.store.write.write_records`); reads leave flagged rows out unless asked. A patrol
+    track's fixes outside the areas are normal driving, not a data error, so pings carry no flag.
+    """
+    return k.located and k.name != "pings"
+
+
 def _record_table(k: schema.Kind) -> sa.Table:
     cols: list[sa.Column[Any]] = [
         sa.Column("rid", sa.Integer, primary_key=True, autoincrement=True),
@@ -90,6 +103,8 @@ def _record_table(k: schema.Kind) -> sa.Table:
         cols.append(sa.Column(c.name, _SA_TYPES[c.type], nullable=not c.required))
     if k.located:
         cols.append(sa.Column("cell", sa.BigInteger, nullable=may_be_unlocated(k), index=True))
+    if may_be_outside(k):  # the point lies outside every stored area (migration 0008)
+        cols.append(sa.Column("outside", sa.Boolean, nullable=False, server_default=sa.false()))
     t = sa.Table(k.name, metadata, *cols)
     tcol = TIME_COLUMN[k.name]
     if tcol:
@@ -118,6 +133,8 @@ imports = sa.Table(
     sa.Column("conflicts", sa.Integer, nullable=False, default=0),
     sa.Column("rejected", sa.Integer, nullable=False, default=0),
     sa.Column("user_name", sa.Text),
+    # rows stored but outside every area (flagged; migration 0008)
+    sa.Column("outside", sa.Integer, nullable=False, default=0, server_default="0"),
 )
 
 

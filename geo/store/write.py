@@ -4,26 +4,33 @@ An import is all or nothing.
 
 Rows whose natural key exists with the same content are duplicates; with other content they are
 conflicts and are not written; rows that point at records the store does not hold (a ping of an
-unknown shift) are rejected. Writing areas writes their ``area_cells``; writing pings refreshes the
-coverage rollups of their shifts (:func:`geo.store.rollups.refresh_coverage`).
+unknown shift) are rejected, each with every reference it misses. Writing areas writes their
+``area_cells`` and re-evaluates the ``outside`` flag of the stored located records; writing pings
+refreshes the coverage rollups of their shifts (:func:`geo.store.rollups.refresh_coverage`).
+
+A located record (but a GPS ping) whose point lies outside every stored area is stored with
+``outside`` set: reads leave it out unless asked (:func:`geo.store.read`). With no area stored,
+nothing is flagged (the configured region, checked on import, is the only bound).
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 import sqlalchemy as sa
 from shapely import wkt as shapely_wkt
 
 from geo.domain import hexes, schema
 from geo.domain.period import ROLLUP_RES
 from geo.store import rollups
-from geo.store.tables import RECORD_TABLES, area_cells, imports
+from geo.store.scope import jurisdiction
+from geo.store.tables import RECORD_TABLES, area_cells, imports, may_be_outside
 from geo.store.values import cells_of, content_hashes, natural_keys, ts_to_ms
 
 __all__ = [
@@ -31,6 +38,7 @@ __all__ = [
     "begin_import",
     "finish_import",
     "insert_records",
+    "reflag_outside",
     "resolve_ping_shifts",
     "write_records",
 ]
@@ -44,6 +52,10 @@ class WriteResult:
     duplicates: int
     conflicts: pd.DataFrame  # source_row, key, code (conflict_in_file / conflict_in_store)
     rejected: pd.DataFrame  # source_row, column, value, other (the kind it must reference)
+    # source_row, lat, lng (WGS-84) of the new rows stored flagged outside every area
+    outside: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["source_row", "lat", "lng"])
+    )
 
 
 def _existing_hashes(conn: sa.Connection, table: sa.Table, keys: Sequence[str]) -> dict[str, str]:
@@ -85,7 +97,10 @@ def _reject_rows(frame: pd.DataFrame, mask: np.ndarray, column: str, other: str)
 def _referential_checks(
     conn: sa.Connection, kind: str, frame: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Reject rows that point at records the store does not hold. Returns (kept, rejected)."""
+    """Reject rows that point at records the store does not hold. Returns (kept, rejected).
+
+    A row missing two references (a dispute's site and venue) is rejected once per reference.
+    """
     checks: list[tuple[str, str, str]] = {
         "shifts": [("unit_id", "units", "unit_id")],
         "pings": [("shift_id", "shifts", "shift_id")],
@@ -95,12 +110,14 @@ def _referential_checks(
         "leads": [("area_id", "areas", "area_id")],
     }.get(kind, [])
     rejected: list[pd.DataFrame] = []
+    bad_any = np.zeros(len(frame), dtype=bool)
     for col, other, other_col in checks:
         known = _existing_ids(conn, other, other_col, frame[col].dropna().unique())
         bad = (frame[col].notna() & ~frame[col].isin(known)).to_numpy()
         if bad.any():
             rejected.append(_reject_rows(frame, bad, col, other))
-            frame = frame.loc[~bad]
+            bad_any |= bad
+    frame = frame.loc[~bad_any]
     places = schema.kind(kind).places
     if places and len(frame):
         frame, unplaced = _locate_at_places(conn, frame, places)
@@ -202,7 +219,7 @@ def insert_records(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) ->
         conn.execute(table.insert(), recs[i : i + 20000])
 
 
-def _lock_kind(conn: sa.Connection, kind_name: str) -> None:
+def _lock_kind(conn: sa.Connection, kind_name: str, *, shared: bool = False) -> None:
     """Hold off other writers of ``kind_name`` until this transaction ends.
 
     Two imports of overlapping files would otherwise both find a key absent and both insert it:
@@ -210,10 +227,14 @@ def _lock_kind(conn: sa.Connection, kind_name: str) -> None:
     kind makes the second wait and then see the first's rows as duplicates. SQLite needs nothing:
     an import's first statement is a write, which takes the database's single write lock (the
     second import waits on busy_timeout) before anything is read.
+
+    ``shared``: a located kind's import holds the areas' lock shared, so that the areas it flags
+    its rows against cannot change before it commits (an areas import re-flags what is stored).
     """
     if conn.dialect.name == "postgresql":
+        fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
         conn.execute(
-            sa.text("SELECT pg_advisory_xact_lock(:k)"),
+            sa.text(f"SELECT {fn}(:k)"),
             {"k": zlib.crc32(f"qy-write:{kind_name}".encode())},
         )
 
@@ -231,6 +252,8 @@ def write_records(
     k = schema.kind(kind_name)
     table = RECORD_TABLES[kind_name]
     _lock_kind(conn, kind_name)
+    if may_be_outside(k):
+        _lock_kind(conn, "areas", shared=True)
     frame, rejected = _referential_checks(conn, kind_name, frame)
     db = _to_db_frame(k, frame)
     hashes = content_hashes(db, k.names)
@@ -271,12 +294,19 @@ def write_records(
         if has.any():
             cell[has] = cells_of(new.loc[has, "lat"].to_numpy(), new.loc[has, "lng"].to_numpy())
         new["cell"] = cell
+    outside = pd.DataFrame(columns=["source_row", "lat", "lng"])
+    if may_be_outside(k):
+        new["outside"] = _outside(jurisdiction(conn), new) if len(new) else False
+        if len(new):
+            outside = new.loc[new["outside"], ["source_row", "lat", "lng"]].reset_index(drop=True)
     new["import_id"] = import_id
     new["source_file"] = source_file
     if len(new):
         insert_records(conn, table, new)
     if kind_name == "areas" and len(new):
         _write_area_cells(conn, new)
+        # more area: flagged rows may now lie inside; the first areas flag what lies outside
+        reflag_outside(conn, flagged_only=len(new) < _count(conn, table))
     if kind_name == "pings" and len(new):
         rollups.refresh_coverage(conn, sorted(new["shift_id"].dropna().unique()))
     return WriteResult(
@@ -284,7 +314,72 @@ def write_records(
         duplicates=int(same.sum()) + dup_in_file,
         conflicts=pd.DataFrame(conflicts, columns=["source_row", "key", "code"]),
         rejected=rejected,
+        outside=outside,
     )
+
+
+def _count(conn: sa.Connection, table: sa.Table) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def _outside(area: shapely.Geometry | None, frame: pd.DataFrame) -> np.ndarray:
+    """True for the rows of ``frame`` (lat, lng) whose point lies outside ``area``.
+
+    Rows without a point and every row when no area is stored are not outside.
+    """
+    lat = pd.to_numeric(frame["lat"]).to_numpy(float)
+    lng = pd.to_numeric(frame["lng"]).to_numpy(float)
+    has = np.isfinite(lat) & np.isfinite(lng)
+    if area is None:
+        return np.zeros(len(frame), dtype=bool)
+    return has & ~shapely.contains_xy(area, lng, lat)
+
+
+def reflag_outside(conn: sa.Connection, *, flagged_only: bool = False) -> int:
+    """Re-evaluate the ``outside`` flag of stored located records against the stored areas.
+
+    Called when areas are written (and by migration 0008), inside the caller's transaction.
+
+    Parameters
+    ----------
+    conn
+        The connection of the writing transaction.
+    flagged_only
+        Test only the rows flagged now: enough when areas were added to areas already stored
+        (the union only grows, so an unflagged row stays inside).
+
+    Returns
+    -------
+    int
+        The rows flagged outside after the re-evaluation, over every located kind.
+    """
+    area = jurisdiction(conn)
+    flagged = 0
+    for name, table in RECORD_TABLES.items():
+        if not may_be_outside(schema.kind(name)):
+            continue
+        stmt = sa.select(table.c.rid, table.c.lat, table.c.lng, table.c.outside)
+        if flagged_only:
+            stmt = stmt.where(table.c.outside)
+        rows = pd.DataFrame(conn.execute(stmt).all(), columns=["rid", "lat", "lng", "was"])
+        if rows.empty:
+            continue
+        now = _outside(area, rows)
+        was = rows["was"].astype(bool).to_numpy()
+        for value in (True, False):
+            changed = rows.loc[(now == value) & (was != value), "rid"].astype(int).tolist()
+            for i in range(0, len(changed), 5000):
+                conn.execute(
+                    table.update()
+                    .where(table.c.rid.in_(changed[i : i + 5000]))
+                    .values(outside=value)
+                )
+        flagged += int(
+            conn.execute(
+                sa.select(sa.func.count()).select_from(table).where(table.c.outside)
+            ).scalar_one()
+        )
+    return flagged
 
 
 def _write_area_cells(conn: sa.Connection, areas: pd.DataFrame) -> None:
@@ -335,8 +430,12 @@ def finish_import(
     duplicates: int,
     conflicts: int,
     rejected: int,
+    outside: int = 0,
 ) -> None:
-    """Record what an import did (same transaction as its rows)."""
+    """Record what an import did (same transaction as its rows).
+
+    ``rejected`` counts rows rejected, ``outside`` rows stored flagged outside every area.
+    """
     conn.execute(
         imports.update()
         .where(imports.c.import_id == import_id)
@@ -346,6 +445,7 @@ def finish_import(
             duplicates=duplicates,
             conflicts=conflicts,
             rejected=rejected,
+            outside=outside,
         )
     )
 

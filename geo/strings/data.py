@@ -41,8 +41,91 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.column": {"zh-CN": "列", "en": "Column"},
     "data.value": {"zh-CN": "值", "en": "Value"},
     "data.reason": {"zh-CN": "原因", "en": "Reason"},
-    "data.download_rejects": {"zh-CN": "下载拒收行（CSV）", "en": "Download rejected rows (CSV)"},
+    "data.download_rejects": {
+        "zh-CN": "下载校验报告（拒收行及辖区外的行，CSV）",
+        "en": "Download the report (rejected rows and rows outside the jurisdiction, CSV)",
+    },
     "data.no_rejects": {"zh-CN": "没有被拒收的行。", "en": "No row was rejected."},
+    "data.naive_times": {
+        "zh-CN": "未注明时区的时间按 {tz} 当地时间读取。",
+        "en": "Times written without a zone were read as local time of {tz}.",
+    },
+    "data.date_order.day_first": {
+        "zh-CN": "“{column}”中的日期按 日/月/年 读取（有的值只能这样读，如 15/07/2022）。",
+        "en": "Dates in '{column}' were read day/month/year (some values fit only that way, "
+        "such as 15/07/2022).",
+    },
+    "data.date_order.month_first": {
+        "zh-CN": "“{column}”中的日期按 月/日/年 读取（有的值只能这样读，如 07/15/2022）。",
+        "en": "Dates in '{column}' were read month/day/year (some values fit only that way, "
+        "such as 07/15/2022).",
+    },
+    "data.date_order.month_first_assumed": {
+        "zh-CN": "“{column}”中的日期两种读法都成立（日与月都不超过12），按 月/日/年 读取；"
+        "如不对，请把日期改写为 年-月-日 后重新导入。",
+        "en": "Every date in '{column}' reads both ways (no day over 12): read month/day/year; "
+        "if that is wrong, write them year-month-day and import again.",
+    },
+    "data.date_order.day_first_conflict": {
+        "zh-CN": "“{column}”中的日期前后矛盾：多数只能按 日/月/年 读取，就这样读；"
+        "只能按 月/日/年 读取的行被拒收。",
+        "en": "Dates in '{column}' disagree: most fit only day/month/year and were read so; "
+        "the rows that fit only month/day/year were rejected.",
+    },
+    "data.date_order.month_first_conflict": {
+        "zh-CN": "“{column}”中的日期前后矛盾：多数只能按 月/日/年 读取，就这样读；"
+        "只能按 日/月/年 读取的行被拒收。",
+        "en": "Dates in '{column}' disagree: most fit only month/day/year and were read so; "
+        "the rows that fit only day/month/year were rejected.",
+    },
+    "file.missing": {
+        "zh-CN": "{file}：无法作为“{kind}”导入，缺少必填列 {missing}；文件中的列：{found}",
+        "en": "{file}: cannot import as {kind}: missing required column(s) {missing}; "
+        "found: {found}",
+    },
+    "file.closest": {
+        "zh-CN": "；与{field}最接近的列：{columns}",
+        "en": "; closest to {field}: {columns}",
+    },
+    "file.one_of": {"zh-CN": "{columns} 之一", "en": "one of {columns}"},
+    "file.more": {"zh-CN": "…（另有 {n} 列）", "en": "… ({n} more)"},
+    "file.no_columns": {"zh-CN": "没有列", "en": "no columns"},
+    "file.ambiguous": {
+        "zh-CN": "{file}：{columns} 都可以是{field}，无法确定用哪一列；"
+        "请删去多余的一列，或在字段对应中选定一列",
+        "en": "{file}: {columns} could each be {field}; keep one of them in the file, or "
+        "choose one in the column mapping",
+    },
+    "col.outside": {"zh-CN": "辖区外", "en": "Outside"},
+    "data.rejects_caption": {
+        "zh-CN": "{rows} 行被拒收，共 {problems} 个问题（每行每列一条）；整行未导入。",
+        "en": "{rows} rows rejected with {problems} problems (one entry per row and column); "
+        "none of these rows was imported.",
+    },
+    "data.outside_caption": {
+        "zh-CN": "{n} 行位于所有辖区之外：已入库并标记，不计入各页面和统计（可在下方列表查看）。",
+        "en": "{n} rows lie outside every area: stored and flagged, never counted in pages "
+        "and figures (listed below).",
+    },
+    "data.outside_title": {"zh-CN": "辖区外的记录", "en": "Records outside the jurisdiction"},
+    "data.outside_help": {
+        "zh-CN": "坐标不在任何已导入辖区或网格内的记录：已保存，但各页面、地图和统计均不计入。"
+        "导入覆盖它们的辖区后会自动重新判断。",
+        "en": "Records whose point lies in no stored station or grid: kept, but no page, map "
+        "or figure counts them. Importing an area that covers them re-evaluates them.",
+    },
+    "data.no_outside": {
+        "zh-CN": "没有位于辖区外的记录。",
+        "en": "No record lies outside the jurisdiction.",
+    },
+    "data.download_outside": {
+        "zh-CN": "下载辖区外的记录（CSV）",
+        "en": "Download the records outside the jurisdiction (CSV)",
+    },
+    "data.record_id": {"zh-CN": "编号", "en": "Id"},
+    "data.lat": {"zh-CN": "纬度", "en": "Latitude"},
+    "data.lng": {"zh-CN": "经度", "en": "Longitude"},
+    "data.source_row": {"zh-CN": "源文件行号", "en": "Row in its file"},
     "settings.night": {"zh-CN": "默认夜间时段", "en": "Default night window"},
     "settings.night_help": {
         "zh-CN": "夜间归属于开始的那一天（如 周六20:00—周日06:00 算周六夜）。",
@@ -128,6 +211,12 @@ STRINGS.update(
         "reject.control": {
             "zh-CN": "含有控制字符（如 NUL、ESC），无法保存",
             "en": "holds control characters (such as NUL or ESC) that cannot be stored",
+        },
+        # not a reject: the report's entry of a row stored flagged outside every area
+        "reject.outside": {
+            "zh-CN": "辖区外：坐标不在任何辖区内；已入库并标记，不计入各页面和统计（非拒收）",
+            "en": "outside the jurisdiction: the point lies in no stored area; stored and "
+            "flagged, not counted in pages and figures (not a reject)",
         },
         "reject.polygon_large": {
             "zh-CN": "面积超过 {n} 平方公里，不像辖区或网格",
