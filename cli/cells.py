@@ -123,8 +123,13 @@ def cmd_hotspots(args: argparse.Namespace) -> dict[str, Any]:
         "hot_cells": int(sum(v for b, v in bins.items() if b > 0)),
         "cold_cells": int(sum(v for b, v in bins.items() if b < 0)),
     }
-    if args.emerging:
+    if written < 2:
+        out["note"] = "Gi* needs at least 2 study cells (areas, or incidents to place them)"
+    if args.emerging and "trend" in result:
         out["trends"] = result["trend"].value_counts().to_dict()
+    elif args.emerging:
+        out["trends"] = None
+        out["trends_note"] = result.attrs.get("emerging_short")
     return out
 
 

@@ -37,6 +37,9 @@ except ValueError as err:
 
 st.subheader(ui.tr("brief.export"))
 for col, fmt in zip(st.columns(len(briefing.FORMATS)), briefing.FORMATS, strict=True):
+    if fmt not in b.files:  # the PDF without a CJK font: say what to install
+        col.info(ui.tr("brief.no_pdf_font", package=briefing.FONT_PACKAGE))
+        continue
     fname = briefing.file_name(f.start, f.end, f.area, fmt)
     col.download_button(
         ui.tr("brief.download", fmt=fmt.upper()),

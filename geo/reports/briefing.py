@@ -33,6 +33,7 @@ import functools
 import html
 import io
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,6 +154,7 @@ class Briefing:
     captions: dict[str, str]
     figures: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)  # rendered formats, see build()
+    missing: dict[str, str] = field(default_factory=dict)  # format -> why it was not rendered
 
 
 def _plan_section(value: dict[str, Any], lang: str) -> Section:
@@ -520,12 +522,15 @@ def _png(draw: Callable[[Any], None], size: tuple[float, float]) -> bytes:
         mpl.rc_context(
             {
                 "font.family": "sans-serif",
-                "font.sans-serif": [fonts.mpl_family(), "DejaVu Sans"],
+                "font.sans-serif": fonts.mpl_sans(),
                 "axes.unicode_minus": False,
                 "font.size": 9,
             }
         ),
+        warnings.catch_warnings(),
     ):
+        if not fonts.has_cjk_font():  # drawn all the same; the CJK labels lack their glyphs
+            warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
         fig = Figure(figsize=size, layout="constrained")
         FigureCanvasAgg(fig)
         draw(fig)

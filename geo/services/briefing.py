@@ -35,6 +35,7 @@ from geo.domain.period import (
     previous_period,
     shift_night,
 )
+from geo.reports import fonts
 from geo.reports.briefing import (
     FORMATS,
     MIME,
@@ -47,6 +48,7 @@ from geo.reports.briefing import (
     render,
     write,
 )
+from geo.reports.fonts import FONT_PACKAGE
 from geo.services import disputes, duty, plan
 from geo.services import venues as venues_svc
 from geo.services.coverage import coverage_cells, night_patrol_hours
@@ -55,6 +57,7 @@ from geo.services.overview import figure_frames
 from geo.services.risk import risk_cells
 
 __all__ = [
+    "FONT_PACKAGE",
     "FORMATS",
     "MIME",
     "OPTIONAL_SECTIONS",
@@ -425,7 +428,9 @@ def build(
     """:func:`figures` then :func:`compose`: the briefing of a period and area in ``lang``.
 
     ``formats`` (e.g. :data:`FORMATS`) are rendered into ``Briefing.files`` (one call for a page
-    that offers every download).
+    that offers every download). A PDF needs a TrueType CJK font: without one, ``pdf`` is left
+    out of ``files`` and ``Briefing.missing["pdf"]`` says why (install :data:`FONT_PACKAGE`);
+    the other formats are rendered all the same.
     """
     figs = figures(engine, scope, start, end, area, night=night, res=res)
     b = compose(
@@ -435,5 +440,9 @@ def build(
         pictures=pictures,
         builders={o.key: o.build for o in OPTIONAL_SECTIONS},
     )
-    b.files = {fmt: render(b, fmt) for fmt in formats}
+    for fmt in formats:
+        if fmt == "pdf" and not fonts.has_cjk_font():
+            b.missing[fmt] = f"no TrueType CJK font for the PDF; install {FONT_PACKAGE}"
+            continue
+        b.files[fmt] = render(b, fmt)
     return b

@@ -740,7 +740,8 @@ def grid_percent(
     one decimal).
     """
     grid = grid_assessment(engine, scope, start, end, window=window)
-    return grid.assign(**{c: (grid[c] * 100).round(1) for c in GRID_RATES})
+    # float first: the assessment of a store without grids is an empty frame of object columns
+    return grid.assign(**{c: (grid[c].astype(float) * 100).round(1) for c in GRID_RATES})
 
 
 def night_alerts(

@@ -25,6 +25,7 @@ from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES
 from geo.services.cells import cell_details
 
 __all__ = [
+    "EMERGING_MIN_STEPS",
     "HotspotMap",
     "cell_incidents",
     "hotspot_cells",
@@ -33,6 +34,9 @@ __all__ = [
     "significant",
     "study_cells",
 ]
+
+EMERGING_MIN_STEPS = 2
+"""Periods (weeks) the incidents must span for an emerging pattern: a trend needs two points."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,9 @@ def hotspot_cells(
     """Getis-Ord Gi* of incident counts on the study cells (zero-count cells included).
 
     Returns cell, res, count, gi_z, gi_p, gi_bin and, with ``emerging``, ``trend`` (the emerging
-    hot spot pattern over ``step`` periods, weekly by default) and ``trend_z``/``trend_p``.
+    hot spot pattern over ``step`` periods, weekly by default) and ``trend_z``/``trend_p``. When
+    the incidents span fewer than :data:`EMERGING_MIN_STEPS` periods there is no trend to
+    compute: the frame is the plain Gi* one and ``attrs["emerging_short"]`` says why.
     """
     scope = store.figures_scope(scope)  # per-cell statistics only
     cells = study_cells(engine, scope, res=res, area=area)
@@ -187,6 +193,12 @@ def hotspot_cells(
         period = inc["ts"].dt.tz_convert(tz).dt.tz_localize(None).dt.to_period(step)
         pc = hexes.latlng_to_cells(inc["lat"].to_numpy(float), inc["lng"].to_numpy(float), res)
         steps = pd.period_range(period.min(), period.max(), freq=step)
+        if len(steps) < EMERGING_MIN_STEPS:  # no trend of fewer steps: plain Gi*, and why
+            out.attrs["emerging_short"] = (
+                f"emerging hot spots need incidents in at least {EMERGING_MIN_STEPS} periods "
+                f"({step}); these span {len(steps)}"
+            )
+            return out
         table = pd.crosstab(pd.Series(pc, name="cell"), pd.Series(period.to_numpy(), name="step"))
         table = table.reindex(index=cells, columns=steps, fill_value=0)
         em = hs.emerging(table, k=k, fdr=fdr).set_index("cell")
@@ -263,12 +275,8 @@ def hotspot_map(
             emerging=with_trends,
         )
 
-    try:
-        return significant(gi(emerging))
-    except ValueError:  # emerging patterns need two weeks at least
-        if not emerging:
-            raise
-    return significant(gi(False), emerging_short=True)
+    cells = gi(emerging)
+    return significant(cells, emerging_short=bool(cells.attrs.get("emerging_short")))
 
 
 def cell_incidents(

@@ -17,6 +17,12 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "brief.export": {"zh-CN": "导出简报", "en": "Export the briefing"},
     "brief.download": {"zh-CN": "下载 {fmt}", "en": "Download {fmt}"},
+    "brief.no_pdf_font": {
+        "zh-CN": "PDF 需要中文 TrueType 字体，本机未找到；请安装 {package}（Debian/Ubuntu："
+        "apt-get install {package}）。其他格式可照常下载。",
+        "en": "The PDF needs a Chinese TrueType font and none was found; install {package} "
+        "(Debian/Ubuntu: apt-get install {package}). The other formats download as usual.",
+    },
     "brief.preview": {"zh-CN": "简报预览", "en": "Preview"},
     # document head
     "brief.title": {
