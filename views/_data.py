@@ -72,6 +72,8 @@ def report(summary: data.ImportSummary) -> None:
         st.caption(ui.tr("data.naive_times", tz=md_escape(summary.naive_times)))
     for column, rule in (summary.date_order or {}).items():
         st.caption(ui.tr(f"data.date_order.{rule}", column=md_escape(column)))
+    for column, n in (summary.stripped or {}).items():  # ids stored without their end spaces
+        st.caption(ui.tr("data.stripped", column=md_escape(column), n=f"{n:,}"))
     if not len(summary.rejects) and not len(summary.outside_rows):
         st.success(ui.tr("data.no_rejects"))
         return

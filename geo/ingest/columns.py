@@ -33,6 +33,7 @@ __all__ = [
     "map_headers",
     "match_headers",
     "norm_header",
+    "refuse_duplicates",
     "suggest_mapping",
     "time_pairs",
     "with_pairs",
@@ -319,6 +320,56 @@ def map_headers(
         return text
 
     raise FileError(missing_text("en"), missing_text)
+
+
+def refuse_duplicates(
+    kind: schema.Kind,
+    mapping: Mapping[str, str],
+    duplicates: Mapping[str, list[int]],
+    *,
+    file_name: str = "",
+) -> None:
+    """Refuse a file whose header row repeats a header the import maps (``lat``, ``lat``).
+
+    Parameters
+    ----------
+    kind
+        The record kind.
+    mapping
+        Canonical column -> header (:func:`map_headers`); a date + time pair counts by its parts.
+    duplicates
+        Header -> its 1-based positions (:func:`geo.ingest.files.duplicate_headers`).
+    file_name
+        The file's name, for messages.
+
+    Raises
+    ------
+    FileError
+        Naming the header, its positions and the column it stands for, in both languages.
+    """
+    for canon, header in mapping.items():
+        parts = header.split(PAIR) if PAIR in header else [header]
+        for part in parts:
+            if part not in duplicates:
+                continue
+            col = kind.column(canon)
+            where = duplicates[part]
+
+            def text(
+                lang: str, col: schema.Column = col, part: str = part, where: list[int] = where
+            ) -> str:
+                sep, last = (", ", " and ") if lang == "en" else ("、", "、")
+                shown = sep.join(map(str, where[:-1])) + last + str(where[-1])
+                return t(
+                    "file.duplicate",
+                    lang,
+                    file=file_name,
+                    column=part,
+                    positions=shown,
+                    field=_label(col, lang),
+                )
+
+            raise FileError(text("en"), text)
 
 
 def _label(col: schema.Column, lang: str) -> str:

@@ -9,6 +9,7 @@ declares a huge unpacked size, or packs a member far tighter than real data ever
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import re
@@ -21,14 +22,20 @@ import geopandas as gpd
 import pandas as pd
 import pyarrow.parquet as pq
 
+from geo.i18n import t
 from geo.ingest.report import FileError
 
 __all__ = [
+    "DUPLICATES",
     "MAX_MEMBERS",
     "MAX_RATIO",
+    "MAX_SHEET_UNPACKED",
     "MAX_UNPACKED",
     "TABLE_SUFFIXES",
     "VECTOR_SUFFIXES",
+    "check_zip",
+    "detect_wide",
+    "duplicate_headers",
     "read_table",
     "sheet_names",
 ]
@@ -40,14 +47,69 @@ TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".parquet", ".pq"}
 
 
 # Zip containers (XLSX, zipped Shapefiles) are checked before anything unpacks them: a zip bomb
-# declares a huge unpacked size, or packs a member far tighter than real data ever packs.
+# declares a huge unpacked size, packs a member far tighter than real data ever packs, or
+# declares a small size and holds a huge one (every member is inflated once, in bounded chunks,
+# counting what it really holds, before openpyxl or GDAL opens the container).
 MAX_UNPACKED = 1024**3  # bytes all members may unpack to together
 
 
-MAX_RATIO = 200  # unpacked / packed size of a member over 1 MiB (real sheets pack 5-30 times)
+MAX_SHEET_UNPACKED = 256 * 1024**2
+"""Bytes an XLSX workbook may unpack to together: openpyxl holds some 6-7 bytes of memory per
+byte of sheet XML it reads (a sheet of 1 GiB took 6.7 GB and 13 minutes)."""
+
+
+MAX_RATIO = 100  # unpacked / packed size of a member over 1 MiB (real sheets pack 5-30 times)
 
 
 MAX_MEMBERS = 10_000
+
+
+_CHUNK = 1024**2  # bytes inflated at a time by the zip check
+
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def detect_wide(raw: bytes) -> tuple[str, int] | None:
+    """The UTF-16 or UTF-32 encoding of text, and the length of its byte-order mark.
+
+    By the mark when there is one (Excel's "Unicode text" is UTF-16 LE with one), else by the
+    NUL bytes of mostly ASCII text: every other byte (UTF-16) or three bytes of four (UTF-32)
+    are NUL, on the side that says the byte order.
+
+    Parameters
+    ----------
+    raw
+        The file's bytes (the first 64 KiB are looked at).
+
+    Returns
+    -------
+    tuple of (str, int) or None
+        ``(codec, BOM length)``, or None for text of no wide encoding (or binary data).
+    """
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            return codec, len(bom)
+    head = raw[: 64 * 1024]
+    if len(head) < 4:
+        return None
+    for width, codec_le, codec_be in ((4, "utf-32-le", "utf-32-be"), (2, "utf-16-le", "utf-16-be")):
+        n = len(head) // width * width
+        if n < width:
+            continue
+        cols = [head[i:n:width] for i in range(width)]
+        nul = [c.count(0) / len(c) for c in cols]
+        # mostly ASCII text: the high bytes are NUL, the low bytes seldom
+        if min(nul[1:]) > 0.9 and nul[0] < 0.1:
+            return codec_le, 0
+        if min(nul[:-1]) > 0.9 and nul[-1] < 0.1:
+            return codec_be, 0
+    return None
 
 
 def _decode_csv(raw: bytes, encoding: str | None, name: str) -> str:
@@ -57,6 +119,17 @@ def _decode_csv(raw: bytes, encoding: str | None, name: str) -> str:
             text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError) as e:
             msg = f"{name}: cannot decode as {encoding}: {e}"
+            raise FileError(msg) from None
+        if "\x00" in text:
+            raise FileError(binary)
+        return text.removeprefix("\ufeff")
+    wide = detect_wide(raw)
+    if wide is not None:
+        codec, bom = wide
+        try:
+            text = raw[bom:].decode(codec)
+        except UnicodeDecodeError:
+            msg = f"{name}: looks like {codec.upper()} text but cannot be decoded as it"
             raise FileError(msg) from None
         if "\x00" in text:
             raise FileError(binary)
@@ -72,37 +145,168 @@ def _decode_csv(raw: bytes, encoding: str | None, name: str) -> str:
     raise FileError(msg)
 
 
-def _check_zip(path: Path, name: str, what: str) -> list[str]:
-    """Member names of a zip container, after checking it is no zip bomb.
+DUPLICATES = "duplicate_headers"
+"""The key of ``frame.attrs`` under which :func:`read_table` leaves :func:`duplicate_headers`."""
 
-    The check reads the container's directory, before anything is unpacked. Raises FileError
-    naming the file.
+
+def duplicate_headers(header: list[object]) -> dict[str, list[int]]:
+    """Headers written more than once in a file's header row, with their positions.
+
+    A reader renames the second ``lat`` to ``lat.1`` and an import would silently take the
+    first; the import refuses such a header when it maps it (:func:`geo.ingest.load`).
+
+    Parameters
+    ----------
+    header
+        The header row as written (None or empty for a cell without a name).
+
+    Returns
+    -------
+    dict
+        Header -> its 1-based column positions, for each non-empty header written twice or more.
+
+    >>> duplicate_headers(["id", "lat", "lng", "lat", None, None])
+    {'lat': [2, 4]}
     """
+    names = pd.Series([None if h is None else str(h) for h in header], dtype=object)
+    names = names[names.notna() & names.str.strip().ne("")]
+    repeated = names[names.duplicated(keep=False)]
+    groups = repeated.groupby(repeated).groups
+    return {str(h): [int(i) + 1 for i in idx] for h, idx in groups.items()}
+
+
+def _refuse(key: str, **params: object) -> FileError:
+    """A FileError worded by ``file.<key>`` of the strings, in English and the user's language."""
+
+    def render(lang: str) -> str:
+        return t(f"file.{key}", lang, **params)
+
+    return FileError(render("en"), render)
+
+
+def _mib(n: int) -> str:
+    mib = n / 1024**2
+    return f"{mib:,.0f}" if mib >= 10 else f"{mib:,.2g}"
+
+
+def check_zip(path: str | Path, name: str, what: str) -> list[str]:
+    """Member names of a zip container (XLSX, DOCX, a zipped Shapefile), after the bomb checks.
+
+    Checked before anything else unpacks it: the number of members, every member's declared
+    unpacked size and their total (:data:`MAX_UNPACKED`; an XLSX or other office file at most
+    :data:`MAX_SHEET_UNPACKED`), the ratio of unpacked to packed size of every member over
+    1 MiB (:data:`MAX_RATIO`); then every member is inflated once in chunks of 1 MiB, counting
+    what it really holds, so a member whose header lies about its size is stopped as soon as it
+    passes the size it declares (or the limits), in bounded memory.
+
+    Parameters
+    ----------
+    path
+        The container.
+    name
+        The file's name, for messages.
+    what
+        The file's type as messages name it: ``XLSX``, ``DOCX``, ``zip``.
+
+    Returns
+    -------
+    list of str
+        The members' names.
+
+    Raises
+    ------
+    FileError
+        Naming the file and the reason, in English and the user's language (:meth:`FileError.text`).
+    """
+    limit = MAX_UNPACKED if what == "zip" else min(MAX_UNPACKED, MAX_SHEET_UNPACKED)
+    mib = 1024**2
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
+        zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
-        msg = f"{name}: not a valid {what} file (not a readable zip container)"
-        raise FileError(msg) from None
-    if len(infos) > MAX_MEMBERS:
-        msg = f"{name}: the {what} file holds {len(infos):,} parts; refused"
-        raise FileError(msg)
-    total = sum(i.file_size for i in infos)
-    if total > MAX_UNPACKED:
-        msg = (
-            f"{name}: the {what} file unpacks to {total / 1024**2:,.0f} MiB, more than "
-            f"{MAX_UNPACKED / 1024**2:,.0f} MiB; refused (a zip bomb?)"
-        )
-        raise FileError(msg)
-    for i in infos:
-        if i.file_size > 1024**2 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
-            msg = (
-                f"{name}: part {i.filename[:80]!r} of the {what} file unpacks "
-                f"{i.file_size / max(i.compress_size, 1):,.0f} times its packed size; "
-                "refused (a zip bomb?)"
+        raise _refuse("zip_unreadable", file=name, what=what) from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise _refuse("zip_members", file=name, what=what, n=f"{len(infos):,}")
+        total = sum(i.file_size for i in infos)
+        big = max(infos, key=lambda i: i.file_size, default=None)
+        if big is not None and big.file_size > limit:
+            raise _refuse(
+                "zip_member",
+                file=name,
+                what=what,
+                part=big.filename[:80],
+                size=_mib(big.file_size),
+                limit=_mib(limit),
             )
-            raise FileError(msg)
+        if total > limit:
+            raise _refuse(
+                "zip_total",
+                file=name,
+                what=what,
+                size=_mib(total),
+                limit=_mib(limit),
+            )
+        for i in infos:
+            if i.file_size > mib and i.file_size > MAX_RATIO * max(i.compress_size, 1):
+                raise _refuse(
+                    "zip_ratio",
+                    file=name,
+                    what=what,
+                    part=i.filename[:80],
+                    ratio=f"{i.file_size / max(i.compress_size, 1):,.0f}",
+                )
+        _inflate_all(zf, infos, limit, name, what)
     return [i.filename for i in infos]
+
+
+def _inflate_all(
+    zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], limit: int, name: str, what: str
+) -> None:
+    """Inflate every member in chunks, stopping one that holds more than its header declares."""
+    mib = 1024**2
+    done = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        probe = copy.copy(info)
+        probe.file_size = limit + 1  # read on past a lying size, never past the limit
+        n = 0
+        try:
+            with zf.open(probe) as member:
+                while chunk := member.read(_CHUNK):
+                    n += len(chunk)
+                    if n > info.file_size:
+                        raise _refuse(
+                            "zip_lying",
+                            file=name,
+                            what=what,
+                            part=info.filename[:80],
+                            size=f"{info.file_size:,}",
+                        )
+                    if n > mib and n > MAX_RATIO * max(info.compress_size, 1):
+                        raise _refuse(
+                            "zip_ratio",
+                            file=name,
+                            what=what,
+                            part=info.filename[:80],
+                            ratio=f"{n / max(info.compress_size, 1):,.0f}",
+                        )
+                    if done + n > limit:
+                        raise _refuse(
+                            "zip_total",
+                            file=name,
+                            what=what,
+                            size=_mib(done + n),
+                            limit=_mib(limit),
+                        )
+        except FileError:
+            raise
+        except Exception:
+            # a damaged member (bad CRC, cut off, zlib.error), an encrypted one (RuntimeError),
+            # an unknown compression (NotImplementedError)
+            raise _refuse("zip_unreadable", file=name, what=what) from None
+        done += n
 
 
 def _read_vector(path: Path, name: str) -> tuple[pd.DataFrame, Any]:
@@ -111,7 +315,7 @@ def _read_vector(path: Path, name: str) -> tuple[pd.DataFrame, Any]:
 
     target = str(path)
     if path.suffix.lower() == ".zip":
-        shp = [n for n in _check_zip(path, name, "zip") if n.lower().endswith(".shp")]
+        shp = [n for n in check_zip(path, name, "zip") if n.lower().endswith(".shp")]
         if not shp:
             msg = f"{name}: the zip holds no .shp file"
             raise FileError(msg)
@@ -144,7 +348,10 @@ def read_table(
         raise FileError(msg)
     if suffix in (".csv", ".txt"):
         text = _decode_csv(path.read_bytes(), encoding, name)
-        return _parse_csv(text, name, sniff=suffix == ".txt"), None, 2
+        end = text.find("\n")
+        first_line = text[:end] if end >= 0 else text  # no copy of the rest
+        tabbed = "\t" in first_line and "," not in first_line  # Excel's "Unicode text"
+        return _parse_csv(text, name, sniff=suffix == ".txt" or tabbed), None, 2
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet, name), None, 2
     if suffix in (".parquet", ".pq"):
@@ -167,6 +374,9 @@ def read_table(
     raise FileError(msg)
 
 
+_QUOTED_AFTER_SPACE = re.compile(r'(?:^|[,;\t|])[ ]+"', re.MULTILINE)
+
+
 def _parse_csv(text: str, name: str, *, sniff: bool) -> pd.DataFrame:
     """CSV text -> frame of strings.
 
@@ -174,18 +384,24 @@ def _parse_csv(text: str, name: str, *, sniff: bool) -> pd.DataFrame:
     leading values of a first such row as an index and shift every value of the file one column
     over, silently.
     """
+    options: dict[str, Any] = {
+        "dtype": str,
+        "keep_default_na": False,
+        # spaces after a separator are data (an id's leading spaces are counted and said in the
+        # summary), unless they stand before a quote: a, "b" is how some writers quote
+        "skipinitialspace": _QUOTED_AFTER_SPACE.search(text) is not None,
+        "index_col": False,
+        "sep": None if sniff else ",",
+        "engine": "python" if sniff else "c",
+    }
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(
-                io.StringIO(text),
-                dtype=str,
-                keep_default_na=False,
-                skipinitialspace=True,
-                index_col=False,
-                sep=None if sniff else ",",
-                engine="python" if sniff else "c",
-            )
+            frame = pd.read_csv(io.StringIO(text), **options)
+            if frame.columns.size > 1:  # the header as written: pandas renames a repeated one
+                header = pd.read_csv(io.StringIO(text), header=None, nrows=1, **options)
+                frame.attrs[DUPLICATES] = duplicate_headers(list(header.iloc[0]))
+            return frame
     except pd.errors.ParserWarning:
         msg = (
             f"{name}: not a consistent table: the first data row has more values than the "
@@ -216,7 +432,7 @@ def sheet_names(path: str | Path, *, name: str | None = None) -> list[str]:
 
     path = Path(path)
     name = name or path.name
-    _check_zip(path, name, "XLSX")
+    check_zip(path, name, "XLSX")
     try:
         wb = openpyxl.load_workbook(path, read_only=True)
     except Exception as e:  # openpyxl raises many kinds for a broken workbook
@@ -232,7 +448,7 @@ def _read_xlsx(path: Path, sheet: str | None, name: str) -> pd.DataFrame:
     # openpyxl loads only when a workbook comes in
     import openpyxl
 
-    _check_zip(path, name, "XLSX")
+    check_zip(path, name, "XLSX")
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:
@@ -261,6 +477,7 @@ def _read_xlsx(path: Path, sheet: str | None, name: str) -> pd.DataFrame:
         wb.close()
     width = len(header)
     cols = [str(h) if h is not None else f"column{i + 1}" for i, h in enumerate(header)]
+    dups = duplicate_headers(list(header))
     seen: dict[str, int] = {}
     for i, c in enumerate(cols):  # a repeated header becomes "name.1", as pandas reads a CSV
         while c in seen:
@@ -272,4 +489,6 @@ def _read_xlsx(path: Path, sheet: str | None, name: str) -> pd.DataFrame:
     # drop trailing fully empty rows that Excel keeps
     while data and all(v is None or str(v).strip() == "" for v in data[-1]):
         data.pop()
-    return pd.DataFrame(data, columns=cols, dtype=object)
+    frame = pd.DataFrame(data, columns=cols, dtype=object)
+    frame.attrs[DUPLICATES] = dups
+    return frame

@@ -21,8 +21,9 @@ import sqlalchemy as sa
 
 from geo.config import Settings, get_settings
 from geo.domain import coords, schema
-from geo.ingest.columns import date_orders, map_headers, with_pairs
-from geo.ingest.files import read_table
+from geo.i18n import t
+from geo.ingest.columns import date_orders, map_headers, refuse_duplicates, with_pairs
+from geo.ingest.files import DUPLICATES, read_table
 from geo.ingest.report import (
     OUTSIDE,
     FileError,
@@ -31,7 +32,7 @@ from geo.ingest.report import (
     reject_frame,
     why,
 )
-from geo.ingest.validate import validate
+from geo.ingest.validate import projected_hint, validate
 from geo.store import engine as store_engine
 from geo.store import write as store_write
 
@@ -63,6 +64,7 @@ def import_frame(
     settings = settings or get_settings()
     kind = schema.kind(kind_name)
     headers = [str(c) for c in raw.columns if c != "geometry" or geometry is None]
+    duplicates = raw.attrs.get(DUPLICATES) or {}
     raw = raw.copy()
     raw.columns = [str(c) for c in raw.columns]
     col_map = map_headers(
@@ -73,6 +75,7 @@ def import_frame(
         has_geometry=geometry is not None,
         pairs=True,
     )
+    refuse_duplicates(kind, col_map, duplicates, file_name=file_name)  # lat, lat: which one?
     raw = with_pairs(raw, col_map)  # a date and a time column read as one time
     summary = ImportSummary(
         kind=kind_name,
@@ -83,9 +86,20 @@ def import_frame(
         naive_times=settings.tz,
         date_order=date_orders(kind, raw, col_map),
     )
-    good, rejects = validate(
+    good, rejects, summary.stripped = validate(
         kind, raw, col_map, crs=crs, settings=settings, first_row=first_row, geometry=geometry
     )
+    hint = projected_hint(
+        kind, raw, col_map, rejects, crs=crs, settings=settings, geometry=geometry
+    )
+    if hint is not None:  # metres read as degrees: no row can land, say which CRS to give
+        params = {"file": file_name, **hint}
+
+        def projected(lang: str) -> str:
+            likely = t("file.projected_likely", lang, codes=hint["codes"])
+            return t("file.projected", lang, **params, likely=likely)
+
+        raise FileError(projected("en"), projected)
     try:
         return _store_rows(
             engine,

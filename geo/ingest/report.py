@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from geo.escape import neutralise_formulas
-from geo.i18n import t
+from geo.i18n import STRINGS, t
 
 __all__ = [
     "OUTSIDE",
@@ -81,7 +81,9 @@ class ImportSummary:
 
     ``naive_times`` names the zone that times written without one were read in (the store's,
     ``Settings.tz``); ``date_order`` says, per column holding dates such as 07/08/2022, how they
-    were read (a code of :data:`geo.ingest.values.DATE_ORDERS`, shown by ``data.date_order.*``).
+    were read (a code of :data:`geo.ingest.values.DATE_ORDERS`, shown by ``data.date_order.*``);
+    ``stripped`` counts, per id column, the values stored without the spaces or tabs they had at
+    their ends (shown by ``data.stripped``).
     """
 
     kind: str
@@ -96,6 +98,7 @@ class ImportSummary:
     mapping: dict[str, str] = field(default_factory=dict)
     naive_times: str = ""
     date_order: dict[str, str] = field(default_factory=dict)
+    stripped: dict[str, int] = field(default_factory=dict)
     rejects: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["file", *REJECT_COLUMNS])
     )
@@ -119,6 +122,7 @@ class ImportSummary:
             "crs": self.crs,
             "naive_times": self.naive_times,
             "date_order": dict(self.date_order),
+            "stripped": dict(self.stripped),
         }
 
 
@@ -127,7 +131,15 @@ def why(code: str, **params: object) -> tuple[str, str, str]:
 
     The app shows ``geo.i18n.t("reject." + code, lang, **params)`` in the user's language.
     """
-    return t(f"reject.{code}", "en", **params), code, json.dumps(params, ensure_ascii=False)
+    return _say(code, "en", params), code, json.dumps(params, ensure_ascii=False)
+
+
+def _say(code: str, lang: str, params: dict[str, Any]) -> str:
+    """A reason in ``lang``; a parameter ``geometry`` (a type's name) is named in ``lang`` too."""
+    geometry = params.get("geometry")
+    if geometry is not None and f"geom.{geometry}" in STRINGS:
+        params = {**params, "geometry": t(f"geom.{geometry}", lang)}
+    return t(f"reject.{code}", lang, **params)
 
 
 def reject_frame(
@@ -183,8 +195,7 @@ def in_language(entries: pd.DataFrame, lang: str) -> pd.DataFrame:
         return entries.copy()
     pairs = entries[["code", "params"]].drop_duplicates()
     pairs["reason"] = [
-        t(f"reject.{c}", lang, **json.loads(p))
-        for c, p in zip(pairs["code"], pairs["params"], strict=True)
+        _say(c, lang, json.loads(p)) for c, p in zip(pairs["code"], pairs["params"], strict=True)
     ]
     out = entries.drop(columns="reason").merge(pairs, on=["code", "params"], how="left")
     return out[list(entries.columns)]

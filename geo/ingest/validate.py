@@ -36,7 +36,7 @@ from geo.ingest.values import (
     parse_ts,
 )
 
-__all__ = ["MAX_AREA_KM2", "validate"]
+__all__ = ["MAX_AREA_KM2", "projected_hint", "validate"]
 
 # A polygon larger than this (km2) is no station or grid; its res-10 cover would not end.
 MAX_AREA_KM2 = 20_000
@@ -51,12 +51,14 @@ def validate(
     settings: Settings,
     first_row: int = 2,
     geometry: Any = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Parse and check every row of ``raw``; return (canonical rows, rejects).
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """Parse and check every row of ``raw``; return (canonical rows, rejects, stripped ids).
 
     Canonical rows carry ``source_row``. Rejects have row, column (the file's header), value and
     reason: one entry per problem column of a row (its first problem there), so a row may have
-    several; a row with any problem is not stored.
+    several; a row with any problem is not stored. Stripped ids: id header -> how many of its
+    values lost spaces or tabs at their ends (said in the import summary); where that would make
+    two distinct ids of the kind's key one, those rows are rejected instead (``id_spaces``).
     """
     n = len(raw)
     rows = pd.Series(np.arange(n) + first_row, index=raw.index)
@@ -65,6 +67,7 @@ def validate(
     bad_any = pd.Series(False, index=raw.index)
     bad_in: dict[str, pd.Series] = {}  # file header -> rows with a problem in that column
     rejects: list[pd.DataFrame] = []
+    stripped: dict[str, int] = {}  # id header -> values whose spaces or tabs at the ends went
 
     def fail(mask: pd.Series, column: str, values: pd.Series, reason: tuple[str, str, str]) -> None:
         nonlocal bad_any
@@ -110,6 +113,10 @@ def validate(
             v, bad = parse_id(s)
             fail(bad, header, s, why("id_long", n=200))
             fail(has_control(v), header, s, why("control"))
+            changed, merged = _stripped_ids(s, key=kind.key == (col.name,))
+            fail(merged, header, s, why("id_spaces"))
+            if (changed & ~merged).any():
+                stripped[header] = int((changed & ~merged).sum())
         else:
             v, bad = parse_text(s)
             fail(bad, header, s, why("text_long", n=MAX_TEXT))
@@ -155,7 +162,121 @@ def validate(
     where = {str(h): i for i, h in enumerate(raw.columns)}
     order = rej["column"].map(where).fillna(len(where))
     rej = rej.assign(_at=order).sort_values(["row", "_at"], kind="stable")
-    return good, rej.drop(columns="_at").reset_index(drop=True)
+    return good, rej.drop(columns="_at").reset_index(drop=True), stripped
+
+
+_GEOGRAPHIC = ("wgs84", "gcj02", "bd09")
+_OFF_REGION = ("region", "polygon_region", "convert", "swapped")
+
+
+def projected_hint(
+    kind: schema.Kind,
+    raw: pd.DataFrame,
+    mapping: Mapping[str, str],
+    rejects: pd.DataFrame,
+    *,
+    crs: str,
+    settings: Settings,
+    geometry: Any = None,
+) -> dict[str, str] | None:
+    """Whether a file read as degrees holds projected coordinates (a Shapefile without .prj).
+
+    When most rows were rejected as outside the region and most coordinates are beyond any
+    longitude or latitude (|x| > 180 or |y| > 90), the file's numbers are metres of a CRS it
+    does not declare.
+
+    Parameters
+    ----------
+    kind, raw, mapping
+        The record kind, the file's rows and canonical column -> header.
+    rejects
+        The rejects of :func:`validate`.
+    crs
+        The coordinates the rows were read as; only ``wgs84``, ``gcj02`` and ``bd09`` are
+        checked (a named EPSG code was the user's choice).
+    settings
+        The configured region (its centre gives the likely Gauss-Kruger zones).
+    geometry
+        The file's geometries, for a vector file.
+
+    Returns
+    -------
+    dict or None
+        ``n``, ``outside``, ``x``, ``y``, ``epsg`` (the likeliest code) and ``codes`` (the
+        likely CGCS2000 Gauss-Kruger codes, best first) for the message, or None.
+    """
+    n = len(raw)
+    if n == 0 or crs not in _GEOGRAPHIC or rejects.empty:
+        return None
+    outside = int(rejects.loc[rejects["code"].isin(_OFF_REGION), "row"].nunique())
+    if outside * 2 <= n:
+        return None
+    if geometry is not None or ("geometry" in mapping and "lat" not in mapping):
+        geoms = (
+            np.asarray(geometry, dtype=object)
+            if geometry is not None
+            else shapely.from_wkt(
+                raw[mapping["geometry"]].astype("string").fillna("").to_numpy(dtype=object),
+                on_invalid="ignore",
+            )
+        )
+        b = shapely.bounds(geoms)  # NaN for a missing geometry
+        x, y = b[:, 2], b[:, 3]
+    elif "lat" in mapping and "lng" in mapping:
+        x = parse_float(raw[mapping["lng"]])[0].to_numpy(float)
+        y = parse_float(raw[mapping["lat"]])[0].to_numpy(float)
+    else:
+        return None
+    ok = np.isfinite(x) & np.isfinite(y)
+    metres = ok & ((np.abs(x) > 180) | (np.abs(y) > 90))
+    if metres.sum() * 2 <= n:
+        return None
+    codes = _gauss_kruger(float(np.median(x[metres])), settings)
+    return {
+        "n": f"{n:,}",
+        "outside": f"{outside:,}",
+        "x": f"{np.nanmax(np.abs(x[metres])):,.0f}",
+        "y": f"{np.nanmax(np.abs(y[metres])):,.0f}",
+        "epsg": codes[0],
+        "codes": ", ".join(codes),
+    }
+
+
+def _gauss_kruger(x: float, settings: Settings) -> list[str]:
+    """Likely CGCS2000 Gauss-Kruger EPSG codes of eastings like ``x``, best first.
+
+    An easting with its zone number in front (39 500 000) names its zone: 3-degree zones 25-45
+    are EPSG:4513-4533, 6-degree zones 13-23 EPSG:4491-4501. Without it (500 000 give or take),
+    the zone of the configured region's centre: 3-degree CM 75-135E is EPSG:4534-4554, 6-degree
+    CM 75-135E EPSG:4502-4512.
+    """
+    zone = int(x // 1_000_000)
+    if 25 <= zone <= 45:
+        return [f"EPSG:{4513 + zone - 25}"]
+    if 13 <= zone <= 23:
+        return [f"EPSG:{4491 + zone - 13}"]
+    lng = (settings.region[0] + settings.region[2]) / 2
+    cm3 = min(max(round(lng / 3) * 3, 75), 135)
+    cm6 = min(max(int(lng // 6) * 6 + 3, 75), 135)
+    return [f"EPSG:{4534 + (cm3 - 75) // 3}", f"EPSG:{4502 + (cm6 - 75) // 6}"]
+
+
+def _stripped_ids(s: pd.Series, *, key: bool) -> tuple[pd.Series, pd.Series]:
+    """Ids that lose spaces or tabs at their ends, and those that would then merge with another.
+
+    ``changed``: values whose text had white space at either end (and something else).
+    ``merged``: for a kind's key (``key``), the changed values whose stripped text another row
+    of the file writes differently (``A1`` and ``␣A1``): two distinct ids would become one. A
+    reference (a shift's unit) is meant to match, so never ``merged``.
+    """
+    text = s.astype("string")
+    bare = text.str.strip()
+    changed = (text.ne(bare) & bare.ne("")).fillna(False).astype(bool)
+    merged = pd.Series(False, index=s.index)
+    if key and changed.any():
+        spellings = text.groupby(bare).transform("nunique")
+        merged = (changed & spellings.gt(1)).fillna(False).astype(bool)
+    return changed, merged
 
 
 def _blank_parsed(v: pd.Series) -> pd.Series:
@@ -197,12 +318,9 @@ def _validate_points(
         y = np.where(is_point, shapely.get_y(geoms), np.nan)
         xs, ys = pd.Series(x, index=raw.index), pd.Series(y, index=raw.index)
         lng_h, lat_h = "geometry", "geometry"
-        fail(
-            pd.Series(~is_point, index=raw.index),
-            "geometry",
-            pd.Series(shapely.get_type_id(geoms), index=raw.index).astype(str),
-            why("not_point"),
-        )
+        names = pd.Series(_type_names(geoms), index=raw.index)
+        for name in names[~is_point].unique():
+            fail(names.eq(name), "geometry", names, why("not_point", geometry=name))
     else:
         lng_h, lat_h = mapping["lng"], mapping["lat"]
         xs, bad_x = parse_float(raw[lng_h])
@@ -228,6 +346,27 @@ def _validate_points(
     fail(~inside, lat_h, shown, why("region", region=", ".join(f"{v:g}" for v in settings.region)))
     out["lat"] = lat.where(~unlocated)
     out["lng"] = lng.where(~unlocated)
+
+
+_TYPE_NAMES = np.array(
+    [
+        "Point",
+        "LineString",
+        "LinearRing",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+        "GeometryCollection",
+        "none",  # shapely's -1: no geometry
+    ],
+    dtype=object,
+)
+
+
+def _type_names(geoms: Any) -> np.ndarray:
+    """Geometry type names (``Point``, ``MultiPolygon``; ``none`` for a missing one), not codes."""
+    return _TYPE_NAMES[shapely.get_type_id(np.asarray(geoms, dtype=object))]
 
 
 def _skipping(fail: Any, skip: pd.Series) -> Any:
@@ -258,10 +397,12 @@ def _validate_polygons(
             shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore"), dtype=object
         )
     geom_s = pd.Series(geoms, index=raw.index)
-    kind_ok = geom_s.map(lambda g: g is not None and g.geom_type in ("Polygon", "MultiPolygon"))
-    fail(
-        ~kind_ok, header, geom_s.map(lambda g: "" if g is None else g.geom_type), why("not_polygon")
-    )
+    type_id = pd.Series(shapely.get_type_id(geoms), index=raw.index)
+    kind_ok = type_id.isin([3, 6])  # Polygon, MultiPolygon
+    names = pd.Series(_type_names(geoms), index=raw.index)
+    fail(type_id.lt(0), header, names.where(type_id.ge(0), ""), why("not_polygon"))
+    for name in names[~kind_ok & type_id.ge(0)].unique():
+        fail(names.eq(name), header, names, why("not_polygon_type", geometry=name))
 
     def convert(g: Any) -> Any:
         if g is None or g.geom_type not in ("Polygon", "MultiPolygon"):

@@ -78,6 +78,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Dates in '{column}' disagree: most fit only month/day/year and were read so; "
         "the rows that fit only day/month/year were rejected.",
     },
+    "data.stripped": {
+        "zh-CN": "“{column}”中有 {n} 个编号首尾带空格或制表符，已去掉后保存。",
+        "en": "{n} ids in '{column}' had spaces or tabs at their ends; they were stored "
+        "without them.",
+    },
     "file.missing": {
         "zh-CN": "{file}：无法作为“{kind}”导入，缺少必填列 {missing}；文件中的列：{found}",
         "en": "{file}: cannot import as {kind}: missing required column(s) {missing}; "
@@ -95,6 +100,58 @@ STRINGS: dict[str, dict[str, str]] = {
         "请删去多余的一列，或在字段对应中选定一列",
         "en": "{file}: {columns} could each be {field}; keep one of them in the file, or "
         "choose one in the column mapping",
+    },
+    "file.duplicate": {
+        "zh-CN": "{file}：表头“{column}”出现了不止一次（第 {positions} 列），无法确定哪一列是"
+        "{field}；请在文件中只保留一列，或给其余的列改名",
+        "en": "{file}: the header '{column}' is written more than once (columns {positions}), "
+        "so which one is {field} is unclear; keep one of them in the file, or rename the others",
+    },
+    "file.projected": {
+        "zh-CN": "{file}：{n} 行中有 {outside} 行坐标超出允许范围，而坐标看起来是投影坐标"
+        "（X 最大 {x}，Y 最大 {y}，单位应为米，不是经纬度）：文件没有声明坐标系"
+        "（如 Shapefile 缺少 .prj 文件）。请指定坐标系，如 --crs {epsg}，或在数据页的"
+        "“坐标系”中选择“其他投影（EPSG代码）”并填写{likely}",
+        "en": "{file}: {outside} of {n} rows lie outside the accepted region and the "
+        "coordinates look projected (x up to {x}, y up to {y}: metres, not degrees), but the "
+        "file declares no CRS (a Shapefile without its .prj?). Give the CRS, e.g. --crs {epsg}, "
+        "or choose 'Other CRS (EPSG code)' under Coordinates on the Data page{likely}",
+    },
+    "file.projected_likely": {
+        "zh-CN": "（可能是 CGCS2000 高斯-克吕格投影：{codes}）",
+        "en": " (likely a CGCS2000 Gauss-Kruger zone: {codes})",
+    },
+    "file.zip_unreadable": {
+        "zh-CN": "{file}：不是有效的 {what} 文件（压缩包无法读取或已损坏）",
+        "en": "{file}: not a valid {what} file (not a readable zip container)",
+    },
+    "file.zip_members": {
+        "zh-CN": "{file}：该 {what} 文件包含 {n} 个部件，已拒收",
+        "en": "{file}: the {what} file holds {n} parts; refused",
+    },
+    "file.zip_total": {
+        "zh-CN": "{file}：该 {what} 文件解压后达 {size} MiB，超过 {limit} MiB 的上限，"
+        "已拒收（疑似压缩炸弹，zip bomb）",
+        "en": "{file}: the {what} file unpacks to {size} MiB, more than {limit} MiB; "
+        "refused (a zip bomb?)",
+    },
+    "file.zip_member": {
+        "zh-CN": "{file}：该 {what} 文件的部件“{part}”解压后达 {size} MiB，超过 {limit} MiB 的"
+        "上限，已拒收（疑似压缩炸弹，zip bomb）",
+        "en": "{file}: part '{part}' of the {what} file unpacks to {size} MiB, more than "
+        "{limit} MiB; refused (a zip bomb?)",
+    },
+    "file.zip_ratio": {
+        "zh-CN": "{file}：该 {what} 文件的部件“{part}”解压后是压缩大小的 {ratio} 倍，"
+        "真实数据不会压缩得这么紧，已拒收（疑似压缩炸弹，zip bomb）",
+        "en": "{file}: part '{part}' of the {what} file unpacks {ratio} times its packed "
+        "size; refused (a zip bomb?)",
+    },
+    "file.zip_lying": {
+        "zh-CN": "{file}：该 {what} 文件的部件“{part}”实际内容多于它声明的 {size} 字节，"
+        "已拒收（疑似压缩炸弹，zip bomb）",
+        "en": "{file}: part '{part}' of the {what} file holds more than the {size} bytes it "
+        "declares; refused (a zip bomb?)",
     },
     "col.outside": {"zh-CN": "辖区外", "en": "Outside"},
     "data.rejects_caption": {
@@ -154,6 +211,24 @@ STRINGS: dict[str, dict[str, str]] = {
     "settings.reset_weights": {"zh-CN": "恢复默认权重", "en": "Restore default weights"},
 }
 
+# Geometry types by name, as a reason names them (the reason's parameter ``geometry``)
+STRINGS.update(
+    {
+        "geom.Point": {"zh-CN": "点（Point）", "en": "Point"},
+        "geom.LineString": {"zh-CN": "线（LineString）", "en": "LineString"},
+        "geom.LinearRing": {"zh-CN": "线环（LinearRing）", "en": "LinearRing"},
+        "geom.Polygon": {"zh-CN": "面（Polygon）", "en": "Polygon"},
+        "geom.MultiPoint": {"zh-CN": "多点（MultiPoint）", "en": "MultiPoint"},
+        "geom.MultiLineString": {"zh-CN": "多线（MultiLineString）", "en": "MultiLineString"},
+        "geom.MultiPolygon": {"zh-CN": "多面（MultiPolygon）", "en": "MultiPolygon"},
+        "geom.GeometryCollection": {
+            "zh-CN": "几何集合（GeometryCollection）",
+            "en": "GeometryCollection",
+        },
+        "geom.none": {"zh-CN": "空（无几何）", "en": "empty (no geometry)"},
+    }
+)
+
 # Why a row was rejected (geo.ingest.why). English is also the text of the CLI's reports.
 STRINGS.update(
     {
@@ -175,7 +250,16 @@ STRINGS.update(
             "zh-CN": "班次结束时间早于开始时间",
             "en": "shift ends before it starts",
         },
-        "reject.not_point": {"zh-CN": "几何不是点", "en": "geometry is not a point"},
+        "reject.not_point": {
+            "zh-CN": "几何类型为{geometry}，不是点",
+            "en": "geometry is {geometry}, not a point",
+        },
+        "reject.id_spaces": {
+            "zh-CN": "编号首尾有空格或制表符，去掉后与文件中另一个编号相同，无法确定是否为同一编号；"
+            "请统一写法后重新导入",
+            "en": "id has spaces or tabs at its ends and without them equals another id of the "
+            "file: whether they are one is unclear; write them alike and import again",
+        },
         "reject.lng": {"zh-CN": "经度为空或不是数字", "en": "longitude missing or not a number"},
         "reject.lat": {"zh-CN": "纬度为空或不是数字", "en": "latitude missing or not a number"},
         "reject.swapped": {"zh-CN": "经纬度疑似填反", "en": "latitude and longitude look swapped"},
@@ -183,6 +267,11 @@ STRINGS.update(
         "reject.region": {
             "zh-CN": "坐标超出允许范围（经度/纬度，WGS-84：{region}）",
             "en": "coordinates outside the accepted region ({region}; lng/lat, WGS-84)",
+        },
+        "reject.not_polygon_type": {
+            "zh-CN": "几何类型为{geometry}，不是面（需要 POLYGON/MULTIPOLYGON 或面图层）",
+            "en": "geometry is {geometry}, not a polygon (WKT POLYGON/MULTIPOLYGON or a "
+            "polygon layer)",
         },
         "reject.not_polygon": {
             "zh-CN": "几何不是面（需要 POLYGON/MULTIPOLYGON 或面图层）",
