@@ -39,6 +39,7 @@ __all__ = [
     "frame_records",
     "local_time",
     "who",
+    "who_may",
     "write_csv_or_json",
 ]
 
@@ -186,6 +187,18 @@ def who(args: argparse.Namespace, eng: sa.Engine) -> services.Reader:
     if not name:
         return "all"
     return access.principal_of(eng, name)
+
+
+def who_may(args: argparse.Namespace, eng: sa.Engine, page: str) -> services.Reader:
+    """:func:`who`, refused on one line (:class:`UsageError`) when the role of ``--as USER`` may
+    not open ``page`` in the app (a key of :data:`geo.services.access.PAGES`)."""
+    user = who(args, eng)
+    if isinstance(user, access.Principal) and not user.may(page):
+        raise UsageError(
+            f"{args.command}: {user.user} is a {user.role}; a {user.role} may not open "
+            f"the {page} page"
+        )
+    return user
 
 
 def audit(

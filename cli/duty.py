@@ -10,6 +10,7 @@ from typing import Any
 from cli._common import (
     UsageError,
     add_area,
+    add_as,
     add_db,
     add_network,
     add_night_date,
@@ -19,6 +20,7 @@ from cli._common import (
     engine,
     frame_records,
     local_time,
+    who_may,
     write_csv_or_json,
 )
 from geo.domain.duty import rules_from_toml
@@ -33,7 +35,8 @@ def cmd_duty(args: argparse.Namespace) -> dict[str, Any]:
     check-ins, each visit once), per site and per unit."""
     eng = engine(args)
     rules = rules_from_toml(Path(args.rules).read_bytes()) if args.rules else None
-    result = duty.night_duty(eng, "all", args.date, window=args.window, area=args.area, rules=rules)
+    user = who_may(args, eng, "duty")
+    result = duty.night_duty(eng, user, args.date, window=args.window, area=args.area, rules=rules)
     if args.out:
         write_csv_or_json(
             Path(args.out),
@@ -58,6 +61,7 @@ def cmd_duty(args: argparse.Namespace) -> dict[str, Any]:
 def add_duty(sub: Any) -> None:
     p = sub.add_parser("duty", help=doc(cmd_duty).split(":")[0], description=doc(cmd_duty))
     add_db(p)
+    add_as(p)
     add_night_date(p)
     p.add_argument("--window", help="night window HH:MM-HH:MM (default: the configured night)")
     add_area(p)
@@ -77,9 +81,10 @@ def cmd_circles(args: argparse.Namespace) -> dict[str, Any]:
     if not args.out.lower().endswith((".geojson", ".csv", ".parquet")):
         raise UsageError(f"{args.out}: --out must be .geojson, .csv or .parquet")
     at = local_time(args.at)
+    eng = engine(args)
     result = circles.readiness(
-        engine(args),
-        "all",
+        eng,
+        who_may(args, eng, "duty"),
         area=args.area,
         at=at,
         kind=args.kind,
@@ -109,6 +114,7 @@ def cmd_circles(args: argparse.Namespace) -> dict[str, Any]:
 def add_circles(sub: Any) -> None:
     p = sub.add_parser("circles", help=doc(cmd_circles).split(":")[0], description=doc(cmd_circles))
     add_db(p)
+    add_as(p)
     p.add_argument(
         "--at",
         metavar="TIME",
@@ -137,7 +143,9 @@ def cmd_alerts(args: argparse.Namespace) -> dict[str, Any]:
     """What needs attention on a night: long stops outside posts, key points missed, hot cells
     not patrolled for hours, venues behind their inspection schedule, hazards past deadline."""
     at = local_time(args.at, localise=True)
-    table = duty.alerts(engine(args), "all", args.date, at=at, area=args.area, hot_hours=args.hours)
+    eng = engine(args)
+    user = who_may(args, eng, "duty")
+    table = duty.alerts(eng, user, args.date, at=at, area=args.area, hot_hours=args.hours)
     if args.out:
         write_csv_or_json(Path(args.out), table, frame_records(table))
     return {
@@ -153,6 +161,7 @@ def cmd_alerts(args: argparse.Namespace) -> dict[str, Any]:
 def add_alerts(sub: Any) -> None:
     p = sub.add_parser("alerts", help=doc(cmd_alerts).split(":")[0], description=doc(cmd_alerts))
     add_db(p)
+    add_as(p)
     add_night_date(p)
     p.add_argument("--at", metavar="TIME", help="a moment in the night (default: its end)")
     p.add_argument(

@@ -360,3 +360,82 @@ def test_the_covering_model_counts_small_weights() -> None:
     t2 = np.array([[10.0, 10, 999], [10.0, 999, 10], [999.0, 10, 10]])
     two = circles.where_to_stand(t2, np.full(3, 60.0), w2, 1, time_limit_s=5)
     assert two["chosen"] in ([0], [1]) and two["covered"] == pytest.approx(1e9 + 1e-3)
+
+
+def test_cli_duty_alerts_circles_as_a_user(demo_db_url, tmp_path, capsys) -> None:
+    """Issue 23, item 6: ``--as USER`` narrows duty, alerts and circles to the user's areas, as
+    the other reading commands do; a role that may not open the Duty page is refused on one
+    line, exit status 2."""
+    import json
+
+    import h3
+    import pandas as pd
+    import shapely
+    from shapely import wkt
+
+    from data.demo_city import DUTY_NIGHT
+    from geo import store
+    from geo.services import access
+    from geo.services import areas as areas_svc
+
+    eng = store.connect(demo_db_url)
+    access.bootstrap(eng)  # the demo users, for --as
+    outline = areas_svc.outlines(eng, "all", "ST01-G03")
+    grid = wkt.loads(outline.loc[outline["area_id"] == "ST01-G03", "geometry"].iloc[0])
+    other = areas_svc.outlines(eng, "all")
+    others = [
+        wkt.loads(g)
+        for a, g in zip(other["area_id"], other["geometry"], strict=True)
+        if a != "ST01-G03"
+    ]
+
+    def inside(lat: pd.Series, lng: pd.Series) -> bool:
+        return bool(shapely.covers(grid.buffer(1e-4), shapely.points(lng, lat)).all())
+
+    base = ["--db", demo_db_url]
+    outs: dict[str, dict[str, object]] = {}
+    for who in ("all", "grid03"):
+        as_ = [] if who == "all" else ["--as", who]
+        d, a, c = (tmp_path / f"{who}-{n}" for n in ("d.json", "a.json", "c.csv"))
+        assert main(["duty", *base, "--date", DUTY_NIGHT, *as_, "--out", str(d)]) == 0
+        duty_out = json.loads(capsys.readouterr().out)
+        assert main(["alerts", *base, "--date", DUTY_NIGHT, *as_, "--out", str(a)]) == 0
+        alerts_out = json.loads(capsys.readouterr().out)
+        at = ["--at", f"{DUTY_NIGHT} 21:30"]
+        assert main(["circles", *base, *at, *as_, "--out", str(c)]) == 0
+        circles_out = json.loads(capsys.readouterr().out)
+        outs[who] = {
+            "duty": duty_out,
+            "alerts": alerts_out,
+            "circles": circles_out,
+            "sites": pd.DataFrame(json.loads(d.read_text())["sites"]),
+            "alert_rows": pd.DataFrame(json.loads(a.read_text())),
+            "cells": pd.read_csv(c),
+        }
+    mine, every = outs["grid03"], outs["all"]
+    sites, alert_rows, cells = mine["sites"], mine["alert_rows"], mine["cells"]
+    assert len(sites) and len(alert_rows) and len(cells)
+    assert isinstance(sites, pd.DataFrame) and isinstance(alert_rows, pd.DataFrame)
+    assert isinstance(cells, pd.DataFrame) and isinstance(every["sites"], pd.DataFrame)
+    # every located row lies in ST01-G03; the whole city's output holds more
+    assert inside(sites["lat"], sites["lng"]) and inside(alert_rows["lat"], alert_rows["lng"])
+    assert len(sites) < len(every["sites"])
+    assert set(sites["site_id"]) <= set(every["sites"]["site_id"])
+    centres = [h3.cell_to_latlng(h) for h in cells["h3"]]
+    points = shapely.points([p[1] for p in centres], [p[0] for p in centres])
+    assert shapely.covers(grid, points).all()
+    assert not any(shapely.covers(o, points).any() for o in others if not o.covers(grid))
+    assert mine["circles"]["sites"] < every["circles"]["sites"]  # type: ignore[index,operator]
+    # a viewer may not open the Duty page: refused on one line, exit 2
+    for argv in (
+        ["duty", *base, "--date", DUTY_NIGHT],
+        ["alerts", *base, "--date", DUTY_NIGHT],
+        ["circles", *base, "--out", str(tmp_path / "v.csv")],
+    ):
+        assert main([*argv, "--as", "viewer"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "viewer" in err and "duty page" in err
+        assert main([*argv, "--as", "nobody"]) == 2
+        assert "no enabled user 'nobody'" in capsys.readouterr().err
+    assert not (tmp_path / "v.csv").exists()
+    store.forget(demo_db_url)

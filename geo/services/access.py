@@ -33,7 +33,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from geo.config import Settings, get_settings
 from geo.domain.period import epoch_ms_bounds
 from geo.store import accounts, ms_to_ts
-from geo.store.engine import write_soon
+from geo.store.engine import write_now, write_soon
 from geo.store.info import is_demo
 from geo.store.scope import PAGES, ROLES, VIEWER_HIDDEN_COLUMNS, VIEWER_ROW_KINDS, Principal
 
@@ -98,8 +98,9 @@ clock: Callable[[], float] = time.time  # seconds since the epoch; tests replace
 _hasher = PasswordHasher()
 _dummy_hash: str | None = None
 _login_lock = threading.RLock()
-# (store url, user) -> (the attempt, the failure counter and lockout its deferred write stores)
-_counters_to_write: dict[tuple[str, str], tuple[object, dict[str, Any]]] = {}
+# (store url, user) -> (the last attempt, its failure count and lockout) while SQLite's write lock
+# keeps that attempt's atomic count from the store (see login)
+_deferred_attempts: dict[tuple[str, str], tuple[object, dict[str, Any]]] = {}
 
 
 def now_ms() -> int:
@@ -364,32 +365,34 @@ def login(
     user is locked out after ``settings.login_attempts`` failures in a row (for
     ``settings.lockout_minutes``).
 
-    The attempt's writes (the failure counter, the audit rows) go through
-    :func:`geo.store.engine.write_soon`: on SQLite, while an import holds the store's write lock,
-    they are applied once it frees and the login does not wait for them; the counters they will
-    write count at once for the next attempts in this process (so a lockout still applies).
+    Every attempt at an enabled user is counted before its password is checked, in one atomic
+    statement of the store that also reads the lockout
+    (:func:`geo.store.accounts.count_attempt`): under any number of processes and servers on
+    one store, exactly ``settings.login_attempts`` wrong passwords in a row are checked before
+    the lockout, and every later attempt is refused as locked without a check. A success resets
+    the count (:func:`geo.store.accounts.reset_attempts`).
+
+    The audit rows go through :func:`geo.store.engine.write_soon`. On SQLite, while an import
+    holds the store's write lock, the count cannot be stored at once: the attempt is then
+    counted in this process (so a lockout still applies here) and its atomic count is stored,
+    with the audit rows, once the lock frees; the login does not wait for the import.
     """
     global _dummy_hash
     settings = settings or get_settings()
     now = now_ms() if now is None else now
     name = str(name or "").strip()[:64]
     password = str(password or "")
+    limit = int(settings.login_attempts)
+    lock_ms = int(settings.lockout_minutes * 60_000)
     error: LoginError | None = None
     events: list[tuple[str | None, str, dict[str, Any]]] = []  # (user, action, detail)
-    values: dict[str, Any] | None = None  # the user row's counters after this attempt
-    with _login_lock:  # one attempt at a time in this process: no lost counter update
+    reset: dict[str, Any] | None = None  # a success: the columns set with the reset count
+    count_later = False  # a wrong password whose count waits for SQLite's write lock
+    deferred: dict[str, Any] | None = None  # this process's view of the deferred count
+    with _login_lock:  # one attempt at a time in this process
         with engine.connect() as conn:
             row = accounts.user_row(conn, name) if name else None
         key = (str(engine.url), name)
-        state = (
-            {
-                "failed": int(row.failed or 0),
-                "locked_until_ms": row.locked_until_ms,
-                **_counters_to_write.get(key, (None, {}))[1],
-            }
-            if row is not None
-            else {}
-        )
         if not _usable(row, settings):
             _dummy_hash = _dummy_hash or _hash("not a password of anyone")
             try:  # the same work as a real check: no timing hint that the name is unknown
@@ -398,56 +401,81 @@ def login(
                 pass
             events.append((name or None, "login_failed", {"reason": "bad"}))
             error = LoginError("bad", "unknown user or wrong password")
-        elif state["locked_until_ms"] and state["locked_until_ms"] > now:
-            events.append((name, "login_failed", {"reason": "locked"}))
-            error = LoginError("locked", "too many failed logins; try again later")
         else:
             assert row is not None  # _usable(row) holds
-            ok: bool
-            try:
-                ok = _hasher.verify(row.password_hash, password)
-            except (VerificationError, InvalidHashError):
-                ok = False
-            if not ok:
-                failed = state["failed"] + 1
-                values = {"failed": failed, "locked_until_ms": state["locked_until_ms"]}
-                events.append((name, "login_failed", {"reason": "bad", "failed": failed}))
-                if failed >= settings.login_attempts:
-                    values = {
-                        "failed": 0,
-                        "locked_until_ms": now + int(settings.lockout_minutes * 60_000),
-                    }
-                    events.append((name, "lockout", {"minutes": settings.lockout_minutes}))
-                error = LoginError("bad", "unknown user or wrong password")
+            done, counted = (
+                (False, None)
+                if key in _deferred_attempts
+                else write_now(
+                    engine,
+                    lambda c: accounts.count_attempt(
+                        c, name, now_ms=now, limit=limit, lock_ms=lock_ms
+                    ),
+                )
+            )
+            if not done:  # SQLite's write lock is held: count here, store once it frees
+                counted = _count_here(key, row, now, limit, lock_ms)
+            if counted is None:
+                events.append((name, "login_failed", {"reason": "locked"}))
+                error = LoginError("locked", "too many failed logins; try again later")
             else:
-                values = {"failed": 0, "locked_until_ms": None}
-                if _hasher.check_needs_rehash(row.password_hash):
-                    values["password_hash"] = _hash(password)
-                events.append((name, "login", {"role": row.role}))
-        written = values
+                failed, locked_until = counted
+                ok: bool
+                try:
+                    ok = _hasher.verify(row.password_hash, password)
+                except (VerificationError, InvalidHashError):
+                    ok = False
+                if not ok:
+                    events.append((name, "login_failed", {"reason": "bad", "failed": failed}))
+                    if locked_until is not None:
+                        events.append((name, "lockout", {"minutes": settings.lockout_minutes}))
+                    error = LoginError("bad", "unknown user or wrong password")
+                    count_later = not done
+                    deferred = {"failed": failed, "locked_until_ms": locked_until}
+                else:
+                    reset = {}
+                    if _hasher.check_needs_rehash(row.password_hash):
+                        reset["password_hash"] = _hash(password)
+                    events.append((name, "login", {"role": row.role}))
+                    deferred = {"failed": 0, "locked_until_ms": None}
 
         def write(conn: sa.Connection) -> None:
-            if written is not None:
-                accounts.update_user(conn, name, **written)
+            if count_later:  # the same atomic count, now that the lock is free
+                accounts.count_attempt(conn, name, now_ms=now, limit=limit, lock_ms=lock_ms)
+            if reset is not None:
+                accounts.reset_attempts(conn, name, **reset)
             for who, action, detail in events:
                 audit(conn, who, action, name, now=now, **detail)
 
         attempt = object()
 
-        def applied() -> None:  # the store has this attempt's counters now
+        def applied() -> None:  # the store has this attempt's count now
             with _login_lock:
-                if _counters_to_write.get(key, (None, {}))[0] is attempt:
-                    del _counters_to_write[key]
+                if _deferred_attempts.get(key, (None, {}))[0] is attempt:
+                    del _deferred_attempts[key]
 
-        if written is not None:
-            _counters_to_write[key] = (
-                attempt,
-                {"failed": written["failed"], "locked_until_ms": written["locked_until_ms"]},
-            )
-        write_soon(engine, write, after=applied)
+        if not write_soon(engine, write, after=applied) and deferred is not None:
+            _deferred_attempts[key] = (attempt, deferred)
     if error is not None:
         raise error
     return Session(user=name, started_ms=now, last_ms=now)
+
+
+def _count_here(
+    key: tuple[str, str], row: Any, now: int, limit: int, lock_ms: int
+) -> tuple[int, int | None] | None:
+    """The rule of :func:`geo.store.accounts.count_attempt`, on this process's view of the count.
+
+    That view is the stored row and the counts still waiting for SQLite's write lock.
+    """
+    state = _deferred_attempts.get(
+        key, (None, {"failed": int(row.failed or 0), "locked_until_ms": row.locked_until_ms})
+    )[1]
+    locked_until = state["locked_until_ms"]
+    if locked_until is not None and locked_until > now:
+        return None
+    failed = (0 if locked_until is not None else int(state["failed"])) + 1
+    return failed, (now + lock_ms if failed >= limit else None)
 
 
 def resume(

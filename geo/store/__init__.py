@@ -25,6 +25,7 @@ from geo.store.engine import (
     forget,
     is_locked,
     migrate,
+    write_now,
     write_soon,
     writes_waiting,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "track_quality",
     "ts_to_ms",
     "users",
+    "write_now",
     "write_records",
     "write_soon",
     "writes_waiting",

@@ -20,9 +20,11 @@ __all__ = [
     "AUDIT_COLUMNS",
     "area_levels",
     "audit_rows",
+    "count_attempt",
     "insert_audit",
     "insert_user",
     "list_users",
+    "reset_attempts",
     "update_user",
     "user_names",
     "user_row",
@@ -74,6 +76,70 @@ def update_user(conn: sa.Connection, name: str, **values: Any) -> None:
     if "areas" in values:
         values["areas"] = json.dumps(list(values["areas"]))
     conn.execute(users.update().where(users.c.user_name == name).values(**values))
+
+
+def count_attempt(
+    conn: sa.Connection, name: str, *, now_ms: int, limit: int, lock_ms: int
+) -> tuple[int, int | None] | None:
+    """Count one login attempt of user ``name`` in one atomic statement, unless it is locked out.
+
+    A single ``UPDATE ... RETURNING`` (SQLite >= 3.35 and PostgreSQL alike) reads the lockout and
+    writes the count together, so that no other process or server slips in between: while
+    ``locked_until_ms`` lies after ``now_ms`` nothing is counted; otherwise ``failed`` grows by
+    one (starting again from zero once an earlier lockout has passed), and the attempt that
+    reaches ``limit`` sets ``locked_until_ms`` to ``now_ms + lock_ms``. The caller counts every
+    attempt before it checks the password, and resets the count on a success
+    (:func:`reset_attempts`).
+
+    Parameters
+    ----------
+    conn
+        A connection inside a transaction.
+    name
+        The user's name.
+    now_ms
+        The attempt's time, epoch milliseconds.
+    limit
+        Failures in a row that lock the user out.
+    lock_ms
+        How long a lockout lasts, milliseconds.
+
+    Returns
+    -------
+    tuple of (int, int or None), or None
+        ``(failed, locked_until_ms)`` after this attempt, or None when the user is locked out
+        (or does not exist): nothing was counted and the password must not be checked.
+    """
+    u = users
+    passed = sa.and_(u.c.locked_until_ms.is_not(None), u.c.locked_until_ms <= now_ms)
+    before = sa.case((passed, 0), else_=sa.func.coalesce(u.c.failed, 0))
+    stmt = (
+        u.update()
+        .where(u.c.user_name == name)
+        .where(sa.or_(u.c.locked_until_ms.is_(None), u.c.locked_until_ms <= now_ms))
+        .values(
+            failed=before + 1,
+            locked_until_ms=sa.case(
+                (before + 1 >= int(limit), sa.literal(int(now_ms) + int(lock_ms), sa.BigInteger)),
+                else_=sa.null(),
+            ),
+        )
+        .returning(u.c.failed, u.c.locked_until_ms)
+    )
+    row = conn.execute(stmt).first()
+    return None if row is None else (int(row.failed), row.locked_until_ms)
+
+
+def reset_attempts(conn: sa.Connection, name: str, **values: Any) -> None:
+    """After a successful login: no failures counted and no lockout, in one ``UPDATE``.
+
+    ``values`` are further columns to set with it (a rehashed ``password_hash``).
+    """
+    conn.execute(
+        users.update()
+        .where(users.c.user_name == name)
+        .values(failed=0, locked_until_ms=None, **values)
+    )
 
 
 def list_users(engine: sa.Engine) -> list[Any]:

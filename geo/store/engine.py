@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -28,6 +28,7 @@ __all__ = [
     "forget",
     "is_locked",
     "migrate",
+    "write_now",
     "write_soon",
     "writes_waiting",
 ]
@@ -104,6 +105,7 @@ QUICK_WAIT_S = 2.0
 
 
 _log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 def is_locked(err: sa.exc.OperationalError) -> bool:
@@ -202,6 +204,46 @@ atexit.register(_later.drain, 600.0)
 
 def _set_busy_timeout(conn: sa.Connection, ms: int) -> None:
     conn.connection.dbapi_connection.execute(f"PRAGMA busy_timeout={int(ms)}")  # type: ignore[union-attr]
+
+
+def write_now(engine: sa.Engine, fn: Callable[[sa.Connection], _T]) -> tuple[bool, _T | None]:
+    """Run ``fn(conn)`` in one transaction now, unless SQLite's write lock stays held.
+
+    For a small write whose result the caller needs at once (a login's atomic attempt count).
+    On PostgreSQL it always runs. On SQLite it waits up to :data:`QUICK_WAIT_S` for the write
+    lock; when an import still holds it, or small writes of this store are still deferred
+    (:func:`write_soon`, whose order must be kept), nothing runs.
+
+    Parameters
+    ----------
+    engine
+        The store.
+    fn
+        The writes; what it returns is passed back.
+
+    Returns
+    -------
+    tuple of (bool, object)
+        ``(True, fn's result)`` when committed, ``(False, None)`` when nothing ran.
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            return True, fn(conn)
+    if _later.waiting(engine):
+        return False, None
+    try:
+        with engine.connect() as conn:
+            _set_busy_timeout(conn, int(QUICK_WAIT_S * 1000))
+            try:
+                with conn.begin():
+                    result = fn(conn)
+            finally:
+                _set_busy_timeout(conn, BUSY_TIMEOUT_MS)
+    except sa.exc.OperationalError as e:
+        if not is_locked(e):
+            raise
+        return False, None
+    return True, result
 
 
 def write_soon(
