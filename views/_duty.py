@@ -82,7 +82,9 @@ def alerts_panel(night: str, area: str | None) -> None:
         ui.tr(
             "alerts.counts",
             n=got["n"],
-            parts="，".join(f"{_map.label('alert', k)} {v}" for k, v in got["counts"].items()),
+            parts=ui.tr("app.list_sep").join(
+                f"{_map.label('alert', k)} {v}" for k, v in got["counts"].items()
+            ),
         )
     )
     _map.table(

@@ -9,6 +9,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Patrol coverage, hotspots and risk on one map",
     },
     "app.language": {"zh-CN": "语言", "en": "Language"},
+    "app.list_sep": {"zh-CN": "，", "en": ", "},  # between the items of a list in a sentence
     "app.demo_banner": {
         "zh-CN": "演示数据：当前加载的是合成的演示辖区（南昌市青山湖区罗家一带）。其中的人员、巡逻单元和场所均为虚构，"
         "地名与百日行动战果数字取自公开报道。",
