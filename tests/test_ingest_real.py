@@ -168,6 +168,14 @@ def test_a_missing_field_names_the_closest_columns_in_both_languages(
         ("2014-09-18 1:53 PM", "2014-09-18 13:53"),
         ("2014-09-18 下午1:53", "2014-09-18 13:53"),
         ("2014-09-18 上午12:10", "2014-09-18 00:10"),
+        # 12 o'clock: 中午 is noon, 凌晨 the night's start, 晚上/深夜 the midnight ending the day
+        ("2014年9月18日中午12点", "2014-09-18 12:00"),
+        ("2014年9月18日中午12点30分", "2014-09-18 12:30"),
+        ("2014年9月18日凌晨12点", "2014-09-18 00:00"),
+        ("2014年9月18日晚上12点", "2014-09-19 00:00"),
+        ("2014/9/18 深夜12:00", "2014-09-19 00:00"),
+        ("2014年9月18日晚上11点45分", "2014-09-18 23:45"),
+        ("2014年9月30日晚上12点", "2014-10-01 00:00"),
         ("2014-09-18 13:53:07", "2014-09-18 13:53:07"),
         ("２０１４－０９－１８ ２１：３０", "2014-09-18 21:30"),
         ("41900.8958333", "2014-09-18 21:30"),  # Excel serial
@@ -461,3 +469,62 @@ def test_the_command_line_names_the_closest_columns_in_its_language(
     assert "closest to venue_id (场所编号): 场所编码" in err and len(err.splitlines()) == 1
     assert main(["import", "venues", str(path), "--db", db, "--lang", "zh-CN"]) == 2
     assert "与场所编号（venue_id）最接近的列：场所编码" in capsys.readouterr().err
+
+
+# ---- a zone in the header ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "zone"),
+    [
+        ("定位时间(UTC)", dt.UTC),
+        ("定位时间（UTC+8）", dt.timezone(dt.timedelta(hours=8))),
+        ("fix_time [GMT-05:00]", dt.timezone(dt.timedelta(hours=-5))),
+        ("报警时间(北京时间)", dt.timezone(dt.timedelta(hours=8))),
+        ("时间 (UTC+5:30)", dt.timezone(dt.timedelta(hours=5, minutes=30))),
+        ("time(Z)", dt.UTC),
+        ("定位时间", None),
+        ("速度(km/h)", None),
+        ("时间(UTC+99)", None),
+    ],
+)
+def test_a_header_names_the_zone_of_its_times(header: str, zone: dt.tzinfo | None) -> None:
+    assert values.header_zone(header) == zone
+
+
+def test_vendor_times_in_utc_are_not_read_as_local(
+    sqlite_engine: sa.Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A GPS platform writes UTC and says so in the header: 12:05 there is 20:05 in Nanchang."""
+    shifts = tmp_path / "shifts.csv"
+    shifts.write_text(
+        "shift_id,unit_id,start,end\nS1,U1,2022-07-01 20:00,2022-07-02 04:00\n", encoding="utf-8"
+    )
+    assert ingest.import_file(sqlite_engine, "shifts", shifts).accepted == 1
+    pings = tmp_path / "定位.csv"
+    pings.write_text(
+        "班次,定位时间(UTC),经度,纬度\n"
+        "S1,2022-07-01 12:05:00,115.980,28.700\n"
+        "S1,2022-07-01 12:06:00,115.981,28.701\n"
+        "S1,2022-07-01 16:30:00,115.982,28.702\n",  # 00:30 local, the next day
+        encoding="utf-8",
+    )
+    s = ingest.import_file(sqlite_engine, "pings", pings)
+    assert s.accepted == 3, s.rejects
+    assert s.header_zones == {"定位时间(UTC)": "UTC"}
+    got = store.read(sqlite_engine, "pings", "all").sort_values("ts")["ts"].tolist()
+    assert got == [
+        tiny.ts("2022-07-01 20:05"),
+        tiny.ts("2022-07-01 20:06"),
+        tiny.ts("2022-07-02 00:30"),
+    ]
+    # the pair of a date and a time column takes the time header's zone; the CLI says it
+    path = tmp_path / "110.csv"
+    path.write_text(
+        "警情编号,报警日期,报警时间(UTC+8),类别,经度,纬度\nJ1,2022-07-01,21:30,盗窃,115.98,28.70\n",
+        encoding="utf-8",
+    )
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    assert main(["import", "incidents", str(path), "--db", db]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["header_zones"] == {"报警日期 + 报警时间(UTC+8)": "UTC+08:00"}

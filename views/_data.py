@@ -70,6 +70,8 @@ def report(summary: data.ImportSummary) -> None:
         m.metric(ui.tr(f"col.{field}"), f"{getattr(summary, field):,}")
     if summary.naive_times:  # how times were read: the zone, and day/month order per column
         st.caption(ui.tr("data.naive_times", tz=md_escape(summary.naive_times)))
+    for column, zone in summary.header_zones.items():
+        st.caption(ui.tr("data.header_zone", column=md_escape(column), zone=zone))
     for column, rule in (summary.date_order or {}).items():
         st.caption(ui.tr(f"data.date_order.{rule}", column=md_escape(column)))
     for column, n in (summary.stripped or {}).items():  # ids stored without their end spaces

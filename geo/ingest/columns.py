@@ -13,6 +13,7 @@ required column still missing is an error naming the closest headers found.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import unicodedata
@@ -24,12 +25,13 @@ import pandas as pd
 from geo.domain import schema
 from geo.i18n import t
 from geo.ingest.report import FileError
-from geo.ingest.values import combine_date_time, date_order
+from geo.ingest.values import combine_date_time, date_order, header_zone
 
 __all__ = [
     "PAIR",
     "HeaderMatch",
     "date_orders",
+    "header_zones",
     "map_headers",
     "match_headers",
     "norm_header",
@@ -408,6 +410,25 @@ def with_pairs(raw: pd.DataFrame, mapping: Mapping[str, str]) -> pd.DataFrame:
     for h, (d, tm) in pairs.items():
         raw[h] = combine_date_time(raw[d], raw[tm])
     return raw
+
+
+def header_zones(kind: schema.Kind, mapping: Mapping[str, str]) -> dict[str, str]:
+    """The time columns of ``kind`` whose header names their zone, and that zone.
+
+    >>> header_zones(schema.kind("pings"), {"ts": "定位时间(UTC)", "unit_id": "设备号"})
+    {'定位时间(UTC)': 'UTC'}
+    """
+    out = {}
+    for col in kind.columns:
+        header = mapping.get(col.name)
+        zone = header_zone(header) if col.type == "ts" and header is not None else None
+        if zone is not None:
+            off = zone.utcoffset(None) or dt.timedelta(0)
+            minutes = int(off.total_seconds() // 60)
+            sign = "-" if minutes < 0 else "+"
+            hhmm = f"{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+            out[header] = f"UTC{sign}{hhmm}" if minutes else "UTC"
+    return out
 
 
 def date_orders(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str]) -> dict[str, str]:

@@ -22,7 +22,13 @@ import sqlalchemy as sa
 from geo.config import Settings, get_settings
 from geo.domain import coords, schema
 from geo.i18n import t
-from geo.ingest.columns import date_orders, map_headers, refuse_duplicates, with_pairs
+from geo.ingest.columns import (
+    date_orders,
+    header_zones,
+    map_headers,
+    refuse_duplicates,
+    with_pairs,
+)
 from geo.ingest.files import DUPLICATES, read_table
 from geo.ingest.report import (
     OUTSIDE,
@@ -85,6 +91,7 @@ def import_frame(
         mapping=dict(col_map),
         naive_times=settings.tz,
         date_order=date_orders(kind, raw, col_map),
+        header_zones=header_zones(kind, col_map),
     )
     good, rejects, summary.stripped = validate(
         kind, raw, col_map, crs=crs, settings=settings, first_row=first_row, geometry=geometry

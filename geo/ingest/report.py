@@ -82,6 +82,8 @@ class ImportSummary:
     ``naive_times`` names the zone that times written without one were read in (the store's,
     ``Settings.tz``); ``date_order`` says, per column holding dates such as 07/08/2022, how they
     were read (a code of :data:`geo.ingest.values.DATE_ORDERS`, shown by ``data.date_order.*``);
+    ``header_zones`` the time columns whose header names their zone, 定位时间(UTC), read in it
+    (header -> "UTC", "UTC+08:00", shown by ``data.header_zone``);
     ``stripped`` counts, per id column, the values stored without the spaces or tabs they had at
     their ends (shown by ``data.stripped``).
     """
@@ -98,6 +100,7 @@ class ImportSummary:
     mapping: dict[str, str] = field(default_factory=dict)
     naive_times: str = ""
     date_order: dict[str, str] = field(default_factory=dict)
+    header_zones: dict[str, str] = field(default_factory=dict)
     stripped: dict[str, int] = field(default_factory=dict)
     rejects: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["file", *REJECT_COLUMNS])
@@ -122,6 +125,7 @@ class ImportSummary:
             "crs": self.crs,
             "naive_times": self.naive_times,
             "date_order": dict(self.date_order),
+            "header_zones": dict(self.header_zones),
             "stripped": dict(self.stripped),
         }
 

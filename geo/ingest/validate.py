@@ -27,6 +27,7 @@ from geo.ingest.report import REJECT_COLUMNS, reject_frame, why
 from geo.ingest.values import (
     MAX_TEXT,
     has_control,
+    header_zone,
     is_blank,
     parse_enum,
     parse_float,
@@ -96,7 +97,7 @@ def validate(
             continue
         s = raw[header]
         if col.type == "ts":
-            v, bad = parse_ts(s, settings.tz)
+            v, bad = parse_ts(s, header_zone(header) or settings.tz)
             fail(bad, header, s, why("time"))
         elif col.type == "int":
             v, bad = parse_int(s)

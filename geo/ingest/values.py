@@ -21,6 +21,7 @@ __all__ = [
     "combine_date_time",
     "date_order",
     "has_control",
+    "header_zone",
     "is_blank",
     "parse_enum",
     "parse_float",
@@ -49,7 +50,8 @@ _ISO = re.compile(r"^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?$")
 _ISO_ZONED = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)$")
 # Morning/afternoon words and a.m./p.m., made AM/PM before _TEXT reads them.
 _AM = r"(?:上午|凌晨|早上|早晨|清晨|(?<![a-z])a\.?\s?m\.?(?![a-z]))"
-_PM = r"(?:下午|中午|傍晚|晚上|夜晚|(?<![a-z])p\.?\s?m\.?(?![a-z]))"
+_PM = r"(?:下午|中午|傍晚|晚上|夜晚|夜里|深夜|(?<![a-z])p\.?\s?m\.?(?![a-z]))"
+_MIDNIGHT = r"(?:晚上|夜晚|夜里|深夜)\s*12\s*[点點时時:：]"
 # A date (year first, or day and month before a four-digit year), then an optional time of day
 # (21:30, 21:30:07.5, 21时30分07秒, 9:30 PM, PM 9:30) and zone (Z, +08:00, UTC+8).
 _TEXT = (
@@ -146,7 +148,7 @@ def date_order(s: pd.Series) -> str:
     return "month_first_assumed"
 
 
-def parse_ts(s: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
+def parse_ts(s: pd.Series, tz: str | dt.tzinfo) -> tuple[pd.Series, pd.Series]:
     """Parse a column of times as people write them into tz-aware UTC.
 
     Read: ISO 8601 (with ``+08:00`` or ``Z``), 2014年9月18日 21时30分, 2014/9/18 21:30, 2014.9.18,
@@ -159,7 +161,8 @@ def parse_ts(s: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
     s
         The column as read from the file.
     tz
-        The store's time zone (``Settings.tz``), for naive times.
+        The zone of naive times: the store's (``Settings.tz``), or the one the column's header
+        names (:func:`header_zone`).
 
     Returns
     -------
@@ -201,6 +204,36 @@ def parse_ts(s: pd.Series, tz: str) -> tuple[pd.Series, pd.Series]:
     return out, bad | out_of_range
 
 
+_HEADER_ZONE = re.compile(
+    r"[(\[{【（〔]\s*(?:(?P<cn>北京时间|东八区)|(?:utc|gmt)\s*(?:(?P<sign>[+-])\s*(?P<h>\d{1,2})"
+    r"(?::?(?P<m>\d{2}))?)?|(?P<z>z))\s*[)\]}】）〕]",
+    re.IGNORECASE,
+)
+
+
+def header_zone(header: str) -> dt.tzinfo | None:
+    """The time zone a column's header gives its times in, or None when it names none.
+
+    Exports often say it in brackets after the name: 定位时间(UTC), 报警时间（UTC+8）,
+    fix_time [GMT-05:00], 时间(北京时间). Times of such a column written without a zone are read
+    in that zone, not in the store's.
+
+    >>> header_zone("定位时间(UTC)"), header_zone("时间（UTC+8）"), header_zone("时间")
+    (datetime.timezone.utc, datetime.timezone(datetime.timedelta(seconds=28800)), None)
+    """
+    m = _HEADER_ZONE.search(str(header))
+    if m is None:
+        return None
+    if m["cn"]:
+        return dt.timezone(dt.timedelta(hours=8))
+    if m["h"] is None:
+        return dt.UTC
+    minutes = int(m["h"]) * 60 + int(m["m"] or 0)
+    if minutes > 14 * 60:
+        return None
+    return dt.timezone(dt.timedelta(minutes=-minutes if m["sign"] == "-" else minutes))
+
+
 def _is_datetime_object(s: pd.Series) -> pd.Series:
     """Which values of an object column are date or datetime objects (by their types)."""
     if s.dtype != object:
@@ -210,14 +243,14 @@ def _is_datetime_object(s: pd.Series) -> pd.Series:
     return types.isin(dt_types)
 
 
-def _localise(naive: pd.Series, tz: str) -> pd.Series:
+def _localise(naive: pd.Series, tz: str | dt.tzinfo) -> pd.Series:
     if getattr(naive.dt, "tz", None) is not None:
         return naive.dt.tz_convert("UTC")
     local = naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
     return local.dt.tz_convert("UTC")
 
 
-def _parse_text(text: pd.Series, tz: str) -> pd.Series:
+def _parse_text(text: pd.Series, tz: str | dt.tzinfo) -> pd.Series:
     """Parse written times (see :func:`parse_ts`); NaT where unreadable."""
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
     rest = _by_formats(text, _FORMATS, tz, out)
@@ -244,6 +277,8 @@ def _parse_text(text: pd.Series, tz: str) -> pd.Series:
     rest = rest[~iso & ~zoned]
     if rest.empty:
         return out
+    # 晚上12点 is the midnight that ends the day (the next day's 0:00), 中午12点 is noon
+    midnight = rest.str.contains(_MIDNIGHT, regex=True).fillna(False).astype(bool)
     rest = rest.str.replace(_AM, "AM", regex=True, flags=re.IGNORECASE)
     rest = rest.str.replace(_PM, "PM", regex=True, flags=re.IGNORECASE)
     g = rest.str.extract(_TEXT, flags=re.IGNORECASE).astype("string")
@@ -255,6 +290,8 @@ def _parse_text(text: pd.Series, tz: str) -> pd.Series:
     ampm = g["p1"].fillna(g["p2"]).str.upper()
     hour = hour.where(~(ampm.eq("PM").fillna(False) & (hour < 12)), hour + 12)
     hour = hour.where(~(ampm.eq("AM").fillna(False) & (hour == 12)), 0)
+    night_end = midnight & ampm.eq("PM").fillna(False) & (hour == 12)
+    hour = hour.where(~night_end, 0)
     minute = num["M"].fillna(num["M2"]).fillna(0)
     sec = g["S"].fillna(g["S2"]).astype(float).fillna(0)
     ok = year.notna() & month.notna() & day.notna()
@@ -281,6 +318,7 @@ def _parse_text(text: pd.Series, tz: str) -> pd.Series:
     if parts.empty:
         return out
     naive = pd.to_datetime(parts, errors="coerce")
+    naive = naive + pd.to_timedelta(night_end[parts.index].astype(int), unit="D")
     zone = g.loc[parts.index, "z"]
     offset = _zone_minutes(zone)
     local = naive[offset.isna()]
@@ -293,7 +331,9 @@ def _parse_text(text: pd.Series, tz: str) -> pd.Series:
     return out
 
 
-def _by_formats(text: pd.Series, formats: tuple[str, ...], tz: str, out: pd.Series) -> pd.Series:
+def _by_formats(
+    text: pd.Series, formats: tuple[str, ...], tz: str | dt.tzinfo, out: pd.Series
+) -> pd.Series:
     """Read into ``out`` the values of ``text`` that one of ``formats`` fits; return the rest.
 
     A format is tried on the whole column only when it fits a value of the first few left.

@@ -50,6 +50,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh-CN": "未注明时区的时间按 {tz} 当地时间读取。",
         "en": "Times written without a zone were read as local time of {tz}.",
     },
+    "data.header_zone": {
+        "zh-CN": "“{column}”的表头注明了时区，其中的时间按 {zone} 读取。",
+        "en": "The header '{column}' names its zone: its times were read as {zone}.",
+    },
     "data.date_order.day_first": {
         "zh-CN": "“{column}”中的日期按 日/月/年 读取（有的值只能这样读，如 15/07/2022）。",
         "en": "Dates in '{column}' were read day/month/year (some values fit only that way, "
