@@ -218,6 +218,38 @@ def test_unit_only_fixes_follow_the_shift_running(
     assert sinks[0]["rows"]["track_quality"] == 6
 
 
+def test_date_and_time_columns_and_a_zone_in_the_header_read_as_import_reads_them(
+    pings: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """A vendor dump with 定位日期 and 定位时间(UTC) in two columns rolls up as the same fixes
+    written with aware times in one column (the pair joined, the header's zone kept)."""
+    p, shifts = pings
+    p = p[p["shift_id"].isin(shifts["shift_id"].iloc[:4])]
+    p.to_parquet(tmp_path / "aware.parquet", index=False)
+    utc = p["ts"].dt.tz_convert("UTC")
+    vendor = pd.DataFrame(
+        {
+            "班次": p["shift_id"],
+            "定位日期": utc.dt.strftime("%Y/%m/%d"),
+            "定位时间(UTC)": utc.dt.strftime("%H:%M:%S.%f"),
+            "经度": p["lng"],
+            "纬度": p["lat"],
+        }
+    )
+    vendor.to_csv(tmp_path / "vendor.csv", index=False)
+    path = _shifts_file(shifts, tmp_path)
+    sinks = []
+    for name in ("aware.parquet", "vendor.csv"):
+        sink = DigestSink()
+        with open_engine("local") as eng:
+            rollup_files(
+                eng, str(tmp_path / name), sink=sink, shifts_file=str(path), progress=False
+            )
+        sinks.append(sink.result())
+    assert sinks[0]["rows"]["track_quality"] == 4
+    assert sinks[0] == sinks[1]
+
+
 def test_cli_rollup(tmp_path: Path, day_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     try:

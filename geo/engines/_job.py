@@ -25,6 +25,7 @@ size of the whole input: the number of buckets grows with the input.
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import math
 import os
@@ -47,6 +48,8 @@ from geo.config import get_settings
 from geo.domain import coords, schema
 from geo.domain import coverage as cov
 from geo.domain.period import RESOLUTIONS, ROLLUP_RES, parse_night
+from geo.ingest.columns import time_pairs
+from geo.ingest.values import combine_date_time, header_zone
 from geo.store import records as store_records
 from geo.store import rollups
 
@@ -81,6 +84,10 @@ class InputFile:
     encoding: str | None
     rows: int
     exact_rows: bool
+    # the date and the time header when the file writes a fix's time in two columns
+    ts_pair: tuple[str, str] | None = None
+    # the zone the time header names, 定位时间(UTC); None: the store's zone
+    ts_zone: dt.tzinfo | None = None
 
 
 @dataclass
@@ -152,8 +159,9 @@ def _describe(path: str, encoding: str | None) -> InputFile:
         lines = max(sample.count(b"\n"), 1)
         rows = max(int(size / (len(sample) / lines)), 1) if sample else 0
         exact = False
-    mapping = ingest.map_headers(schema.kind("pings"), headers, file_name=name)
+    mapping = ingest.map_headers(schema.kind("pings"), headers, file_name=name, pairs=True)
     wanted = ("shift_id", "unit_id", "ts", "lat", "lng")
+    pair = time_pairs(headers).get(mapping["ts"])  # 定位日期 + 定位时间: read as one time
     return InputFile(
         path=path,
         fmt=fmt,
@@ -161,6 +169,8 @@ def _describe(path: str, encoding: str | None) -> InputFile:
         encoding=enc,
         rows=rows,
         exact_rows=exact,
+        ts_pair=pair,
+        ts_zone=header_zone(mapping["ts"]),
     )
 
 
@@ -280,7 +290,8 @@ def plan_job(
 
 
 def _chunks(f: InputFile) -> Any:
-    headers = list(dict.fromkeys(f.columns.values()))
+    named = [h for c, h in f.columns.items() if not (c == "ts" and f.ts_pair)]
+    headers = list(dict.fromkeys([*named, *(f.ts_pair or ())]))
     if f.fmt == "parquet":
         pf = pq.ParquetFile(f.path)
         for batch in pf.iter_batches(batch_size=CHUNK_ROWS, columns=headers):
@@ -299,7 +310,7 @@ def _chunks(f: InputFile) -> Any:
     )  # the exact double a file spells
 
 
-def _ts_ns(s: pd.Series, tz: str) -> tuple[np.ndarray, np.ndarray]:
+def _ts_ns(s: pd.Series, tz: str | dt.tzinfo) -> tuple[np.ndarray, np.ndarray]:
     """Times (aware, naive local, epoch seconds/ms or text) -> UTC ns; NaT -> int64 min.
 
     Returns ``(ns, bad)``: ``bad`` marks values given but not understood.
@@ -425,8 +436,10 @@ def _clean_ids(col: pd.Series) -> np.ndarray:
 
 def _normalise(raw: pd.DataFrame, f: InputFile, job: Job) -> tuple[pd.DataFrame, int]:
     """Canonical fixes of one chunk (key, kind, ts ns, lat, lng) and the number rejected."""
+    if f.ts_pair is not None:  # the date and the time column as one text, as import reads them
+        raw = raw.assign(**{f.columns["ts"]: combine_date_time(*(raw[h] for h in f.ts_pair))})
     frame = pd.DataFrame({c: raw[h].reset_index(drop=True) for c, h in f.columns.items()})
-    ts, _ = _ts_ns(frame["ts"], job.tz)
+    ts, _ = _ts_ns(frame["ts"], f.ts_zone or job.tz)
     lat = pd.to_numeric(frame["lat"], errors="coerce").to_numpy(dtype=np.float64)
     lng = pd.to_numeric(frame["lng"], errors="coerce").to_numpy(dtype=np.float64)
     if job.crs != "wgs84":

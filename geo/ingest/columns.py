@@ -418,10 +418,12 @@ def header_zones(kind: schema.Kind, mapping: Mapping[str, str]) -> dict[str, str
     >>> header_zones(schema.kind("pings"), {"ts": "定位时间(UTC)", "unit_id": "设备号"})
     {'定位时间(UTC)': 'UTC'}
     """
-    out = {}
+    out: dict[str, str] = {}
     for col in kind.columns:
         header = mapping.get(col.name)
-        zone = header_zone(header) if col.type == "ts" and header is not None else None
+        if col.type != "ts" or header is None:
+            continue
+        zone = header_zone(header)
         if zone is not None:
             off = zone.utcoffset(None) or dt.timedelta(0)
             minutes = int(off.total_seconds() // 60)
