@@ -9,12 +9,17 @@ Travel times (seconds) come from one of two models:
 - road network: shortest paths on an OpenStreetMap extract (``.osm.pbf``, read offline with pyrosm)
   on the drive, cycle or walk network of the unit kind, at the same speeds.
 
-The solver is OR-Tools' vehicle routing library set up as a team orienteering problem with time
-windows: every candidate cell is optional with a penalty equal to its value (gap or risk), so the
-search keeps the most value it can fit; each unit leaves its start point and comes back within its
-own shift; a visit takes the dwell time (15 minutes by default, as hot-spot policing trials found
-10-15 minute stops work best); must-visit cells carry a penalty far above any sum of values.
-:func:`greedy_routes` is the baseline the benchmark compares against.
+The plan is a team orienteering problem with time windows: every candidate cell is optional with
+a prize equal to its value (gap or risk), so the search keeps the most value it can fit; each unit
+leaves its start point and comes back within its own shift, at its own kind's travel times; a
+visit takes the dwell time (15 minutes by default, as hot-spot policing trials found 10-15 minute
+stops work best; or one per cell); must-visit cells must be visited. The solver
+(:data:`SOLVER`) is PyVRP's iterated local search (a prize-collecting VRP with time windows, one
+routing profile per unit kind) followed by :func:`polish_routes`, which inserts whatever still
+fits. It was chosen side by side with OR-Tools routing (several first solutions and
+metaheuristics, still available as ``method="ortools"``) on published OPTW instances with known
+optima (:mod:`geo.domain.optw`, ``python -m geo bench --only plan``). :func:`greedy_routes` is
+the baseline the benchmark compares plans against.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linprog
@@ -36,6 +42,7 @@ __all__ = [
     "DETOUR",
     "NETWORK_OF_KIND",
     "PLAN_KINDS",
+    "SOLVER",
     "SPEED_MPS",
     "RoadNetwork",
     "Route",
@@ -45,6 +52,7 @@ __all__ = [
     "check_routes",
     "greedy_routes",
     "plan_kind",
+    "polish_routes",
     "routes_value",
     "solve_routes",
     "straight_line_s",
@@ -87,6 +95,17 @@ _KIND_ALIASES = {
 _MUST_PENALTY = 10**13
 # Values are scaled so that the best cell is worth this many cost units (1 unit = 1 s of travel).
 _VALUE_SCALE = 10**8
+# PyVRP: prize of the best cell and cost per travel second (prizes far above any travel, so value
+# comes first); the bound of PyVRP's penalty per second late is this many best-cell prizes per
+# "visit time" (median dwell + median shortest hop), so that arriving a visit's time late always
+# costs more than a cell is worth (with PyVRP's default bound the search could prefer late routes
+# that hold every cell and find no feasible plan). 3 came closer to the OPTW optima than 10 (a
+# stricter bound keeps the search from crossing infeasible routes) or a fixed 10**9.
+_PYVRP_SCALE = 10**8
+_PYVRP_DISTANCE_COST = 1
+_PYVRP_LATE_PRIZES = 3.0
+# The planner's solver (see solve_routes; the benchmark tests/bench/bench_plan.py chose it).
+SOLVER = "pyvrp"
 # Cost of one visit of difference between the busiest and the idlest unit (as seconds of travel).
 _BALANCE_COST = 600
 
@@ -260,11 +279,35 @@ class RoadNetwork:
 # Solver
 
 
-def _service(travel: np.ndarray, n_depots: int, dwell_s: int) -> np.ndarray:
+def _dwells(dwell_s: int | np.ndarray, n_c: int) -> np.ndarray:
+    """Dwell seconds per candidate (int64, length ``n_c``) from one number or one per cell."""
+    d = np.broadcast_to(np.asarray(dwell_s, np.int64), (n_c,)).copy()
+    if (d < 0).any():
+        msg = "dwell times must be >= 0"
+        raise ValueError(msg)
+    return d
+
+
+def _service(travel: np.ndarray, n_depots: int, dwell: np.ndarray) -> np.ndarray:
     """Transit matrix of the time dimension: travel from i to j plus the dwell at i."""
-    t = travel.copy()
-    t[n_depots:, :] += int(dwell_s)
+    t = np.asarray(travel, np.int64).copy()
+    t[n_depots:, :] += dwell[:, None]
     return t
+
+
+def _check_inputs(
+    values: np.ndarray, travel: dict[str, np.ndarray], vehicles: Sequence[Vehicle]
+) -> None:
+    """Raise ValueError for no units or travel matrices of the wrong shape."""
+    n_v, n_c = len(vehicles), len(values)
+    if n_v == 0:
+        msg = "no units on duty"
+        raise ValueError(msg)
+    n = n_v + n_c
+    for kind, m in travel.items():
+        if m.shape != (n, n):
+            msg = f"travel matrix for {kind} is {m.shape}, expected {(n, n)}"
+            raise ValueError(msg)
 
 
 def solve_routes(
@@ -272,13 +315,17 @@ def solve_routes(
     travel: dict[str, np.ndarray],
     vehicles: Sequence[Vehicle],
     *,
-    dwell_s: int = 900,
+    dwell_s: int | np.ndarray = 900,
     windows: np.ndarray | None = None,
     must: np.ndarray | None = None,
     time_limit_s: float = 10.0,
+    method: str = SOLVER,
+    seed: int = 0,
+    polish: bool = True,
+    first_solution: str = "GREEDY",
     metaheuristic: str = "GUIDED_LOCAL_SEARCH",
 ) -> list[Route]:
-    """Routes that visit the most value within every unit's shift (team orienteering, OR-Tools).
+    """Routes that visit the most value within every unit's shift (team orienteering).
 
     Parameters
     ----------
@@ -291,35 +338,197 @@ def solve_routes(
         The units: kind and shift (seconds from the window start); each route starts and ends at
         its own start point inside its shift.
     dwell_s
-        Seconds spent in each visited cell.
+        Seconds spent in each visited cell: one number, or one per candidate.
     windows
-        Optional ``(C, 2)`` earliest and latest arrival (seconds from the window start).
+        Optional ``(C, 2)`` earliest and latest arrival (seconds from the window start); a unit
+        that comes early waits.
     must
         Optional boolean mask of cells that must be visited.
     time_limit_s
-        Search time limit (the local search improves until then).
+        Search time limit in seconds (the search improves until then).
+    method
+        ``pyvrp`` (the default, :data:`SOLVER`: PyVRP's iterated local search, then
+        :func:`polish_routes`), or ``ortools`` (OR-Tools routing from the greedy routes, the
+        planner's solver before; ``first_solution`` and ``metaheuristic`` apply to it only).
+    seed
+        Seed of PyVRP's random numbers.
+    polish
+        With ``pyvrp``: insert what still fits after the search (:func:`polish_routes`).
+    first_solution
+        OR-Tools first solution strategy: ``GREEDY`` (the default) starts from
+        :func:`greedy_routes` and falls back to ``PARALLEL_CHEAPEST_INSERTION``; or any of
+        OR-Tools' (``PARALLEL_CHEAPEST_INSERTION``, ``PATH_CHEAPEST_ARC``,
+        ``LOCAL_CHEAPEST_INSERTION``...).
     metaheuristic
         OR-Tools local search metaheuristic (``GUIDED_LOCAL_SEARCH``, ``TABU_SEARCH``,
         ``SIMULATED_ANNEALING``...).
 
     Returns
     -------
-    list of Route, one per vehicle. Raises ValueError when no plan fits (e.g. a must-visit cell
-    no unit can reach within its shift is reported by the caller through :func:`check_routes`).
+    list of Route, one per vehicle, with each stop's earliest arrival and the latest arrival
+    that keeps the rest of its route in time. Raises ValueError when no plan fits (e.g. a
+    must-visit cell no unit can reach within its shift).
     """
+    values = np.asarray(values, float)
+    _check_inputs(values, travel, vehicles)
+    dwell = _dwells(dwell_s, len(values))
+    must_mask = np.zeros(len(values), bool) if must is None else np.asarray(must, bool)
+    if method == "pyvrp":
+        orders = _pyvrp_orders(
+            values, travel, vehicles, dwell, windows, must_mask, time_limit_s, seed
+        )
+        if polish:
+            orders = polish_routes(orders, values, travel, vehicles, dwell_s=dwell, windows=windows)
+    elif method == "ortools":
+        orders = _ortools_orders(
+            values,
+            travel,
+            vehicles,
+            dwell,
+            windows,
+            must_mask,
+            time_limit_s,
+            first_solution,
+            metaheuristic,
+        )
+    else:
+        msg = f"unknown solver {method!r}: use pyvrp or ortools"
+        raise ValueError(msg)
+    missed = set(np.flatnonzero(must_mask).tolist()) - {c for o in orders for c in o}
+    if missed:
+        msg = "no plan fits the units' shifts (check must-visit cells, windows and shift times)"
+        raise ValueError(msg)
+    return _schedule(orders, travel, vehicles, dwell=dwell, windows=windows)
+
+
+def _prizes(values: np.ndarray, must: np.ndarray, scale: int = _VALUE_SCALE) -> np.ndarray:
+    """Integer prizes (cost units, 1 unit = 1 s of travel): values scaled, must-visits huge."""
+    top = float(values.max()) if len(values) and values.max() > 0 else 1.0
+    prize = np.maximum(np.rint(values / top * scale), 1).astype(np.int64)
+    prize[must] = _MUST_PENALTY
+    return prize
+
+
+def _pyvrp_orders(
+    values: np.ndarray,
+    travel: dict[str, np.ndarray],
+    vehicles: Sequence[Vehicle],
+    dwell: np.ndarray,
+    windows: np.ndarray | None,
+    must: np.ndarray,
+    time_limit_s: float,
+    seed: int,
+) -> list[list[int]]:
+    """Visiting orders (candidate indices) per vehicle from PyVRP's iterated local search.
+
+    The plan as a prize-collecting VRP with time windows: one depot per unit's start point, one
+    vehicle type per unit (its shift as the type's time window, its kind as the routing profile:
+    a matrix per kind), every candidate an optional client whose prize is its scaled value
+    (must-visit cells required), the travel seconds as the distance cost.
+    """
+    # PyVRP (a compiled extension) loads only when routes are solved
+    from pyvrp import (
+        Client,
+        Depot,
+        Location,
+        PenaltyParams,
+        ProblemData,
+        SolveParams,
+        VehicleType,
+        solve,
+    )
+    from pyvrp.exceptions import PenaltyBoundWarning
+    from pyvrp.stop import MaxRuntime
+
+    n_v, n_c = len(vehicles), len(values)
+    if n_c == 0:
+        return [[] for _ in vehicles]
+    kinds = sorted({v.kind for v in vehicles})
+    prize = _prizes(values, must, _PYVRP_SCALE)
+    lo = np.zeros(n_c, np.int64) if windows is None else np.asarray(windows[:, 0], np.int64)
+    hi = (
+        np.full(n_c, max(v.end_s for v in vehicles), np.int64)
+        if windows is None
+        else np.asarray(windows[:, 1], np.int64)
+    )
+    # a window that closes before it opens can never be kept: the cell is left out
+    usable = hi >= np.maximum(lo, 0)
+    clients = [
+        Client(
+            n_v + int(c),
+            service_duration=int(dwell[c]),
+            tw_early=int(max(lo[c], 0)),
+            tw_late=int(hi[c]),
+            prize=int(prize[c]),
+            required=bool(must[c]),
+        )
+        for c in np.flatnonzero(usable | must)
+    ]
+    if not clients:
+        return [[] for _ in vehicles]
+    keep = np.flatnonzero(usable | must)
+    # one travel matrix per kind, as the distance (cost) and as the duration of each profile
+    matrices: list[Any] = [np.asarray(travel[k], np.int64) for k in kinds]
+    data = ProblemData(
+        [Location(0, 0) for _ in range(n_v + n_c)],
+        clients,
+        [Depot(i) for i in range(n_v)],
+        [
+            VehicleType(
+                1,
+                start_depot=i,
+                end_depot=i,
+                tw_early=int(v.start_s),
+                tw_late=int(v.end_s),
+                profile=kinds.index(v.kind),
+                unit_distance_cost=_PYVRP_DISTANCE_COST,
+            )
+            for i, v in enumerate(vehicles)
+        ],
+        matrices,
+        matrices,
+    )
+    hop = np.min(
+        np.where(np.eye(n_c, dtype=bool), np.inf, matrices[0][n_v:, n_v:]), axis=1, initial=np.inf
+    )
+    visit_s = float(np.median(dwell)) + (float(np.median(hop)) if n_c > 1 else 0.0)
+    max_penalty = _PYVRP_LATE_PRIZES * _PYVRP_SCALE / max(visit_s, 1.0)
+    with warnings.catch_warnings():
+        # PyVRP warns when its penalty on late arrivals reaches its bound while the search
+        # roams through infeasible routes; the result is used only when it is feasible
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        result = solve(
+            data,
+            stop=MaxRuntime(max(float(time_limit_s), 0.05)),
+            seed=int(seed),
+            collect_stats=False,
+            params=SolveParams(penalty=PenaltyParams(max_penalty=max_penalty)),
+        )
+    orders: list[list[int]] = [[] for _ in vehicles]
+    if not result.best.is_feasible():
+        return orders
+    for route in result.best.routes():
+        orders[route.vehicle_type()] = [int(keep[a.idx]) for a in route if a.is_client()]
+    return orders
+
+
+def _ortools_orders(
+    values: np.ndarray,
+    travel: dict[str, np.ndarray],
+    vehicles: Sequence[Vehicle],
+    dwell: np.ndarray,
+    windows: np.ndarray | None,
+    must: np.ndarray,
+    time_limit_s: float,
+    first_solution: str,
+    metaheuristic: str,
+) -> list[list[int]]:
+    """Visiting orders per vehicle from OR-Tools routing (disjunction penalties = values)."""
     # OR-Tools takes a while to load: only when routes are solved
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-    values = np.asarray(values, float)
     n_v, n_c = len(vehicles), len(values)
-    if n_v == 0:
-        msg = "no units on duty"
-        raise ValueError(msg)
     n = n_v + n_c
-    for kind, m in travel.items():
-        if m.shape != (n, n):
-            msg = f"travel matrix for {kind} is {m.shape}, expected {(n, n)}"
-            raise ValueError(msg)
     horizon = max(v.end_s for v in vehicles)
     manager = pywrapcp.RoutingIndexManager(n, n_v, list(range(n_v)), list(range(n_v)))
     routing = pywrapcp.RoutingModel(manager)
@@ -328,7 +537,7 @@ def solve_routes(
     for kind in sorted({v.kind for v in vehicles}):
         m = np.asarray(travel[kind], np.int64)
         cost_cb[kind] = routing.RegisterTransitMatrix(m.tolist())
-        time_cb[kind] = routing.RegisterTransitMatrix(_service(m, n_v, dwell_s).tolist())
+        time_cb[kind] = routing.RegisterTransitMatrix(_service(m, n_v, dwell).tolist())
     for i, v in enumerate(vehicles):
         routing.SetArcCostEvaluatorOfVehicle(cost_cb[v.kind], i)
     routing.AddDimensionWithVehicleTransits(
@@ -338,15 +547,13 @@ def solve_routes(
     for i, v in enumerate(vehicles):
         time.CumulVar(routing.Start(i)).SetRange(int(v.start_s), int(v.end_s))
         time.CumulVar(routing.End(i)).SetRange(int(v.start_s), int(v.end_s))
-    top = float(values.max()) if n_c and values.max() > 0 else 1.0
-    must = np.zeros(n_c, bool) if must is None else np.asarray(must, bool)
+    prize = _prizes(values, must)
     for c in range(n_c):
         index = manager.NodeToIndex(n_v + c)
         if windows is not None:
             lo, hi = int(windows[c, 0]), int(windows[c, 1])
             time.CumulVar(index).SetRange(max(lo, 0), min(hi, int(horizon)))
-        penalty = _MUST_PENALTY if must[c] else round(float(values[c]) / top * _VALUE_SCALE)
-        routing.AddDisjunction([index], max(penalty, 1))
+        routing.AddDisjunction([index], int(prize[c]))
     # Spread the visits over the units where value allows: the spread between the busiest and
     # the idlest unit costs a little (far less than any cell's value).
     routing.AddConstantDimension(1, n_c + 1, True, "visits")
@@ -355,56 +562,45 @@ def solve_routes(
         routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.Start(i)))
         routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(i)))
     params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = (
-        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    strategies = routing_enums_pb2.FirstSolutionStrategy
+    params.first_solution_strategy = getattr(
+        strategies,
+        "PARALLEL_CHEAPEST_INSERTION" if first_solution == "GREEDY" else first_solution,
     )
     params.local_search_metaheuristic = getattr(
         routing_enums_pb2.LocalSearchMetaheuristic, metaheuristic
     )
     params.time_limit.FromMilliseconds(max(int(time_limit_s * 1000), 100))
-    # Start from the greedy routes (so the plan is never worse than the baseline) and improve.
-    start = greedy_routes(values, travel, vehicles, dwell_s=dwell_s, windows=windows)
-    initial = routing.ReadAssignmentFromRoutes(
-        [[manager.NodeToIndex(n_v + st.cell) for st in r.stops] for r in start], True
-    )
-    solution = (
-        routing.SolveFromAssignmentWithParameters(initial, params) if initial is not None else None
-    ) or routing.SolveWithParameters(params)
+    solution = None
+    if first_solution == "GREEDY":
+        # start from the greedy routes (never worse than the baseline) and improve
+        start = greedy_routes(values, travel, vehicles, dwell_s=dwell, windows=windows)
+        initial = routing.ReadAssignmentFromRoutes(
+            [[manager.NodeToIndex(n_v + st.cell) for st in r.stops] for r in start], True
+        )
+        if initial is not None:
+            solution = routing.SolveFromAssignmentWithParameters(initial, params)
+    solution = solution or routing.SolveWithParameters(params)
     if solution is None:
         msg = "no plan fits the units' shifts (check must-visit cells, windows and shift times)"
         raise ValueError(msg)
-    routes = []
-    for i, v in enumerate(vehicles):
-        route = Route()
-        index = routing.Start(i)
-        prev = i
+    orders = []
+    for i in range(n_v):
+        order = []
+        index = solution.Value(routing.NextVar(routing.Start(i)))
         while not routing.IsEnd(index):
+            order.append(manager.IndexToNode(index) - n_v)
             index = solution.Value(routing.NextVar(index))
-            node = manager.IndexToNode(index)
-            route.travel_s += int(travel[v.kind][prev, node])
-            prev = node
-            if routing.IsEnd(index):
-                route.end_s = int(solution.Min(time.CumulVar(index)))
-                break
-            var = time.CumulVar(index)
-            route.stops.append(
-                Stop(
-                    node - n_v,
-                    int(solution.Min(var)),
-                    int(solution.Min(var)),
-                    int(solution.Max(var)),
-                )
-            )
-        routes.append(route)
-    return _tighten(routes, travel, vehicles, dwell_s=dwell_s, windows=windows)
+        orders.append(order)
+    return orders
 
 
-def _tighten(
-    routes: list[Route],
+def _schedule(
+    orders: Sequence[Sequence[int]],
     travel: dict[str, np.ndarray],
     vehicles: Sequence[Vehicle],
     *,
-    dwell_s: int,
+    dwell: np.ndarray,
     windows: np.ndarray | None,
 ) -> list[Route]:
     """Each route's earliest schedule and, per stop, the latest arrival that keeps it in time.
@@ -414,31 +610,33 @@ def _tighten(
     """
     n_v = len(vehicles)
     out = []
-    for depot, (r, v) in enumerate(zip(routes, vehicles, strict=True)):
+    for depot, (order, v) in enumerate(zip(orders, vehicles, strict=True)):
         m = travel[v.kind]
-        nodes = [n_v + s.cell for s in r.stops]
+        nodes = [n_v + int(c) for c in order]
         arrive = []
-        t, prev = int(v.start_s), depot
+        t, prev, travel_s = int(v.start_s), depot, 0
         for node in nodes:
             t += int(m[prev, node])
+            travel_s += int(m[prev, node])
             if windows is not None:
                 t = max(t, int(windows[node - n_v, 0]))
             arrive.append(t)
-            t += int(dwell_s)
+            t += int(dwell[node - n_v])
             prev = node
         end = t + int(m[prev, depot])
+        travel_s += int(m[prev, depot])
         latest = [0] * len(nodes)
         nxt_latest, nxt = int(v.end_s), depot
         for k in range(len(nodes) - 1, -1, -1):
-            lt = nxt_latest - int(m[nodes[k], nxt]) - int(dwell_s)
+            lt = nxt_latest - int(m[nodes[k], nxt]) - int(dwell[nodes[k] - n_v])
             if windows is not None:
                 lt = min(lt, int(windows[nodes[k] - n_v, 1]))
             latest[k] = lt
             nxt_latest, nxt = lt, nodes[k]
         stops = [
-            Stop(s.cell, a, a, max(a, lt)) for s, a, lt in zip(r.stops, arrive, latest, strict=True)
+            Stop(int(c), a, a, max(a, lt)) for c, a, lt in zip(order, arrive, latest, strict=True)
         ]
-        out.append(Route(stops, r.travel_s, end))
+        out.append(Route(stops, travel_s, end))
     return out
 
 
@@ -453,7 +651,7 @@ def capture_bound(
     travel: dict[str, np.ndarray],
     vehicles: Sequence[Vehicle],
     *,
-    dwell_s: int = 900,
+    dwell_s: int | np.ndarray = 900,
     windows: np.ndarray | None = None,
 ) -> float:
     """An upper bound on the value any feasible plan can capture.
@@ -465,7 +663,8 @@ def capture_bound(
     in time (out from its start point, the dwell, back within its shift, inside the cell's
     window), and at most ``k_u`` of them, the largest ``k`` with
     ``first + k * dwell + (k - 1) * hop + last <= shift length`` where ``first``, ``last`` and
-    ``hop`` are its shortest possible legs out, back and between two of its reachable cells.
+    ``hop`` are its shortest possible legs out, back and between two of its reachable cells and
+    ``dwell`` the shortest dwell among those cells.
     The bound is the most value such counts can hold with every cell visited once: a
     transportation problem (a bipartite b-matching, so its linear program has an integral
     optimum), solved with SciPy's HiGHS. Every plan's value is at most this; the gap between
@@ -475,6 +674,7 @@ def capture_bound(
     n_v, n_c = len(vehicles), len(values)
     if n_v == 0 or n_c == 0:
         return 0.0
+    dwell = _dwells(dwell_s, n_c)
     units: list[np.ndarray] = []
     cells: list[np.ndarray] = []
     caps: list[int] = []
@@ -484,7 +684,7 @@ def capture_bound(
         arrive = v.start_s + out
         if windows is not None:
             arrive = np.maximum(arrive, windows[:, 0])
-        ok = arrive + dwell_s + back <= v.end_s
+        ok = arrive + dwell + back <= v.end_s
         if windows is not None:
             ok &= arrive <= windows[:, 1]
         reach = np.flatnonzero(ok)
@@ -496,7 +696,8 @@ def capture_bound(
             between = m[np.ix_(n_v + reach, n_v + reach)].astype(float)
             np.fill_diagonal(between, np.inf)
             hop = float(between.min())
-        k = int((length - out[reach].min() - back[reach].min() + hop) // (dwell_s + hop))
+        least = float(dwell[reach].min())
+        k = int((length - out[reach].min() - back[reach].min() + hop) // max(least + hop, 1.0))
         units.append(np.full(reach.size, len(caps)))
         cells.append(reach)
         caps.append(min(max(k, 0), reach.size))
@@ -522,7 +723,7 @@ def check_routes(
     travel: dict[str, np.ndarray],
     vehicles: Sequence[Vehicle],
     *,
-    dwell_s: int,
+    dwell_s: int | np.ndarray,
     windows: np.ndarray | None = None,
 ) -> list[str]:
     """Violations of the plan's rules (empty when every route is feasible).
@@ -533,6 +734,7 @@ def check_routes(
     twice is a violation too.
     """
     n_v = len(vehicles)
+    dwell = _dwells(dwell_s, len(next(iter(travel.values()))) - n_v)
     problems: list[str] = []
     seen: dict[int, int] = {}
     for u, (r, v) in enumerate(zip(routes, vehicles, strict=True)):
@@ -550,7 +752,7 @@ def check_routes(
                     f"unit {u} stop {k}: planned arrival {s.arrive_s} s is before "
                     f"the earliest possible {t} s"
                 )
-            t = max(t, s.arrive_s) + int(dwell_s)
+            t = max(t, s.arrive_s) + int(dwell[s.cell])
             prev = node
             if s.cell in seen:
                 problems.append(f"cell {s.cell} is visited by units {seen[s.cell]} and {u}")
@@ -566,7 +768,7 @@ def greedy_routes(
     travel: dict[str, np.ndarray],
     vehicles: Sequence[Vehicle],
     *,
-    dwell_s: int = 900,
+    dwell_s: int | np.ndarray = 900,
     windows: np.ndarray | None = None,
 ) -> list[Route]:
     """Baseline: greedy nearest-highest-value routing.
@@ -577,6 +779,7 @@ def greedy_routes(
     """
     values = np.asarray(values, float)
     n_v, n_c = len(vehicles), len(values)
+    dwell = _dwells(dwell_s, n_c)
     free = np.array([v.start_s for v in vehicles], float)
     at = list(range(n_v))
     done = np.zeros(n_v, bool)
@@ -589,7 +792,7 @@ def greedy_routes(
         arrive = free[u] + m[at[u], n_v:]
         if windows is not None:
             arrive = np.maximum(arrive, windows[:, 0])
-        back = arrive + dwell_s + m[n_v:, u]
+        back = arrive + dwell + m[n_v:, u]
         ok = ~taken & (back <= v.end_s)
         if windows is not None:
             ok &= arrive <= windows[:, 1]
@@ -598,11 +801,177 @@ def greedy_routes(
             routes[u].travel_s += int(m[at[u], u])
             routes[u].end_s = int(free[u] + m[at[u], u])
             continue
-        rate = np.where(ok, values / (arrive - free[u] + dwell_s), -np.inf)
+        rate = np.where(ok, values / np.maximum(arrive - free[u] + dwell, 1), -np.inf)
         c = int(np.argmax(rate))
         taken[c] = True
         routes[u].stops.append(Stop(c, int(arrive[c]), int(arrive[c]), int(arrive[c])))
         routes[u].travel_s += int(m[at[u], n_v + c])
-        free[u] = arrive[c] + dwell_s
+        free[u] = arrive[c] + dwell[c]
         at[u] = n_v + c
     return routes
+
+
+def _window_bounds(windows: np.ndarray | None, n_c: int) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest and latest arrival per candidate (int64; no window: from 0, no end)."""
+    if windows is None:
+        return np.zeros(n_c, np.int64), np.full(n_c, np.iinfo(np.int64).max // 4, np.int64)
+    w = np.asarray(windows, np.int64)
+    return w[:, 0].copy(), w[:, 1].copy()
+
+
+def _insertions(
+    order: Sequence[int],
+    cand: np.ndarray,
+    m: np.ndarray,
+    unit: int,
+    vehicle: Vehicle,
+    n_v: int,
+    dwell: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which candidates fit in which gap of a route, and the seconds each insertion adds.
+
+    Uses each stop's earliest start and latest start (the latest keeping the rest of the route
+    and the return in time) for all gaps x candidates at once. Returns ``(ok, added)``, both
+    ``(len(order) + 1, len(cand))``: gap ``k`` is before the ``k``-th stop (the last gap before
+    the return); ``added`` is how much later the stop after the gap then starts.
+    """
+    nodes = np.array([unit] + [n_v + int(c) for c in order] + [unit])
+    cells = nodes[1:-1] - n_v
+    start = np.empty(len(nodes), np.int64)
+    start[0] = vehicle.start_s
+    for k in range(1, len(nodes)):
+        t = start[k - 1] + (dwell[cells[k - 2]] if k > 1 else 0) + m[nodes[k - 1], nodes[k]]
+        start[k] = max(t, lo[cells[k - 1]]) if k < len(nodes) - 1 else t
+    latest = np.empty(len(nodes), np.int64)
+    latest[-1] = vehicle.end_s
+    for k in range(len(nodes) - 2, 0, -1):
+        c = cells[k - 1]
+        latest[k] = min(hi[c], latest[k + 1] - m[nodes[k], nodes[k + 1]] - dwell[c])
+    leave = start[:-1] + np.r_[0, dwell[cells]]  # leaving the node before each gap
+    arrive = np.maximum(leave[:, None] + m[np.ix_(nodes[:-1], n_v + cand)], lo[cand][None, :])
+    onward = m[np.ix_(n_v + cand, nodes[1:])].T  # candidate -> the node after the gap
+    after = arrive + dwell[cand][None, :] + onward
+    after = np.maximum(after, np.r_[lo[cells], np.iinfo(np.int64).min // 4][:, None])
+    ok = (arrive <= hi[cand][None, :]) & (after <= latest[1:, None])
+    return ok, np.where(ok, after - start[1:, None], np.iinfo(np.int64).max)
+
+
+def polish_routes(
+    orders: Sequence[Sequence[int]],
+    values: np.ndarray,
+    travel: dict[str, np.ndarray],
+    vehicles: Sequence[Vehicle],
+    *,
+    dwell_s: int | np.ndarray = 900,
+    windows: np.ndarray | None = None,
+) -> list[list[int]]:
+    """Add what still fits to feasible routes, then spread the stops over the units.
+
+    1. Insertion: repeatedly takes the most valuable unvisited candidate that can be inserted
+       somewhere without breaking a window or a shift (on any unit's route, at the position
+       that adds the least time) until none fits.
+    2. Spread: while a unit has at least two stops fewer than another, moves one of the busier
+       unit's stops to it where that fits (the cheapest such move), so that no unit stays idle
+       when others could give it work; the value is unchanged.
+
+    Every insertion is checked with each stop's earliest and latest start, for all candidates
+    and positions at once. The routes only gain value and stay feasible.
+
+    Parameters
+    ----------
+    orders
+        Visiting order (candidate indices) per vehicle; feasible.
+    values, travel, vehicles, dwell_s, windows
+        As for :func:`solve_routes`.
+
+    Returns
+    -------
+    The orders with the inserted and moved candidates.
+    """
+    values = np.asarray(values, float)
+    n_v, n_c = len(vehicles), len(values)
+    dwell = _dwells(dwell_s, n_c)
+    lo, hi = _window_bounds(windows, n_c)
+    mats = {k: np.asarray(m, np.int64) for k, m in travel.items()}
+    out = [[int(c) for c in o] for o in orders]
+    free = np.ones(n_c, bool)
+    free[[c for o in out for c in o]] = False
+    free &= values > 0
+    while free.any():
+        best: tuple[float, int, int, int, int] | None = None  # -value, added s, unit, gap, cell
+        cand = np.flatnonzero(free)
+        for u, v in enumerate(vehicles):
+            ok, added = _insertions(out[u], cand, mats[v.kind], u, v, n_v, dwell, lo, hi)
+            if not ok.any():
+                continue
+            j = int(np.argmax(np.where(ok.any(axis=0), values[cand], -np.inf)))
+            gap = int(np.argmin(added[:, j]))
+            key = (-float(values[cand[j]]), int(added[gap, j]), u, gap, int(cand[j]))
+            best = key if best is None or key < best else best
+        if best is None:
+            break
+        _, _, u, gap, cell = best
+        out[u].insert(gap, cell)
+        free[cell] = False
+    return _spread(out, mats, vehicles, dwell, lo, hi)
+
+
+def _spread(
+    out: list[list[int]],
+    mats: dict[str, np.ndarray],
+    vehicles: Sequence[Vehicle],
+    dwell: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> list[list[int]]:
+    """Move stops from the busiest units to the idlest while that fits (see polish_routes)."""
+    n_v = len(vehicles)
+    for _ in range(sum(len(o) for o in out)):
+        counts = np.array([len(o) for o in out])
+        moved = False
+        for u in np.argsort(counts, kind="stable"):  # the idlest unit first
+            donors = [w for w in range(n_v) if counts[w] - counts[u] >= 2]
+            best: tuple[int, int, int, int] | None = None  # added s, donor, its stop, gap
+            for w in donors:
+                cand = np.array(out[w], np.int64)
+                ok, added = _insertions(
+                    out[u], cand, mats[vehicles[u].kind], int(u), vehicles[u], n_v, dwell, lo, hi
+                )
+                for j in map(int, np.flatnonzero(ok.any(axis=0))):
+                    rest = out[w][:j] + out[w][j + 1 :]
+                    if not _fits(rest, mats[vehicles[w].kind], w, vehicles[w], n_v, dwell, lo, hi):
+                        continue  # travel times without the triangle inequality
+                    gap = int(np.argmin(added[:, j]))
+                    key = (int(added[gap, j]), w, j, gap)
+                    best = key if best is None or key < best else best
+            if best is not None:
+                _, donor, stop, gap = best
+                out[int(u)].insert(gap, out[donor].pop(stop))
+                moved = True
+                break
+        if not moved:
+            break
+    return out
+
+
+def _fits(
+    order: Sequence[int],
+    m: np.ndarray,
+    unit: int,
+    vehicle: Vehicle,
+    n_v: int,
+    dwell: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> bool:
+    """Whether a route keeps every window and is back by the shift end."""
+    t, prev = int(vehicle.start_s), unit
+    for c in order:
+        t = max(t + int(m[prev, n_v + c]), int(lo[c]))
+        if t > hi[c]:
+            return False
+        t += int(dwell[c])
+        prev = n_v + c
+    return t + int(m[prev, unit]) <= vehicle.end_s

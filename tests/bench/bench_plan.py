@@ -1,11 +1,29 @@
-"""Benchmark: tonight's plan against the greedy baseline (ratio ``plan_vs_greedy``).
+"""Benchmark: the solver against published optima, and tonight's plan against greedy.
+
+Part 1, the solver against exact results (ratios ``optw_vs_optimum_mean``/``_worst``): the eight
+orienteering-with-time-windows instances of Cordeau et al. in ``tests/bench/data/optw`` (pr01-pr05,
+pr07-pr09, one vehicle, read by :func:`geo.domain.optw.read_instance`) are solved by every
+candidate in :data:`CANDIDATES` with the same time limit (:data:`OPTW_LIMIT_S`, the planner's
+default), one after the other in one run. Each route is checked on its own by
+:func:`geo.domain.optw.check_routes` (windows, budget, service times) and the gap
+``1 - checked profit / optimum`` (per cent) is reported per instance and candidate, with the mean
+and the worst; targets: mean <= 1.5 %, worst <= 4 %. The candidates: the planner's solver before
+(OR-Tools from the greedy routes, guided local search), OR-Tools with other first solutions and
+metaheuristics, PyVRP's iterated local search alone, and PyVRP with
+:func:`geo.domain.routing.polish_routes` on top (the planner's solver now,
+:data:`geo.domain.routing.SOLVER`). The load average of the machine is recorded: the limit is
+wall-clock time, so a busy machine gives every candidate less search.
+
+Part 2, tonight's plan against the greedy baseline (ratio ``plan_vs_greedy``).
 
 Ten units (4 patrol cars, 3 e-bikes, 3 on foot, shifts of 4 to 6 hours in a 20:00-02:00 window,
 starting from 4 posts) and 300 candidate cells drawn from the 900 res-9 cells (about 95 km2)
 around Nanchang, with gap-like values (most cells low, a few high). On the same inputs in one run:
 
--  the plan: :func:`geo.domain.routing.solve_routes` (OR-Tools, team orienteering with time windows)
-  under a total budget of 9 s, timed including the model build;
+-  the plan: :func:`geo.domain.routing.solve_routes` (the planner's solver, team orienteering with
+  time windows) under a total budget of 9 s, timed including the model build;
+-  the solver before (figure ``current_value``, ``current_vs_bound``): the same with
+  ``method="ortools"`` and the same budget;
 -  the baseline: :func:`geo.domain.routing.greedy_routes`, greedy nearest-highest-value (the unit
   free first goes to the cell with the most value per second of travel and dwell);
 - a second, naive baseline (figure only): every unit in turn takes the highest-value cell it can
@@ -27,13 +45,56 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from geo.domain import hexes, routing
+from geo.domain import hexes, optw, routing
 from tests.bench import grid_cells
+
+OPTW_DIR = Path(__file__).resolve().parent / "data" / "optw"
+# Optimal profits, one vehicle (Righini and Salani's exact results; data/optw/README.md).
+OPTIMA = {
+    "pr01": 308,
+    "pr02": 404,
+    "pr03": 394,
+    "pr04": 489,
+    "pr05": 595,
+    "pr07": 298,
+    "pr08": 463,
+    "pr09": 493,
+}
+# The planner's default search time (seconds), given to every candidate.
+OPTW_LIMIT_S = 10.0
+TARGET_MEAN_GAP_PCT = 1.5
+TARGET_WORST_GAP_PCT = 4.0
+# name -> solve_routes options; "current" is the planner's solver before this benchmark chose.
+CANDIDATES: dict[str, dict[str, Any]] = {
+    "current": {"method": "ortools", "first_solution": "GREEDY"},
+    "ortools_path_cheapest_arc_gls": {
+        "method": "ortools",
+        "first_solution": "PATH_CHEAPEST_ARC",
+        "metaheuristic": "GUIDED_LOCAL_SEARCH",
+    },
+    "ortools_parallel_insertion_tabu": {
+        "method": "ortools",
+        "first_solution": "PARALLEL_CHEAPEST_INSERTION",
+        "metaheuristic": "TABU_SEARCH",
+    },
+    "ortools_local_insertion_sa": {
+        "method": "ortools",
+        "first_solution": "LOCAL_CHEAPEST_INSERTION",
+        "metaheuristic": "SIMULATED_ANNEALING",
+    },
+    "pyvrp": {"method": "pyvrp", "polish": False},
+    "pyvrp_polished": {"method": "pyvrp", "polish": True},
+}
+CHOSEN = "pyvrp_polished"
+QUICK_INSTANCES = ("pr01", "pr07")
+QUICK_CANDIDATES = ("current", CHOSEN)
 
 KINDS = ["police_car"] * 4 + ["e_bike"] * 3 + ["foot"] * 3
 DWELL_S = 900
@@ -98,7 +159,87 @@ def highest_first(
     return routes
 
 
+def solve_optw(name: str, options: dict[str, Any], limit_s: float) -> dict[str, Any]:
+    """Solve one OPTW instance with one candidate; the checked profit and the gap to the optimum.
+
+    The profit is recomputed by :func:`geo.domain.optw.check_routes` from the instance, and a
+    route with any violation counts as profit 0.
+    """
+    inst = optw.read_instance(OPTW_DIR / f"{name}.txt")
+    values, travel, vehicles, dwell, windows = optw.plan_inputs(inst)
+    t0 = time.perf_counter()
+    routes = routing.solve_routes(
+        values, travel, vehicles, dwell_s=dwell, windows=windows, time_limit_s=limit_s, **options
+    )
+    solve_s = time.perf_counter() - t0
+    problems, profit = optw.check_routes(inst, optw.to_routes(routes))
+    checked = 0.0 if problems else profit
+    return {
+        "profit": checked,
+        "gap_pct": round(100.0 * (1.0 - checked / OPTIMA[name]), 2),
+        "stops": sum(len(r.stops) for r in routes),
+        "problems": problems[:3],
+        "solve_s": round(solve_s, 2),
+    }
+
+
+def optw_gaps(
+    names: tuple[str, ...], candidates: tuple[str, ...], limit_s: float
+) -> dict[str, Any]:
+    """Gap table (instance x candidate, per cent), mean and worst per candidate, the load."""
+    load_before = os.getloadavg()[0]
+    table: dict[str, dict[str, Any]] = {}
+    for name in names:
+        table[name] = {
+            "optimum": OPTIMA[name],
+            "customers": optw.read_instance(OPTW_DIR / f"{name}.txt").n,
+        }
+        for cand in candidates:
+            table[name][cand] = solve_optw(name, CANDIDATES[cand], limit_s)
+    summary = {
+        cand: {
+            "mean_gap_pct": round(float(np.mean([table[n][cand]["gap_pct"] for n in names])), 2),
+            "worst_gap_pct": round(float(np.max([table[n][cand]["gap_pct"] for n in names])), 2),
+            "optimal": sum(table[n][cand]["gap_pct"] == 0 for n in names),
+            "all_feasible": all(not table[n][cand]["problems"] for n in names),
+        }
+        for cand in candidates
+    }
+    return {
+        "time_limit_s": limit_s,
+        "instances": table,
+        "gap_pct": {n: {c: table[n][c]["gap_pct"] for c in candidates} for n in names},
+        "summary": summary,
+        "chosen": CHOSEN,
+        "target_mean_gap_pct": TARGET_MEAN_GAP_PCT,
+        "target_worst_gap_pct": TARGET_WORST_GAP_PCT,
+        "targets_met": summary[CHOSEN]["mean_gap_pct"] <= TARGET_MEAN_GAP_PCT
+        and summary[CHOSEN]["worst_gap_pct"] <= TARGET_WORST_GAP_PCT,
+        "load_avg_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "cpus": os.cpu_count(),
+    }
+
+
 def run(quick: bool = False) -> dict[str, Any]:
+    """The OPTW gaps of every candidate, then the plan against the baselines (JSON-able dict)."""
+    names = QUICK_INSTANCES if quick else tuple(OPTIMA)
+    cands = QUICK_CANDIDATES if quick else tuple(CANDIDATES)
+    gaps = optw_gaps(names, cands, 3.0 if quick else OPTW_LIMIT_S)
+    profit_ratio = [1.0 - gaps["gap_pct"][n][CHOSEN] / 100.0 for n in names]
+    current = [1.0 - gaps["gap_pct"][n]["current"] / 100.0 for n in names]
+    plan = plan_vs_greedy(quick)
+    plan["ratios"].update(
+        {
+            "optw_vs_optimum_mean": round(float(np.mean(profit_ratio)), 4),
+            "optw_vs_optimum_worst": round(float(np.min(profit_ratio)), 4),
+            "optw_vs_current": round(float(np.sum(profit_ratio) / np.sum(current)), 4),
+        }
+    )
+    plan["figures"]["optw"] = gaps
+    return plan
+
+
+def plan_vs_greedy(quick: bool = False) -> dict[str, Any]:
     """Solve each instance with the plan and the baselines; ratios and figures as JSON-able dict."""
     seeds = [1] if quick else [1, 2, 3]
     budget = 3.0 if quick else BUDGET_S
@@ -111,11 +252,14 @@ def run(quick: bool = False) -> dict[str, Any]:
         )
         solve_s = time.perf_counter() - t0
         greedy = routing.greedy_routes(values, travel, vehicles, dwell_s=DWELL_S)
+        before = routing.solve_routes(
+            values, travel, vehicles, dwell_s=DWELL_S, time_limit_s=budget - 0.3, method="ortools"
+        )
         naive = highest_first(values, travel, vehicles)
         bound = routing.capture_bound(values, travel, vehicles, dwell_s=DWELL_S)
         problems = [
             p
-            for r in (plan, greedy, naive)
+            for r in (plan, greedy, naive, before)
             for p in routing.check_routes(r, travel, vehicles, dwell_s=DWELL_S)
         ]
         rows.append(
@@ -125,6 +269,7 @@ def run(quick: bool = False) -> dict[str, Any]:
                 "feasible": not problems,
                 "plan_value": round(routing.routes_value(plan, values), 3),
                 "greedy_value": round(routing.routes_value(greedy, values), 3),
+                "current_value": round(routing.routes_value(before, values), 3),
                 "highest_first_value": round(routing.routes_value(naive, values), 3),
                 "bound_value": round(bound, 3),
                 "total_value": round(float(values.sum()), 3),
@@ -149,6 +294,9 @@ def run(quick: bool = False) -> dict[str, Any]:
             "plan_vs_highest_first": round(naive_ratio, 3),
             "bound_vs_greedy": round(float(np.mean([r["bound_vs_greedy"] for r in rows])), 3),
             "plan_vs_bound": round(float(np.mean([r["plan_vs_bound"] for r in rows])), 3),
+            "current_vs_bound": round(
+                float(np.mean([r["current_value"] / r["bound_value"] for r in rows])), 3
+            ),
             "target_plan_vs_greedy": 1.15,
             "target_solve_s": 10.0,
         },
