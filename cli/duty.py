@@ -106,7 +106,8 @@ def cmd_circles(args: argparse.Namespace) -> dict[str, Any]:
     if "optimised" in result:
         o = result["optimised"]
         out["optimised"] = {k: v for k, v in o.items() if k != "points"} | {
-            "points": o["points"]["id"].tolist()
+            "points": o["points"]["id"].tolist(),
+            "places": o["points"]["place"].tolist(),
         }
     return out
 

@@ -6,12 +6,14 @@ rules as TOML, and the demo city's duty night."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from cli import main
+from geo import store
 from geo.domain import circles, duty, routing
 from geo.domain import venues as venue_rules
 from geo.services import circles as circles_svc
@@ -309,6 +311,16 @@ def test_the_demo_duty_night_is_believable(demo) -> None:
     assert 1 <= outside <= 4
     o = r["optimised"]
     assert o["covered"] > o["posts_covered"]
+    # where to stand, by name: a post by its own name, a cell by its grid and landmark
+    pts = o["points"]
+    posts = store.read(demo, "sites", "all").set_index("site_id")["name"]
+    for row in pts.itertuples():
+        if row.is_post:
+            assert row.place == posts[row.id] and pd.isna(row.cell_id)
+        else:
+            assert row.cell_id == row.id and not re.search(r"[0-9a-f]{15}", row.place)
+            assert " · " in row.place and "网格" in row.place
+    assert len(pts) == 4 and not pts["place"].isna().any()
 
 
 def test_the_campaign_figure_stays_the_ledger_and_gps_is_reported_beside_it(demo) -> None:

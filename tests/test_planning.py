@@ -443,7 +443,10 @@ def _hostile_plan(tiny_engine: sa.Engine) -> dict:
         gaps=_gaps(cells, values),
         time_limit_s=1,
     )
-    plan["units"][0]["stops"][0]["landmark"] = '=HYPERLINK("x")<img src=x onerror=alert(1)>&`'
+    hostile = '=HYPERLINK("x")<img src=x onerror=alert(1)>&`'
+    first = plan["units"][0]["stops"][0]
+    first["landmark"] = hostile  # names are data: the place of a stop carries its landmark's name
+    first["place"] = first["place_en"] = f"{hostile} · 罗家第1网格"
     return plan
 
 
@@ -506,6 +509,8 @@ def test_csv_html_and_json_exports(tiny_engine: sa.Engine, tmp_path: Path) -> No
     csv = pd.read_csv(plan_export.write(plan, tmp_path / "plan.csv"), encoding="utf-8-sig")
     assert len(csv) == sum(len(u["stops"]) for u in plan["units"])
     assert csv["landmark"].iloc[0].startswith("'=")  # formula neutralised
+    assert csv["place"].iloc[0].startswith("'=") and csv["place_en"].iloc[0].startswith("'=")
+    assert list(csv.columns)[-1] == "h3"  # the cell id is a detail, the last column
     page = (plan_export.write(plan, tmp_path / "plan.html", "en")).read_text(encoding="utf-8")
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "data:image/png;base64," in page and "http" not in page.replace("http://www.w3.org", "")

@@ -73,12 +73,13 @@ if len(gaps.top):
         gaps.top,
         {
             "rank": "col.rank",
-            "h3": "col.h3",
+            "place": "col.named_place",
             "risk": "col.risk",
             "risk_pct": "col.risk_pct",
             "dwell_min": "col.dwell_min",
             "nights": "col.nights",
             "gap": "col.gap",
+            "h3": "col.cell_id",
         },
     )
 else:

@@ -65,7 +65,7 @@ if doc:
     _plan.routes_map(doc, "plan_map")
     st.markdown("**" + ui.tr("plan.stops_of") + "**")
     _plan.table(shown.units, "unit_id=unit kind shift stops travel_min value", "kind")
-    spec = "unit_id=unit seq arrive leave latest_arrive=latest landmark h3 value"
+    spec = "unit_id=unit seq arrive leave latest_arrive=latest place value h3"
     _plan.table(shown.stops, spec, height=320)
     st.markdown("**" + ui.tr("plan.downloads") + "**")
     files = plan_svc.plan_files(engine, doc, ui.lang())
@@ -86,5 +86,5 @@ _map.metrics(r.metrics | minutes, "plan.m.")
 _plan.routes_map(r.plan, "plan_actual_map", status=r.status, tracks=r.tracks)
 spec = "unit_id=unit stops full brief missed compliance dwell_in_plan_min=in_plan_min"
 _plan.table(r.units, spec + " dwell_outside_min=outside_min")
-spec = "unit_id=unit seq arrive landmark status dwell_min first_in h3"
+spec = "unit_id=unit seq arrive place status dwell_min first_in h3"
 _plan.table(r.stops, spec, "status", height=320)

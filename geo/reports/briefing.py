@@ -46,7 +46,7 @@ import shapely
 from pyproj import Transformer
 from shapely import wkt as shapely_wkt
 
-from geo.domain import hexes
+from geo.domain import hexes, places
 from geo.domain.disputes import sentences
 from geo.domain.hotspots import HOTSPOT_COLOURS
 from geo.escape import md_escape
@@ -443,9 +443,15 @@ def compose(
             lang,
             "hotspots",
             hot_text,
-            ("cell", "incidents", "class", "nights"),
+            ("place", "incidents", "class", "nights", "cell_id"),
             [
-                [r["h3"], n(r["count"]), _label("bin", r["gi_bin"], lang), n(r["nights"])]
+                [
+                    places.place_of(r, lang),
+                    n(r["count"]),
+                    _label("bin", r["gi_bin"], lang),
+                    n(r["nights"]),
+                    r["h3"],
+                ]
                 for r in hs["cells"][:TOP_ROWS]
             ],
             [k for k in ("coverage", "hotspots") if k in images],
@@ -455,15 +461,16 @@ def compose(
             "gaps",
             (t("brief.gaps.define", lang) + ("" if lang == "zh-CN" else " "))
             + (t("brief.gaps.text", lang, n=n(len(g))) if g else t("brief.gaps.none", lang)),
-            ("rank", "cell", "risk", "risk_pct", "dwell_min", "nights"),
+            ("rank", "place", "risk", "risk_pct", "dwell_min", "nights", "cell_id"),
             [
                 [
                     n(r["rank"]),
-                    r["h3"],
+                    places.place_of(r, lang),
                     f"{r['risk']:.3f}",
                     f"{r['risk_pct']:.2f}",
                     d(r["dwell_min"]),
                     n(r["nights"]),
+                    r["h3"],
                 ]
                 for r in g
             ],

@@ -1,7 +1,9 @@
 """Exports of a patrol plan for the field: JSON, CSV, GPX, KML, a printable sheet (HTML, PDF).
 
 Every function takes a plan document (:func:`geo.services.plan.make_plan`) and returns ``bytes`` or
-``str``; :func:`write` picks the format from a file suffix. Landmark names come from user data: the
+``str``; :func:`write` picks the format from a file suffix. Stops are named by their place (grid and
+nearest landmark, :func:`geo.domain.places.place_of`) in the sheet's language; the cell id is a
+detail (the last column, the waypoint's description). Landmark names come from user data: the
 XML formats escape them through ElementTree, the HTML sheet through :func:`html.escape`, the CSV
 neutralises spreadsheet formulas.
 
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo.domain import places
 from geo.escape import neutralise_formulas
 from geo.i18n import t
 from geo.reports import fonts
@@ -37,16 +40,18 @@ GPX_NS = "http://www.topografix.com/GPX/1/1"
 KML_NS = "http://www.opengis.net/kml/2.2"
 _STOP_FIELDS = (
     "seq",
-    "h3",
+    "place",
+    "place_en",
+    "landmark",
     "lat",
     "lng",
-    "landmark",
     "arrive",
     "leave",
     "latest_arrive",
     "value",
     "must",
-)  # the fields of a planned stop that stops_frame gives, in its column order
+    "h3",
+)  # the fields of a planned stop that stops_frame gives, in its column order (cell id last)
 
 
 def to_json(plan: dict[str, Any]) -> str:
@@ -57,8 +62,9 @@ def to_json(plan: dict[str, Any]) -> str:
 def stops_frame(plan: dict[str, Any]) -> pd.DataFrame:
     """One row per planned stop of a plan document.
 
-    Columns: plan_id, unit_id, kind, seq, h3, lat, lng, landmark, arrive, leave, latest_arrive,
-    value, must.
+    Columns: plan_id, unit_id, kind, seq, place (zh-CN), place_en (the stop's name,
+    :func:`geo.domain.places.place_of`), landmark, lat, lng, arrive, leave, latest_arrive, value,
+    must, h3 (the cell id, a detail).
     """
     rows = [
         {
@@ -66,6 +72,8 @@ def stops_frame(plan: dict[str, Any]) -> pd.DataFrame:
             "unit_id": u["unit_id"],
             "kind": u["kind"],
             **{k: s.get(k) for k in _STOP_FIELDS},
+            "place": places.place_of(s, "zh-CN"),
+            "place_en": places.place_of(s, "en"),
         }
         for u in plan["units"]
         for s in u["stops"]
@@ -89,16 +97,19 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return e
 
 
-def _stop_name(u: dict[str, Any], s: dict[str, Any]) -> str:
-    return f"{u['unit_id']}-{s['seq']} {s.get('landmark') or s['h3']}".strip()
+def _stop_name(u: dict[str, Any], s: dict[str, Any], lang: str) -> str:
+    return f"{u['unit_id']}-{s['seq']} {places.place_of(s, lang)}".strip()
 
 
 def _hhmm(iso: str) -> str:
     return pd.Timestamp(iso).strftime("%H:%M")
 
 
-def to_gpx(plan: dict[str, Any]) -> bytes:
-    """GPX 1.1: one route per unit, one route point per stop (in visiting order)."""
+def to_gpx(plan: dict[str, Any], lang: str = "zh-CN") -> bytes:
+    """GPX 1.1: one route per unit, one route point per stop (in visiting order).
+
+    A stop is named by its unit, number and place in ``lang``; its cell id is in its description.
+    """
     ET.register_namespace("", GPX_NS)
     q = f"{{{GPX_NS}}}"
     root = ET.Element(f"{q}gpx", {"version": "1.1", "creator": "Qingyun Patrol"})
@@ -114,14 +125,17 @@ def to_gpx(plan: dict[str, Any]) -> bytes:
         for s in u["stops"]:
             pt = _sub(rte, f"{q}rtept", lat=f"{s['lat']:.6f}", lon=f"{s['lng']:.6f}")
             _sub(pt, f"{q}time", _utc(s["arrive"]))
-            _sub(pt, f"{q}name", _stop_name(u, s))
+            _sub(pt, f"{q}name", _stop_name(u, s, lang))
             _sub(pt, f"{q}desc", f"{_hhmm(s['arrive'])}-{_hhmm(s['leave'])} h3 {s['h3']}")
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def to_kml(plan: dict[str, Any]) -> bytes:
-    """KML 2.2: a folder per unit holding one Placemark per stop."""
+def to_kml(plan: dict[str, Any], lang: str = "zh-CN") -> bytes:
+    """KML 2.2: a folder per unit holding one Placemark per stop.
+
+    A stop is named by its unit, number and place in ``lang``; its cell id is in its description.
+    """
     ET.register_namespace("", KML_NS)
     q = f"{{{KML_NS}}}"
     root = ET.Element(f"{q}kml")
@@ -132,7 +146,7 @@ def to_kml(plan: dict[str, Any]) -> bytes:
         _sub(folder, f"{q}name", f"{u['unit_id']} {u.get('name', '')}".strip())
         for s in u["stops"]:
             pm = _sub(folder, f"{q}Placemark")
-            _sub(pm, f"{q}name", _stop_name(u, s))
+            _sub(pm, f"{q}name", _stop_name(u, s, lang))
             _sub(
                 pm,
                 f"{q}description",
@@ -221,10 +235,10 @@ _SHEET_COLUMNS = (
     "plan.col.seq",
     "plan.col.arrive",
     "plan.col.leave",
-    "plan.col.landmark",
-    "plan.col.h3",
+    "plan.col.place",
     "plan.col.latlng",
-)  # headings of a unit's table of stops on the printable sheet
+    "plan.col.h3",
+)  # headings of a unit's table of stops on the printable sheet (the cell id last, a detail)
 
 
 def _summary(plan: dict[str, Any], lang: str) -> str:
@@ -290,8 +304,8 @@ def to_html(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) ->
         for s in u["stops"]:
             parts.append(
                 f"<tr><td>{s['seq']}</td><td>{e(_hhmm(s['arrive']))}</td>"
-                f"<td>{e(_hhmm(s['leave']))}</td><td>{e(s.get('landmark') or '')}</td>"
-                f"<td>{e(s['h3'])}</td><td>{s['lat']:.5f}, {s['lng']:.5f}</td></tr>"
+                f"<td>{e(_hhmm(s['leave']))}</td><td>{e(places.place_of(s, lang))}</td>"
+                f"<td>{s['lat']:.5f}, {s['lng']:.5f}</td><td>{e(s['h3'])}</td></tr>"
             )
         parts.append("</table>")
         parts.append("<p>" + e(_unit_foot(u, lang)) + "</p></div>")
@@ -343,14 +357,14 @@ def to_pdf(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) -> 
                 str(s["seq"]),
                 _hhmm(s["arrive"]),
                 _hhmm(s["leave"]),
-                Paragraph(e(s.get("landmark") or ""), body),
-                s["h3"],
+                Paragraph(e(places.place_of(s, lang)), body),
                 f"{s['lat']:.5f}, {s['lng']:.5f}",
+                s["h3"],
             ]
             for s in u["stops"]
         ]
         table = Table(
-            rows, colWidths=[10 * mm, 16 * mm, 16 * mm, 48 * mm, 36 * mm, 40 * mm], repeatRows=1
+            rows, colWidths=[9 * mm, 13 * mm, 13 * mm, 81 * mm, 34 * mm, 32 * mm], repeatRows=1
         )
         table.setStyle(
             TableStyle(
@@ -396,9 +410,9 @@ def write(
     elif suffix == ".csv":
         out.write_text(to_csv(plan), encoding="utf-8-sig")
     elif suffix == ".gpx":
-        out.write_bytes(to_gpx(plan))
+        out.write_bytes(to_gpx(plan, lang))
     elif suffix == ".kml":
-        out.write_bytes(to_kml(plan))
+        out.write_bytes(to_kml(plan, lang))
     elif suffix == ".html":
         out.write_text(to_html(plan, lang, demo=demo), encoding="utf-8")
     else:

@@ -54,6 +54,7 @@ from geo.services import venues as venues_svc
 from geo.services.coverage import coverage_cells, night_patrol_hours
 from geo.services.hotspots import hotspot_cells
 from geo.services.overview import figure_frames
+from geo.services.places import name_cells
 from geo.services.risk import risk_cells
 
 __all__ = [
@@ -171,10 +172,11 @@ def figures(
     -------
     dict with ``period``, ``area``, ``demo``, ``key`` and ``previous`` (the
     :data:`geo.domain.figures.FIGURES` of the period and of the previous period of the same length),
-    ``patrol``, ``checks``, ``hazards``, ``incidents``, ``hotspots``, ``gaps``, ``weekly``,
-    ``optional`` (figures of :data:`OPTIONAL_SECTIONS` that have any), and the frames ``cells``
-    (study cells: cell, dwell_s, nights, count, gi_bin) and ``areas`` (outlines, WKT) that the
-    pictures draw.
+    ``patrol``, ``checks``, ``hazards``, ``incidents``, ``hotspots``, ``gaps`` (hot cells and
+    gaps named by ``place`` and ``place_en``, grid and nearest landmark, with the cell id
+    ``h3``), ``weekly``, ``optional`` (figures of :data:`OPTIONAL_SECTIONS` that have any), and
+    the frames ``cells`` (study cells: cell, dwell_s, nights, count, gi_bin) and ``areas``
+    (outlines, WKT) that the pictures draw.
     """
     scope = store.figures_scope(scope)  # a briefing is figures: rows never leave geo
     tz = get_settings().tz
@@ -216,7 +218,9 @@ def figures(
                     "hours": shift_hours(part),
                 }
             )
-    cov = coverage_cells(engine, scope, start=start, end=end, night=night, res=res, area=area)
+    cov = coverage_cells(  # figures: cells covered, nights and dwell of the hot cells
+        engine, store.figures_scope(scope), start=start, end=end, night=night, res=res, area=area
+    )
     patrol = {
         "shifts": key["shifts"],
         "police": total(sh, "police"),
@@ -317,6 +321,7 @@ def figures(
         ["gi_bin", "count", "cell"], ascending=[False, False, True]
     )
     n_nights = (hi - lo).days + 1
+    hot_named = name_cells(engine, scope, hot_cells["cell"].to_numpy())
     hotspots = {
         "n_hot": len(hot_cells),
         "n_hot99": int((hot_cells["gi_bin"] == 3).sum()),
@@ -324,9 +329,18 @@ def figures(
         "avg_nights": round(float(hot_cells["nights"].mean()), 1) if len(hot_cells) else 0.0,
         "unpatrolled": int((hot_cells["nights"] == 0).sum()),
         "cells": [
-            {"h3": h, "count": int(c), "gi_bin": int(b), "nights": int(n)}
-            for h, c, b, n in zip(
+            {
+                "h3": h,
+                "place": p,
+                "place_en": e,
+                "count": int(c),
+                "gi_bin": int(b),
+                "nights": int(n),
+            }
+            for h, p, e, c, b, n in zip(
                 hexes.cells_to_str(hot_cells["cell"].to_numpy()),
+                hot_named["place"],
+                hot_named["place_en"],
                 hot_cells["count"],
                 hot_cells["gi_bin"],
                 hot_cells["nights"],
@@ -337,19 +351,24 @@ def figures(
 
     risk = risk_cells(engine, scope, start=start, end=end, res=res, area=area, night=night)
     risk = risk.loc[risk["gap"] > 0].head(top) if len(risk) else risk
+    gap_named = name_cells(engine, scope, risk["cell"].to_numpy() if len(risk) else [])
     gaps = (
         [
             {
                 "rank": int(r),
                 "h3": h,
+                "place": pl,
+                "place_en": pe,
                 "risk": round(float(k), 3),
                 "risk_pct": round(float(p), 2),
                 "dwell_min": round(float(d) / 60, 1),
                 "nights": int(n),
             }
-            for r, h, k, p, d, n in zip(
+            for r, h, pl, pe, k, p, d, n in zip(
                 risk["rank"],
                 hexes.cells_to_str(risk["cell"].to_numpy()),
+                gap_named["place"],
+                gap_named["place_en"],
                 risk["risk"],
                 risk["risk_pct"],
                 risk["dwell_s"],

@@ -21,6 +21,7 @@ from geo.domain import routing
 from geo.domain.circles import readiness_of, road_network
 from geo.domain.duty import validate_rules
 from geo.domain.period import DEFAULT_RES
+from geo.services import places
 from geo.services.duty import get_rules
 from geo.services.hotspots import study_cells
 from geo.services.risk import risk_cells
@@ -140,7 +141,7 @@ def readiness(
         risk["risk"].to_numpy(float), index=risk["cell"].to_numpy().astype(np.uint64)
     )
     cell_risk = risk_of.reindex(cells.astype(np.uint64)).fillna(0.0).to_numpy()
-    return readiness_of(
+    out = readiness_of(
         sites,
         src,
         cells,
@@ -152,6 +153,24 @@ def readiness(
         optimise=optimise,
         time_limit_s=time_limit_s,
     )
+    if "optimised" in out:  # where to stand, by place name (a post by its own name)
+        out["optimised"]["points"] = _named_points(engine, scope, out["optimised"]["points"], sites)
+    return out
+
+
+def _named_points(
+    engine: sa.Engine, scope: store.Reader, points: pd.DataFrame, sites: pd.DataFrame
+) -> pd.DataFrame:
+    """The chosen points with ``place``/``place_en`` first; the post's or cell's id stays last."""
+    named = places.name_points(engine, scope, points["lat"], points["lng"])
+    post_name = sites.set_index("site_id")["name"]
+    own = points["id"].map(post_name).where(points["is_post"])
+    place = own.where(own.notna(), named["place"].to_numpy())
+    place_en = own.where(own.notna(), named["place_en"].to_numpy())
+    front = pd.DataFrame({"place": place.to_numpy(), "place_en": place_en.to_numpy()})
+    out = pd.concat([front, points.reset_index(drop=True)], axis=1)
+    out["cell_id"] = points["id"].where(~points["is_post"]).to_numpy()  # a post is no cell
+    return out
 
 
 def response_circles(

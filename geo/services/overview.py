@@ -19,6 +19,7 @@ from geo.domain import hexes
 from geo.domain.figures import FIGURES, NIGHT_PATROL_RES, figures_from_frames
 from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES, period_dates, previous_period
 from geo.services.coverage import coverage_cells
+from geo.services.places import with_places
 from geo.services.risk import risk_cells
 
 __all__ = [
@@ -45,9 +46,20 @@ LAYERS = {"risk": "risk", "gap": "gap", "coverage": "dwell_min"}
 """The Overview map's layers and the column each one colours cells by."""
 TOP_GAPS = 15
 """Rows of the Overview's top-gaps table."""
-TOP_COLUMNS = ["rank", "h3", "risk", "risk_pct", "dwell_min", "nights", "gap"]
-"""Columns of the top-gaps table (h3 is the cell's id string, risk expected incidents per week,
-risk_pct its percentile in the area, dwell_min night dwell in minutes, gap within the area)."""
+TOP_COLUMNS = [
+    "rank",
+    "place",
+    "place_en",
+    "risk",
+    "risk_pct",
+    "dwell_min",
+    "nights",
+    "gap",
+    "h3",
+]
+"""Columns of the top-gaps table (place and place_en the cell's name by grid and nearest
+landmark, risk expected incidents per week, risk_pct its percentile in the area, dwell_min night
+dwell in minutes, gap within the area, h3 the cell id, a detail shown last)."""
 FIGURE_COLUMNS: dict[str, list[str]] = {
     "incidents": ["incident_id", "ts", "lat", "lng"],
     "shifts": ["shift_id", "start", "end", "police", "auxiliaries", "volunteers", "people_checked"],
@@ -189,10 +201,11 @@ class GapMap:
     """Risk, night coverage and gap per study cell of the period, ranked by gap.
 
     ``cells``: :func:`geo.services.risk.risk_cells` with dwell_min (night dwell, minutes, one
-    decimal); ``top``: the first :data:`TOP_GAPS` cells by rank with rank, h3 (string), risk
-    (expected incidents per week, the jurisdiction's model: the same for every user),
-    risk_pct (its percentile in the area), dwell_min, nights and gap (a ranking within the area;
-    empty without cells).
+    decimal); ``top``: the first :data:`TOP_GAPS` cells by rank with rank, place and place_en
+    (grid and nearest landmark, :mod:`geo.services.places`), risk (expected incidents per week,
+    the jurisdiction's model: the same for every user), risk_pct (its percentile in the area),
+    dwell_min, nights, gap (a ranking within the area) and h3 (the cell id; empty without
+    cells).
     """
 
     cells: pd.DataFrame
@@ -223,7 +236,7 @@ def gap_map(
     if not len(cells):
         return GapMap(cells=cells, top=pd.DataFrame(columns=TOP_COLUMNS))
     cells = cells.assign(dwell_min=(cells["dwell_s"] / 60).round(1))
-    best = cells.head(top).assign(
+    best = with_places(engine, scope, cells.head(top)).assign(
         h3=lambda d: hexes.cells_to_str(d["cell"].to_numpy()),
         # rounded as the briefing rounds them (Python's round, not numpy's)
         risk=lambda d: [round(float(v), 3) for v in d["risk"]],

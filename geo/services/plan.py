@@ -5,7 +5,8 @@ Routes for every unit over the riskiest gaps, saved plans, and the plan against 
 A plan is made for one night (the date it starts on) and a shift window (the night window by
 default). Candidate cells are the top of the gap ranking (:func:`geo.services.risk.risk_cells` over
 the weeks before the night); travel times come from :mod:`geo.domain.routing` (straight line x
-detour by default, an OSM road network when configured); OR-Tools picks and orders the visits. The
+detour by default, an OSM road network when configured); the solver of
+:func:`geo.domain.routing.solve_routes` (PyVRP) picks and orders the visits. The
 result is a JSON-able document (:data:`geo.domain.plan.PLAN_KEYS`), saved in the store's ``plans``
 table; its sheets and files are made by :mod:`geo.reports.plan_sheets`.
 """
@@ -27,12 +28,13 @@ import sqlalchemy as sa
 
 from geo import store
 from geo.config import get_settings
-from geo.domain import hexes, routing
+from geo.domain import hexes, places, routing
 from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES, window_bounds
-from geo.domain.plan import DWELL_MIN, Unit, candidates, cells_at, landmarks, plan_vs_actual
+from geo.domain.plan import DWELL_MIN, Unit, candidates, cells_at, plan_vs_actual
 from geo.reports import plan_sheets
 from geo.services.access import audit
 from geo.services.coverage import night_tracks, shifts_of_night
+from geo.services.places import name_points
 from geo.services.risk import risk_cells
 from geo.store import saved_plans
 
@@ -172,9 +174,12 @@ def units_table(
     -------
     DataFrame of :data:`UNIT_COLUMNS`: ``on`` (ticked), unit_id, name, kind, ``start_h`` and
     ``shift_h`` (hours after the window start, shift length; 2 decimals), lat, lng (6 decimals).
+    A unit without a shift in the window has the whole window (the editor shows its hours).
     A ValueError when no unit is on duty (its message says why).
     """
     units = units_on_duty(engine, scope, night=night, window=window, area=area)
+    w0, w1 = window_bounds(night, window)
+    whole_h = (w1 - w0).total_seconds() / 3600
     return pd.DataFrame(
         [
             {
@@ -183,7 +188,7 @@ def units_table(
                 "name": u.name,
                 "kind": u.kind,
                 "start_h": round(u.start_h, 2),
-                "shift_h": None if u.shift_h is None else round(u.shift_h, 2),
+                "shift_h": round(whole_h - u.start_h if u.shift_h is None else u.shift_h, 2),
                 "lat": round(u.lat, 6),
                 "lng": round(u.lng, 6),
             }
@@ -243,7 +248,7 @@ def make_plan(
         A randomised variant: values are jittered (about 15 %) with this seed, so that plans are
         not predictable night after night; the same seed gives the same inputs.
     time_limit_s
-        Total seconds for the route search (OR-Tools guided local search).
+        Total seconds for the route search (:func:`geo.domain.routing.solve_routes`).
     network
         An ``.osm.pbf`` road network (or a loaded :class:`geo.domain.routing.RoadNetwork`);
         default the straight line x ``detour``.
@@ -258,8 +263,10 @@ def make_plan(
     (sum of visited cells' values), ``risk_total`` (sum over all candidates), ``greedy_covered``
     (the greedy baseline on the same inputs), ``travel`` (model and detour), ``units`` (each with
     ``unit_id``, ``name``, ``kind``, ``start_point``, ``shift``, ``stops``, ``travel_s``,
-    ``value``), ``cells`` (every candidate: ``h3`` and ``value``), ``missed_must`` and
-    ``warnings``.
+    ``value``; a stop is named by ``place`` and ``place_en``, grid and nearest landmark the
+    user may read, :mod:`geo.services.places`, with its ``landmark``, ``landmark_m`` and the
+    cell id ``h3`` as details), ``cells`` (every candidate: ``h3`` and ``value``),
+    ``missed_must`` and ``warnings``.
     """
     t_begin = time.perf_counter()
     tz = get_settings().tz
@@ -350,15 +357,8 @@ def make_plan(
         warnings.append(
             f"{len(missed_must)} must-visit cell(s) cannot be reached within the units' shifts"
         )
-    sc: store.Scope = "all"
-    ids = store.effective_scope(engine, scope, area)
-    if ids is not None:
-        sc = ids
-    places = pd.concat(
-        [store.read(engine, k, sc, columns=["name", "lat", "lng"]) for k in ("sites", "venues")],
-        ignore_index=True,
-    )
-    names, dist = landmarks(cand["lat"].to_numpy(), cand["lng"].to_numpy(), places)
+    # stops by name: grid + nearest landmark the user may read (the hexagon id is a detail)
+    named = name_points(engine, scope, cand["lat"].to_numpy(float), cand["lng"].to_numpy(float))
     h3s = hexes.cells_to_str(cand["cell"].to_numpy())
     out_units: list[dict[str, Any]] = []
     for u, r in zip(units, routes, strict=True):
@@ -371,8 +371,12 @@ def make_plan(
                     "h3": str(h3s[c]),
                     "lat": round(float(cand.at[c, "lat"]), 6),
                     "lng": round(float(cand.at[c, "lng"]), 6),
-                    "landmark": names[c],
-                    "landmark_m": None if np.isnan(dist[c]) else float(dist[c]),
+                    "place": str(named.at[c, "place"]),
+                    "place_en": str(named.at[c, "place_en"]),
+                    "landmark": str(named.at[c, "landmark"]),
+                    "landmark_m": None
+                    if np.isnan(named.at[c, "metres"])
+                    else round(float(named.at[c, "metres"])),
                     "arrive": _iso(w0, s.arrive_s),
                     "leave": _iso(w0, s.arrive_s + dwell_s),
                     "latest_arrive": _iso(w0, s.latest_s),
@@ -730,17 +734,28 @@ def plan_files(
     return {
         "PDF": (lambda: plan_sheets.to_pdf(plan, lang, demo=demo), "application/pdf", "pdf"),
         "HTML": (lambda: plan_sheets.to_html(plan, lang, demo=demo), "text/html", "html"),
-        "GPX": (lambda: plan_sheets.to_gpx(plan), "application/gpx+xml", "gpx"),
-        "KML": (lambda: plan_sheets.to_kml(plan), "application/vnd.google-earth.kml+xml", "kml"),
+        "GPX": (lambda: plan_sheets.to_gpx(plan, lang), "application/gpx+xml", "gpx"),
+        "KML": (
+            lambda: plan_sheets.to_kml(plan, lang),
+            "application/vnd.google-earth.kml+xml",
+            "kml",
+        ),
         "CSV": (lambda: "\ufeff" + plan_sheets.to_csv(plan), "text/csv", "csv"),
         "JSON": (lambda: plan_sheets.to_json(plan), "application/json", "json"),
     }
 
 
 def plan_choices(engine: sa.Engine, scope: store.Reader) -> dict[str, str]:
-    """The saved plans the scope sees, newest night first: ``{plan_id: "id · night · area"}``."""
+    """The saved plans the scope sees, newest night first: ``{plan_id: "id · night · area"}``.
+
+    A plan of every area the user had names no area.
+    """
     saved = list_plans(engine, scope)
-    return {r.plan_id: f"{r.plan_id} · {r.night} · {r.area}" for r in saved.itertuples()}
+    return {
+        r.plan_id: f"{r.plan_id} · {r.night}"
+        + ("" if r.area in (None, "", "all") else f" · {r.area}")
+        for r in saved.itertuples()
+    }
 
 
 @dataclass(frozen=True)
@@ -754,7 +769,8 @@ class PlanActual:
     missed}``; ``tracks``: the pings (shift_id, ts, lat, lng) of the plan's units' shifts of its
     night; ``units``: per unit stops, full, brief, missed, compliance (``"45%"`` or ``"—"``),
     dwell_in_plan_min, dwell_outside_min; ``stops``: per stop unit_id, seq, arrive (``HH:MM``),
-    landmark, status (code), dwell_min, first_in (``HH:MM`` or ``"—"``), h3.
+    landmark, place and place_en (the stop's name, :func:`geo.domain.places.place_of`), status
+    (code), dwell_min, first_in (``HH:MM`` or ``"—"``), h3 (the cell id, a detail).
     """
 
     plan: dict[str, Any]
@@ -791,7 +807,11 @@ def against_actual(
         units["compliance"] = units["compliance"].map(_pct)
     stops = pd.DataFrame(result["stops"])
     if len(stops):
+        planned = {(u["unit_id"], int(s["seq"])): s for u in plan["units"] for s in u["stops"]}
+        keys = list(zip(stops["unit_id"], stops["seq"].astype(int), strict=True))
         stops = stops.assign(
+            place=[places.place_of(planned.get(k, {}), "zh-CN") for k in keys],
+            place_en=[places.place_of(planned.get(k, {}), "en") for k in keys],
             arrive=stops["arrive"].str[11:16],
             dwell_min=(stops["dwell_s"] / 60).round(1),
             first_in=stops["first_in"].map(lambda v: v[11:16] if isinstance(v, str) else "—"),
