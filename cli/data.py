@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cli._common import UsageError, add_as, add_db, doc, engine, who
+from cli.profiles import add_mapping_options, import_rules, save_used
 from geo.config import get_settings
 from geo.domain import schema
 from geo.services import access, data, demo
@@ -48,6 +49,7 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
     user = who(args, eng)
     if isinstance(user, Principal) and user.role != "admin":
         raise UsageError(f"import: {args.as_user} is a {user.role}; only an admin imports")
+    rules, profile = import_rules(args, eng)  # --profile, --map, --values, --default
     try:
         summary = data.import_file(
             eng,
@@ -56,13 +58,20 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
             crs=args.crs,
             sheet=args.sheet,
             encoding=args.encoding,
+            layer=args.layer,
+            unit=args.unit,
+            gap_min=args.gap,
+            date_order=args.date_order,
             user=args.as_user or "cli",
             via="cli",
             command=args.command,
+            rules=rules,
+            profile=profile,
+            auto_profile=not args.no_profile,
         )
     except data.FileError as e:  # missing or doubled columns, said in the user's language
         raise data.FileError(e.text(args.lang or get_settings().lang)) from None
-    out = summary.as_dict()
+    out = summary.as_dict() | save_used(args, eng, summary.mapping_used)
     report = data.rejects_report(summary, args.lang or get_settings().lang)
     if args.rejects:
         Path(args.rejects).write_bytes(report.csv)  # UTF-8 with BOM, for spreadsheets
@@ -74,13 +83,26 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _minutes(text: str) -> float:
+    """A gap in minutes: a number over 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        msg = f"not a number of minutes over 0: {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
 def add_import(sub: Any) -> None:
     p = sub.add_parser(
         "import",
         help=doc(cmd_import).split(". ")[0],
         description=doc(cmd_import)
-        + " Formats: CSV (UTF-8, BOM, GBK), XLSX, GeoJSON, GeoPackage, zipped "
-        "Shapefile, Parquet.",
+        + " Formats: CSV (UTF-8, BOM, GBK), XLSX, GeoJSON, GeoPackage (--layer), zipped "
+        "Shapefile, Parquet, GPX tracks (pings; their shifts are cut and stored with them), "
+        "KML/KMZ points.",
     )
     add_db(p)
     p.add_argument("kind", choices=list(schema.KINDS), help="record kind")
@@ -92,7 +114,32 @@ def add_import(sub: Any) -> None:
         "vector file's own projected CRS wins",
     )
     p.add_argument("--sheet", help="XLSX sheet name (default: the first)")
+    p.add_argument(
+        "--layer",
+        metavar="NAME",
+        help="GeoPackage layer (required when the file has several; the error lists them)",
+    )
+    p.add_argument(
+        "--unit",
+        metavar="NAME",
+        help="GPX: the unit id of the tracks (default: each track's <name>, else the file name)",
+    )
+    p.add_argument(
+        "--gap",
+        type=_minutes,
+        metavar="MIN",
+        help="pings cut into shifts (GPX, a GPS export with a device column such as 设备号/IMEI, "
+        "or any unit-only pings file when given): a new shift after a gap of more than MIN "
+        "minutes (default 30); shifts are named by unit and start",
+    )
     p.add_argument("--encoding", help="CSV encoding (default: UTF-8/BOM, then GB18030)")
+    p.add_argument(
+        "--date-order",
+        choices=data.DATE_ORDERS,
+        help="order of day, month and year in dates such as 07/08/2022: dmy, mdy or ymd "
+        "(default: each column's own rule; a column holding both 15/07/2022 and 07/15/2022 "
+        "refuses the file, naming the rows); rows that do not fit the order are rejected",
+    )
     p.add_argument(
         "--rejects",
         metavar="F.csv",
@@ -108,6 +155,7 @@ def add_import(sub: Any) -> None:
         metavar="USER",
         help="the admin recorded as importing (default: cli)",
     )
+    add_mapping_options(p)  # --profile, --map, --values, --default, --save-profile
     p.set_defaults(func=cmd_import)
 
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cli import bench, cells, data, duty, maps, plans, reports, users
+from cli import bench, categories, cells, data, duty, maps, plans, profiles, reports, users
 from cli._common import Parser, UsageError
 from geo.services.data import FileError
 
@@ -20,7 +20,9 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 COMMANDS: tuple[Callable[[Any], None], ...] = (
     data.add_demo,
     data.add_import,
+    profiles.add_profiles,
     data.add_status,
+    categories.add_categories,
     cells.add_coverage,
     cells.add_hotspots,
     cells.add_risk,

@@ -5,8 +5,8 @@ Run with ``python -m data.make_samples``. The files look like what users bring:
 * ``venues_gcj02_zh.xlsx`` - sheet "场所台账", Chinese headers and values, GCJ-02 (Amap)
   coordinates;
 * ``incidents_gbk.csv``   - GBK encoded, Chinese headers, times like "2022/07/01 21:35", WGS-84;
-* ``hazards_bad_rows.csv`` - UTF-8 with BOM, English headers, 12 rows of which 3 are bad (see
-  BAD_ROWS);
+* ``hazards_bad_rows.csv`` - UTF-8 with BOM, English headers, 12 rows of which 2 are bad (see
+  BAD_ROWS) and 1 has a category no mapping knows (UNMAPPED_ROWS: stored in "other");
 * ``shifts_new.csv``      - one new shift (November 2022) of a demo patrol car, Chinese headers;
 * ``pings_bd09.csv``      - ~200 fixes of that shift in BD-09 (Baidu), Chinese headers;
 * ``areas.geojson``       - the station and grid polygons (WGS-84).
@@ -28,7 +28,7 @@ from shapely.geometry import mapping
 from data.demo_city import build_demo_city
 from geo.domain import coords
 
-__all__ = ["BAD_ROWS", "SAMPLES_DIR", "make_samples"]
+__all__ = ["BAD_ROWS", "SAMPLES_DIR", "UNMAPPED_ROWS", "make_samples"]
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
@@ -36,9 +36,10 @@ SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 # and why
 BAD_ROWS = {
     4: "lat and lng swapped (lat=115.98..., lng=28.70...): outside the accepted region",
-    8: "unknown category 'meteorite' (not a hazard category nor an alias)",
     11: "found_at '2022-13-45 25:61' cannot be parsed as a date",
 }
+# ... and the rows it stores in the analysis group "other", listing their category as unmapped
+UNMAPPED_ROWS = {8: "unknown category 'meteorite' (no hazard category maps it)"}
 
 # the sample records are dated this much after the demo rows they are derived from
 _SHIFT = pd.Timedelta(days=126)

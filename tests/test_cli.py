@@ -60,7 +60,7 @@ def test_import_prints_one_json_line(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_rejects_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = f"sqlite:///{tmp_path / 's.db'}"
     v = tiny.frames()["venues"]
-    v.loc[1, "category"] = "spaceport"
+    v.loc[1, "risk_level"] = "extreme"  # an unknown category is no reject (it is "other")
     v.to_csv(tmp_path / "v.csv", index=False)
     assert (
         main(
@@ -80,7 +80,7 @@ def test_rejects_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert (summary["accepted"], summary["rejected"]) == (1, 1)
     rej = pd.read_csv(tmp_path / "rej.csv", encoding="utf-8-sig")
     assert list(rej.columns) == ["file", "row", "column", "value", "reason"]
-    assert rej.loc[0, "row"] == 3 and rej.loc[0, "column"] == "category"
+    assert rej.loc[0, "row"] == 3 and rej.loc[0, "column"] == "risk_level"
 
 
 @pytest.mark.parametrize(

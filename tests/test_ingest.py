@@ -273,18 +273,21 @@ def test_rejected_rows_name_file_row_column_and_reason(engine: sa.Engine, tmp_pa
     path = tmp_path / "hazards.csv"
     path.write_text(text, encoding="utf-8")
     s = ingest.import_file(engine, "hazards", path)
-    assert (s.read, s.accepted, s.rejected) == (8, 1, 7)
+    assert (s.read, s.accepted, s.rejected) == (8, 2, 6)
     r = s.rejects.set_index("row")
     assert set(r["file"]) == {"hazards.csv"}
     assert "swapped" in r.loc[3, "reason"] and r.loc[3, "column"] == "lat"
-    assert "unknown category" in r.loc[4, "reason"] and r.loc[4, "column"] == "category"
+    # an unknown category is no reject: the row is stored in "other" with its text, listed
+    assert 4 not in r.index and s.unmapped == {"volcano": 1}
     assert "date" in r.loc[5, "reason"] and r.loc[5, "column"] == "found_at"
     assert r.loc[6, "column"] == "lat"
     assert "1990-2099" in r.loc[7, "reason"]
     # both coordinates unreadable: two entries for one row (it used to report the first only)
     assert sorted(r.loc[[8], "column"]) == ["lat", "lng"]
     assert "outside the accepted region" in r.loc[9, "reason"]
-    assert store.counts(engine)["hazards"] == 1
+    assert store.counts(engine)["hazards"] == 2
+    h3 = store.read(engine, "hazards", "all", columns=["hazard_id", "category", "category_source"])
+    assert h3.set_index("hazard_id").loc["H3"].tolist() == ["other", "volcano"]
 
 
 def test_missing_columns_fail_with_what_was_found(sqlite_engine: sa.Engine, tmp_path: Path) -> None:

@@ -329,14 +329,14 @@ def test_hazard_register_headers_are_recognised(sqlite_engine: sa.Engine, tmp_pa
     )
     path.write_text(with_level + "\n", encoding="utf-8")
     s = ingest.import_file(sqlite_engine, "hazards", path)
-    # NOTE(issue 18 item 4): 建筑结构 is not a known category yet: H2 is rejected for it, named
-    assert s.accepted == 2
-    assert list(s.rejects["row"].unique()) == [3] and "类别" in set(s.rejects["column"])
+    # 建筑结构, the Hazards page's own label, is structural; the text is kept as the source
+    assert (s.accepted, s.rejected, s.unmapped) == (3, 0, {})
     got = _stored(sqlite_engine, "hazards", "hazard_id")
+    assert got.loc["H2", "category"] == "structural"
     assert got.loc["H1", "found_at"] == tiny.ts("2022-07-01 09:30")
     assert got.loc["H3", "found_at"] == tiny.ts("2022-07-03 15:15")
     assert got.loc["H1", "severity"] == "low"
-    _reimport_adds_nothing(sqlite_engine, "hazards", path, 2)
+    _reimport_adds_nothing(sqlite_engine, "hazards", path, 3)
 
 
 def test_units_file_headed_unit_number(sqlite_engine: sa.Engine, tmp_path: Path) -> None:
@@ -496,6 +496,9 @@ def test_vendor_times_in_utc_are_not_read_as_local(
     sqlite_engine: sa.Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A GPS platform writes UTC and says so in the header: 12:05 there is 20:05 in Nanchang."""
+    units = tmp_path / "units.csv"
+    units.write_text("unit_id,name,kind\nU1,巡逻车1,police_car\n", encoding="utf-8")
+    assert ingest.import_file(sqlite_engine, "units", units).accepted == 1
     shifts = tmp_path / "shifts.csv"
     shifts.write_text(
         "shift_id,unit_id,start,end\nS1,U1,2022-07-01 20:00,2022-07-02 04:00\n", encoding="utf-8"
@@ -528,3 +531,69 @@ def test_vendor_times_in_utc_are_not_read_as_local(
     assert main(["import", "incidents", str(path), "--db", db]) == 0
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["header_zones"] == {"报警日期 + 报警时间(UTC+8)": "UTC+08:00"}
+
+
+# ---- a date order decided once per file --------------------------------------------------------
+
+MIXED_DATES = (
+    "接警单号,报警时间,类别,经度,纬度\n"
+    "M1,15/07/2022 21:30,盗窃,115.98,28.70\n"  # day first only
+    "M2,07/08/2022 21:31,盗窃,115.98,28.70\n"  # either way
+    "M3,07/15/2022 21:32,盗窃,115.98,28.70\n"  # month first only
+    "M4,16/07/2022 21:33,盗窃,115.98,28.70\n"  # day first only
+    "M5,2022-07-09 21:34,盗窃,115.98,28.70\n"  # year first: one reading
+)
+
+
+def test_dates_that_contradict_each_other_refuse_the_file_naming_the_rows(
+    sqlite_engine: sa.Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "110.csv"
+    path.write_text(MIXED_DATES, encoding="utf-8")
+    with pytest.raises(ingest.FileError) as e:
+        ingest.import_file(sqlite_engine, "incidents", path)
+    # file rows: the header is row 1, M1 row 2, M3 row 4, M4 row 5
+    assert "row(s) 2, 5 read only day/month/year, row(s) 4 only month/day/year" in str(e.value)
+    zh = e.value.text("zh-CN")
+    assert "第 2, 5 行只能按 日/月/年 读" in zh and "第 4 行只能按 月/日/年 读" in zh
+    assert store.counts(sqlite_engine)["incidents"] == 0  # nothing of the file went in
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert main(["import", "incidents", str(path), "--db", db, "--lang", "zh-CN"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--date-order" in err and "第 4 行" in err
+
+
+@pytest.mark.parametrize(
+    ("order", "stored", "rejected_rows"),
+    [
+        (
+            "dmy",
+            {"M1": "2022-07-15", "M2": "2022-08-07", "M4": "2022-07-16", "M5": "2022-07-09"},
+            [4],
+        ),
+        ("mdy", {"M2": "2022-07-08", "M3": "2022-07-15", "M5": "2022-07-09"}, [2, 5]),
+        ("ymd", {"M5": "2022-07-09"}, [2, 3, 4, 5]),
+    ],
+)
+def test_a_chosen_date_order_reads_every_row_one_way_and_rejects_the_rest(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    order: str,
+    stored: dict[str, str],
+    rejected_rows: list[int],
+) -> None:
+    path = tmp_path / "110.csv"
+    path.write_text(MIXED_DATES, encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    args = ["import", "incidents", str(path), "--db", db, "--date-order", order]
+    assert main([*args, "--rejects", str(tmp_path / "r.csv")]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    chosen = {"dmy": "day_first", "mdy": "month_first", "ymd": "year_first"}[order]
+    assert out["date_order"] == {"报警时间": f"{chosen}_chosen"}
+    assert (out["accepted"], out["rejected"]) == (len(stored), len(rejected_rows))
+    rejects = pd.read_csv(tmp_path / "r.csv", encoding="utf-8-sig")
+    assert sorted(rejects["row"]) == rejected_rows
+    got = _stored(sa.create_engine(db), "incidents", "incident_id")
+    assert sorted(got.index) == sorted(stored)
+    for key, day in stored.items():
+        assert got.loc[key, "ts"].tz_convert(TZ).date().isoformat() == day, key

@@ -1,22 +1,31 @@
-"""Drawing pieces of the Data page: its choices, the column-mapping form, an import's report and
-the tables (logic in geo.services.data)."""
+"""Drawing pieces of the Data page: its choices, an import's report and the tables (logic in
+geo.services.data; the mapping of columns, values and defaults is views/_profiles.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from pathlib import Path
+from typing import Any, TypedDict
 
 import pandas as pd
 import streamlit as st
 
-from geo.domain import schema
+from geo.domain.tracks import DEFAULT_GAP_MIN
 from geo.escape import md_escape, neutralise_formulas
-from geo.i18n import t
 from geo.services import data
+from views import _categories, _map
 from views import _common as ui
-from views import _map
 
-__all__ = ["COUNTS", "choice", "mapping_form", "outside_list", "report", "show"]
+__all__ = [
+    "COUNTS",
+    "Source",
+    "choice",
+    "gap_option",
+    "outside_list",
+    "report",
+    "show",
+    "source_options",
+]
 
 COUNTS = ("read", "accepted", "duplicates", "conflicts", "rejected", "outside")
 """The row counts of an import (its report and the import history)."""
@@ -39,26 +48,63 @@ def choice(
     )
 
 
-def mapping_form(kind_name: str, pre: data.FilePreview) -> dict[str, str]:
-    """The file header chosen for each column of the kind (canonical column -> header), starting
-    from the suggested mapping; open when a required column has no header yet."""
-    lang = ui.lang()  # format functions are bound to this run's language
-    mapping: dict[str, str] = {}
-    with st.expander(ui.tr("data.mapping"), expanded=not pre.complete):
-        st.caption(ui.tr("data.mapping_help"))
-        cols = st.columns(3)
-        options = ["", *pre.headers]
-        for i, col in enumerate(schema.kind(kind_name).columns):
-            chosen = cols[i % 3].selectbox(
-                col.name + (" *" if col.required else ""),
-                options,
-                key=f"map_{kind_name}_{col.name}",
-                index=options.index(pre.suggested.get(col.name, "")),
-                format_func=lambda h: h or t("data.unmapped", lang),
-            )
-            if chosen:
-                mapping[col.name] = chosen
-    return mapping
+class Source(TypedDict):
+    """What a file's reading needs to be told: a workbook's sheet, a GeoPackage's layer (of
+    several) and a GPX file's unit (None: the first sheet, the one layer, each track's name)."""
+
+    sheet: str | None
+    layer: str | None
+    unit: str | None
+
+
+def source_options(where: Any, path: Path, name: str) -> Source:
+    """Ask in ``where`` (a container) for the sheet, layer and unit the file needs (only those
+    it needs). FileError when the file cannot be opened."""
+    sheets = data.upload_sheets(path, name=name)
+    layers = data.upload_layers(path, name=name)
+    unit = ""
+    if Path(name).suffix.lower() == ".gpx":
+        unit = where.text_input(ui.tr("data.unit"), key="data_unit", help=ui.tr("data.unit_help"))
+    return Source(
+        sheet=where.selectbox(ui.tr("data.sheet"), sheets, key="data_sheet")
+        if len(sheets) > 1
+        else None,
+        layer=where.selectbox(ui.tr("data.layer"), layers, key="data_layer")
+        if len(layers) > 1
+        else None,
+        unit=str(unit).strip() or None,
+    )
+
+
+def gap_option(where: Any, pre: data.FilePreview) -> float | None:
+    """The gap (minutes) that cuts the file's GPS fixes into shifts, asked in ``where`` when the
+    import cuts them (a GPX file, a GPS export with a device column); else None."""
+    if not pre.tracks:
+        return None
+    gap = where.number_input(
+        ui.tr("data.gap"),
+        min_value=1.0,
+        max_value=1440.0,
+        value=DEFAULT_GAP_MIN,
+        step=5.0,
+        key="data_gap",
+        help=ui.tr("data.gap_help"),
+    )
+    return float(gap)
+
+
+def date_order_option(where: Any) -> str | None:
+    """The order of day, month and year in the file's dates the user chose (dmy, mdy, ymd), or
+    None for each column's own rule (a column contradicting itself then refuses the file)."""
+    options = ["", *data.DATE_ORDERS]
+    got = where.selectbox(
+        ui.tr("data.date_order"),
+        options,
+        format_func=lambda o: ui.tr(f"data.date_order_choice.{o or 'auto'}"),
+        key="data_date_order",
+        help=ui.tr("data.date_order_help"),
+    )
+    return got or None
 
 
 def report(summary: data.ImportSummary) -> None:
@@ -68,6 +114,13 @@ def report(summary: data.ImportSummary) -> None:
     st.subheader(ui.tr("data.report", file=md_escape(summary.file)))
     for m, field in zip(st.columns(len(COUNTS)), COUNTS, strict=True):
         m.metric(ui.tr(f"col.{field}"), f"{getattr(summary, field):,}")
+    if summary.profile:  # the mapping profile used, and whether the headers chose it
+        key = "prof.used_auto" if summary.profile_auto else "prof.used"
+        st.caption(ui.tr(key, name=md_escape(summary.profile)))
+    if isinstance(summary, data.TrackSummary) and summary.shifts is not None:
+        cut = summary.shifts  # the shifts cut from the file's fixes, stored with them
+        counts = {k: f"{getattr(cut, k):,}" for k in ("read", *COUNTS[1:5])}
+        st.caption(ui.tr("data.shifts_cut", gap=f"{summary.gap_min:g}", **counts))
     if summary.naive_times:  # how times were read: the zone, and day/month order per column
         st.caption(ui.tr("data.naive_times", tz=md_escape(summary.naive_times)))
     for column, zone in summary.header_zones.items():
@@ -76,6 +129,7 @@ def report(summary: data.ImportSummary) -> None:
         st.caption(ui.tr(f"data.date_order.{rule}", column=md_escape(column)))
     for column, n in (summary.stripped or {}).items():  # ids stored without their end spaces
         st.caption(ui.tr("data.stripped", column=md_escape(column), n=f"{n:,}"))
+    _categories.unmapped_note(summary)  # source categories stored as "other"
     if not len(summary.rejects) and not len(summary.outside_rows):
         st.success(ui.tr("data.no_rejects"))
         return

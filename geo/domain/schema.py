@@ -150,6 +150,7 @@ VENUE_CATEGORIES = (
     "nursing_home",
     "bathhouse",
     "restaurant",
+    "other",  # a venue register's category no mapping knows (geo.domain.categories)
 )
 RISK_LEVELS = ("low", "medium", "high")
 INSPECTION_RESULTS = ("pass", "rectify", "fail")
@@ -886,7 +887,8 @@ ENUM_ALIASES: dict[str, str] = {
     "高": "high",
     "一般": "low",
     "较大": "medium",
-    "重大": "major",
+    "重大": "high",  # the hazard grades 一般, 较大, 重大, 特别重大 (labels of low..major)
+    "特别重大": "major",
     "低风险": "low",
     "中风险": "medium",
     "高风险": "high",

@@ -433,7 +433,9 @@ def header_zones(kind: schema.Kind, mapping: Mapping[str, str]) -> dict[str, str
     return out
 
 
-def date_orders(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str]) -> dict[str, str]:
+def date_orders(
+    kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str], chosen: str | None = None
+) -> dict[str, str]:
     """How each time column of ``kind`` in ``raw`` reads dates such as 07/08/2022.
 
     Parameters
@@ -441,6 +443,8 @@ def date_orders(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str]
     kind, raw, mapping
         The record kind, the file's rows (with their date + time pairs, :func:`with_pairs`) and
         canonical column -> header.
+    chosen
+        The date order the user chose for the file (``dmy``, ``mdy``, ``ymd``), or None.
 
     Returns
     -------
@@ -452,7 +456,7 @@ def date_orders(kind: schema.Kind, raw: pd.DataFrame, mapping: Mapping[str, str]
     for col in kind.columns:
         header = mapping.get(col.name)
         if col.type == "ts" and header is not None and header in raw:
-            order = date_order(raw[header])
+            order = date_order(raw[header], chosen)
             if order:
                 out[header] = order
     return out

@@ -38,6 +38,7 @@ __all__ = [
     "duplicate_headers",
     "read_table",
     "sheet_names",
+    "vector_layers",
 ]
 
 VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip"}
@@ -309,7 +310,7 @@ def _inflate_all(
         done += n
 
 
-def _read_vector(path: Path, name: str) -> tuple[pd.DataFrame, Any]:
+def _read_vector(path: Path, name: str, layer: str | None = None) -> tuple[pd.DataFrame, Any]:
     # pyogrio loads GDAL: only when a vector file (GeoJSON, GeoPackage, Shapefile) comes in
     import pyogrio
 
@@ -321,11 +322,36 @@ def _read_vector(path: Path, name: str) -> tuple[pd.DataFrame, Any]:
             raise FileError(msg)
         target = f"/vsizip/{path}/{shp[0]}"
     try:
-        gdf = pyogrio.read_dataframe(target)
+        layers = [str(n) for n in pyogrio.list_layers(target)[:, 0]]
+        if layer is not None and layer not in layers:
+            raise _refuse("layer_unknown", file=name, layer=layer, layers=", ".join(layers))
+        if layer is None and len(layers) > 1:  # a GeoPackage of several layers: which one?
+            raise _refuse("layers", file=name, layers=", ".join(layers))
+        gdf = pyogrio.read_dataframe(target, layer=layer)
+    except FileError:
+        raise
     except Exception as e:  # pyogrio raises its own DataSourceError family
         msg = f"{name}: cannot read as a vector file: {str(e).splitlines()[0]}"
         raise FileError(msg) from None
     return gdf, gdf.crs
+
+
+def vector_layers(path: str | Path, *, name: str | None = None) -> list[str]:
+    """The layer names of a GeoPackage (the import reads one: ``layer``), else [].
+
+    Raises FileError when the GeoPackage cannot be read.
+    """
+    # pyogrio loads GDAL: only when a GeoPackage comes in
+    import pyogrio
+
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        return []
+    try:
+        return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception as e:  # pyogrio raises its own DataSourceError family
+        msg = f"{name or path.name}: cannot read as a vector file: {str(e).splitlines()[0]}"
+        raise FileError(msg) from None
 
 
 def read_table(
@@ -334,8 +360,12 @@ def read_table(
     sheet: str | None = None,
     encoding: str | None = None,
     name: str | None = None,
+    layer: str | None = None,
 ) -> tuple[pd.DataFrame, Any, int]:
     """Read a file into a frame of raw values.
+
+    ``layer`` names the layer of a vector file of several (a GeoPackage); without it such a
+    file is refused naming its layers.
 
     Returns ``(frame, crs, first_row)``: ``crs`` is the file's declared CRS (vector files and
     GeoParquet) or None; ``first_row`` is the row number a user sees for the first data row.
@@ -365,7 +395,7 @@ def read_table(
             msg = f"{name}: not a readable Parquet file: {str(e).splitlines()[0]}"
             raise FileError(msg) from None
     if suffix in VECTOR_SUFFIXES:
-        gdf, crs = _read_vector(path, name)
+        gdf, crs = _read_vector(path, name, layer)
         return gdf, crs, 1
     msg = (
         f"{name}: unsupported file type {suffix!r}; use CSV, XLSX, GeoJSON, GeoPackage, "

@@ -84,8 +84,16 @@ class ImportSummary:
     were read (a code of :data:`geo.ingest.values.DATE_ORDERS`, shown by ``data.date_order.*``);
     ``header_zones`` the time columns whose header names their zone, 定位时间(UTC), read in it
     (header -> "UTC", "UTC+08:00", shown by ``data.header_zone``);
+    ``unmapped`` counts, per source category no mapping knows, the rows stored in the group
+    ``other`` (:mod:`geo.domain.categories`; mapped on the Data page or ``python -m geo
+    categories map``);
     ``stripped`` counts, per id column, the values stored without the spaces or tabs they had at
     their ends (shown by ``data.stripped``).
+
+    ``profile`` names the mapping profile used (None without one; ``profile_auto`` when it was
+    chosen because the file's headers match it); ``mapping_used`` is the mapping as applied:
+    ``columns`` (file column -> field, given or matched), ``values`` (field -> file value ->
+    field value) and ``defaults`` (field -> value) of :mod:`geo.ingest.mapping`.
     """
 
     kind: str
@@ -109,6 +117,10 @@ class ImportSummary:
     outside_rows: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["file", *REJECT_COLUMNS])
     )
+    unmapped: dict[str, int] = field(default_factory=dict)
+    profile: str | None = None
+    profile_auto: bool = False
+    mapping_used: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON summary line of the CLI."""
@@ -127,6 +139,10 @@ class ImportSummary:
             "date_order": dict(self.date_order),
             "header_zones": dict(self.header_zones),
             "stripped": dict(self.stripped),
+            "unmapped": dict(self.unmapped),
+            "profile": self.profile,
+            "profile_auto": self.profile_auto,
+            "mapping": dict(self.mapping_used),
         }
 
 

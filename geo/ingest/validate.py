@@ -5,8 +5,9 @@ problem found in that column, with the value as read); a check that follows from
 coordinates' region once a coordinate is unreadable) is not made on a row they already failed.
 
 The checks: required values present and readable, coordinates inside the configured region (and
-not swapped), known categories, sane times and texts, polygons that are areas. Rows without a
-problem go on to the store.
+not swapped), known values of the enumerations (a record's category is any text: the load
+puts it in its analysis group, :mod:`geo.domain.categories`), sane times and texts, polygons
+that are areas. Rows without a problem go on to the store.
 
 Coordinates: ``crs`` names the coordinates of the file (``wgs84``, ``gcj02``, ``bd09`` or any EPSG
 code); they are converted to WGS-84 here.
@@ -22,7 +23,8 @@ import pandas as pd
 import shapely
 
 from geo.config import Settings
-from geo.domain import coords, schema
+from geo.domain import categories, coords, schema
+from geo.ingest.mapping import map_values
 from geo.ingest.report import REJECT_COLUMNS, reject_frame, why
 from geo.ingest.values import (
     MAX_TEXT,
@@ -52,8 +54,15 @@ def validate(
     settings: Settings,
     first_row: int = 2,
     geometry: Any = None,
+    values: Mapping[str, Mapping[str, str]] | None = None,
+    date_order: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """Parse and check every row of ``raw``; return (canonical rows, rejects, stripped ids).
+
+    ``values`` (field -> file value -> field value, :class:`geo.ingest.mapping.ImportMapping`)
+    maps a field's values before it is read (:func:`geo.ingest.mapping.map_values`); rejects
+    show the value as the file wrote it. ``date_order`` is the order of day, month and year the
+    user chose for the file (``dmy``, ``mdy``, ``ymd``; None: each time column's own rule).
 
     Canonical rows carry ``source_row``. Rejects have row, column (the file's header), value and
     reason: one entry per problem column of a row (its first problem there), so a row may have
@@ -97,7 +106,7 @@ def validate(
             continue
         s = raw[header]
         if col.type == "ts":
-            v, bad = parse_ts(s, header_zone(header) or settings.tz)
+            v, bad = parse_ts(s, header_zone(header) or settings.tz, date_order)
             fail(bad, header, s, why("time"))
         elif col.type == "int":
             v, bad = parse_int(s)
@@ -107,8 +116,13 @@ def validate(
         elif col.type == "float":
             v, bad = parse_float(s)
             fail(bad, header, s, why("number"))
-        elif col.type == "enum":
-            v, bad = parse_enum(s, col.choices)
+        elif col.name == categories.GROUP_COLUMN.get(kind.name):
+            # a category is never a reject: the load groups it (geo.domain.categories.grouped)
+            v, bad = parse_text(map_values(s, (values or {}).get(col.name)))
+            fail(bad, header, s, why("text_long", n=MAX_TEXT))
+            fail(has_control(v), header, s, why("control"))
+        elif col.type == "enum":  # the mapping's values first (the file's text stays in s)
+            v, bad = parse_enum(map_values(s, (values or {}).get(col.name)), col.choices)
             fail(bad, header, s, why("enum", column=col.name, choices=", ".join(col.choices)))
         elif col.type == "id":
             v, bad = parse_id(s)

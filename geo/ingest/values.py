@@ -18,8 +18,10 @@ __all__ = [
     "EARLIEST",
     "LATEST",
     "MAX_TEXT",
+    "ORDER_CHOICES",
     "combine_date_time",
     "date_order",
+    "date_order_rows",
     "has_control",
     "header_zone",
     "is_blank",
@@ -97,8 +99,16 @@ DATE_ORDERS = (
     "month_first_assumed",
     "day_first_conflict",
     "month_first_conflict",
+    "day_first_chosen",
+    "month_first_chosen",
+    "year_first_chosen",
 )
-"""How a column's dates such as 07/08/2022 are read, as :func:`date_order` names it."""
+"""How a column's dates such as 07/08/2022 are read, as :func:`date_order` names it (or, with
+the order the user chose, ``*_chosen``)."""
+
+ORDER_CHOICES = ("dmy", "mdy", "ymd")
+"""Date orders a user may choose for a file: day/month/year, month/day/year, year first only."""
+_CHOSEN = {"dmy": "day_first_chosen", "mdy": "month_first_chosen", "ymd": "year_first_chosen"}
 
 
 def is_blank(s: pd.Series) -> pd.Series:
@@ -106,7 +116,22 @@ def is_blank(s: pd.Series) -> pd.Series:
     return s.isna() | s.astype("string").str.strip().fillna("").eq("")
 
 
-def date_order(s: pd.Series) -> str:
+def date_order_rows(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Which values of ``s`` fit only day-first (15/07/2022) and which only month-first.
+
+    >>> d, m = date_order_rows(pd.Series(["15/07/2022", "07/15/2022", "07/08/2022", "2022-07-15"]))
+    >>> d.tolist(), m.tolist()
+    ([True, False, False, False], [False, True, False, False])
+    """
+    text = s.astype("string").str.slice(0, 10).str.normalize("NFKC")
+    parts = text.str.extract(_DMY).astype(float)
+    first, second = parts[0], parts[1]
+    only_day = ((first > 12) & (second <= 12)).fillna(False).astype(bool)
+    only_month = ((second > 12) & (first <= 12)).fillna(False).astype(bool)
+    return only_day, only_month
+
+
+def date_order(s: pd.Series, chosen: str | None = None) -> str:
     """How the column ``s`` reads dates written day and month before the year (07/08/2022).
 
     One rule for the whole column, never a guess per value: day-first when some values fit only
@@ -118,6 +143,9 @@ def date_order(s: pd.Series) -> str:
     ----------
     s
         A column of times as the file holds them.
+
+    With ``chosen`` (one of :data:`ORDER_CHOICES`, the user's word for the file) the rule is
+    that one, said as chosen; the values it cannot read are rejected.
 
     Returns
     -------
@@ -137,6 +165,8 @@ def date_order(s: pd.Series) -> str:
     first, second, n = parts[0].to_numpy(), parts[1].to_numpy(), heads.to_numpy()
     if not np.isfinite(first).any():
         return ""
+    if chosen is not None:
+        return _CHOSEN[chosen]
     only_day = int(n[(first > 12) & (second <= 12)].sum())
     only_month = int(n[(second > 12) & (first <= 12)].sum())
     if only_day and only_month:
@@ -148,7 +178,9 @@ def date_order(s: pd.Series) -> str:
     return "month_first_assumed"
 
 
-def parse_ts(s: pd.Series, tz: str | dt.tzinfo) -> tuple[pd.Series, pd.Series]:
+def parse_ts(
+    s: pd.Series, tz: str | dt.tzinfo, order: str | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Parse a column of times as people write them into tz-aware UTC.
 
     Read: ISO 8601 (with ``+08:00`` or ``Z``), 2014年9月18日 21时30分, 2014/9/18 21:30, 2014.9.18,
@@ -163,6 +195,9 @@ def parse_ts(s: pd.Series, tz: str | dt.tzinfo) -> tuple[pd.Series, pd.Series]:
     tz
         The zone of naive times: the store's (``Settings.tz``), or the one the column's header
         names (:func:`header_zone`).
+    order
+        The date order the user chose for the file (:data:`ORDER_CHOICES`); None: the column's
+        own rule (:func:`date_order`). ``ymd`` reads no date with the year last.
 
     Returns
     -------
@@ -196,7 +231,7 @@ def parse_ts(s: pd.Series, tz: str | dt.tzinfo) -> tuple[pd.Series, pd.Series]:
         out[epoch[epoch].index] = pd.to_datetime(ms, unit="ms", utc=True)
     rest = text[num.isna()]
     if len(rest):
-        parsed = _parse_text(rest, tz)
+        parsed = _parse_text(rest, tz, order)
         out[parsed.index] = parsed
     bad = ~blank & out.isna()
     out_of_range = out.notna() & ((out < EARLIEST) | (out >= LATEST))
@@ -250,7 +285,7 @@ def _localise(naive: pd.Series, tz: str | dt.tzinfo) -> pd.Series:
     return local.dt.tz_convert("UTC")
 
 
-def _parse_text(text: pd.Series, tz: str | dt.tzinfo) -> pd.Series:
+def _parse_text(text: pd.Series, tz: str | dt.tzinfo, order: str | None = None) -> pd.Series:
     """Parse written times (see :func:`parse_ts`); NaT where unreadable."""
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
     rest = _by_formats(text, _FORMATS, tz, out)
@@ -261,8 +296,9 @@ def _parse_text(text: pd.Series, tz: str | dt.tzinfo) -> pd.Series:
         out[ok[ok].index] = hit[ok.to_numpy()]
         rest = rest.drop(ok[ok].index)
     # one day/month rule for the column (year-first values, read above, never take part in it)
-    day_first = date_order(rest).startswith("day_first")
-    rest = _by_formats(rest, _DAY_FIRST if day_first else _MONTH_FIRST, tz, out)
+    day_first = order == "dmy" if order else date_order(rest).startswith("day_first")
+    if order != "ymd":
+        rest = _by_formats(rest, _DAY_FIRST if day_first else _MONTH_FIRST, tz, out)
     if rest.empty:
         return out
     rest = rest.str.normalize("NFKC").str.strip()
@@ -295,6 +331,8 @@ def _parse_text(text: pd.Series, tz: str | dt.tzinfo) -> pd.Series:
     minute = num["M"].fillna(num["M2"]).fillna(0)
     sec = g["S"].fillna(g["S2"]).astype(float).fillna(0)
     ok = year.notna() & month.notna() & day.notna()
+    if order == "ymd":  # the user said the year comes first: 07/08/2022 is no date of the file
+        ok &= num["y"].notna()
     parts = pd.DataFrame(
         {
             "year": year,

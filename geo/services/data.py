@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from geo.domain import schema
 from geo.escape import neutralise_formulas
 from geo.ingest import (
     FileError,
+    ImportMapping,
     ImportSummary,
     StoreBusy,
     in_language,
@@ -32,9 +33,14 @@ from geo.ingest import (
     sheet_names,
 )
 from geo.ingest import suggest_mapping as _suggest_mapping
-from geo.services import access
+from geo.ingest.files import vector_layers
+from geo.ingest.gps import TrackSummary, cuts_shifts, read_file, with_device
+from geo.ingest.mapping import file_values
+from geo.ingest.values import ORDER_CHOICES as DATE_ORDERS
+from geo.services import access, profiles
 
 __all__ = [
+    "DATE_ORDERS",
     "HISTORY_COLUMNS",
     "UPLOAD_TYPES",
     "FileError",
@@ -42,6 +48,7 @@ __all__ = [
     "ImportSummary",
     "RejectsReport",
     "StoreBusy",
+    "TrackSummary",
     "fits_upload",
     "import_file",
     "import_history",
@@ -58,6 +65,7 @@ __all__ = [
     "save_upload",
     "sheet_names",
     "suggest_mapping",
+    "upload_layers",
     "upload_sheets",
 ]
 
@@ -74,7 +82,10 @@ HISTORY_COLUMNS = [
     "outside",
 ]
 """The columns of the import history the Data page shows."""
-UPLOAD_TYPES = ("csv", "txt", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip", "parquet")
+UPLOAD_TYPES = (
+    *("csv", "txt", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip", "parquet"),
+    *("gpx", "kml", "kmz"),
+)
 """File types the Data page's uploader takes (suffixes)."""
 PREVIEW_ROWS = 20
 """Rows of a file the Data page shows before it is imported."""
@@ -92,13 +103,29 @@ def import_file(
     encoding: str | None = None,
     mapping: Mapping[str, str] | None = None,
     name: str | None = None,
+    rules: ImportMapping | None = None,
+    profile: str | None = None,
+    auto_profile: bool = True,
+    layer: str | None = None,
+    unit: str | None = None,
+    gap_min: float | None = None,
+    date_order: str | None = None,
     **audit_detail: Any,
 ) -> ImportSummary:
     """Import one file of a record kind and audit it under ``user``.
 
     The import is :func:`geo.ingest.import_file`; ``audit_detail`` joins the audit row's detail.
-    Raises FileError/StoreBusy as the ingest.
+    ``rules`` is the mapping of columns, values and defaults to apply (:mod:`geo.ingest.mapping`)
+    and ``profile`` the name of the saved profile it comes from (the profile's own mapping when
+    ``rules`` is None; :func:`geo.services.profiles.resolve` puts rules over one); given
+    neither (and with ``auto_profile``), the saved profile of the kind whose columns the file
+    has is used (:mod:`geo.services.profiles`). ``date_order`` (dmy, mdy, ymd) is the order of
+    the file's dates the user chose. Raises FileError/StoreBusy (and MappingError) as the
+    ingest.
     """
+    auto = auto_profile and rules is None and profile is None
+    if rules is None and profile is not None:
+        rules = profiles.resolve(engine, kind, name=profile, rules=None)
     summary = ingest.import_file(
         engine,
         kind,
@@ -109,7 +136,16 @@ def import_file(
         mapping=mapping,
         name=name,
         user=user,
+        layer=layer,
+        unit=unit,
+        gap_min=gap_min,
+        date_order=date_order,
+        rules=rules,
+        profile=profile,
+        profiles=profiles.of_kind(engine, kind) if auto else None,
     )
+    if summary.profile is not None:
+        audit_detail["profile"] = summary.profile
     access.audit(
         engine,
         user,
@@ -168,6 +204,11 @@ def save_upload(name: str, data: bytes) -> Path:
     return path
 
 
+def upload_layers(path: str | Path, *, name: str | None = None) -> list[str]:
+    """The layer names of a GeoPackage (the import takes one of several), else []."""
+    return vector_layers(path, name=name)
+
+
 def upload_sheets(path: str | Path, *, name: str | None = None) -> list[str]:
     """The sheet names of a workbook (XLSX/XLSM; read after the zip-bomb check), else []."""
     if Path(path).suffix.lower() in WORKBOOKS:
@@ -183,6 +224,10 @@ class FilePreview:
     (raw values, no geometry), ``headers`` the file's column headers (geometry left out),
     ``suggested`` the header each canonical column of the kind is read from as far as the aliases
     know (canonical column -> header) and ``complete`` whether every required column has one.
+    ``values``: header -> its distinct values, for the columns of a few (the value maps of
+    :mod:`geo.services.profiles`; :func:`geo.ingest.mapping.file_values`).
+    ``tracks``: the import cuts the file's fixes into shifts by a gap (a GPX file, a GPS
+    export with a device column; :mod:`geo.ingest.gps`).
     """
 
     rows: int
@@ -190,6 +235,8 @@ class FilePreview:
     headers: list[str]
     suggested: dict[str, str]
     complete: bool
+    values: dict[str, list[str]] = field(default_factory=dict)
+    tracks: bool = False
 
 
 def preview_file(
@@ -199,6 +246,8 @@ def preview_file(
     sheet: str | None = None,
     encoding: str | None = None,
     name: str | None = None,
+    layer: str | None = None,
+    unit: str | None = None,
 ) -> FilePreview:
     """Read an uploaded file of record kind ``kind`` for its preview and column mapping.
 
@@ -206,7 +255,7 @@ def preview_file(
     ----------
     path
         The saved upload (:func:`save_upload`).
-    sheet, encoding
+    sheet, encoding, layer, unit
         As for :func:`geo.ingest.import_file`.
     name
         The file name the user knows (in messages).
@@ -215,13 +264,21 @@ def preview_file(
     -------
     FilePreview. FileError when the file cannot be read.
     """
-    raw, _declared, _first = read_table(path, sheet=sheet, encoding=encoding, name=name)
+    raw, _declared, _first = read_file(  # GPX, KML and KMZ too
+        path, sheet=sheet, encoding=encoding, name=name, layer=layer, unit=unit, kind=kind
+    )
     headers = [str(c) for c in raw.columns if c != "geometry"]
-    suggested = suggest_mapping(kind, headers)
+    suggested = dict(with_device(schema.kind(kind), headers, suggest_mapping(kind, headers)) or {})
     complete = all(c.name in suggested for c in schema.kind(kind).columns if c.required)
     head = pd.DataFrame(raw.drop(columns="geometry", errors="ignore")).head(PREVIEW_ROWS)
     return FilePreview(
-        rows=len(raw), head=head, headers=headers, suggested=suggested, complete=complete
+        rows=len(raw),
+        head=head,
+        headers=headers,
+        suggested=suggested,
+        complete=complete,
+        values=file_values(raw, headers),
+        tracks=cuts_shifts(kind, raw, suggested),
     )
 
 

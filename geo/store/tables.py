@@ -5,6 +5,8 @@
 - located kinds keep ``cell``, the H3 resolution-10 cell of the point (for scoped reads), and
   all of them but pings ``outside``, set when the point lies outside every stored area (reads
   leave such rows out unless asked);
+- incidents, hazards, venues, disputes and leads keep their category as the file wrote it
+  (``category_source``, and ``category_code``), its analysis group in ``category`` (``topic``);
 - times are stored as UTC epoch milliseconds (BIGINT) on every backend;
 - ``imports`` is the import history, ``area_cells`` the res-10 cells that touch each area (the
   pre-filter of scoped reads), ``coverage`` and ``stops`` the per-shift coverage rollups,
@@ -20,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from geo.domain import schema
+from geo.domain import categories, schema
 
 __all__ = [
     "RECORD_TABLES",
@@ -105,12 +107,18 @@ def _record_table(k: schema.Kind) -> sa.Table:
         cols.append(sa.Column("cell", sa.BigInteger, nullable=may_be_unlocated(k), index=True))
     if may_be_outside(k):  # the point lies outside every stored area (migration 0008)
         cols.append(sa.Column("outside", sa.Boolean, nullable=False, server_default=sa.false()))
+    if k.name in categories.GROUP_COLUMN:  # the file's category text and code (migration 0009)
+        cols.append(sa.Column(categories.SOURCE, sa.Text, nullable=False))
+        cols.append(sa.Column(categories.CODE, sa.Text))
     t = sa.Table(k.name, metadata, *cols)
+    if k.name in categories.GROUP_COLUMN:  # a re-mapping updates the rows of a source
+        sa.Index(f"ix_{k.name}_{categories.SOURCE}", t.c[categories.SOURCE])
     tcol = TIME_COLUMN[k.name]
     if tcol:
         sa.Index(f"ix_{k.name}_{tcol}", t.c[tcol])
     for ref in ("shift_id", "unit_id", "site_id", "venue_id"):
-        if ref in t.c and ref not in k.key:
+        # a reference, or the first of a key of several columns (a shift's pings: 0010)
+        if ref in t.c and (ref not in k.key or len(k.key) > 1):
             sa.Index(f"ix_{k.name}_{ref}", t.c[ref])
     return t
 

@@ -26,7 +26,7 @@ import shapely
 import sqlalchemy as sa
 from shapely import wkt as shapely_wkt
 
-from geo.domain import hexes, schema
+from geo.domain import categories, hexes, schema
 from geo.domain.period import ROLLUP_RES
 from geo.store import rollups
 from geo.store.scope import jurisdiction
@@ -36,9 +36,11 @@ from geo.store.values import cells_of, content_hashes, natural_keys, ts_to_ms
 __all__ = [
     "WriteResult",
     "begin_import",
+    "category_counts",
     "finish_import",
     "insert_records",
     "reflag_outside",
+    "regroup",
     "resolve_ping_shifts",
     "write_records",
 ]
@@ -256,7 +258,9 @@ def write_records(
         _lock_kind(conn, "areas", shared=True)
     frame, rejected = _referential_checks(conn, kind_name, frame)
     db = _to_db_frame(k, frame)
-    hashes = content_hashes(db, k.names)
+    if kind_name in categories.GROUP_COLUMN:  # the file's category text, hashed for its group
+        db[categories.SOURCE], db[categories.CODE] = categories.stored_sources(kind_name, frame)
+    hashes = content_hashes(db, categories.hashed_columns(k))
     keys = natural_keys(k, db, hashes)
     db["key"] = keys
     db["content_hash"] = hashes
@@ -480,3 +484,58 @@ def resolve_ping_shifts(conn: sa.Connection, rows: pd.DataFrame) -> pd.DataFrame
     rows = rows.copy()
     rows.loc[cand["idx"].to_numpy(), "shift_id"] = cand["shift_id"].to_numpy()
     return rows
+
+
+def category_counts(conn: sa.Connection, kind_name: str) -> pd.DataFrame:
+    """Stored rows of ``kind_name`` per source category, code and group, most rows first.
+
+    Columns ``source``, ``code``, ``group`` and ``rows``; every stored row counts (those
+    outside every area too): the mapping is the store's, not a page's figure.
+    """
+    table = RECORD_TABLES[kind_name]
+    src, code = table.c[categories.SOURCE], table.c[categories.CODE]
+    group = table.c[categories.GROUP_COLUMN[kind_name]]
+    n = sa.func.count().label("rows")
+    rows = conn.execute(
+        sa.select(src, code, group, n).group_by(src, code, group).order_by(n.desc(), src)
+    ).all()
+    return pd.DataFrame(rows, columns=["source", "code", "group", "rows"])
+
+
+def regroup(conn: sa.Connection, kind_name: str, sources: dict[str, str]) -> int:
+    """Put the stored rows of each source category in its new group, without re-importing.
+
+    One ``UPDATE ... SET <group> = :group WHERE category_source IN (...)`` per group, inside the
+    caller's transaction. The content hashes hold the source, not the group, so a later import
+    of the same file still finds its rows duplicates.
+
+    Parameters
+    ----------
+    conn
+        The connection of the writing transaction.
+    kind_name
+        A kind of :data:`geo.domain.categories.KINDS`.
+    sources
+        Stored source text -> group.
+
+    Returns
+    -------
+    int
+        The rows whose group changed.
+    """
+    table = RECORD_TABLES[kind_name]
+    src = table.c[categories.SOURCE]
+    group = table.c[categories.GROUP_COLUMN[kind_name]]
+    by_group: dict[str, list[str]] = {}
+    for source, g in sources.items():
+        by_group.setdefault(g, []).append(source)
+    changed = 0
+    for g, names in by_group.items():
+        for i in range(0, len(names), 5000):
+            result = conn.execute(
+                table.update()
+                .where(src.in_(names[i : i + 5000]), group != g)
+                .values({group.key: g})
+            )
+            changed += int(result.rowcount or 0)
+    return changed

@@ -5,9 +5,10 @@ from __future__ import annotations
 STRINGS: dict[str, dict[str, str]] = {
     "data.kind": {"zh-CN": "数据类型", "en": "Record kind"},
     "data.file": {
-        "zh-CN": "上传文件（CSV、Excel、GeoJSON、GeoPackage、Shapefile压缩包、Parquet；不超过 {mb} MB）",
+        "zh-CN": "上传文件（CSV、Excel、GeoJSON、GeoPackage、Shapefile压缩包、Parquet、GPX、"
+        "KML/KMZ；不超过 {mb} MB）",
         "en": "Upload a file (CSV, Excel, GeoJSON, GeoPackage, zipped Shapefile, "
-        "Parquet; at most {mb} MB)",
+        "Parquet, GPX, KML/KMZ; at most {mb} MB)",
     },
     "data.crs": {"zh-CN": "坐标系", "en": "Coordinates"},
     "data.crs.wgs84": {"zh-CN": "WGS-84（GPS原始坐标）", "en": "WGS-84 (raw GPS)"},
@@ -18,6 +19,23 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.encoding": {"zh-CN": "文本编码", "en": "Text encoding"},
     "data.encoding.auto": {"zh-CN": "自动识别（UTF-8 / GBK）", "en": "Detect (UTF-8 / GBK)"},
     "data.sheet": {"zh-CN": "工作表", "en": "Sheet"},
+    "data.layer": {"zh-CN": "图层", "en": "Layer"},
+    "data.unit": {"zh-CN": "巡逻单元编号", "en": "Unit id"},
+    "data.unit_help": {
+        "zh-CN": "轨迹所属巡逻单元；留空则用轨迹名称，没有名称时用文件名",
+        "en": "The unit of the tracks; empty: each track's name, else the file's name",
+    },
+    "data.gap": {"zh-CN": "分班间隔（分钟）", "en": "Shift gap (minutes)"},
+    "data.gap_help": {
+        "zh-CN": "同一设备相邻两次定位相隔超过该时长即开始新班次",
+        "en": "A new shift starts where a device's fixes are further apart than this",
+    },
+    "data.shifts_cut": {
+        "zh-CN": "按 {gap} 分钟间隔切分出 {read} 个班次：新增 {accepted} 个，已存在 {duplicates} 个，"
+        "冲突 {conflicts} 个，单元未登记 {rejected} 个。",
+        "en": "{read} shifts cut at gaps over {gap} min: {accepted} new, {duplicates} already "
+        "stored, {conflicts} in conflict, {rejected} of units not on record.",
+    },
     "data.too_large": {
         "zh-CN": "{name} 超过 {mb} MB 的上传上限，未导入。",
         "en": "{name} is larger than the upload limit of {mb} MB; not imported.",
@@ -53,6 +71,31 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.header_zone": {
         "zh-CN": "“{column}”的表头注明了时区，其中的时间按 {zone} 读取。",
         "en": "The header '{column}' names its zone: its times were read as {zone}.",
+    },
+    "data.date_order": {"zh-CN": "日期顺序", "en": "Date order"},
+    "data.date_order_help": {
+        "zh-CN": "形如 07/08/2022 的日期先写日还是先写月。默认按各列自己的写法判断；"
+        "同一列中前后矛盾时文件会被拒收并列出行号，此时请在这里选择。",
+        "en": "Whether dates such as 07/08/2022 put the day or the month first. By default each "
+        "column's own values decide; a column that contradicts itself refuses the file, naming "
+        "the rows: choose the order here then.",
+    },
+    "data.date_order_choice.auto": {"zh-CN": "自动（按各列判断）", "en": "Automatic (per column)"},
+    "data.date_order_choice.dmy": {"zh-CN": "日/月/年", "en": "Day/month/year"},
+    "data.date_order_choice.mdy": {"zh-CN": "月/日/年", "en": "Month/day/year"},
+    "data.date_order_choice.ymd": {"zh-CN": "年/月/日", "en": "Year/month/day"},
+    "data.date_order.day_first_chosen": {
+        "zh-CN": "“{column}”中的日期按所选顺序 日/月/年 读取。",
+        "en": "Dates in '{column}' were read day/month/year, as chosen.",
+    },
+    "data.date_order.month_first_chosen": {
+        "zh-CN": "“{column}”中的日期按所选顺序 月/日/年 读取。",
+        "en": "Dates in '{column}' were read month/day/year, as chosen.",
+    },
+    "data.date_order.year_first_chosen": {
+        "zh-CN": "“{column}”中的日期按所选顺序 年/月/日 读取，年份在后的日期被拒收。",
+        "en": "Dates in '{column}' were read year first, as chosen; dates with the year last "
+        "were rejected.",
     },
     "data.date_order.day_first": {
         "zh-CN": "“{column}”中的日期按 日/月/年 读取（有的值只能这样读，如 15/07/2022）。",
@@ -111,6 +154,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{file}: the header '{column}' is written more than once (columns {positions}), "
         "so which one is {field} is unclear; keep one of them in the file, or rename the others",
     },
+    "file.date_conflict": {
+        "zh-CN": "{file}：“{column}”中的日期前后矛盾：第 {day_rows} 行只能按 日/月/年 读，"
+        "第 {month_rows} 行只能按 月/日/年 读。请确认文件的日期顺序，在数据页的“日期顺序”中"
+        "选择，或在命令行加 --date-order dmy（或 mdy），与所选顺序不符的行将被拒收并列出。",
+        "en": "{file}: the dates in '{column}' contradict each other: row(s) {day_rows} read "
+        "only day/month/year, row(s) {month_rows} only month/day/year. Say the file's order "
+        "with the Data page's 'Date order' or --date-order dmy (or mdy); rows that do not fit "
+        "it are rejected and listed.",
+    },
     "file.projected": {
         "zh-CN": "{file}：{n} 行中有 {outside} 行坐标超出允许范围，而坐标看起来是投影坐标"
         "（X 最大 {x}，Y 最大 {y}，单位应为米，不是经纬度）：文件没有声明坐标系"
@@ -157,6 +209,39 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{file}: part '{part}' of the {what} file holds more than the {size} bytes it "
         "declares; refused (a zip bomb?)",
     },
+    "file.layers": {
+        "zh-CN": "{file}：该文件有多个图层（{layers}），请选择要导入的图层（命令行用 --layer 图层名）",
+        "en": "{file}: the file holds several layers ({layers}); choose the one to import "
+        "(--layer NAME on the command line)",
+    },
+    "file.layer_unknown": {
+        "zh-CN": "{file}：没有图层“{layer}”，文件中的图层为：{layers}",
+        "en": "{file}: no layer '{layer}'; the file's layers are: {layers}",
+    },
+    "file.xml": {
+        "zh-CN": "{file}：不是可读取的 {what} 文件（XML 有误：{detail}）",
+        "en": "{file}: not a readable {what} file (bad XML: {detail})",
+    },
+    "file.not_format": {
+        "zh-CN": "{file}：不是 {what} 文件（根元素不对）",
+        "en": "{file}: not a {what} file (its root element is not one)",
+    },
+    "file.no_track": {
+        "zh-CN": "{file}：GPX 文件中没有轨迹（trk），航点和路线不作为定位导入",
+        "en": "{file}: the GPX file holds no track (trk); waypoints and routes are not pings",
+    },
+    "file.no_placemark": {
+        "zh-CN": "{file}：KML 文件中没有地标（Placemark）",
+        "en": "{file}: the KML file holds no placemark",
+    },
+    "file.no_kml": {
+        "zh-CN": "{file}：KMZ 压缩包中没有 .kml 文件",
+        "en": "{file}: the KMZ holds no .kml document",
+    },
+    "file.gpx_kind": {
+        "zh-CN": "{file}：GPX 轨迹请按“GPS定位”导入，班次随轨迹一并生成",
+        "en": "{file}: import a GPX track as GPS pings; its shifts come with it",
+    },
     "col.outside": {"zh-CN": "辖区外", "en": "Outside"},
     "data.rejects_caption": {
         "zh-CN": "{rows} 行被拒收，共 {problems} 个问题（每行每列一条）；整行未导入。",
@@ -194,7 +279,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "Sun is Saturday's night).",
     },
     "settings.basemap": {"zh-CN": "底图", "en": "Basemap"},
-    "settings.tiles.none": {"zh-CN": "无底图（离线网络）", "en": "None (offline networks)"},
+    "settings.tiles.none": {"zh-CN": "无底图（离线网络）", "en": "No basemap (offline networks)"},
     "settings.tiles.osm": {"zh-CN": "OpenStreetMap", "en": "OpenStreetMap"},
     "settings.tiles.amap": {"zh-CN": "高德地图（GCJ-02）", "en": "Amap (GCJ-02)"},
     "settings.tiles.tianditu": {"zh-CN": "天地图（需令牌）", "en": "Tianditu (needs a token)"},
@@ -205,6 +290,9 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "settings.token": {"zh-CN": "天地图令牌", "en": "Tianditu token"},
     "settings.weights": {"zh-CN": "风险权重", "en": "Risk weights"},
+    "settings.col.factor": {"zh-CN": "风险因子", "en": "Risk factor"},
+    "settings.col.radius_m": {"zh-CN": "影响半径（米）", "en": "Radius (m)"},
+    "settings.col.weight": {"zh-CN": "相对风险权重", "en": "Relative risk weight"},
     "settings.weights_help": {
         "zh-CN": "每个风险因子的影响半径（米）与相对风险权重，用于风险地形分析。",
         "en": "Influence radius (metres) and relative risk weight of each "
@@ -292,6 +380,15 @@ STRINGS.update(
         "reject.no_shift": {
             "zh-CN": "该巡逻单元在此时间没有班次，请先导入班次",
             "en": "no shift of this unit runs at this time; import shifts first",
+        },
+        "reject.lone_fix": {
+            "zh-CN": "孤立定位点：同一设备前后 {gap} 分钟内没有其他定位，无法构成班次",
+            "en": "a lone fix: no other fix of the device within {gap} min, so no shift",
+        },
+        "reject.shift_conflict": {
+            "zh-CN": "由这些定位切分出的班次“{shift}”已在库中且起止时间不同，未覆盖",
+            "en": "the shift '{shift}' cut from these fixes is stored with other times; "
+            "not overwritten",
         },
         "reject.conflict_in_file": {
             "zh-CN": "冲突：同一编号在文件前面出现过且内容不同",
