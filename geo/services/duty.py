@@ -21,6 +21,7 @@ from shapely import wkt as shapely_wkt
 from geo import store
 from geo.config import get_settings
 from geo.domain import hazards, hexes
+from geo.domain.disputes import dispute_board
 from geo.domain.duty import (
     ALERT_COLUMNS,
     DEDUP_WINDOW_S,
@@ -39,9 +40,9 @@ from geo.domain.duty import (
     venue_schedule,
 )
 from geo.domain.period import ROLLUP_RES, period_instants, shift_night, window_bounds
-from geo.services import disputes
 from geo.services.access import audit
 from geo.services.coverage import night_tracks, shifts_of_night
+from geo.services.places import with_places
 from geo.services.risk import risk_cells
 from geo.store.records import pings_between
 
@@ -422,7 +423,9 @@ def alerts(
     - ``hazard_overdue``: an open hazard past its rectification deadline.
 
     Returns a DataFrame of :data:`ALERT_COLUMNS` (``what`` is a short English code; pages label
-    it), the most severe first.
+    it) with ``place``, ``place_en`` (where it is: grid and nearest landmark,
+    :mod:`geo.services.places`) and ``name_en`` (a hot cell's ``name`` is its place; ``id`` its
+    cell id), the most severe first.
     """
     tz = get_settings().tz
     window = window or get_settings().night
@@ -501,8 +504,8 @@ def alerts(
                         "kind": "hot_cell",
                         "severity": 1,
                         "what": "cell",
-                        "id": str(n),
-                        "name": str(n),
+                        "id": str(n),  # the cell id; its name is its place (below)
+                        "name": None,
                         "since": seen,
                         "detail": f"{rk:.3f}/wk",  # expected incidents per week
                         "lat": la,
@@ -558,6 +561,11 @@ def alerts(
             }
         )
     out = pd.DataFrame(rows, columns=ALERT_COLUMNS)
+    # every alert's place by grid and nearest landmark; a hot cell is named by its place
+    out = with_places(engine, scope, out, cell=None)
+    hot_cell = out["kind"] == "hot_cell"
+    out["name_en"] = out["name"].where(~hot_cell, out["place_en"])
+    out["name"] = out["name"].where(~hot_cell, out["place"])
     order = {
         "hazard_overdue": 0,
         "long_stop": 1,
@@ -579,16 +587,18 @@ def grid_assessment(
     *,
     window: str | None = None,
     rules: Mapping[str, Any] | None = None,
+    area: str | None = None,
 ) -> pd.DataFrame:
     """Per grid (网格) in the scope, the assessment over local dates ``start``..``end``.
 
     Key-point visits done on time against required, hazards found and closed on time (rectified
     by their deadline, or within 30 days without one), venue inspections done against the
     schedule, disputes settled (:func:`geo.services.disputes.figures`) and ``score``, the mean of
-    the four rates that apply.
+    the four rates that apply. ``area`` narrows the scope to one area (a station: its grids;
+    a grid: itself): only its key points, hazards, venues and disputes are read.
     """
     rules = get_rules(engine) if rules is None else rules
-    sc = _scope(engine, scope, None)
+    sc = _scope(engine, scope, area)
     areas = store.read(
         engine, "areas", sc, columns=["area_id", "name", "level", "owner", "geometry"]
     )
@@ -604,7 +614,7 @@ def grid_assessment(
             out[(out < 0) & inside] = k
         return out
 
-    comp = site_compliance(engine, scope, start, end, window=window, rules=rules)
+    comp = site_compliance(engine, scope, start, end, area=area, window=window, rules=rules)
     g_site = grid_of(comp["lat"], comp["lng"]) if len(comp) else np.array([], int)
     hz = store.read(
         engine,
@@ -622,8 +632,13 @@ def grid_assessment(
         ).to_numpy()
     else:
         on_time = np.array([], bool)
-    sched, _ = venue_schedule_for(engine, scope, start, end, rules=rules)
+    sched, _ = venue_schedule_for(engine, scope, start, end, area=area, rules=rules)
     g_v = grid_of(sched["lat"], sched["lng"]) if len(sched) else np.array([], int)
+    # the period's disputes read once; each grid's are those inside its polygon, as a read of
+    # the grid alone (:func:`geo.services.disputes.figures`) keeps them
+    period = period_instants(start, end)
+    d_all = store.read(engine, "disputes", sc, start=start, end=end)
+    d_x, d_y = d_all["lng"].to_numpy(float), d_all["lat"].to_numpy(float)
     rows = []
     for k, g in grids.iterrows():
         s = comp.loc[g_site == k]
@@ -631,7 +646,14 @@ def grid_assessment(
         n_hz, n_ok = int((g_hz == k).sum()), int(on_time[g_hz == k].sum())
         v = sched.loc[g_v == k]
         v_req, v_done = int(v["required"].sum()), int(np.minimum(v["done"], v["required"]).sum())
-        dfig = disputes.figures(engine, scope, start, end, str(g["area_id"]))
+        board = dispute_board(
+            d_all.loc[shapely.contains_xy(polys[k], d_x, d_y)].reset_index(drop=True), *period
+        )
+        dfig = {
+            "disputes_discovered": board["discovered"],
+            "disputes_settled": board["settled"],
+            "resolution_rate": board["rate"],
+        }
         rates = [
             done / req if req else None,
             n_ok / n_hz if n_hz else None,
@@ -732,14 +754,20 @@ GRID_RATES = ("checkin_rate", "hazard_rate", "inspection_rate", "dispute_rate", 
 
 
 def grid_percent(
-    engine: sa.Engine, scope: store.Reader, start: str, end: str, *, window: str | None = None
+    engine: sa.Engine,
+    scope: store.Reader,
+    start: str,
+    end: str,
+    *,
+    window: str | None = None,
+    area: str | None = None,
 ) -> pd.DataFrame:
     """The grid assessment over local dates ``start``..``end``, rates and score in percent.
 
-    The assessment is :func:`grid_assessment`, with its rates and score as percentages (0-100,
-    one decimal).
+    The assessment is :func:`grid_assessment` (of the grids of ``area`` when one is given), with
+    its rates and score as percentages (0-100, one decimal).
     """
-    grid = grid_assessment(engine, scope, start, end, window=window)
+    grid = grid_assessment(engine, scope, start, end, window=window, area=area)
     # float first: the assessment of a store without grids is an empty frame of object columns
     return grid.assign(**{c: (grid[c].astype(float) * 100).round(1) for c in GRID_RATES})
 

@@ -21,15 +21,20 @@ leave the service.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeAlias
 
+import numpy as np
 import shapely
 import sqlalchemy as sa
 from shapely import wkt as shapely_wkt
 
-from geo.store.tables import RECORD_TABLES
+from geo.domain import hexes
+from geo.store.tables import RECORD_TABLES, area_cells
 
 __all__ = [
     "ALL",
@@ -43,11 +48,13 @@ __all__ = [
     "area_polygon",
     "effective_scope",
     "figures_scope",
+    "forget_scope_cells",
     "jurisdiction",
     "may_read",
     "narrowed",
     "principal",
     "resolve_scope",
+    "scope_cells",
     "scope_polygon",
 ]
 
@@ -264,3 +271,93 @@ def scope_polygon(conn: sa.Connection, ids: frozenset[str]) -> shapely.Geometry 
     if geom is not None:
         shapely.prepare(geom)
     return geom
+
+
+@dataclass(frozen=True)
+class ScopeCells:
+    """The res-10 cells that touch a scope's areas, split by where they lie.
+
+    ``interior``: cells lying wholly inside the union of the areas (every point of such a cell
+    is inside, so a record in one needs no point test); ``boundary``: the other touching cells
+    (a record there is inside only when its point is). Both sorted int64 arrays.
+    """
+
+    interior: np.ndarray
+    boundary: np.ndarray
+    digest: str
+
+
+# cell 0.1 m (1e-6 degree) wider than its straight-edged outline: H3's edges are arcs of great
+# circles, which stray from the straight line between two vertices by far less at res 10
+_EDGE_MARGIN_DEG = 1e-6
+_CELLS_CACHE_SIZE = 64
+_cells_cache: OrderedDict[tuple[str, str], ScopeCells] = OrderedDict()
+_cells_lock = threading.Lock()
+
+
+def scope_cells(conn: sa.Connection, ids: frozenset[str]) -> ScopeCells | None:
+    """The res-10 cells of areas ``ids`` (``area_cells``), split into interior and boundary.
+
+    Read through ``conn``; None when none of ``ids`` is a stored area. The split depends only
+    on the areas' polygons, so it is kept per store and polygon text (an area written again
+    with another polygon gets a new entry): every user of the same areas shares it.
+
+    Parameters
+    ----------
+    conn
+        The caller's connection.
+    ids
+        Area ids, children already included (:func:`resolve_scope`).
+
+    Returns
+    -------
+    ScopeCells or None
+        Interior cells lie wholly inside the union of the polygons (WGS-84 degrees, with a
+        margin of 1e-6 degree, about 0.1 m); boundary cells touch it without lying wholly inside.
+    """
+    a = RECORD_TABLES["areas"]
+    rows = sorted(
+        (str(r[0]), str(r[1]))
+        for r in conn.execute(
+            sa.select(a.c.area_id, a.c.geometry).where(a.c.area_id.in_(sorted(ids)))
+        )
+    )
+    if not rows:
+        return None
+    digest = hashlib.sha256(repr(rows).encode()).hexdigest()
+    key = (conn.engine.url.render_as_string(hide_password=True), digest)
+    with _cells_lock:
+        hit = _cells_cache.get(key)
+        if hit is not None:
+            _cells_cache.move_to_end(key)
+            return hit
+    poly = shapely.union_all([shapely_wkt.loads(g) for _, g in rows])
+    shapely.prepare(poly)
+    ac = area_cells
+    cells = np.asarray(
+        [
+            r[0]
+            for r in conn.execute(
+                sa.select(ac.c.cell).where(ac.c.area_id.in_([i for i, _ in rows])).distinct()
+            )
+        ],
+        dtype=np.int64,
+    )
+    cells.sort()
+    if cells.size:
+        outlines = shapely.buffer(hexes.cell_polygons(cells.astype(np.uint64)), _EDGE_MARGIN_DEG)
+        inside = shapely.contains_properly(poly, outlines)
+    else:
+        inside = np.zeros(0, dtype=bool)
+    got = ScopeCells(interior=cells[inside], boundary=cells[~inside], digest=digest)
+    with _cells_lock:
+        _cells_cache[key] = got
+        while len(_cells_cache) > _CELLS_CACHE_SIZE:
+            _cells_cache.popitem(last=False)
+    return got
+
+
+def forget_scope_cells() -> None:
+    """Forget the remembered cell splits of :func:`scope_cells` (benchmarks of a first visit)."""
+    with _cells_lock:
+        _cells_cache.clear()
