@@ -13,6 +13,8 @@ This is the only module that reads the environment. The environment wins over th
 - ``QY_SESSION_MINUTES``: a login ends after this many minutes without activity (default 30)
 - ``QY_LOGIN_ATTEMPTS``: failed logins in a row that lock a user (default 5)
 - ``QY_LOCKOUT_MINUTES``: how long a locked user stays locked (default 15)
+- ``QY_PRIVATE_ROLES``: roles that receive coverage coarsened so that no track can be rebuilt
+  (:mod:`geo.domain.privacy`), comma-separated; default ``viewer`` (always included)
 - ``QY_ADMIN_USER``, ``QY_ADMIN_PASSWORD``: on first start of a store without users, create this
   admin (the password is hashed at once; nothing else keeps it)
 """
@@ -54,6 +56,7 @@ class Settings:
     session_minutes: float = 30.0
     login_attempts: int = 5
     lockout_minutes: float = 15.0
+    private_roles: frozenset[str] = frozenset({"viewer"})
     admin_user: str | None = None
     admin_password: str | None = field(default=None, repr=False)
 
@@ -79,6 +82,17 @@ def _positive_int(name: str, value: object) -> int:
         msg = f"{name} must be a whole number of MiB above 0, got {value!r}"
         raise ValueError(msg)
     return n
+
+
+def _roles(raw: object) -> frozenset[str]:
+    """``QY_PRIVATE_ROLES``: comma-separated roles (a TOML list too), the viewer always one."""
+    items = raw if isinstance(raw, list) else str(raw or "").split(",")
+    roles = {str(r).strip() for r in items if str(r).strip()} | {"viewer"}
+    known = {"admin", "commander", "grid_manager", "viewer"}
+    if roles - known:
+        msg = f"QY_PRIVATE_ROLES: unknown role(s) {', '.join(sorted(roles - known))}"
+        raise ValueError(msg)
+    return frozenset(roles)
 
 
 def _truthy(text: object) -> bool:
@@ -132,6 +146,7 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         session_minutes=_positive(pick("session_minutes"), 30.0, "QY_SESSION_MINUTES"),
         login_attempts=int(_positive(pick("login_attempts"), 5, "QY_LOGIN_ATTEMPTS")),
         lockout_minutes=_positive(pick("lockout_minutes"), 15.0, "QY_LOCKOUT_MINUTES"),
+        private_roles=_roles(pick("private_roles")),
         admin_user=str(pick("admin_user")) if pick("admin_user") else None,
         admin_password=str(pick("admin_password")) if pick("admin_password") else None,
     )

@@ -20,6 +20,7 @@ from geo.domain import coverage, hexes
 from geo.domain.disputes import lead_status_at, status_at
 from geo.domain.hazards import status_at as hazard_status_at
 from geo.domain.period import DEFAULT_NIGHT, ROLLUP_RES
+from geo.services.places import name_cells
 from geo.store import rollups
 
 __all__ = ["cell_at", "cell_details"]
@@ -128,6 +129,39 @@ def _night_coverage(
     }
 
 
+def _private_coverage(
+    engine: sa.Engine,
+    scope: store.Reader,
+    cell: int,
+    res: int,
+    start: str,
+    end: str,
+    night: str | None,
+    cov: dict[str, object],
+) -> dict[str, object]:
+    """A private reader's patrol figures of ``cell``: those of its coverage map.
+
+    No cell of fewer than :data:`geo.domain.privacy.MIN_SHIFTS` shifts, the last visit as the
+    night's date, no split by unit kind (a kind may be one shift).
+    """
+    seen = rollups.coverage_cells(engine, scope, start=start, end=end, night=night, res=res)
+    hit = seen.loc[seen["cell"].astype(np.uint64) == np.uint64(cell)]
+    if hit.empty:
+        return cov | {
+            "dwell_min": 0.0,
+            "nights": 0,
+            "stops": 0,
+            "last_visit": None,
+            "by_unit_kind": cov["by_unit_kind"].iloc[0:0],  # type: ignore[attr-defined]
+            "withheld": cov["nights"] != 0,
+        }
+    return cov | {
+        "last_visit": hit["last_visit"].iloc[0],
+        "by_unit_kind": cov["by_unit_kind"].iloc[0:0],  # type: ignore[attr-defined]
+        "visit_date_only": True,
+    }
+
+
 def cell_details(
     engine: sa.Engine,
     scope: store.Reader,
@@ -149,14 +183,19 @@ def cell_details(
 
     Returns
     -------
-    dict with ``cell`` (int), ``h3`` (str), ``res``, ``incidents`` (incident_id, ts, category,
-    priority, newest first), ``by_category`` (category, count), ``dwell_min``, ``nights``,
-    ``stops``, ``last_visit``, ``by_unit_kind`` (unit_kind, dwell_min), ``venues`` (venue_id,
-    name, category, risk_level, inspections), ``hazards`` (hazard_id, category, severity, status,
-    found_at, deadline; found by the end of the period), ``sites`` (site_id, name, category,
-    checks in the period), ``disputes`` (dispute_id, category, status at the end of the period,
-    reported_at, mediator; reported in the period, newest first) and ``leads`` (lead_id, topic,
-    channel, status at the end of the period, received_at; located leads received in the period).
+    dict with ``cell`` (int), ``h3`` (str, the cell id), ``place`` and ``place_en`` (the cell's
+    name by grid and nearest landmark, :mod:`geo.services.places`), ``res``, ``incidents``
+    (incident_id, ts, category, priority, newest first), ``by_category`` (category, count),
+    ``dwell_min``, ``nights``, ``stops``, ``last_visit``, ``by_unit_kind`` (unit_kind,
+    dwell_min; for a private reader, :func:`geo.store.rollups.private_reader`, the figures of
+    its coverage map: ``withheld`` True when too few shifts patrolled the cell to show them,
+    ``visit_date_only`` when the last visit is the night's date), ``venues`` (venue_id, name,
+    category, risk_level, inspections), ``hazards``
+    (hazard_id, category, severity, status, found_at, deadline; found by the end of the
+    period), ``sites`` (site_id, name, category, checks in the period), ``disputes``
+    (dispute_id, category, status at the end of the period, reported_at, mediator; reported in
+    the period, newest first) and ``leads`` (lead_id, topic, channel, status at the end of the
+    period, received_at; located leads received in the period).
     """
     cell = _as_cell(cell)
     res = int(res)
@@ -239,6 +278,8 @@ def cell_details(
     )
     sites["checks"] = _row_counts(engine, sc, "site_checks", sites, "site_id", start, end)
     cov = _night_coverage(engine, sc, cell, res, start, end, night)
+    if rollups.private_reader(scope):  # the cell as the coverage map shows it to this reader
+        cov = _private_coverage(engine, scope, cell, res, start, end, night, cov)
     disputes, leads = _disputes_and_leads(engine, sc, where, cell, res, start, end)
     # counts above come from every row in scope; rows of kinds the role may not read stay here
     if not store.may_read(scope, "incidents"):
@@ -247,9 +288,12 @@ def cell_details(
         disputes = disputes.iloc[0:0]
     if not store.may_read(scope, "leads"):
         leads = leads.iloc[0:0]
+    named = name_cells(engine, scope, [cell]).iloc[0]  # the panel's title: grid + landmark
     return {
         "cell": cell,
         "h3": str(hexes.cells_to_str([cell])[0]),
+        "place": str(named["place"]),
+        "place_en": str(named["place_en"]),
         "res": res,
         "incidents": inc[["incident_id", "ts", "category", "priority"]],
         "by_category": by_cat,

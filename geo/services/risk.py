@@ -179,7 +179,10 @@ def risk_cells(
     )
     mine = model.loc[np.isin(model["cell"].to_numpy(), cells)].reset_index(drop=True)
     mine = mine[["cell", "risk", "rtm", "history"]]
-    cov = coverage_cells(engine, scope, start=start, end=end, night=night, res=res, area=area)
+    # the ranking reads every patrolled cell, a private reader's too (figures, no visit times)
+    cov = coverage_cells(
+        engine, store.figures_scope(scope), start=start, end=end, night=night, res=res, area=area
+    )
     ranked = risk.gaps(mine, cov, top=None)
     out = mine.merge(ranked.drop(columns=["risk"]), on="cell", how="left")
     out = out.sort_values("rank", kind="stable").reset_index(drop=True)

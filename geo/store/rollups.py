@@ -37,9 +37,9 @@ from tqdm import tqdm
 
 from geo.config import get_settings
 from geo.domain import coverage as cov
-from geo.domain import hexes
+from geo.domain import hexes, privacy
 from geo.domain.period import DEFAULT_NIGHT, RESOLUTIONS, ROLLUP_RES, parse_night, rollup_days
-from geo.store.scope import Reader, area_polygon, effective_scope
+from geo.store.scope import Principal, Reader, area_polygon, effective_scope
 from geo.store.tables import RECORD_TABLES, area_cells, coverage, stops, track_quality
 from geo.store.values import ms_to_ts
 
@@ -50,6 +50,7 @@ __all__ = [
     "TABLES",
     "coverage_cells",
     "coverage_rollup",
+    "private_reader",
     "rebuild_coverage",
     "refresh_coverage",
     "replace",
@@ -443,7 +444,10 @@ def coverage_cells(
     -------
     DataFrame: cell, res, dwell_s (seconds), nights, stops, koper_stops, last_visit. It equals
     :func:`geo.domain.coverage.query` over :func:`coverage_rollup` (the tests hold the two
-    together; sums may differ in the last bits, as the database adds in another order).
+    together; sums may differ in the last bits, as the database adds in another order). A
+    private reader (:func:`private_reader`: a viewer) receives only the cells of at least
+    :data:`geo.domain.privacy.MIN_SHIFTS` distinct shifts, each last visit the date of its night
+    (:func:`geo.domain.privacy.private_cells`).
     """
     res = _served(res)
     if night in ("all", ""):
@@ -531,6 +535,14 @@ def coverage_cells(
         if pg:  # room to hash-aggregate a month of rows in memory instead of sorting on disk
             conn.execute(sa.text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
         rows = conn.execute(stmt).all()
+        shifts = None
+        if private_reader(scope):  # how many shifts made each cell's figures
+            per_cell = sa.func.count(sa.distinct(c.c.shift_id))
+            counted = sa.select(c.c.cell, per_cell).where(*where).group_by(c.c.cell)
+            got = conn.execute(counted).all()
+            shifts = pd.Series(
+                [int(n) for _, n in got], index=np.array([int(x) for x, _ in got], np.int64)
+            )
     tz = get_settings().tz
     df = pd.DataFrame(
         rows, columns=["cell", "dwell_s", "nights", "stops", "koper_stops", "last_ms"]
@@ -549,7 +561,18 @@ def coverage_cells(
         },
         columns=cov.QUERY_COLUMNS,
     )
+    if shifts is not None:
+        end_hour = parse_night(night or DEFAULT_NIGHT)[1] if night else 0
+        out = privacy.private_cells(out, shifts, night_end_hour=end_hour)
     return out
+
+
+def private_reader(scope: Reader) -> bool:
+    """True when ``scope`` is a user whose role receives coarsened coverage.
+
+    The roles of ``QY_PRIVATE_ROLES``, the viewer always (:mod:`geo.domain.privacy`).
+    """
+    return isinstance(scope, Principal) and scope.role in get_settings().private_roles
 
 
 def shift_quality(engine: sa.Engine, shift_ids: Sequence[str]) -> pd.DataFrame:
