@@ -22,7 +22,11 @@ What the data is built to contain (so analysis code has something real to find):
   cell and part of its ring), and each source's weekly intensity carries Gamma noise (CV ~0.6),
   so weekly counts are overdispersed around a stable mean (~4,000 incidents April-October);
 * the summer campaign (night dates 2022-06-25..2022-10-02) adding up exactly to
-  :data:`CAMPAIGN_FIGURES` (made exact by construction, see ``_adjust_to_total``).
+  :data:`CAMPAIGN_FIGURES` (made exact by construction, see ``_adjust_to_total``);
+* a station's routine at the end of the period (2022-10-31, the duty night): venues inspected by
+  their grade's interval, about one in ten overdue (three never inspected, see ``_inspections``),
+  hazards still open days to weeks after they were found, a few past their deadline
+  (``_hazard_outcomes``).
 
 ``build_demo_mediation(city, seed)`` adds the disputes (矛盾纠纷) and leads (线索) with a random
 stream of their own, so the frames above are unchanged: a wet market with a one-stop mediation
@@ -47,6 +51,7 @@ from shapely import union_all
 from shapely.geometry import Polygon
 
 from geo.domain.schema import DISPUTE_CATEGORIES, INCIDENT_CATEGORIES, KINDS
+from geo.domain.venues import grade_table
 
 __all__ = [
     "CAMPAIGN",
@@ -995,6 +1000,10 @@ def _site_checks(
     )
 
 
+_VENUES_NEVER = 3  # new venues on the register, never inspected
+_VENUES_UNSWEPT = 4  # A venues that lapsed in the campaign and the October sweep has not reached
+_VENUES_LATE = 5  # C or B venues a few days past their last due date at the end of the period
+
 _FINDINGS: dict[str, list[str | None]] = {
     "pass": [None, None, "检查未发现问题", "台账登记规范"],
     "rectify": [
@@ -1013,37 +1022,61 @@ _FINDINGS: dict[str, list[str | None]] = {
 def _inspections(
     rng: np.random.Generator, cal: _Cal, venues: pd.DataFrame, units: pd.DataFrame
 ) -> pd.DataFrame:
-    nv = len(venues)
+    """Inspections by the venue's grade, with the campaign's distinct venues exact.
+
+    Each venue is inspected on a rhythm of its grade (every 70-100 % of the grade's interval of
+    :func:`geo.domain.venues.grade_table`: A 30 days, B 10, C 6), so it is on time unless its
+    rhythm is broken on purpose: the summer campaign concentrates on grades C and B, so exactly
+    :data:`CAMPAIGN_FIGURES` ``venues_inspected`` venues (every C and B venue, then A venues) are
+    inspected in it and the other A venues lapse until an October sweep; the sweep has not
+    reached :data:`_VENUES_UNSWEPT` of them by the end of the period, :data:`_VENUES_LATE` C or B
+    venues have missed their last visit by a few days, and :data:`_VENUES_NEVER` new A venues
+    were never inspected: about one venue in ten is overdue at the end of the period.
+    """
+    nv, n, c0, c1 = len(venues), cal.n, cal.c0, cal.c1
+    level = venues["risk_level"].to_numpy(str)
+    interval = grade_table()["interval_days"].reindex(level).to_numpy(np.int64)
+    # the rhythm: a first visit within one interval, then every 70-100 % of the interval
+    steps = int(n // max(1, int(0.7 * interval.min()))) + 2
+    gaps = np.floor(interval[:, None] * rng.uniform(0.7, 1.0, (nv, steps))).astype(np.int64)
+    first = np.floor(interval * rng.uniform(0.0, 1.0, nv)).astype(np.int64)
+    day = first[:, None] + np.cumsum(np.c_[np.zeros(nv, np.int64), gaps[:, :-1]], axis=1)
+    keep = day < n
+    # the campaign's venues: C first, then B, then A (ties at random)
+    rank = np.lexsort((rng.uniform(size=nv), interval))
+    n_camp = CAMPAIGN_FIGURES["venues_inspected"]
+    in_camp = np.zeros(nv, bool)
+    in_camp[rank[:n_camp]] = True
+    lapsed = np.flatnonzero(~in_camp)
+    lapsed = lapsed[rng.permutation(lapsed.size)]
+    never = lapsed[:_VENUES_NEVER]
+    swept = lapsed[_VENUES_NEVER + _VENUES_UNSWEPT :]  # the ones in between stay unswept
+    keep[lapsed] &= day[lapsed] < c0  # nothing in the campaign, nor after it (the sweep below)
+    keep[never] = False
+    # the October sweep: one visit each between the campaign's end and the period's end
+    sweep_day = rng.integers(c1 + 1, n, swept.size)
+    # a few C or B venues miss their last visit: overdue by some days at the end of the period
+    late = rng.choice(rank[: min(n_camp, nv)], _VENUES_LATE, replace=False)
+    late_by = rng.integers(1, 9, late.size)
+    keep[late] &= day[late] <= (n - 1 - interval[late] - late_by)[:, None]
+    vi, col = np.nonzero(keep)
+    v = np.concatenate([vi, swept])
+    d = np.concatenate([day[vi, col], sweep_day])
+    camp = (d >= c0) & (d <= c1)
+    if np.unique(v[camp]).size != n_camp:
+        msg = f"demo inspections: {np.unique(v[camp]).size} venues in the campaign, not {n_camp}"
+        raise RuntimeError(msg)
     insp_units = units.loc[units["kind"].isin(["police_car", "foot"]), "unit_id"].to_numpy()
-    camp_days = np.flatnonzero(cal.in_campaign)
-    out_days = np.flatnonzero(~cal.in_campaign)
-    # campaign: exactly 76 distinct venues, riskier ones more likely, some inspected repeatedly
-    w = (
-        venues["category"].map(_VENUE_WEIGHT).to_numpy()
-        * venues["risk_level"].map(_RISK_MULT).to_numpy()
-    )
-    w = np.where(venues["category"].eq("restaurant"), w * 0.6, w)
-    chosen = rng.choice(nv, CAMPAIGN_FIGURES["venues_inspected"], replace=False, p=w / w.sum())
-    repeats = 1 + rng.binomial(
-        2, np.where(venues["risk_level"].to_numpy()[chosen] == "high", 0.5, 0.15)
-    )
-    v_c = np.repeat(chosen, repeats)
-    d_c = rng.choice(camp_days, v_c.size)
-    # outside the campaign: routine inspections of any venue
-    n_o = int(out_days.size * 0.55)
-    v_o = rng.choice(nv, n_o, p=w / w.sum())
-    d_o = rng.choice(out_days, n_o)
-    v = np.concatenate([v_c, v_o])
-    d = np.concatenate([d_c, d_o])
     sec = cal.day_sec(d) + rng.integers(8 * 60, 23 * 60, v.size) * 60  # 08:00-22:59
     order = np.lexsort((v, sec))
     v, sec = v[order], sec[order]
-    risk = venues["risk_level"].to_numpy()[v]
-    p_fail = np.where(risk == "high", 0.12, np.where(risk == "medium", 0.05, 0.02))
-    p_rect = np.where(risk == "high", 0.4, np.where(risk == "medium", 0.25, 0.12))
+    risk = level[v]
+    p_fail = np.where(risk == "high", 0.04, np.where(risk == "medium", 0.02, 0.01))
+    p_rect = np.where(risk == "high", 0.12, np.where(risk == "medium", 0.08, 0.05))
     u = rng.uniform(size=v.size)
     result = np.where(u < p_fail, "fail", np.where(u < p_fail + p_rect, "rectify", "pass"))
-    findings = [_FINDINGS[r][int(rng.integers(len(_FINDINGS[r])))] for r in result]
+    pick = rng.integers(0, 1 << 30, v.size)
+    findings = [_FINDINGS[r][int(k) % len(_FINDINGS[r])] for r, k in zip(result, pick, strict=True)]
     follow = np.where(
         result == "pass", np.nan, (sec // _DAY + rng.integers(7, 16, v.size)) * _DAY + 18 * 3600
     )
@@ -1142,6 +1175,39 @@ def _hazards(rng: np.random.Generator, cal: _Cal, net: _Net, venues: pd.DataFram
     df.attrs["_x"], df.attrs["_y"] = x[order], y[order]
     df.attrs["_f"], df.attrs["_r"] = fsec[order], rect_sec[order]
     return df
+
+
+def _hazard_outcomes(rng: np.random.Generator, cal: _Cal, hazards: pd.DataFrame) -> pd.DataFrame:
+    """Rectify the hazards a real register would have closed by the end of the period.
+
+    Run after the incidents (a Generator of its own), so the incidents stay as they were: a
+    hazard found before the campaign and still open is rectified within 60-100 % of its deadline;
+    half of those found in the campaign and open at its end (never fewer than three left open)
+    are rectified in October; one found after the campaign is rectified after 30-120 % of its
+    deadline if that day has come. What stays open at the end of the period is days to weeks
+    old, a few of them past their deadline. The campaign's figures do not change.
+    """
+    hz = hazards.copy()
+    found = hz["found_at"]
+    f_day = ((found.dt.tz_localize(None) - cal.days[0]).dt.days).to_numpy(np.int64)
+    allowed = (hz["deadline"] - found).dt.total_seconds().to_numpy() / _DAY
+    open_ = hz["status"].ne("rectified").to_numpy()
+    pre = open_ & (f_day < cal.c0)
+    post = open_ & (f_day > cal.c1)
+    camp = np.flatnonzero(open_ & ~pre & ~post)
+    late = rng.choice(camp, max(0, min(camp.size // 2, camp.size - 3)), replace=False)
+    r_day = np.full(len(hz), -1, np.int64)
+    r_day[pre] = f_day[pre] + np.ceil(allowed[pre] * rng.uniform(0.6, 1.0, pre.sum()))
+    r_day[late] = rng.integers(cal.c1 + 1, cal.n, late.size)
+    after = f_day + np.ceil(allowed * rng.uniform(0.3, 1.2, len(hz))).astype(np.int64)
+    r_day = np.where(post & (after < cal.n), after, r_day)
+    done = r_day >= 0
+    sec = cal.day_sec(r_day[done]) + rng.integers(8 * 60, 23 * 60, done.sum()) * 60
+    rect = hz["rectified_at"].copy()
+    rect.loc[done] = _ts(sec).to_numpy()
+    hz["rectified_at"] = rect
+    hz.loc[done, "status"] = "rectified"
+    return hz
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1364,6 +1430,7 @@ def build_demo_city(seed: int = 7) -> dict[str, pd.DataFrame]:
     hazards = _hazards(rngs["hazards"], cal, net, venues)
     incidents = _incidents(rngs["incidents"], cal, net, venues, hazards)
     hazards.attrs = {}
+    hazards = _hazard_outcomes(np.random.default_rng([seed, 300]), cal, hazards)
 
     shifts_out = shifts.assign(
         start=_ts(shifts["_start"].to_numpy()), end=_ts(shifts["_end"].to_numpy())

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up Qingyun Patrol on a fresh Debian machine with Python 3.11 and run the app on the demo city.
-# Idempotent: a second run reuses the virtualenv. Listens on http://localhost:8501.
+# Idempotent: a second run reuses the virtualenv and the built demo store. Listens on
+# http://localhost:8501.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/_venv.sh
@@ -10,4 +11,7 @@ if ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq fonts-wqy-microhei >/dev/null
 fi
 ensure_venv requirements.txt
+# the demo city (in demo mode, on an empty store) is built here, with a progress bar, so that the
+# first visit opens at once; a built store is reused as it is
+.venv/bin/python -c 'from geo.services.demo import prepare_demo; print(prepare_demo(progress=True))'
 exec .venv/bin/streamlit run app.py --server.headless true --browser.gatherUsageStats false "$@"

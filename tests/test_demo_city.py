@@ -236,7 +236,7 @@ def test_shift_times(city):
 
 
 def test_make_samples_writes_small_readable_files(tmp_path, city):
-    from data.make_samples import BAD_ROWS, make_samples
+    from data.make_samples import BAD_ROWS, UNMAPPED_ROWS, make_samples
 
     sizes = make_samples(tmp_path)
     assert sum(sizes.values()) < 200_000
@@ -250,7 +250,8 @@ def test_make_samples_writes_small_readable_files(tmp_path, city):
     assert list(inc.columns)[:3] == ["警情编号", "报警时间", "警情类别"] and 30 <= len(inc) <= 50
     assert (tmp_path / "hazards_bad_rows.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     hz = pd.read_csv(tmp_path / "hazards_bad_rows.csv", encoding="utf-8-sig")
-    assert len(hz) == 12 and len(BAD_ROWS) == 3
+    assert len(hz) == 12 and sorted(BAD_ROWS) == [4, 11] and list(UNMAPPED_ROWS) == [8]
+    assert hz.loc[8 - 1, "category"] == "meteorite"
     assert hz.loc[3, "lat"] > 100  # row 4: swapped
     p = pd.read_csv(tmp_path / "pings_bd09.csv")
     assert 150 <= len(p) <= 250 and p["班次编号"].nunique() == 1
@@ -262,3 +263,65 @@ def test_make_samples_writes_small_readable_files(tmp_path, city):
 
     fc = json.loads((tmp_path / "areas.geojson").read_text(encoding="utf-8"))
     assert len(fc["features"]) == len(city["areas"])
+
+
+def _overdue_by_hand(city: dict[str, pd.DataFrame], day: str) -> pd.DataFrame:
+    """Each venue's last inspection up to the end of local ``day`` and its days overdue, with
+    the intervals written out (A 30, B 10, C 6 days by risk low/medium/high), not read from
+    geo.domain.venues."""
+    interval = city["venues"]["risk_level"].map({"low": 30, "medium": 10, "high": 6})
+    ins = city["inspections"]
+    ins = ins[ins["ts"].dt.date <= pd.Timestamp(day).date()]
+    last = ins.groupby("venue_id")["ts"].max().dt.date
+    v = city["venues"].assign(interval=interval, last=city["venues"]["venue_id"].map(last))
+    days_since = (pd.Timestamp(day) - pd.to_datetime(v["last"])).dt.days
+    v["overdue_days"] = days_since - v["interval"]
+    v["never"] = v["last"].isna()
+    v["overdue"] = v["never"] | (v["overdue_days"] > 0)
+    return v
+
+
+def test_about_one_venue_in_ten_is_overdue_at_the_end(city):
+    from data.demo_city import DUTY_NIGHT, PERIOD
+
+    assert PERIOD[1] == DUTY_NIGHT == "2022-10-31"
+    v = _overdue_by_hand(city, DUTY_NIGHT)
+    assert int(v["overdue"].sum()) == 12  # of 120: one in ten
+    assert int(v["never"].sum()) == 3  # new venues, never inspected
+    late = v.loc[v["overdue"] & ~v["never"]].sort_values("overdue_days", ascending=False)
+    # four grade-A venues the October sweep has not reached (last seen in June), five C or B
+    # venues a few days late
+    assert late["overdue_days"].tolist() == [120, 119, 109, 100, 12, 9, 8, 6, 6]
+    assert late["interval"].tolist() == [30, 30, 30, 30, 10, 10, 10, 6, 10]
+    # the rule of geo.domain.venues counts the same venues
+    from geo.domain.venues import venue_status
+
+    status = venue_status(city["venues"], city["inspections"], DUTY_NIGHT)
+    assert set(status.loc[status["overdue"], "venue_id"]) == set(v.loc[v["overdue"], "venue_id"])
+
+
+def test_inspections_follow_the_grades(city):
+    v = _overdue_by_hand(city, "2022-10-31")
+    ins = city["inspections"]
+    per_venue = ins.groupby("venue_id").size().reindex(v["venue_id"]).fillna(0).to_numpy()
+    # over the 214 days: C (every 6 days) > B (10) > A (30); the never inspected have none
+    by = pd.Series(per_venue, index=v["interval"].to_numpy()).groupby(level=0).median()
+    assert by[6] >= 214 / 6 and by[10] >= 214 / 10 and 0 < by[30] <= 214 / 30
+    assert (per_venue[v["never"].to_numpy()] == 0).all()
+    # most gaps between two inspections of a C or B venue are within its interval
+    ins = ins.assign(iv=ins["venue_id"].map(v.set_index("venue_id")["interval"]))
+    ins = ins.sort_values(["venue_id", "ts"])
+    gap = ins.groupby("venue_id")["ts"].diff().dt.days
+    cb = ins["iv"] < 30
+    assert (gap[cb].dropna() <= ins.loc[cb, "iv"][gap[cb].notna()]).mean() > 0.97
+
+
+def test_open_hazards_are_days_to_weeks_old(city):
+    hz = city["hazards"]
+    end = pd.Timestamp("2022-11-01", tz=TZ)
+    open_ = hz[hz["status"] != "rectified"]
+    age = (end - open_["found_at"]).dt.days
+    assert 8 <= len(open_) <= 20  # of 120
+    assert (age <= 90).all() and (age <= 30).mean() > 0.7
+    overdue = open_["deadline"] < end
+    assert 1 <= overdue.sum() <= 6  # some past the deadline: what the commander chases

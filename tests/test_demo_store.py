@@ -101,8 +101,10 @@ def test_readme_sample_imports_into_the_demo(demo_engine: sa.Engine, tmp_path) -
     }
     assert got["venues"].accepted == got["venues"].read == 15
     assert got["incidents"].accepted == got["incidents"].read
-    assert (got["hazards"].accepted, got["hazards"].rejected) == (9, 3)
-    assert sorted(got["hazards"].rejects["row"]) == [5, 9, 12]  # data rows 4, 8, 11
+    # data row 8's unknown category 'meteorite' is stored in "other" and listed, not rejected
+    assert (got["hazards"].accepted, got["hazards"].rejected) == (10, 2)
+    assert sorted(got["hazards"].rejects["row"]) == [5, 12]  # data rows 4, 11
+    assert got["hazards"].unmapped == {"meteorite": 1}
     assert got["pings"].accepted == got["pings"].read
     assert got["areas"].duplicates == got["areas"].read  # the demo's own areas
     # the GCJ-02 venues land within a metre of the demo venues they were derived from
@@ -208,3 +210,24 @@ def test_demo_hotspots_find_persistent_and_emerging_clusters(demo_engine: sa.Eng
     assert trends.get("persistent_hot", 0) > 0
     assert (hs["gi_bin"] == 3).sum() > 0
     assert len(hs) == 169  # every res-9 cell of the station, zero counts included
+
+
+def test_login_page_says_how_to_log_in_to_the_demo(new_app, monkeypatch) -> None:
+    """In demo mode the login form lists each demo user with its password; outside, nothing."""
+    from geo.i18n import t
+
+    monkeypatch.setenv("QY_DEMO", "1")
+    at = new_app(None)
+    shown = "\n".join(i.value for i in at.info)
+    assert t("auth.demo_hint", "zh-CN") in shown
+    for line in (
+        "管理员：用户名 `admin`，密码 `demo-admin-2022`",
+        "指挥员：用户名 `commander`，密码 `demo-commander-2022`",
+        "网格员：用户名 `grid03`，密码 `demo-grid-2022`",
+        "查看者：用户名 `viewer`，密码 `demo-viewer-2022`",
+    ):
+        assert f"- {line}" in shown
+    monkeypatch.setenv("QY_DEMO", "0")
+    at = new_app(None)
+    assert not any("demo-" in i.value for i in at.info)
+    assert at.text_input(key="login_user").value == ""  # still the login form, empty

@@ -6,6 +6,7 @@ app.py calls :func:`sidebar` once per run before the page; pages call :func:`fil
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "demo_banner",
     "engine",
     "filters",
+    "follows_period",
     "lang",
     "language_picker",
     "login_gate",
@@ -130,6 +132,19 @@ def _relabel() -> None:
             st.session_state[key] = st.session_state[key]
 
 
+def follows_period(key: str, end: str) -> str:
+    """Register the page's own date widget ``key`` as one that follows the period's last day
+    ``end`` (YYYY-MM-DD) until the user sets it, and return ``key``.
+
+    The date goes through session state (the widget takes no ``value``): the period's end when
+    the widget is new or still holds the date put there last; a date the user chose stays.
+    """
+    auto = f"{key}_auto"  # the date this function put in the widget last
+    if key not in st.session_state or st.session_state[key] == st.session_state.get(auto):
+        st.session_state[key] = st.session_state[auto] = dt.date.fromisoformat(end)
+    return key
+
+
 def language_picker() -> None:
     """The language switch (sidebar; shown on the login form too)."""
     if "lang" not in st.session_state:
@@ -220,8 +235,12 @@ def login_gate(paths: list[str] | None = None) -> access.Principal:
     error = st.session_state.get("login_error")
     if error:
         st.error(tr(f"auth.error.{error}"))
-    if get_settings().demo and is_demo(engine()):
-        st.caption(tr("auth.demo_hint"))
+    if get_settings().demo and is_demo(engine()):  # the demo users, listed in demo mode only
+        users = (
+            tr("auth.demo_user", user=n, password=p, role=tr(f"auth.role.{r}"))
+            for n, p, r, _areas in access.DEMO_USERS
+        )
+        st.info("\n".join([tr("auth.demo_hint"), "", *(f"- {u}" for u in users)]))
     st.stop()
     raise AssertionError  # st.stop() does not return
 

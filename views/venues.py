@@ -28,7 +28,8 @@ if cats:
     v = _map.cached(venues_svc.venue_status, f.end, area=f.area, categories=tuple(cats))
 status = v.status
 st.caption(ui.tr("ven.as_of", date=f.end) + " " + ui.tr("ven.rules"))
-_map.metrics({"n_total": v.total, "n_overdue": v.n_overdue, "n_follow": v.n_follow_up}, "ven.")
+counts = {"n_total": v.total, "n_overdue": v.n_overdue, "n_never": v.n_never}
+_map.metrics(counts | {"n_follow": v.n_follow_up}, "ven.")
 
 st.subheader(ui.tr("ven.map"))
 m = _map.base_map(f.area)
@@ -48,7 +49,7 @@ if len(status):
         colors={True: "#c92a2a", False: "#2b8a3e"},
         color_labels={True: ui.tr("ven.n_overdue"), False: ui.tr("ven.ok")},
     )
-_map.cell_panel(_map.show_map(m, key="ven_map"))
+_map.cell_panel(_map.show_map(m, key="ven_map"), hint="pg.point_hint")
 
 st.subheader(ui.tr("ven.overdue"), help=ui.tr("help.overdue_venue"))
 cols = _map.columns(
@@ -58,8 +59,11 @@ cols = _map.columns(
 enums = {"category": "venue", "risk_level": "risk", "last_result": "result"}
 if v.overdue.empty:
     st.success(ui.tr("ven.all_ok"))
-else:
-    _map.table(v.overdue, cols, enums=enums, height=300)
+else:  # a venue never inspected says so, and is due now
+    never = v.overdue["last_inspection"].isna()
+    when = v.overdue["last_inspection"].dt.strftime("%Y-%m-%d").where(~never, ui.tr("ven.never"))
+    due = v.overdue["due"].astype(object).where(~never, ui.tr("ven.due_now"))
+    _map.table(v.overdue.assign(last_inspection=when, due=due), cols, enums=enums, height=300)
 st.subheader(ui.tr("ven.table"))
 _map.table(status, {**cols, "inspections": "col.inspections"}, enums=enums, height=300)
 

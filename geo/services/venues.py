@@ -38,8 +38,9 @@ class VenueStatus:
         overdue first.
     overdue
         The rows of ``status`` overdue or owing a follow-up, most urgent first.
-    total, n_overdue, n_follow_up
-        Venues in ``status``; of them, overdue; of them, owing a follow-up inspection.
+    total, n_overdue, n_follow_up, n_never
+        Venues in ``status``; of them, overdue; of them, owing a follow-up inspection; of the
+        overdue, those never inspected.
     choices
         ``venue_id`` and ``label`` (``"name (venue_id)"``) of the venues in ``status``, the most
         recently inspected first (never inspected last): the venues whose history one may pick.
@@ -52,6 +53,7 @@ class VenueStatus:
     n_overdue: int
     n_follow_up: int
     choices: pd.DataFrame
+    n_never: int = 0
 
 
 def venue_status(
@@ -102,6 +104,7 @@ def venue_status(
         n_overdue=int(status["overdue"].sum()),
         n_follow_up=int(status["open_follow_up"].sum()),
         choices=choices,
+        n_never=int((status["overdue"] & status["last_inspection"].isna()).sum()),
     )
 
 
