@@ -9,10 +9,16 @@ the first admin from QY_ADMIN_USER/QY_ADMIN_PASSWORD and the demo users in demo 
 (geo.services.access.bootstrap), shows the login form until a user logs in, draws the shared sidebar
 filters and runs the chosen page among those the user's role may open. Run with
 ``streamlit run app.py``.
+
+Nothing internal reaches the screen: the store's address is shown to the admin on the Admin page
+only, and an error in a page shows a plain message in the user's language while its traceback
+goes to the log (``client.showErrorDetails = "none"`` in .streamlit/config.toml covers what fails
+outside this frame).
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -25,6 +31,7 @@ from geo.services.demo import load_demo
 from views import _common as ui
 
 ROOT = Path(__file__).resolve().parent
+log = logging.getLogger("qingyun.app")
 
 st.set_page_config(
     page_title="青云巡防 Qingyun Patrol",
@@ -66,10 +73,15 @@ nav = st.navigation(
         if principal.may(key.removeprefix("page."))
     ]
 )
-st.sidebar.caption(ui.tr("app.title") + " · " + engine.url.render_as_string(hide_password=True))
+st.sidebar.caption(ui.tr("app.title"))
 try:
     nav.run()
 except sa.exc.OperationalError as e:  # SQLite: an import held the write lock past the wait
     if not services.is_locked(e):
-        raise
-    st.warning(ui.tr("app.store_busy"))
+        log.exception("page %s failed", nav.url_path)
+        st.error(ui.tr("app.error"))
+    else:
+        st.warning(ui.tr("app.store_busy"))
+except Exception:  # the traceback to the log, a plain message on the screen
+    log.exception("page %s failed", nav.url_path)
+    st.error(ui.tr("app.error"))

@@ -77,7 +77,9 @@ class OfflineMap(folium.Map):
 
 
 class _MapSetup(MacroElement):
-    """Attribution prefix without an external link; the plain background for tile-less maps."""
+    """Attribution prefix without an external link; the plain background for tile-less maps;
+    the metric scale bar (folium's ``control_scale`` draws Leaflet's default, which adds feet
+    and miles)."""
 
     _template = Template("""
         {% macro header(this, kwargs) %}
@@ -86,6 +88,8 @@ class _MapSetup(MacroElement):
         {% endmacro %}
         {% macro script(this, kwargs) %}
             {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix }});
+            {% if this.scale_bar %}L.control.scale({imperial: false, metric: true})
+                .addTo({{ this._parent.get_name() }});{% endif %}
             {% if this.bounds %}{{ this._parent.get_name() }}.fitBounds({{ this.bounds }},
                 {animate: false, maxZoom: 16, padding: [12, 12]});{% endif %}
         {% endmacro %}
@@ -97,9 +101,11 @@ class _MapSetup(MacroElement):
         background: str | None,
         prefix: str = "Leaflet",
         bounds: list[list[float]] | None = None,
+        scale_bar: bool = False,
     ) -> None:
         super().__init__()
         self._name = "QyMapSetup"
+        self.scale_bar = scale_bar
         self.background = background
         self.prefix = script_json(prefix)
         self.bounds = script_json(bounds) if bounds else None
@@ -203,7 +209,7 @@ def new_map(
         zoom_start=int(zoom),
         tiles=None,
         prefer_canvas=True,
-        control_scale=scale_bar,
+        control_scale=False,  # metric only: drawn by _MapSetup
         height=height,
         width=width,
         maxZoom=max_zoom,
@@ -222,7 +228,11 @@ def new_map(
         fit = [[float(s), float(w)], [float(n), float(e)]]
     # fitted without animation, so the first draw of every layer is already the final view
     m.add_child(
-        _MapSetup(background=BLANK_BACKGROUND if tiles.lower() == "none" else None, bounds=fit)
+        _MapSetup(
+            background=BLANK_BACKGROUND if tiles.lower() == "none" else None,
+            bounds=fit,
+            scale_bar=scale_bar,
+        )
     )
     return m
 

@@ -4,18 +4,27 @@ log's filter row."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from geo.i18n import STRINGS
 from geo.services import access
 from views import _common as ui
 from views import _map
 
-__all__ = ["area_picker", "filtered_log", "new_password", "role_picker", "submit"]
+__all__ = [
+    "area_picker",
+    "detail_words",
+    "filtered_log",
+    "new_password",
+    "role_picker",
+    "submit",
+]
 
 
 def role_picker(key: str) -> str:
@@ -97,3 +106,35 @@ def filtered_log(engine: sa.Engine, names: list[str]) -> pd.DataFrame:
         end=end.isoformat() if end else None,
         text=text.strip() or None,
     )
+
+
+def _value_words(key: str, value: Any) -> str:
+    """One value of an audit detail in the user's words (codes by their labels)."""
+    if isinstance(value, bool):
+        return ui.tr("pg.yes" if value else "pg.no")
+    if isinstance(value, list | tuple):
+        return ", ".join(_value_words(key, v) for v in value) or "—"
+    if value is None or value == "":
+        return "—"
+    for prefix in {"role": ("auth.role.",), "kind": ("kind.", "audit.kind.")}.get(key, ()):
+        if f"{prefix}{value}" in STRINGS:
+            return ui.tr(f"{prefix}{value}")
+    if key == "format":
+        return str(value).upper()
+    return str(value)
+
+
+def detail_words(text: object) -> str:
+    """An audit event's detail (JSON) as "label: value" pairs in the user's language; keys
+    without a label stay as they are."""
+    try:
+        detail = json.loads(str(text)) if text else {}
+    except ValueError:
+        return str(text)
+    if not isinstance(detail, dict) or not detail:
+        return "—"
+    parts = []
+    for key, value in detail.items():
+        label = ui.tr(f"audit.key.{key}") if f"audit.key.{key}" in STRINGS else key
+        parts.append(f"{label}: {_value_words(key, value)}")
+    return ui.tr("app.list_sep").join(parts)

@@ -48,33 +48,40 @@ R = TypeVar("R")
 
 # --------------------------------------------------------------------------------------------
 # Cached service calls: keyed by the store URL (a test store and the app store never share
-# entries), the service, the logged-in user (role and areas) and the filter values.
+# entries), the service, the logged-in user's role and areas (not the name: every user of the
+# same role and areas reads the same, so one user's work serves the next) and the filter values.
 
 
 @st.cache_data(ttl=300, show_spinner=False)
 def _cached_call(
     url: str,
     name: str,
-    scope: services.Principal,
+    role: str,
+    areas: tuple[str, ...] | None,
     args: tuple[Any, ...],
     kwargs: tuple[tuple[str, Any], ...],
     _fn: Callable[..., Any],
+    _who: services.Principal,
 ) -> Any:
-    return _fn(services.connect(url), scope, *args, **dict(kwargs))
+    return _fn(services.connect(url), _who, *args, **dict(kwargs))
 
 
 def cached(
     fn: Callable[Concatenate[sa.Engine, services.Reader, P], R], *args: P.args, **kwargs: P.kwargs
 ) -> R:
-    """``fn(engine, user, *args, **kwargs)`` for a service, cached on its arguments for the
-    logged-in user (mypy checks the arguments against the service's own signature)."""
+    """``fn(engine, user, *args, **kwargs)`` for a service, cached on its arguments and the
+    logged-in user's role and areas (shared by the users of the same role and areas; mypy checks
+    the arguments against the service's own signature)."""
+    who = ui.scope()
     result: R = _cached_call(
         get_settings().database_url,
         f"{fn.__module__}.{fn.__qualname__}",
-        ui.scope(),
+        who.role,
+        None if who.areas is None else tuple(sorted(who.areas)),
         args,
         tuple(sorted(kwargs.items())),
         fn,
+        who,
     )
     return result
 
@@ -127,8 +134,14 @@ def table(
     height: int | None = None,
     key: str | None = None,
 ) -> None:
-    """Show ``frame`` with translated headers (``{column: string key}``) and enum labels."""
+    """Show ``frame`` with translated headers (``{column: string key}``) and enum labels.
+
+    A column named in both languages (``place`` beside ``place_en``) shows its English names in
+    English.
+    """
     shown = frame[list(columns)].copy()
+    if ui.lang() == "en":
+        shown = shown.assign(**{c: frame[f"{c}_en"] for c in columns if f"{c}_en" in frame})
     for col, group in (enums or {}).items():
         if col in shown:
             shown[col] = shown[col].map(lambda v, g=group: label(g, v))
@@ -292,25 +305,30 @@ def _listing(title: str, frame: pd.DataFrame, cols: dict[str, str], **kwargs: An
     table_or(frame, cols, "cell.none", **kwargs)
 
 
-def cell_panel(cell: int | None) -> None:
-    """Show what is in ``cell`` over the filters' period; a hint when nothing is chosen."""
+def cell_panel(cell: int | None, *, hint: str = "pg.map_hint") -> None:
+    """Show what is in ``cell`` over the filters' period; the hint ``hint`` (a string key: click
+    a hexagon, or ``pg.point_hint`` on a map of points) when nothing is chosen."""
     if cell is None:
-        st.caption(ui.tr("pg.map_hint"))
+        st.caption(ui.tr(hint))
         return
     f = ui.filters()
     d = details(cell)
-    st.subheader(ui.tr("cell.title", h3=d["h3"]))
-    st.caption(ui.tr("cell.period", start=f.start, end=f.end, night=f.night))
+    st.subheader(ui.tr("cell.title_place", place=d["place_en" if ui.lang() == "en" else "place"]))
+    st.caption(
+        ui.tr("cell.period", start=f.start, end=f.end, night=f.night)
+        + " · "
+        + ui.tr("cell.cell_id", h3=d["h3"])
+    )
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(ui.tr("cell.incidents"), len(d["incidents"]))
     c2.metric(ui.tr("cell.dwell"), f"{d['dwell_min']:.1f}")
     c3.metric(ui.tr("cell.nights"), d["nights"])
     c4.metric(ui.tr("cell.stops"), d["stops"])
-    last = d["last_visit"]
+    last, shape = d["last_visit"], "%Y-%m-%d" if d.get("visit_date_only") else "%Y-%m-%d %H:%M"
     st.caption(
-        ui.tr("cell.last_visit", when=pd.Timestamp(last).strftime("%Y-%m-%d %H:%M"))
+        ui.tr("cell.last_visit", when=pd.Timestamp(last).strftime(shape))
         if last is not None and not pd.isna(last)
-        else ui.tr("cell.never")
+        else ui.tr("cell.withheld" if d.get("withheld") else "cell.never")
     )
     left, right = st.columns(2)
     with left:

@@ -35,15 +35,25 @@ def units_editor(units: pd.DataFrame) -> pd.DataFrame:
                 options=list(routing.PLAN_KINDS),
                 required=True,
                 default="police_car",
+                format_func=_map.formatter("unit"),
             ),
             "start_h": st.column_config.NumberColumn(
-                "+h", min_value=0.0, max_value=24.0, step=0.25, default=0.0
+                ui.tr("plan.col.start_h"),
+                help=ui.tr("plan.col.start_h_help"),
+                min_value=0.0,
+                max_value=24.0,
+                step=0.25,
+                default=0.0,
             ),
             "shift_h": st.column_config.NumberColumn(
-                ui.tr("plan.col.shift") + " (h)", min_value=0.5, max_value=24.0, step=0.5
+                ui.tr("plan.col.shift_h"), min_value=0.5, max_value=24.0, step=0.5
             ),
-            "lat": st.column_config.NumberColumn("lat", format="%.6f", required=True),
-            "lng": st.column_config.NumberColumn("lng", format="%.6f", required=True),
+            "lat": st.column_config.NumberColumn(
+                ui.tr("plan.col.lat"), format="%.6f", required=True
+            ),
+            "lng": st.column_config.NumberColumn(
+                ui.tr("plan.col.lng"), format="%.6f", required=True
+            ),
         },
     )
 
@@ -66,7 +76,9 @@ def plan_form() -> tuple[bool, dict[str, Any]]:
         must = st.text_input(ui.tr("plan.must"), key="plan_must")
         avoid = st.text_input(ui.tr("plan.avoid"), key="plan_avoid")
         e1, e2, e3 = st.columns([1, 1, 2])
-        randomise = e1.checkbox(ui.tr("plan.randomise"), key="plan_random")
+        randomise = e1.checkbox(
+            ui.tr("plan.randomise"), key="plan_random", help=ui.tr("plan.randomise_help")
+        )
         seed = e2.number_input(ui.tr("plan.seed"), 0, 10**6, 1, key="plan_seed")
         network = e3.text_input(ui.tr("plan.network"), key="plan_network")
         go = st.form_submit_button(ui.tr("plan.run"), type="primary", key="plan_go")
@@ -143,8 +155,8 @@ def table(frame: pd.DataFrame, spec: str, coded: str | None = None, **kwargs: An
     """``frame`` as a table unless it is empty: headers ``plan.col.<name>`` from ``spec`` (see
     :func:`views._map.columns`), the codes of the column ``coded`` as ``plan.<coded>.<code>``."""
     if len(frame):
-        if coded:
-            frame = frame.assign(
-                **{coded: frame[coded].map(_map.formatter(prefix=f"plan.{coded}."))}
-            )
+        if coded:  # unit kinds by the units' words (v.unit), a stop's status as plan.status.
+            prefix = None if coded == "kind" else f"plan.{coded}."
+            fmt = _map.formatter("unit", prefix=prefix)
+            frame = frame.assign(**{coded: frame[coded].map(fmt)})
         _map.table(frame, _map.columns(spec, "plan.col."), **kwargs)

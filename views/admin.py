@@ -19,6 +19,7 @@ ui.require("admin")
 ui.demo_banner()
 st.title(ui.tr("page.admin"))
 engine = ui.engine()
+st.caption(ui.tr("admin.store", url=md_escape(engine.url.render_as_string(hide_password=True))))
 me = ui.user()
 
 # ---------------------------------------------------------------------------- users
@@ -79,7 +80,8 @@ st.caption(ui.tr("admin.audit_help"))
 log = _admin.filtered_log(engine, names)
 st.caption(ui.tr("admin.n_events", n=len(log)))
 log = log.assign(
-    action=log["action"].map(lambda a: ui.tr(f"audit.{a}") if a in access.ACTIONS else a)
+    action=log["action"].map(lambda a: ui.tr(f"audit.{a}") if a in access.ACTIONS else a),
+    detail=log["detail"].map(_admin.detail_words),
 )
 cols = _map.columns("ts=when user_name=user action what rows detail")
 _map.table(log, cols, height=420, key="admin_audit")

@@ -5,8 +5,6 @@ A viewer sees the dwell cells only: no units, tracks or per-shift breaks (the st
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from geo.domain import schema
@@ -26,8 +24,8 @@ kinds = c1.multiselect(
     format_func=_map.formatter("unit"),
     placeholder=ui.tr("pg.all"),
 )
-night = c2.date_input(
-    ui.tr("cov.night"), value=dt.date.fromisoformat(f.end), key="cov_night", disabled=not tracks_ok
+night = c2.date_input(  # follows the period's end until the user picks a night
+    ui.tr("cov.night"), key=ui.follows_period("cov_night", f.end), disabled=not tracks_ok
 )
 dwell = _map.loaded(
     coverage.dwell_map,

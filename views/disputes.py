@@ -64,7 +64,7 @@ else:
         st.caption(ui.tr("dsp.hot_summary", n=hot.count, hot=hot.hot))
         name = ui.tr(f"dsp.layer.{layer}")
         _hotspots.draw_cells(m, hot, name=name, count_label=ui.tr("col.count"))
-_map.cell_panel(_map.show_map(m, key="dsp_map"))
+_map.cell_panel(_map.show_map(m, key="dsp_map"), hint="pg.point_hint")
 
 st.subheader(ui.tr("dsp.by_grid"))
 _disputes.rate_tables(

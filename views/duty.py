@@ -3,8 +3,6 @@ tonight, the venue inspection schedule, the grid assessment. Logic: geo.services
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from geo.services import circles, duty
@@ -14,7 +12,7 @@ from views import _duty, _map
 ui.demo_banner()
 st.title(ui.tr("page.duty"))
 f = ui.filters()
-night = st.date_input(ui.tr("duty.night"), value=dt.date.fromisoformat(f.end), key="duty_night")
+night = st.date_input(ui.tr("duty.night"), key=ui.follows_period("duty_night", f.end))
 d = _map.loaded(duty.night_shown, night.isoformat(), window=f.night, area=f.area)
 
 # ---------------------------------------------------------------- key points of the night
@@ -52,7 +50,7 @@ kind = k.selectbox(
     ui.tr("duty.kind"),
     ["police_car", "e_bike", "foot"],
     key=ui.relabelled("duty_kind"),
-    format_func=_map.formatter(prefix="plan.kind."),
+    format_func=_map.formatter("unit"),
 )
 at = at_time.isoformat() if with_units else None
 r = _map.cached(circles.response_circles, area=f.area, res=f.res, kind=kind, at=at)
@@ -65,7 +63,8 @@ _map.table_or(r["outside"], _duty.cols(spec), "duty.all_inside", enums=enums, ke
 
 with st.form("duty_opt"):
     st.markdown("**" + ui.tr("duty.optimise") + "**")
-    n = st.number_input(ui.tr("duty.n_units"), 1, 20, r["n_default"], key="duty_n")
+    top = max(20, r["n_default"])  # a district has more posts than a station
+    n = st.number_input(ui.tr("duty.n_units"), 1, top, r["n_default"], key="duty_n")
     go = st.form_submit_button(ui.tr("duty.optimise_run"), key="duty_go")
 if go:
     o = _map.cached(
@@ -74,8 +73,8 @@ if go:
     got = {"n": o["n"], "posts": o["posts_covered"], "posts_sites": o["posts_sites_inside"]}
     got |= {"covered": o["covered"], "total": o["total"], "sites": o["sites_inside"]}
     st.success(ui.tr("duty.optimise_result", **got))
-    points = o["points"][["id", "lat", "lng"]].rename(columns={"id": ui.tr("col.h3")})
-    st.dataframe(points, hide_index=True, key="duty_points")
+    heads = {"place": "col.named_place", "lat": "data.lat", "lng": "data.lng"}
+    _map.table(o["points"], heads | {"cell_id": "col.cell_id"}, key="duty_points")
 
 # ---------------------------------------------------------------- venues and grids
 st.subheader(ui.tr("duty.schedule"), help=ui.tr("help.overdue_venue"))
@@ -85,6 +84,6 @@ spec = "col.name col.category grade required done next_due col.overdue_days stat
 enums = {"category": "venue", "status": "vsched"}
 _map.table(sched, _duty.cols(spec), enums=enums, height=260, key="duty_sched")
 st.subheader(ui.tr("duty.grid"))
-grid = _map.cached(duty.grid_percent, f.start, f.end, window=f.night)
+grid = _map.cached(duty.grid_percent, f.start, f.end, window=f.night, area=f.area)
 spec = "col.name owner checkin_rate hazard_rate inspection_rate dispute_rate score"
 _map.table(grid, _duty.cols(spec), key="duty_grid")

@@ -63,7 +63,7 @@ if len(table):
         colors={"open": "#c92a2a", "rectifying": "#e8590c", "rectified": "#2b8a3e"},
         color_labels={k: _map.label("hstatus", k) for k in ("open", "rectifying", "rectified")},
     )
-_map.cell_panel(_map.show_map(m, key="haz_map"))
+_map.cell_panel(_map.show_map(m, key="haz_map"), hint="pg.point_hint")
 
 st.subheader(ui.tr("haz.table"))
 if st.toggle(ui.tr("haz.only_overdue"), key="haz_overdue"):

@@ -35,13 +35,7 @@ tiles, tiles_url, token = _settings.basemap(current)
 
 st.subheader(ui.tr("settings.weights"))
 st.caption(ui.tr("settings.weights_help"))
-weights = st.data_editor(
-    settings.risk_weights(engine),
-    hide_index=True,
-    key="set_weights",
-    disabled=["factor"],
-    num_rows="fixed",
-)
+weights = _settings.weights_editor(engine)
 dispute_days = st.number_input(
     ui.tr("settings.dispute_days"),
     min_value=1,

@@ -49,7 +49,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "盘查人员{people_checked}人，检查场所{venues_inspected}个，巡查重点部位{site_patrols}处（次），"
         "排查整改各类安全隐患{hazards_rectified}处。",
         "en": "Since the {campaign} began, police and auxiliary officers have been deployed "
-        "{police_aux} person-times and volunteers (群防群治) mobilised {volunteers} "
+        "{police_aux} person-times and community volunteers mobilised {volunteers} "
         "person-times; {people_checked} people were checked, {venues_inspected} venues "
         "inspected, key sites patrolled {site_patrols} times, and {hazards_rectified} "
         "safety hazards found and rectified.",
@@ -59,7 +59,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "盘查人员{people_checked}人，检查场所{venues_inspected}个，巡查重点部位{site_patrols}处（次），"
         "排查整改各类安全隐患{hazards_rectified}处。",
         "en": "From {start} to {end}, police and auxiliary officers were deployed {police_aux} "
-        "person-times and volunteers (群防群治) mobilised {volunteers} person-times; "
+        "person-times and community volunteers mobilised {volunteers} person-times; "
         "{people_checked} people were checked, {venues_inspected} venues inspected, key "
         "sites patrolled {site_patrols} times, and {hazards_rectified} safety hazards found "
         "and rectified.",

@@ -22,6 +22,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The store is busy storing an import and this change could not wait "
         "for it: nothing was saved. Try again once the import has ended.",
     },
+    "app.error": {
+        "zh-CN": "本页出现错误，未能显示。请刷新重试；若仍出错，请联系系统管理员（错误详情已记入日志）。",
+        "en": "This page ran into an error and could not be shown. Reload to try again; if it "
+        "happens again, tell your administrator (the details are in the log).",
+    },
+    "admin.store": {"zh-CN": "数据库：{url}", "en": "Store: {url}"},
     "app.building_demo": {
         "zh-CN": "首次启动：正在生成演示辖区数据（约半分钟）……",
         "en": "First start: building the demo jurisdiction (about half a minute)...",

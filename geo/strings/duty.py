@@ -130,30 +130,117 @@ STRINGS: dict[str, dict[str, str]] = {
     **_enum(
         "dstat",
         {
-            "done": ("完成", "done"),
-            "late": ("超时", "late"),
-            "missed": ("漏巡", "missed"),
-            "pending": ("待巡", "pending"),
-            "none": ("不作要求", "not required"),
+            "done": ("完成", "Done"),
+            "late": ("超时", "Late"),
+            "missed": ("漏巡", "Missed"),
+            "pending": ("待巡", "Pending"),
+            "none": ("不作要求", "Not required"),
         },
     ),
     **_enum(
         "vsched",
         {
-            "overdue": ("超期未检", "overdue"),
-            "complete": ("已完成", "complete"),
-            "on_schedule": ("按计划", "on schedule"),
-            "none": ("不作要求", "none"),
+            "overdue": ("超期未检", "Overdue"),
+            "complete": ("已完成", "Complete"),
+            "on_schedule": ("按计划", "On schedule"),
+            "none": ("不作要求", "Not required"),
         },
     ),
+    # the duty rules tables of the Settings page: headers, codes and the default rules' sources
+    "duty.rcol.target": {"zh-CN": "部位类别或部位", "en": "Site category or site"},
+    "duty.rcol.visits": {"zh-CN": "到访次数", "en": "Visits"},
+    "duty.rcol.per": {"zh-CN": "每", "en": "Per"},
+    "duty.rcol.radius_m": {"zh-CN": "电子围栏半径（米）", "en": "Geofence radius (m)"},
+    "duty.rcol.min_dwell_s": {"zh-CN": "最短停留（秒）", "en": "Shortest stay (s)"},
+    "duty.rcol.source": {"zh-CN": "依据", "en": "Basis"},
+    "duty.rcol.grade": {"zh-CN": "场所等级", "en": "Venue grade"},
+    "duty.rcol.risk_level": {"zh-CN": "风险等级", "en": "Risk level"},
+    "duty.rcol.per_month": {"zh-CN": "每月检查（次）", "en": "Inspections a month"},
+    "duty.rcol.minutes": {"zh-CN": "到达时限（分钟）", "en": "Reach within (min)"},
+    "duty.rcol.targets": {"zh-CN": "适用部位", "en": "Applies to"},
+    "duty.per.night": {"zh-CN": "夜", "en": "Night"},
+    "duty.per.shift": {"zh-CN": "班次", "en": "Shift"},
+    "duty.tier_target.all": {"zh-CN": "辖区其余地方", "en": "The rest of the jurisdiction"},
+    "duty.tier_target.high_risk": {
+        "zh-CN": "高风险区域（前10%）",
+        "en": "Riskiest cells (top 10%)",
+    },
+    **{
+        f"duty.src.sites.{target}": {
+            "zh-CN": "勤务规范：必巡点每晚到访规定次数（派出所默认值，以本局勤务规范为准）" + zh,
+            "en": "Duty norm: key points visited a set number of times each night (station "
+            "default; check against the bureau's duty rules)" + en,
+        }
+        for target, zh, en in (
+            ("bank", "；银行：押运与自助银行时段", "; banks: cash-in-transit and ATM hours"),
+            ("hub", "；交通枢纽：末班公交与列车", "; hubs: last buses and trains"),
+            ("market", "", ""),
+            ("mall", "", ""),
+            ("hospital", "", ""),
+            (
+                "school",
+                "；学校：白天有护学岗，夜间巡一次",
+                "; schools: school-gate guards cover the day, the night needs one pass",
+            ),
+        )
+    },
+    "duty.src.sites.government": {
+        "zh-CN": "派出所默认：纳入巡逻，不作为必巡点",
+        "en": "Station default: patrolled, not a key point",
+    },
+    "duty.src.sites.post": {
+        "zh-CN": "屯警点是巡逻单元驻守的位置，不是到访点",
+        "en": "Posts are where units stand, not a point to visit",
+    },
+    "duty.src.venues.A": {
+        "zh-CN": "分级分类检查：A 级每月至少一次",
+        "en": "Graded inspections: grade A at least once a month",
+    },
+    "duty.src.venues.B": {
+        "zh-CN": "分级分类检查：B 级每月三次",
+        "en": "Graded inspections: grade B three times a month",
+    },
+    "duty.src.venues.C": {
+        "zh-CN": "分级分类检查：C 级每月五次",
+        "en": "Graded inspections: grade C five times a month",
+    },
+    "duty.src.tiers.1": {
+        "zh-CN": "1、3、5分钟快速反应圈：交通枢纽和派出所 1 分钟内到达",
+        "en": "1-3-5 minute response circles: hubs and stations within 1 minute",
+    },
+    "duty.src.tiers.3": {
+        "zh-CN": "1、3、5分钟快速反应圈：银行、学校、商场 3 分钟内到达；风险最高的区域（前10%）同此（派出所默认值）",
+        "en": "1-3-5 minute response circles: banks, schools and malls within 3 minutes; the "
+        "riskiest cells (top 10%) held to the same tier (station default)",
+    },
+    "duty.src.tiers.5": {
+        "zh-CN": "1、3、5分钟快速反应圈：辖区其余地方 5 分钟内到达",
+        "en": "1-3-5 minute response circles: the rest of the jurisdiction within 5 minutes",
+    },
+    # the alerts' "what" for kinds that name no category, and their details
+    "alerts.what.long_stop": {"zh-CN": "停留", "en": "Stop"},
+    "alerts.what.hot_cell": {"zh-CN": "高风险区域", "en": "High-risk cell"},
+    "alerts.d.missed": {
+        "zh-CN": "漏巡 {missed}/{required} 次",
+        "en": "{missed} of {required} visits missed",
+    },
+    "alerts.d.stop": {"zh-CN": "停留 {minutes} 分钟", "en": "{minutes} min stopped"},
+    "alerts.d.risk": {
+        "zh-CN": "风险 {risk} 起/周",
+        "en": "Risk {risk} incidents/week",
+    },
+    "alerts.d.venue": {
+        "zh-CN": "本月已检 {done}/{required} 次（{grade} 级）",
+        "en": "{done} of {required} inspections this month (grade {grade})",
+    },
     **_enum(
         "alert",
         {
-            "long_stop": ("长时间停留（非屯警点）", "long stop outside a post"),
-            "missed_point": ("必巡点漏巡", "key point missed"),
-            "hot_cell": ("高风险区域久未巡逻", "hot cell not patrolled"),
-            "venue_overdue": ("场所超期未检", "venue overdue for inspection"),
-            "hazard_overdue": ("隐患整改逾期", "hazard past deadline"),
+            "long_stop": ("长时间停留（非屯警点）", "Long stop outside a post"),
+            "missed_point": ("必巡点漏巡", "Key point missed"),
+            "hot_cell": ("高风险区域久未巡逻", "Hot cell not patrolled"),
+            "venue_overdue": ("场所超期未检", "Venue overdue for inspection"),
+            "hazard_overdue": ("隐患整改逾期", "Hazard past deadline"),
         },
     ),
 }

@@ -22,11 +22,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh-CN": "点击地图上的六边形查看详情。",
         "en": "Click a hexagon on the map to see its details.",
     },
+    "pg.point_hint": {
+        "zh-CN": "点击地图上的点查看详情。",
+        "en": "Click a point on the map to see its details.",
+    },
     "pg.layers_missing": {
         "zh-CN": "地图图层模块尚未就绪，暂时只显示表格。",
         "en": "The map layers are not ready yet; tables only for now.",
     },
     "pg.all": {"zh-CN": "全部", "en": "All"},
+    "pg.yes": {"zh-CN": "是", "en": "Yes"},
+    "pg.no": {"zh-CN": "否", "en": "No"},
     "pg.choose": {"zh-CN": "请选择", "en": "Choose"},
     "pg.period": {"zh-CN": "{start} 至 {end}", "en": "{start} to {end}"},
     "pg.download_csv": {"zh-CN": "下载 CSV", "en": "Download CSV"},
@@ -44,13 +50,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "cell.nights": {"zh-CN": "有巡逻的夜数", "en": "Nights patrolled"},
     "cell.stops": {"zh-CN": "停留次数", "en": "Stops"},
     "cell.last_visit": {"zh-CN": "最近巡逻：{when}", "en": "Last patrolled: {when}"},
+    "cell.withheld": {
+        "zh-CN": "巡逻的班次太少，不予显示（防止还原巡逻路线）。",
+        "en": "Patrolled by too few shifts to show (so that no route can be rebuilt).",
+    },
     "cell.never": {"zh-CN": "时段内无巡逻", "en": "Not patrolled in the period"},
     "cell.by_category": {"zh-CN": "警情类别", "en": "Incidents by category"},
     "cell.by_unit": {"zh-CN": "按巡逻方式", "en": "By unit kind"},
     "cell.venues": {"zh-CN": "场所", "en": "Venues"},
     "cell.hazards": {"zh-CN": "安全隐患", "en": "Hazards"},
     "cell.sites": {"zh-CN": "重点部位", "en": "Key sites"},
-    "cell.none": {"zh-CN": "无", "en": "None"},
+    "cell.none": {"zh-CN": "无", "en": "Nothing here"},
     "cell.outside": {
         "zh-CN": "该位置不在可查看的辖区内。",
         "en": "That spot is outside the areas you may see.",
@@ -184,7 +194,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "fig.shifts": {"zh-CN": "巡逻班次", "en": "Patrol shifts"},
     "fig.police_aux": {
         "zh-CN": "投入警力（民警+辅警，人次）",
-        "en": "Police + auxiliaries (person-times)",
+        "en": "Officers (person-times)",  # police and auxiliaries; fits its card
     },
     "fig.volunteers": {"zh-CN": "群防群治力量（人次）", "en": "Volunteers (person-times)"},
     "fig.people_checked": {"zh-CN": "盘查人员", "en": "People checked"},
@@ -283,6 +293,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "ven.category": {"zh-CN": "场所类别", "en": "Venue categories"},
     "ven.n_overdue": {"zh-CN": "超期未检", "en": "Overdue"},
     "ven.n_follow": {"zh-CN": "待复查", "en": "Follow-up owed"},
+    "ven.n_never": {"zh-CN": "从未检查", "en": "Never inspected"},
+    "ven.never": {"zh-CN": "从未检查", "en": "Never inspected"},
+    "ven.due_now": {"zh-CN": "应立即检查", "en": "Due now"},
     "ven.ok": {"zh-CN": "按期检查", "en": "Up to date"},
     "ven.n_total": {"zh-CN": "场所总数", "en": "Venues"},
     "ven.all_ok": {
@@ -373,6 +386,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "nursing_home": ("养老机构", "Nursing home"),
             "bathhouse": ("洗浴场所", "Bathhouse"),
             "restaurant": ("餐饮", "Restaurant"),
+            "other": ("其他", "Other"),
         },
     ),
     **_enum(
@@ -385,7 +399,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "hospital": ("医院", "Hospital"),
             "mall": ("商场", "Mall"),
             "government": ("党政机关", "Government"),
-            "post": ("物流寄递", "Post and parcels"),
+            "post": ("警务站（屯警点）", "Police post"),
         },
     ),
     **_enum(
@@ -422,6 +436,7 @@ STRINGS: dict[str, dict[str, str]] = {
         {
             "police_car": ("警车巡逻", "Police car"),
             "foot": ("步巡", "Foot patrol"),
+            "e_bike": ("电动车巡逻", "E-bike patrol"),
             "auxiliary": ("辅警巡逻", "Auxiliary"),
             "volunteer": ("群防群治", "Volunteers"),
             "unknown": ("未知", "Unknown"),
