@@ -57,3 +57,11 @@ def test_plan_page_makes_saves_and_checks_a_plan(app: AppTest, demo_db_url: str,
     assert sum(len(u["stops"]) for u in plan["units"]) > 0
     units_metric = next(m for m in app.metric if m.label == t("plan.m.units", lang))
     assert units_metric.value == str(len(rostered))
+    # plan against actual follows the plan just made, not the one picked before
+    assert app.selectbox(key="plan_pick").value == pid
+    app.button(key="plan_go").click().run()
+    assert not app.exception, app.exception
+    saved = plan_svc.list_plans(store.connect(demo_db_url), "all")
+    newest = (set(saved["plan_id"]) - {pid}).pop()
+    assert app.selectbox(key="plan_pick").value == newest
+    assert t("plan.saved", lang, plan_id=newest) in _texts(app)

@@ -119,6 +119,12 @@ def test_every_page_runs(sparse: str, page: str, monkeypatch: pytest.MonkeyPatch
         assert not at.exception, (page, lang, at.exception)
         assert not at.error, (page, lang, [e.value for e in at.error])
         assert t(f"page.{page}", lang) in "\n".join(str(h.value) for h in at.title)
+        if page == "hotspots":  # the page says why it cannot test, or what it found
+            said = [i.value for i in at.info] + [c.value for c in at.caption]
+            if "disputes" in sparse:  # no incident, no area: no cell to test
+                assert t("hot.too_few_cells", lang) in said
+            else:
+                assert t("hot.summary", lang, n=5, hot=1, cold=0) in said
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

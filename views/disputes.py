@@ -58,8 +58,8 @@ else:
     hot = _map.cached(
         disputes_svc.hot_map, kind=kind, start=f.start, end=f.end, res=f.res, area=f.area
     )
-    if hot.count == 0 or hot.shown.empty:
-        st.info(ui.tr("dsp.no_hot"))
+    if hot.count == 0 or hot.shown.empty:  # nothing at all, or nothing significant: say which
+        st.info(ui.tr("dsp.no_hot" if hot.count == 0 else "dsp.none_significant", n=hot.count))
     else:
         st.caption(ui.tr("dsp.hot_summary", n=hot.count, hot=hot.hot))
         name = ui.tr(f"dsp.layer.{layer}")

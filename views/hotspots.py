@@ -39,8 +39,8 @@ try:
 except ValueError as err:
     st.warning(ui.tr("pg.bad_filter", reason=str(err)))
     st.stop()
-if not hot.testable:  # nothing to test
-    st.info(ui.tr("hot.no_incidents"))
+if not hot.testable:  # nothing to test: say why, not "no incidents"
+    st.info(ui.tr("hot.too_few_cells"))
     st.stop()
 if hot.emerging_short:
     st.info(ui.tr("hot.emerging_short"))

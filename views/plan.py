@@ -16,8 +16,7 @@ from views import _map, _plan
 ui.demo_banner()
 st.title(ui.tr("page.plan"))
 f = ui.filters()
-engine = ui.engine()
-scope = ui.scope()
+engine, scope = ui.engine(), ui.scope()
 
 # ---------------------------------------------------------------------------- make a plan
 st.subheader(ui.tr("plan.make"))
@@ -49,6 +48,7 @@ if go:
                 **options,
             )
         st.session_state["plan_doc"] = made
+        st.session_state["plan_pick"] = made["plan_id"]  # plan against actual follows it
         st.success(ui.tr("plan.saved", plan_id=made["plan_id"]))
     except plan_svc.NoUnitsError:
         st.error(ui.tr("plan.failed", reason=ui.tr("plan.no_units_scope")))

@@ -42,8 +42,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "auth.role.grid_manager": {"zh-CN": "网格员", "en": "Grid manager"},
     "auth.role.viewer": {"zh-CN": "查看者", "en": "Viewer"},
     "auth.viewer_no_tracks": {
-        "zh-CN": "您的角色只能查看汇总数据，不显示轨迹和巡逻单元。",
-        "en": "Your role sees aggregated figures only: no tracks or patrol units.",
+        "zh-CN": "您的角色只能查看汇总数据，不显示轨迹和巡逻单元；巡逻班次少于3个的六边形不显示，"
+        "最近巡逻只显示日期，以免还原巡逻路线。",
+        "en": "Your role sees aggregated figures only: no tracks or patrol units; hexagons "
+        "patrolled by fewer than 3 shifts are not shown and last visits show the date only, so "
+        "that no route can be rebuilt.",
     },
     "page.admin": {"zh-CN": "系统管理", "en": "Admin"},
     "admin.users": {"zh-CN": "用户", "en": "Users"},

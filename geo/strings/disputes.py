@@ -74,6 +74,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{n} in all, {hot} hot cells.",
     },
     "dsp.no_hot": {"zh-CN": "所选时段没有可检验的点位。", "en": "Nothing to test in the period."},
+    "dsp.none_significant": {
+        "zh-CN": "所选时段的 {n} 条记录没有形成显著的热点（Gi* 检验不显著，或辖区内不足两个六边形）。",
+        "en": "The {n} records of the period form no significant hot spot (Gi* not significant, "
+        "or fewer than two hexagons in the area).",
+    },
     "dsp.by_grid": {"zh-CN": "各网格化解率与激化率", "en": "Resolution and escalation by grid"},
     "dsp.by_category": {"zh-CN": "按纠纷类型", "en": "By category"},
     "dsp.by_grid_category": {

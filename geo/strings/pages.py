@@ -262,10 +262,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "hot.legend": {"zh-CN": "Gi* 热点等级", "en": "Gi* class"},
     "hot.summary": {
         "zh-CN": "{n} 起警情，{hot} 个热点六边形，{cold} 个冷点六边形。",
-        "en": "{n} incidents, {hot} hot cells, {cold} cold cells.",
+        "en": "Incidents: {n}; hot cells: {hot}; cold cells: {cold}.",
     },
     "hot.patterns": {"zh-CN": "时空趋势类型统计", "en": "Cells per space-time pattern"},
     "hot.cell_incidents": {"zh-CN": "所选六边形内的警情", "en": "Incidents in the chosen cell"},
+    "hot.too_few_cells": {
+        "zh-CN": "热点分析（Gi*）需要所选辖区内至少两个六边形，而这里不足两个（可能尚未导入辖区或网格边界）。"
+        "请导入辖区边界或选择更大的区域。",
+        "en": "Hot spot analysis (Gi*) needs at least two hexagons in the chosen area, and there "
+        "are fewer here (the area or grid boundaries may not be imported yet). Import the "
+        "boundaries or choose a larger area.",
+    },
     "hot.no_incidents": {
         "zh-CN": "所选时间范围内没有警情。",
         "en": "No incidents in the chosen period.",
