@@ -23,6 +23,7 @@ from geo import ingest, store
 from geo.i18n import t
 from geo.reports import fonts
 from geo.services import access, briefing
+from geo.services import plan as plan_svc
 from geo.store.scope import PAGES as ROLE_PAGES
 from tests import tiny
 
@@ -214,6 +215,17 @@ def test_briefing_service_without_pdf_font(sparse: str, no_font: None) -> None:
     b = briefing.build(store.connect(sparse), "all", START, END, formats=briefing.FORMATS)
     assert set(b.files) == {"docx", "html", "md"} and all(b.files.values())
     assert "fonts-wqy-microhei" in b.missing["pdf"]
+
+
+def test_plan_files_without_pdf_font(sparse: str, no_font: None) -> None:
+    """The plan's field files need no font but the PDF, which is not offered (the page says
+    what to install, as the Briefing page does)."""
+    files = plan_svc.plan_files(store.connect(sparse), {}, "zh-CN")
+    assert set(files) == {"HTML", "GPX", "KML", "CSV", "JSON"}
+
+
+def test_plan_files_with_the_font(sparse: str) -> None:
+    assert "PDF" in plan_svc.plan_files(store.connect(sparse), {}, "zh-CN")
 
 
 def test_cli_pdf_without_font_is_a_one_line_refusal(

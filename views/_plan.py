@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.domain import routing
+from geo.services import plan as plan_svc
 from layers.plan import plan_layers
 from views import _common as ui
 from views import _map
@@ -149,6 +150,8 @@ def downloads(
             args=("export", f"{plan_id}.{ext}"),
             kwargs={"kind": "plan", "format": ext, "rows": rows},
         )
+    if "PDF" not in files:  # no CJK TrueType font here: the other files, and what to install
+        st.info(ui.tr("brief.no_pdf_font", package=plan_svc.FONT_PACKAGE))
 
 
 def table(frame: pd.DataFrame, spec: str, coded: str | None = None, **kwargs: Any) -> None:

@@ -31,7 +31,8 @@ from geo.config import get_settings
 from geo.domain import hexes, places, routing
 from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES, window_bounds
 from geo.domain.plan import DWELL_MIN, Unit, candidates, cells_at, plan_vs_actual
-from geo.reports import plan_sheets
+from geo.reports import fonts, plan_sheets
+from geo.reports.fonts import FONT_PACKAGE
 from geo.services.access import audit
 from geo.services.coverage import night_tracks, shifts_of_night
 from geo.services.places import name_points
@@ -39,6 +40,7 @@ from geo.services.risk import risk_cells
 from geo.store import saved_plans
 
 __all__ = [
+    "FONT_PACKAGE",
     "UNIT_COLUMNS",
     "NoUnitsError",
     "PlanActual",
@@ -728,11 +730,12 @@ def plan_files(
 
     For PDF, HTML, GPX, KML, CSV (with a BOM, for Excel) and JSON. ``make()`` makes the file
     when called (the PDF and HTML sheets take about a second); the sheets say so when the demo
-    city is loaded.
+    city is loaded. Without a TrueType CJK font there is no PDF (the page says what to install:
+    :data:`FONT_PACKAGE`); the other files need none.
     """
     demo = store.is_demo(engine)
-    return {
-        "PDF": (lambda: plan_sheets.to_pdf(plan, lang, demo=demo), "application/pdf", "pdf"),
+    pdf = {"PDF": (lambda: plan_sheets.to_pdf(plan, lang, demo=demo), "application/pdf", "pdf")}
+    return (pdf if fonts.has_cjk_font() else {}) | {
         "HTML": (lambda: plan_sheets.to_html(plan, lang, demo=demo), "text/html", "html"),
         "GPX": (lambda: plan_sheets.to_gpx(plan, lang), "application/gpx+xml", "gpx"),
         "KML": (
