@@ -597,3 +597,37 @@ def test_a_chosen_date_order_reads_every_row_one_way_and_rejects_the_rest(
     assert sorted(got.index) == sorted(stored)
     for key, day in stored.items():
         assert got.loc[key, "ts"].tz_convert(TZ).date().isoformat() == day, key
+
+
+# ---- a report-style workbook: a merged title, a header of two rows ---------------------------
+
+
+def test_xlsx_with_a_merged_title_and_a_two_row_header(
+    sqlite_engine: sa.Engine, tmp_path: Path
+) -> None:
+    """As offices lay out a register: row 1 a title merged across the sheet, rows 2-3 a header
+    whose 位置 is merged over 经度 and 纬度 (the other names merged down both rows)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["青山湖分局警情登记表（2022年7月）"])
+    ws.merge_cells("A1:E1")
+    ws.append(["警情编号", "报警时间", "警情类别", "位置", None])
+    ws.append([None, None, None, "经度", "纬度"])
+    for col in "ABC":
+        ws.merge_cells(f"{col}2:{col}3")
+    ws.merge_cells("D2:E2")
+    ws.append(["T1", "2022-07-01 21:30", "盗窃", 115.981, 28.701])
+    ws.append(["T2", "2022-07-02 22:15", "诈骗", 115.982, 28.702])
+    ws.append(["T3", "不是时间", "盗窃", 115.983, 28.703])  # file row 6
+    path = tmp_path / "登记表.xlsx"
+    wb.save(path)
+    s = ingest.import_file(sqlite_engine, "incidents", path)
+    assert s.mapping["lng"] == "经度" and s.mapping["lat"] == "纬度"
+    assert (s.accepted, s.rejected) == (2, 1)
+    assert s.rejects["row"].tolist() == [6] and s.rejects["column"].tolist() == ["报警时间"]
+    got = _stored(sqlite_engine, "incidents", "incident_id")
+    assert got.loc["T1", "ts"] == tiny.ts("2022-07-01 21:30")
+    assert got.loc["T2", "ts"] == tiny.ts("2022-07-02 22:15")
+    assert (got.loc["T1", "lng"], got.loc["T1", "lat"]) == (115.981, 28.701)
+    assert (got.loc["T2", "lng"], got.loc["T2", "lat"]) == (115.982, 28.702)
+    _reimport_adds_nothing(sqlite_engine, "incidents", path, 2)

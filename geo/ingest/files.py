@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import itertools
 import re
 import warnings
 import zipfile
@@ -383,7 +384,8 @@ def read_table(
         tabbed = "\t" in first_line and "," not in first_line  # Excel's "Unicode text"
         return _parse_csv(text, name, sniff=suffix == ".txt" or tabbed), None, 2
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet, name), None, 2
+        frame, first = _read_xlsx(path, sheet, name)
+        return frame, None, first
     if suffix in (".parquet", ".pq"):
         try:
             meta = pq.read_schema(path).metadata or {}
@@ -474,7 +476,58 @@ def sheet_names(path: str | Path, *, name: str | None = None) -> list[str]:
         wb.close()
 
 
-def _read_xlsx(path: Path, sheet: str | None, name: str) -> pd.DataFrame:
+def _blank(v: object) -> bool:
+    return v is None or str(v).strip() == ""
+
+
+def _words(v: object) -> bool:
+    """A cell a header row holds: text that is no number and no date."""
+    if _blank(v) or not isinstance(v, str):
+        return False
+    try:
+        float(v.replace(",", ""))
+    except ValueError:
+        return not re.match(r"^\s*\d{4}\s*[-/.年]\s*\d{1,2}", v)
+    return False
+
+
+def header_rows(rows: list[tuple[object, ...]]) -> tuple[int, list[str | None] | None]:
+    """Where a sheet's header is: its row index and, for a header of two rows, the lower names.
+
+    Rows above the header holding one cell at most (a merged title such as 青山湖分局安全隐患台账
+    (2024年3月), a blank row) are skipped. A header of two rows has cells merged across columns
+    in its upper row (位置 over 经度 and 纬度; openpyxl reads the cells a merge covers as empty):
+    the row below it is the lower header when every cell it fills is text under an empty cell of
+    the upper row or under the cell a merge starts from.
+
+    >>> rows = [("台账",), ("编号", "名称", "位置", None), (None, None, "经度", "纬度"), (1, "a")]
+    >>> header_rows(rows)
+    (1, [None, None, '经度', '纬度'])
+    >>> header_rows([("编号", "经度"), ("A1", "115.9")])
+    (0, None)
+    """
+    top = 0
+    while top < len(rows) - 1 and sum(not _blank(v) for v in rows[top]) <= 1:
+        top += 1
+    head = rows[top] if rows else ()
+    if top + 1 >= len(rows):
+        return top, None
+    below = rows[top + 1]
+    empty_above = [i for i, v in enumerate(head) if _blank(v)]
+    if not empty_above:
+        return top, None
+    anchors = {i - 1 for i in empty_above if i > 0 and not _blank(head[i - 1])}
+    filled = [i for i, v in enumerate(below) if not _blank(v)]
+    if not filled or not all(_words(below[i]) for i in filled):
+        return top, None
+    if not all(i in anchors or (i < len(head) and _blank(head[i])) for i in filled):
+        return top, None
+    if not any(i < len(head) and _blank(head[i]) for i in filled):
+        return top, None  # a merge has cells under its empty part too
+    return top, [str(below[i]).strip() if i in filled else None for i in range(len(below))]
+
+
+def _read_xlsx(path: Path, sheet: str | None, name: str) -> tuple[pd.DataFrame, int]:
     # openpyxl loads only when a workbook comes in
     import openpyxl
 
@@ -493,11 +546,18 @@ def _read_xlsx(path: Path, sheet: str | None, name: str) -> pd.DataFrame:
             msg = f"{name}: no sheet {sheet!r}; sheets are: {', '.join(wb.sheetnames)}"
             raise FileError(msg)
         rows = ws.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
+        head = list(itertools.islice(rows, 12))  # a title, a header of one or two rows
+        if not head:
             msg = f"{name}: sheet {ws.title!r} is empty"
             raise FileError(msg)
-        data = list(rows)
+        top, lower = header_rows(head)
+        header = head[top]
+        if lower is not None:  # 位置 over 经度, 纬度: the lower name where there is one
+            header = tuple(
+                lower[i] if i < len(lower) and lower[i] else v for i, v in enumerate(header)
+            ) + tuple(lower[len(header) :])
+        skip = top + 1 + (lower is not None)
+        data = head[skip:] + list(rows)
     except FileError:
         raise
     except Exception as e:  # a malformed sheet part: XML errors, bad cell types, ...
@@ -521,4 +581,4 @@ def _read_xlsx(path: Path, sheet: str | None, name: str) -> pd.DataFrame:
         data.pop()
     frame = pd.DataFrame(data, columns=cols, dtype=object)
     frame.attrs[DUPLICATES] = dups
-    return frame
+    return frame, skip + 1
