@@ -249,6 +249,11 @@ def test_hazard_board_service(engine: sa.Engine, tmp_path: Path) -> None:
     assert list(hz.by_category["group"]) == ["fire", "electrical"]  # the schema's order
     assert list(hz.by_severity["group"]) == ["high", "low"]  # the most severe first
     assert sorted(hz.table["hazard_id"]) == ["H1", "H2"] and hz.overdue.empty
+    # each row keeps the category its file wrote (a group's code is stored as its label)
+    assert hz.table.set_index("hazard_id")["category_source"].to_dict() == {
+        "H1": "消防",
+        "H2": "用电",
+    }
     later = hazards_svc.hazard_board(engine, "all", "2022-07-03", "2022-07-25")
     assert list(later.table["hazard_id"]) == ["H2"]  # H1 was rectified, found before
     assert list(later.overdue["hazard_id"]) == ["H2"]  # deadline 07-20

@@ -68,6 +68,7 @@ _map.cell_panel(_map.show_map(m, key="haz_map"), hint="pg.point_hint")
 st.subheader(ui.tr("haz.table"))
 if st.toggle(ui.tr("haz.only_overdue"), key="haz_overdue"):
     table = hz.overdue
-cols = "hazard_id=id category severity status found_at deadline rectified_at overdue days_open"
+cols = "hazard_id=id category category_source=source_category severity status found_at deadline"
+cols += " rectified_at overdue days_open"
 enums = {"category": "hazard", "severity": "severity", "status": "hstatus"}
 _map.table(table, _map.columns(cols), enums=enums, height=360)

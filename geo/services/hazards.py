@@ -93,13 +93,23 @@ def hazard_board(
     lo, hi = period_instants(start, end)
     found = store.read(engine, "hazards", store.narrowed(engine, scope, area), end=end)
     if found.empty:
-        empty = pd.DataFrame(columns=hazard_rules.TABLE_COLUMNS)
+        empty = pd.DataFrame(columns=[*hazard_rules.TABLE_COLUMNS, "category_source"])
         figures: dict[str, Any] = {k: None if k == "rate" else 0 for k in BOARD_FIGURES}
         return HazardBoard(0, figures, pd.DataFrame(), pd.DataFrame(), empty, empty)
     board = hazard_rules.hazard_board(found, lo, hi)
     table = hazard_rules.hazard_table(found, hi)
     # the open ones, and everything found in the period
     table = table.loc[(table["status"] != "rectified") | (table["found_at"] >= lo)]
+    # the category as the file wrote it, beside the group it counts in
+    sources = store.read(
+        engine,
+        "hazards",
+        store.narrowed(engine, scope, area),
+        end=end,
+        columns=["hazard_id", "category_source"],
+    )
+    source = sources.drop_duplicates("hazard_id").set_index("hazard_id")["category_source"]
+    table = table.assign(category_source=table["hazard_id"].map(source))
     return HazardBoard(
         known=len(found),
         figures={k: board[k] for k in BOARD_FIGURES},
