@@ -52,6 +52,7 @@ _SEPARATORS = re.compile(r"[\s_\-:/\\.·,;'\"#*]+")
 _DATE_ENDS = ("日期", "date")
 _TIME_ENDS = ("时间", "time")
 _MISS = 99.0  # the score of a header that does not match a column
+_CLOSE_CHARS = 64  # characters of a header compared when naming the closest columns
 
 
 def norm_header(text: object) -> str:
@@ -387,7 +388,7 @@ def _closest(col: schema.Column, headers: list[str], n: int = 3) -> list[str]:
     wanted = {norm_header(a) for tier in col.tiers for a in tier}
     scored: list[tuple[float, int, str]] = []
     for h in headers:
-        nh = norm_header(h)
+        nh = norm_header(h)[:_CLOSE_CHARS]  # difflib is quadratic: a hostile header is long
         if not nh:
             continue
         best = max(difflib.SequenceMatcher(None, nh, w).ratio() for w in wanted)
