@@ -300,10 +300,3 @@ def circles_map(r: dict[str, Any], area: str | None) -> None:
     ):
         layer.add_to(m)
     _map.show_map(m, key="duty_map", height=520)
-
-
-def due_now(schedule: pd.DataFrame) -> pd.DataFrame:
-    """The venue schedule with "due now" as the next due date of a venue never inspected."""
-    never = schedule["last_inspection"].isna() & schedule["overdue"]
-    due = schedule["next_due"].astype(object).where(~never, ui.tr("ven.due_now"))
-    return schedule.assign(next_due=due)

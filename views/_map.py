@@ -388,3 +388,12 @@ def cell_panel(cell: int | None, *, hint: str = "pg.map_hint") -> None:
                 {"unit_kind": "col.unit_kind", "dwell_min": "col.dwell_min"},
                 enums={"unit_kind": "unit"},
             )
+
+
+def never_inspected(rows: pd.DataFrame, *, due: str = "due") -> pd.DataFrame:
+    """Venue rows where a venue never inspected says so and is due now (the grade's rule makes
+    it overdue): its last inspection "never inspected", its ``due`` column "due now"."""
+    never = rows["last_inspection"].isna() & rows["overdue"]
+    when = rows["last_inspection"].dt.strftime("%Y-%m-%d %H:%M").where(~never, ui.tr("ven.never"))
+    now = rows[due].astype(object).where(~never, ui.tr("ven.due_now"))
+    return rows.assign(last_inspection=when, **{due: now})

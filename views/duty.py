@@ -79,7 +79,7 @@ if go:
 # ---------------------------------------------------------------- venues and grids
 st.subheader(ui.tr("duty.schedule"), help=ui.tr("help.overdue_venue"))
 sched, tot = _map.cached(duty.month_schedule, night.isoformat(), area=f.area)
-sched = _duty.due_now(sched)  # a venue never inspected is due now, and says so
+sched = _map.never_inspected(sched, due="next_due")  # due now, and says so
 st.caption(ui.tr("duty.schedule_sum", **tot))
 spec = "col.name col.category grade required done next_due col.overdue_days status=duty_status"
 enums = {"category": "venue", "status": "vsched"}

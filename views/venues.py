@@ -3,23 +3,12 @@ overdue for inspection, and one venue's inspection history."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from geo.domain import schema
 from geo.services import venues as venues_svc
 from views import _common as ui
 from views import _map
-
-
-def _said(rows: pd.DataFrame) -> pd.DataFrame:
-    """A venue never inspected says so, and is due now (the grade's rule makes it overdue)."""
-    never = rows["last_inspection"].isna() & rows["overdue"]
-    when = rows["last_inspection"].dt.strftime("%Y-%m-%d %H:%M").where(~never, ui.tr("ven.never"))
-    return rows.assign(
-        last_inspection=when, due=rows["due"].astype(object).where(~never, ui.tr("ven.due_now"))
-    )
-
 
 ui.demo_banner()
 st.title(ui.tr("page.venues"))
@@ -71,9 +60,14 @@ enums = {"category": "venue", "risk_level": "risk", "last_result": "result"}
 if v.overdue.empty:
     st.success(ui.tr("ven.all_ok"))
 else:
-    _map.table(_said(v.overdue), cols, enums=enums, height=300)
+    _map.table(_map.never_inspected(v.overdue), cols, enums=enums, height=300)
 st.subheader(ui.tr("ven.table"))
-_map.table(_said(status), {**cols, "inspections": "col.inspections"}, enums=enums, height=300)
+_map.table(
+    _map.never_inspected(status),
+    {**cols, "inspections": "col.inspections"},
+    enums=enums,
+    height=300,
+)
 
 st.subheader(ui.tr("ven.history"))
 names = dict(zip(v.choices["venue_id"], v.choices["label"], strict=True))

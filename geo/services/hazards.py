@@ -91,7 +91,10 @@ def hazard_board(
     HazardBoard
     """
     lo, hi = period_instants(start, end)
-    found = store.read(engine, "hazards", store.narrowed(engine, scope, area), end=end)
+    cols = [c.name for c in schema.kind("hazards").columns] + ["category_source"]
+    found = store.read(
+        engine, "hazards", store.narrowed(engine, scope, area), end=end, columns=cols
+    )
     if found.empty:
         empty = pd.DataFrame(columns=[*hazard_rules.TABLE_COLUMNS, "category_source"])
         figures: dict[str, Any] = {k: None if k == "rate" else 0 for k in BOARD_FIGURES}
@@ -101,14 +104,7 @@ def hazard_board(
     # the open ones, and everything found in the period
     table = table.loc[(table["status"] != "rectified") | (table["found_at"] >= lo)]
     # the category as the file wrote it, beside the group it counts in
-    sources = store.read(
-        engine,
-        "hazards",
-        store.narrowed(engine, scope, area),
-        end=end,
-        columns=["hazard_id", "category_source"],
-    )
-    source = sources.drop_duplicates("hazard_id").set_index("hazard_id")["category_source"]
+    source = found.drop_duplicates("hazard_id").set_index("hazard_id")["category_source"]
     table = table.assign(category_source=table["hazard_id"].map(source))
     return HazardBoard(
         known=len(found),

@@ -20,20 +20,12 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.bench import _browser
+from tests.bench._browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", ""}
+wait_for_run = _browser.wait_for_run  # the browser tests import it from here
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -157,46 +149,11 @@ def offline_page(browser: object) -> Iterator[object]:
 
 def log_in(page: object, url: str, *, user: str = "admin", **goto: object) -> object:
     """Open ``url`` and log in through the login form as a demo user (each new page load is a
-    new Streamlit session, which starts at the form). Returns goto's response."""
-    from geo.services.access import DEMO_USERS
-
-    password = {n: p for n, p, _r, _a in DEMO_USERS}[user]
-    response = page.goto_login(url, **goto)  # type: ignore[attr-defined]
-    if not url.startswith(("http://", "https://")):  # a saved file (a briefing, a map)
-        return response
-    form = page.locator('[data-testid="stForm"]')  # type: ignore[attr-defined]
-    form.wait_for(timeout=90_000)
-    form.locator('input[type="text"]').fill(user)
-    form.locator('input[type="password"]').fill(password)
-    form.locator(
-        '[data-testid="stBaseButton-secondaryFormSubmit"], '
-        '[data-testid="stBaseButton-primaryFormSubmit"]'
-    ).first.click()
-    page.locator('[data-testid="stSidebarNav"]').wait_for(timeout=90_000)  # type: ignore[attr-defined]
-    return response
-
-
-# true once the app's script has not been running for ``quiet`` ms in a row. Streamlit marks its
-# root with data-test-script-state (what Streamlit's own end-to-end tests wait on); the running-man
-# status widget, by contrast, only shows after a run has lasted 500 ms, so its absence right after
-# a heading appears does not mean the run ended. The quiet spell covers the rerun that a component
-# (st_folium) asks for once it has drawn.
-_IDLE = """(quiet) => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  const idle = !!app && app.getAttribute('data-test-script-state') === 'notRunning'
-    && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-    && !document.querySelector('[data-testid="stStatusWidget"]');
-  const now = performance.now();
-  if (!idle) { window.__qyIdleSince = null; return false; }
-  if (window.__qyIdleSince == null) { window.__qyIdleSince = now; }
-  return now - window.__qyIdleSince >= quiet;
-}"""
-
-
-def wait_for_run(page: object, *, timeout: float = 180_000, quiet: float = 1_000) -> None:
-    """Wait until the Streamlit script run has ended and stayed ended for ``quiet`` ms."""
-    page.evaluate("() => { window.__qyIdleSince = null; }")  # type: ignore[attr-defined]
-    page.wait_for_function(_IDLE, arg=quiet, timeout=timeout, polling=100)  # type: ignore[attr-defined]
+    new Streamlit session, which starts at the form); a saved file (a briefing, a map) just
+    opens. Returns goto's response."""
+    if not url.startswith(("http://", "https://")):
+        return page.goto_login(url, **goto)  # type: ignore[attr-defined]
+    return _browser.log_in(page, url, user=user, **goto)
 
 
 def screenshot(page: object, name: str) -> Path:
