@@ -11,7 +11,10 @@
 - ``imports`` is the import history, ``area_cells`` the res-10 cells that touch each area (the
   pre-filter of scoped reads), ``coverage`` and ``stops`` the per-shift coverage rollups,
   ``track_quality`` the per-shift GPS break counts, ``plans`` the saved patrol plans, ``users``
-  and ``audit`` the logins and the audit trail, and ``meta`` a small key/value table.
+  and ``audit`` the logins and the audit trail, ``meta`` a small key/value table;
+- ``api_tokens`` the machine API's tokens (a device's, bound to one unit, or a user's), kept as
+  a SHA-256 of their secret, and ``fixes`` the GPS fixes devices post live, one per unit and
+  time, which :mod:`geo.store.live` settles into shifts and pings (migration 0011).
 
 Schema changes are Alembic migrations (``geo/store/migrations``); a test holds the two equal.
 """
@@ -27,9 +30,11 @@ from geo.domain import categories, schema
 __all__ = [
     "RECORD_TABLES",
     "TIME_COLUMN",
+    "api_tokens",
     "area_cells",
     "audit",
     "coverage",
+    "fixes",
     "imports",
     "may_be_outside",
     "may_be_unlocated",
@@ -246,4 +251,37 @@ audit = sa.Table(
     sa.Column("what", sa.Text, nullable=False),
     sa.Column("rows", sa.Integer),
     sa.Column("detail", sa.Text, nullable=False),  # JSON object
+)
+
+
+# The machine API (geo/api; migration 0011): tokens and the fixes devices post live
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("token_id", sa.Text, primary_key=True),  # the public part of the token
+    sa.Column("kind", sa.Text, nullable=False),  # device | user
+    sa.Column("unit_id", sa.Text, index=True),  # a device's unit: its only fixes
+    sa.Column("user_name", sa.Text, index=True),  # a user's token reads with the user's scope
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("secret_hash", sa.Text, nullable=False),  # SHA-256 hex of the secret, never it
+    sa.Column("created_ms", sa.BigInteger, nullable=False),
+    sa.Column("created_by", sa.Text),
+    sa.Column("revoked_ms", sa.BigInteger),
+    sa.Column("last_used_ms", sa.BigInteger),
+)
+
+
+fixes = sa.Table(
+    "fixes",
+    metadata,
+    sa.Column("unit_id", sa.Text, primary_key=True),
+    sa.Column("ts", sa.BigInteger, primary_key=True),  # the fix's time, UTC epoch ms
+    sa.Column("lat", sa.Float, nullable=False),  # WGS-84 (converted on arrival)
+    sa.Column("lng", sa.Float, nullable=False),
+    sa.Column("speed", sa.Float),  # km/h as sent
+    sa.Column("accuracy", sa.Float),  # metres as sent
+    sa.Column("received_ms", sa.BigInteger, nullable=False),
+    sa.Column("token_id", sa.Text, nullable=False),
+    sa.Index("ix_fixes_received_ms", "received_ms"),
+    sa.Index("ix_fixes_ts", "ts"),
 )
