@@ -43,6 +43,12 @@ def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(f"{out.name}: --out must be one of {', '.join(plan_sheets.FORMATS)}")
     if args.units is not None and args.unit:
         raise UsageError("plan takes --units N or --unit ID ..., not both")
+    beats: dict[str, str] = {}
+    for text in args.beat or ():
+        unit, sep, beat = text.partition("=")
+        if not sep or not unit.strip() or not beat.strip():
+            raise UsageError(f"--beat {text}: use UNIT=GRID_ID, UNIT=RADIUS_M or UNIT=all")
+        beats[unit.strip()] = beat.strip()
     eng = engine(args)
     user = who(args, eng)
     plan = plans.make_plan(
@@ -59,6 +65,7 @@ def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
         res=args.res,
         area=args.area,
         value=args.value,
+        beats=beats,
         seed=args.seed,
         time_limit_s=args.time_limit,
         network=args.network,
@@ -92,6 +99,8 @@ def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
         "travel": plan["travel"]["model"],
         "solve_s": plan["solve_s"],
         "warnings": plan["warnings"],
+        "candidates": plan["candidates"],
+        "idle": {u["unit_id"]: u["why_none_en"] for u in plan["units"] if u["why_none"]},
     }
 
 
@@ -112,9 +121,16 @@ def add_plan(sub: Any) -> None:
     p.add_argument(
         "--candidates",
         type=int,
-        default=150,
+        default=None,
         metavar="N",
-        help="candidate cells from the gap ranking (default 150)",
+        help="candidates (gap cells and key points; default: as many as fill the units' shifts)",
+    )
+    p.add_argument(
+        "--beat",
+        action="append",
+        metavar="UNIT=GRID_ID|UNIT=RADIUS_M",
+        help="a unit's beat: a grid id, metres around its post, or all (repeat per unit; "
+        "default: a car the whole area, e-bike and foot their grid, else 1500 m / 800 m)",
     )
     p.add_argument("--must", nargs="+", metavar="H3", help="cells that must be visited")
     p.add_argument("--avoid", nargs="+", metavar="H3", help="cells not to visit")

@@ -19,8 +19,13 @@ from views import _map
 __all__ = ["downloads", "plan_form", "routes_map", "table", "units_editor"]
 
 
-def units_editor(units: pd.DataFrame) -> pd.DataFrame:
-    """The editable table of the units to plan for (rows may be added, ticked off, changed)."""
+def units_editor(units: pd.DataFrame, beats: dict[str, str]) -> pd.DataFrame:
+    """The editable table of the units to plan for (rows may be added, ticked off, changed).
+
+    ``beats``: the beats offered (:func:`geo.services.plan.beat_choices`); a unit without one
+    patrols the metres of its beat radius around its post.
+    """
+    words = {"all": ui.tr("plan.beat.all"), plan_svc.AROUND_POST: ui.tr("plan.beat.post")}
     return st.data_editor(
         units,
         key="plan_units",
@@ -37,6 +42,20 @@ def units_editor(units: pd.DataFrame) -> pd.DataFrame:
                 required=True,
                 default="police_car",
                 format_func=_map.formatter("unit"),
+            ),
+            "beat": st.column_config.SelectboxColumn(
+                ui.tr("plan.col.beat"),
+                help=ui.tr("plan.col.beat_help"),
+                options=list(beats),
+                format_func=lambda v: beats.get(str(v)) or words.get(str(v), str(v)),
+            ),
+            "beat_m": st.column_config.NumberColumn(
+                ui.tr("plan.col.beat_m"),
+                help=ui.tr("plan.col.beat_help"),
+                min_value=50.0,
+                max_value=20_000.0,
+                step=50.0,
+                format="%.0f",
             ),
             "start_h": st.column_config.NumberColumn(
                 ui.tr("plan.col.start_h"),
@@ -65,7 +84,15 @@ def plan_form() -> tuple[bool, dict[str, Any]]:
     with st.form("plan_form"):
         a, b, c, d = st.columns(4)
         dwell = a.slider(ui.tr("plan.dwell"), 5, 30, 15, key="plan_dwell")
-        n_cand = b.number_input(ui.tr("plan.candidates"), 10, 600, 150, step=10, key="plan_cands")
+        n_cand = b.number_input(
+            ui.tr("plan.candidates"),
+            10,
+            600,
+            None,
+            step=10,
+            key="plan_cands",
+            help=ui.tr("plan.candidates_help"),
+        )
         value_labels = {v: ui.tr(f"plan.value.{v}") for v in ("gap", "risk")}  # bound now
         value = c.radio(
             ui.tr("plan.value"),
@@ -85,7 +112,7 @@ def plan_form() -> tuple[bool, dict[str, Any]]:
         go = st.form_submit_button(ui.tr("plan.run"), type="primary", key="plan_go")
     return go, {
         "dwell_min": dwell,
-        "n_candidates": int(n_cand),
+        "n_candidates": None if n_cand is None else int(n_cand),
         "must": must,
         "avoid": avoid,
         "value": value,

@@ -30,7 +30,7 @@ except ValueError as err:
     st.warning(ui.tr("plan.failed", reason=str(err)))
     units_df = pd.DataFrame(columns=list(plan_svc.UNIT_COLUMNS))
 st.caption(ui.tr("plan.units_help"))
-edited = _plan.units_editor(units_df)
+edited = _plan.units_editor(units_df, _map.cached(plan_svc.beat_choices, f.area))
 go, options = _plan.plan_form()
 if go:
     try:
@@ -64,7 +64,10 @@ if doc:
     _map.metrics(shown.metrics, "plan.m.", helps={"covered": "plan.m.cover_help"})
     _plan.routes_map(doc, "plan_map")
     st.markdown("**" + ui.tr("plan.stops_of") + "**")
-    _plan.table(shown.units, "unit_id=unit kind shift stops travel_min value", "kind")
+    why = "why_none_en" if ui.lang() == "en" else "why_none_zh"
+    units_shown = shown.units.assign(why_none=shown.units[why].fillna(""))
+    spec = "unit_id=unit kind shift stops travel_min value why_none"
+    _plan.table(units_shown, spec, "kind")
     spec = "unit_id=unit seq arrive leave latest_arrive=latest place value h3"
     _plan.table(shown.stops, spec, height=320)
     st.markdown("**" + ui.tr("plan.downloads") + "**")

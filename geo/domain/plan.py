@@ -18,19 +18,32 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from geo.domain import coverage, hexes
 from geo.domain.coords import haversine_m
 
 __all__ = [
+    "BEAT_M",
     "DWELL_MIN",
     "LANDMARK_M",
+    "MAX_CANDIDATES",
     "PLAN_KEYS",
+    "WHOLE",
+    "WHY_NONE",
     "Unit",
+    "add_key_points",
     "candidates",
     "cells_at",
+    "default_beat",
+    "in_radius",
     "landmarks",
+    "parse_beat",
+    "pick_candidates",
     "plan_vs_actual",
+    "stops_to_fill",
+    "typical_hop_m",
+    "why_none",
 ]
 
 DWELL_MIN = 15
@@ -43,6 +56,20 @@ PLAN_KEYS = ("plan_id", "date", "window", "risk_covered", "risk_total", "units")
 # A landmark is the nearest key site or venue within this many metres of the cell centre.
 LANDMARK_M = 400.0
 
+# Beats: a unit's beat by default is the whole scope for a car; for an e-bike or foot patrol its
+# grid, else this many metres around its post.
+BEAT_M: dict[str, float] = {"e_bike": 1500.0, "foot": 800.0}
+WHOLE = "all"  # the beat of the whole scope
+# Candidates: at most this many; this many times the stops the units' shifts can hold, so that
+# the routes have cells to choose from.
+MAX_CANDIDATES = 600
+CANDIDATE_SLACK = 1.5
+# A key point (a key site that needs visits tonight) is worth at least this quantile of the
+# candidates' values to the route search, so that the beats' routes take it in.
+KEY_POINT_QUANTILE = 0.9
+# Why a unit got no stop (plan.why.<code> in the language tables), in the order they are tested.
+WHY_NONE = ("beat_outside", "beat_empty", "no_time", "taken")
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -51,6 +78,9 @@ class Unit:
     ``kind`` is police_car, e_bike or foot (aliases such as car, e-bike, auxiliary accepted);
     ``lat``/``lng`` the start point (WGS-84), where the route also ends; ``start_h`` the hours after
     the window start when the shift begins and ``shift_h`` its length (None: to the window end).
+    Its beat (where it patrols, :func:`default_beat`): ``beat`` an area id (its grid) or
+    :data:`WHOLE` (the whole scope), else ``beat_m`` metres around its post (its start point);
+    both empty: the default of its kind.
     """
 
     unit_id: str
@@ -60,6 +90,8 @@ class Unit:
     shift_h: float | None = None
     start_h: float = 0.0
     name: str = ""
+    beat: str = ""
+    beat_m: float | None = None
 
 
 def candidates(
@@ -116,6 +148,195 @@ def candidates(
     lat, lng = hexes.cell_centres(out["cell"].to_numpy())
     out["lat"], out["lng"] = lat, lng
     return out.reset_index(drop=True)
+
+
+def parse_beat(text: str | float | None) -> tuple[str, float | None]:
+    """A beat as typed: ``(area id or WHOLE or "", radius in metres or None)``.
+
+    A number is a radius in metres around the unit's post; ``all`` (also 全部, scope) is the
+    whole scope; blank is the default of the unit's kind; anything else an area id.
+
+    >>> parse_beat("800"), parse_beat("ST01-G03"), parse_beat(" all "), parse_beat("")
+    (('', 800.0), ('ST01-G03', None), ('all', None), ('', None))
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return "", None
+    raw = str(text).strip()
+    if not raw:
+        return "", None
+    if raw.lower() in (WHOLE, "scope", "whole", "全部", "全辖区"):
+        return WHOLE, None
+    try:
+        metres = float(raw)
+    except ValueError:
+        return raw, None
+    if not np.isfinite(metres) or metres <= 0:
+        msg = f"beat {raw!r}: a radius must be a positive number of metres"
+        raise ValueError(msg)
+    return "", metres
+
+
+def default_beat(kind: str, grid: str | None) -> tuple[str, float | None]:
+    """The beat of a unit by its planning kind.
+
+    A car: the whole scope; an e-bike or foot patrol: its grid (``grid``: the grid its record
+    names, or None), else :data:`BEAT_M` metres around its post.
+
+    >>> default_beat("police_car", "G1"), default_beat("foot", "G1"), default_beat("foot", None)
+    (('all', None), ('G1', None), ('', 800.0))
+    """
+    if kind not in BEAT_M:
+        return WHOLE, None
+    return (grid, None) if grid else ("", BEAT_M[kind])
+
+
+def in_radius(
+    lat: np.ndarray, lng: np.ndarray, centre_lat: float, centre_lng: float, radius_m: float
+) -> np.ndarray:
+    """Which points (WGS-84) lie within ``radius_m`` metres (great circle) of the centre."""
+    d = haversine_m(np.asarray(lng, float), np.asarray(lat, float), centre_lng, centre_lat)
+    return np.asarray(d <= radius_m)
+
+
+def typical_hop_m(lat: np.ndarray, lng: np.ndarray) -> float:
+    """Metres between a cell and its nearest neighbour, the median over the points (WGS-84).
+
+    A route hops between near cells: this is the length of a typical hop (0 for one point).
+    """
+    lat, lng = np.asarray(lat, float), np.asarray(lng, float)
+    if len(lat) < 2:
+        return 0.0
+    k = np.cos(np.radians(float(np.mean(lat)))) * 111_320.0
+    xy = np.column_stack([lng * k, lat * 110_540.0])
+    d, _ = cKDTree(xy).query(xy, k=2)
+    return float(np.median(d[:, 1]))
+
+
+def stops_to_fill(shift_s: float, dwell_s: float, hop_s: float) -> int:
+    """How many stops fill a shift: ``shift / (dwell + hop)`` (seconds), at least 1.
+
+    >>> stops_to_fill(4 * 3600, 900, 300)
+    12
+    """
+    return max(int(shift_s // max(dwell_s + hop_s, 1.0)), 1)
+
+
+def add_key_points(pool: pd.DataFrame, sites: pd.DataFrame, res: int) -> pd.DataFrame:
+    """Candidates plus the key points: key sites that need visits tonight.
+
+    ``pool`` is :func:`candidates` output; ``sites`` the key sites with ``site_id``, ``name``,
+    ``lat``, ``lng`` (WGS-84) that need visits. A key point is the cell it lies in, at the site
+    itself; it keeps the cell's own value (0 when the cell is no candidate) and gets a
+    ``prize`` (what the route search may win by it) of at least the :data:`KEY_POINT_QUANTILE`
+    of the candidates' values. Two sites in one cell are one key point (the first by id names
+    it). Adds columns ``prize`` (the value elsewhere), ``site_id`` and ``site`` ("" elsewhere).
+    """
+    out = pool.assign(prize=pool["value"].to_numpy(float), site_id="", site="")
+    if sites.empty:
+        return out
+    sites = sites.sort_values("site_id")
+    cells = hexes.latlng_to_cells(sites["lat"].to_numpy(float), sites["lng"].to_numpy(float), res)
+    positive = out.loc[out["value"] > 0, "value"].to_numpy(float)
+    floor = float(np.quantile(positive, KEY_POINT_QUANTILE)) if len(positive) else 1.0
+    have = {int(c): i for i, c in enumerate(out["cell"].to_numpy().astype(np.int64))}
+    extra: list[dict[str, Any]] = []
+    for cell, row in zip(cells.astype(np.int64), sites.itertuples(index=False), strict=True):
+        c = int(cell)
+        if c in have:
+            i = have[c]
+            if not out.at[i, "site_id"]:
+                out.loc[i, ["site_id", "site", "lat", "lng"]] = [
+                    str(row.site_id),
+                    str(row.name),
+                    float(row.lat),
+                    float(row.lng),
+                ]
+                out.at[i, "prize"] = max(float(out.at[i, "value"]), floor)
+            continue
+        have[c] = len(out) + len(extra)
+        extra.append(
+            {
+                "cell": np.uint64(c),
+                "value": 0.0,
+                "rank": 0,
+                "risk": 0.0,
+                "gap": 0.0,
+                "must": False,
+                "lat": float(row.lat),
+                "lng": float(row.lng),
+                "prize": floor,
+                "site_id": str(row.site_id),
+                "site": str(row.name),
+            }
+        )
+    if extra:
+        out = pd.concat([out, pd.DataFrame(extra)], ignore_index=True)
+        out["cell"] = out["cell"].to_numpy().astype(np.uint64)
+    return out
+
+
+def pick_candidates(
+    prize: np.ndarray,
+    beats: np.ndarray,
+    need: np.ndarray,
+    *,
+    must: np.ndarray | None = None,
+    cap: int = MAX_CANDIDATES,
+) -> np.ndarray:
+    """The candidates a plan routes over: enough of each beat's best to fill its units' shifts.
+
+    Parameters
+    ----------
+    prize
+        What visiting each cell of the pool is worth (``P`` values).
+    beats
+        ``(U, P)`` boolean: which cells lie in each unit's beat.
+    need
+        Stops each unit's shift can hold (:func:`stops_to_fill`); scaled down so that the
+        total is at most ``cap`` (each unit keeps at least one).
+    must
+        Cells always taken.
+
+    Units of one beat are taken together, the narrowest beat first (a car's whole scope
+    last), each taking :data:`CANDIDATE_SLACK` times its units' stops from the best cells of its
+    beat not yet taken; so the candidates grow with the units and their shifts. Returns the
+    indices of the cells taken, in pool order.
+    """
+    prize = np.asarray(prize, float)
+    beats = np.asarray(beats, bool)
+    want = np.asarray(need, float) * CANDIDATE_SLACK
+    if want.sum() > cap:
+        want = want * cap / want.sum()
+    need = np.floor(want + 1e-9).astype(np.int64)
+    short = min(round(float(want.sum())), cap) - int(need.sum())  # largest remainders round up
+    need[np.argsort(-(want - need), kind="stable")[: max(short, 0)]] += 1
+    need = np.maximum(need, 1)
+    taken = np.zeros(len(prize), bool) if must is None else np.asarray(must, bool).copy()
+    order = np.lexsort((np.arange(len(prize)), -prize))  # best first, pool order on ties
+    groups: dict[bytes, list[int]] = {}
+    for u in range(len(beats)):
+        groups.setdefault(beats[u].tobytes(), []).append(u)
+    for units in sorted(groups.values(), key=lambda g: (int(beats[g[0]].sum()), g[0])):
+        mask = beats[units[0]]
+        free = order[mask[order] & ~taken[order] & (prize[order] > 0)]
+        taken[free[: int(need[units].sum())]] = True
+    return np.flatnonzero(taken)
+
+
+def why_none(*, in_scope: bool, in_beat: int, reachable: int) -> str:
+    """Why a unit got no stop (a code of :data:`WHY_NONE`).
+
+    ``in_scope``: its beat overlaps the areas planned; ``in_beat``: gaps and key points in its
+    beat; ``reachable``: how many of those it could reach, visit and come back from within its
+    shift. With all three, the others' routes took what its beat holds.
+    """
+    if not in_scope:
+        return "beat_outside"
+    if in_beat == 0:
+        return "beat_empty"
+    if reachable == 0:
+        return "no_time"
+    return "taken"
 
 
 def landmarks(

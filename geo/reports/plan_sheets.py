@@ -82,8 +82,35 @@ def stops_frame(plan: dict[str, Any]) -> pd.DataFrame:
 
 
 def to_csv(plan: dict[str, Any]) -> str:
-    """Stops as CSV (for Excel: write it with a BOM, as :func:`write` does)."""
-    return neutralise_formulas(stops_frame(plan)).to_csv(index=False)
+    """Stops as CSV (for Excel: write it with a BOM, as :func:`write` does).
+
+    A unit without a stop has one row of its own, saying why in ``why_none`` (zh-CN) and
+    ``why_none_en``.
+    """
+    stops = stops_frame(plan)
+    idle = pd.DataFrame(
+        [
+            {
+                "plan_id": plan["plan_id"],
+                "unit_id": u["unit_id"],
+                "kind": u["kind"],
+                "why_none": u.get("why_none_zh") or "",
+                "why_none_en": u.get("why_none_en") or "",
+            }
+            for u in plan["units"]
+            if not u["stops"]
+        ],
+        columns=["plan_id", "unit_id", "kind", "why_none", "why_none_en"],
+    )
+    if len(idle):
+        stops = pd.concat([stops.astype(object), idle.astype(object)], ignore_index=True)
+    return neutralise_formulas(stops).to_csv(index=False)
+
+
+def _why_none(u: dict[str, Any], lang: str) -> str:
+    """Why a unit has no stop, in ``lang`` (the plan's words; on standby when it says none)."""
+    why = u.get("why_none_en" if lang == "en" else "why_none_zh")
+    return str(why) if why else t("plan.no_stops", lang)
 
 
 def _utc(iso: str) -> str:
@@ -296,7 +323,7 @@ def to_html(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) ->
         parts.append("<div class='unit'>")
         parts.append("<h2>" + e(_unit_head(u, lang)) + "</h2>")
         if not u["stops"]:
-            parts.append(f"<p>{e(t('plan.no_stops', lang))}</p></div>")
+            parts.append(f"<p>{e(_why_none(u, lang))}</p></div>")
             continue
         png = base64.b64encode(route_sketch(u)).decode()
         parts.append(f"<img alt='route' src='data:image/png;base64,{png}'>")
@@ -348,7 +375,7 @@ def to_pdf(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) -> 
             story.append(PageBreak())
         story.append(Paragraph(e(_unit_head(u, lang)), h2))
         if not u["stops"]:
-            story.append(Paragraph(e(t("plan.no_stops", lang)), body))
+            story.append(Paragraph(e(_why_none(u, lang)), body))
             continue
         story.append(Image(io.BytesIO(route_sketch(u)), width=150 * mm, height=93 * mm))
         story.append(Spacer(1, 4 * mm))

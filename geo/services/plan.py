@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,21 +25,27 @@ import numpy as np
 import pandas as pd
 import shapely
 import sqlalchemy as sa
+from shapely import wkt as shapely_wkt
 
 from geo import store
 from geo.config import get_settings
 from geo.domain import hexes, places, routing
+from geo.domain import plan as beats_rules
+from geo.domain.duty import site_rules
 from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES, window_bounds
-from geo.domain.plan import DWELL_MIN, Unit, candidates, cells_at, plan_vs_actual
+from geo.domain.plan import DWELL_MIN, WHOLE, Unit, candidates, cells_at, plan_vs_actual
+from geo.i18n import t
 from geo.reports import fonts, plan_sheets
 from geo.reports.fonts import FONT_PACKAGE
 from geo.services.access import audit
 from geo.services.coverage import night_tracks, shifts_of_night
+from geo.services.duty import get_rules
 from geo.services.places import name_points
 from geo.services.risk import risk_cells
 from geo.store import saved_plans
 
 __all__ = [
+    "AROUND_POST",
     "FONT_PACKAGE",
     "UNIT_COLUMNS",
     "NoUnitsError",
@@ -63,8 +69,22 @@ __all__ = [
     "units_table",
 ]
 
-UNIT_COLUMNS = ("on", "unit_id", "name", "kind", "start_h", "shift_h", "lat", "lng")
-"""Columns of the units table the plan page edits (:func:`units_table`)."""
+UNIT_COLUMNS = (
+    "on",
+    "unit_id",
+    "name",
+    "kind",
+    "beat",
+    "beat_m",
+    "start_h",
+    "shift_h",
+    "lat",
+    "lng",
+)
+"""Columns of the units table the plan page edits (:func:`units_table`): ``beat`` is an area id
+(a grid), ``all`` (the whole scope) or ``post``: ``beat_m`` metres around the post."""
+AROUND_POST = "post"
+"""The plan page's beat of ``beat_m`` metres around the unit's post."""
 
 
 def units_on_duty(
@@ -90,6 +110,7 @@ def units_on_duty(
     sc: store.Reader = store.narrowed(engine, scope, area)  # a principal keeps its row rules
     units = store.read(engine, "units", sc, columns=["unit_id", "name", "kind", "station"])
     units = units.sort_values("unit_id").reset_index(drop=True)
+    grids = set(_areas(engine, sc).query("level == 'grid'")["area_id"])
     shifts = pd.DataFrame(columns=["unit_id", "start", "end"])
     if night is not None and not unit_ids:
         shifts = shifts_of_night(engine, scope, night, area=area)
@@ -139,18 +160,41 @@ def units_on_duty(
             if b > a:
                 start_h = (a - w0).total_seconds() / 3600
                 shift_h = (b - a).total_seconds() / 3600
+        kind = routing.plan_kind(u.kind)
+        beat, beat_m = beats_rules.default_beat(kind, u.station if u.station in grids else None)
         out.append(
             Unit(
                 str(u.unit_id),
-                routing.plan_kind(u.kind),
+                kind,
                 lat,
                 lng,
                 shift_h=shift_h,
                 start_h=start_h,
                 name=str(u.name),
+                beat=beat,
+                beat_m=beat_m,
             )
         )
     return out
+
+
+def _areas(engine: sa.Engine, scope: store.Reader) -> pd.DataFrame:
+    """The areas the scope reads: area_id, name, level, geometry (WKT), by id."""
+    areas = store.read(engine, "areas", scope, columns=["area_id", "name", "level", "geometry"])
+    return areas.sort_values("area_id").reset_index(drop=True)
+
+
+def beat_choices(engine: sa.Engine, scope: store.Reader, area: str | None = None) -> dict[str, str]:
+    """The beats the plan page offers: ``{"all": "", "post": "", area id: name}``.
+
+    ``all`` is the whole scope, ``post`` (:data:`AROUND_POST`) the metres of the unit's
+    ``beat_m`` around its post (the page words both); then the grids and stations by id.
+    """
+    areas = _areas(engine, store.narrowed(engine, scope, area))
+    areas = areas.assign(station=areas["level"] != "grid").sort_values(["station", "area_id"])
+    return {WHOLE: "", AROUND_POST: ""} | dict(
+        zip(areas["area_id"], areas["name"].astype(str), strict=True)
+    )
 
 
 def units_table(
@@ -189,6 +233,8 @@ def units_table(
                 "unit_id": u.unit_id,
                 "name": u.name,
                 "kind": u.kind,
+                "beat": u.beat or AROUND_POST,
+                "beat_m": u.beat_m or beats_rules.BEAT_M.get(u.kind, beats_rules.BEAT_M["e_bike"]),
                 "start_h": round(u.start_h, 2),
                 "shift_h": round(whole_h - u.start_h if u.shift_h is None else u.shift_h, 2),
                 "lat": round(u.lat, 6),
@@ -197,6 +243,111 @@ def units_table(
             for u in units
         ]
     )
+
+
+def _beat_of(u: Unit, typed: str | None) -> tuple[str, float | None]:
+    """A unit's beat: as typed for it, else its own, else the default of its kind.
+
+    Typed: :func:`geo.domain.plan.parse_beat`; the default: :func:`geo.domain.plan.default_beat`
+    without a grid.
+    """
+    if typed is not None:
+        beat, beat_m = beats_rules.parse_beat(typed)
+    else:
+        beat, beat_m = (u.beat or "").strip(), u.beat_m
+    if not beat and beat_m is None:
+        return beats_rules.default_beat(routing.plan_kind(u.kind), None)
+    if beat_m is not None and not beat and not (np.isfinite(beat_m) and beat_m > 0):
+        msg = f"unit {u.unit_id}: beat radius must be a positive number of metres"
+        raise ValueError(msg)
+    return beat, None if beat else float(beat_m)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _Beats:
+    """The units' beats over a pool of candidates.
+
+    ``masks`` (units x cells, in the beat), ``whole`` (the whole scope), ``in_scope`` (the beat
+    overlaps the areas planned), ``docs`` (as the plan document keeps them).
+    """
+
+    masks: np.ndarray
+    whole: list[bool]
+    in_scope: list[bool]
+    docs: list[dict[str, Any]]
+
+
+def _beats(
+    engine: sa.Engine,
+    scope: store.Reader,
+    area: str | None,
+    units: Sequence[Unit],
+    pool: pd.DataFrame,
+) -> _Beats:
+    """Each unit's beat over the pool (see :class:`_Beats`); an unknown area id is an error."""
+    ids = store.effective_scope(engine, scope, area)
+    areas = _areas(engine, store.narrowed(engine, scope, area)).set_index("area_id")
+    lat, lng = pool["lat"].to_numpy(float), pool["lng"].to_numpy(float)
+    planned = store.area_polygon(engine, ids)
+    masks = np.zeros((len(units), len(pool)), bool)
+    whole, in_scope, docs = [], [], []
+    for i, u in enumerate(units):
+        doc: dict[str, Any] = {"area": None, "area_name": None, "radius_m": None, "centre": None}
+        inside = True
+        if u.beat == WHOLE:
+            masks[i] = True
+            doc["area"] = WHOLE
+        elif u.beat:
+            doc["area"] = u.beat
+            if u.beat in areas.index:
+                poly = shapely_wkt.loads(str(areas.at[u.beat, "geometry"]))
+                masks[i] = shapely.contains_xy(poly, lng, lat)
+                doc["area_name"] = str(areas.at[u.beat, "name"])
+            elif store.area_polygon(engine, [u.beat]) is not None:
+                inside = False  # an area, but not one of those planned
+            else:
+                msg = (
+                    f"unit {u.unit_id}: beat {u.beat!r} is no area id (a grid), radius in "
+                    "metres or 'all'"
+                )
+                raise ValueError(msg)
+        else:
+            radius = float(u.beat_m or 0.0)
+            doc["radius_m"] = round(radius)
+            doc["centre"] = {"lat": round(u.lat, 6), "lng": round(u.lng, 6)}
+            masks[i] = beats_rules.in_radius(lat, lng, u.lat, u.lng, radius)
+            if planned is not None:
+                k = float(np.cos(np.radians(u.lat)) * 111_320.0)
+                local = shapely.transform(planned, lambda xy, k=k: xy * [k, 110_540.0])
+                inside = bool(
+                    shapely.dwithin(local, shapely.Point(u.lng * k, u.lat * 110_540.0), radius)
+                )
+        whole.append(u.beat == WHOLE)
+        in_scope.append(inside)
+        docs.append(doc)
+    return _Beats(masks, whole, in_scope, docs)
+
+
+def _beat_words(doc: dict[str, Any], lang: str) -> str:
+    """A beat as the users say it: the grid's name, the whole area, or metres around the post."""
+    if doc.get("area") == WHOLE:
+        return t("plan.beat.all", lang)
+    if doc.get("area"):
+        return str(doc.get("area_name") or doc["area"])
+    return t("plan.beat.radius", lang, m=doc.get("radius_m") or 0)
+
+
+def _key_points(engine: sa.Engine, scope: store.Reader, area: str | None) -> pd.DataFrame:
+    """Key sites in the scope that need visits tonight: site_id, name, lat, lng.
+
+    Those a duty rule asks visits of, per night or per shift.
+    """
+    sc = store.narrowed(engine, scope, area)
+    sites = store.read(engine, "sites", sc, columns=["site_id", "name", "category", "lat", "lng"])
+    if sites.empty:
+        return sites
+    ruled = site_rules(sites.sort_values("site_id"), get_rules(engine))
+    return ruled.loc[ruled["visits"] > 0, ["site_id", "name", "lat", "lng"]].reset_index(drop=True)
 
 
 def _iso(start: pd.Timestamp, seconds: int) -> str:
@@ -213,12 +364,13 @@ def make_plan(
     unit_ids: Sequence[str] | None = None,
     n_units: int | None = None,
     dwell_min: float = DWELL_MIN,
-    n_candidates: int = 150,
+    n_candidates: int | None = None,
     must: Sequence[int | str] = (),
     avoid: Sequence[int | str] = (),
     res: int = DEFAULT_RES,
     area: str | None = None,
     value: str = "gap",
+    beats: Mapping[str, str] | None = None,
     history_days: int = 28,
     seed: int | None = None,
     time_limit_s: float = 9.0,
@@ -241,9 +393,16 @@ def make_plan(
     dwell_min
         Minutes spent in each visited cell.
     n_candidates
-        How many cells of the gap ranking to consider.
+        How many candidates (gap cells and key points) to route over; default as many as the
+        units' shifts can fill, :data:`geo.domain.plan.CANDIDATE_SLACK` times over, at most
+        :data:`geo.domain.plan.MAX_CANDIDATES` (:func:`geo.domain.plan.pick_candidates`).
     must, avoid
         Cells (H3 strings or ints at ``res``) that must be visited / must not be.
+    beats
+        Beats typed per unit id (:func:`geo.domain.plan.parse_beat`: a grid id, metres around
+        the post, ``all``) over the units' own (:class:`geo.domain.plan.Unit`). Each unit
+        visits the gap cells and key points (key sites that need visits tonight, by the duty
+        rules) of its beat only; a must-visit cell in no unit's beat is open to every unit.
     history_days
         Days before the night whose incidents and patrols rank the gaps.
     seed
@@ -265,7 +424,9 @@ def make_plan(
     (sum of visited cells' values), ``risk_total`` (sum over all candidates), ``greedy_covered``
     (the greedy baseline on the same inputs), ``travel`` (model and detour), ``units`` (each with
     ``unit_id``, ``name``, ``kind``, ``start_point``, ``shift``, ``stops``, ``travel_s``,
-    ``value``; a stop is named by ``place`` and ``place_en``, grid and nearest landmark the
+    ``value``, ``beat`` (area, area_name, radius_m, centre) and ``why_none`` (None, or why it
+    got no stop: a code of :data:`geo.domain.plan.WHY_NONE`, worded in ``why_none_zh`` and
+    ``why_none_en``); a stop is named by ``place`` and ``place_en``, grid and nearest landmark the
     user may read, :mod:`geo.services.places`, with its ``landmark``, ``landmark_m`` and the
     cell id ``h3`` as details), ``cells`` (every candidate: ``h3`` and ``value``),
     ``missed_must`` and ``warnings``.
@@ -287,11 +448,19 @@ def make_plan(
             u.shift_h,
             u.start_h,
             u.name,
+            *_beat_of(u, (beats or {}).get(u.unit_id)),
         )
         for u in units
     ]
     if len({u.unit_id for u in units}) != len(units):
         msg = "a unit is listed twice"
+        raise ValueError(msg)
+    if n_candidates is not None and n_candidates < 1:
+        msg = f"candidates: {n_candidates} is not a positive number of cells"
+        raise ValueError(msg)
+    unknown = sorted(set(beats or {}) - {u.unit_id for u in units})
+    if unknown:
+        msg = f"beat: unit(s) {', '.join(unknown)} not on duty in this plan"
         raise ValueError(msg)
     if gaps is None:
         d = dt.date.fromisoformat(night)
@@ -306,23 +475,53 @@ def make_plan(
         )
     must_c = cells_at(must, res, "must-visit")
     avoid_c = cells_at(avoid, res, "avoided")
-    cand = candidates(gaps, n_candidates, value=value, must=must_c, avoid=avoid_c)
-    if cand.empty:
+    pool = candidates(gaps, len(gaps), value=value, must=must_c, avoid=avoid_c)
+    pool = beats_rules.add_key_points(pool, _key_points(engine, scope, area), res)
+    pool = pool.loc[
+        ~np.isin(pool["cell"].to_numpy().astype(np.int64), avoid_c.astype(np.int64))
+    ].reset_index(drop=True)
+    if pool.empty:
         msg = "no candidate cells: no risk or gap in these areas for the weeks before this night"
         raise ValueError(msg)
-    values = cand["value"].to_numpy(float)
-    solve_values = values
-    if seed is not None:
-        rng = np.random.default_rng(seed)
-        solve_values = values * np.exp(rng.normal(0.0, 0.15, len(values)))
-    vehicles = []
+    spans = []
     for u in units:
         start = round(u.start_h * 3600)
         end = horizon if u.shift_h is None else min(horizon, start + round(u.shift_h * 3600))
         if not 0 <= start < end:
             msg = f"unit {u.unit_id}: its shift does not fall inside the window {window}"
             raise ValueError(msg)
-        vehicles.append(routing.Vehicle(u.kind, start, end))
+        spans.append((start, end))
+    beat = _beats(engine, scope, area, units, pool)
+    dwell_s = round(dwell_min * 60)
+    hop_m = beats_rules.typical_hop_m(pool["lat"].to_numpy(float), pool["lng"].to_numpy(float))
+    need = np.array(
+        [
+            beats_rules.stops_to_fill(b - a, dwell_s, hop_m * detour / routing.SPEED_MPS[u.kind])
+            for u, (a, b) in zip(units, spans, strict=True)
+        ],
+        float,
+    )
+    cap = beats_rules.MAX_CANDIDATES
+    if n_candidates is not None:  # as many as asked for, shared out as the shifts would
+        cap = int(n_candidates)
+        need = need * cap / (need.sum() * beats_rules.CANDIDATE_SLACK)
+    must_pool = pool["must"].to_numpy(bool)
+    picked = beats_rules.pick_candidates(
+        pool["prize"].to_numpy(float), beat.masks, need, must=must_pool, cap=cap
+    )
+    cand = pool.iloc[picked].reset_index(drop=True)
+    masks = beat.masks[:, picked]
+    must_mask = cand["must"].to_numpy(bool)
+    masks[:, must_mask & ~masks.any(axis=0)] = True  # a must-visit cell in no beat: anyone's
+    values = cand["value"].to_numpy(float)
+    solve_values = cand["prize"].to_numpy(float)
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        solve_values = solve_values * np.exp(rng.normal(0.0, 0.15, len(values)))
+    vehicles = [
+        routing.Vehicle(u.kind, a, b, None if whole else frozenset(np.flatnonzero(m).tolist()))
+        for u, (a, b), m, whole in zip(units, spans, masks, beat.whole, strict=True)
+    ]
     lat = np.r_[[u.lat for u in units], cand["lat"].to_numpy(float)]
     lng = np.r_[[u.lng for u in units], cand["lng"].to_numpy(float)]
     warnings: list[str] = []
@@ -342,8 +541,6 @@ def make_plan(
         }
         model = {"model": "straight", "detour": detour}
     model["speeds_kmh"] = {k: round(routing.SPEED_MPS[k] * 3.6, 1) for k in kinds}
-    dwell_s = round(dwell_min * 60)
-    must_mask = cand["must"].to_numpy(bool)
     budget = max(time_limit_s - (time.perf_counter() - t_begin), 0.5)
     routes = routing.solve_routes(
         solve_values, travel, vehicles, dwell_s=dwell_s, must=must_mask, time_limit_s=budget
@@ -353,6 +550,7 @@ def make_plan(
         msg = "the route search returned an infeasible plan: " + "; ".join(problems[:3])
         raise RuntimeError(msg)
     greedy = routing.greedy_routes(values, travel, vehicles, dwell_s=dwell_s)
+    reach = routing.reachable(travel, vehicles, dwell_s=dwell_s)
     visited = {s.cell for r in routes for s in r.stops}
     missed_must = [int(c) for c in np.flatnonzero(must_mask) if c not in visited]
     if missed_must:
@@ -386,9 +584,20 @@ def make_plan(
                     "rank": int(cand.at[c, "rank"]),
                     "risk": round(float(cand.at[c, "risk"]), 4),
                     "must": bool(must_mask[c]),
+                    "key_point": str(cand.at[c, "site"]) or None,
                 }
             )
-        v = vehicles[len(out_units)]
+        i = len(out_units)
+        v = vehicles[i]
+        why = (
+            None
+            if r.stops
+            else beats_rules.why_none(
+                in_scope=bool(beat.in_scope[i]),
+                in_beat=int(beat.masks[i].sum()),
+                reachable=int(reach[i].sum()),
+            )
+        )
         out_units.append(
             {
                 "unit_id": u.unit_id,
@@ -400,6 +609,14 @@ def make_plan(
                 "stops": stops,
                 "travel_s": int(r.travel_s),
                 "value": round(float(sum(values[s.cell] for s in r.stops)), 4),
+                "beat": beat.docs[i],
+                "why_none": why,
+                **{
+                    f"why_none_{lang[:2]}": None
+                    if why is None
+                    else t(f"plan.why.{why}", lang, beat=_beat_words(beat.docs[i], lang))
+                    for lang in ("zh-CN", "en")
+                },
             }
         )
     covered = routing.routes_value(routes, values)
@@ -414,6 +631,7 @@ def make_plan(
         "value": value,
         "dwell_s": dwell_s,
         "candidates": len(cand),
+        "key_points": int((cand["site"] != "").sum()),
         "risk_covered": round(covered, 4),
         "risk_total": round(float(values.sum()), 4),
         "greedy_covered": round(routing.routes_value(greedy, values), 4),
@@ -553,12 +771,27 @@ def cells_from_text(text: str) -> list[str]:
     return [c.strip() for c in text.replace("，", ",").replace(" ", ",").split(",") if c.strip()]
 
 
+def _cell_text(v: Any) -> str:
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v).strip()
+
+
+def _row_beat(v: Any) -> str:
+    """A units-table beat cell as :class:`Unit` keeps it (around the post: "", the radius)."""
+    text = _cell_text(v)
+    return "" if text == AROUND_POST else text
+
+
+def _cell_number(v: Any) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)
+
+
 def units_from_rows(rows: pd.DataFrame) -> list[Unit]:
     """The ticked rows of the plan page's units table (:data:`UNIT_COLUMNS`) as units.
 
     An empty ``name``, ``start_h`` or ``shift_h`` is no name, the window start and the whole
-    window. Raises :class:`NoUnitsError` when no row is ticked; a ValueError or TypeError when a
-    row's numbers are not numbers.
+    window; an empty ``beat`` and ``beat_m`` the default beat of the unit's kind. Raises
+    :class:`NoUnitsError` when no row is ticked; a ValueError or TypeError when a row's numbers
+    are not numbers.
     """
     on = rows.loc[rows["on"].fillna(False).astype(bool)] if len(rows) else rows
     units = [
@@ -570,6 +803,8 @@ def units_from_rows(rows: pd.DataFrame) -> list[Unit]:
             shift_h=None if pd.isna(r.shift_h) else float(r.shift_h),
             start_h=0.0 if pd.isna(r.start_h) else float(r.start_h),
             name="" if pd.isna(r.name) else str(r.name),
+            beat=_row_beat(getattr(r, "beat", None)),
+            beat_m=_cell_number(getattr(r, "beat_m", None)),
         )
         for r in on.itertuples(index=False)
     ]
@@ -597,7 +832,7 @@ def make_from_rows(
     window: str,
     user: str,
     dwell_min: float = DWELL_MIN,
-    n_candidates: int = 150,
+    n_candidates: int | None = None,
     must: str = "",
     avoid: str = "",
     res: int = DEFAULT_RES,
@@ -676,7 +911,8 @@ class PlanShown:
 
     ``metrics``: ``units`` and ``stops`` (counts), ``covered`` (share of the candidates' value
     the routes cover, ``"45%"``) and ``vs_greedy`` (against the greedy baseline, ``"+3%"``);
-    ``units``: unit_id, kind (code), shift (``HH:MM–HH:MM``), stops, travel_min, value;
+    ``units``: unit_id, kind (code), shift (``HH:MM–HH:MM``), stops, travel_min, value,
+    why_none_zh and why_none_en (why a unit has no stop, in words; None when it has some);
     ``stops``: one row per stop (:func:`geo.reports.plan_sheets.stops_frame`) with arrive,
     leave and latest_arrive as local ``HH:MM``.
     """
@@ -700,6 +936,8 @@ def plan_shown(plan: dict[str, Any]) -> PlanShown:
                 "stops": len(u["stops"]),
                 "travel_min": round(u["travel_s"] / 60),
                 "value": u["value"],
+                "why_none_zh": u.get("why_none_zh"),
+                "why_none_en": u.get("why_none_en"),
             }
             for u in plan["units"]
         ]

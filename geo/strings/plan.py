@@ -7,6 +7,40 @@ STRINGS: dict[str, dict[str, str]] = {
     "plan.kind.police_car": {"zh-CN": "车巡", "en": "car"},
     "plan.kind.e_bike": {"zh-CN": "电动车巡", "en": "e-bike"},
     "plan.kind.foot": {"zh-CN": "步巡", "en": "foot"},
+    # beats and why a unit has no stop
+    "plan.col.beat": {"zh-CN": "巡区", "en": "Beat"},
+    "plan.col.beat_m": {"zh-CN": "巡区半径（米）", "en": "Beat radius (m)"},
+    "plan.col.beat_help": {
+        "zh-CN": "车巡默认全辖区；电动车巡、步巡默认本网格，没有网格时为岗点周围"
+        "（电动车 1500 米、步巡 800 米）。选一个网格，或清空后填半径。",
+        "en": "A car patrols the whole area; an e-bike or foot patrol its grid, else the metres "
+        "around its post (1500 m by e-bike, 800 m on foot). Pick a grid, or clear it and type "
+        "a radius.",
+    },
+    "plan.beat.all": {"zh-CN": "全辖区", "en": "the whole area"},
+    "plan.beat.post": {"zh-CN": "岗点周围（按半径）", "en": "around its post (radius)"},
+    "plan.beat.radius": {"zh-CN": "岗点周围 {m} 米", "en": "{m} m around its post"},
+    "plan.col.why_none": {"zh-CN": "无巡逻点的原因", "en": "Why no stops"},
+    "plan.why.beat_outside": {
+        "zh-CN": "巡区（{beat}）不在本次方案的辖区内",
+        "en": "its beat ({beat}) lies outside the areas of this plan",
+    },
+    "plan.why.beat_empty": {
+        "zh-CN": "巡区（{beat}）内没有巡防缺口或必巡点",
+        "en": "no gap or key point in its beat ({beat})",
+    },
+    "plan.why.no_time": {
+        "zh-CN": "在岗时间内到不了巡区（{beat}）内的巡逻点并返回",
+        "en": "no stop in its beat ({beat}) can be reached and left within its shift",
+    },
+    "plan.why.taken": {
+        "zh-CN": "巡区（{beat}）内的巡逻点已由其他单元巡查",
+        "en": "the stops in its beat ({beat}) are covered by other units",
+    },
+    "plan.candidates_help": {
+        "zh-CN": "留空：按各单元在岗时长自动确定，足够排满每个单元。",
+        "en": "Blank: as many as fill every unit's shift.",
+    },
     # printable sheet
     "plan.sheet_title": {
         "zh-CN": "{date} 夜间巡逻方案",
