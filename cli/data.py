@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
+
+from tqdm import tqdm
 
 from cli._common import UsageError, add_as, add_db, doc, engine, who
 from cli.profiles import add_mapping_options, import_rules, save_used
@@ -37,6 +40,44 @@ def add_demo(sub: Any) -> None:
     p.set_defaults(func=cmd_demo)
 
 
+class _Bar:
+    """The import's progress bar on stderr (tqdm; none when stderr is no terminal).
+
+    Fed by :data:`geo.ingest.stream.Progress`: the bytes of the file read (rows of a workbook
+    or Parquet file), then the shifts whose coverage is rolled up, each a bar of its own.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.unit = ""
+        self.bar: tqdm | None = None
+
+    def update(self, done: int, total: int | None, unit: str) -> None:
+        if unit != self.unit:
+            self.close()
+            self.unit = unit
+            desc = f"{self.name[:30]}" if unit != "shifts" else "coverage"
+            scale = unit == "bytes"
+            self.bar = tqdm(
+                total=total,
+                unit="B" if scale else f" {unit}",
+                unit_scale=scale,
+                unit_divisor=1024 if scale else 1000,
+                desc=desc,
+                file=sys.stderr,
+                disable=None,  # no bar when stderr is no terminal
+                leave=False,
+                dynamic_ncols=True,
+            )
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
     """Import one file of a record kind. The summary counts rows rejected and rows stored
     outside every area (flagged, left out of every page and figure); --rejects writes every
@@ -50,6 +91,7 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
     if isinstance(user, Principal) and user.role != "admin":
         raise UsageError(f"import: {args.as_user} is a {user.role}; only an admin imports")
     rules, profile = import_rules(args, eng)  # --profile, --map, --values, --default
+    bar = _Bar(path.name)
     try:
         summary = data.import_file(
             eng,
@@ -68,9 +110,12 @@ def cmd_import(args: argparse.Namespace) -> dict[str, Any]:
             rules=rules,
             profile=profile,
             auto_profile=not args.no_profile,
+            progress=None if args.no_progress else bar.update,
         )
     except data.FileError as e:  # missing or doubled columns, said in the user's language
         raise data.FileError(e.text(args.lang or get_settings().lang)) from None
+    finally:
+        bar.close()
     out = summary.as_dict() | save_used(args, eng, summary.mapping_used)
     report = data.rejects_report(summary, args.lang or get_settings().lang)
     if args.rejects:
@@ -139,6 +184,12 @@ def add_import(sub: Any) -> None:
         help="order of day, month and year in dates such as 07/08/2022: dmy, mdy or ymd "
         "(default: each column's own rule; a column holding both 15/07/2022 and 07/15/2022 "
         "refuses the file, naming the rows); rows that do not fit the order are rejected",
+    )
+    p.add_argument(
+        "--no-progress",
+        dest="no_progress",
+        action="store_true",
+        help="no progress bar on stderr (none either when stderr is no terminal)",
     )
     p.add_argument(
         "--rejects",

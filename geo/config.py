@@ -9,6 +9,11 @@ This is the only module that reads the environment. The environment wins over th
 - ``QY_TILES``: basemap ``none`` (default), ``osm``, ``amap``, ``tianditu`` or a URL template
 - ``QY_DEMO``: build the demo city on an empty store, ``1``/``0`` (default: on for SQLite)
 - ``QY_MAX_UPLOAD_MB``: largest file the app accepts, in MiB (default 50)
+- ``QY_MAX_IMPORT_ROWS``: most rows one import reads (default 50,000,000), counted while reading
+- ``QY_MAX_IMPORT_CELLS``: most cells (rows x columns) one import reads (default 500,000,000)
+- ``QY_MAX_UNPACKED_MB``: most bytes, in MiB, a container (XLSX, zipped Shapefile, KMZ) may
+  unpack to, counted while inflating (default 4096)
+- ``QY_IMPORT_CHUNK_ROWS``: rows an import reads, checks and writes at a time (default 100,000)
 - ``QY_NIGHT``: night window ``HH:MM-HH:MM`` (default 20:00-06:00)
 - ``QY_SESSION_MINUTES``: a login ends after this many minutes without activity (default 30)
 - ``QY_LOGIN_ATTEMPTS``: failed logins in a row that lock a user (default 5)
@@ -52,11 +57,25 @@ class Settings:
     tiles: str = "none"
     demo: bool = True
     max_upload_mb: int = 50
+    max_import_rows: int = 50_000_000
+    max_import_cells: int = 500_000_000
+    max_unpacked_mb: int = 4096
+    import_chunk_rows: int = 100_000
     night: str = DEFAULT_NIGHT
     session_minutes: float = 30.0
     login_attempts: int = 5
     lockout_minutes: float = 15.0
     private_roles: frozenset[str] = frozenset({"viewer"})
+    # the machine API (geo/api): body bytes, fix batches per second and burst per device token,
+    # seconds between settles of live fixes (0: none), between looks for new alerts on the
+    # event stream, and the internal URL new live alerts are posted to
+    api_max_body: int = 1024 * 1024
+    api_rate: float = 5.0
+    api_burst: float = 20.0
+    live_settle_s: float = 15.0
+    api_stream_s: float = 5.0
+    live_refresh_s: float = 5.0  # seconds between two refreshes of the Live page's data
+    alert_webhook: str | None = None
     admin_user: str | None = None
     admin_password: str | None = field(default=None, repr=False)
 
@@ -112,6 +131,12 @@ def _positive(raw: object, default: float, name: str) -> float:
     return value
 
 
+def _non_negative(raw: object, default: float, name: str) -> float:
+    if raw is not None and str(raw).strip() in ("0", "0.0"):
+        return 0.0
+    return _positive(raw, default, name)
+
+
 def get_settings(env: dict[str, str] | None = None) -> Settings:
     """Read settings from ``env`` (default ``os.environ``) and the TOML file in ``QY_CONFIG``."""
     env = dict(os.environ if env is None else env)
@@ -142,11 +167,26 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         tiles=str(pick("tiles") or "none"),
         demo=demo,
         max_upload_mb=_positive_int("QY_MAX_UPLOAD_MB", pick("max_upload_mb") or 50),
+        max_import_rows=_positive_int("QY_MAX_IMPORT_ROWS", pick("max_import_rows") or 50_000_000),
+        max_import_cells=_positive_int(
+            "QY_MAX_IMPORT_CELLS", pick("max_import_cells") or 500_000_000
+        ),
+        max_unpacked_mb=_positive_int("QY_MAX_UNPACKED_MB", pick("max_unpacked_mb") or 4096),
+        import_chunk_rows=_positive_int(
+            "QY_IMPORT_CHUNK_ROWS", pick("import_chunk_rows") or 100_000
+        ),
         night=str(pick("night") or DEFAULT_NIGHT),
         session_minutes=_positive(pick("session_minutes"), 30.0, "QY_SESSION_MINUTES"),
         login_attempts=int(_positive(pick("login_attempts"), 5, "QY_LOGIN_ATTEMPTS")),
         lockout_minutes=_positive(pick("lockout_minutes"), 15.0, "QY_LOCKOUT_MINUTES"),
         private_roles=_roles(pick("private_roles")),
+        api_max_body=_positive_int("QY_API_MAX_BODY", pick("api_max_body") or 1024 * 1024),
+        api_rate=_positive(pick("api_rate"), 5.0, "QY_API_RATE"),
+        api_burst=_positive(pick("api_burst"), 20.0, "QY_API_BURST"),
+        live_settle_s=_non_negative(pick("live_settle_s"), 15.0, "QY_LIVE_SETTLE_S"),
+        api_stream_s=_positive(pick("api_stream_s"), 5.0, "QY_API_STREAM_S"),
+        live_refresh_s=max(1.0, _positive(pick("live_refresh_s"), 5.0, "QY_LIVE_REFRESH_S")),
+        alert_webhook=str(pick("alert_webhook")).strip() or None if pick("alert_webhook") else None,
         admin_user=str(pick("admin_user")) if pick("admin_user") else None,
         admin_password=str(pick("admin_password")) if pick("admin_password") else None,
     )

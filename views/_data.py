@@ -18,9 +18,11 @@ from views import _common as ui
 
 __all__ = [
     "COUNTS",
+    "ImportProgress",
     "Source",
     "choice",
     "gap_option",
+    "import_progress",
     "outside_list",
     "report",
     "show",
@@ -105,6 +107,31 @@ def date_order_option(where: Any) -> str | None:
         help=ui.tr("data.date_order_help"),
     )
     return got or None
+
+
+class ImportProgress:
+    """The Data page's progress bar of one import (``st.progress``), fed by the service.
+
+    Called as ``progress(done, total, unit)`` (:func:`geo.services.data.import_file`): the
+    share of the file read and stored, then of the shifts whose coverage is rolled up.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.bar = st.progress(0.0, text=ui.tr("data.importing", file=md_escape(name)))
+
+    def __call__(self, done: int, total: int | None, unit: str) -> None:
+        key = "data.importing_coverage" if unit == "shifts" else "data.importing"
+        share = min(done / total, 1.0) if total else 0.0
+        self.bar.progress(share, text=ui.tr(key, file=md_escape(self.name)))
+
+    def done(self) -> None:
+        self.bar.empty()
+
+
+def import_progress(name: str) -> ImportProgress:
+    """A progress bar for the import of the file ``name`` (see :class:`ImportProgress`)."""
+    return ImportProgress(name)
 
 
 def report(summary: data.ImportSummary) -> None:

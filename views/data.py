@@ -48,6 +48,7 @@ if uploaded is not None:
     order = _data.date_order_option(c2)  # 07/08/2022: day or month first, or each column's rule
     rules, profile = _profiles.form(kind_name, pre, name)  # columns, values, defaults
     if st.button(ui.tr("data.import"), type="primary", key="data_import"):
+        bar = _data.import_progress(name)  # fed as the file is read, stored and rolled up
         try:  # the service audits the import
             summary = data.import_file(
                 ui.engine(),
@@ -63,6 +64,7 @@ if uploaded is not None:
                 rules=rules,
                 profile=profile,
                 auto_profile=False,
+                progress=bar,
             )
         except data.StoreBusy:
             st.warning(ui.tr("data.busy", file=md_escape(name)))
@@ -71,6 +73,8 @@ if uploaded is not None:
         else:
             st.cache_data.clear()
             st.session_state["data_last"] = summary
+        finally:
+            bar.done()
 
 last = st.session_state.get("data_last")
 if last is not None:

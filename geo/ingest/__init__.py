@@ -3,7 +3,8 @@
 Rooms: :mod:`~geo.ingest.files` reads every format users bring, :mod:`~geo.ingest.columns` maps
 their headers, :mod:`~geo.ingest.values` parses a column's text, :mod:`~geo.ingest.validate` checks
 rows and converts coordinates to WGS-84, :mod:`~geo.ingest.load` stores one file in one
-transaction, :mod:`~geo.ingest.mapping` applies a mapping of columns, values and defaults
+transaction (:mod:`~geo.ingest.stream` a CSV, workbook or Parquet file in chunks, in bounded
+memory), :mod:`~geo.ingest.mapping` applies a mapping of columns, values and defaults
 (given on the command line, on the Data page or as a saved profile), :mod:`~geo.ingest.report`
 says what happened (every rejected row with its file, row,
 column and reason).
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from geo.ingest.columns import map_headers, norm_header, suggest_mapping
 from geo.ingest.files import read_table, sheet_names
-from geo.ingest.load import import_file, import_frame
+from geo.ingest.load import import_frame
 from geo.ingest.mapping import ImportMapping, MappingError
 from geo.ingest.report import (
     FileError,
@@ -32,6 +33,7 @@ from geo.ingest.report import (
     rejects_csv,
     why,
 )
+from geo.ingest.stream import import_file
 from geo.ingest.validate import validate
 from geo.ingest.values import parse_ts
 

@@ -23,6 +23,7 @@ import geopandas as gpd
 import pandas as pd
 import pyarrow.parquet as pq
 
+from geo.config import Settings
 from geo.i18n import t
 from geo.ingest.report import FileError
 
@@ -34,6 +35,7 @@ __all__ = [
     "MAX_UNPACKED",
     "TABLE_SUFFIXES",
     "VECTOR_SUFFIXES",
+    "check_limits",
     "check_zip",
     "detect_wide",
     "duplicate_headers",
@@ -191,7 +193,7 @@ def _mib(n: int) -> str:
     return f"{mib:,.0f}" if mib >= 10 else f"{mib:,.2g}"
 
 
-def check_zip(path: str | Path, name: str, what: str) -> list[str]:
+def check_zip(path: str | Path, name: str, what: str, *, limit: int | None = None) -> list[str]:
     """Member names of a zip container (XLSX, DOCX, a zipped Shapefile), after the bomb checks.
 
     Checked before anything else unpacks it: the number of members, every member's declared
@@ -209,6 +211,9 @@ def check_zip(path: str | Path, name: str, what: str) -> list[str]:
         The file's name, for messages.
     what
         The file's type as messages name it: ``XLSX``, ``DOCX``, ``zip``.
+    limit
+        Bytes all members may unpack to together, counted while inflating (a streamed import:
+        ``Settings.max_unpacked_mb``); default the limits above.
 
     Returns
     -------
@@ -220,7 +225,8 @@ def check_zip(path: str | Path, name: str, what: str) -> list[str]:
     FileError
         Naming the file and the reason, in English and the user's language (:meth:`FileError.text`).
     """
-    limit = MAX_UNPACKED if what == "zip" else min(MAX_UNPACKED, MAX_SHEET_UNPACKED)
+    if limit is None:
+        limit = MAX_UNPACKED if what == "zip" else min(MAX_UNPACKED, MAX_SHEET_UNPACKED)
     mib = 1024**2
     try:
         zf = zipfile.ZipFile(path)
@@ -309,6 +315,23 @@ def _inflate_all(
             # an unknown compression (NotImplementedError)
             raise _refuse("zip_unreadable", file=name, what=what) from None
         done += n
+
+
+def check_limits(rows: int, cells: int, name: str, settings: Settings) -> None:
+    """Refuse a file once the rows or cells (rows x columns) read pass the configured limits.
+
+    Called as a file is read (``QY_MAX_IMPORT_ROWS``, ``QY_MAX_IMPORT_CELLS``): ``rows`` and
+    ``cells`` are the counts read so far. Raises FileError naming the file and the limit, in
+    English and the user's language.
+    """
+    if rows > settings.max_import_rows:
+        raise _refuse(
+            "too_many_rows", file=name, n=f"{rows:,}", limit=f"{settings.max_import_rows:,}"
+        )
+    if cells > settings.max_import_cells:
+        raise _refuse(
+            "too_many_cells", file=name, n=f"{cells:,}", limit=f"{settings.max_import_cells:,}"
+        )
 
 
 def _read_vector(path: Path, name: str, layer: str | None = None) -> tuple[pd.DataFrame, Any]:

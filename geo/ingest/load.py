@@ -30,7 +30,7 @@ from geo.ingest.columns import (
     refuse_duplicates,
     with_pairs,
 )
-from geo.ingest.files import DUPLICATES
+from geo.ingest.files import DUPLICATES, check_limits
 from geo.ingest.mapping import ImportMapping, check, choose_profile, prepare, used_columns
 from geo.ingest.report import (
     OUTSIDE,
@@ -430,6 +430,7 @@ def import_file(
     raw, declared, first_row = gps.read_file(  # GPX, KML and KMZ too
         path, sheet=sheet, encoding=encoding, name=name, layer=layer, unit=unit, kind=kind_name
     )
+    check_limits(len(raw), raw.size, name, settings)  # a file read whole: rows and cells
     try:
         file_crs = _file_crs(declared, crs)
     except ValueError as e:

@@ -55,14 +55,15 @@ def validate(
     first_row: int = 2,
     geometry: Any = None,
     values: Mapping[str, Mapping[str, str]] | None = None,
-    date_order: str | None = None,
+    date_order: str | Mapping[str, str | None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """Parse and check every row of ``raw``; return (canonical rows, rejects, stripped ids).
 
     ``values`` (field -> file value -> field value, :class:`geo.ingest.mapping.ImportMapping`)
     maps a field's values before it is read (:func:`geo.ingest.mapping.map_values`); rejects
     show the value as the file wrote it. ``date_order`` is the order of day, month and year the
-    user chose for the file (``dmy``, ``mdy``, ``ymd``; None: each time column's own rule).
+    user chose for the file (``dmy``, ``mdy``, ``ymd``; None: each time column's own rule), or
+    per time header (a streamed import reads every chunk by the rule of the whole column).
 
     Canonical rows carry ``source_row``. Rejects have row, column (the file's header), value and
     reason: one entry per problem column of a row (its first problem there), so a row may have
@@ -106,7 +107,8 @@ def validate(
             continue
         s = raw[header]
         if col.type == "ts":
-            v, bad = parse_ts(s, header_zone(header) or settings.tz, date_order)
+            order = date_order.get(header) if isinstance(date_order, Mapping) else date_order
+            v, bad = parse_ts(s, header_zone(header) or settings.tz, order)
             fail(bad, header, s, why("time"))
         elif col.type == "int":
             v, bad = parse_int(s)
@@ -295,6 +297,8 @@ def _stripped_ids(s: pd.Series, *, key: bool) -> tuple[pd.Series, pd.Series]:
 
 
 def _blank_parsed(v: pd.Series) -> pd.Series:
+    if v.dtype.kind in "Mmfiub":  # parsed times and numbers: blank is missing, no text
+        return v.isna()
     return v.isna() | v.astype("string").fillna("").str.strip().eq("")
 
 

@@ -20,11 +20,13 @@ __all__ = [
     "MAX_TEXT",
     "ORDER_CHOICES",
     "combine_date_time",
+    "date_heads",
     "date_order",
     "date_order_rows",
     "has_control",
     "header_zone",
     "is_blank",
+    "order_of_heads",
     "parse_enum",
     "parse_float",
     "parse_id",
@@ -157,10 +159,26 @@ def date_order(s: pd.Series, chosen: str | None = None) -> str:
     >>> date_order(pd.Series(["07/08/2022 21:30"]))
     'month_first_assumed'
     """
+    heads = date_heads(s)
+    return "" if heads is None else order_of_heads(heads, chosen)
+
+
+def date_heads(s: pd.Series) -> pd.Series | None:
+    """The starts of the values of ``s`` (10 characters), each once, with their counts.
+
+    None for a column that holds no written dates (empty, datetime or numeric). Counts of the
+    chunks of one column add up (a streamed import decides the column's rule from their sum).
+    """
     if s.empty or pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_numeric_dtype(s):
-        return ""
+        return None
     # the starts of the values, each once (a column holds few dates), weighted by their counts
-    heads = s.astype("string").str.slice(0, 10).value_counts()
+    return s.astype("string").str.slice(0, 10).value_counts()
+
+
+def order_of_heads(heads: pd.Series, chosen: str | None = None) -> str:
+    """The rule of :func:`date_order` from a column's :func:`date_heads` (head -> count)."""
+    if heads.empty:
+        return ""
     parts = heads.index.to_series().str.normalize("NFKC").str.extract(_DMY).astype(float)
     first, second, n = parts[0].to_numpy(), parts[1].to_numpy(), heads.to_numpy()
     if not np.isfinite(first).any():

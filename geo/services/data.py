@@ -10,7 +10,7 @@ is :mod:`geo.ingest`.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,9 +110,14 @@ def import_file(
     unit: str | None = None,
     gap_min: float | None = None,
     date_order: str | None = None,
+    progress: Callable[[int, int | None, str], None] | None = None,
     **audit_detail: Any,
 ) -> ImportSummary:
     """Import one file of a record kind and audit it under ``user``.
+
+    ``progress(done, total, unit)`` is called as the file is read and stored
+    (:data:`geo.ingest.stream.Progress`: bytes of a CSV file, rows of a workbook or Parquet
+    file, then the shifts whose coverage is rolled up).
 
     The import is :func:`geo.ingest.import_file`; ``audit_detail`` joins the audit row's detail.
     ``rules`` is the mapping of columns, values and defaults to apply (:mod:`geo.ingest.mapping`)
@@ -143,6 +148,7 @@ def import_file(
         rules=rules,
         profile=profile,
         profiles=profiles.of_kind(engine, kind) if auto else None,
+        progress=progress,
     )
     if summary.profile is not None:
         audit_detail["profile"] = summary.profile

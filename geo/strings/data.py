@@ -40,6 +40,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh-CN": "{name} 超过 {mb} MB 的上传上限，未导入。",
         "en": "{name} is larger than the upload limit of {mb} MB; not imported.",
     },
+    "data.importing": {
+        "zh-CN": "正在读取并保存 {file}…",
+        "en": "Reading and storing {file}…",
+    },
+    "data.importing_coverage": {
+        "zh-CN": "正在计算 {file} 的巡逻覆盖…",
+        "en": "Rolling up the patrol coverage of {file}…",
+    },
     "data.busy": {
         "zh-CN": "另一个文件正在写入数据库，{file} 等待超时，未导入任何行。请在那次导入完成后重新导入。",
         "en": "Another file is being stored and {file} could not wait for it: nothing "
@@ -172,6 +180,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "coordinates look projected (x up to {x}, y up to {y}: metres, not degrees), but the "
         "file declares no CRS (a Shapefile without its .prj?). Give the CRS, e.g. --crs {epsg}, "
         "or choose 'Other CRS (EPSG code)' under Coordinates on the Data page{likely}",
+    },
+    "file.too_many_rows": {
+        "zh-CN": "{file}：已读到第 {n} 行，超过每次导入 {limit} 行的上限（QY_MAX_IMPORT_ROWS），"
+        "未保存任何数据。请拆分文件后分批导入",
+        "en": "{file}: {n} rows read, more than the limit of {limit} rows per import "
+        "(QY_MAX_IMPORT_ROWS); nothing was stored. Split the file and import the parts",
+    },
+    "file.too_many_cells": {
+        "zh-CN": "{file}：已读到 {n} 个单元格（行数 × 列数），超过每次导入 {limit} 个的上限"
+        "（QY_MAX_IMPORT_CELLS），未保存任何数据。请删去不需要的列或拆分文件",
+        "en": "{file}: {n} cells (rows x columns) read, more than the limit of {limit} per "
+        "import (QY_MAX_IMPORT_CELLS); nothing was stored. Drop the columns you do not need or "
+        "split the file",
     },
     "file.projected_likely": {
         "zh-CN": "（可能是 CGCS2000 高斯-克吕格投影：{codes}）",
