@@ -57,6 +57,7 @@ PAGES = [
     ("views/disputes.py", "page.disputes", ":material/handshake:"),
     ("views/plan.py", "page.plan", ":material/route:"),
     ("views/duty.py", "page.duty", ":material/verified_user:"),
+    ("views/live.py", "page.live", ":material/my_location:"),
     ("views/briefing.py", "page.briefing", ":material/description:"),
     ("views/data.py", "page.data", ":material/upload_file:"),
     ("views/settings.py", "page.settings", ":material/settings:"),

@@ -29,6 +29,8 @@ BENCHMARKS: dict[str, str] = {
     "map": "tests.bench.bench_map",
     "plan": "tests.bench.bench_plan",
     "growth": "tests.bench.bench_growth",
+    "import": "tests.bench.bench_import",
+    "live": "tests.bench.bench_live",
 }
 
 

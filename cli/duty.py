@@ -1,11 +1,14 @@
 """Duty and readiness commands: ``duty`` (the night's key points), ``circles`` (1-3-5 minute
-response circles) and ``alerts`` (what needs attention on a night)."""
+response circles), ``alerts`` (what needs attention on a night, or live now) and ``nearest``
+(the units nearest to a call)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from cli._common import (
     UsageError,
@@ -16,6 +19,7 @@ from cli._common import (
     add_night_date,
     add_res,
     add_time_limit,
+    date,
     doc,
     engine,
     frame_records,
@@ -23,11 +27,12 @@ from cli._common import (
     who_may,
     write_csv_or_json,
 )
+from geo.config import get_settings
 from geo.domain.duty import rules_from_toml
 from geo.reports.cells import write_cells
-from geo.services import circles, duty
+from geo.services import circles, duty, live_alerts
 
-__all__ = ["add_alerts", "add_circles", "add_duty"]
+__all__ = ["add_alerts", "add_circles", "add_duty", "add_nearest"]
 
 
 def cmd_duty(args: argparse.Namespace) -> dict[str, Any]:
@@ -142,7 +147,13 @@ def add_circles(sub: Any) -> None:
 
 def cmd_alerts(args: argparse.Namespace) -> dict[str, Any]:
     """What needs attention on a night: long stops outside posts, key points missed, hot cells
-    not patrolled for hours, venues behind their inspection schedule, hazards past deadline."""
+    not patrolled for hours, venues behind their inspection schedule, hazards past deadline;
+    with --live, now (or at --at): GPS silent, standing outside posts, out of the beat or the
+    jurisdiction, a planned stop's window passed, a key point about to fall due."""
+    if args.live:
+        return _live_alerts(args)
+    if not args.date:
+        raise UsageError("alerts: --date D is required (or --live)")
     at = local_time(args.at, localise=True)
     eng = engine(args)
     user = who_may(args, eng, "duty")
@@ -159,12 +170,48 @@ def cmd_alerts(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _live_alerts(args: argparse.Namespace) -> dict[str, Any]:
+    """``alerts --live``: the live alerts at --at (default now), in the words of --lang."""
+    at = local_time(args.at, localise=True)
+    eng = engine(args)
+    user = who_may(args, eng, "duty")
+    table = live_alerts.live_alerts(eng, user, now=at, area=args.area)
+    words = live_alerts.worded(table, args.lang or get_settings().lang)
+    rows = words.rename(columns={"alert": "code", "alert_name": "alert", "unit_name": "unit"})[
+        ["alert", "code", "unit_id", "unit", "since", "minutes", "text", "where", "severity"]
+    ]
+    if args.out:
+        write_csv_or_json(Path(args.out), rows, frame_records(rows))
+    return {
+        "command": "alerts",
+        "live": True,
+        "at": (at or pd.Timestamp.now(tz=get_settings().tz)).isoformat(timespec="seconds"),
+        "out": args.out,
+        "alerts": len(table),
+        "by_kind": {str(k): int(v) for k, v in table["alert"].value_counts().items()},
+        "rows": frame_records(rows),
+    }
+
+
 def add_alerts(sub: Any) -> None:
     p = sub.add_parser("alerts", help=doc(cmd_alerts).split(":")[0], description=doc(cmd_alerts))
     add_db(p)
     add_as(p)
-    add_night_date(p)
-    p.add_argument("--at", metavar="TIME", help="a moment in the night (default: its end)")
+    p.add_argument(
+        "--date",
+        type=date,
+        metavar="D",
+        help="the night, as the local date it starts on (YYYY-MM-DD); required unless --live",
+    )
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help="the live alerts now (or at --at), by the duty rules' live minutes",
+    )
+    p.add_argument(
+        "--lang", choices=["zh-CN", "en"], help="words of the live alerts (default: QY_LANG)"
+    )
+    p.add_argument("--at", metavar="TIME", help="a moment in the night (default: its end; now)")
     p.add_argument(
         "--hours",
         type=float,
@@ -174,3 +221,66 @@ def add_alerts(sub: Any) -> None:
     add_area(p)
     p.add_argument("--out", help="write the alerts as .csv or .json")
     p.set_defaults(func=cmd_alerts)
+
+
+def cmd_nearest(args: argparse.Namespace) -> dict[str, Any]:
+    """The units nearest to a call: ranked by travel time from their last fix (road network
+    with --network, else straight line x detour), with their 1-3-5 minute tier."""
+    at = local_time(args.at, localise=True)
+    eng = engine(args)
+    user = who_may(args, eng, "duty")
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()] if args.kinds else None
+    table = live_alerts.nearest_units(
+        eng,
+        user,
+        args.lat,
+        args.lng,
+        crs=args.crs,
+        now=at,
+        kinds=kinds,
+        network=args.network,
+    )
+    en = (args.lang or get_settings().lang) == "en"
+    rows = table.assign(where=table["place_en" if en else "place"])[
+        [
+            "unit_id",
+            "name",
+            "kind",
+            "travel_s",
+            "travel_min",
+            "tier",
+            "distance_m",
+            "age_s",
+            "where",
+        ]
+    ]
+    return {
+        "command": "nearest",
+        "lat": args.lat,
+        "lng": args.lng,
+        "crs": args.crs,
+        "at": (at or pd.Timestamp.now(tz=get_settings().tz)).isoformat(timespec="seconds"),
+        "units": len(table),
+        "rows": frame_records(rows),
+    }
+
+
+def add_nearest(sub: Any) -> None:
+    p = sub.add_parser("nearest", help=doc(cmd_nearest).split(":")[0], description=doc(cmd_nearest))
+    add_db(p)
+    add_as(p)
+    p.add_argument("--lat", type=float, required=True, help="the call's latitude (degrees)")
+    p.add_argument("--lng", type=float, required=True, help="the call's longitude (degrees)")
+    p.add_argument(
+        "--crs",
+        default="wgs84",
+        choices=["wgs84", "gcj02", "bd09"],
+        help="coordinate system of --lat/--lng (default wgs84; gcj02: Amap; bd09: Baidu)",
+    )
+    p.add_argument("--at", metavar="TIME", help="the moment (YYYY-MM-DD HH:MM, local; default now)")
+    p.add_argument(
+        "--kinds", metavar="K,K", help="only units of these kinds (police_car, e_bike, foot...)"
+    )
+    add_network(p)
+    p.add_argument("--lang", choices=["zh-CN", "en"], help="place names (default: QY_LANG)")
+    p.set_defaults(func=cmd_nearest)

@@ -11,7 +11,21 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cli import bench, categories, cells, data, duty, maps, plans, profiles, reports, users
+from cli import (
+    bench,
+    categories,
+    cells,
+    data,
+    devices,
+    duty,
+    maps,
+    plans,
+    profiles,
+    replay,
+    reports,
+    serve,
+    users,
+)
 from cli._common import Parser, UsageError
 from geo.services.data import FileError
 
@@ -32,11 +46,16 @@ COMMANDS: tuple[Callable[[Any], None], ...] = (
     plans.add_plan,
     plans.add_actual,
     users.add_users,
+    devices.add_devices,
+    devices.add_tokens,
     duty.add_duty,
     duty.add_circles,
     duty.add_alerts,
+    duty.add_nearest,
     data.add_rebuild,
     data.add_rollup,
+    replay.add_replay,
+    serve.add_serve,
     bench.add_bench,
 )
 

@@ -20,6 +20,8 @@ NOT_READING = {
     "bench": "benchmarks",
     "users": "manages users (the operator's)",
     "profiles": "import profiles: the importing admin's settings, of no area",
+    "serve": "runs the machine API: each request reads as its token's user",
+    "replay": "sends a stored night's fixes to the server as the devices would (device tokens)",
 }
 
 

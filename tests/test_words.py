@@ -46,6 +46,7 @@ PAGES = [
     "disputes",
     "plan",
     "duty",
+    "live",
     "briefing",
     "data",
     "settings",

@@ -52,12 +52,13 @@ def rules_editor() -> None:
         ("sites", duty_rules.SITE_RULE_COLUMNS),
         ("venues", duty_rules.VENUE_RULE_COLUMNS),
         ("tiers", duty_rules.TIER_COLUMNS),
+        ("live", duty_rules.LIVE_RULE_COLUMNS),
     ):
         frame = pd.DataFrame(rules[table], columns=columns)
         shown = st.data_editor(
             _sources_in_words(table, frame),
             hide_index=True,
-            num_rows="dynamic",
+            num_rows="fixed" if table == "live" else "dynamic",  # live: one row per rule
             key=f"set_duty_{table}",
             width="stretch",
             column_config=_rule_columns(table, frame),
@@ -85,7 +86,7 @@ def rules_editor() -> None:
 
 
 # the key column of each rules table, by which a row's default source is found
-_RULE_KEY = {"sites": "target", "venues": "grade", "tiers": "minutes"}
+_RULE_KEY = {"sites": "target", "venues": "grade", "tiers": "minutes", "live": "alert"}
 
 
 def _key(value: object) -> str:
@@ -178,6 +179,20 @@ def _rule_columns(table: str, frame: pd.DataFrame) -> dict[str, Any]:
                 format_func=_map.formatter("risk"),
             ),
             "per_month": cc.NumberColumn(ui.tr("duty.rcol.per_month"), min_value=0, step=1),
+            "source": src,
+        }
+    if table == "live":  # the live alerts' minutes: one fixed row per rule
+        return {
+            "alert": cc.SelectboxColumn(
+                ui.tr("duty.rcol.alert"),
+                options=list(duty_rules.LIVE_RULES),
+                required=True,
+                disabled=True,
+                format_func=_map.formatter(prefix="duty.live."),
+            ),
+            "minutes": cc.NumberColumn(
+                ui.tr("duty.rcol.live_minutes"), min_value=1, max_value=720, step=1
+            ),
             "source": src,
         }
     return {

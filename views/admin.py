@@ -1,4 +1,5 @@
-"""Admin: users (add, role and areas, password, disable) and the audit log with its filters.
+"""Admin: users (add, role and areas, password, disable), the machine API's tokens
+(views/_tokens.py) and the audit log with its filters.
 
 Admins only (app.py offers the page to admins; :func:`views._common.require` guards it too).
 Every change is audited by geo/services/access.py with the admin's name; no password is ever shown.
@@ -12,7 +13,7 @@ import streamlit as st
 
 from geo.escape import md_escape
 from geo.services import access, areas
-from views import _admin, _map
+from views import _admin, _map, _tokens
 from views import _common as ui
 
 ui.require("admin")
@@ -72,6 +73,10 @@ with right:
             else:
                 access.set_disabled(engine, who, off == "disable", by=me)
                 st.rerun()
+
+# ---------------------------------------------------------------------------- API tokens
+st.divider()
+_tokens.section(engine, me)
 
 # ---------------------------------------------------------------------------- audit log
 st.divider()

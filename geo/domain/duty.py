@@ -18,7 +18,11 @@ station edits them on the Settings page or as a TOML file (:func:`rules_to_toml`
   venues are overdue (the one rule: :mod:`geo.domain.venues`);
 - ``tiers``: the response-circle tiers (minutes, and the site categories each applies to;
   ``high_risk`` names the riskiest cells, ``*`` everything not named elsewhere), used by
-  :mod:`geo.domain.circles`.
+  :mod:`geo.domain.circles`;
+- ``live``: the minutes of the live night's rules (:data:`LIVE_RULES`): ``gps_silent`` (no fix
+  for this long), ``long_stop`` (standing this long outside every post), ``point_due`` (a key
+  point due within this long and not visited) and ``close_shift`` (this long without a fix
+  closes a live shift: the import's gap rule), used by :mod:`geo.domain.live`.
 
 Visits
 ------
@@ -69,6 +73,8 @@ __all__ = [
     "GRID_COLUMNS",
     "HOT_CELL_HOURS",
     "HOT_CELL_TOP",
+    "LIVE_RULES",
+    "LIVE_RULE_COLUMNS",
     "LONG_STOP_MIN",
     "POST_RADIUS_M",
     "SCHEDULE_COLUMNS",
@@ -79,6 +85,7 @@ __all__ = [
     "VENUE_RULE_COLUMNS",
     "duty_table",
     "gps_visits",
+    "live_minutes",
     "long_stops",
     "merge_visits",
     "rules_from_toml",
@@ -198,7 +205,39 @@ DEFAULT_RULES: dict[str, list[dict[str, Any]]] = {
             "minutes",
         },
     ],
+    "live": [
+        {
+            "alert": "gps_silent",
+            "minutes": 10,
+            "source": "station default: terminals report every few seconds, so 10 minutes "
+            "without a fix is a fault, a dead zone or a switched-off device",
+        },
+        {
+            "alert": "long_stop",
+            "minutes": 20,
+            "source": "station default: standing 20 minutes outside every post (屯警点) is not "
+            "patrolling; posts are where units stand",
+        },
+        {
+            "alert": "point_due",
+            "minutes": 30,
+            "source": "station default: half an hour's warning before a key point's next "
+            "visit falls due (the due times of the sites table)",
+        },
+        {
+            "alert": "close_shift",
+            "minutes": 30,
+            "source": "the import's gap rule: a track is cut into a new shift after a gap "
+            "over 30 minutes (python -m geo import --gap)",
+        },
+    ],
 }
+
+LIVE_RULES = ("gps_silent", "long_stop", "point_due", "close_shift")
+"""The rules of the ``live`` table, in their order: each a number of minutes."""
+
+
+LIVE_RULE_COLUMNS = ["alert", "minutes", "source"]
 
 
 SITE_RULE_COLUMNS = ["target", "visits", "per", "radius_m", "min_dwell_s", "source"]
@@ -317,7 +356,38 @@ def validate_rules(rules: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
             {"minutes": minutes, "targets": ",".join(names), "source": str(r.get("source") or "")}
         )
     out["tiers"] = sorted(tiers, key=lambda x: x["minutes"])
+    out["live"] = _valid_live(_records(rules["live"]) if "live" in rules else DEFAULT_RULES["live"])
     return out
+
+
+def _valid_live(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``live`` table checked: known rules once each, 1-720 minutes.
+
+    A rule left out takes its default row.
+    """
+    got: dict[str, dict[str, Any]] = {}
+    for i, r in enumerate(rows):
+        alert = str(r.get("alert") or "").strip()
+        if alert not in LIVE_RULES:
+            raise _bad("live", i, f"alert must be one of {', '.join(LIVE_RULES)}, got {alert!r}")
+        if alert in got:
+            raise _bad("live", i, f"alert {alert!r} appears twice")
+        try:
+            minutes = float(r["minutes"])
+        except (KeyError, TypeError, ValueError):
+            raise _bad("live", i, "minutes must be a number") from None
+        if not 1 <= minutes <= 720:
+            raise _bad("live", i, "minutes 1-720")
+        got[alert] = {"alert": alert, "minutes": minutes, "source": str(r.get("source") or "")}
+    default = {r["alert"]: r for r in DEFAULT_RULES["live"]}
+    return [
+        got.get(a) or {**default[a], "minutes": float(default[a]["minutes"])} for a in LIVE_RULES
+    ]
+
+
+def live_minutes(rules: Mapping[str, Any]) -> dict[str, float]:
+    """The ``live`` table as ``{rule: minutes}`` (every rule of :data:`LIVE_RULES`)."""
+    return {r["alert"]: float(r["minutes"]) for r in validate_rules(rules)["live"]}
 
 
 def _toml_value(v: Any) -> str:
@@ -334,7 +404,7 @@ def _toml_value(v: Any) -> str:
 def rules_to_toml(rules: Mapping[str, Any]) -> str:
     """Duty rules as a TOML document, which :func:`rules_from_toml` reads back.
 
-    Arrays of tables ``[[sites]]``, ``[[venues]]``, ``[[tiers]]``.
+    Arrays of tables ``[[sites]]``, ``[[venues]]``, ``[[tiers]]``, ``[[live]]``.
     """
     clean = validate_rules(rules)
     lines = ["# Qingyun Patrol duty rules (python -m geo duty; Settings page)", ""]

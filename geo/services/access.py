@@ -82,6 +82,8 @@ ACTIONS = (
     "user_enable",
     "user_password",
     "settings",
+    "token_create",
+    "token_revoke",
 )
 MIN_PASSWORD = 8
 _NAME = re.compile(r"^[\w.@\-\u4e00-\u9fff]{1,64}$")

@@ -82,6 +82,7 @@ _AREA_PAGES = frozenset(
         "disputes",
         "plan",
         "duty",
+        "live",
         "briefing",
     }
 )

@@ -111,6 +111,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "audit.user_enable": {"zh-CN": "启用用户", "en": "User enabled"},
     "audit.user_password": {"zh-CN": "重设密码", "en": "Password set"},
     "audit.settings": {"zh-CN": "修改设置", "en": "Settings changed"},
+    "audit.token_create": {"zh-CN": "创建接口令牌", "en": "Token created"},
+    "audit.token_revoke": {"zh-CN": "吊销接口令牌", "en": "Token revoked"},
     # audit details: "label: value"
     **{
         f"audit.key.{k}": {"zh-CN": zh, "en": en}
@@ -138,10 +140,15 @@ STRINGS: dict[str, dict[str, str]] = {
             "plan_id": ("方案编号", "Plan"),
             "profile": ("导入模板", "Import profile"),
             "tiles": ("底图", "Basemap"),
+            "unit": ("巡逻单元", "Unit"),
+            "user_name": ("用户", "User"),
+            "label": ("备注", "Label"),
         }.items()
     },
     "audit.kind.plan": {"zh-CN": "巡逻方案", "en": "Patrol plan"},
     "audit.kind.briefing": {"zh-CN": "工作简报", "en": "Briefing"},
     "audit.kind.rejects": {"zh-CN": "拒收记录", "en": "Rejected rows"},
     "audit.kind.outside": {"zh-CN": "区域外记录", "en": "Records outside every area"},
+    "audit.kind.device": {"zh-CN": "设备令牌", "en": "Device token"},
+    "audit.kind.user": {"zh-CN": "用户令牌", "en": "User token"},
 }

@@ -116,11 +116,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "settings.duty": {"zh-CN": "勤务规范", "en": "Duty rules"},
     "settings.duty_help": {
         "zh-CN": "必巡点（按类别或部位编号）每夜/每班次应巡次数、电子围栏半径、最短停留；场所按等级每月检查次数（同时决定检查周期，即何时算超期未检）；"
-        "1-3-5分钟反应圈。每行注明来源。也可导入/导出TOML文件。",
+        "1-3-5分钟反应圈；实时提醒的分钟数。每行注明来源。也可导入/导出TOML文件。",
         "en": "Key points (by category or site id): visits per night or shift, geofence radius, "
         "minimum dwell; venue inspections per month by grade (which also set the inspection "
         "interval, so when a venue is overdue); the 1-3-5 minute response "
-        "tiers. Each row says where it comes from. Import or export them as a TOML file.",
+        "tiers; the minutes of the live alerts. Each row says where it comes from. Import or "
+        "export them as a TOML file.",
     },
     "settings.duty_save": {"zh-CN": "保存勤务规范", "en": "Save duty rules"},
     "settings.duty_saved": {"zh-CN": "勤务规范已保存。", "en": "Duty rules saved."},
@@ -241,6 +242,73 @@ STRINGS: dict[str, dict[str, str]] = {
             "hot_cell": ("高风险区域久未巡逻", "Hot cell not patrolled"),
             "venue_overdue": ("场所超期未检", "Venue overdue for inspection"),
             "hazard_overdue": ("隐患整改逾期", "Hazard past deadline"),
+            # the live night's alerts (issue 22; long_stop above is the same alert, live)
+            "gps_silent": ("GPS 信号中断", "GPS silent"),
+            "left_beat": ("离开责任区", "Left the beat"),
+            "left_jurisdiction": ("离开辖区", "Left the jurisdiction"),
+            "stop_window_passed": ("计划巡逻点超时未到", "Planned stop's window passed"),
+            "point_due": ("必巡点即将到期未巡", "Key point due, not visited"),
         },
     ),
+    # the live alerts' details (geo.services.live_alerts.worded)
+    "alerts.d.silent": {
+        "zh-CN": "已 {minutes} 分钟无定位",
+        "en": "No fix for {minutes} min",
+    },
+    "alerts.d.left_beat": {
+        "zh-CN": "离开责任区（{beat}）{minutes} 分钟",
+        "en": "{minutes} min outside the beat ({beat})",
+    },
+    "alerts.d.left_jurisdiction": {
+        "zh-CN": "离开辖区 {minutes} 分钟",
+        "en": "{minutes} min outside the jurisdiction",
+    },
+    "alerts.d.stop_window": {
+        "zh-CN": "第 {seq} 个巡逻点（{stop}）最晚 {latest} 到达，已过 {minutes} 分钟",
+        "en": "Stop {seq} ({stop}) was due by {latest}, {minutes} min ago",
+    },
+    "alerts.d.point_due": {
+        "zh-CN": "{site} 应于 {due} 前到访，还有 {minutes} 分钟",
+        "en": "{site} is due by {due}, in {minutes} min",
+    },
+    "alerts.d.point_overdue": {
+        "zh-CN": "{site} 应于 {due} 前到访，已超时 {minutes} 分钟",
+        "en": "{site} was due by {due}, {minutes} min ago",
+    },
+    # the live rules table of the Settings page (duty rules ``live``)
+    "duty.rcol.alert": {"zh-CN": "实时规则", "en": "Live rule"},
+    "duty.rcol.live_minutes": {"zh-CN": "分钟", "en": "Minutes"},
+    "duty.live.gps_silent": {"zh-CN": "GPS 无定位（分钟后提醒）", "en": "GPS silent (alert after)"},
+    "duty.live.long_stop": {
+        "zh-CN": "屯警点外停留（分钟后提醒）",
+        "en": "Standing outside posts (alert after)",
+    },
+    "duty.live.point_due": {
+        "zh-CN": "必巡点到期前（分钟内提醒）",
+        "en": "Key point due (alert within)",
+    },
+    "duty.live.close_shift": {
+        "zh-CN": "无定位多久结束实时班次",
+        "en": "Silence that closes a live shift",
+    },
+    "duty.src.live.gps_silent": {
+        "zh-CN": "派出所默认：终端每隔几秒上报一次，10 分钟无定位即为故障、信号盲区或设备关机",
+        "en": "Station default: terminals report every few seconds, so 10 minutes without a fix "
+        "is a fault, a dead zone or a switched-off device",
+    },
+    "duty.src.live.long_stop": {
+        "zh-CN": "派出所默认：在所有屯警点之外停留 20 分钟不算巡逻；屯警点才是驻守的位置",
+        "en": "Station default: standing 20 minutes outside every post is not patrolling; posts "
+        "are where units stand",
+    },
+    "duty.src.live.point_due": {
+        "zh-CN": "派出所默认：必巡点下一次到访到期前半小时提醒（到期时间按必巡点规则计算）",
+        "en": "Station default: half an hour's warning before a key point's next visit falls "
+        "due (the due times of the key-point rules)",
+    },
+    "duty.src.live.close_shift": {
+        "zh-CN": "与导入相同的断开规则：轨迹中断超过 30 分钟即切分为新班次",
+        "en": "The import's gap rule: a track is cut into a new shift after a gap of more "
+        "than 30 minutes",
+    },
 }
