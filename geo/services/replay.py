@@ -20,10 +20,11 @@ import asyncio
 import datetime as dt
 import math
 import random
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pandas as pd
@@ -33,6 +34,8 @@ from geo import store
 from geo.config import get_settings
 from geo.domain.period import window_bounds
 from geo.services import tokens
+
+_T = TypeVar("_T")
 
 __all__ = [
     "LATE_S",
@@ -184,6 +187,32 @@ def _fix(row: Any, shift_ms: int) -> dict[str, Any]:
         if value is not None and not pd.isna(value):
             fix[name] = round(float(value), 2)
     return fix
+
+
+def _run_apart(make: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """Run the coroutine ``make()`` to its end, in a thread of its own when this one runs a loop.
+
+    :func:`asyncio.run` refuses inside a running event loop (a caller inside one, such as a
+    browser driver's sync API).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    out: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            out["value"] = asyncio.run(make())
+        except BaseException as e:  # re-raised in the caller's thread
+            out["error"] = e
+
+    worker = threading.Thread(target=work, name="replay", daemon=True)
+    worker.start()
+    worker.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
 
 
 def plan_batches(
@@ -388,7 +417,7 @@ def replay(
                 engine, unit_id, label=f"replay {night}", by=by
             )
         device_tokens = {u: tok for u, (_tid, tok) in issued.items()}
-        result = asyncio.run(send_batches(url, device_tokens, batches, speed=speed))
+        result = _run_apart(lambda: send_batches(url, device_tokens, batches, speed=speed))
     finally:
         for token_id, _tok in issued.values():
             tokens.revoke_token(engine, token_id, by=by)
