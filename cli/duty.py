@@ -241,19 +241,9 @@ def cmd_nearest(args: argparse.Namespace) -> dict[str, Any]:
         network=args.network,
     )
     en = (args.lang or get_settings().lang) == "en"
-    rows = table.assign(where=table["place_en" if en else "place"])[
-        [
-            "unit_id",
-            "name",
-            "kind",
-            "travel_s",
-            "travel_min",
-            "tier",
-            "distance_m",
-            "age_s",
-            "where",
-        ]
-    ]
+    cols = live_alerts.NEAREST_UNIT_COLUMNS
+    shown = cols[: cols.index("place")]  # the ranking's own columns, then its place in words
+    rows = table.assign(where=table["place_en" if en else "place"])[[*shown, "where"]]
     return {
         "command": "nearest",
         "lat": args.lat,

@@ -16,6 +16,7 @@ import itertools
 import re
 import warnings
 import zipfile
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "detect_wide",
     "duplicate_headers",
     "read_table",
+    "sheet_head",
     "sheet_names",
     "vector_layers",
 ]
@@ -514,6 +516,29 @@ def _words(v: object) -> bool:
     return False
 
 
+def sheet_head(
+    wb: Any, sheet: str | None, name: str
+) -> tuple[Any, Generator[tuple[Any, ...], None, None], list[Any]]:
+    """A read-only workbook's sheet (``sheet``, or the first), its rows' iterator and first rows.
+
+    The first 12 rows are read off the iterator: enough for a title and a header of one or two
+    rows (:func:`header_rows`). FileError naming the file for an unknown or empty sheet.
+    """
+    if sheet is None:
+        ws = wb.worksheets[0]
+    elif sheet in wb.sheetnames:
+        ws = wb[sheet]
+    else:
+        msg = f"{name}: no sheet {sheet!r}; sheets are: {', '.join(wb.sheetnames)}"
+        raise FileError(msg)
+    rows = ws.iter_rows(values_only=True)
+    head = list(itertools.islice(rows, 12))  # a title, a header of one or two rows
+    if not head:
+        msg = f"{name}: sheet {ws.title!r} is empty"
+        raise FileError(msg)
+    return ws, rows, head
+
+
 def header_rows(rows: list[tuple[object, ...]]) -> tuple[int, list[str | None] | None]:
     """Where a sheet's header is: its row index and, for a header of two rows, the lower names.
 
@@ -561,18 +586,7 @@ def _read_xlsx(path: Path, sheet: str | None, name: str) -> tuple[pd.DataFrame, 
         msg = f"{name}: not a readable XLSX file: {(str(e).splitlines() or [''])[0][:200]}"
         raise FileError(msg) from None
     try:
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif sheet in wb.sheetnames:
-            ws = wb[sheet]
-        else:
-            msg = f"{name}: no sheet {sheet!r}; sheets are: {', '.join(wb.sheetnames)}"
-            raise FileError(msg)
-        rows = ws.iter_rows(values_only=True)
-        head = list(itertools.islice(rows, 12))  # a title, a header of one or two rows
-        if not head:
-            msg = f"{name}: sheet {ws.title!r} is empty"
-            raise FileError(msg)
+        _ws, rows, head = sheet_head(wb, sheet, name)
         top, lower = header_rows(head)
         header = head[top]
         if lower is not None:  # 位置 over 经度, 纬度: the lower name where there is one

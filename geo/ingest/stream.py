@@ -53,6 +53,7 @@ from geo.ingest.files import (
     detect_wide,
     duplicate_headers,
     header_rows,
+    sheet_head,
 )
 from geo.ingest.mapping import ImportMapping, check, choose_profile, prepare, used_columns
 from geo.ingest.report import (
@@ -305,18 +306,7 @@ def _xlsx_chunks(
         fh.close()
 
     try:
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif sheet in wb.sheetnames:
-            ws = wb[sheet]
-        else:
-            msg = f"{name}: no sheet {sheet!r}; sheets are: {', '.join(wb.sheetnames)}"
-            raise FileError(msg)
-        rows = ws.iter_rows(values_only=True)
-        head = list(itertools.islice(rows, 12))  # a title, a header of one or two rows
-        if not head:
-            msg = f"{name}: sheet {ws.title!r} is empty"
-            raise FileError(msg)
+        ws, rows, head = sheet_head(wb, sheet, name)
         top, lower = header_rows(head)
     except FileError:
         close()
