@@ -48,6 +48,7 @@ def units_editor(units: pd.DataFrame, beats: dict[str, str]) -> pd.DataFrame:
                 help=ui.tr("plan.col.beat_help"),
                 options=list(beats),
                 format_func=lambda v: beats.get(str(v)) or words.get(str(v), str(v)),
+                width="medium",  # "the whole area", "around its post": read whole
             ),
             "beat_m": st.column_config.NumberColumn(
                 ui.tr("plan.col.beat_m"),
