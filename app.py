@@ -64,6 +64,7 @@ PAGES = [
     ("views/admin.py", "page.admin", ":material/admin_panel_settings:"),
 ]
 ui.language_picker()
+ui.streamlit_words()  # Streamlit's own widget texts in the user's language (CSS)
 # the login form and a stop until someone logs in
 principal = ui.login_gate([Path(path).stem for path, _key, _icon in PAGES])
 ui.sidebar()
@@ -72,7 +73,8 @@ nav = st.navigation(
         st.Page(path, title=ui.tr(key), icon=icon, url_path=Path(path).stem)
         for path, key, icon in PAGES
         if principal.may(key.removeprefix("page."))
-    ]
+    ],
+    expanded=True,  # every page listed: no "View N more" (Streamlit's English, no API)
 )
 st.sidebar.caption(ui.tr("app.title"))
 try:

@@ -150,8 +150,10 @@ def add_network(p: argparse.ArgumentParser) -> None:
     """``--network F.pbf``: the road network of travel times."""
     p.add_argument(
         "--network",
-        metavar="F.pbf",
-        help="OpenStreetMap .osm.pbf road network (default: straight line x detour factor)",
+        metavar="F|ID|straight",
+        help="road network: a file (.osm.pbf, .graphml, a road-centreline .zip/.gpkg), a stored "
+        "network's id, or straight (default: the store's active network, else the straight "
+        "line x detour factor)",
     )
 
 

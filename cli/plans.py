@@ -29,6 +29,7 @@ from geo.config import get_settings
 from geo.domain.period import DEFAULT_NIGHT
 from geo.domain.plan import PLAN_KEYS
 from geo.reports import plan_sheets
+from geo.services import networks
 from geo.services import plan as plans
 from geo.services.demo import is_demo
 
@@ -83,7 +84,8 @@ def cmd_plan(args: argparse.Namespace) -> dict[str, Any]:
         units=len(plan["units"]),
     )
     lang = args.lang or get_settings().lang
-    plan_sheets.write(plan, out, lang, demo=is_demo(eng))
+    back = networks.sheet_backdrop(eng, user)  # streets and grid lines under the routes
+    plan_sheets.write(plan, out, lang, demo=is_demo(eng), backdrop=back)
     audit(args, eng, "export", out.name, rows=n_stops, kind="plan", plan_id=plan["plan_id"])
     return {
         "command": "plan",

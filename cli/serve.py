@@ -1,9 +1,17 @@
-"""``serve``: the machine API server (FastAPI on uvicorn) until it is stopped."""
+"""``serve``: the machine API server (FastAPI on uvicorn) until it is stopped.
+
+The server runs as two processes: this one serves the requests (uvicorn, one process), and a
+worker process (``serve --worker-only``, started and stopped with it) settles the live fixes
+and computes the live alerts every few seconds, so that their CPU-bound work never holds the
+request process's interpreter lock.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import signal
 import sys
 import time
@@ -12,7 +20,14 @@ from typing import Any
 import uvicorn
 
 from cli._common import UsageError, add_db, doc
-from geo.api.app import API, create_app
+from geo.api.app import API, api_settings, create_app
+from geo.api.worker import WorkerProcess, run_worker
+from geo.config import get_settings
+from geo.services import connect as connect_store
+from geo.services import live_alerts
+
+# niceness added to the worker process (settle, alerts): below the request-serving process
+WORKER_NICE = 10
 
 __all__ = ["add_serve"]
 
@@ -20,9 +35,19 @@ __all__ = ["add_serve"]
 def cmd_serve(args: argparse.Namespace) -> dict[str, Any]:
     """Serve the machine API (device positions in, figures out, under /api/v1) until stopped
     (Ctrl+C or SIGTERM); a start line goes to stderr, the summary line to stdout at the end."""
+    if args.worker_only:
+        return _worker_only(args)
     if not 0 < args.port < 65536:
         raise UsageError(f"serve: --port must be 1..65535, got {args.port}")
-    app = create_app(args.db, settle_every_s=args.settle)
+    conf = api_settings()
+    every = conf.settle_s if args.settle is None else float(args.settle)
+    url = args.db or get_settings().database_url
+    app = create_app(url, settle_every_s=0)  # the worker runs in a process of its own
+    worker = (
+        WorkerProcess(url, every_s=every, alerts_s=conf.alerts_s, log_level=args.log_level)
+        if every > 0
+        else None
+    )
     config = uvicorn.Config(
         app,
         host=args.host,
@@ -30,6 +55,9 @@ def cmd_serve(args: argparse.Namespace) -> dict[str, Any]:
         log_level=args.log_level,
         access_log=args.access_log,
         lifespan="on",
+        # devices post every few seconds on one kept-alive connection: uvicorn's 5 s default
+        # closes it just as the next post reuses it (nginx in front keeps 75 s: the same here)
+        timeout_keep_alive=75,
         # open event streams never end by themselves: a stop waits this long for them
         timeout_graceful_shutdown=5,
     )
@@ -50,24 +78,50 @@ def cmd_serve(args: argparse.Namespace) -> dict[str, Any]:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _stop)
+    if worker is not None:
+        worker.start()
     try:
         server.run()
     except SystemExit as e:  # uvicorn exits when it cannot listen or start
         raise OSError(
             f"serve: could not start on {args.host}:{args.port} (status {e.code})"
         ) from None
+    finally:
+        worker_exit = worker.stop() if worker is not None else None
     if not server.started:
         raise OSError(f"serve: could not listen on {args.host}:{args.port}")
-    worker = app.state.worker
+    status = live_alerts.worker_status(app.state.engine) if worker is not None else {}
     return {
         "command": "serve",
         "host": args.host,
         "port": args.port,
         "served_s": round(time.monotonic() - t0, 1),
-        "settle_cycles": worker.cycles,
-        "settle_errors": worker.errors,
+        "settle_cycles": int(status.get("cycles", 0)),
+        "alert_cycles": int(status.get("alert_cycles", 0)),
+        "settle_errors": int(status.get("errors", 0)),
+        "worker_exit": worker_exit,
         "stopped_by": stopped_by[0] if stopped_by else None,
     }
+
+
+def _worker_only(args: argparse.Namespace) -> dict[str, Any]:
+    """The worker process: settle and alerts loops until SIGTERM/SIGINT or the parent is gone."""
+    conf = api_settings()
+    every = conf.settle_s if args.settle is None else float(args.settle)
+    if not every > 0:
+        raise UsageError("serve --worker-only: --settle must be more than 0 seconds")
+    alerts_s = conf.alerts_s if args.alerts is None else float(args.alerts)
+    if not alerts_s > 0:
+        raise UsageError("serve --worker-only: --alerts must be more than 0 seconds")
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s worker %(message)s")
+    # the settle and the alerts can wait a moment; a device's post should not: on a machine of
+    # few cores the request-serving process goes first
+    os.nice(WORKER_NICE)
+    engine = connect_store(args.db)
+    status = run_worker(
+        engine, every_s=every, alerts_s=alerts_s, webhook=conf.webhook, parent_pid=args.parent
+    )
+    return {"command": "serve --worker-only", **{k: status[k] for k in ("cycles", "errors")}}
 
 
 def add_serve(sub: Any) -> None:
@@ -82,6 +136,19 @@ def add_serve(sub: Any) -> None:
         help="seconds between two settles of the live fixes (default QY_LIVE_SETTLE_S or 15; "
         "0: none)",
     )
+    p.add_argument(
+        "--alerts",
+        type=float,
+        metavar="S",
+        help="seconds between two computations of the live alerts (default QY_LIVE_ALERTS_S or 2)",
+    )
+    p.add_argument(
+        "--worker-only",
+        dest="worker_only",
+        action="store_true",
+        help="run only the worker (settle and alerts), as the server starts it",
+    )
+    p.add_argument("--parent", type=int, help=argparse.SUPPRESS)
     p.add_argument(
         "--log-level",
         dest="log_level",

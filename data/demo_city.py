@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from itertools import pairwise
 from typing import overload
 
 import numpy as np
@@ -66,6 +67,8 @@ __all__ = [
     "build_demo_duty",
     "build_demo_mediation",
     "demo_network",
+    "demo_streets",
+    "write_demo_streets",
 ]
 
 CAMPAIGN = ("2022-06-25", "2022-10-02")
@@ -418,6 +421,99 @@ def demo_network(seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
         }
     )
     return nodes, edges
+
+
+# Street names of the demo city (made up): main roads by column and row, side streets, the
+# two diagonal avenues. A survey department's road-centreline layer names them, gives their
+# class (道路等级), direction (单行: 1 both ways, 2 one way along the line, 3 against it) and
+# speed limit (限速, km/h; 0 when the class's default applies).
+_MAIN_COL_NAMES = {0: "罗家大道", 4: "青云路", 8: "昌北大道", 13: "洪都大道"}
+_MAIN_ROW_NAMES = {0: "湖滨路", 4: "京东大道", 8: "新溪路", 11: "广州路"}
+_SIDE_ROW_NAMES = ("文昌巷", "桂花街", "槐树巷", "杏花街", "柳巷", "梅岭街", "竹林巷", "松柏街")
+_SIDE_COL_NAMES = (
+    "青石巷",
+    "白塔街",
+    "荷花巷",
+    "枫林街",
+    "书院巷",
+    "石桥街",
+    "古井巷",
+    "兴隆街",
+    "望江巷",
+    "丰收街",
+)
+_DIAGONAL_NAMES = ("青山湖大道", "解放斜街")
+_ONE_WAY_ROWS = {"桂花街": 2, "梅岭街": 3}  # one-way side streets (survey direction codes)
+
+
+def demo_streets(seed: int = 7) -> pd.DataFrame:
+    """The demo streets as a survey department's road-centreline layer, in WGS-84.
+
+    One line per run of a street between its gaps: 道路名称 (name), 道路等级 (主干路, 次干路,
+    支路), 单行 (1 both ways, 2 along the line, 3 against it), 限速 (km/h, 0 for the class's
+    default) and ``geometry`` (shapely linestrings, lng/lat). Lines cross at shared vertices.
+    """
+    net = _network_cached(seed)
+    lng, lat = _to_lnglat(net.x, net.y)
+    ncol, nrow = 14, 12
+    have = {(min(a, b), max(a, b)) for a, b in zip(net.ea.tolist(), net.eb.tolist(), strict=True)}
+    side_rows = iter(_SIDE_ROW_NAMES)
+    side_cols = iter(_SIDE_COL_NAMES)
+    rows: list[dict[str, object]] = []
+
+    def add(nodes: list[int], name: str, cls: str, oneway: int, speed: float) -> None:
+        run: list[int] = [nodes[0]]
+        for a, b in pairwise(nodes):
+            if (min(a, b), max(a, b)) in have:
+                run.append(b)
+                continue
+            if len(run) > 1:
+                rows.append(_street_row(run, lng, lat, name, cls, oneway, speed))
+            run = [b]
+        if len(run) > 1:
+            rows.append(_street_row(run, lng, lat, name, cls, oneway, speed))
+
+    for r in range(nrow):
+        nodes = [c * nrow + r for c in range(ncol)]
+        if r in _MAIN_ROW_NAMES:
+            add(nodes, _MAIN_ROW_NAMES[r], "主干路", 1, 50.0)
+        else:
+            name = next(side_rows)
+            add(nodes, name, "支路", _ONE_WAY_ROWS.get(name, 1), 0.0)
+    for c in range(ncol):
+        nodes = [c * nrow + r for r in range(nrow)]
+        if c in _MAIN_COL_NAMES:
+            add(nodes, _MAIN_COL_NAMES[c], "主干路", 1, 50.0)
+        else:
+            add(nodes, next(side_cols), "支路", 1, 0.0)
+    diag = [(1 + i) * nrow + (1 + i) for i in range(7)]
+    anti = [(ncol - 2 - i) * nrow + (2 + i) for i in range(6)]
+    add(diag, _DIAGONAL_NAMES[0], "次干路", 1, 40.0)
+    add(anti, _DIAGONAL_NAMES[1], "次干路", 1, 40.0)
+    return pd.DataFrame(rows)
+
+
+def _street_row(
+    run: list[int], lng: np.ndarray, lat: np.ndarray, name: str, cls: str, oneway: int, speed: float
+) -> dict[str, object]:
+    line = shapely.linestrings(np.column_stack([lng[run], lat[run]]))
+    return {"道路名称": name, "道路等级": cls, "单行": oneway, "限速": speed, "geometry": line}
+
+
+def write_demo_streets(path: str, seed: int = 7) -> str:
+    """Write :func:`demo_streets` as a survey department supplies it; returns ``path``.
+
+    A GeoPackage layer 道路中心线 in CGCS2000 / 3-degree Gauss-Kruger CM 117E (EPSG:4548).
+    """
+    # geopandas (GDAL through pyogrio) loads only when the demo's road layer is written
+    import geopandas as gpd
+
+    streets = demo_streets(seed)
+    gdf = gpd.GeoDataFrame(
+        streets.drop(columns="geometry"), geometry=list(streets["geometry"]), crs="EPSG:4326"
+    ).to_crs("EPSG:4548")
+    gdf.to_file(path, layer="道路中心线", driver="GPKG", engine="pyogrio")
+    return path
 
 
 # ----------------------------------------------------------------------------------------------

@@ -105,6 +105,22 @@ def _tip(title: str, rows: Sequence[tuple[str, object]]) -> folium.Tooltip:
     return folium.Tooltip(_literal_safe("<br>".join(lines)), sticky=True)
 
 
+def _label_icon(name: str, *, left: int, css: str, colour: str = "#222") -> folium.DivIcon:
+    """A name label whose left edge is ``left`` pixels right of its point, vertically centred
+    on it; opaque, so that it reads where it covers an area's name (``name`` escaped here)."""
+    return folium.DivIcon(
+        html=(
+            f"<div style='position:absolute;left:{left}px;top:0;transform:translateY(-50%);"
+            f"white-space:nowrap;font:600 11px sans-serif;color:{colour};background:#fff;"
+            "border:1px solid rgba(0,0,0,.25);box-shadow:0 1px 2px rgba(0,0,0,.2);"
+            f"padding:0 3px;border-radius:3px;line-height:16px'>{text(name)}</div>"
+        ),
+        icon_size=(0, 0),
+        icon_anchor=(0, 0),
+        class_name=css,
+    )
+
+
 def _shown(value: object) -> bool:
     return (
         value is not None
@@ -243,18 +259,9 @@ def live_layers(
             ).add_to(units)
             folium.Marker(  # the unit's name beside its dot, so the map reads without hovering
                 at,
-                icon=folium.DivIcon(
-                    html=(
-                        "<div style='position:absolute;left:10px;top:-9px;white-space:nowrap;"
-                        "font:600 11px sans-serif;color:#222;background:rgba(255,255,255,.8);"
-                        f"padding:0 3px;border-radius:3px'>{text(r['name'])}</div>"
-                    ),
-                    icon_size=(0, 0),
-                    icon_anchor=(0, 0),
-                    class_name="qy-unit-label",
-                ),
+                icon=_label_icon(str(r["name"]), left=11, css="qy-unit-label"),
                 interactive=False,
-                z_index_offset=1000,  # above the area names
+                z_index_offset=1000,  # above the area names, which it covers (opaque)
             ).add_to(units)
     groups.append(units)
 
@@ -270,6 +277,12 @@ def live_layers(
                 class_name="qy-call",
             ),
             tooltip=_tip(names["call"], []),
+        ).add_to(place)
+        folium.Marker(  # its name right of the marker (22 px wide, centred), not under it
+            (round(float(clat[0]), 6), round(float(clng[0]), 6)),
+            icon=_label_icon(names["call"], left=15, css="qy-call-label", colour=CALL_COLOUR),
+            interactive=False,
+            z_index_offset=2000,
         ).add_to(place)
     groups.append(place)
     return groups

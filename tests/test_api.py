@@ -13,6 +13,7 @@ import asyncio
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import psutil
 import pytest
 import sqlalchemy as sa
 from fastapi import HTTPException
@@ -36,7 +38,7 @@ from geo.api import app as api_app
 from geo.api.app import API, ApiSettings, RateLimiter, create_app
 from geo.api.worker import LiveWorker, alert_key, post_webhook
 from geo.domain import hexes
-from geo.services import access, tokens
+from geo.services import access, live_alerts, tokens
 from geo.services import coverage as coverage_svc
 from geo.store.tables import RECORD_TABLES
 from geo.store.tables import fixes as fixes_table
@@ -303,6 +305,25 @@ def test_a_device_over_its_rate_gets_429_until_its_bucket_refills(client, clock:
     )
 
 
+def test_a_reader_over_its_rate_gets_429_and_devices_do_not_share_its_bucket(
+    client, clock: Clock
+) -> None:
+    c, city = client
+    app = city["app"]
+    app.state.read_limiter.burst, app.state.read_limiter.rate = 2.0, 1.0
+    h = bearer(city["chief"])
+    codes = [c.get(f"{API}/live/positions", headers=h).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    r = c.get(f"{API}/live/alerts", headers=h)  # one bucket for every read of the token
+    assert r.status_code == 429 and r.headers["retry-after"] == "1"
+    assert "reads per second" in r.json()["detail"]
+    # the device's posts have their own bucket, and another user's token its own
+    assert c.post(f"{API}/positions", json=[fix(1)], headers=bearer(city["u1"])).status_code == 200
+    assert c.get(f"{API}/live/positions", headers=bearer(city["g1"])).status_code == 200
+    clock.now += 1.0
+    assert c.get(f"{API}/live/positions", headers=h).status_code == 200
+
+
 def test_the_rate_limiter_is_a_token_bucket() -> None:
     clock = Clock()
     bucket = RateLimiter(rate=2.0, burst=2.0, clock=clock)
@@ -399,9 +420,26 @@ def test_the_openapi_document_lists_the_endpoints(client) -> None:
     ):
         assert f"{API}/{p}" in paths
     assert "requestBody" in spec["paths"][f"{API}/positions"]["post"]
+
+
+def test_the_docs_page_is_swagger_ui_served_from_here(client) -> None:
+    c, _city = client
     docs = c.get(f"{API}/docs")
-    assert docs.status_code == 200
-    assert f"{API}/live/nearest" in docs.text and "cdn" not in docs.text.lower()
+    assert docs.status_code == 200 and "SwaggerUIBundle" in docs.text
+    # every script, style and icon the page loads comes from this server; nothing from outside
+    loaded = re.findall(r"""(?:src|href)=["']([^"']+)["']""", docs.text)
+    assert sorted(loaded) == sorted(
+        f"{API}/docs/static/{n}"
+        for n in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")
+    )
+    assert not re.search(r"https?://", docs.text), docs.text
+    assert "url: '/api/v1/openapi.json'" in docs.text and '"validatorUrl": null' in docs.text
+    bundle = c.get(f"{API}/docs/static/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and "SwaggerUIBundle" in bundle.text[:2000]
+    assert len(bundle.content) > 500_000  # the real bundle, not a placeholder
+    assert c.get(f"{API}/docs/static/swagger-ui.css").headers["content-type"].startswith("text/css")
+    assert c.get(f"{API}/docs/static/..%2Fcore.py").status_code == 404
+    assert c.get(f"{API}/docs/static/index.html").status_code == 404
 
 
 # --------------------------------------------------------------------------------------------
@@ -413,9 +451,14 @@ def test_the_event_stream_tells_a_silent_unit(client) -> None:
     ago = pd.Timestamp.now(tz="Asia/Shanghai").floor("s") - pd.Timedelta(minutes=40)
     batch = [fix(m, 115.975 + m / 2000, t0=ago) for m in range(5)]  # silent for 35 minutes
     assert c.post(f"{API}/positions", json=batch, headers=bearer(city["u1"])).status_code == 200
+    now = c.get(f"{API}/live/alerts", headers=bearer(city["chief"])).json()["alerts"]
     events = []
+    # the stream opens with the alerts active now (key points may fall due at this hour too)
     with c.stream(
-        "GET", f"{API}/live/alerts/stream", params={"limit": 1}, headers=bearer(city["chief"])
+        "GET",
+        f"{API}/live/alerts/stream",
+        params={"limit": len(now)},
+        headers=bearer(city["chief"]),
     ) as r:
         assert r.status_code == 200, r.read()
         assert r.headers["content-type"].startswith("text/event-stream")
@@ -424,8 +467,9 @@ def test_the_event_stream_tells_a_silent_unit(client) -> None:
         if line == "event: alert":
             events.append(json.loads(lines[i + 1].removeprefix("data: ")))
     assert events, lines
+    assert [(e["alert"], e["unit_id"]) for e in events] == [(a["alert"], a["unit_id"]) for a in now]
     silent = [e for e in events if e["alert"] == "gps_silent"]
-    assert silent and silent[0]["unit_id"] == "U1"
+    assert silent and silent[0]["unit_id"] == "U1", events
     # the grid manager of the west grid sees it too (U1 stands in G1); a viewer is refused
     look = c.get(f"{API}/live/alerts/stream", headers=bearer(city["look"]))
     assert look.status_code == 403
@@ -463,6 +507,16 @@ def test_the_worker_settles_and_posts_only_new_alerts(sqlite_engine: sa.Engine) 
     assert [a["unit_id"] for a in worker.run_once()["new_alerts"]] == ["U2"]
     assert [[a["unit_id"] for a in p] for p in posted] == [["U1"], ["U2"]]
     assert len(settled) == 3
+    # what was told is kept in the store, not in the worker: a restarted one tells nothing again
+    at_ms, kept = live_alerts.stored_alerts(sqlite_engine)
+    assert [(a, u) for a, u in zip(kept["alert"], kept["unit_id"], strict=True)] == [
+        ("gps_silent", "U1"),
+        ("long_stop", "U2"),
+    ]
+    assert kept["since"].tolist() == frame["since"].tolist()
+    assert abs(at_ms - time.time() * 1000) < 60_000
+    again = LiveWorker(sqlite_engine, every_s=1, settle=settle, alerts=lambda _e: frame, post=post)
+    assert again.alerts_once() == [] and len(posted) == 2
     assert alert_key(frame.iloc[0].to_dict()) == ("gps_silent", "U1", now.isoformat())
     # a failing settle is logged and counted; the loop goes on
     worker._settle = lambda _e: {"fixes": 1 // 0}
@@ -566,7 +620,7 @@ def test_python_m_geo_serve_answers_on_loopback(
     port = _free_port()
     env = {**os.environ, "QY_DEMO": "0"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "geo", "serve", "--db", url, "--port", str(port), "--settle", "0"],
+        [sys.executable, "-m", "geo", "serve", "--db", url, "--port", str(port), "--settle", "0.5"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -598,6 +652,35 @@ def test_python_m_geo_serve_answers_on_loopback(
         assert got.status_code == 200, got.text
         (row,) = [p for p in got.json()["positions"] if p["unit_id"] == "U1"]
         assert pd.Timestamp(row["ts"]) == now
+        # the worker runs in a process of its own, a child of the server: it settles the fixes
+        # (a second fix makes a shift) and stores the jurisdiction's alerts
+        (child,) = psutil.Process(proc.pid).children()
+        assert "--worker-only" in child.cmdline()
+        r = httpx.post(
+            f"{base}/positions",
+            json={"fixes": [fix(0.5, t0=now)]},
+            headers=bearer(device),
+            timeout=30,
+        )
+        assert r.json()["accepted"] == 1
+        engine = store.connect(url)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                live_units = (
+                    conn.execute(
+                        sa.select(RECORD_TABLES["shifts"].c.unit_id).where(
+                            RECORD_TABLES["shifts"].c.source_file == "live"
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+            if live_units and live_alerts.stored_alerts(engine) is not None:
+                break
+            time.sleep(0.2)
+        assert live_units == ["U1"]
+        assert live_alerts.stored_alerts(engine) is not None
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -610,6 +693,8 @@ def test_python_m_geo_serve_answers_on_loopback(
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["command"] == "serve" and summary["port"] == port
     assert summary["stopped_by"] == "SIGTERM"
+    assert summary["worker_exit"] == 0 and summary["settle_cycles"] >= 1
+    assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
 
 
 def test_tonight_is_the_night_the_moment_belongs_to() -> None:

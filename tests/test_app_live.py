@@ -227,3 +227,45 @@ def test_plan_progress_per_unit(
     assert row[t("lv.col.eta", lang)] == eta
     late = "lv.late.yes" if expected["late"] else "lv.late.no"
     assert row[t("lv.col.late", lang)] == t(late, lang)
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_sidebar_area_narrows_every_table(
+    new_app: Callable[..., AppTest], demo_db_url: str, lang: str
+) -> None:
+    """With a grid chosen in the sidebar, the units table, their plan progress and the alerts
+    hold the units whose last fix lies in that grid only (computed here from the stored polygon
+    and the fixes posted), row by row."""
+    eng = store.connect(demo_db_url)
+    a, b = _inside(eng, GRID), _inside(eng, OTHER)
+    _post(eng, _track("U01", *a, last_age_s=20) + _track("U02", *b, last_age_s=20))
+    # silent units, one in each grid: each has a gps_silent alert
+    _post(eng, _track("U07", a[0] + 0.001, a[1], last_age_s=15.5 * 60))
+    _post(eng, _track("U12", b[0] + 0.001, b[1], last_age_s=15.5 * 60))
+    _plan_tonight(eng, "U02", [b, a])
+    areas = store.read(eng, "areas", "all", columns=["area_id", "geometry"])
+    grid = shapely.from_wkt(areas.loc[areas["area_id"] == GRID, "geometry"].iloc[0])
+    last = {"U01": a, "U02": b, "U07": (a[0] + 0.001, a[1]), "U12": (b[0] + 0.001, b[1])}
+    units = store.read(eng, "units", "all", columns=["unit_id", "name"])
+    names = dict(zip(units["unit_id"], units["name"], strict=True))
+    inside = {names[u] for u, (lat, lng) in last.items() if grid.contains(shapely.Point(lng, lat))}
+    outside = {names[u] for u in last} - inside
+    assert inside and outside  # the reference: both sides hold units
+    at = _open(new_app, "admin", lang)
+    every = set(_frame(at, lang, "lv.col.status")[t("lv.col.name", lang)])
+    assert every == inside | outside  # all areas: every unit
+    at.selectbox(key="area").set_value(GRID).run()
+    assert not at.exception, at.exception
+    shown = _frame(at, lang, "lv.col.status")
+    assert set(shown[t("lv.col.name", lang)]) == inside
+    # the planned unit (outside the grid) and its progress are gone with it
+    assert (shown[t("lv.col.stops", lang)] == t("lv.no_plan", lang)).all()
+    alerts = _frame(at, lang, "lv.acol.alert")
+    units_alerted = {u for u in alerts[t("lv.acol.unit", lang)] if u in set(names.values())}
+    assert units_alerted and units_alerted <= inside
+    assert t("v.alert.gps_silent", lang) in set(alerts[t("lv.acol.alert", lang)])
+    # an area with no unit in it says so in words, and the map is still drawn for a call
+    at.selectbox(key="area").set_value("ST01-G01").run()
+    assert not at.exception, at.exception
+    assert t("lv.none_area", lang) in [i.value for i in at.info]
+    assert not [df for df in at.dataframe if t("lv.col.status", lang) in df.value.columns]

@@ -4,6 +4,7 @@ briefing tables) except in the cell-id column."""
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -205,7 +206,7 @@ def test_the_examples_of_the_issue() -> None:
     assert got["place_en"].iloc[3] == "罗家派出所辖区 · 28.7250°N 115.9400°E"  # the name as stored
 
 
-def test_a_street_names_a_point_when_it_is_nearer_than_every_site() -> None:
+def test_a_street_names_a_point_with_no_site_near() -> None:
     street = LineString([(115.90, 28.70), (115.92, 28.70)])
     marks = pd.DataFrame({"name": ["星光KTV"], "lat": [28.7], "lng": [115.93]})
     lng, lat, _ = GEOD.fwd(115.91, 28.70, 0, 42)
@@ -215,7 +216,7 @@ def test_a_street_names_a_point_when_it_is_nearer_than_every_site() -> None:
         landmarks=marks,
         streets=pd.DataFrame({"name": ["青云谱路"], "geometry": [street]}),
     )
-    assert got["place"].tolist() == ["青云谱路北40米", "星光KTV西50米"]
+    assert got["place"].tolist() == ["青云谱路旁40米", "星光KTV西50米"]  # beside it, no compass
     assert got["landmark_kind"].tolist() == ["street", ""]
 
 
@@ -273,7 +274,9 @@ def test_a_grid_manager_names_cells_with_the_places_they_may_read(demo_copy: sa.
         )
     )
     named = places_svc.name_cells(demo_copy, mine, cells)
-    assert set(named["landmark"]) <= set(own.landmarks["name"]) | {""}
+    scoped = named.loc[~named["landmark_kind"].isin(["crossing", "street"])]  # streets: public
+    assert set(scoped["landmark"]) <= set(own.landmarks["name"]) | {""}
+    assert len(scoped) >= len(named) // 2  # most cells are at a site or venue the reader may see
     assert named["place"].str.startswith(g["name"] + " · ").sum() >= len(named) // 2
 
 
@@ -306,7 +309,8 @@ def test_plan_sheets_name_stops_by_place(demo_plan: dict, tmp_path: Path) -> Non
         assert len(rows) == len(stops)
         _no_id_but_last(rows)
         assert not H3_ID.search(re.sub(r"<tr><td>.*?</tr>", "", page))
-        assert {r[3] for r in rows} == {places.place_of(s, lang) for s in stops}
+        # cells are HTML-escaped ("A & B crossing" is "A &amp; B crossing" in the page)
+        assert {html.unescape(r[3]) for r in rows} == {places.place_of(s, lang) for s in stops}
     if shutil.which("pdftotext"):
         pdf = tmp_path / "plan.pdf"
         pdf.write_bytes(plan_sheets.to_pdf(demo_plan, "zh-CN"))

@@ -221,7 +221,12 @@ def test_plan_files_without_pdf_font(sparse: str, no_font: None) -> None:
     """The plan's field files need no font but the PDF, which is not offered (the page says
     what to install, as the Briefing page does)."""
     files = plan_svc.plan_files(store.connect(sparse), {}, "zh-CN")
-    assert set(files) == {"HTML", "GPX", "KML", "CSV", "JSON"}
+    maps = {
+        t("plan.fmt_crs", "zh-CN", fmt=f, crs=t(f"plan.crs.{c}", "zh-CN"))
+        for f in ("GPX", "KML")
+        for c in ("wgs84", "gcj02")
+    }  # each in WGS-84 and GCJ-02
+    assert set(files) == {"HTML", "CSV", "JSON"} | maps
 
 
 def test_plan_files_with_the_font(sparse: str) -> None:

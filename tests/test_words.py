@@ -32,6 +32,7 @@ from geo.config import get_settings
 from geo.domain import hexes, schema
 from geo.i18n import STRINGS, t
 from geo.services import access
+from geo.store import networks
 from tests.conftest import log_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,7 @@ LATIN_OK = {
     "km", "Markdown", "Word", "UTF", "GBK", "GB", "Big5", "TTF", "OTF", "ID", "MB", "Shapefile",
     "GeoPackage", "Amap", "Tianditu", "XYZ", "SHP", "DBF", "ZIP", "Excel", "App", "APP", "QQ",
     "Big", "pbf", "KMZ", "MD", "English", "Getis", "Ord", "Benjamini", "Hochberg", "FDR", "ATM",
+    "GraphML", "graphml", "osmnx", "osm", "zip", "prj", "gpkg", "shp",
 }  # fmt: skip
 CJK_OK = {"中文"}  # the language switch names each language in its own words
 # Enum groups whose codes must never reach a screen as they are
@@ -132,6 +134,11 @@ def _data(engine: sa.Engine) -> Data:
                     continue
                 got = conn.execute(sa.text(f'SELECT DISTINCT "{name}" FROM "{table}"'))
                 values |= {str(v) for (v,) in got if v}
+    # the names of the streets of the stored road networks (a survey's file: data like any other)
+    for network_id in networks.rows(engine)["network_id"]:
+        graph = networks.load(engine, int(network_id))
+        if graph is not None and "name" in graph.edges:
+            values |= {str(v) for v in graph.edges["name"].dropna().unique() if v}
     tokens = {tok for v in values for tok in TOKEN.findall(v)}
     return Data(tokens, "\n".join(sorted(values)))
 
@@ -203,6 +210,8 @@ def texts(at: AppTest) -> list[tuple[str, str]]:
 
     def walk(node: Any) -> None:
         kind = getattr(node, "type", type(node).__name__)
+        if kind == "html" and re.fullmatch(r"\s*<style>[^<]*</style>\s*", str(node.value)):
+            return  # a style sheet (views/_common.streamlit_words) is no text on screen
         if kind in {"arrow_data_frame", "dataframe", "table"}:
             out.extend(_frame_texts(node))
         else:

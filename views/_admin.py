@@ -116,7 +116,12 @@ def _value_words(key: str, value: Any) -> str:
         return ", ".join(_value_words(key, v) for v in value) or "—"
     if value is None or value == "":
         return "—"
-    for prefix in {"role": ("auth.role.",), "kind": ("kind.", "audit.kind.")}.get(key, ()):
+    prefixes = {
+        "role": ("auth.role.",),
+        "kind": ("kind.", "audit.kind."),
+        "change": ("audit.change.",),
+    }
+    for prefix in prefixes.get(key, ()):
         if f"{prefix}{value}" in STRINGS:
             return ui.tr(f"{prefix}{value}")
     if key == "format":

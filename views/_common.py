@@ -7,6 +7,7 @@ app.py calls :func:`sidebar` once per run before the page; pages call :func:`fil
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = [
     "require",
     "scope",
     "sidebar",
+    "streamlit_words",
     "tr",
     "ui_settings",
     "user",
@@ -67,7 +69,8 @@ def engine() -> sa.Engine:
 
 def lang() -> str:
     """The language chosen in the sidebar (zh-CN or en)."""
-    return str(st.session_state.get("lang", get_settings().lang))
+    chosen = st.session_state.get("lang")  # the session's choice first: no settings read
+    return str(chosen) if chosen else get_settings().lang
 
 
 def tr(key: str, **values: object) -> str:
@@ -157,6 +160,61 @@ def language_picker() -> None:
         format_func=lambda code: "中文" if code == "zh-CN" else "English",
         on_change=_relabel,
     )
+
+
+def _css_text(value: str) -> str:
+    """``value`` as a CSS string literal (JSON's quoting is valid CSS; ``<`` escaped so that the
+    text cannot close the style element)."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\3c ")
+
+
+# Streamlit's own English texts (it has no API for them) hidden, and ours shown in their place
+# by ::after. The selectors are Streamlit 1.67's test ids; the drop overlay has only its emotion
+# label class (euud7oh2). A selector that stops matching after an upgrade shows Streamlit's
+# text again, nothing worse.
+_WORDS_CSS = """
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] > p,
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span,
+[data-testid="InputInstructions"] > *,
+[data-testid="stStatusWidget"] button [data-testid="stMarkdownContainer"] > p {
+  display: none;
+}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after {
+  content: %(upload)s;
+}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: %(limit)s;
+  font-size: 0.875rem;
+  opacity: 0.6;
+}
+[data-testid="stFileUploaderDropzone"] span.euud7oh2 { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] span.euud7oh2::after {
+  content: %(drop)s;
+  font-size: 0.875rem;
+}
+[data-testid="InputInstructions"]::after { content: %(enter)s; }
+.stTextArea [data-testid="InputInstructions"]::after { content: %(ctrl_enter)s; }
+[data-testid="stStatusWidget"] button [data-testid="stMarkdownContainer"]::after {
+  content: %(stop)s;
+}
+"""
+
+
+def streamlit_words() -> None:
+    """Streamlit's own widget texts in the user's language, as CSS (once per run, before the
+    page): the file uploader's button, its size limit (``QY_MAX_UPLOAD_MB``, the limit the
+    uploaders pass to Streamlit) and drop text, the "Press Enter" hint of text and number
+    inputs, the status widget's Stop button."""
+    words = {
+        "upload": tr("st.upload"),
+        "limit": tr("st.upload_limit", mb=get_settings().max_upload_mb),
+        "drop": tr("st.drop"),
+        "enter": tr("st.enter"),
+        "ctrl_enter": tr("st.ctrl_enter"),
+        "stop": tr("st.stop"),
+    }
+    css = _WORDS_CSS % {k: _css_text(v) for k, v in words.items()}
+    st.html(f"<style>{css}</style>")
 
 
 def _do_login() -> None:
@@ -256,6 +314,31 @@ def _period_choice(url: str) -> areas.PeriodChoice:
     return areas.period_choice(_engine(url))
 
 
+def area_labels(areas_frame: pd.DataFrame) -> dict[str, str]:
+    """The area picker's words: area_id -> the area's name alone.
+
+    Areas that share a name (一网格 under two stations) add their parent's name
+    ("一网格 · 罗家派出所"); those still alike (no parent listed, or parents of one name) add
+    their id, the only thing left that tells them apart.
+    """
+    ids = areas_frame["area_id"].astype(str).tolist()
+    names = [
+        str(n) if isinstance(n, str) and n else a
+        for a, n in zip(ids, areas_frame["name"], strict=True)
+    ]
+    by_id = dict(zip(ids, names, strict=True))
+    parents = areas_frame["parent_id"].tolist() if "parent_id" in areas_frame else [None] * len(ids)
+    seen = pd.Series(names).value_counts()
+    labels = [
+        f"{n} · {by_id[p]}" if seen[n] > 1 and isinstance(p, str) and p in by_id else n
+        for n, p in zip(names, parents, strict=True)
+    ]
+    again = pd.Series(labels).value_counts()
+    return {
+        a: f"{lab} ({a})" if again[lab] > 1 else lab for a, lab in zip(ids, labels, strict=True)
+    }
+
+
 @st.cache_data(ttl=60)
 def _areas(url: str, principal: access.Principal) -> pd.DataFrame:
     """The areas ``principal`` may see (the sidebar offers only these)."""
@@ -296,14 +379,14 @@ def sidebar() -> Filters:
     if st.session_state.get("area") not in {None, *mine["area_id"]}:
         st.session_state.pop("area")  # an area of another user of this browser session
     options: list[str | None] = [None, *mine["area_id"]]
-    names = dict(zip(mine["area_id"], mine["name"], strict=True))
+    names = area_labels(mine)
     all_areas = tr("filter.all_areas")  # bound now: a language switch keeps the widget's state
     area = st.sidebar.selectbox(
         tr("filter.area"),
         options,
         key=relabelled("area"),
         placeholder=all_areas,  # shown for None after a rerun
-        format_func=lambda a: all_areas if a is None else f"{names.get(a, a)} ({a})",
+        format_func=lambda a: all_areas if a is None else names.get(a, a),
     )
     res = st.sidebar.select_slider(
         tr("filter.res"), options=[7, 8, 9, 10], value=9, key="res", help=tr("filter.res_help")

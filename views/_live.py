@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import shapely
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 from streamlit_folium import st_folium
@@ -28,7 +30,7 @@ from layers.live import FRESH_S, live_layers, live_legend
 from views import _common as ui
 from views import _map
 
-__all__ = ["age_words", "call_form", "clock", "live_panel", "refresh_s"]
+__all__ = ["age_words", "call_form", "clock", "in_area", "live_panel", "refresh_s"]
 
 CALL = "live_call"  # session state: the call's place {lat, lng, crs, how}, typed or clicked
 CLICK = "live_click"  # session state: the last map click acted on (the map returns it again)
@@ -369,35 +371,53 @@ def _nearest_part(call: dict[str, Any] | None) -> None:
     _table(nearest_shown(near), NEAREST_COLUMNS, "lv.nearest_none", key="live_nearest")
 
 
+def in_area(frame: pd.DataFrame, outlines: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``frame`` (``lat``, ``lng``: WGS-84 degrees) lie inside the union of the
+    ``outlines``' polygons (``geometry`` as WKT, as :func:`geo.services.areas.outlines` gives)."""
+    if frame.empty or outlines.empty:
+        return np.zeros(len(frame), dtype=bool)
+    shape = shapely.union_all(shapely.from_wkt(outlines["geometry"].to_numpy()))
+    return np.asarray(
+        shapely.contains_xy(shape, frame["lng"].to_numpy(float), frame["lat"].to_numpy(float))
+    )
+
+
 def _body(area: str | None) -> None:
     now = _now()
     pos = _map.cached(live.positions, now=now)
-    call = st.session_state.get(CALL)
-    if pos.empty:
-        st.info(ui.tr("lv.none"))
-        _nearest_part(call)
-        return
     prog = _map.cached(live.plan_progress, now=now)
     tracks = _map.cached(live.recent_tracks, minutes=60, now=now)
-    # the whole scope, as the positions (the sidebar's area fits the map only)
-    alerts = _map.cached(live_alerts.live_alerts, now=now)
+    alerts = _map.cached(live_alerts.live_alerts, now=now, area=area)
+    if area is not None:
+        # positions, tracks and plan progress take no area (geo.services.live): the units of
+        # the sidebar's area are those whose last fix lies inside it, and every table follows
+        pos = pos.loc[in_area(pos, _map.cached(areas.outlines, area))]
+        mine = set(pos["unit_id"])
+        prog = prog.loc[prog["unit_id"].isin(mine)]
+        tracks = tracks.loc[tracks["unit_id"].isin(mine)]
+        alerts = alerts.loc[alerts["unit_id"].isna() | alerts["unit_id"].isin(mine)]
+    call = st.session_state.get(CALL)
     silent = int(pos["silent"].sum())
-    st.caption(
-        ui.tr(
-            "lv.updated",
-            time=clock(now, "%H:%M:%S"),  # the moment the figures are of
-            live=len(pos) - silent,
-            silent=silent,
+    if pos.empty:
+        st.info(ui.tr("lv.none" if area is None else "lv.none_area"))
+    else:
+        st.caption(
+            ui.tr(
+                "lv.updated",
+                time=clock(now, "%H:%M:%S"),  # the moment the figures are of
+                live=len(pos) - silent,
+                silent=silent,
+            )
+            + " · "
+            + ui.tr("lv.refresh", s=f"{refresh_s():g}")
         )
-        + " · "
-        + ui.tr("lv.refresh", s=f"{refresh_s():g}")
-    )
     shown = units_shown(pos, prog)
     worded = alerts_shown(alerts)
     due = worded.loc[worded["alert"] == "point_due"]
-    _map_part(area, shown, tracks, due, call)
-    st.subheader(ui.tr("lv.units"))
-    _table(shown, UNIT_COLUMNS, key="live_units")
+    _map_part(area, shown, tracks, due, call)  # also with no unit: a call is picked on it
+    if len(pos):
+        st.subheader(ui.tr("lv.units"))
+        _table(shown, UNIT_COLUMNS, key="live_units")
     st.subheader(ui.tr("lv.alerts"))
     _table(worded, ALERT_COLUMNS, "lv.alerts_none", key="live_alerts")
     _nearest_part(call)

@@ -144,7 +144,9 @@ def table(
         shown = shown.assign(**{c: frame[f"{c}_en"] for c in columns if f"{c}_en" in frame})
     for col, group in (enums or {}).items():
         if col in shown:
-            shown[col] = shown[col].map(lambda v, g=group: label(g, v))
+            values = shown[col]  # label each distinct value once, not every cell
+            names = {v: label(group, v) for v in values.drop_duplicates()}
+            shown[col] = values.map(lambda v, n=names, g=group: n[v] if v in n else label(g, v))
     for col in shown.columns:  # empty values show as a dash, times as local minutes
         v = shown[col]
         if isinstance(v.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(v):
@@ -395,5 +397,7 @@ def never_inspected(rows: pd.DataFrame, *, due: str = "due") -> pd.DataFrame:
     it overdue): its last inspection "never inspected", its ``due`` column "due now"."""
     never = rows["last_inspection"].isna() & rows["overdue"]
     when = rows["last_inspection"].dt.strftime("%Y-%m-%d %H:%M").where(~never, ui.tr("ven.never"))
-    now = rows[due].astype(object).where(~never, ui.tr("ven.due_now"))
+    # dates as text beside "due now" (a column of dates and words is no Arrow column)
+    dates = rows[due].map(lambda d: d if pd.isna(d) else str(d)[:10])
+    now = dates.astype(object).where(~never, ui.tr("ven.due_now"))
     return rows.assign(last_inspection=when, **{due: now})

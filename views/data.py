@@ -8,7 +8,7 @@ from geo.config import get_settings
 from geo.domain import schema
 from geo.escape import md_escape
 from geo.services import data
-from views import _categories, _data, _map, _profiles
+from views import _categories, _data, _map, _network, _profiles
 from views import _common as ui
 
 ui.require("data")  # admins only (imports and the import history)
@@ -82,6 +82,7 @@ if last is not None:
 
 _data.outside_list()  # records outside every area: stored, flagged, counted nowhere
 _categories.section()  # source categories and their groups, re-mapped without re-importing
+_network.section()  # road networks: upload, the active one for plans and circles
 
 st.subheader(ui.tr("app.imports"))
 history = data.import_table(ui.engine())

@@ -25,7 +25,7 @@ dedup = {"gps": s["gps_visits"], "checks": s["checks"], "merged": s["merged"], "
 st.caption(ui.tr("duty.dedup", window_min=d["dedup_min"], **dedup))
 specs = {  # side by side
     "sites": "col.name col.category required done late missed first_visit status=duty_status",
-    "units": "unit_id=unit col.unit_kind visits done late",
+    "units": "unit_name=unit col.unit_kind visits done late",
 }
 enums = {"category": "site", "status": "dstat", "unit_kind": "unit"}
 for col, (what, spec) in zip(st.columns([3, 2]), specs.items(), strict=True):

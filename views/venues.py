@@ -78,5 +78,5 @@ rows = _map.cached(venues_svc.venue_history, chosen, f.end, area=f.area)
 if rows.empty:
     st.info(ui.tr("ven.no_history"))
 else:
-    cols = _map.columns("ts=time unit_id=unit result findings follow_up_due")
+    cols = _map.columns("ts=time unit_name=unit result findings follow_up_due")
     _map.table(rows, cols, enums={"result": "result"})

@@ -13,18 +13,25 @@ token in ``Authorization: Bearer qy_<id>_<secret>`` (:mod:`geo.services.tokens`)
 401: no token, an unknown or revoked one (or its user disabled); 403: the wrong kind of token,
 an area outside the user's, a page the role may not open, or a batch whose every fix names
 another unit; 400: bad input, naming the field and the reason; 413: a body over the limit; 429:
-a device over its rate (``Retry-After`` says when to come back).
+a token over its rate (a device's batches, a user's reads; ``Retry-After`` says when to come
+back).
 
-A background thread (:class:`geo.api.worker.LiveWorker`, started and stopped by the app's
-lifespan) settles the fixes into live shifts and rollups and posts new live alerts to the
-webhook. The limits come from :class:`ApiSettings` (the environment, :func:`api_settings`).
+The worker (:class:`geo.api.worker.LiveWorker`) settles the fixes into live shifts and rollups,
+computes the live alerts of the jurisdiction and stores them (readers of everything and the
+event stream read those) and posts new ones to the webhook. ``python -m geo serve`` runs it in
+a process of its own (:class:`geo.api.worker.WorkerProcess`); :func:`create_app` with a
+``settle_every_s`` above 0 runs it on threads of this process instead (tests, one-process
+use). The limits come from :class:`ApiSettings` (the environment, :func:`api_settings`).
+
+The rate limits are per token and per server process: ``python -m geo serve`` runs one
+request-serving process (on two cores a second one measured no faster: the worker process and
+the database take the other core), so a token's bucket is one bucket.
 """
 
 # no `from __future__ import annotations`: FastAPI reads the endpoints' annotations, and those
 # of the endpoints defined inside create_app name its local dependencies (User)
 import asyncio
 import datetime as dt
-import html
 import json
 import math
 import threading
@@ -39,9 +46,10 @@ import sqlalchemy as sa
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
 
 from geo.api import geojson
+from geo.api.docs_page import swagger_files, swagger_page
 from geo.api.worker import LiveWorker, alert_key
 from geo.config import get_settings
 from geo.domain import period, schema
@@ -64,10 +72,13 @@ class ApiSettings:
 
     ``max_body``: largest request body in bytes (``QY_API_MAX_BODY``, 1 MiB); ``rate``: fix
     batches per second a device token may post on average (``QY_API_RATE``, 5) with bursts of
-    ``burst`` (``QY_API_BURST``, 20); ``settle_s``: seconds between two settles of the live fixes
-    (``QY_LIVE_SETTLE_S``, 15; 0: no background loop); ``webhook``: internal URL new live alerts
-    are posted to (``QY_ALERT_WEBHOOK``); ``stream_s``: seconds between two looks for new alerts
-    on the event stream (``QY_API_STREAM_S``, 5).
+    ``burst`` (``QY_API_BURST``, 20); ``read_rate``: reads per second a user token may make on
+    average (``QY_API_READ_RATE``, 10) with bursts of twice that; ``settle_s``: seconds between
+    two settles of the live fixes (``QY_LIVE_SETTLE_S``, 15; 0: no background loop);
+    ``alerts_s``: seconds between two computations of the live alerts (``QY_LIVE_ALERTS_S``, 2);
+    ``webhook``: internal URL new live alerts are posted to (``QY_ALERT_WEBHOOK``);
+    ``stream_s``: seconds between two looks for new alerts on the event stream
+    (``QY_API_STREAM_S``, 5).
     """
 
     max_body: int = MIB
@@ -76,6 +87,13 @@ class ApiSettings:
     settle_s: float = 15.0
     webhook: str | None = None
     stream_s: float = 5.0
+    read_rate: float = 10.0
+    alerts_s: float = 2.0
+
+    @property
+    def fresh_s(self) -> float:
+        """Stored alerts older than this (seconds) are not served: the worker is not running."""
+        return max(10.0, 5 * self.alerts_s)
 
 
 def api_settings(env: Mapping[str, str] | None = None) -> ApiSettings:
@@ -88,6 +106,8 @@ def api_settings(env: Mapping[str, str] | None = None) -> ApiSettings:
         settle_s=st.live_settle_s,
         webhook=st.alert_webhook,
         stream_s=st.api_stream_s,
+        read_rate=st.api_read_rate,
+        alerts_s=st.live_alerts_s,
     )
 
 
@@ -267,15 +287,22 @@ def create_app(
 ) -> FastAPI:
     """The API server on the store at ``url`` (default: the configured store).
 
-    ``settle_every_s`` overrides ``QY_LIVE_SETTLE_S`` (0: no background loop, e.g. in tests
-    that call ``app.state.worker.run_once()``); ``settings`` overrides the environment's limits;
-    ``clock`` is the rate limiter's clock (seconds).
+    ``settle_every_s`` overrides ``QY_LIVE_SETTLE_S``: above 0 the worker runs on threads of
+    this process (0: none, e.g. in tests that call ``app.state.worker.run_once()``, or under
+    ``python -m geo serve``, which runs it in a process of its own); ``settings`` overrides the
+    environment's limits; ``clock`` is the rate limiters' clock (seconds).
     """
     conf = settings or api_settings()
     every = conf.settle_s if settle_every_s is None else float(settle_every_s)
     engine: sa.Engine = connect_store(url)
     limiter = RateLimiter(conf.rate, conf.burst, clock)
-    worker = LiveWorker(engine, every_s=every or 1.0, webhook=conf.webhook)
+    read_limiter = RateLimiter(conf.read_rate, 2 * conf.read_rate, clock)
+    worker = LiveWorker(
+        engine,
+        every_s=every or 1.0,
+        alerts_s=min(conf.alerts_s, every or 1.0),
+        webhook=conf.webhook,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -291,13 +318,14 @@ def create_app(
         version="1",
         summary="Device positions in; coverage, hotspots, risk, plans, duty and live figures out.",
         openapi_url=f"{API}/openapi.json",
-        docs_url=None,  # Swagger UI loads from a CDN: an offline page of our own instead
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN: served from here instead
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.engine = engine
     app.state.worker = worker
     app.state.limiter = limiter
+    app.state.read_limiter = read_limiter
     app.state.settings = conf
 
     @app.exception_handler(RequestValidationError)
@@ -344,6 +372,13 @@ def create_app(
         info = _token(request)
         if info.kind != "user":
             raise _fail(403, "authorization: a user token reads; this is a device token")
+        wait = read_limiter.take(info.token_id)
+        if wait > 0:
+            raise _fail(
+                429,
+                f"rate: over {conf.read_rate:g} reads per second (burst {2 * conf.read_rate:g})",
+                **{"Retry-After": str(max(1, math.ceil(wait)))},
+            )
         try:
             return tokens.principal_of_token(engine, info)
         except (PermissionError, ValueError) as e:
@@ -633,7 +668,7 @@ def create_app(
         GPS silent, long stops, leaving the beat or jurisdiction, stop windows passed, key
         points due.
         """
-        frame = live_alerts.live_alerts(engine, who)
+        frame = live_alerts.current_alerts(engine, who, fresh_s=conf.fresh_s, keep_s=conf.alerts_s)
         return _reply(
             format, {"alerts": geojson.records(frame)}, lambda: geojson.points_geojson(frame)
         )
@@ -671,7 +706,13 @@ def create_app(
         proxies from closing the stream.
         """
         pause = every or conf.stream_s
-        first = await run_in_threadpool(live_alerts.live_alerts, engine, who)  # 403 before 200
+
+        def look() -> pd.DataFrame:
+            return live_alerts.current_alerts(
+                engine, who, fresh_s=conf.fresh_s, keep_s=conf.alerts_s
+            )
+
+        first = await run_in_threadpool(look)  # 403 before 200
 
         async def events() -> AsyncIterator[str]:
             seen: set[tuple[str, str, str]] = set()
@@ -692,7 +733,7 @@ def create_app(
                 if await request.is_disconnected():
                     return
                 yield ": ping\n\n"
-                frame = await run_in_threadpool(live_alerts.live_alerts, engine, who)
+                frame = await run_in_threadpool(look)
 
         return StreamingResponse(
             events(),
@@ -703,36 +744,16 @@ def create_app(
     # -- the documentation, offline -----------------------------------------------------------
 
     @app.get(f"{API}/docs", include_in_schema=False, response_class=HTMLResponse)
-    def docs() -> str:
-        """The endpoints, their parameters and answers, from the OpenAPI document (no CDN)."""
-        spec = app.openapi()
-        parts = [
-            "<!doctype html><html><head><meta charset='utf-8'>",
-            f"<title>{html.escape(TITLE)}</title>",
-            "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
-            "code{background:#eee;padding:0 .3em}td{padding:.1em .6em;vertical-align:top}</style>",
-            f"</head><body><h1>{html.escape(TITLE)}</h1>",
-            f"<p>OpenAPI document: <a href='{API}/openapi.json'>{API}/openapi.json</a>. "
-            "Every request: <code>Authorization: Bearer qy_…</code>.</p>",
-        ]
-        for path, ops in spec.get("paths", {}).items():
-            for method, op in ops.items():
-                parts.append(
-                    f"<h2><code>{html.escape(method.upper())} {html.escape(path)}</code></h2>"
-                    f"<p>{html.escape(op.get('summary', ''))}</p>"
-                )
-                if op.get("description"):
-                    parts.append(f"<pre>{html.escape(op['description'])}</pre>")
-                params = op.get("parameters", [])
-                if params:
-                    parts.append("<table>")
-                    for p in params:
-                        parts.append(
-                            f"<tr><td><code>{html.escape(p['name'])}</code></td>"
-                            f"<td>{html.escape(p.get('description', ''))}</td></tr>"
-                        )
-                    parts.append("</table>")
-        parts.append("</body></html>")
-        return "".join(parts)
+    def docs() -> HTMLResponse:
+        """Swagger UI on the OpenAPI document, its scripts and styles served from here."""
+        return swagger_page(TITLE, f"{API}/openapi.json", f"{API}/docs/static")
+
+    @app.get(f"{API}/docs/static/{{name}}", include_in_schema=False)
+    def docs_file(name: str) -> FileResponse:
+        """One of Swagger UI's files (the package swagger-ui-py's copy)."""
+        files = swagger_files()
+        if name not in files:
+            raise _fail(404, f"docs: no file {name!r}")
+        return FileResponse(files[name], headers={"Cache-Control": "max-age=86400"})
 
     return app

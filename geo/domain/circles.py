@@ -3,7 +3,8 @@
 From the posts (屯警点, 警务站: key sites of category ``post``) and, for a chosen moment, from the
 units' last GPS fixes, the travel time to every cell of the area for one unit kind: straight line x
 :data:`geo.domain.routing.DETOUR` at :data:`geo.domain.routing.SPEED_MPS`, or shortest paths over an
-OpenStreetMap road network (:class:`geo.domain.routing.RoadNetwork`). Each cell and key site falls
+road network (:class:`geo.domain.routing.RoadNetwork`: an OSM extract, an osmnx GraphML, a
+road-centreline layer, or the store's active network). Each cell and key site falls
 in the first tier (:data:`geo.domain.duty.DEFAULT_RULES` ``tiers``: 1, 3, 5 minutes) that reaches
 it; each key site and high-risk cell has a required tier (its category's, ``high_risk`` for the
 riskiest decile of cells, ``*`` for the rest), and is inside when its travel time is within it.
@@ -21,8 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from geo.domain import hexes, routing
 from geo.domain.coords import haversine_m
@@ -58,8 +57,10 @@ def travel_from(
     """Travel seconds from each source to each destination, ``(S, D)`` float array.
 
     Straight line: great-circle metres x ``detour`` / speed of ``kind``. With ``network``:
-    shortest network metres between the nearest nodes plus both snap distances x ``detour``;
-    pairs the network does not connect fall back to the straight line.
+    the shortest path's seconds between the nearest nodes plus both snap distances x ``detour``
+    at the kind's speed (:meth:`geo.domain.routing.RoadNetwork.seconds_between`: edges slower
+    than the kind by their speed limit or road class take longer); pairs the network does not
+    connect fall back to the straight line.
     """
     kind = routing.plan_kind(kind)
     speed = routing.SPEED_MPS[kind]
@@ -72,23 +73,10 @@ def travel_from(
     )
     if network is None or src_lat.size == 0 or dst_lat.size == 0:
         return straight
-    nlat, nlng, graph = network.graph(routing.NETWORK_OF_KIND[kind])
-    k = np.cos(np.radians(float(np.mean(nlat)))) * 111_320.0
-
-    def xy(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.column_stack([b * k, a * 110_540.0])
-
-    tree = cKDTree(xy(nlat, nlng))
-    s_snap, s_node = tree.query(xy(src_lat, src_lng))
-    d_snap, d_node = tree.query(xy(dst_lat, dst_lng))
-    uniq, inv = np.unique(s_node, return_inverse=True)
-    table = dijkstra(graph, directed=True, indices=uniq)  # (unique sources, all nodes)
-    metres = (
-        table[inv][:, d_node] + (np.asarray(s_snap)[:, None] + np.asarray(d_snap)[None, :]) * detour
-    )
-    bad = ~np.isfinite(metres)
+    secs = network.seconds_between(src_lat, src_lng, dst_lat, dst_lng, kind, detour=detour)
+    bad = ~np.isfinite(secs)
     network.fallbacks += int(bad.sum())
-    return np.where(bad, straight, np.where(bad, 0.0, metres) / speed)
+    return np.where(bad, straight, np.where(bad, 0.0, secs))
 
 
 def tier_of(seconds: np.ndarray, minutes: Sequence[float]) -> np.ndarray:
@@ -207,7 +195,11 @@ def where_to_stand(
 
 
 def road_network(network: str | Path | routing.RoadNetwork | None) -> routing.RoadNetwork | None:
-    """A loaded road network from a ``.osm.pbf`` path (a loaded one as it is; None stays None)."""
+    """A loaded road network from a file path (a loaded one as it is; None stays None).
+
+    The file: any :class:`geo.domain.routing.RoadNetwork` reads (``.osm.pbf``, ``.graphml``,
+    a road-centreline ``.shp``/``.zip``/``.gpkg``).
+    """
     if network is None or isinstance(network, routing.RoadNetwork):
         return network
     return routing.RoadNetwork(network)

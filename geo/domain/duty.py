@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -88,6 +88,7 @@ __all__ = [
     "live_minutes",
     "long_stops",
     "merge_visits",
+    "nights_table",
     "rules_from_toml",
     "rules_to_toml",
     "site_rules",
@@ -731,6 +732,82 @@ def duty_table(
     )
     units = units.sort_values("unit_id", kind="stable")
     return sites_out, units[UNIT_DUTY_COLUMNS].reset_index(drop=True)
+
+
+NIGHTS_COLUMNS = ["site_id", "required", "done", "late", "missed", "visits"]
+
+
+def nights_table(
+    sites: pd.DataFrame,
+    merged: pd.DataFrame,
+    starts: Sequence[pd.Timestamp],
+    ends: Sequence[pd.Timestamp],
+    shifts_per_night: Sequence[int],
+) -> pd.DataFrame | None:
+    """Per site, :func:`duty_table`'s required, done, late, missed and visits summed over nights.
+
+    The nights' windows are ``starts[i]``..``ends[i]`` (tz-aware instants, in time order) with
+    ``shifts_per_night[i]`` distinct shifts on duty (what a per-shift rule multiplies); every
+    visit of ``merged`` (:func:`merge_visits`) is counted in the one window it starts in, exactly
+    as a call of :func:`duty_table` per night counts it, in one pass over the visits.
+
+    Returns
+    -------
+    DataFrame of :data:`NIGHTS_COLUMNS`, one row per site of ``sites`` in its order; None when
+    the windows overlap or a site id repeats (then :func:`duty_table` per night is the rule).
+    """
+    n_nights = len(starts)
+    w0 = np.array([pd.Timestamp(t).value for t in starts], dtype=np.int64)
+    w1 = np.array([pd.Timestamp(t).value for t in ends], dtype=np.int64)
+    if (n_nights > 1 and bool((w0[1:] < w1[:-1]).any())) or not sites["site_id"].is_unique:
+        return None
+    per_shift = (sites["per"] == "shift").to_numpy()
+    rule_n = sites["visits"].to_numpy(np.int64)
+    n_sh = np.asarray(shifts_per_night, dtype=np.int64)
+    # required per night and site (duty_table: visits x the night's shifts for a per-shift rule)
+    required = np.where(per_shift[None, :], rule_n[None, :] * n_sh[:, None], rule_n[None, :])
+    done = np.zeros((n_nights, len(sites)), np.int64)
+    late = np.zeros((n_nights, len(sites)), np.int64)
+    seen = np.zeros((n_nights, len(sites)), np.int64)
+    if len(merged) and n_nights:
+        t_all = merged["start"].astype("int64").to_numpy()
+        night = np.searchsorted(w0, t_all, side="right") - 1
+        ok = night >= 0
+        ok[ok] = t_all[ok] < w1[night[ok]]
+        v = merged.loc[ok].assign(_night=night[ok])
+        v = v.merge(sites[["site_id", "visits", "per"]], on="site_id", how="inner")
+        v = v.sort_values(["_night", "site_id", "start"], kind="stable").reset_index(drop=True)
+        if len(v):
+            nt = v["_night"].to_numpy(np.int64)
+            k = v.groupby(["_night", "site_id"]).cumcount().to_numpy()
+            n = v["visits"].to_numpy(np.int64)
+            length = w1[nt] - w0[nt]
+            due = w0[nt] + np.ceil((k + 1) * length / np.maximum(n, 1)).astype(np.int64)
+            t = v["start"].astype("int64").to_numpy()
+            counted = k < n
+            night_rule = (v["per"] == "night").to_numpy()
+            on_time = counted & (t <= due) & night_rule
+            is_late = counted & (t > due) & night_rule
+            if (~night_rule).any():
+                sv = v.loc[~night_rule]
+                kk = sv.groupby(["_night", "site_id", "unit_id"]).cumcount().to_numpy()
+                on_time[~night_rule] = kk < sv["visits"].to_numpy(np.int64)
+            col = pd.Index(sites["site_id"]).get_indexer(v["site_id"])
+            np.add.at(done, (nt, col), on_time.astype(np.int64))
+            np.add.at(late, (nt, col), is_late.astype(np.int64))
+            np.add.at(seen, (nt, col), 1)
+    missed = np.clip(required - done - late, 0, None)
+    return pd.DataFrame(
+        {
+            "site_id": sites["site_id"].to_numpy(),
+            "required": required.sum(axis=0).astype(np.int64),
+            "done": done.sum(axis=0),
+            "late": late.sum(axis=0),
+            "missed": missed.sum(axis=0).astype(np.int64),
+            "visits": seen.sum(axis=0),
+        },
+        columns=NIGHTS_COLUMNS,
+    )
 
 
 SCHEDULE_COLUMNS = [

@@ -5,10 +5,24 @@ centre, a stop, an alert):
 
 - the **area** is the grid (网格) whose polygon holds the point; where no grid does, the station
   (辖区), then any other area; none outside every area;
-- the **landmark** is the nearest named key site, venue (and, when the caller has them, a street
-  or a crossing) within :data:`NEAR_M` metres; its **direction** is the compass point (of eight)
-  of the azimuth from the landmark to the point, its **distance** is rounded to 10 m under
-  200 m and to 50 m from 200 m on (:func:`round_distance_m`, halves up);
+- the **landmark** is a named key site or venue, or, when a road network is loaded
+  (:class:`StreetMarks`), a crossing or a street, chosen in this order (a commander reads a
+  site before a crossing before a street, as long as it is close):
+
+  1. the nearest key site or venue within :data:`PREFER_M` metres;
+  2. else the nearest crossing within :data:`PREFER_M` metres ("青云路与湖滨路交叉口东北80米");
+  3. else the nearest street within :data:`PREFER_M` metres, said as the street the point lies
+     beside ("青云路旁30米" / "30 m off 青云路", no compass point);
+  4. else the nearest key site, venue or crossing within :data:`NEAR_M` metres;
+  5. else the nearest street within :data:`NEAR_M` metres (beside it, as in 3.).
+
+  Without a road network this is the nearest key site or venue within :data:`NEAR_M` metres.
+  A **crossing** is a node of the network where streets of two or more different names meet
+  (unnamed roads do not count), named by the two of highest road class (then by name):
+  "A与B交叉口" / "A & B crossing" (``place.crossing``, the street names as stored). The
+  **direction** is the compass point (of eight) of the azimuth from the landmark to the point,
+  its **distance** is rounded to 10 m under 200 m and to 50 m from 200 m on
+  (:func:`round_distance_m`, halves up); a street's distance is to its nearest point;
 - closer than :data:`AT_M` metres the point is *at* the landmark: "罗家第3网格 · 青云谱小学";
 - with no landmark within :data:`NEAR_M` metres the point is named by its area and its
   coordinates to four decimals (about 10 m, enough to find it on a phone map):
@@ -21,15 +35,17 @@ English names: a record's ``name_en`` where the caller's frame has one, else the
 
 Distances and directions are measured on a local azimuthal equidistant projection centred on the
 data (metres; at city scale its distances and azimuths are within a millimetre per kilometre and
-a small fraction of a degree of the ellipsoid's): nearest landmarks by a KD-tree, nearest streets
-by an STR-tree; grids by an STR-tree of their polygons in degrees (as every area test of the
-project). Vectorised; only the final text is
-written row by row, for the rows shown.
+a small fraction of a degree of the ellipsoid's): nearest landmarks by a KD-tree; grids by an
+STR-tree of their polygons in degrees (as every area test of the project). A road network's
+crossings and streets are indexed once (:func:`street_marks`, a KD-tree and an STR-tree on an
+azimuthal equidistant plane centred on the network) and reused for every naming. Vectorised;
+only the final text is written row by row, for the rows shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -39,6 +55,7 @@ import shapely
 from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
+from geo.domain.network import CLASSES, RoadGraph, street_lines
 from geo.i18n import t
 
 __all__ = [
@@ -46,18 +63,25 @@ __all__ = [
     "COMPASS",
     "NEAR_M",
     "PLACE_COLUMNS",
+    "PREFER_M",
+    "StreetMarks",
     "compass_point",
     "label",
     "labels",
     "name_places",
     "place_of",
     "round_distance_m",
+    "street_marks",
+    "street_marks_of",
 ]
 
 NEAR_M = 1000.0
 """A landmark farther than this many metres does not name a point (its coordinates do)."""
 AT_M = 15.0
 """A point closer than this many metres to its landmark is at the landmark."""
+PREFER_M = 150.0
+"""Within this many metres a key site or venue names a point before a crossing, a crossing
+before a street (the order of the module docstring)."""
 COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 """The eight compass points, clockwise from north (45° sectors centred on each)."""
 PLACE_COLUMNS = (
@@ -155,17 +179,133 @@ def _areas_of(lng: np.ndarray, lat: np.ndarray, areas: pd.DataFrame) -> np.ndarr
     return out
 
 
+_CLASS_RANK = {c: i for i, c in enumerate(CLASSES)}  # motorway first: a crossing's names
+
+
+@dataclass(frozen=True)
+class StreetMarks:
+    """A road network's named crossings and streets, indexed once for :func:`name_places`.
+
+    ``crossings``: name, name_en, lat, lng (WGS-84); ``streets``: name, name_en and ``geometry``
+    (shapely lines, WGS-84), one row per line. The indexes are on an azimuthal equidistant plane
+    centred on the network (``to_m``, metres): a KD-tree of the crossings, an STR-tree of the
+    streets' lines (``lines``, in metres).
+    """
+
+    crossings: pd.DataFrame
+    streets: pd.DataFrame
+    to_m: pyproj.Transformer
+    crossing_xy: np.ndarray
+    crossing_tree: cKDTree | None
+    lines: np.ndarray
+    line_tree: shapely.STRtree | None
+
+
+def street_marks(
+    streets: pd.DataFrame | None, crossings: pd.DataFrame | None = None
+) -> StreetMarks:
+    """Index named street lines and crossings (see :class:`StreetMarks`).
+
+    Parameters
+    ----------
+    streets
+        ``name``, ``geometry`` (shapely or WKT lines, WGS-84), optional ``name_en``; rows
+        without a name are dropped.
+    crossings
+        ``name``, ``lat``, ``lng`` (WGS-84 degrees), optional ``name_en``.
+    """
+    lines = _named(streets)
+    marks = _named(crossings)
+    if len(marks):
+        where = marks["lat"].astype(float).notna() & marks["lng"].astype(float).notna()
+        marks = marks.loc[where].reset_index(drop=True)
+    geoms = _geoms(lines["geometry"]) if len(lines) else np.empty(0, dtype=object)
+    xy = shapely.get_coordinates(geoms) if len(geoms) else np.empty((0, 2))
+    if len(marks):
+        xy = np.r_[xy, marks[["lng", "lat"]].to_numpy(float)]
+    lng0, lat0 = (xy.min(axis=0) + xy.max(axis=0)) / 2 if len(xy) else (0.0, 0.0)
+    aeqd = pyproj.CRS.from_dict({"proj": "aeqd", "lat_0": lat0, "lon_0": lng0, "datum": "WGS84"})
+    to_m = pyproj.Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
+
+    def fwd(c: np.ndarray) -> np.ndarray:
+        x, y = to_m.transform(c[:, 0], c[:, 1])
+        return np.column_stack([x, y])
+
+    metric = shapely.transform(geoms, fwd) if len(geoms) else geoms
+    if len(marks):
+        mx, my = to_m.transform(marks["lng"].to_numpy(float), marks["lat"].to_numpy(float))
+        cxy = np.column_stack([mx, my])
+    else:
+        cxy = np.empty((0, 2))
+    keep = ["name", "name_en"]
+    return StreetMarks(
+        crossings=marks.assign(name_en=_english(marks))[[*keep, "lat", "lng"]]
+        if len(marks)
+        else pd.DataFrame(columns=[*keep, "lat", "lng"]),
+        streets=lines.assign(name_en=_english(lines), geometry=geoms)[[*keep, "geometry"]]
+        if len(lines)
+        else pd.DataFrame(columns=[*keep, "geometry"]),
+        to_m=to_m,
+        crossing_xy=cxy,
+        crossing_tree=cKDTree(cxy) if len(cxy) else None,
+        lines=metric,
+        line_tree=shapely.STRtree(metric) if len(metric) else None,
+    )
+
+
+def street_marks_of(g: RoadGraph) -> StreetMarks:
+    """The named streets and crossings of a road network (:func:`street_marks`).
+
+    Streets: one line per road with a name (:func:`geo.domain.network.street_lines`). Crossings:
+    every node where edges of two or more different names meet, named by the two names of the
+    highest road class (:data:`geo.domain.network.CLASSES` order, then the name):
+    ``place.crossing`` in zh-CN ("A与B交叉口") and in English ("A & B crossing").
+    """
+    lines = street_lines(g)
+    e = g.edges
+    names = e["name"].fillna("").astype(str).str.strip()
+    rank = e["road_class"].map(_CLASS_RANK).fillna(len(_CLASS_RANK)).to_numpy(int)
+    ends = pd.DataFrame(
+        {
+            "node": np.r_[e["u"].to_numpy(np.int64), e["v"].to_numpy(np.int64)],
+            "name": np.r_[names.to_numpy(object), names.to_numpy(object)],
+            "rank": np.r_[rank, rank],
+        }
+    )
+    ends = ends.loc[ends["name"] != ""]
+    ends = ends.groupby(["node", "name"], sort=False, as_index=False)["rank"].min()
+    ends = ends.sort_values(["node", "rank", "name"], kind="stable")
+    ends["k"] = ends.groupby("node").cumcount()
+    two = ends.loc[ends["k"] < 2].pivot(index="node", columns="k", values="name").dropna()
+    if len(two):
+        a, b = two[0].astype(str).to_numpy(), two[1].astype(str).to_numpy()
+        nodes = two.index.to_numpy(np.int64)
+        crossings = pd.DataFrame(
+            {
+                "name": [t("place.crossing", "zh-CN", a=x, b=y) for x, y in zip(a, b, strict=True)],
+                "name_en": [t("place.crossing", "en", a=x, b=y) for x, y in zip(a, b, strict=True)],
+                "lat": g.nodes["lat"].to_numpy(float)[nodes],
+                "lng": g.nodes["lng"].to_numpy(float)[nodes],
+            }
+        )
+    else:
+        crossings = pd.DataFrame(columns=["name", "name_en", "lat", "lng"])
+    return street_marks(lines[["name", "geometry"]], crossings)
+
+
 def name_places(
     lat: ArrayLike,
     lng: ArrayLike,
     *,
     areas: pd.DataFrame | None = None,
     landmarks: pd.DataFrame | None = None,
-    streets: pd.DataFrame | None = None,
+    streets: pd.DataFrame | StreetMarks | None = None,
+    crossings: pd.DataFrame | None = None,
     near_m: float = NEAR_M,
     at_m: float = AT_M,
+    prefer_m: float = PREFER_M,
 ) -> pd.DataFrame:
-    """Name points by their area and nearest landmark (see the module docstring).
+    """Name points by their area and landmark (see the module docstring for the order).
 
     Parameters
     ----------
@@ -175,28 +315,37 @@ def name_places(
         ``name``, ``geometry`` (shapely or WKT, WGS-84), optional ``level`` (``grid`` names a
         point before ``station``) and ``name_en``.
     landmarks
-        Named points: ``name``, ``lat``, ``lng``, optional ``kind`` (site, venue, crossing...)
-        and ``name_en``. Among landmarks at the same distance the first row names the point.
+        Named points (key sites, venues): ``name``, ``lat``, ``lng``, optional ``kind`` and
+        ``name_en``. Among landmarks at the same distance the first row names the point.
     streets
-        Named lines (a road network's streets): ``name``, ``geometry`` (shapely or WKT
-        linestrings, WGS-84), optional ``name_en``; the distance is to the nearest point of the
-        line. A street names a point only when it is nearer than every point landmark.
-    near_m, at_m
-        Metres within which a landmark names a point, and under which the point is at it.
+        A road network's named streets and crossings indexed once (:class:`StreetMarks`,
+        :func:`street_marks_of`), or named lines: ``name``, ``geometry`` (shapely or WKT
+        linestrings, WGS-84), optional ``name_en`` (indexed here, with ``crossings``).
+    crossings
+        Named crossings (``name``, ``lat``, ``lng``, optional ``name_en``) beside lines given as
+        a frame in ``streets``.
+    near_m, at_m, prefer_m
+        Metres within which a landmark names a point, under which the point is at it, and
+        within which a site or venue comes before a crossing and a crossing before a street.
 
     Returns
     -------
     DataFrame of :data:`PLACE_COLUMNS`, one row per point in order: ``area``/``area_en`` (""
-    outside every area), ``landmark``/``landmark_en``/``landmark_kind`` ("" without one),
-    ``direction`` (a :data:`COMPASS` code from the landmark to the point; "" at or without a
-    landmark), ``distance_m`` (rounded, :func:`round_distance_m`; 0 at the landmark, NaN
-    without one), ``metres`` (unrounded), ``lat``, ``lng``, and the names ``place`` (zh-CN)
-    and ``place_en`` (:func:`label`; "" for a point without coordinates).
+    outside every area), ``landmark``/``landmark_en`` ("" without one), ``landmark_kind``
+    (the landmark row's ``kind``; ``crossing``, ``street``; "" without one), ``direction`` (a
+    :data:`COMPASS` code from the landmark to the point; "" at or without a landmark and for a
+    street), ``distance_m`` (rounded, :func:`round_distance_m`; 0 at the landmark, NaN without
+    one), ``metres`` (unrounded), ``lat``, ``lng``, and the names ``place`` (zh-CN) and
+    ``place_en`` (:func:`label`; "" for a point without coordinates).
     """
     la = np.atleast_1d(np.asarray(lat, dtype=float))
     lo = np.atleast_1d(np.asarray(lng, dtype=float))
     n = len(la)
-    marks, lines, zones = _named(landmarks), _named(streets), _named(areas)
+    marks, zones = _named(landmarks), _named(areas)
+    if streets is not None and not isinstance(streets, StreetMarks):
+        streets = street_marks(streets, crossings)
+    elif streets is None and crossings is not None:
+        streets = street_marks(None, crossings)
     if len(marks):  # a landmark without coordinates names nothing
         where = marks["lat"].astype(float).notna() & marks["lng"].astype(float).notna()
         marks = marks.loc[where].reset_index(drop=True)
@@ -208,21 +357,19 @@ def name_places(
     aeqd = pyproj.CRS.from_dict({"proj": "aeqd", "lat_0": lat0, "lon_0": lng0, "datum": "WGS84"})
     to_m = pyproj.Transformer.from_crs("EPSG:4326", aeqd, always_xy=True)
 
-    def fwd(xy: np.ndarray) -> np.ndarray:
-        x, y = to_m.transform(xy[:, 0], xy[:, 1])
-        return np.column_stack([x, y])
-
     valid = np.isfinite(la) & np.isfinite(lo)  # a point without coordinates has no name
-    px, py = to_m.transform(np.where(valid, lo, lng0), np.where(valid, la, lat0))
+    safe_lo, safe_la = np.where(valid, lo, lng0), np.where(valid, la, lat0)
+    px, py = to_m.transform(safe_lo, safe_la)
     px, py = np.asarray(px, float), np.asarray(py, float)
 
-    dist = np.full(n, np.inf)
-    name = np.full(n, "", dtype=object)
-    name_en = np.full(n, "", dtype=object)
-    kind = np.full(n, "", dtype=object)
-    fx, fy = np.full(n, np.nan), np.full(n, np.nan)  # the landmark's point nearest to each point
+    # candidates: 0 site or venue, 1 crossing, 2 street; metres, row, and the azimuth
+    # from the landmark (its nearest point) to the point, each on its own plane
+    dist = np.full((3, n), np.inf)
+    row = np.zeros((3, n), dtype=np.int64)
+    azimuth = np.zeros((3, n))
     if len(marks) and n:
         mx, my = to_m.transform(marks["lng"].to_numpy(float), marks["lat"].to_numpy(float))
+        mx, my = np.asarray(mx, float), np.asarray(my, float)
         k = min(4, len(marks))
         d, j = cKDTree(np.column_stack([mx, my])).query(
             np.column_stack([px, py]), k=k, distance_upper_bound=near_m
@@ -233,34 +380,65 @@ def name_places(
         j = np.where(tied & np.isfinite(d), j, len(marks)).min(axis=1)
         hit = j < len(marks)
         jj = j[hit]
-        dist[hit] = np.hypot(px[hit] - mx[jj], py[hit] - my[jj])
-        name[hit] = marks["name"].astype(str).to_numpy(object)[jj]
-        name_en[hit] = _english(marks)[jj]
-        kinds = marks["kind"].astype(str) if "kind" in marks else pd.Series("", index=marks.index)
-        kind[hit] = kinds.to_numpy(object)[jj]
-        fx[hit], fy[hit] = np.asarray(mx)[jj], np.asarray(my)[jj]
-    if len(lines) and n:
-        geoms = shapely.transform(_geoms(lines["geometry"]), fwd)
-        pts = shapely.points(px, py)
-        (i, j), d = shapely.STRtree(geoms).query_nearest(
-            pts, max_distance=near_m, return_distance=True, all_matches=False
-        )
-        closer = d < dist[i]
-        i, j = i[closer], j[closer]
-        foot = shapely.line_interpolate_point(geoms[j], shapely.line_locate_point(geoms[j], pts[i]))
-        dist[i] = d[closer]
-        name[i] = lines["name"].astype(str).to_numpy(object)[j]
-        name_en[i] = _english(lines)[j]
-        kind[i] = "street"
-        fx[i], fy[i] = shapely.get_x(foot), shapely.get_y(foot)
-    near = (dist <= near_m) & valid
-    name[~near], name_en[~near], kind[~near] = "", "", ""
-    azimuth = np.degrees(np.arctan2(px - fx, py - fy))  # from the landmark to the point
-    at = near & (dist < at_m)
-    direction = np.where(near & ~at, compass_point(np.nan_to_num(azimuth)), "").astype(object)
-    rounded = np.where(near, np.where(at, 0.0, round_distance_m(dist)), np.nan)
+        dist[0, hit] = np.hypot(px[hit] - mx[jj], py[hit] - my[jj])
+        row[0, hit] = jj
+        azimuth[0, hit] = np.degrees(np.arctan2(px[hit] - mx[jj], py[hit] - my[jj]))
+    if streets is not None and n:
+        sx, sy = streets.to_m.transform(safe_lo, safe_la)
+        sxy = np.column_stack([np.asarray(sx, float), np.asarray(sy, float)])
+        if streets.crossing_tree is not None:
+            d, j = streets.crossing_tree.query(sxy, k=1, distance_upper_bound=near_m)
+            hit = np.isfinite(d)
+            jj = j[hit]
+            cx, cy = streets.crossing_xy[jj, 0], streets.crossing_xy[jj, 1]
+            dist[1, hit] = d[hit]
+            row[1, hit] = jj
+            azimuth[1, hit] = np.degrees(np.arctan2(sxy[hit, 0] - cx, sxy[hit, 1] - cy))
+        if streets.line_tree is not None:
+            pts = shapely.points(sxy)
+            (i, j), d = streets.line_tree.query_nearest(
+                pts, max_distance=near_m, return_distance=True, all_matches=False
+            )
+            dist[2, i] = d
+            row[2, i] = j
 
-    zone = _areas_of(np.where(valid, lo, lng0), np.where(valid, la, lat0), zones)
+    # the order of the module docstring: sites and venues, crossings, streets within prefer_m;
+    # then the nearest site, venue or crossing within near_m; then a street within near_m
+    pick = np.full(n, -1, dtype=np.int64)
+    for source in (0, 1, 2):
+        pick = np.where((pick < 0) & (dist[source] <= prefer_m), source, pick)
+    points = np.where(dist[1] < dist[0], 1, 0)  # a site or venue first when as near
+    pick = np.where((pick < 0) & (dist[points, np.arange(n)] <= near_m), points, pick)
+    pick = np.where((pick < 0) & (dist[2] <= near_m), 2, pick)
+    pick = np.where(valid, pick, -1)
+    near = pick >= 0
+    col = np.arange(n)
+    chosen = np.where(near, dist[np.maximum(pick, 0), col], np.inf)
+    chosen_row = row[np.maximum(pick, 0), col]
+
+    name = np.full(n, "", dtype=object)
+    name_en = np.full(n, "", dtype=object)
+    kind = np.full(n, "", dtype=object)
+    if (pick == 0).any():
+        s = pick == 0
+        name[s] = marks["name"].astype(str).to_numpy(object)[chosen_row[s]]
+        name_en[s] = _english(marks)[chosen_row[s]]
+        kinds = marks["kind"].astype(str) if "kind" in marks else pd.Series("", index=marks.index)
+        kind[s] = kinds.to_numpy(object)[chosen_row[s]]
+    for source, frame, what in ((1, "crossings", "crossing"), (2, "streets", "street")):
+        s = pick == source
+        if s.any() and streets is not None:
+            got = getattr(streets, frame)
+            name[s] = got["name"].astype(str).to_numpy(object)[chosen_row[s]]
+            name_en[s] = got["name_en"].astype(str).to_numpy(object)[chosen_row[s]]
+            kind[s] = what
+    at = near & (chosen < at_m)
+    compass = near & ~at & (pick != 2)  # beside a street: no compass point
+    az = azimuth[np.maximum(pick, 0), col]
+    direction = np.where(compass, compass_point(az), "").astype(object)
+    rounded = np.where(near, np.where(at, 0.0, round_distance_m(chosen)), np.nan)
+
+    zone = _areas_of(safe_lo, safe_la, zones)
     has = (zone >= 0) & valid
     area = np.full(n, "", dtype=object)
     area_en = np.full(n, "", dtype=object)
@@ -276,7 +454,7 @@ def name_places(
             "landmark_kind": kind,
             "direction": direction,
             "distance_m": rounded,
-            "metres": np.where(near, dist, np.nan),
+            "metres": np.where(near, chosen, np.nan),
             "lat": la,
             "lng": lo,
         }
@@ -296,11 +474,15 @@ def label(parts: Mapping[str, Any], lang: str = "zh-CN") -> str:
     ...        "landmark_en": "Qingyunpu School", "direction": "E", "distance_m": 120.0,
     ...        "lat": 28.7, "lng": 115.9}, "en")
     'Luojia Grid 3 · 120 m E of Qingyunpu School'
+    >>> label({"landmark": "青云路", "landmark_kind": "street", "distance_m": 30.0}, "en")
+    '30 m off 青云路'
     """
     en = lang == "en"
     area = str((parts.get("area_en") if en else None) or parts.get("area") or "")
     mark = str((parts.get("landmark_en") if en else None) or parts.get("landmark") or "")
-    if mark and parts.get("direction"):
+    if mark and parts.get("landmark_kind") == "street" and parts.get("distance_m"):
+        where = t("place.beside", lang, street=mark, m=f"{float(parts['distance_m']):.0f}")
+    elif mark and parts.get("direction"):
         where = t(
             "place.near",
             lang,

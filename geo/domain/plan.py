@@ -44,6 +44,7 @@ __all__ = [
     "stops_to_fill",
     "typical_hop_m",
     "why_none",
+    "window_s",
 ]
 
 DWELL_MIN = 15
@@ -321,6 +322,37 @@ def pick_candidates(
         free = order[mask[order] & ~taken[order] & (prize[order] > 0)]
         taken[free[: int(need[units].sum())]] = True
     return np.flatnonzero(taken)
+
+
+def window_s(start: str, end: str, window_start: str) -> tuple[int, int]:
+    """A must-visit's time window as seconds after the plan's window start.
+
+    ``start`` and ``end`` are local times of the night (``HH:MM``) between which the unit
+    arrives; ``window_start`` is the plan window's start (``HH:MM``). A time is the next one at
+    or after the window start (so 01:30 of a 20:00-06:00 night is 19 800 s); a time window
+    that wraps past the window start (19:00-21:00 of a 20:00 night) keeps the part inside the
+    night. A window beyond the plan's end starts after it: the caller reports it.
+
+    >>> window_s("21:00", "22:30", "20:00"), window_s("23:30", "00:30", "20:00")
+    ((3600, 9000), (12600, 16200))
+    >>> window_s("19:00", "21:00", "20:00"), window_s("16:30", "17:30", "20:00")
+    ((0, 3600), (73800, 77400))
+    """
+
+    def minutes(text: str) -> int:
+        hh, _, mm = str(text).strip().partition(":")
+        h, m = int(hh), int(mm[:2])
+        if not (0 <= h < 24 and 0 <= m < 60):
+            msg = f"{text!r} is not a time (HH:MM)"
+            raise ValueError(msg)
+        return h * 60 + m
+
+    w0 = minutes(window_start)
+    a = (minutes(start) - w0) % (24 * 60) * 60
+    b = (minutes(end) - w0) % (24 * 60) * 60
+    if b < a:  # the time window holds the window start: the part inside the night
+        a = 0
+    return a, b
 
 
 def why_none(*, in_scope: bool, in_beat: int, reachable: int) -> str:

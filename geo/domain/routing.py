@@ -6,8 +6,9 @@ Travel times (seconds) come from one of two models:
 
 - straight line: great-circle distance x a detour factor (city streets run about 1.3 times the
   straight line), at a patrol speed per unit kind (:data:`SPEED_MPS`);
-- road network: shortest paths on an OpenStreetMap extract (``.osm.pbf``, read offline with pyrosm)
-  on the drive, cycle or walk network of the unit kind, at the same speeds.
+- road network: shortest paths on an OpenStreetMap extract (``.osm.pbf``, read offline with pyrosm),
+  an osmnx GraphML or a road-centreline layer (:mod:`geo.domain.network`), on the drive, cycle
+  or walk network of the unit kind, at the same speeds (slower where a road's speed is lower).
 
 The plan is a team orienteering problem with time windows: every candidate cell is optional with
 a prize equal to its value (gap or risk), so the search keeps the most value it can fit; each unit
@@ -37,6 +38,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from geo.domain.coords import haversine_m
+from geo.domain.network import RoadGraph, directed_edges, read_network
 
 __all__ = [
     "DETOUR",
@@ -202,35 +204,75 @@ def straight_line_s(
 
 
 class RoadNetwork:
-    """Shortest-path travel on an OpenStreetMap extract (read offline with pyrosm).
+    """Shortest-path travel on a road network, per unit kind.
 
     Parameters
     ----------
     path
-        An ``.osm.pbf`` file.
+        A road network file: an OpenStreetMap ``.osm.pbf`` (read with pyrosm per network type,
+        as OSM tags say who may use a way), or any file :func:`geo.domain.network.read_network`
+        reads (an osmnx GraphML, a road-centreline Shapefile or GeoPackage).
     bbox
         Optional ``[min_lng, min_lat, max_lng, max_lat]`` to read only part of a large extract.
+    graph
+        A :class:`geo.domain.network.RoadGraph` already read (a stored network); ``path`` then
+        only names it.
 
     Points are snapped to the nearest network node (the snap distance is added at the unit's
     speed with the detour factor); pairs the network does not connect fall back to the straight
-    line and are counted in :attr:`fallbacks`.
+    line and are counted in :attr:`fallbacks`. On a :class:`~geo.domain.network.RoadGraph` an
+    edge takes ``length / min(speed of the kind, speed of the edge)`` seconds (the edge's
+    speed: the file's limit, else its class's default; :data:`geo.domain.network.CLASSES`);
+    where no edge is slower than the kind, that is the network metres / the kind's speed.
     """
 
-    def __init__(self, path: str | Path, *, bbox: Sequence[float] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        bbox: Sequence[float] | None = None,
+        graph: RoadGraph | None = None,
+    ) -> None:
+        self.bbox = list(bbox) if bbox is not None else None
+        self._graphs: dict[str, tuple[np.ndarray, np.ndarray, object]] = {}
+        self._edges: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._times: dict[str, csr_matrix | None] = {}
+        self._trees: dict[str, tuple[int, cKDTree]] = {}
+        self.fallbacks = 0
+        self.road_graph = graph
+        if graph is not None:
+            self.path = Path(path or graph.source.get("file") or "network")
+            return
+        if path is None:
+            msg = "a road network needs a file or a read graph"
+            raise ValueError(msg)
         self.path = Path(path)
         if not self.path.exists():
             msg = f"{self.path}: no such road network file"
             raise ValueError(msg)
         if not self.path.name.endswith(".pbf"):
-            msg = f"{self.path.name}: a road network must be an OpenStreetMap .osm.pbf file"
-            raise ValueError(msg)
-        self.bbox = list(bbox) if bbox is not None else None
-        self._graphs: dict[str, tuple[np.ndarray, np.ndarray, object]] = {}
-        self.fallbacks = 0
+            self.road_graph = read_network(self.path)
+
+    @property
+    def name(self) -> str:
+        """The network's file name."""
+        return self.path.name
 
     def graph(self, network_type: str) -> tuple[np.ndarray, np.ndarray, object]:
-        """(node lat, node lng, directed CSR matrix of metres) of one pyrosm network type."""
+        """(node lat, node lng, directed CSR matrix of metres) of one network type.
+
+        ``driving``, ``cycling`` or ``walking`` (pyrosm's names); parallel edges keep the
+        shortest.
+        """
         if network_type in self._graphs:
+            return self._graphs[network_type]
+        if self.road_graph is not None:
+            g = self.road_graph
+            u, v, m, cap = directed_edges(g, network_type)
+            self._edges[network_type] = (u, v, m, cap)
+            lat = g.nodes["lat"].to_numpy(float)
+            lng = g.nodes["lng"].to_numpy(float)
+            self._graphs[network_type] = (lat, lng, _min_csr(u, v, m, len(lat)))
             return self._graphs[network_type]
         # pyrosm (and the geopandas stack under it) loads only when a road network is read
         from pyrosm import OSM
@@ -266,6 +308,39 @@ class RoadNetwork:
         self._graphs[network_type] = (lat, lng, graph)
         return self._graphs[network_type]
 
+    def seconds_graph(self, kind: str) -> csr_matrix | None:
+        """Directed CSR matrix of edge seconds for a unit kind.
+
+        None when every edge allows the kind's speed: seconds are then the metres of
+        :meth:`graph` / the kind's speed.
+        """
+        if kind in self._times:
+            return self._times[kind]
+        network_type = NETWORK_OF_KIND[kind]
+        lat, _, _ = self.graph(network_type)
+        speed = SPEED_MPS[kind]
+        out = None
+        if network_type in self._edges:
+            u, v, m, cap = self._edges[network_type]
+            if (cap < speed).any():
+                out = _min_csr(u, v, m / np.minimum(speed, cap), len(lat))
+        self._times[kind] = out
+        return out
+
+    def _snap(
+        self, lat: np.ndarray, lng: np.ndarray, network_type: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each point's distance (metres) to its nearest node of the network type, and the node."""
+        nlat, nlng, _ = self.graph(network_type)
+        kept = self._trees.get(network_type)
+        k = np.cos(np.radians(float(np.mean(nlat)))) * 111_320.0
+        if kept is None or kept[0] != len(nlat):
+            kept = (len(nlat), cKDTree(np.column_stack([nlng * k, nlat * 110_540.0])))
+            self._trees[network_type] = kept
+        pts = np.column_stack([np.asarray(lng, float) * k, np.asarray(lat, float) * 110_540.0])
+        snap_m, node = kept[1].query(pts)
+        return np.asarray(snap_m, float), np.asarray(node, np.int64)
+
     def distances_m(
         self, lat: np.ndarray, lng: np.ndarray, network_type: str
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -273,33 +348,72 @@ class RoadNetwork:
 
         Unconnected pairs are ``inf``.
         """
-        nlat, nlng, graph = self.graph(network_type)
-        lat0 = float(np.mean(nlat))
-        k = np.cos(np.radians(lat0)) * 111_320.0
-
-        def xy(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-            return np.column_stack([np.asarray(b, float) * k, np.asarray(a, float) * 110_540.0])
-
-        snap_m, node = cKDTree(xy(nlat, nlng)).query(xy(lat, lng))
+        _, _, graph = self.graph(network_type)
+        snap_m, node = self._snap(lat, lng, network_type)
         uniq, inv = np.unique(node, return_inverse=True)
         table = dijkstra(graph, directed=True, indices=uniq)[:, uniq]
         net = table[inv][:, inv]
-        return net, np.asarray(snap_m, float)
+        return net, snap_m
+
+    def seconds_between(
+        self,
+        src_lat: np.ndarray,
+        src_lng: np.ndarray,
+        dst_lat: np.ndarray,
+        dst_lng: np.ndarray,
+        kind: str,
+        *,
+        detour: float = DETOUR,
+    ) -> np.ndarray:
+        """Seconds from each source to each destination for a unit kind, ``(S, D)`` floats.
+
+        Shortest path between the nearest nodes plus both snap distances x ``detour`` at the
+        kind's speed; ``inf`` where the network does not connect them.
+        """
+        speed = SPEED_MPS[kind]
+        network_type = NETWORK_OF_KIND[kind]
+        _, _, graph = self.graph(network_type)
+        timed = self.seconds_graph(kind)
+        s_snap, s_node = self._snap(src_lat, src_lng, network_type)
+        d_snap, d_node = self._snap(dst_lat, dst_lng, network_type)
+        uniq, inv = np.unique(s_node, return_inverse=True)
+        snaps = (s_snap[:, None] + d_snap[None, :]) * detour
+        if timed is None:
+            table = dijkstra(graph, directed=True, indices=uniq)[:, d_node]
+            return (table[inv] + snaps) / speed
+        table = dijkstra(timed, directed=True, indices=uniq)[:, d_node]
+        return table[inv] + snaps / speed
 
     def travel_s(
         self, lat: np.ndarray, lng: np.ndarray, kind: str, *, detour: float = DETOUR
     ) -> np.ndarray:
-        """Travel seconds between all pairs of points for a unit kind (int64 matrix)."""
+        """Travel seconds between all pairs of points for a unit kind (int64 matrix).
+
+        Rounded up to whole seconds; unconnected pairs take the straight line.
+        """
         speed = SPEED_MPS[kind]
-        net, snap = self.distances_m(lat, lng, NETWORK_OF_KIND[kind])
-        metres = net + (snap[:, None] + snap[None, :]) * detour
+        if self.seconds_graph(kind) is None:
+            net, snap = self.distances_m(lat, lng, NETWORK_OF_KIND[kind])
+            secs = (net + (snap[:, None] + snap[None, :]) * detour) / speed
+        else:
+            secs = self.seconds_between(lat, lng, lat, lng, kind, detour=detour)
         straight = straight_line_s(lat, lng, speed, detour=detour)
-        bad = ~np.isfinite(metres)
+        bad = ~np.isfinite(secs)
         np.fill_diagonal(bad, False)
         self.fallbacks += int(bad.sum())
-        out = np.where(bad, straight, np.ceil(np.where(bad, 0, metres) / speed))
+        out = np.where(bad, straight, np.ceil(np.where(bad, 0, secs)))
         np.fill_diagonal(out, 0)
         return out.astype(np.int64)
+
+
+def _min_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:
+    """Directed CSR matrix of weights ``w`` from ``u`` to ``v``; parallel edges keep the least."""
+    keep = u != v
+    u, v, w = u[keep], v[keep], np.maximum(w[keep], 1e-6)
+    order = np.lexsort((w, v, u))
+    u, v, w = u[order], v[order], w[order]
+    first = np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])]
+    return csr_matrix((w[first], (u[first], v[first])), shape=(n, n))
 
 
 # --------------------------------------------------------------------------------------------
@@ -692,20 +806,27 @@ def _schedule(
 
 
 def reachable(
-    travel: dict[str, np.ndarray], vehicles: Sequence[Vehicle], *, dwell_s: int | np.ndarray
+    travel: dict[str, np.ndarray],
+    vehicles: Sequence[Vehicle],
+    *,
+    dwell_s: int | np.ndarray,
+    windows: np.ndarray | None = None,
 ) -> np.ndarray:
     """Which candidates each unit could visit alone: ``(V, C)`` boolean.
 
-    In its beat (``Vehicle.allowed``), and out from its start point, the dwell and back within
-    its shift (seconds, same inputs as :func:`solve_routes`).
+    In its beat (``Vehicle.allowed``), and out from its start point, arriving within the
+    candidate's window (``windows`` as :func:`solve_routes`; waiting for it to open), the dwell
+    and back within its shift (seconds, same inputs as :func:`solve_routes`).
     """
     n_v = len(vehicles)
     n_c = len(next(iter(travel.values()))) - n_v if travel else 0
     dwell = _dwells(dwell_s, n_c)
+    lo, hi = _window_bounds(windows, n_c)
     out = np.zeros((n_v, n_c), bool)
     for u, v in enumerate(vehicles):
         m = np.asarray(travel[v.kind], np.int64)
-        out[u] = v.start_s + m[u, n_v:] + dwell + m[n_v:, u] <= v.end_s
+        arrive = np.maximum(v.start_s + m[u, n_v:], lo)
+        out[u] = (arrive <= hi) & (arrive + dwell + m[n_v:, u] <= v.end_s)
     allowed = allowed_mask(vehicles, n_c)
     return out if allowed is None else out & allowed
 

@@ -29,11 +29,12 @@ import numpy as np
 import pandas as pd
 
 from geo.domain import places
+from geo.domain.coords import wgs84_to_gcj02
 from geo.escape import neutralise_formulas
 from geo.i18n import t
 from geo.reports import fonts
 
-__all__ = ["FORMATS", "to_csv", "to_gpx", "to_html", "to_json", "to_kml", "to_pdf", "write"]
+__all__ = ["CRS", "FORMATS", "to_csv", "to_gpx", "to_html", "to_json", "to_kml", "to_pdf", "write"]
 
 FORMATS = (".json", ".csv", ".gpx", ".kml", ".html", ".pdf")
 GPX_NS = "http://www.topografix.com/GPX/1/1"
@@ -132,25 +133,53 @@ def _hhmm(iso: str) -> str:
     return pd.Timestamp(iso).strftime("%H:%M")
 
 
-def to_gpx(plan: dict[str, Any], lang: str = "zh-CN") -> bytes:
+CRS = ("wgs84", "gcj02")
+"""Coordinate systems of the GPX and KML files: WGS-84 (GPS devices) or GCJ-02 (Amap and the
+phone maps that expect its coordinates)."""
+
+
+def _at(s: dict[str, Any], crs: str) -> tuple[float, float]:
+    """A stop's (lat, lng) in ``crs`` (:data:`CRS`)."""
+    if crs not in CRS:
+        msg = f"coordinates: {crs!r} is none of {', '.join(CRS)}"
+        raise ValueError(msg)
+    if crs == "wgs84":
+        return float(s["lat"]), float(s["lng"])
+    lng, lat = wgs84_to_gcj02(float(s["lng"]), float(s["lat"]))
+    return float(lat), float(lng)
+
+
+def to_gpx(plan: dict[str, Any], lang: str = "zh-CN", *, crs: str = "wgs84") -> bytes:
     """GPX 1.1: one route per unit, one route point per stop (in visiting order).
 
     A stop is named by its unit, number and place in ``lang``; its cell id is in its description.
+    Points in ``crs`` (:data:`CRS`: GPX readers expect WGS-84; GCJ-02 for phone maps that read
+    Amap coordinates), said in the file's description.
     """
     ET.register_namespace("", GPX_NS)
     q = f"{{{GPX_NS}}}"
     root = ET.Element(f"{q}gpx", {"version": "1.1", "creator": "Qingyun Patrol"})
     meta = _sub(root, f"{q}metadata")
     _sub(meta, f"{q}name", f"{plan['plan_id']} {plan['date']} {plan['window']}")
-    _sub(meta, f"{q}desc", f"risk covered {plan['risk_covered']} of {plan['risk_total']}")
+    desc = t(
+        "plan.gpx_desc",
+        lang,
+        covered=plan["risk_covered"],
+        total=plan["risk_total"],
+        crs=t(f"plan.crs_name.{crs}", lang),
+    )
+    _sub(meta, f"{q}desc", desc)
     _sub(meta, f"{q}time", _utc(plan.get("created") or plan["start"]))
     for i, u in enumerate(plan["units"], start=1):
         rte = _sub(root, f"{q}rte")
         _sub(rte, f"{q}name", f"{u['unit_id']} {u.get('name', '')}".strip())
-        _sub(rte, f"{q}desc", f"{u['kind']}; shift {_hhmm(u['shift'][0])}-{_hhmm(u['shift'][1])}")
+        kind = t(f"plan.kind.{u['kind']}", lang)
+        start, end = _hhmm(u["shift"][0]), _hhmm(u["shift"][1])
+        _sub(rte, f"{q}desc", t("plan.rte_desc", lang, kind=kind, start=start, end=end))
         _sub(rte, f"{q}number", str(i))
         for s in u["stops"]:
-            pt = _sub(rte, f"{q}rtept", lat=f"{s['lat']:.6f}", lon=f"{s['lng']:.6f}")
+            lat, lng = _at(s, crs)
+            pt = _sub(rte, f"{q}rtept", lat=f"{lat:.6f}", lon=f"{lng:.6f}")
             _sub(pt, f"{q}time", _utc(s["arrive"]))
             _sub(pt, f"{q}name", _stop_name(u, s, lang))
             _sub(pt, f"{q}desc", f"{_hhmm(s['arrive'])}-{_hhmm(s['leave'])} h3 {s['h3']}")
@@ -158,16 +187,19 @@ def to_gpx(plan: dict[str, Any], lang: str = "zh-CN") -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def to_kml(plan: dict[str, Any], lang: str = "zh-CN") -> bytes:
+def to_kml(plan: dict[str, Any], lang: str = "zh-CN", *, crs: str = "wgs84") -> bytes:
     """KML 2.2: a folder per unit holding one Placemark per stop.
 
     A stop is named by its unit, number and place in ``lang``; its cell id is in its description.
+    Points in ``crs`` (:data:`CRS`; KML is WGS-84 by its standard, GCJ-02 for phone maps that read
+    Amap coordinates), said in the document's description.
     """
     ET.register_namespace("", KML_NS)
     q = f"{{{KML_NS}}}"
     root = ET.Element(f"{q}kml")
     doc = _sub(root, f"{q}Document")
     _sub(doc, f"{q}name", f"{plan['plan_id']} {plan['date']} {plan['window']}")
+    _sub(doc, f"{q}description", t("plan.file_desc", lang, crs=t(f"plan.crs_name.{crs}", lang)))
     for u in plan["units"]:
         folder = _sub(doc, f"{q}Folder")
         _sub(folder, f"{q}name", f"{u['unit_id']} {u.get('name', '')}".strip())
@@ -183,7 +215,8 @@ def to_kml(plan: dict[str, Any], lang: str = "zh-CN") -> bytes:
             _sub(span, f"{q}begin", _utc(s["arrive"]))
             _sub(span, f"{q}end", _utc(s["leave"]))
             point = _sub(pm, f"{q}Point")
-            _sub(point, f"{q}coordinates", f"{s['lng']:.6f},{s['lat']:.6f},0")
+            lat, lng = _at(s, crs)
+            _sub(point, f"{q}coordinates", f"{lng:.6f},{lat:.6f},0")
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
@@ -192,10 +225,14 @@ def to_kml(plan: dict[str, Any], lang: str = "zh-CN") -> bytes:
 # Printable sheet
 
 
-def route_sketch(unit: dict[str, Any], *, width_in: float = 5.5) -> bytes:
+def route_sketch(
+    unit: dict[str, Any], *, width_in: float = 5.5, backdrop: dict[str, Any] | None = None
+) -> bytes:
     """PNG of one unit's route: start point, numbered stops and straight legs, with a scale bar.
 
-    No basemap, so that it prints offline.
+    No basemap, so that it prints offline; ``backdrop``
+    (:func:`geo.services.networks.sheet_backdrop`) draws the streets under the route (thin
+    grey, main roads thicker) and the grid lines (dashed), cut to the route's surroundings.
     """
     # matplotlib loads only when a route sketch is drawn
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -218,11 +255,59 @@ def route_sketch(unit: dict[str, Any], *, width_in: float = 5.5) -> bytes:
         fig = Figure(figsize=(width_in, width_in * 0.62), dpi=110)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
+        if backdrop:
+            _draw_backdrop(ax, backdrop, lng[0], lat[0], k, x, y)
         _draw_route(ax, x, y)
         fig.tight_layout(pad=0.2)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
+
+
+def _draw_backdrop(
+    ax: Any, backdrop: dict[str, Any], lng0: float, lat0: float, k: float, x: Any, y: Any
+) -> None:
+    """Streets (grey; main roads thicker) and grid lines (dashed) near the route.
+
+    In the sketch's metres east and north of the start.
+    """
+    # matplotlib loads only when a route sketch is drawn
+    from matplotlib.collections import LineCollection
+
+    span = max(float(np.ptp(x)), float(np.ptp(y)), 200.0)
+    pad = 0.15 * span
+    x0, x1 = float(np.min(x)) - pad, float(np.max(x)) + pad
+    y0, y1 = float(np.min(y)) - pad, float(np.max(y)) + pad
+
+    def local(coords: Any) -> np.ndarray:
+        c = np.asarray(coords, float)
+        return np.column_stack([(c[:, 0] - lng0) * 111_320.0 * k, (c[:, 1] - lat0) * 110_540.0])
+
+    def near(xy: np.ndarray) -> bool:
+        return bool(
+            (xy[:, 0].max() >= x0)
+            and (xy[:, 0].min() <= x1)
+            and (xy[:, 1].max() >= y0)
+            and (xy[:, 1].min() <= y1)
+        )
+
+    for main in (False, True):
+        segs = [local(c) for c, m in backdrop.get("streets", ()) if m == main]
+        segs = [s for s in segs if len(s) > 1 and near(s)]
+        if segs:
+            ax.add_collection(
+                LineCollection(
+                    segs, colors="#b5b5b5" if main else "#d2d2d2", linewidths=2.2 if main else 0.8
+                )
+            )
+    grids = [local(c) for c in backdrop.get("grids", ())]
+    grids = [g for g in grids if len(g) > 1 and near(g)]
+    if grids:
+        ax.add_collection(
+            LineCollection(grids, colors="#7a9a7a", linewidths=0.9, linestyles="dashed")
+        )
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0 - 0.1 * span, y1)
 
 
 def _draw_route(ax: Any, x: Any, y: Any) -> None:
@@ -282,6 +367,30 @@ def _summary(plan: dict[str, Any], lang: str) -> str:
     )
 
 
+def _warnings(plan: dict[str, Any], lang: str) -> list[str]:
+    """The plan's notes in ``lang`` (a plan saved before they were worded: as it kept them)."""
+    key = "warnings_en" if lang == "en" else "warnings_zh"
+    return list(plan.get(key, plan.get("warnings", [])))
+
+
+def _options(plan: dict[str, Any], lang: str) -> list[str]:
+    """The plan's must-visit places (with their time windows) and avoided places, by name."""
+    sep = t("plan.opt.sep", lang)
+    out = []
+    must = []
+    for m in plan.get("must", []):
+        name, span = places.place_of(m, lang), m.get("window")
+        must.append(
+            t("plan.opt.window", lang, place=name, start=span[0], end=span[1]) if span else name
+        )
+    if must:
+        out.append(t("plan.opt.must", lang, places=sep.join(must)))
+    avoided = [places.place_of(a, lang) for a in plan.get("avoided", [])]
+    if avoided:
+        out.append(t("plan.opt.avoid", lang, places=sep.join(avoided)))
+    return out
+
+
 def _unit_head(u: dict[str, Any], lang: str) -> str:
     """A unit's heading on the sheet: id, name, kind and shift."""
     return t(
@@ -300,8 +409,17 @@ def _unit_foot(u: dict[str, Any], lang: str) -> str:
     return t("plan.unit_foot", lang, back=_hhmm(u["back"]), minutes=f"{u['travel_s'] / 60:.0f}")
 
 
-def to_html(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) -> str:
-    """A self-contained printable plan sheet (one printed page per unit)."""
+def to_html(
+    plan: dict[str, Any],
+    lang: str = "zh-CN",
+    *,
+    demo: bool = False,
+    backdrop: dict[str, Any] | None = None,
+) -> str:
+    """A self-contained printable plan sheet (one printed page per unit).
+
+    ``backdrop``: streets and grid lines under each route (:func:`route_sketch`).
+    """
     e = html.escape
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
@@ -316,7 +434,8 @@ def to_html(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) ->
     if demo:
         parts.append(f"<p class='demo'>{e(t('plan.demo_note', lang))}</p>")
     parts.append("<p>" + e(_summary(plan, lang)) + "</p>")
-    for w in plan.get("warnings", []):
+    parts.extend(f"<p>{e(o)}</p>" for o in _options(plan, lang))
+    for w in _warnings(plan, lang):
         parts.append(f"<p class='demo'>{e(w)}</p>")
     head = "".join(f"<th>{e(t(k, lang))}</th>" for k in _SHEET_COLUMNS)
     for u in plan["units"]:
@@ -325,7 +444,7 @@ def to_html(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) ->
         if not u["stops"]:
             parts.append(f"<p>{e(_why_none(u, lang))}</p></div>")
             continue
-        png = base64.b64encode(route_sketch(u)).decode()
+        png = base64.b64encode(route_sketch(u, backdrop=backdrop)).decode()
         parts.append(f"<img alt='route' src='data:image/png;base64,{png}'>")
         parts.append(f"<table><tr>{head}</tr>")
         for s in u["stops"]:
@@ -340,8 +459,17 @@ def to_html(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) ->
     return "\n".join(parts)
 
 
-def to_pdf(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) -> bytes:
-    """The printable sheet as PDF (reportlab, CJK font embedded, text extractable)."""
+def to_pdf(
+    plan: dict[str, Any],
+    lang: str = "zh-CN",
+    *,
+    demo: bool = False,
+    backdrop: dict[str, Any] | None = None,
+) -> bytes:
+    """The printable sheet as PDF (reportlab, CJK font embedded, text extractable).
+
+    ``backdrop``: streets and grid lines under each route (:func:`route_sketch`).
+    """
     # reportlab loads only when a PDF sheet is written
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -367,7 +495,8 @@ def to_pdf(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) -> 
     if demo:
         story.append(Paragraph(e(t("plan.demo_note", lang)), red))
     story.append(Paragraph(e(_summary(plan, lang)), body))
-    for w in plan.get("warnings", []):
+    story.extend(Paragraph(e(o), body) for o in _options(plan, lang))
+    for w in _warnings(plan, lang):
         story.append(Paragraph(e(w), red))
     head = [t(k, lang) for k in _SHEET_COLUMNS]
     for i, u in enumerate(plan["units"]):
@@ -377,7 +506,8 @@ def to_pdf(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) -> 
         if not u["stops"]:
             story.append(Paragraph(e(_why_none(u, lang)), body))
             continue
-        story.append(Image(io.BytesIO(route_sketch(u)), width=150 * mm, height=93 * mm))
+        sketch = route_sketch(u, backdrop=backdrop)
+        story.append(Image(io.BytesIO(sketch), width=150 * mm, height=93 * mm))
         story.append(Spacer(1, 4 * mm))
         rows = [head] + [
             [
@@ -423,9 +553,17 @@ def to_pdf(plan: dict[str, Any], lang: str = "zh-CN", *, demo: bool = False) -> 
 
 
 def write(
-    plan: dict[str, Any], out: str | Path, lang: str = "zh-CN", *, demo: bool = False
+    plan: dict[str, Any],
+    out: str | Path,
+    lang: str = "zh-CN",
+    *,
+    demo: bool = False,
+    backdrop: dict[str, Any] | None = None,
 ) -> Path:
-    """Write the plan in the format of ``out``'s suffix (:data:`FORMATS`)."""
+    """Write the plan in the format of ``out``'s suffix (:data:`FORMATS`).
+
+    ``backdrop``: streets and grid lines under the sheets' routes (:func:`route_sketch`).
+    """
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
@@ -441,7 +579,7 @@ def write(
     elif suffix == ".kml":
         out.write_bytes(to_kml(plan, lang))
     elif suffix == ".html":
-        out.write_text(to_html(plan, lang, demo=demo), encoding="utf-8")
+        out.write_text(to_html(plan, lang, demo=demo, backdrop=backdrop), encoding="utf-8")
     else:
-        out.write_bytes(to_pdf(plan, lang, demo=demo))
+        out.write_bytes(to_pdf(plan, lang, demo=demo, backdrop=backdrop))
     return out

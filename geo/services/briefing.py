@@ -51,7 +51,7 @@ from geo.reports.briefing import (
 from geo.reports.fonts import FONT_PACKAGE
 from geo.services import disputes, duty, plan
 from geo.services import venues as venues_svc
-from geo.services.coverage import coverage_cells, night_patrol_hours
+from geo.services.coverage import coverage_cells, night_hours
 from geo.services.hotspots import hotspot_cells
 from geo.services.overview import figure_frames
 from geo.services.places import name_cells
@@ -187,11 +187,22 @@ def figures(
     p0, p1 = previous_period(start, end)
     frames = figure_frames(engine, sc, p0, end, _FRAME_COLUMNS)
 
-    def patrol_h(a: str, b: str) -> float:  # night patrol hours (the Overview's and Coverage's)
-        return night_patrol_hours(engine, sc, start=a, end=b, night=night)
+    weeks = []  # 7-day blocks from the first day (the last one may be shorter)
+    a = lo
+    while a <= hi:
+        weeks.append((a, min(a + dt.timedelta(days=6), hi)))
+        a += dt.timedelta(days=7)
+    # night patrol hours (the Overview's and Coverage's) of the period, the previous period and
+    # each week, from one read of the nights
+    hours = night_hours(
+        engine,
+        sc,
+        [(start, end), (p0, p1), *((a.isoformat(), b.isoformat()) for a, b in weeks)],
+        night=night,
+    )
 
-    key = figures_from_frames(frames, start, end) | {"night_patrol_h": patrol_h(start, end)}
-    previous = figures_from_frames(frames, p0, p1) | {"night_patrol_h": patrol_h(p0, p1)}
+    key = figures_from_frames(frames, start, end) | {"night_patrol_h": hours[0]}
+    previous = figures_from_frames(frames, p0, p1) | {"night_patrol_h": hours[1]}
 
     # shifts of the period's nights
     sh = frames["shifts"]
@@ -380,20 +391,15 @@ def figures(
         else []
     )
 
-    weekly = []  # 7-day blocks from the first day (the last one may be shorter)
-    a = lo
-    while a <= hi:
-        b = min(a + dt.timedelta(days=6), hi)
-        w = figures_from_frames(frames, a.isoformat(), b.isoformat())
-        weekly.append(
-            {
-                "week": a.isoformat(),
-                "days": (b - a).days + 1,
-                "incidents": w["incidents"],
-                "night_patrol_h": patrol_h(a.isoformat(), b.isoformat()),
-            }
-        )
-        a += dt.timedelta(days=7)
+    weekly = [
+        {
+            "week": a.isoformat(),
+            "days": (b - a).days + 1,
+            "incidents": figures_from_frames(frames, a.isoformat(), b.isoformat())["incidents"],
+            "night_patrol_h": h,
+        }
+        for (a, b), h in zip(weeks, hours[2:], strict=True)
+    ]
 
     areas = store.read(
         engine, "areas", sc, columns=["area_id", "name", "level", "parent_id", "geometry"]

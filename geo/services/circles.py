@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from geo import store
 from geo.config import get_settings
 from geo.domain import routing
-from geo.domain.circles import readiness_of, road_network
+from geo.domain.circles import readiness_of
 from geo.domain.duty import validate_rules
 from geo.domain.period import DEFAULT_RES
-from geo.services import places
+from geo.services import networks, places
 from geo.services.duty import get_rules
 from geo.services.hotspots import study_cells
 from geo.services.risk import risk_cells
@@ -98,7 +98,7 @@ def readiness(
     rules = validate_rules(rules or get_rules(engine))
     ids = store.effective_scope(engine, scope, area)
     sc: store.Scope = "all" if ids is None else ids
-    net = road_network(network)
+    net = networks.resolve(engine, network)  # None: the store's active network, if any
     sites = (
         store.read(engine, "sites", sc, columns=["site_id", "name", "category", "lat", "lng"])
         .sort_values("site_id")

@@ -28,6 +28,7 @@ __all__ = [
     "coverage_cells",
     "dwell_map",
     "may_see_tracks",
+    "night_hours",
     "night_patrol_hours",
     "night_tracks",
     "shift_labels",
@@ -100,17 +101,56 @@ def night_patrol_hours(
     -------
     Unit-hours, one decimal.
     """
-    cells = coverage_cells(
+    return night_hours(
+        engine, scope, [(start, end)], night=night, area=area, unit_kinds=unit_kinds
+    )[0]
+
+
+def night_hours(
+    engine: sa.Engine,
+    scope: store.Reader,
+    ranges: Sequence[tuple[str | None, str | None]],
+    *,
+    night: str | None = DEFAULT_NIGHT,
+    area: str | None = None,
+    unit_kinds: Sequence[str] | None = None,
+) -> list[float]:
+    """:func:`night_patrol_hours` of each ``(start, end)`` of ``ranges``, from one read.
+
+    The store sums the dwell per night over the span of the ranges
+    (:func:`geo.store.rollups.night_dwell`, :data:`geo.domain.figures.NIGHT_PATROL_RES`); each
+    range's hours are the sum of its nights in date order, so a range gives the same number
+    alone or among others (the briefing's period, previous period and weeks).
+
+    Returns
+    -------
+    Unit-hours of each range, one decimal, in the order of ``ranges``.
+    """
+    if not ranges:
+        return []
+    starts = [a for a, _ in ranges]
+    ends = [b for _, b in ranges]
+    per_night = rollups.night_dwell(
         engine,
         store.figures_scope(scope),
-        start=start,
-        end=end,
+        start=None if None in starts else min(str(a) for a in starts),
+        end=None if None in ends else max(str(b) for b in ends),
         night=night,
         res=NIGHT_PATROL_RES,
         area=area,
         unit_kinds=unit_kinds,
     )
-    return hours_of(cells["dwell_s"]) if len(cells) else 0.0
+    days = per_night.index.to_numpy(dtype=object).astype(str)
+    values = per_night.to_numpy(float)
+    out = []
+    for a, b in ranges:
+        keep = np.ones(days.size, bool)
+        if a is not None:
+            keep &= days >= dt.date.fromisoformat(str(a)[:10]).isoformat()
+        if b is not None:
+            keep &= days <= dt.date.fromisoformat(str(b)[:10]).isoformat()
+        out.append(hours_of(values[keep]) if keep.any() else 0.0)
+    return out
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ bar in the terminal), so the first visit opens at once.
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,9 +19,15 @@ import pandas as pd
 import sqlalchemy as sa
 from tqdm import tqdm
 
-from data.demo_city import build_demo_city, build_demo_duty, build_demo_mediation
+from data.demo_city import (
+    build_demo_city,
+    build_demo_duty,
+    build_demo_mediation,
+    write_demo_streets,
+)
 from geo import ingest, store
 from geo.config import get_settings
+from geo.services import networks
 from geo.store import is_demo
 
 __all__ = ["LOAD_ORDER", "is_demo", "load_demo", "prepare_demo"]
@@ -54,6 +62,7 @@ def load_demo(
     t0 = time.perf_counter()
     loaded = store.get_meta(engine, "demo")
     if loaded is not None and loaded.get("seed") == seed and not force:
+        _demo_streets(engine, seed)  # a demo built before the streets were shipped gets them
         return {
             "seed": seed,
             "status": "already loaded",
@@ -94,6 +103,7 @@ def load_demo(
             per_kind[kind_name]["accepted"] += s.accepted
             per_kind[kind_name]["duplicates"] += s.duplicates
             bar.update(len(raw))
+    streets = _demo_streets(engine, seed)  # the street network, as a survey department's file
     with engine.begin() as conn:
         store.set_meta(conn, "demo", {"seed": seed})
     return {
@@ -102,8 +112,26 @@ def load_demo(
         "accepted": sum(v["accepted"] for v in per_kind.values()),
         "duplicates": sum(v["duplicates"] for v in per_kind.values()),
         "kinds": per_kind,
+        "network": streets,
         "seconds": round(time.perf_counter() - t0, 2),
     }
+
+
+DEMO_STREETS = "青云示范城区道路中心线.gpkg"  # the demo's road-centreline file, as supplied
+
+
+def _demo_streets(engine: sa.Engine, seed: int) -> int | None:
+    """Import the demo's streets as the active road network; its id (None when it was there).
+
+    Through the road network import, as a survey department's GeoPackage layer in CGCS2000
+    Gauss-Kruger with Chinese attributes; skipped when the store holds that file already.
+    """
+    if (networks.list_networks(engine)["file_name"] == DEMO_STREETS).any():
+        return None
+    with tempfile.TemporaryDirectory(prefix="qy-demo-") as tmp:
+        path = write_demo_streets(str(Path(tmp) / DEMO_STREETS), seed=seed)
+        got = networks.import_network(engine, path, name="青云示范城区路网", by=None)
+    return int(got["network_id"])
 
 
 def _steps(

@@ -21,7 +21,7 @@ from shapely import wkt as shapely_wkt
 from geo import store
 from geo.config import get_settings
 from geo.domain import hazards, hexes
-from geo.domain.disputes import dispute_board
+from geo.domain.disputes import rates_by
 from geo.domain.duty import (
     ALERT_COLUMNS,
     DEDUP_WINDOW_S,
@@ -34,6 +34,7 @@ from geo.domain.duty import (
     gps_visits,
     long_stops,
     merge_visits,
+    nights_table,
     rules_from_toml,
     site_rules,
     validate_rules,
@@ -66,6 +67,7 @@ __all__ = [
     "set_rules",
     "site_compliance",
     "site_visit_figures",
+    "unit_names",
     "venue_schedule_for",
     "visits_between",
 ]
@@ -231,6 +233,9 @@ def night_duty(
     got = visits_between(engine, scope, w0, end, area=area, rules=rules)
     shifts = shifts_of_night(engine, scope, night, area=area)
     sites, units = duty_table(got["sites"], got["merged"], w0, w1, shifts)
+    if units["unit_name"].isna().any():  # a unit that visited without a shift in the scope
+        names = unit_names(engine, units["unit_id"].tolist())
+        units["unit_name"] = units["unit_name"].fillna(units["unit_id"].map(names))
     if at is not None and end < w1:  # in progress: only what is already due can be missed
         length = (w1 - w0).value
         n = sites["required"].to_numpy(np.int64)
@@ -276,6 +281,23 @@ def night_duty(
     }
 
 
+def unit_names(engine: sa.Engine, unit_ids: Sequence[object]) -> dict[str, str]:
+    """The stored names of the units ``unit_ids``: unit_id -> name.
+
+    A unit not stored, or stored without a name, is named by its id. Only for ids a page
+    already shows from rows its reader may read (a visit, an inspection, a shift): the name
+    says no more than the id.
+    """
+    ids = sorted({str(u) for u in unit_ids if isinstance(u, str) and u})
+    if not ids:
+        return {}
+    units = store.read(
+        engine, "units", store.ALL, columns=["unit_id", "name"], where={"unit_id": ids}
+    )
+    names = {str(u): str(n) for u, n in zip(units["unit_id"], units["name"], strict=True) if n}
+    return {u: names.get(u, u) for u in ids}
+
+
 def _nights(start: str, end: str) -> list[str]:
     lo, hi = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
     return [(lo + dt.timedelta(days=i)).isoformat() for i in range((hi - lo).days + 1)]
@@ -308,13 +330,23 @@ def site_compliance(
     )
     sh["night"] = shift_night(sh["start"]).astype(str) if len(sh) else []
     sh = sh.assign(unit_name="", unit_kind="")
-    parts = []
-    for night in _nights(start, end):
-        w0, w1 = window_bounds(night, window)
-        s, _ = duty_table(got["sites"], got["merged"], w0, w1, sh.loc[sh["night"] == night])
-        parts.append(s)
-    allp = pd.concat(parts, ignore_index=True)
-    g = allp.groupby("site_id")[["required", "done", "late", "missed", "visits"]].sum()
+    nights = _nights(start, end)
+    bounds = [window_bounds(night, window) for night in nights]
+    per_night = sh.groupby("night")["shift_id"].nunique() if len(sh) else pd.Series(dtype=int)
+    g = nights_table(  # every night in one pass; None: windows that overlap (the rule per night)
+        got["sites"],
+        got["merged"],
+        [w0 for w0, _ in bounds],
+        [w1 for _, w1 in bounds],
+        [int(per_night.get(night, 0)) for night in nights],
+    )
+    if g is None:
+        parts = [
+            duty_table(got["sites"], got["merged"], w0, w1, sh.loc[sh["night"] == night])[0]
+            for night, (w0, w1) in zip(nights, bounds, strict=True)
+        ]
+        g = pd.concat(parts, ignore_index=True)
+    g = g.groupby("site_id")[["required", "done", "late", "missed", "visits"]].sum()
     out = (
         got["sites"][["site_id", "name", "category", "lat", "lng"]]
         .merge(g, left_on="site_id", right_index=True, how="left")
@@ -424,8 +456,9 @@ def alerts(
 
     Returns a DataFrame of :data:`ALERT_COLUMNS` (``what`` is a short English code; pages label
     it) with ``place``, ``place_en`` (where it is: grid and nearest landmark,
-    :mod:`geo.services.places`) and ``name_en`` (a hot cell's ``name`` is its place; ``id`` its
-    cell id), the most severe first.
+    :mod:`geo.services.places`) and ``name_en`` (a hot cell's and an overdue hazard's ``name`` is
+    their place, a long stop's its unit's name and the shift's local start "MM-DD HH:MM"; ``id``
+    a cell id, a hazard id, a unit id...), the most severe first.
     """
     tz = get_settings().tz
     window = window or get_settings().night
@@ -462,6 +495,13 @@ def alerts(
             )
         )
     posts = duty["sites"].loc[duty["sites"]["category"] == "post"]
+    # a shift is named as a commander knows it: its unit's name and its local start
+    shift_names = {
+        str(sid): f"{name if isinstance(name, str) and name else uid} {start:%m-%d %H:%M}"
+        for sid, uid, name, start in zip(
+            shifts["shift_id"], shifts["unit_id"], shifts["unit_name"], shifts["start"], strict=True
+        )
+    }
     for r in long_stops(pings, posts, min_minutes=long_stop_min).itertuples(index=False):
         rows.append(
             {
@@ -469,7 +509,7 @@ def alerts(
                 "severity": 2,
                 "what": "stop",
                 "id": r.unit_id,
-                "name": r.shift_id,
+                "name": shift_names.get(str(r.shift_id), r.shift_id),
                 "since": r.start,
                 "detail": f"{r.minutes:g} min",
                 "lat": r.lat,
@@ -488,7 +528,8 @@ def alerts(
                 pings["lat"].to_numpy(float), pings["lng"].to_numpy(float), res
             ).astype(np.uint64)
             inwin = (pings["ts"] >= w0).to_numpy()
-            last = pd.Series(pings["ts"].to_numpy()[inwin]).groupby(pc[inwin]).max()
+            # the latest fix per cell, the times kept tz-aware (no Python object per fix)
+            last = pings["ts"].loc[inwin].reset_index(drop=True).groupby(pc[inwin]).max()
         cells = hot["cell"].to_numpy().astype(np.uint64)
         lat, lng = hexes.cell_centres(cells)
         names = hexes.cells_to_str(cells)
@@ -553,7 +594,7 @@ def alerts(
                 "severity": 3 if r.severity in ("major", "high") else 2,
                 "what": r.category,
                 "id": r.hazard_id,
-                "name": r.hazard_id,
+                "name": None,  # a hazard is named by its place (below); its category is "what"
                 "since": r.deadline,
                 "detail": r.severity,
                 "lat": r.lat,
@@ -561,9 +602,9 @@ def alerts(
             }
         )
     out = pd.DataFrame(rows, columns=ALERT_COLUMNS)
-    # every alert's place by grid and nearest landmark; a hot cell is named by its place
+    # every alert's place by grid and nearest landmark; a hot cell and a hazard are named by it
     out = with_places(engine, scope, out, cell=None)
-    hot_cell = out["kind"] == "hot_cell"
+    hot_cell = out["kind"].isin(["hot_cell", "hazard_overdue"])
     out["name_en"] = out["name"].where(~hot_cell, out["place_en"])
     out["name"] = out["name"].where(~hot_cell, out["place"])
     order = {
@@ -639,6 +680,15 @@ def grid_assessment(
     period = period_instants(start, end)
     d_all = store.read(engine, "disputes", sc, start=start, end=end)
     d_x, d_y = d_all["lng"].to_numpy(float), d_all["lat"].to_numpy(float)
+    # every grid's disputes at once: a dispute counts in each grid whose polygon holds it
+    held = [np.flatnonzero(shapely.contains_xy(poly, d_x, d_y)) for poly in polys]
+    by_grid = rates_by(
+        d_all.iloc[np.concatenate([np.zeros(0, np.int64), *held])].assign(
+            _grid=np.repeat(np.arange(len(polys)), [h.size for h in held])
+        ),
+        *period,
+        by="_grid",
+    ).set_index("_grid")
     rows = []
     for k, g in grids.iterrows():
         s = comp.loc[g_site == k]
@@ -646,13 +696,11 @@ def grid_assessment(
         n_hz, n_ok = int((g_hz == k).sum()), int(on_time[g_hz == k].sum())
         v = sched.loc[g_v == k]
         v_req, v_done = int(v["required"].sum()), int(np.minimum(v["done"], v["required"]).sum())
-        board = dispute_board(
-            d_all.loc[shapely.contains_xy(polys[k], d_x, d_y)].reset_index(drop=True), *period
-        )
-        dfig = {
-            "disputes_discovered": board["discovered"],
-            "disputes_settled": board["settled"],
-            "resolution_rate": board["rate"],
+        n_d = int(by_grid.at[k, "discovered"]) if k in by_grid.index else 0
+        dfig = {  # as dispute_board of the grid's disputes gives them
+            "disputes_discovered": n_d,
+            "disputes_settled": int(by_grid.at[k, "settled"]) if n_d else 0,
+            "resolution_rate": float(by_grid.at[k, "rate"]) if n_d else None,
         }
         rates = [
             done / req if req else None,

@@ -657,8 +657,9 @@ def _last_positions(
     now_ms = _ms(now)
     since = now_ms - POSITION_HOURS * 3_600_000
     live = stored.last_fixes(engine, since_ms=since, until_ms=now_ms)
-    tracked = stored.last_pings(engine, since_ms=since, until_ms=now_ms)
-    tracked = tracked.loc[~tracked["unit_id"].isin(live["unit_id"])]
+    # the stored tracks only for the units that sent no live fix (cheap when all do)
+    silent = sorted(set(units["unit_id"].astype(str)) - set(live["unit_id"].astype(str)))
+    tracked = stored.last_pings(engine, since_ms=since, until_ms=now_ms, units=silent)
     sides = [f for f in (live, tracked) if len(f)]  # concat warns on an empty side
 
     def joined(c: str) -> pd.Series:

@@ -9,10 +9,18 @@ hands them to :mod:`geo.domain.live`; the minutes of each rule are the duty rule
 table (:func:`geo.services.duty.get_rules`). Places are named by grid and landmark
 (:mod:`geo.services.places`). :func:`nearest_units` ranks the units by travel time to a point
 given in WGS-84, GCJ-02 or BD-09. :func:`worded` puts an alert table in the users' words.
+
+:func:`current_alerts` is what the API's readers get: the alerts the server's worker computed
+last for the whole jurisdiction (:func:`store_alerts`, every ``QY_LIVE_ALERTS_S`` seconds, kept
+in the store) for a reader of everything, while they are fresh; otherwise :func:`live_alerts`
+of the reader's scope, kept a few seconds per role and areas so that many readers polling cost
+one computation.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,12 +34,12 @@ from shapely import wkt as shapely_wkt
 from geo import store
 from geo.config import get_settings
 from geo.domain import live, routing
-from geo.domain.circles import road_network
 from geo.domain.coords import normalise_crs_name, to_wgs84
 from geo.domain.duty import gps_visits, live_minutes, merge_visits, site_rules
 from geo.domain.period import shift_night, window_bounds
 from geo.i18n import t
 from geo.services import live as live_svc
+from geo.services import networks
 from geo.services.duty import get_rules
 from geo.services.places import with_places
 from geo.store import live as live_store
@@ -39,9 +47,15 @@ from geo.store import live as live_store
 __all__ = [
     "LIVE_ALERT_COLUMNS",
     "NEAREST_UNIT_COLUMNS",
+    "alerts_frame",
+    "current_alerts",
     "live_alerts",
     "nearest_units",
+    "save_worker_status",
+    "store_alerts",
+    "stored_alerts",
     "worded",
+    "worker_status",
 ]
 
 
@@ -265,6 +279,110 @@ def live_alerts(
     return out[LIVE_ALERT_COLUMNS].reset_index(drop=True)
 
 
+def alerts_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Alert rows as JSON (``since`` ISO 8601 text) back as :func:`live_alerts` returns them.
+
+    :data:`LIVE_ALERT_COLUMNS` in that order, ``since`` tz-aware in the store's zone.
+    """
+    tz = get_settings().tz
+    frame = pd.DataFrame(rows, columns=LIVE_ALERT_COLUMNS)
+    frame["since"] = pd.to_datetime(frame["since"], utc=True, format="ISO8601").dt.tz_convert(tz)
+    return frame
+
+
+def store_alerts(engine: sa.Engine, frame: pd.DataFrame, *, at_ms: int) -> None:
+    """Keep the jurisdiction's live alerts computed at ``at_ms`` (epoch ms) in the store."""
+    rows: list[dict[str, Any]] = []
+    if len(frame):
+        # JSON-ready as the API answers them: times ISO 8601, missing values null
+        text = frame.reindex(columns=LIVE_ALERT_COLUMNS).reset_index(drop=True)
+        text = text.assign(since=text["since"].map(lambda v: None if pd.isna(v) else v.isoformat()))
+        rows = [
+            {k: (None if _missing(v) else _plain(v)) for k, v in r.items()}
+            for r in text.to_dict("records")
+        ]
+    with engine.begin() as conn:
+        live_store.save_alerts(conn, rows, at_ms=at_ms)
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and not np.isfinite(v)) or v is pd.NaT
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def stored_alerts(engine: sa.Engine) -> tuple[int, pd.DataFrame] | None:
+    """The stored alerts of the whole jurisdiction: (computed at, epoch ms; the frame), or None."""
+    got = live_store.stored_alerts(engine)
+    if got is None:
+        return None
+    return int(got["at_ms"]), alerts_frame(list(got.get("alerts") or []))
+
+
+def save_worker_status(engine: sa.Engine, status: dict[str, Any]) -> None:
+    """Keep the live worker's status (JSON-ready: pid, cycles, errors, beat) in the store."""
+    with engine.begin() as conn:
+        live_store.save_worker(conn, status)
+
+
+def worker_status(engine: sa.Engine) -> dict[str, Any]:
+    """The live worker's status as it kept it last (empty before its first cycle)."""
+    return live_store.worker_status(engine)
+
+
+_cache: dict[tuple[Any, ...], tuple[float, pd.DataFrame]] = {}
+_cache_lock = threading.Lock()
+
+
+def current_alerts(
+    engine: sa.Engine, scope: store.Reader, *, fresh_s: float, keep_s: float = 2.0
+) -> pd.DataFrame:
+    """The live alerts ``scope`` reads now, as :func:`live_alerts` gives them, read cheaply.
+
+    A reader of everything (an admin, the scope ``all``) gets the alerts the worker stored
+    (:func:`store_alerts`) when they were computed at most ``fresh_s`` seconds ago; any other
+    reader, or when none are fresh, :func:`live_alerts` of its scope, kept ``keep_s`` seconds
+    per store, role and areas while no new fix comes in (a viewer: PermissionError).
+    """
+    who = store.principal(scope)
+    everything = scope == "all" if who is None else who.areas is None
+    if everything:
+        if who is not None and not who.may_read_rows("units"):
+            msg = "the live alerts name units, which this role may not read"
+            raise PermissionError(msg)
+        got = stored_alerts(engine)
+        if got is not None and time.time() * 1000 - got[0] <= fresh_s * 1000:
+            return got[1]
+    key = (
+        str(engine.url),
+        who.role if who is not None else "scope",
+        _areas(scope),
+        live_store.last_received_ms(engine),
+    )
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    frame = live_alerts(engine, scope)
+    with _cache_lock:
+        _cache[key] = (time.monotonic() + keep_s, frame)
+    return frame
+
+
+def _areas(scope: store.Reader) -> frozenset[str] | None:
+    """The area ids a reader names (None: every area)."""
+    if isinstance(scope, store.Principal):
+        return scope.areas
+    if isinstance(scope, str):
+        return None if scope == "all" else frozenset([scope])
+    return frozenset(str(s) for s in scope)
+
+
 def nearest_units(
     engine: sa.Engine,
     scope: store.Reader,
@@ -290,7 +408,8 @@ def nearest_units(
     kinds
         Only units of these kinds (:func:`geo.domain.live.nearest`).
     network
-        A road network (``.osm.pbf`` path or loaded): travel on it; else straight line x detour.
+        A road network (loaded, a stored network's id, a file; ``""`` the straight line x detour;
+        None: the store's active network, :func:`geo.services.networks.resolve`).
 
     Returns
     -------
@@ -319,7 +438,12 @@ def nearest_units(
     last = last.loc[last["age_s"] <= minutes["close_shift"] * 60.0]
     tiers = [float(r["minutes"]) for r in rules["tiers"]]
     ranked = live.nearest(
-        last, float(wy[0]), float(wx[0]), tiers, kinds=kinds, network=road_network(network)
+        last,
+        float(wy[0]),
+        float(wx[0]),
+        tiers,
+        kinds=kinds,
+        network=networks.resolve(engine, network),
     )
     ranked["tier"] = pd.Series(
         [

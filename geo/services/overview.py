@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from geo import store
 from geo.domain import hexes
-from geo.domain.figures import FIGURES, NIGHT_PATROL_RES, figures_from_frames
+from geo.domain.figures import FIGURES, figures_from_frames
 from geo.domain.period import DEFAULT_NIGHT, DEFAULT_RES, period_dates, previous_period
-from geo.services.coverage import coverage_cells
+from geo.services.coverage import night_patrol_hours
 from geo.services.places import with_places
 from geo.services.risk import risk_cells
 
@@ -116,10 +116,8 @@ def period_figures(
     lo, hi = period_dates(start, end)
     sc = store.narrowed(engine, store.figures_scope(scope), area)  # figures only
     frames = figure_frames(engine, sc, start, end)
-    frames["night_coverage"] = coverage_cells(
-        engine, sc, start=start, end=end, night=night, res=NIGHT_PATROL_RES
-    )
-    return figures_from_frames(frames, lo.isoformat(), hi.isoformat())
+    hours = night_patrol_hours(engine, sc, start=start, end=end, night=night)  # one sum per night
+    return figures_from_frames(frames, lo.isoformat(), hi.isoformat()) | {"night_patrol_h": hours}
 
 
 def compare(

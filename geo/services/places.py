@@ -7,9 +7,12 @@ as long), so that a page, a plan or a briefing naming hundreds of cells reads th
 :func:`forget` drops them (after an import of areas, sites or venues, when names must show at
 once). The naming itself is :func:`geo.domain.places.name_places`.
 
-Street names: :func:`name_points` takes a road network's named streets (``streets``) when the
-caller has them; the OSM extract a plan may route on (:class:`geo.domain.routing.RoadNetwork`)
-keeps no street names, so nothing passes them yet.
+Streets and crossings: when the store has an active road network (:mod:`geo.services.networks`),
+its named streets and crossings name places too (:func:`geo.domain.places.street_marks_of`, in
+the order of :mod:`geo.domain.places`). They are indexed once per network (kept per store, network
+id and import time, :data:`_KEEP_NETWORKS` at most) and shared by every reader (road networks are
+not scoped); the gazetteer notes the active one when it reads the places. Importing, choosing or
+deleting a network calls :func:`forget` (through :func:`geo.services.networks.forget`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from numpy.typing import ArrayLike
 
 from geo import store
 from geo.domain import hexes, places
+from geo.store import networks as stored_networks
 
 __all__ = [
     "TTL_S",
@@ -34,6 +38,7 @@ __all__ = [
     "gazetteer",
     "name_cells",
     "name_points",
+    "street_marks",
     "with_places",
 ]
 
@@ -42,6 +47,8 @@ TTL_S = 300
 
 _KEEP = 64  # readers kept at most (the oldest goes first)
 _CACHE: dict[Hashable, tuple[float, Gazetteer]] = {}  # key -> (monotonic seconds read, places)
+_KEEP_NETWORKS = 4  # indexed road networks kept at most (the oldest goes first)
+_STREETS: dict[Hashable, places.StreetMarks] = {}  # (store, network id, imported ms) -> streets
 _LOCK = threading.Lock()
 
 
@@ -50,11 +57,13 @@ class Gazetteer:
     """The named places a reader may see.
 
     ``areas``: name, level, geometry (WKT, WGS-84); ``landmarks``: name, kind (``site`` or
-    ``venue``), lat, lng, key sites first (a place listed as both is named as the site).
+    ``venue``), lat, lng, key sites first (a place listed as both is named as the site);
+    ``streets``: the active road network's named streets and crossings (None without one).
     """
 
     areas: pd.DataFrame
     landmarks: pd.DataFrame
+    streets: places.StreetMarks | None = None
 
 
 def _key(engine: sa.Engine, scope: store.Reader) -> Hashable:
@@ -78,6 +87,7 @@ def gazetteer(engine: sa.Engine, scope: store.Reader) -> Gazetteer:
     got = Gazetteer(
         areas=areas.sort_values("area_id", kind="stable").reset_index(drop=True),
         landmarks=pd.concat(marks, ignore_index=True),
+        streets=street_marks(engine),
     )
     with _LOCK:
         for old in [k for k, (at, _) in _CACHE.items() if now - at >= TTL_S]:
@@ -88,10 +98,35 @@ def gazetteer(engine: sa.Engine, scope: store.Reader) -> Gazetteer:
     return got
 
 
+def street_marks(engine: sa.Engine) -> places.StreetMarks | None:
+    """The active road network's named streets and crossings, indexed (None without one).
+
+    Built once per network: kept while the network (its id and import time) stays stored.
+    """
+    got = stored_networks.active_id(engine)
+    if got is None:
+        return None
+    key = (id(engine), engine.url.render_as_string(hide_password=True), got)
+    with _LOCK:
+        kept = _STREETS.get(key)
+    if kept is not None:
+        return kept
+    g = stored_networks.load(engine, got[0])
+    if g is None:
+        return None
+    built = places.street_marks_of(g)
+    with _LOCK:
+        while len(_STREETS) >= _KEEP_NETWORKS:
+            del _STREETS[next(iter(_STREETS))]
+        _STREETS[key] = built
+    return built
+
+
 def forget() -> None:
-    """Drop every kept gazetteer (the next naming reads the places again)."""
+    """Drop every kept gazetteer and street index (the next naming reads the places again)."""
     with _LOCK:
         _CACHE.clear()
+        _STREETS.clear()
 
 
 def name_points(
@@ -100,14 +135,15 @@ def name_points(
     lat: ArrayLike,
     lng: ArrayLike,
     *,
-    streets: pd.DataFrame | None = None,
+    streets: pd.DataFrame | places.StreetMarks | None = None,
 ) -> pd.DataFrame:
-    """Name points (WGS-84 degrees) by grid and nearest landmark the reader may see.
+    """Name points (WGS-84 degrees) by grid and landmark the reader may see.
 
     Parameters
     ----------
     streets
-        Named street lines of a road network (``name``, ``geometry``), when the caller has them.
+        Named streets of another road network (:func:`geo.domain.places.name_places`); by
+        default the active network's (:func:`street_marks`), none when there is none.
 
     Returns
     -------
@@ -115,7 +151,13 @@ def name_points(
     ``place_en``.
     """
     g = gazetteer(engine, scope)
-    return places.name_places(lat, lng, areas=g.areas, landmarks=g.landmarks, streets=streets)
+    return places.name_places(
+        lat,
+        lng,
+        areas=g.areas,
+        landmarks=g.landmarks,
+        streets=streets if streets is not None else g.streets,
+    )
 
 
 def name_cells(

@@ -37,10 +37,11 @@ from geo.domain.plan import DWELL_MIN, WHOLE, Unit, candidates, cells_at, plan_v
 from geo.i18n import t
 from geo.reports import fonts, plan_sheets
 from geo.reports.fonts import FONT_PACKAGE
+from geo.services import networks
 from geo.services.access import audit
 from geo.services.coverage import night_tracks, shifts_of_night
 from geo.services.duty import get_rules
-from geo.services.places import name_points
+from geo.services.places import name_cells, name_points
 from geo.services.risk import risk_cells
 from geo.store import saved_plans
 
@@ -350,6 +351,78 @@ def _key_points(engine: sa.Engine, scope: store.Reader, area: str | None) -> pd.
     return ruled.loc[ruled["visits"] > 0, ["site_id", "name", "lat", "lng"]].reset_index(drop=True)
 
 
+def _must_docs(
+    cand: pd.DataFrame,
+    named: pd.DataFrame,
+    h3s: np.ndarray,
+    must_mask: np.ndarray,
+    must_why: Mapping[int, str],
+    visited: Mapping[int, tuple[str, int]],
+    given: Mapping[str, tuple[str, str]],
+    spans: Mapping[str, tuple[str, str]],
+    w0: pd.Timestamp,
+    w1: pd.Timestamp,
+) -> tuple[list[dict[str, Any]], dict[int, dict[str, str]]]:
+    """The must-visits as the plan keeps them, and per missed one its name and reason in words.
+
+    Returns the plan's ``must`` list and ``{candidate: {"name_zh-CN": name, "name_en": name,
+    "zh-CN": reason, "en": reason}}`` for the missed ones.
+    """
+    docs: list[dict[str, Any]] = []
+    worded: dict[int, dict[str, str]] = {}
+    for c in map(int, np.flatnonzero(must_mask)):
+        h = str(h3s[c])
+        zh, en = given.get(h) or (str(named.at[c, "place"]), str(named.at[c, "place_en"]))
+        span = [str(x).strip()[:5] for x in spans[h]] if spans.get(h) else None
+        doc: dict[str, Any] = {"h3": h, "place": zh, "place_en": en, "window": span}
+        if c in visited:
+            doc |= {"unit_id": visited[c][0], "arrive": _hhmm(w0, visited[c][1]), "why": None}
+        else:
+            why = must_why.get(int(c), "no_time")
+            a, b = span or ["", ""]
+            words = {
+                lang: t(
+                    f"plan.must_why.{why}",
+                    lang,
+                    start=a,
+                    end=b,
+                    window=f"{w0:%H:%M}–{w1:%H:%M}",
+                )
+                for lang in ("zh-CN", "en")
+            }
+            doc |= {"unit_id": None, "arrive": None, "why": why}
+            doc |= {"why_zh": words["zh-CN"], "why_en": words["en"]}
+            worded[c] = {"name_zh-CN": zh, "name_en": en, **words}
+        docs.append(doc)
+    return docs, worded
+
+
+def _avoid_docs(
+    engine: sa.Engine,
+    scope: store.Reader,
+    cells: Sequence[str],
+    given: Mapping[str, tuple[str, str]],
+) -> list[dict[str, str]]:
+    """The avoided cells by name (as given, else by grid and landmark), with their ids."""
+    if not cells:
+        return []
+    named = name_cells(engine, scope, list(cells))
+    out = []
+    for i, h in enumerate(cells):
+        zh, en = given.get(h) or (str(named.at[i, "place"]), str(named.at[i, "place_en"]))
+        out.append({"h3": h, "place": zh, "place_en": en})
+    return out
+
+
+def _blank(v: Any) -> bool:
+    """True for an empty cell of a table (None, NaN, NaT, blank text)."""
+    return v is None or (not isinstance(v, str) and pd.isna(v)) or not str(v).strip()
+
+
+def _hhmm(start: pd.Timestamp, seconds: int) -> str:
+    return f"{start + pd.Timedelta(seconds=int(seconds)):%H:%M}"
+
+
 def _iso(start: pd.Timestamp, seconds: int) -> str:
     return (start + pd.Timedelta(seconds=int(seconds))).isoformat(timespec="minutes")
 
@@ -367,6 +440,9 @@ def make_plan(
     n_candidates: int | None = None,
     must: Sequence[int | str] = (),
     avoid: Sequence[int | str] = (),
+    must_windows: Mapping[str, tuple[str, str]] | None = None,
+    names: Mapping[str, tuple[str, str]] | None = None,
+    points: Mapping[str, tuple[float, float]] | None = None,
     res: int = DEFAULT_RES,
     area: str | None = None,
     value: str = "gap",
@@ -398,6 +474,18 @@ def make_plan(
         :data:`geo.domain.plan.MAX_CANDIDATES` (:func:`geo.domain.plan.pick_candidates`).
     must, avoid
         Cells (H3 strings or ints at ``res``) that must be visited / must not be.
+    must_windows
+        Per must-visit cell (H3 string): the local times ``(HH:MM, HH:MM)`` between which a unit
+        arrives (:func:`geo.domain.plan.window_s`); a must-visit without one may be visited any
+        time of the shifts. A must-visit that cannot be visited (its window outside the plan's,
+        no unit reaching it in time, or not together with the other must-visits) is planned
+        without, and the plan says why (``must``, ``warnings``).
+    names
+        Display names (zh-CN, en) of must-visit and avoided cells by H3 string (a key site's
+        name, say); default the cell's place by grid and landmark.
+    points
+        Where a must-visit cell (H3 string) is visited: the picked place's point (lat, lng,
+        WGS-84; a key site, a venue); default the cell's centre (or its key point).
     beats
         Beats typed per unit id (:func:`geo.domain.plan.parse_beat`: a grid id, metres around
         the post, ``all``) over the units' own (:class:`geo.domain.plan.Unit`). Each unit
@@ -411,8 +499,10 @@ def make_plan(
     time_limit_s
         Total seconds for the route search (:func:`geo.domain.routing.solve_routes`).
     network
-        An ``.osm.pbf`` road network (or a loaded :class:`geo.domain.routing.RoadNetwork`);
-        default the straight line x ``detour``.
+        A road network (:func:`geo.services.networks.resolve`): a loaded
+        :class:`geo.domain.routing.RoadNetwork`, a file, a stored network's id, or
+        ``"straight"`` for the straight line x ``detour``; default the store's active network
+        (the straight line when there is none).
     gaps
         Precomputed :func:`geo.services.risk.risk_cells` output (:func:`make_from_rows` reads it
         before the route search's clock starts); read otherwise.
@@ -429,7 +519,11 @@ def make_plan(
     ``why_none_en``); a stop is named by ``place`` and ``place_en``, grid and nearest landmark the
     user may read, :mod:`geo.services.places`, with its ``landmark``, ``landmark_m`` and the
     cell id ``h3`` as details), ``cells`` (every candidate: ``h3`` and ``value``),
-    ``missed_must`` and ``warnings``.
+    ``missed_must`` and ``warnings`` (English; ``warnings_zh`` and ``warnings_en`` worded for
+    the users), ``must`` (each must-visit: ``h3``, ``place``, ``place_en``, ``window`` (``[HH:MM,
+    HH:MM]`` or None), ``unit_id`` and ``arrive`` (``HH:MM``) when planned, else ``why`` (a
+    code: ``window_outside``, ``no_unit``, ``no_time``) and ``why_zh``/``why_en``) and
+    ``avoided`` (``h3``, ``place``, ``place_en``).
     """
     t_begin = time.perf_counter()
     tz = get_settings().tz
@@ -510,10 +604,29 @@ def make_plan(
         pool["prize"].to_numpy(float), beat.masks, need, must=must_pool, cap=cap
     )
     cand = pool.iloc[picked].reset_index(drop=True)
+    at = {str(k): v for k, v in (points or {}).items()}
+    for ci, h in enumerate(hexes.cells_to_str(cand["cell"].to_numpy())):
+        if cand.at[ci, "must"] and str(h) in at:  # the place picked, not the cell's centre
+            cand.loc[ci, ["lat", "lng"]] = [float(at[str(h)][0]), float(at[str(h)][1])]
     masks = beat.masks[:, picked]
     must_mask = cand["must"].to_numpy(bool)
     masks[:, must_mask & ~masks.any(axis=0)] = True  # a must-visit cell in no beat: anyone's
     values = cand["value"].to_numpy(float)
+    cand_h3 = hexes.cells_to_str(cand["cell"].to_numpy())
+    windows = np.tile(np.array([0, horizon], np.int64), (len(cand), 1))
+    must_why: dict[int, str] = {}
+    wanted = {str(k): v for k, v in (must_windows or {}).items() if _blank(v[0]) + _blank(v[1]) < 2}
+    for h, hm in wanted.items():
+        if _blank(hm[0]) or _blank(hm[1]):
+            msg = f"must-visit cell {h}: a time window needs both its start and its end"
+            raise ValueError(msg)
+    for ci in map(int, np.flatnonzero(must_mask)):
+        span = wanted.get(str(cand_h3[ci]))
+        if span:
+            a, b = beats_rules.window_s(span[0], span[1], f"{w0:%H:%M}")
+            windows[ci] = (a, min(b, horizon))
+            if a >= horizon:
+                must_why[ci] = "window_outside"
     solve_values = cand["prize"].to_numpy(float)
     if seed is not None:
         rng = np.random.default_rng(seed)
@@ -526,12 +639,13 @@ def make_plan(
     lng = np.r_[[u.lng for u in units], cand["lng"].to_numpy(float)]
     warnings: list[str] = []
     kinds = sorted({u.kind for u in units})
-    if network is not None:
-        net = network if isinstance(network, routing.RoadNetwork) else routing.RoadNetwork(network)
+    net = networks.resolve(engine, network)  # None: the store's active network, if any
+    if net is not None:
+        fallbacks = net.fallbacks  # a stored network is shared: count this plan's own
         travel = {k: net.travel_s(lat, lng, k, detour=detour) for k in kinds}
-        if net.fallbacks:
+        if net.fallbacks > fallbacks:
             warnings.append(
-                f"{net.fallbacks} trips are not connected on the road network; "
+                f"{net.fallbacks - fallbacks} trips are not connected on the road network; "
                 "they use the straight line"
             )
         model = {"model": "network", "file": net.path.name, "detour": detour}
@@ -541,25 +655,53 @@ def make_plan(
         }
         model = {"model": "straight", "detour": detour}
     model["speeds_kmh"] = {k: round(routing.SPEED_MPS[k] * 3.6, 1) for k in kinds}
+    reach = routing.reachable(travel, vehicles, dwell_s=dwell_s, windows=windows)
+    for ci in map(int, np.flatnonzero(must_mask & ~reach.any(axis=0))):
+        must_why.setdefault(ci, "no_unit")
+    required = must_mask.copy()
+    required[list(must_why)] = False
     budget = max(time_limit_s - (time.perf_counter() - t_begin), 0.5)
-    routes = routing.solve_routes(
-        solve_values, travel, vehicles, dwell_s=dwell_s, must=must_mask, time_limit_s=budget
-    )
-    problems = routing.check_routes(routes, travel, vehicles, dwell_s=dwell_s)
+    try:
+        routes = routing.solve_routes(
+            solve_values,
+            travel,
+            vehicles,
+            dwell_s=dwell_s,
+            must=required,
+            windows=windows,
+            time_limit_s=budget,
+        )
+    except ValueError:  # the must-visits do not fit together: as the most valuable places
+        boosted = solve_values.copy()
+        boosted[required] = max(float(solve_values.max()), 1.0) * 3
+        budget = max(time_limit_s - (time.perf_counter() - t_begin), 0.5)
+        routes = routing.solve_routes(
+            boosted, travel, vehicles, dwell_s=dwell_s, windows=windows, time_limit_s=budget
+        )
+    problems = routing.check_routes(routes, travel, vehicles, dwell_s=dwell_s, windows=windows)
     if problems:  # the solver's own constraints should make this impossible
         msg = "the route search returned an infeasible plan: " + "; ".join(problems[:3])
         raise RuntimeError(msg)
-    greedy = routing.greedy_routes(values, travel, vehicles, dwell_s=dwell_s)
-    reach = routing.reachable(travel, vehicles, dwell_s=dwell_s)
-    visited = {s.cell for r in routes for s in r.stops}
-    missed_must = [int(c) for c in np.flatnonzero(must_mask) if c not in visited]
-    if missed_must:
-        warnings.append(
-            f"{len(missed_must)} must-visit cell(s) cannot be reached within the units' shifts"
-        )
+    greedy = routing.greedy_routes(values, travel, vehicles, dwell_s=dwell_s, windows=windows)
+    visited = {
+        s.cell: (u.unit_id, s.arrive_s) for u, r in zip(units, routes, strict=True) for s in r.stops
+    }
+    missed_must = [ci for ci in map(int, np.flatnonzero(must_mask)) if ci not in visited]
+    for ci in missed_must:
+        must_why.setdefault(ci, "no_time")
     # stops by name: grid + nearest landmark the user may read (the hexagon id is a detail)
     named = name_points(engine, scope, cand["lat"].to_numpy(float), cand["lng"].to_numpy(float))
-    h3s = hexes.cells_to_str(cand["cell"].to_numpy())
+    h3s = cand_h3
+    given = {str(k): v for k, v in (names or {}).items()}
+    must_docs, worded = _must_docs(
+        cand, named, h3s, must_mask, must_why, visited, given, wanted, w0, w1
+    )
+    for ci in missed_must:
+        warnings.append(
+            f"must-visit place {worded[ci]['name_en']!r} could not be planned: {must_why[ci]}"
+        )
+    avoid_h3 = [str(x) for x in hexes.cells_to_str(avoid_c)] if len(avoid_c) else []
+    avoided = _avoid_docs(engine, scope, avoid_h3, given)
     out_units: list[dict[str, Any]] = []
     for u, r in zip(units, routes, strict=True):
         stops = []
@@ -643,7 +785,22 @@ def make_plan(
         ],
         "missed_must": [str(h3s[c]) for c in missed_must],
         "warnings": warnings,
-        "avoid": [str(x) for x in hexes.cells_to_str(avoid_c)] if len(avoid_c) else [],
+        **{
+            f"warnings_{lang[:2]}": [
+                t(
+                    "plan.must_missed",
+                    lang,
+                    place=worded[ci][f"name_{lang}"],
+                    reason=worded[ci][lang],
+                )
+                for ci in missed_must
+            ]
+            + [w for w in warnings if not w.startswith("must-visit place ")]
+            for lang in ("zh-CN", "en")
+        },
+        "must": must_docs,
+        "avoid": avoid_h3,
+        "avoided": avoided,
         "created": pd.Timestamp.now(tz=tz).isoformat(timespec="seconds"),
         "solve_s": round(time.perf_counter() - t_begin, 2),
     }
@@ -833,8 +990,11 @@ def make_from_rows(
     user: str,
     dwell_min: float = DWELL_MIN,
     n_candidates: int | None = None,
-    must: str = "",
-    avoid: str = "",
+    must: str | Sequence[str] = (),
+    avoid: str | Sequence[str] = (),
+    must_windows: Mapping[str, tuple[str, str]] | None = None,
+    names: Mapping[str, tuple[str, str]] | None = None,
+    points: Mapping[str, tuple[float, float]] | None = None,
     res: int = DEFAULT_RES,
     area: str | None = None,
     value: str = "gap",
@@ -855,9 +1015,15 @@ def make_from_rows(
     user
         Who makes the plan (saved with it and written to the audit log; "" for nobody).
     must, avoid
-        Cells as typed (:func:`cells_from_text`).
+        Cells (H3 strings at ``res``: the picked places' cells,
+        :func:`geo.services.plan_places.pickable_places`), or text as typed
+        (:func:`cells_from_text`).
+    must_windows, names, points
+        As :func:`make_plan`: arrival windows of must-visit cells, names and points of the
+        picked places.
     network
-        Path of an ``.osm.pbf`` road network, or blank for the straight line.
+        The plan page's choice: a stored network's id, ``"straight"`` (or blank) for the
+        straight line x detour (:func:`geo.services.networks.resolve`).
     night_filter
         The night window (``HH:MM-HH:MM``) of the incidents that rank the gaps, over the
         ``history_days`` days before the night (:func:`gap_window`).
@@ -881,14 +1047,17 @@ def make_from_rows(
         units=units,
         dwell_min=dwell_min,
         n_candidates=n_candidates,
-        must=cells_from_text(must),
-        avoid=cells_from_text(avoid),
+        must=cells_from_text(must) if isinstance(must, str) else list(must),
+        avoid=cells_from_text(avoid) if isinstance(avoid, str) else list(avoid),
+        must_windows=must_windows,
+        names=names,
+        points=points,
         res=res,
         area=area,
         value=value,
         seed=seed,
         time_limit_s=time_limit_s,
-        network=network.strip() or None,
+        network=network.strip() or networks.STRAIGHT,
         gaps=gaps,
     )
     save_plan(engine, made, user=user, scope=scope)
@@ -961,26 +1130,49 @@ def plan_shown(plan: dict[str, Any]) -> PlanShown:
     )
 
 
+def _file_maker(
+    write: Callable[..., bytes], plan: dict[str, Any], lang: str, crs: str
+) -> Callable[[], bytes]:
+    """``write(plan, lang, crs=crs)`` when called (a GPX or KML file in ``crs``)."""
+    return lambda: write(plan, lang, crs=crs)
+
+
 def plan_files(
     engine: sa.Engine, plan: dict[str, Any], lang: str
 ) -> dict[str, tuple[Callable[[], str | bytes], str, str]]:
     """The plan's files for the field: ``{label: (make, mime type, extension)}``.
 
-    For PDF, HTML, GPX, KML, CSV (with a BOM, for Excel) and JSON. ``make()`` makes the file
+    For PDF, HTML, GPX and KML (each in WGS-84 and in GCJ-02, the label says which), CSV (with
+    a BOM, for Excel) and JSON. ``make()`` makes the file
     when called (the PDF and HTML sheets take about a second); the sheets say so when the demo
     city is loaded. Without a TrueType CJK font there is no PDF (the page says what to install:
     :data:`FONT_PACKAGE`); the other files need none.
     """
     demo = store.is_demo(engine)
-    pdf = {"PDF": (lambda: plan_sheets.to_pdf(plan, lang, demo=demo), "application/pdf", "pdf")}
+    back = networks.sheet_backdrop(engine, "all")  # streets and grid lines under the routes
+    pdf = {
+        "PDF": (
+            lambda: plan_sheets.to_pdf(plan, lang, demo=demo, backdrop=back),
+            "application/pdf",
+            "pdf",
+        )
+    }
+    maps: dict[str, tuple[Callable[[], str | bytes], str, str]] = {}
+    for fmt, write, mime in (
+        ("GPX", plan_sheets.to_gpx, "application/gpx+xml"),
+        ("KML", plan_sheets.to_kml, "application/vnd.google-earth.kml+xml"),
+    ):
+        for crs in plan_sheets.CRS:  # WGS-84 for GPS devices, GCJ-02 for Amap's phone maps
+            label = t("plan.fmt_crs", lang, fmt=fmt, crs=t(f"plan.crs.{crs}", lang))
+            ext = fmt.lower() if crs == "wgs84" else f"{crs}.{fmt.lower()}"
+            maps[label] = (_file_maker(write, plan, lang, crs), mime, ext)
     return (pdf if fonts.has_cjk_font() else {}) | {
-        "HTML": (lambda: plan_sheets.to_html(plan, lang, demo=demo), "text/html", "html"),
-        "GPX": (lambda: plan_sheets.to_gpx(plan, lang), "application/gpx+xml", "gpx"),
-        "KML": (
-            lambda: plan_sheets.to_kml(plan, lang),
-            "application/vnd.google-earth.kml+xml",
-            "kml",
+        "HTML": (
+            lambda: plan_sheets.to_html(plan, lang, demo=demo, backdrop=back),
+            "text/html",
+            "html",
         ),
+        **maps,
         "CSV": (lambda: "\ufeff" + plan_sheets.to_csv(plan), "text/csv", "csv"),
         "JSON": (lambda: plan_sheets.to_json(plan), "application/json", "json"),
     }

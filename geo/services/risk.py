@@ -12,7 +12,11 @@ edit are stored in the store (``meta`` ``risk_weights``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -28,6 +32,7 @@ from geo.services.hotspots import study_cells
 
 __all__ = [
     "backtest",
+    "forget_models",
     "jurisdiction_risk",
     "risk_cells",
     "risk_weights",
@@ -74,6 +79,43 @@ def _period_days(start: str | None, end: str | None, ts: pd.Series, tz: str) -> 
     return max((d1 - d0).days + 1, 1)
 
 
+TTL_S = 300
+"""Seconds a computed jurisdiction model is kept at most (as long as the pages' cached results):
+an import changes the store's data version and so the key at once; the bound covers what no
+import records (a period with an open end moves with the clock)."""
+
+_KEEP = 16  # models kept at most (the oldest goes first)
+_models: OrderedDict[Hashable, tuple[float, pd.DataFrame]] = OrderedDict()
+_models_lock = threading.Lock()
+
+
+def _data_version(engine: sa.Engine) -> tuple[int, ...]:
+    """The store's data version from its imports (how many, the last, when it started).
+
+    Also the rows they stored and flagged outside: every write of records goes through an
+    import, and an import's figures are written when it ends, so the version changes when an
+    import's rows arrive.
+    """
+    i = store.imports
+    stmt = sa.select(
+        sa.func.count(),
+        sa.func.max(i.c.import_id),
+        sa.func.max(i.c.started_ms),
+        sa.func.sum(i.c.accepted),
+        sa.func.sum(i.c.conflicts),
+        sa.func.sum(i.c.outside),
+    )
+    with engine.connect() as conn:
+        row = conn.execute(stmt).one()
+    return tuple(int(v or 0) for v in row)
+
+
+def forget_models() -> None:
+    """Drop every kept jurisdiction model (the next read computes it again)."""
+    with _models_lock:
+        _models.clear()
+
+
 def jurisdiction_risk(
     engine: sa.Engine,
     *,
@@ -84,6 +126,10 @@ def jurisdiction_risk(
     unsettled_days: float | None = None,
 ) -> pd.DataFrame:
     """The risk model of the whole jurisdiction at ``res``: expected incidents per week per cell.
+
+    The same for every user: kept per store, data version (:func:`_data_version`: an import
+    changes it), risk weights, arguments and time zone for :data:`TTL_S` seconds, so that one
+    user's read serves the next.
 
     One model for everyone: the study cells of the jurisdiction (every stored area, never a user's
     scope), its venues and key sites, the hazards open at the end of the period, the disputes
@@ -100,6 +146,51 @@ def jurisdiction_risk(
         (N) and ``weeks`` (W), so that ``risk`` adds up to N / W.
     """
     tz = get_settings().tz
+    weights = risk_weights(engine)
+    if unsettled_days is None:
+        unsettled_days = stored_unsettled_days(engine)
+    key = (
+        id(engine),
+        engine.url.render_as_string(hide_password=True),
+        _data_version(engine),
+        json.dumps(risk.weights_to_records(weights), sort_keys=True, default=str),
+        start,
+        end,
+        int(res),
+        float(history_weight),
+        float(unsettled_days),
+        tz,
+    )
+    now = time.monotonic()
+    with _models_lock:
+        kept = _models.get(key)
+        if kept is not None and now - kept[0] < TTL_S:
+            _models.move_to_end(key)
+            return kept[1].copy()
+    out = _jurisdiction_risk(
+        engine, start, end, res, history_weight, unsettled_days, weights=weights, tz=tz
+    )
+    with _models_lock:
+        for old in [k for k, (at, _) in _models.items() if now - at >= TTL_S]:
+            del _models[old]
+        while len(_models) >= _KEEP:
+            _models.popitem(last=False)
+        _models[key] = (now, out)
+    return out.copy()
+
+
+def _jurisdiction_risk(
+    engine: sa.Engine,
+    start: str | None,
+    end: str | None,
+    res: int,
+    history_weight: float,
+    unsettled_days: float,
+    *,
+    weights: pd.DataFrame,
+    tz: str,
+) -> pd.DataFrame:
+    """:func:`jurisdiction_risk` computed (no cache)."""
     everyone = store.ALL  # the model is the jurisdiction's; only per-cell figures leave here
     cells = study_cells(engine, everyone, res=res)
     venues = store.read(engine, "venues", everyone)
@@ -107,7 +198,6 @@ def jurisdiction_risk(
     hazards = store.read(engine, "hazards", everyone)
     at = (pd.Timestamp(end, tz=tz) + pd.Timedelta(days=1)) if end else pd.Timestamp.now(tz=tz)
     hazards = hazards.loc[hazards["found_at"] < at] if len(hazards) else hazards
-    weights = risk_weights(engine)
     disputes = store.read(
         engine,
         "disputes",
@@ -115,8 +205,6 @@ def jurisdiction_risk(
         end=end,
         columns=["category", "lat", "lng", "status", "reported_at", "settled_at"],
     )
-    if unsettled_days is None:
-        unsettled_days = stored_unsettled_days(engine)
     exp = risk.exposure(
         cells,
         venues,

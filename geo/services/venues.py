@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from geo import store
 from geo.domain import venues as venue_rules
-from geo.services.duty import get_rules
+from geo.services.duty import get_rules, unit_names
 
 __all__ = ["VenueStatus", "venue_history", "venue_status"]
 
@@ -42,8 +42,9 @@ class VenueStatus:
         Venues in ``status``; of them, overdue; of them, owing a follow-up inspection; of the
         overdue, those never inspected.
     choices
-        ``venue_id`` and ``label`` (``"name (venue_id)"``) of the venues in ``status``, the most
-        recently inspected first (never inspected last): the venues whose history one may pick.
+        ``venue_id`` and ``label`` (the name; ``"name (venue_id)"`` for venues of one name) of
+        the venues in ``status``, the most recently inspected first (never inspected last): the
+        venues whose history one may pick.
     """
 
     registered: int
@@ -93,7 +94,13 @@ def venue_status(
     choices = pd.DataFrame(
         {
             "venue_id": recent["venue_id"].to_numpy(),
-            "label": (recent["name"] + " (" + recent["venue_id"] + ")").to_numpy(),
+            # the name alone; venues of one name add their id (the one thing telling them apart)
+            "label": recent["name"]
+            .where(
+                ~recent["name"].duplicated(keep=False),
+                recent["name"] + " (" + recent["venue_id"] + ")",
+            )
+            .to_numpy(),
         }
     )
     return VenueStatus(
@@ -125,7 +132,8 @@ def venue_history(
     Returns
     -------
     DataFrame of inspection records (ts in local time, unit_id, result, findings,
-    follow_up_due...).
+    follow_up_due...) and ``unit_name``, the inspecting unit's stored name (its id when the
+    store has no name for it).
     """
     rows = store.read(
         engine,
@@ -134,4 +142,6 @@ def venue_history(
         end=end,
         where={"venue_id": [] if venue_id is None else [str(venue_id)]},
     )
+    names = unit_names(engine, rows["unit_id"].tolist())
+    rows = rows.assign(unit_name=rows["unit_id"].map(names))
     return rows.sort_values("ts", ascending=False)

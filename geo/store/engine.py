@@ -35,6 +35,14 @@ __all__ = [
 
 BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a write waits for the write lock of another
 
+# The connection pool of a file store or a server: as many connections as the API server's
+# thread pool runs handlers at once (anyio's default, 40), so that no request waits for a
+# connection while another thread holds one; a few more for the event stream and bursts.
+# Connections open only when needed and stay open once opened.
+POOL_SIZE = 40
+POOL_OVERFLOW = 10
+POOL_TIMEOUT_S = 10.0  # a request that still finds none gives up (a 500) instead of queueing
+
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -72,7 +80,17 @@ def connect(url: str | None = None, *, migrate_schema: bool = True) -> sa.Engine
         return _engines[url]
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, future=True)
+    made = sa.make_url(url)
+    if made.get_backend_name() == "sqlite" and made.database in (None, "", ":memory:"):
+        engine = sa.create_engine(url, future=True)
+    else:
+        engine = sa.create_engine(
+            url,
+            future=True,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            pool_timeout=POOL_TIMEOUT_S,
+        )
     if engine.dialect.name == "sqlite":
 
         @sa.event.listens_for(engine, "connect")

@@ -28,13 +28,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from geo.store import rollups
 from geo.store.info import get_meta, set_meta
-from geo.store.tables import RECORD_TABLES, fixes, imports, meta
+from geo.store.tables import RECORD_TABLES, api_tokens, fixes, imports, meta
 from geo.store.write import begin_import, finish_import
 
 __all__ = [
+    "ALERTS",
     "FIX_COLUMNS",
     "LIVE_FILE",
     "WATERMARK",
+    "WORKER",
     "count_live",
     "drop_shifts",
     "fixes_between",
@@ -42,16 +44,27 @@ __all__ = [
     "insert_fixes",
     "last_fixes",
     "last_pings",
+    "last_received_ms",
     "live_import_id",
     "live_shifts",
     "lock_settle",
+    "save_alerts",
+    "save_worker",
     "set_settled_ms",
     "settled_ms",
+    "stored_alerts",
     "tracks_between",
+    "worker_status",
 ]
 
 WATERMARK = "live_settled_ms"
 """``meta`` name of the instant (epoch ms) up to which received fixes were settled."""
+
+ALERTS = "live_alerts"
+"""``meta`` name of the live alerts the worker computed last (``at_ms``, ``alerts``)."""
+
+WORKER = "live_worker"
+"""``meta`` name of the worker's status (pid, cycles, errors, last beat in epoch ms)."""
 
 LIVE_FILE = "live"
 """``imports.file_name`` of the import rows that own live shifts (one per night)."""
@@ -132,9 +145,11 @@ def last_fixes(
 ) -> pd.DataFrame:
     """The last fix of each unit with ``since_ms <= ts <= until_ms`` (either bound optional).
 
-    The database finds each unit's latest time (``max(ts) ... GROUP BY unit_id``) and joins the
-    fixes on it. Columns :data:`FIX_COLUMNS`, one row per unit, by unit. Unscoped: the caller
-    keeps what the reader may see.
+    One probe of the primary key (unit_id, ts) per unit: ``max(ts)`` of the unit within the
+    bounds (a correlated subquery over ``units``, default every unit a fix can name: the stored
+    units and the device tokens'), then the fix at that time; its cost grows with the units,
+    not with the fixes of the night. Columns :data:`FIX_COLUMNS`, one row per unit, by unit.
+    Unscoped: the caller keeps what the reader may see.
     """
     f = fixes
     conds = []
@@ -142,21 +157,39 @@ def last_fixes(
         conds.append(f.c.ts >= int(since_ms))
     if until_ms is not None:
         conds.append(f.c.ts <= int(until_ms))
-    if units is not None:
-        conds.append(f.c.unit_id.in_(sorted({str(u) for u in units})))
-    latest = (
-        sa.select(f.c.unit_id, sa.func.max(f.c.ts).label("ts"))
-        .where(*conds)
-        .group_by(f.c.unit_id)
-        .subquery()
-    )
-    stmt = (
-        sa.select(*[f.c[c] for c in FIX_COLUMNS])
-        .join(latest, sa.and_(f.c.unit_id == latest.c.unit_id, f.c.ts == latest.c.ts))
-        .order_by(f.c.unit_id)
-    )
+    probes: list[Any] = []
+    if units is None:  # every unit a fix can name: the stored units and the device tokens'
+        u = RECORD_TABLES["units"]
+        probes.append(
+            sa.union(
+                sa.select(u.c.unit_id),
+                sa.select(api_tokens.c.unit_id).where(api_tokens.c.unit_id.is_not(None)),
+            ).subquery("u")
+        )
+    else:
+        ids = sorted({str(x) for x in units})
+        for i in range(0, len(ids), 500):
+            chunk = [sa.select(sa.literal(x, sa.Text).label("unit_id")) for x in ids[i : i + 500]]
+            probes.append(sa.union_all(*chunk).subquery("u"))
+    parts: list[pd.DataFrame] = []
     with _connect(engine_or_conn) as conn:
-        return _frame(conn.execute(stmt).all(), FIX_COLUMNS)
+        for probe in probes:
+            latest = sa.select(
+                probe.c.unit_id.label("unit_id"),
+                sa.select(sa.func.max(f.c.ts))
+                .where(f.c.unit_id == probe.c.unit_id, *conds)
+                .scalar_subquery()
+                .label("ts"),
+            ).subquery()
+            stmt = (
+                sa.select(*[f.c[c] for c in FIX_COLUMNS])
+                .join(latest, sa.and_(f.c.unit_id == latest.c.unit_id, f.c.ts == latest.c.ts))
+                .order_by(f.c.unit_id)
+            )
+            parts.append(_frame(conn.execute(stmt).all(), FIX_COLUMNS))
+    if not parts:
+        return _frame([], FIX_COLUMNS)
+    return pd.concat(parts, ignore_index=True).sort_values("unit_id").reset_index(drop=True)
 
 
 def fixes_between(
@@ -186,6 +219,12 @@ def fixes_between(
     return out.sort_values(["unit_id", "ts"], kind="stable").reset_index(drop=True)
 
 
+def last_received_ms(engine_or_conn: sa.Engine | sa.Connection) -> int:
+    """When the latest fix was received (epoch ms; 0 with none): one look at its index."""
+    with _connect(engine_or_conn) as conn:
+        return int(conn.execute(sa.select(sa.func.max(fixes.c.received_ms))).scalar() or 0)
+
+
 def fixes_received_after(conn: sa.Connection, after_ms: int) -> pd.DataFrame:
     """Per unit, the span of the fixes received after ``after_ms``: what a settle must re-cut.
 
@@ -203,16 +242,28 @@ def fixes_received_after(conn: sa.Connection, after_ms: int) -> pd.DataFrame:
 
 
 def last_pings(
-    engine_or_conn: sa.Engine | sa.Connection, *, since_ms: int, until_ms: int
+    engine_or_conn: sa.Engine | sa.Connection,
+    *,
+    since_ms: int,
+    until_ms: int,
+    units: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The last stored GPS ping of each unit with ``since_ms <= ts <= until_ms``.
 
     The stored tracks (imported shifts and settled live ones): the database finds each shift's
     latest ping in the window; the latest per unit is kept. Columns ``unit_id``, ``ts``, ``lat``,
-    ``lng``, ``speed``. Unscoped.
+    ``lng``, ``speed``. ``units``: only these units' (None: every unit's). Unscoped.
     """
     p, s = RECORD_TABLES["pings"], RECORD_TABLES["shifts"]
+    cols = ["unit_id", "ts", "lat", "lng", "speed"]
     window = sa.and_(p.c.ts >= int(since_ms), p.c.ts <= int(until_ms))
+    if units is not None:
+        ids = sorted({str(u) for u in units})
+        if not ids:
+            return _frame([], cols)
+        if len(ids) <= _IN:
+            mine = sa.select(s.c.shift_id).where(s.c.unit_id.in_(ids))
+            window = sa.and_(window, p.c.shift_id.in_(mine.scalar_subquery()))
     latest = (
         sa.select(p.c.shift_id, sa.func.max(p.c.ts).label("ts"))
         .where(window)
@@ -224,9 +275,10 @@ def last_pings(
         .join(latest, sa.and_(p.c.shift_id == latest.c.shift_id, p.c.ts == latest.c.ts))
         .join(s, s.c.shift_id == p.c.shift_id)
     )
-    cols = ["unit_id", "ts", "lat", "lng", "speed"]
     with _connect(engine_or_conn) as conn:
         got = _frame(conn.execute(stmt).all(), cols)
+    if units is not None:
+        got = got.loc[got["unit_id"].astype(str).isin(ids)]
     got = got.sort_values(["unit_id", "ts"], kind="stable").drop_duplicates("unit_id", keep="last")
     return got.reset_index(drop=True)
 
@@ -382,3 +434,29 @@ def count_live(conn: sa.Connection, import_id: int) -> None:
     finish_import(
         conn, import_id, read=n, accepted=n, duplicates=0, conflicts=0, rejected=0, outside=0
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The worker's results: the live alerts it computed last, its status
+
+
+def save_alerts(conn: sa.Connection, alerts: list[dict[str, Any]], *, at_ms: int) -> None:
+    """Store the live alerts of the whole jurisdiction computed at ``at_ms`` (JSON-ready rows)."""
+    set_meta(conn, ALERTS, {"at_ms": int(at_ms), "alerts": alerts})
+
+
+def stored_alerts(engine_or_conn: sa.Engine | sa.Connection) -> dict[str, Any] | None:
+    """The live alerts the worker stored last (``at_ms``, ``alerts``), or None."""
+    got = get_meta(engine_or_conn, ALERTS, None)
+    return got if isinstance(got, dict) and "at_ms" in got else None
+
+
+def save_worker(conn: sa.Connection, status: dict[str, Any]) -> None:
+    """Store the worker's status (JSON-ready: pid, cycles, errors, beat_ms)."""
+    set_meta(conn, WORKER, status)
+
+
+def worker_status(engine_or_conn: sa.Engine | sa.Connection) -> dict[str, Any]:
+    """The worker's status as it stored it last (empty before its first cycle)."""
+    got = get_meta(engine_or_conn, WORKER, {})
+    return got if isinstance(got, dict) else {}

@@ -15,7 +15,8 @@ both from the stored pings inside an import's transaction, and the batch engines
 
 Reading: :func:`coverage_cells` aggregates the rows of the asked resolution in the database (night
 dates, sums, distinct nights), so only one row per output cell crosses the wire. The period is
-plain ranges on ``(res, date, hour)`` that the index ``ix_coverage_res_date_hour`` serves; on
+plain ranges on ``(res, date, hour)`` that the index ``ix_coverage_night`` serves (it carries the
+cell and the dwell too: :func:`night_dwell`, the night patrol hours per night, reads it alone); on
 PostgreSQL the area's cells are one hashed array test in the scan (no join) and the transaction
 gets ``work_mem`` enough to hash-aggregate a month. :func:`coverage_rollup` returns the rows of
 one resolution themselves (the reference the tests hold :func:`coverage_cells` against, and the
@@ -50,6 +51,7 @@ __all__ = [
     "TABLES",
     "coverage_cells",
     "coverage_rollup",
+    "night_dwell",
     "private_reader",
     "rebuild_coverage",
     "refresh_coverage",
@@ -419,37 +421,23 @@ def _served(res: int) -> int:
     return res
 
 
-def coverage_cells(
+def _coverage_filter(
     engine: sa.Engine,
     scope: Reader,
     *,
-    start: str | None = None,
-    end: str | None = None,
-    night: str | None = DEFAULT_NIGHT,
-    res: int = 9,
-    area: str | None = None,
-    unit_kinds: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Coverage per cell at ``res``, aggregated in the database.
+    start: str | None,
+    end: str | None,
+    night: str | None,
+    res: int,
+    area: str | None,
+    unit_kinds: Sequence[str] | None,
+) -> tuple[list[sa.ColumnElement[bool]], sa.ColumnElement[Any], str | None]:
+    """The ``coverage`` rows of a period's nights in a scope: ``(where, night date, night)``.
 
-    Parameters
-    ----------
-    start, end
-        Local dates (YYYY-MM-DD), inclusive, of the nights (a night belongs to the date it starts
-        on); with ``night`` None or ``"all"`` calendar dates of whole days.
-    night
-        Night window ``HH:MM-HH:MM`` (whole hours).
-
-    Returns
-    -------
-    DataFrame: cell, res, dwell_s (seconds), nights, stops, koper_stops, last_visit. It equals
-    :func:`geo.domain.coverage.query` over :func:`coverage_rollup` (the tests hold the two
-    together; sums may differ in the last bits, as the database adds in another order). A
-    private reader (:func:`private_reader`: a viewer) receives only the cells of at least
-    :data:`geo.domain.privacy.MIN_SHIFTS` distinct shifts, each last visit the date of its night
-    (:func:`geo.domain.privacy.private_cells`).
+    ``where`` the conditions on the rows (resolution, dates and hours, unit kinds, the scope's
+    cells), ``night date`` the expression of the date a row's night starts on, ``night`` the
+    window that still splits dates (None: the calendar date is the night).
     """
-    res = _served(res)
     if night in ("all", ""):
         night = None
     ids = effective_scope(engine, scope, area)
@@ -506,6 +494,45 @@ def coverage_cells(
             where.append(c.c.date >= first)
         if last is not None:
             where.append(c.c.date <= last)
+    return where, day, night
+
+
+def coverage_cells(
+    engine: sa.Engine,
+    scope: Reader,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    night: str | None = DEFAULT_NIGHT,
+    res: int = 9,
+    area: str | None = None,
+    unit_kinds: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Coverage per cell at ``res``, aggregated in the database.
+
+    Parameters
+    ----------
+    start, end
+        Local dates (YYYY-MM-DD), inclusive, of the nights (a night belongs to the date it starts
+        on); with ``night`` None or ``"all"`` calendar dates of whole days.
+    night
+        Night window ``HH:MM-HH:MM`` (whole hours).
+
+    Returns
+    -------
+    DataFrame: cell, res, dwell_s (seconds), nights, stops, koper_stops, last_visit. It equals
+    :func:`geo.domain.coverage.query` over :func:`coverage_rollup` (the tests hold the two
+    together; sums may differ in the last bits, as the database adds in another order). A
+    private reader (:func:`private_reader`: a viewer) receives only the cells of at least
+    :data:`geo.domain.privacy.MIN_SHIFTS` distinct shifts, each last visit the date of its night
+    (:func:`geo.domain.privacy.private_cells`).
+    """
+    res = _served(res)
+    where, day, night = _coverage_filter(
+        engine, scope, start=start, end=end, night=night, res=res, area=area, unit_kinds=unit_kinds
+    )
+    c = coverage
+    pg = engine.dialect.name == "postgresql"
     inner = (
         sa.select(
             c.c.cell.label("cell"),
@@ -565,6 +592,55 @@ def coverage_cells(
         end_hour = parse_night(night or DEFAULT_NIGHT)[1] if night else 0
         out = privacy.private_cells(out, shifts, night_end_hour=end_hour)
     return out
+
+
+def night_dwell(
+    engine: sa.Engine,
+    scope: Reader,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    night: str | None = DEFAULT_NIGHT,
+    res: int = ROLLUP_RES,
+    area: str | None = None,
+    unit_kinds: Sequence[str] | None = None,
+) -> pd.Series:
+    """Night dwell seconds per night at ``res`` in the scope, summed in the database.
+
+    The rows :func:`coverage_cells` reads with the same parameters (the
+    cells whose centre lies in the areas; a principal's areas, its role not applied: this is a
+    figure), summed per night instead of per cell: one row per night crosses the wire.
+
+    Returns
+    -------
+    Series of dwell seconds indexed by the local date each night starts on (``YYYY-MM-DD``, in
+    date order; calendar dates with ``night`` None or ``"all"``), nights without rows left out.
+    """
+    where, day, _ = _coverage_filter(
+        engine,
+        scope,
+        start=start,
+        end=end,
+        night=night,
+        res=_served(res),
+        area=area,
+        unit_kinds=unit_kinds,
+    )
+    stmt = (
+        sa.select(day.label("day"), sa.func.sum(coverage.c.dwell_s))
+        .where(*where)
+        .group_by(day)
+        .order_by(day)
+    )
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+        rows = conn.execute(stmt).all()
+    return pd.Series(
+        [float(v or 0.0) for _, v in rows],
+        index=pd.Index([str(d)[:10] for d, _ in rows], dtype=object),
+        dtype=float,
+    )
 
 
 def private_reader(scope: Reader) -> bool:

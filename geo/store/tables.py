@@ -14,7 +14,9 @@
   and ``audit`` the logins and the audit trail, ``meta`` a small key/value table;
 - ``api_tokens`` the machine API's tokens (a device's, bound to one unit, or a user's), kept as
   a SHA-256 of their secret, and ``fixes`` the GPS fixes devices post live, one per unit and
-  time, which :mod:`geo.store.live` settles into shifts and pings (migration 0011).
+  time, which :mod:`geo.store.live` settles into shifts and pings (migration 0011);
+- ``road_networks`` the imported road networks (nodes and edges as compressed Parquet), one of
+  them active for plans, circles and the nearest unit (:mod:`geo.store.networks`, migration 0012).
 
 Schema changes are Alembic migrations (``geo/store/migrations``); a test holds the two equal.
 """
@@ -41,6 +43,7 @@ __all__ = [
     "meta",
     "metadata",
     "plans",
+    "road_networks",
     "stops",
     "track_quality",
     "users",
@@ -175,7 +178,8 @@ coverage = sa.Table(
     sa.Column("last_ms", sa.BigInteger, nullable=False),
     # the H3 resolution of the row: each served resolution is rolled up by its own cells
     sa.Column("res", sa.SmallInteger, nullable=False),
-    sa.Index("ix_coverage_res_date_hour", "res", "date", "hour"),
+    # the period's rows by (res, date, hour); a night's dwell summed from the index alone
+    sa.Index("ix_coverage_night", "res", "date", "hour", "cell", "dwell_s"),
 )
 
 
@@ -284,4 +288,30 @@ fixes = sa.Table(
     sa.Column("token_id", sa.Text, nullable=False),
     sa.Index("ix_fixes_received_ms", "received_ms"),
     sa.Index("ix_fixes_ts", "ts"),
+)
+
+
+# Imported road networks (geo/store/networks.py; migration 0012)
+road_networks = sa.Table(
+    "road_networks",
+    metadata,
+    sa.Column("network_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("file_kind", sa.Text, nullable=False),  # shapefile | geopackage | graphml | pbf
+    sa.Column("crs", sa.Text),  # the CRS it was read in
+    sa.Column("imported_ms", sa.BigInteger, nullable=False),
+    sa.Column("imported_by", sa.Text),
+    sa.Column("nodes", sa.Integer, nullable=False),
+    sa.Column("edges", sa.Integer, nullable=False),
+    sa.Column("km", sa.Float, nullable=False),
+    sa.Column("oneway", sa.Integer, nullable=False),  # one-way roads
+    sa.Column("min_lng", sa.Float),
+    sa.Column("min_lat", sa.Float),
+    sa.Column("max_lng", sa.Float),
+    sa.Column("max_lat", sa.Float),
+    sa.Column("detail", sa.Text, nullable=False),  # JSON: km per class, columns read, layer
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("nodes_parquet", sa.LargeBinary, nullable=False),
+    sa.Column("edges_parquet", sa.LargeBinary, nullable=False),
 )

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 STRINGS: dict[str, dict[str, str]] = {
     "filter.period": {"zh-CN": "时间范围", "en": "Period"},
+    # Streamlit's own widget texts, replaced by views/_common.streamlit_words (CSS)
+    "st.upload": {"zh-CN": "上传", "en": "Upload"},
+    "st.upload_limit": {"zh-CN": "每个文件不超过 {mb} MB", "en": "Up to {mb} MB per file"},
+    "st.drop": {"zh-CN": "将文件拖放到这里", "en": "Drop the file here"},
+    "st.enter": {"zh-CN": "按回车键确认", "en": "Press Enter to apply"},
+    "st.ctrl_enter": {"zh-CN": "按 Ctrl+回车键确认", "en": "Press Ctrl+Enter to apply"},
+    "st.stop": {"zh-CN": "停止", "en": "Stop"},
     "filter.night_from": {"zh-CN": "夜间开始", "en": "Night from"},
     "filter.night_to": {"zh-CN": "夜间结束", "en": "Night until"},
     "filter.area": {"zh-CN": "辖区/网格", "en": "Area"},

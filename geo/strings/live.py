@@ -72,6 +72,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "or handheld on the Admin page, and the device posts its fixes with that token to the "
         "server's positions endpoint (POST /api/v1/positions; the server documents its API).",
     },
+    "lv.none_area": {
+        "zh-CN": "所选区域内暂无单位的实时定位（按各单位最后一次定位所在位置）。",
+        "en": "No unit's last position lies in the chosen area.",
+    },
     "lv.refresh": {
         "zh-CN": "本区每 {s} 秒自动刷新，无需重新加载页面。",
         "en": "This part refreshes by itself every {s} seconds; no need to reload the page.",

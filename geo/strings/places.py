@@ -14,6 +14,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{m} m {direction} of {landmark}",
     },
     "place.at": {"zh-CN": "{landmark}", "en": "{landmark}"},
+    # beside a street of the road network: "青云路旁30米" / "30 m off 青云路"
+    "place.beside": {"zh-CN": "{street}旁{m}米", "en": "{m} m off {street}"},
+    # a crossing of two named streets (the names as stored)
+    "place.crossing": {"zh-CN": "{a}与{b}交叉口", "en": "{a} & {b} crossing"},
     "place.latlng": {"zh-CN": "北纬{lat}° 东经{lng}°", "en": "{lat}°N {lng}°E"},
     "place.dir.N": {"zh-CN": "北", "en": "N"},
     "place.dir.NE": {"zh-CN": "东北", "en": "NE"},

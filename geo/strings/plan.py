@@ -118,17 +118,89 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "gap (ranking within the area: high risk, little patrol)",
     },
     "plan.value.risk": {"zh-CN": "风险（起/周）", "en": "risk (incidents/week)"},
-    "plan.must": {
-        "zh-CN": "必到六边形（如活动地点，逗号分隔）",
-        "en": "Must-visit cells (e.g. an event; comma-separated H3 ids)",
+    "plan.must": {"zh-CN": "必巡地点", "en": "Must-visit places"},
+    "plan.avoid": {"zh-CN": "避开的地点", "en": "Places to avoid"},
+    "plan.places_help": {
+        "zh-CN": "可输入名称搜索重点部位、场所、热点和巡防缺口，或在地图上点选。",
+        "en": "Type to search key sites, venues, hot spots and gaps, or click on the map.",
     },
-    "plan.avoid": {"zh-CN": "避开的六边形（逗号分隔）", "en": "Cells to avoid (comma-separated)"},
-    "plan.randomise": {"zh-CN": "路线随机变化", "en": "Vary the routes"},
+    "plan.places_none": {"zh-CN": "未选择", "en": "No place chosen"},
+    "plan.pick_as": {"zh-CN": "地图点选加入", "en": "A click on the map adds the place to"},
+    "plan.pick_as.must": {"zh-CN": "必巡地点", "en": "must-visit"},
+    "plan.pick_as.avoid": {"zh-CN": "避开的地点", "en": "avoid"},
+    "plan.pick_map": {"zh-CN": "点选地点", "en": "Pick places on the map"},
+    "plan.pick_hint": {
+        "zh-CN": "点击地图：选中最近 150 米内的重点部位、场所或热点，否则选中所点的格网。",
+        "en": "Click the map: the nearest key site, venue or hot spot within 150 m, else the "
+        "cell clicked.",
+    },
+    "plan.picked": {"zh-CN": "已加入{what}：{place}", "en": "Added to {what}: {place}"},
+    "plan.picked_both": {
+        "zh-CN": "“{place}”已在另一个列表中，先将其移除。",
+        "en": "“{place}” is in the other list; remove it there first.",
+    },
+    "plan.windows_help": {
+        "zh-CN": "在该时段内到达，例如学校放学 16:30–17:30；留空则整个巡逻时段均可。",
+        "en": "Arrive between these times, e.g. a school's closing 16:30–17:30; blank: any time "
+        "of the shift window.",
+    },
+    "plan.col.from": {"zh-CN": "最早到达", "en": "From"},
+    "plan.col.to": {"zh-CN": "最晚到达", "en": "To"},
+    "plan.must_ok": {"zh-CN": "{arrive} 到达", "en": "arrives {arrive}"},
+    "plan.opt.must": {"zh-CN": "必巡地点：{places}", "en": "Must-visit: {places}"},
+    "plan.opt.avoid": {"zh-CN": "避开：{places}", "en": "Avoided: {places}"},
+    "plan.opt.window": {"zh-CN": "{place}（{start}–{end}）", "en": "{place} ({start}–{end})"},
+    "plan.opt.sep": {"zh-CN": "、", "en": "; "},
+    "plan.place.label": {"zh-CN": "{name}（{kind}）", "en": "{name} ({kind})"},
+    "plan.place.kind.site": {"zh-CN": "重点部位", "en": "key site"},
+    "plan.place.kind.venue": {"zh-CN": "场所", "en": "venue"},
+    "plan.place.kind.gap": {"zh-CN": "巡防缺口", "en": "gap"},
+    "plan.place.kind.hotspot": {"zh-CN": "热点", "en": "hot spot"},
+    "plan.place.kind.cell": {"zh-CN": "格网", "en": "cell"},
+    "plan.must_missed": {
+        "zh-CN": "必巡地点“{place}”未能安排：{reason}",
+        "en": "Must-visit place “{place}” could not be planned: {reason}",
+    },
+    "plan.must_why.window_outside": {
+        "zh-CN": "其时间窗 {start}–{end} 不在巡逻时段 {window} 内",
+        "en": "its time window {start}–{end} lies outside the shift window {window}",
+    },
+    "plan.must_why.no_unit": {
+        "zh-CN": "没有巡逻单元能在其时间窗内到达并在下班前返回",
+        "en": "no unit can arrive within its time window and be back before its shift ends",
+    },
+    "plan.must_why.no_time": {
+        "zh-CN": "与其他必巡地点无法在各单元班次内同时安排",
+        "en": "it does not fit the units' shifts together with the other must-visit places",
+    },
+    "plan.window_bad": {
+        "zh-CN": "“{place}”的时间窗须同时填写最早和最晚到达",
+        "en": "“{place}”: a time window needs both its from and to times",
+    },
+    "plan.randomise": {"zh-CN": "生成路线变体", "en": "Make a variant of the routes"},
     "plan.randomise_help": {
-        "zh-CN": "随机变化路线，避免每晚路线雷同、被人摸清规律。",
-        "en": "Randomise the routes so that patrols are not predictable from night to night.",
+        "zh-CN": "同样的地点换一种走法，避免每晚路线雷同、被人摸清规律；同一变体编号得到同一路线。",
+        "en": "Another way through the same places, so that patrols are not predictable from "
+        "night to night; the same variant number gives the same routes.",
     },
-    "plan.seed": {"zh-CN": "随机种子", "en": "Seed"},
+    "plan.seed": {"zh-CN": "变体编号", "en": "Variant"},
+    "plan.crs.wgs84": {"zh-CN": "WGS-84，GPS 设备", "en": "WGS-84, GPS devices"},
+    "plan.crs.gcj02": {"zh-CN": "GCJ-02，高德等手机地图", "en": "GCJ-02, Amap and phone maps"},
+    "plan.fmt_crs": {"zh-CN": "{fmt}（{crs}）", "en": "{fmt} ({crs})"},
+    "plan.file_desc": {
+        "zh-CN": "坐标系：{crs}",
+        "en": "Coordinates: {crs}",
+    },
+    "plan.crs_name.wgs84": {"zh-CN": "WGS-84（GPS 原始坐标）", "en": "WGS-84 (GPS)"},
+    "plan.crs_name.gcj02": {
+        "zh-CN": "GCJ-02（高德、腾讯地图坐标）",
+        "en": "GCJ-02 (Amap and Tencent maps)",
+    },
+    "plan.gpx_desc": {
+        "zh-CN": "覆盖价值 {covered} / {total}；坐标系：{crs}",
+        "en": "value covered {covered} of {total}; coordinates: {crs}",
+    },
+    "plan.rte_desc": {"zh-CN": "{kind}；班次 {start}–{end}", "en": "{kind}; shift {start}–{end}"},
     "plan.time_limit": {"zh-CN": "求解时限（秒）", "en": "Solver time limit (s)"},
     "plan.network": {
         "zh-CN": "路网文件（服务器上的 OSM .pbf，可留空）",
@@ -141,11 +213,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "plan.result": {"zh-CN": "方案 {plan_id}", "en": "Plan {plan_id}"},
     "plan.m.units": {"zh-CN": "巡逻单元", "en": "Units"},
     "plan.m.stops": {"zh-CN": "巡逻点", "en": "Stops"},
-    "plan.m.covered": {"zh-CN": "覆盖风险值", "en": "Risk covered"},
-    "plan.m.vs_greedy": {"zh-CN": "较就近贪心法", "en": "vs greedy"},
+    "plan.m.covered": {"zh-CN": "覆盖价值", "en": "Value covered"},
+    "plan.m.vs_greedy": {"zh-CN": "较简单方案", "en": "Against a simple plan"},
     "plan.m.cover_help": {
-        "zh-CN": "方案覆盖的候选六边形风险值之和 / 全部候选之和",
-        "en": "Value of the visited candidate cells over all candidates",
+        "zh-CN": "方案到访地点的价值（缺口或风险）之和 / 全部候选地点之和",
+        "en": "Value (gap or risk) of the places visited over that of all candidate places",
+    },
+    "plan.m.vs_greedy_help": {
+        "zh-CN": "与简单方案（每个单元总去最近的高价值地点）相比多覆盖的价值",
+        "en": "Value covered beyond a simple plan (each unit always goes to the nearest "
+        "valuable place next)",
     },
     "plan.map": {"zh-CN": "方案路线", "en": "Routes"},
     "plan.layer.candidates": {"zh-CN": "候选六边形", "en": "Candidate cells"},

@@ -7,17 +7,19 @@ city moved east and north and renamed (``ST02``..``ST10``, every id and name of 
 
 Timing: the real app (``app.py``) runs in Streamlit's AppTest, in this process, logged in as each
 demo user (admin; commander of ST01; grid manager of ST01-G03; viewer of ST01). A page's *cold*
-time is its first run after every cache is emptied (Streamlit's data cache and the store's
-remembered scope answers: a new server process whose libraries are loaded, by one unmeasured visit
-of every page first, so that no role pays for the imports), *warm* the run after it with the same
-filters (what a user waits for on a rerun). Pages: Overview, Coverage, Duty & readiness,
-Briefing, Patrol plan (a viewer opens Overview, Coverage and Briefing only), with the sidebar's
-default filters.
+time is its first run after every cache is emptied (Streamlit's data cache, the store's
+remembered scope answers and the named places kept per reader: a new server process whose
+libraries are loaded, by one unmeasured visit of every page first, so that no role pays for the
+imports), *warm* the run after it with the same filters (what a user waits for on a rerun).
+Pages: Overview, Coverage, Duty & readiness, Briefing, Patrol plan (a viewer opens Overview,
+Coverage and Briefing only), with the sidebar's default filters.
 
 Ratios: ``app_<page>_<role>_vs_admin_<cold|warm>`` (target <= 1.5) and
 ``app_<page>_<role>_<n>_vs_1_stations`` (cold, target <= 3). Figures: the seconds per store, page
 and role, the targets (2 s warm, 5 s cold on the demo city) and which were missed (a ratio target
-counts as missed when the time is over the target by more than 0.25 s).
+counts as missed when the time is over the target by more than 0.25 s, ``SLACK_S``; the ratios
+met only thanks to that allowance are listed apart) and the machine's load averages before and
+after the run.
 
 Needs only what requirements.txt installs (no pytest). Run ``python -m geo bench --only app
 [--quick]`` or ``python -m tests.bench.bench_app [--quick]``.
@@ -142,10 +144,12 @@ def _cold() -> None:
     """Empty every cache a new server process starts without."""
     import streamlit as st
 
+    from geo.services import places
     from geo.store.records import clear_scope_caches
 
     st.cache_data.clear()
     clear_scope_caches()
+    places.forget()  # the named places, kept per reader for 5 minutes
     gc.collect()
 
 
@@ -219,27 +223,37 @@ def _ratios(one: dict, many: dict, n: int) -> dict[str, float]:
     return r
 
 
-def _misses(one: dict, many: dict, n: int) -> list[str]:
+def _misses(one: dict, many: dict, n: int, *, slack: float = SLACK_S) -> list[str]:
     """The targets missed: times on the demo city, scoped roles against the admin (with
-    :data:`SLACK_S` of allowance, so that a tenth of a second over a tenth is no miss) and the
-    growth to ``n`` stations."""
+    ``slack`` seconds of allowance, :data:`SLACK_S`, so that a tenth of a second over a tenth is
+    no miss) and the growth to ``n`` stations. ``slack=0`` lists the ratios missed without the
+    allowance (those met only thanks to it)."""
     miss = []
     for page, by_role in one.items():
         admin = by_role["admin"]
         for role, t in by_role.items():
-            if t["warm_s"] > WARM_S:
+            if slack and t["warm_s"] > WARM_S:
                 miss.append(f"{page} {role} warm {t['warm_s']} s > {WARM_S} s")
-            if t["cold_s"] > COLD_S:
+            if slack and t["cold_s"] > COLD_S:
                 miss.append(f"{page} {role} cold {t['cold_s']} s > {COLD_S} s")
             for w in ("cold", "warm") if role != "admin" else ():
-                if t[f"{w}_s"] > RATIO * admin[f"{w}_s"] + SLACK_S:
+                if t[f"{w}_s"] > RATIO * admin[f"{w}_s"] + slack:
                     miss.append(f"{page} {role} {w} {t[f'{w}_s']} s, admin {admin[f'{w}_s']} s")
             far = many.get(page, {}).get(role)
-            if far is not None and far["cold_s"] > GROWTH * t["cold_s"] + SLACK_S:
+            if far is not None and far["cold_s"] > GROWTH * t["cold_s"] + slack:
                 miss.append(
                     f"{page} {role} cold at {n} stations {far['cold_s']} s, one {t['cold_s']} s"
                 )
     return miss
+
+
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 minutes): the timings are wall clock on a shared
+    machine."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def run(quick: bool = False) -> dict[str, Any]:
@@ -248,6 +262,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     from geo import store
 
     n = 3 if quick else 10
+    load = _load()
     folder = Path(tempfile.mkdtemp(prefix="qy-bench-app-"))
     saved = {k: os.environ.get(k) for k in ("QY_DATABASE_URL", "QY_DEMO")}
     try:
@@ -281,6 +296,9 @@ def run(quick: bool = False) -> dict[str, Any]:
         "targets": {"warm_s": WARM_S, "cold_s": COLD_S, "vs_admin": RATIO, "growth": GROWTH},
         "met": not misses,
         "missed": misses,
+        # the ratios met only thanks to SLACK_S (missed when it is 0)
+        "met_only_with_slack": [m for m in _misses(one, many, n, slack=0.0) if m not in misses],
+        "load_before_after": [load, _load()],
     }
     return {"ratios": ratios, "figures": figures}
 

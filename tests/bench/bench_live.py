@@ -5,7 +5,8 @@ fresh database ``qy_bench_live``, created and dropped here; and the embedded SQL
 temporary folder) the benchmark builds a store of one area (a 4 x 4 km station around the demo
 city's centre), 500 units and one admin user, starts its own server (``python -m geo serve`` on
 a free loopback port, its default settle loop of ``QY_LIVE_SETTLE_S`` seconds), and runs
-simulated devices (asyncio + one ``httpx.AsyncClient``, one device token each), each making one
+simulated devices (asyncio on uvloop, each device its own keep-alive connection and token:
+:class:`DeviceConnection`; the probes read with ``httpx``), each making one
 fix every 5 s for some minutes (quick: 100 devices for 1 minute; full: 500 for 5), moving along
 a 200 m street grid inside the area at its kind's speed, with short stops. A device posts as a
 terminal does: one fix a request while the server keeps up; the fixes made while its request is
@@ -34,8 +35,9 @@ Measured, per backend:
 - delay to alerts: one device leaves the jurisdiction (``left_jurisdiction`` from the post of its
   first fix outside), one falls silent with the duty rules' live ``gps_silent`` set to 1 minute
   (from the moment its last fix is a minute old);
-- server CPU seconds over the run and peak RSS (psutil on the server's pid and children), and the
-  read endpoints' latencies.
+- server CPU seconds over the run and peak RSS of every server process (psutil on the server's
+  pid and its children: the request-serving process and the worker process that settles and
+  computes the alerts, ``server_processes``), and the read endpoints' latencies.
 
 Targets (printed beside the figures): p99 < 200 ms; < 60 s to coverage and plan progress; < 5 s
 to positions and alerts. The machine is shared (2 cores for several jobs at once): CPU
@@ -340,6 +342,7 @@ class ServerWatch:
     def __init__(self, proc: psutil.Process) -> None:
         self.proc = proc
         self.peak_rss = 0
+        self.processes = 0
         self.cpu0 = self._cpu()
 
     def _procs(self) -> list[psutil.Process]:
@@ -360,7 +363,9 @@ class ServerWatch:
 
     def sample(self) -> None:
         rss = 0
-        for p in self._procs():
+        procs = self._procs()
+        self.processes = max(self.processes, len(procs))
+        for p in procs:
             try:
                 rss += p.memory_info().rss
             except psutil.NoSuchProcess:
@@ -423,6 +428,69 @@ async def _get(client: httpx.AsyncClient, load: Load, path: str, token: str) -> 
     return out
 
 
+class DeviceConnection:
+    """One device's own keep-alive HTTP/1.1 connection to the server, as a terminal holds one.
+
+    Plain asyncio streams and a request written by hand: the 500 simulated devices share the
+    server's two cores, so the simulator spends as little of them as it can (an
+    ``httpx.AsyncClient`` pool of hundreds of connections cost ~8 ms of CPU per request, more
+    than the server's own work). A connection the server closed is opened again and the
+    request sent once more (a fix is idempotent); no answer twice gives None.
+    """
+
+    def __init__(self, client: httpx.AsyncClient, load: Load) -> None:
+        self.host = str(client.base_url.host)
+        self.port = int(client.base_url.port or 80)
+        self.load = load
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes, token: str) -> tuple[int, bytes] | None:
+        """POST ``body`` (JSON) to ``path``; (status, response body) or None."""
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        for _attempt in range(2):
+            try:
+                if self.writer is None:
+                    self.reader, self.writer = await asyncio.wait_for(
+                        asyncio.open_connection(self.host, self.port), 60.0
+                    )
+                assert self.reader is not None
+                self.writer.write(head + body)
+                return await asyncio.wait_for(self._answer(self.reader), 60.0)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as e:
+                name = type(e).__name__
+                self.load.http[name] = self.load.http.get(name, 0) + 1
+                self.close()
+        return None
+
+    async def _answer(self, reader: asyncio.StreamReader) -> tuple[int, bytes]:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length, close = 0, False
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "connection" and value.strip().lower() == "close":
+                close = True
+        payload = await reader.readexactly(length)
+        if close:
+            self.close()
+        return status, payload
+
+    def close(self) -> None:
+        """Close the connection (opened again by the next post)."""
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def _device(
     client: httpx.AsyncClient,
     load: Load,
@@ -445,13 +513,14 @@ async def _device(
     next batch; a server that keeps up gets one fix a request. Fixes still waiting at
     ``deadline`` (perf_counter seconds) are not sent (``unsent``).
     """
-    headers = {"Authorization": f"Bearer {token}"}
+    conn = DeviceConnection(client, load)
     waiting: list[tuple[int, dict[str, Any]]] = []
     made = asyncio.Event()
     finished = False
 
     async def produce() -> None:
         nonlocal finished
+        last_ms = 0
         for k in range(len(path)):
             if silent_step is not None and k > silent_step:
                 break
@@ -462,9 +531,12 @@ async def _device(
             if leave_step is not None and k >= leave_step:
                 x = HALF_M + 600.0 + 20.0 * (k - leave_step)  # east of the area, outside all
             lng, lat = _lnglat(np.array([x + rng.normal(0, 3)]), np.array([y + rng.normal(0, 3)]))
+            # a client that lags (its loop starved on a busy machine) makes several late fixes at
+            # once: each keeps a time of its own, or the server rightly counts it a duplicate
+            last_ms = max(int(time.time() * 1000), last_ms + 1)
             fix = {
                 "unit_id": unit_id,
-                "time": int(time.time() * 1000),
+                "time": last_ms,
                 "lat": round(float(lat[0]), 7),
                 "lng": round(float(lng[0]), 7),
                 "speed": round(speed_ms * 3.6, 1),
@@ -477,30 +549,24 @@ async def _device(
 
     async def send(batch: list[tuple[int, dict[str, Any]]]) -> None:
         t = time.perf_counter()
-        r = None
-        for _attempt in range(2):  # a keep-alive connection the server closed as it was reused
-            try:
-                r = await client.post(
-                    "/api/v1/positions", json={"fixes": [f for _k, f in batch]}, headers=headers
-                )
-                break
-            except httpx.TransportError as e:
-                load.http[type(e).__name__] = load.http.get(type(e).__name__, 0) + 1
+        body = json.dumps({"fixes": [f for _k, f in batch]}).encode()
+        answer = await conn.post("/api/v1/positions", body, token)
         load.sent += len(batch)
         load.batch_sizes.append(len(batch))
-        if r is None:  # no answer twice: stored or not, the device cannot tell
+        if answer is None:  # no answer twice: stored or not, the device cannot tell
             load.unanswered.update((unit_id, int(f["time"])) for _k, f in batch)
             return
+        status, payload = answer
         done = time.perf_counter()
         load.latencies.append(done - t)
-        if r.status_code != 200:
-            load.http[str(r.status_code)] = load.http.get(str(r.status_code), 0) + 1
+        if status != 200:
+            load.http[str(status)] = load.http.get(str(status), 0) + 1
             return
-        body = r.json()
-        load.accepted += int(body.get("accepted", 0))
-        load.duplicates += int(body.get("duplicates", 0))
+        body_json = json.loads(payload)
+        load.accepted += int(body_json.get("accepted", 0))
+        load.duplicates += int(body_json.get("duplicates", 0))
         bad = set()
-        for item in body.get("rejected") or []:
+        for item in body_json.get("rejected") or []:
             reason = str(item.get("reason"))
             load.rejected[reason] = load.rejected.get(reason, 0) + 1
             bad.add(int(item.get("index", -1)))
@@ -535,6 +601,7 @@ async def _device(
         if finished and not waiting:
             break
     await producer
+    conn.close()
 
 
 async def _probe_positions(
@@ -705,6 +772,14 @@ async def _run_load(
     return load
 
 
+def _run_loop(coro: Any) -> Load:
+    """Run the load on uvloop (what the server runs on; requirements.txt pins it)."""
+    import uvloop  # the event loop of the server too (uvicorn picks it when installed)
+
+    out: Load = uvloop.run(coro)
+    return out
+
+
 def _stored(engine: sa.Engine) -> set[tuple[str, int]]:
     from geo.store.tables import fixes
 
@@ -757,7 +832,7 @@ def run_backend(url: str, *, devices: int, minutes: float, work: Path) -> dict[s
         with server(url, work / "server.log") as (base, proc):
             watch = ServerWatch(proc)
             t0 = time.perf_counter()
-            load = asyncio.run(
+            load = _run_loop(
                 _run_load(
                     base,
                     engine,
@@ -772,6 +847,7 @@ def run_backend(url: str, *, devices: int, minutes: float, work: Path) -> dict[s
             wall = time.perf_counter() - t0
             cpu_s = watch.cpu_s()
             peak = watch.peak_rss
+            n_procs = watch.processes
         cpu_client1 = psutil.Process().cpu_times()
         stored = _stored(engine)
     finally:
@@ -832,6 +908,7 @@ def run_backend(url: str, *, devices: int, minutes: float, work: Path) -> dict[s
         "server_cpu_s": round(cpu_s, 1),
         "server_cpu_share": round(cpu_s / wall, 2),
         "server_peak_rss_mib": round(peak / 2**20, 1),
+        "server_processes": n_procs,
         "machine_load_avg_1m": [round(load_avg0, 1), round(os.getloadavg()[0], 1)],
         "client_cpu_s": round(
             (cpu_client1.user + cpu_client1.system) - (cpu_client0.user + cpu_client0.system), 1
