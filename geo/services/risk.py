@@ -94,9 +94,11 @@ def _data_version(engine: sa.Engine) -> tuple[int, ...]:
 
     Also the rows they stored and flagged outside: every write of records goes through an
     import, and an import's figures are written when it ends, so the version changes when an
-    import's rows arrive.
+    import's rows arrive. And the last settings change (the audit trail's ``settings`` rows):
+    categories regrouped in place change what the model counts without an import.
     """
     i = store.imports
+    a = store.audit
     stmt = sa.select(
         sa.func.count(),
         sa.func.max(i.c.import_id),
@@ -105,9 +107,11 @@ def _data_version(engine: sa.Engine) -> tuple[int, ...]:
         sa.func.sum(i.c.conflicts),
         sa.func.sum(i.c.outside),
     )
+    changed = sa.select(sa.func.max(a.c.audit_id)).where(a.c.action == "settings")
     with engine.connect() as conn:
         row = conn.execute(stmt).one()
-    return tuple(int(v or 0) for v in row)
+        last_change = conn.execute(changed).scalar()
+    return (*(int(v or 0) for v in row), int(last_change or 0))
 
 
 def forget_models() -> None:

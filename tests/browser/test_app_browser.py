@@ -39,7 +39,8 @@ def test_upload_with_bad_rows_shows_reasons(offline_page: object, app_url: str) 
     _open(page, f"{app_url}/data", t("page.data", "zh-CN"))
     page.get_by_label(t("data.kind", "zh-CN")).first.click()  # type: ignore[attr-defined]
     page.get_by_role("option", name=t("kind.hazards", "zh-CN")).click()  # type: ignore[attr-defined]
-    page.locator("input[type=file]").set_input_files(  # type: ignore[attr-defined]
+    # the import's uploader (the Data page's second is the road networks')
+    page.locator("input[type=file]").first.set_input_files(  # type: ignore[attr-defined]
         str(ROOT / "data" / "samples" / "hazards_bad_rows.csv")
     )
     page.get_by_role("button", name=t("data.import", "zh-CN")).click(timeout=60_000)  # type: ignore[attr-defined]

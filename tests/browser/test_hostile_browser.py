@@ -243,7 +243,8 @@ def test_upload_over_the_limit_is_refused_at_the_limit_the_label_says(
     _open(page, f"{hostile_app}/data", t("page.data", "zh-CN"))
     big = tmp_path / "大文件.csv"
     big.write_text("venue_id,name\n" + "V,x\n" * (LIMIT_MB * 1024**2 // 4 + 1000))
-    page.locator("input[type=file]").set_input_files(str(big))  # type: ignore[attr-defined]
+    # the import's uploader (the Data page's second is the road networks')
+    page.locator("input[type=file]").first.set_input_files(str(big))  # type: ignore[attr-defined]
     # the uploader itself holds the limit the label says (Streamlit refuses the file in the
     # browser, in its own words: the app cannot translate them), so nothing reaches the import
     page.get_by_text(f"{LIMIT_MB:.1f}MB or smaller").wait_for(timeout=60_000)  # type: ignore[attr-defined]
@@ -287,7 +288,7 @@ def test_app_keeps_serving_while_an_import_runs(
         _open(importer, f"{hostile_app}/data", t("page.data", "zh-CN"))
         importer.get_by_label(t("data.kind", "zh-CN")).first.click()
         importer.get_by_role("option", name=t("kind.areas", "zh-CN")).click()
-        importer.locator("input[type=file]").set_input_files(str(path))
+        importer.locator("input[type=file]").first.set_input_files(str(path))
         importer.get_by_role("button", name=t("data.import", "zh-CN")).click(timeout=60_000)
         importer.locator("[data-testid='stStatusWidget']").wait_for(timeout=30_000)
         engine = store.connect(f"sqlite:///{hostile_db}", migrate_schema=False)

@@ -23,7 +23,8 @@ def test_plan_page_draws_routes_and_exports(
     page.get_by_role("button", name=t("plan.run", "zh-CN")).click()  # type: ignore[attr-defined]
     page.get_by_text(t("plan.m.covered", "zh-CN")).first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
     wait_for_run(page, timeout=120_000)
-    frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first  # type: ignore[attr-defined]
+    # the page's first map picks places (must-visit, avoid); the plan's routes are the second
+    frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']").nth(1)  # type: ignore[attr-defined]
     frame.locator(".leaflet-container").wait_for(timeout=60_000)
     # numbered stop markers and route lines are on the map
     frame.locator(".qy-stop").first.wait_for(timeout=60_000)
@@ -31,14 +32,15 @@ def test_plan_page_draws_routes_and_exports(
     # route lines: the map draws vectors on a canvas (prefer_canvas); Leaflet keeps the layers
     inner = (
         page.locator("iframe[title='streamlit_folium.st_folium']")
-        .first.element_handle()
+        .nth(1)
+        .element_handle()
         .content_frame()
     )  # type: ignore[attr-defined]
     lines = inner.evaluate("""() => { let n = 0; for (const k in window) { const o = window[k];
         if (o && o instanceof L.Map) o.eachLayer(l => { if (l instanceof L.Polyline &&
             !(l instanceof L.Polygon)) n++; }); } return n; }""")
     assert lines > 0
-    page.locator("iframe[title='streamlit_folium.st_folium']").first.scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    page.locator("iframe[title='streamlit_folium.st_folium']").nth(1).scroll_into_view_if_needed()  # type: ignore[attr-defined]
     screenshot(page, "plan-routes")
     with page.expect_download() as dl:  # type: ignore[attr-defined]
         page.get_by_role("button", name=t("plan.download", "zh-CN", fmt="PDF")).click()

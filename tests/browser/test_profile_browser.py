@@ -37,7 +37,8 @@ def test_the_page_picks_the_profile_and_stores_what_the_cli_stores(
     page.get_by_label(t("data.kind", "zh-CN")).first.click()  # type: ignore[attr-defined]
     page.get_by_role("option", name=t("kind.hazards", "zh-CN")).click()  # type: ignore[attr-defined]
     wait_for_run(page, timeout=90_000)
-    page.locator("input[type=file]").set_input_files(str(second))  # type: ignore[attr-defined]
+    # the import's uploader (the Data page's second is the road networks')
+    page.locator("input[type=file]").first.set_input_files(str(second))  # type: ignore[attr-defined]
     page.get_by_text(t("prof.auto", "zh-CN", name=NAME)).first.wait_for(timeout=90_000)  # type: ignore[attr-defined]
     wait_for_run(page, timeout=90_000)
     page.get_by_role("button", name=t("data.import", "zh-CN")).click(timeout=60_000)  # type: ignore[attr-defined]
