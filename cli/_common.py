@@ -23,6 +23,7 @@ __all__ = [
     "Handler",
     "Parser",
     "UsageError",
+    "add_admin_as",
     "add_area",
     "add_as",
     "add_cells",
@@ -102,6 +103,16 @@ def add_as(p: argparse.ArgumentParser) -> None:
         metavar="USER",
         help="produce what this user may see (their areas and role); no password: "
         "the CLI runs on the server. Default: everything",
+    )
+
+
+def add_admin_as(p: argparse.ArgumentParser, *, doing: str = "making the change") -> None:
+    """``--as USER``: the admin a changing command is audited under (default ``cli``)."""
+    p.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USER",
+        help=f"the admin {doing} (audited under this name; must be an admin). Default: cli",
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cli._common import Parser, add_db, doc, engine, frame_records, who_may
+from cli._common import Parser, add_admin_as, add_db, doc, engine, frame_records, who_may
 from geo.services import access, tokens
 
 __all__ = ["add_devices", "add_tokens"]
@@ -65,16 +65,6 @@ def cmd_tokens(args: argparse.Namespace) -> dict[str, Any]:
     return _run(args, "user")
 
 
-def _add_as(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--as",
-        dest="as_user",
-        metavar="USER",
-        help="the admin making the change (audited under this name; must be an admin). "
-        "Default: cli",
-    )
-
-
 def _add(sub: Any, name: str, kind: str, handler: Any) -> None:
     whose = "a patrol unit's device" if kind == "device" else "a user"
     p = sub.add_parser(
@@ -90,7 +80,7 @@ def _add(sub: Any, name: str, kind: str, handler: Any) -> None:
         "(key token); only a digest of its secret is stored.",
     )
     add_db(q)
-    _add_as(q)
+    add_admin_as(q)
     if kind == "device":
         q.add_argument("unit", help="the patrol unit's id (unit_id) the device reports for")
     else:
@@ -98,10 +88,10 @@ def _add(sub: Any, name: str, kind: str, handler: Any) -> None:
     q.add_argument("--label", default="", help="a note: the device's number, the system, ...")
     q = actions.add_parser("list", help=f"list the tokens of {whose} (never a secret)")
     add_db(q)
-    _add_as(q)
+    add_admin_as(q)
     q = actions.add_parser("revoke", help="revoke a token at once")
     add_db(q)
-    _add_as(q)
+    add_admin_as(q)
     q.add_argument("token_id", help="the token's id (10 hex characters, from list)")
     p.set_defaults(func=handler)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cli._common import Parser, add_db, doc, engine, frame_records, who_may
+from cli._common import Parser, add_admin_as, add_db, doc, engine, frame_records, who_may
 from geo.services import access, networks
 
 __all__ = ["add_network_command"]
@@ -59,16 +59,6 @@ def _id(text: str) -> int:
         raise ValueError(msg) from None
 
 
-def _add_as(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--as",
-        dest="as_user",
-        metavar="USER",
-        help="the admin making the change (audited under this name; must be an admin). "
-        "Default: cli",
-    )
-
-
 def add_network_command(sub: Any) -> None:
     p = sub.add_parser(
         "network",
@@ -83,7 +73,7 @@ def add_network_command(sub: Any) -> None:
         ".osm.pbf), store it and make it the active network (unless --keep-active).",
     )
     add_db(q)
-    _add_as(q)
+    add_admin_as(q)
     q.add_argument("file", help="the road network file")
     q.add_argument("--name", help="what users call it (default: the file's name)")
     q.add_argument(
@@ -98,13 +88,13 @@ def add_network_command(sub: Any) -> None:
     )
     q = actions.add_parser("list", help="list the stored road networks")
     add_db(q)
-    _add_as(q)
+    add_admin_as(q)
     q = actions.add_parser("use", help="make a stored network the active one")
     add_db(q)
-    _add_as(q)
+    add_admin_as(q)
     q.add_argument("network_id", help="the network's id (from list), or straight for none")
     q = actions.add_parser("delete", help="delete a stored network")
     add_db(q)
-    _add_as(q)
+    add_admin_as(q)
     q.add_argument("network_id", help="the network's id (from list)")
     p.set_defaults(func=cmd_network)
